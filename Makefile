@@ -1,0 +1,43 @@
+# hashscreen — all set-up on a fresh machine is `make demo` and `make test`.
+SHELL := /bin/bash
+SWIFT ?= swift
+# Debian packages the build and the tests need (C libraries and pkg-config).
+DEB_PACKAGES := pkg-config libjpeg62-turbo-dev libpng-dev libssl-dev libsqlite3-dev \
+                libwebp-dev libgif-dev libsnappy-dev libzstd-dev zlib1g-dev
+# Python packages some cross-check tests use (installed into a venv under .build-py).
+PY_VENV := .build-py
+PY_PACKAGES := pyarrow==21.* Pillow pdqhash imagehash numpy
+RELEASE_FLAGS := -c release -Xswiftc -target-cpu -Xswiftc x86-64-v3
+BIN_DEBUG := .build/debug/hashscreen
+
+.PHONY: deps pydeps build release test demo bench clean
+
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "make deps: installing$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+
+pydeps:
+	@if [ ! -x $(PY_VENV)/bin/python ]; then python3 -m venv $(PY_VENV); fi
+	@$(PY_VENV)/bin/python -c "import pyarrow, PIL, pdqhash, imagehash" 2>/dev/null || \
+	  $(PY_VENV)/bin/pip install -q $(PY_PACKAGES)
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build $(RELEASE_FLAGS)
+
+test: deps pydeps
+	HASHSCREEN_PYTHON=$(CURDIR)/$(PY_VENV)/bin/python $(SWIFT) test --disable-swift-testing 2>&1 | tee .build-test.log; \
+	  exit $${PIPESTATUS[0]}
+
+demo: build
+	@bash Fixtures/demo/run-demo.sh $(BIN_DEBUG)
+
+clean:
+	rm -rf .build .build-* demo-out

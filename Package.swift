@@ -1,0 +1,94 @@
+// swift-tools-version:6.0
+// hashscreen — screens image datasets against known-abuse hash lists.
+// Modules by pipeline stage, depending one way (see docs/architecture.md):
+//   HashscreenCore <- Decode / Digest / Perceptual / Manifest / List / Match / Report <- Pipeline <- hashscreen
+// C libraries enter only through the C* targets below, each imported by exactly one module.
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [.swiftLanguageMode(.v5)]
+
+let package = Package(
+    name: "hashscreen",
+    products: [
+        .executable(name: "hashscreen", targets: ["hashscreen"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // MARK: - C libraries (system, from Debian -dev packages; see Makefile `deps`)
+        .systemLibrary(name: "CSQLite", path: "Sources/C/CSQLite", pkgConfig: "sqlite3"),
+        .systemLibrary(name: "CCrypto", path: "Sources/C/CCrypto", pkgConfig: "libcrypto"),
+        .systemLibrary(name: "CSnappy", path: "Sources/C/CSnappy", pkgConfig: "snappy"),
+        .systemLibrary(name: "CZstd", path: "Sources/C/CZstd", pkgConfig: "libzstd"),
+        .systemLibrary(name: "CZlib", path: "Sources/C/CZlib", pkgConfig: "zlib"),
+        // Image codecs behind one C shim: setjmp/longjmp never cross a Swift frame.
+        .target(
+            name: "CImageShim",
+            path: "Sources/C/CImageShim",
+            cSettings: [.unsafeFlags(["-O2"])],
+            linkerSettings: [
+                .linkedLibrary("jpeg"), .linkedLibrary("png16"),
+                .linkedLibrary("webp"), .linkedLibrary("webpdemux"), .linkedLibrary("gif"),
+            ]
+        ),
+
+        // MARK: - Core: words shared by every stage
+        .target(name: "HashscreenCore", swiftSettings: swiftSettings),
+
+        // MARK: - Stage modules (import Core and their own C target only)
+        .target(name: "HashscreenDecode", dependencies: ["HashscreenCore", "CImageShim"], swiftSettings: swiftSettings),
+
+        .target(name: "HashscreenDigest", dependencies: ["HashscreenCore", "CCrypto"], swiftSettings: swiftSettings),
+
+        .target(name: "HashscreenPerceptual", dependencies: ["HashscreenCore"], swiftSettings: swiftSettings),
+
+        .target(name: "HashscreenParquet", dependencies: ["CSnappy", "CZstd", "CZlib"], swiftSettings: swiftSettings),
+
+        .target(name: "HashscreenManifest", dependencies: ["HashscreenCore", "HashscreenParquet"], swiftSettings: swiftSettings),
+
+        .target(name: "HashscreenList", dependencies: ["HashscreenCore", "CSQLite"], swiftSettings: swiftSettings),
+
+        .target(name: "HashscreenMatch", dependencies: ["HashscreenCore"], swiftSettings: swiftSettings),
+
+        .target(name: "HashscreenReport", dependencies: ["HashscreenCore"], swiftSettings: swiftSettings),
+
+        // MARK: - Pipeline: wires the stages; the CLI is thin over it
+        .target(
+            name: "HashscreenPipeline",
+            dependencies: [
+                "HashscreenCore", "HashscreenDecode", "HashscreenDigest", "HashscreenPerceptual",
+                "HashscreenManifest", "HashscreenList", "HashscreenMatch", "HashscreenReport",
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "hashscreen",
+            dependencies: [
+                "HashscreenPipeline",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: - Tests (mirror the modules)
+        .target(name: "HashscreenTestSupport", dependencies: ["HashscreenCore"], path: "Tests/HashscreenTestSupport", swiftSettings: swiftSettings),
+        .testTarget(name: "HashscreenCoreTests", dependencies: ["HashscreenCore"], swiftSettings: swiftSettings),
+
+        .testTarget(name: "HashscreenDecodeTests", dependencies: ["HashscreenDecode", "HashscreenTestSupport"], swiftSettings: swiftSettings),
+
+        .testTarget(name: "HashscreenDigestTests", dependencies: ["HashscreenDigest", "HashscreenTestSupport"], swiftSettings: swiftSettings),
+
+        .testTarget(name: "HashscreenPerceptualTests", dependencies: ["HashscreenPerceptual", "HashscreenDecode", "HashscreenTestSupport"], swiftSettings: swiftSettings),
+
+        .testTarget(name: "HashscreenParquetTests", dependencies: ["HashscreenParquet", "HashscreenTestSupport"], swiftSettings: swiftSettings),
+
+        .testTarget(name: "HashscreenManifestTests", dependencies: ["HashscreenManifest", "HashscreenTestSupport"], swiftSettings: swiftSettings),
+
+        .testTarget(name: "HashscreenListTests", dependencies: ["HashscreenList", "HashscreenTestSupport"], swiftSettings: swiftSettings),
+
+        .testTarget(name: "HashscreenMatchTests", dependencies: ["HashscreenMatch", "HashscreenTestSupport"], swiftSettings: swiftSettings),
+
+        .testTarget(name: "EndToEndTests", dependencies: ["HashscreenTestSupport"], swiftSettings: swiftSettings),
+    ]
+)

@@ -1,0 +1,50 @@
+/// One sample of a dataset: a manifest row, a folder's file, or a shard member group.
+public struct Sample: Sendable, Equatable {
+    /// The key outputs are sorted by (img2dataset's `key`, or the path for a folder).
+    public var key: String
+    public var url: String?
+    public var caption: String?
+    /// Absolute or working-directory-relative path of the image file, if the sample has one.
+    public var path: String?
+    /// Path as written in the manifest (what outputs print).
+    public var displayPath: String?
+    /// Hash values recorded in the manifest itself (e.g. img2dataset's `sha256` of the original
+    /// download): matched without reading the image.
+    public var recorded: [RecordedHash]
+    /// Position in the input order (input index, row index): a stable tie-break for sorting.
+    public var ordinal: Int
+
+    public init(key: String, url: String? = nil, caption: String? = nil, path: String? = nil,
+                displayPath: String? = nil, recorded: [RecordedHash] = [], ordinal: Int = 0) {
+        self.key = key; self.url = url; self.caption = caption; self.path = path
+        self.displayPath = displayPath ?? path; self.recorded = recorded; self.ordinal = ordinal
+    }
+}
+
+/// A hash value recorded in a manifest column.
+public struct RecordedHash: Sendable, Equatable {
+    public var signal: SignalKind
+    public var value: HashValue
+    /// The manifest column it came from.
+    public var column: String
+    public init(signal: SignalKind, value: HashValue, column: String) {
+        self.signal = signal; self.value = value; self.column = column
+    }
+}
+
+/// Where in the pipeline a sample failed. Failures are data: they go to `errors.jsonl`.
+public enum FailureStage: String, Sendable, Codable {
+    case manifest
+    case read
+    case decode
+    case hash
+    /// A perceptual hash was computed but is below the quality floor: it cannot be screened.
+    case unscreenablePerceptual = "unscreenable-perceptual"
+}
+
+/// A per-sample failure: the sample could not be fully screened.
+public struct SampleFailure: Sendable, Equatable {
+    public var stage: FailureStage
+    public var message: String
+    public init(stage: FailureStage, message: String) { self.stage = stage; self.message = message }
+}

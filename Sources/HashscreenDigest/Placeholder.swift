@@ -1,0 +1,1 @@
+// HashscreenDigest: placeholder, see docs/architecture.md.

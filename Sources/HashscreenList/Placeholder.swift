@@ -1,0 +1,1 @@
+// HashscreenList: placeholder, see docs/architecture.md.

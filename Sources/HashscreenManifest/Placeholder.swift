@@ -1,0 +1,1 @@
+// HashscreenManifest: placeholder, see docs/architecture.md.

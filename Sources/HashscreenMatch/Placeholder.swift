@@ -1,0 +1,1 @@
+// HashscreenMatch: placeholder, see docs/architecture.md.

@@ -1,0 +1,1 @@
+// HashscreenParquet: placeholder, see docs/architecture.md.

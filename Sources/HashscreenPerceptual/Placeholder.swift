@@ -1,0 +1,1 @@
+// HashscreenPerceptual: placeholder, see docs/architecture.md.

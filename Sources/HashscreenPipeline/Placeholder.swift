@@ -1,0 +1,1 @@
+// HashscreenPipeline: placeholder, see docs/architecture.md.

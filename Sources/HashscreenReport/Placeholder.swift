@@ -1,0 +1,1 @@
+// HashscreenReport: placeholder, see docs/architecture.md.

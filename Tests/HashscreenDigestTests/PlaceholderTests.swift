@@ -1,0 +1,5 @@
+import XCTest
+
+final class HashscreenDigestPlaceholderTests: XCTestCase {
+    func testPlaceholder() {}
+}

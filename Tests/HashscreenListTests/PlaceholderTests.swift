@@ -1,0 +1,5 @@
+import XCTest
+
+final class HashscreenListPlaceholderTests: XCTestCase {
+    func testPlaceholder() {}
+}

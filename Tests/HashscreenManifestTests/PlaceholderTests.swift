@@ -1,0 +1,5 @@
+import XCTest
+
+final class HashscreenManifestPlaceholderTests: XCTestCase {
+    func testPlaceholder() {}
+}

@@ -1,0 +1,5 @@
+import XCTest
+
+final class HashscreenMatchPlaceholderTests: XCTestCase {
+    func testPlaceholder() {}
+}

@@ -1,0 +1,5 @@
+import XCTest
+
+final class HashscreenParquetPlaceholderTests: XCTestCase {
+    func testPlaceholder() {}
+}
