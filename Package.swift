@@ -45,7 +45,9 @@ let package = Package(
 
         .target(name: "HashscreenParquet", dependencies: ["CSnappy", "CZstd", "CZlib"], swiftSettings: swiftSettings),
 
-        .target(name: "HashscreenManifest", dependencies: ["HashscreenCore", "HashscreenParquet"], swiftSettings: swiftSettings),
+        .target(name: "HashscreenTar", swiftSettings: swiftSettings),
+
+        .target(name: "HashscreenManifest", dependencies: ["HashscreenCore", "HashscreenParquet", "HashscreenTar"], swiftSettings: swiftSettings),
 
         .target(name: "HashscreenList", dependencies: ["HashscreenCore", "CSQLite"], swiftSettings: swiftSettings),
 
@@ -65,7 +67,7 @@ let package = Package(
         .executableTarget(
             name: "hashscreen",
             dependencies: [
-                "HashscreenPipeline",
+                "HashscreenPipeline", "HashscreenCore", "HashscreenManifest", "HashscreenPerceptual", "HashscreenReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -88,6 +90,10 @@ let package = Package(
         .testTarget(name: "HashscreenListTests", dependencies: ["HashscreenList", "HashscreenTestSupport"], swiftSettings: swiftSettings),
 
         .testTarget(name: "HashscreenMatchTests", dependencies: ["HashscreenMatch", "HashscreenTestSupport"], swiftSettings: swiftSettings),
+
+        .testTarget(name: "HashscreenTarTests", dependencies: ["HashscreenTar", "HashscreenTestSupport"], swiftSettings: swiftSettings),
+
+        .testTarget(name: "HashscreenReportTests", dependencies: ["HashscreenReport", "HashscreenTestSupport"], swiftSettings: swiftSettings),
 
         .testTarget(name: "EndToEndTests", dependencies: ["HashscreenTestSupport"], swiftSettings: swiftSettings),
     ]

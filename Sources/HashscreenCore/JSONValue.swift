@@ -1,0 +1,85 @@
+/// A JSON value with ordered object keys, so every output is byte-for-byte deterministic.
+/// Rendering follows RFC 8259; strings are escaped minimally (`"`, `\`, control characters).
+public indirect enum JSONValue: Sendable, Equatable {
+    case null
+    case bool(Bool)
+    case int(Int)
+    case double(Double)
+    case string(String)
+    case array([JSONValue])
+    case object([(String, JSONValue)])
+
+    public static func == (a: JSONValue, b: JSONValue) -> Bool { a.rendered() == b.rendered() }
+
+    /// Compact single-line JSON (for JSON lines).
+    public func rendered() -> String {
+        var out = ""
+        render(into: &out, indent: nil, level: 0)
+        return out
+    }
+
+    /// Indented JSON (for summary files a person reads).
+    public func pretty() -> String {
+        var out = ""
+        render(into: &out, indent: "  ", level: 0)
+        return out
+    }
+
+    private func render(into out: inout String, indent: String?, level: Int) {
+        switch self {
+        case .null: out += "null"
+        case .bool(let b): out += b ? "true" : "false"
+        case .int(let i): out += String(i)
+        case .double(let d):
+            if d.isFinite {
+                if d == d.rounded(), abs(d) < 1e15 { out += String(Int(d)) } else { out += String(d) }
+            } else { out += "null" }
+        case .string(let s): JSONValue.escape(s, into: &out)
+        case .array(let a):
+            if a.isEmpty { out += "[]"; return }
+            out += "["
+            for (i, v) in a.enumerated() {
+                if i > 0 { out += "," }
+                if let indent { out += "\n" + String(repeating: indent, count: level + 1) }
+                v.render(into: &out, indent: indent, level: level + 1)
+            }
+            if let indent { out += "\n" + String(repeating: indent, count: level) }
+            out += "]"
+        case .object(let o):
+            if o.isEmpty { out += "{}"; return }
+            out += "{"
+            for (i, (k, v)) in o.enumerated() {
+                if i > 0 { out += "," }
+                if let indent { out += "\n" + String(repeating: indent, count: level + 1) }
+                JSONValue.escape(k, into: &out)
+                out += indent == nil ? ":" : ": "
+                v.render(into: &out, indent: indent, level: level + 1)
+            }
+            if let indent { out += "\n" + String(repeating: indent, count: level) }
+            out += "}"
+        }
+    }
+
+    public static func escape(_ s: String, into out: inout String) {
+        out += "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case let c where c.value < 0x20:
+                let h = String(c.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - h.count) + h
+            default: out.unicodeScalars.append(u)
+            }
+        }
+        out += "\""
+    }
+}
+
+extension JSONValue {
+    /// `.string(s)` or `.null` when s is nil.
+    public static func optional(_ s: String?) -> JSONValue { s.map { .string($0) } ?? .null }
+}

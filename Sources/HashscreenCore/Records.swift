@@ -1,0 +1,64 @@
+/// What a scan finds, as plain values: the pipeline makes them, the report stage writes them.
+
+/// Where a matched value came from.
+public enum ValueSource: String, Sendable {
+    /// Computed by hashscreen from the image bytes, pixels or URL.
+    case computed
+    /// Recorded in the manifest (e.g. img2dataset's sha256 of the original download).
+    case manifest
+}
+
+/// The list a match was found in (name and version; never its contents).
+public struct ListRef: Sendable, Hashable, Comparable {
+    public var name: String
+    public var version: String
+    public init(name: String, version: String) { self.name = name; self.version = version }
+    public static func < (a: ListRef, b: ListRef) -> Bool { (a.name, a.version) < (b.name, b.version) }
+    public var label: String { "\(name)@\(version)" }
+}
+
+/// One match of one sample's value against one list entry.
+public struct MatchRecord: Sendable, Equatable {
+    public var key: String
+    public var url: String?
+    public var path: String?
+    public var signal: SignalKind
+    /// The sample's value (computed or recorded), never the list entry's.
+    public var value: HashValue
+    public var source: ValueSource
+    public var list: ListRef
+    /// Hamming distance (0 for exact signals).
+    public var distance: Int
+    /// For perceptual matches: which dihedral variant of the sample matched (`orig` ...).
+    public var variant: String?
+    /// Notes on how the value was computed (e.g. a border crop applied).
+    public var notes: [String]
+    public var ordinal: Int
+
+    public init(key: String, url: String?, path: String?, signal: SignalKind, value: HashValue,
+                source: ValueSource, list: ListRef, distance: Int, variant: String? = nil,
+                notes: [String] = [], ordinal: Int) {
+        self.key = key; self.url = url; self.path = path; self.signal = signal; self.value = value
+        self.source = source; self.list = list; self.distance = distance; self.variant = variant
+        self.notes = notes; self.ordinal = ordinal
+    }
+
+    /// The removal reason word, e.g. `sha256:LISTNAME`.
+    public var reason: String { "\(signal.name):\(list.name)" }
+}
+
+/// One sample that could not be fully screened.
+public struct FailureRecord: Sendable, Equatable {
+    public var key: String
+    public var path: String?
+    public var stage: FailureStage
+    public var message: String
+    /// PDQ quality, for `unscreenable-perceptual` failures.
+    public var quality: Int?
+    public var ordinal: Int
+
+    public init(key: String, path: String?, stage: FailureStage, message: String, quality: Int? = nil, ordinal: Int) {
+        self.key = key; self.path = path; self.stage = stage; self.message = message
+        self.quality = quality; self.ordinal = ordinal
+    }
+}

@@ -1,1 +1,0 @@
-// HashscreenDigest: placeholder, see docs/architecture.md.

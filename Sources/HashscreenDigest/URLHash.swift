@@ -1,0 +1,58 @@
+/// URL hashes (`url_md5`, `url_sha256`): the digest of a URL's UTF-8 bytes after a minimal,
+/// documented normalisation, so lists of URLs built elsewhere match the URLs in a manifest.
+///
+/// Normalisation (docs/url-hashing.md): trim surrounding whitespace; lower-case the scheme and
+/// the host; drop the port when it is the scheme's default (http 80, https 443); drop the
+/// fragment (`#...`). Nothing else: no percent-decoding, no path or query rewriting, so two
+/// URLs equal after this are byte-equal on the wire.
+import HashscreenCore
+
+public enum URLNormalizer {
+    static let defaultPorts = ["http": "80", "https": "443"]
+
+    public static func normalize(_ raw: String) -> String {
+        var s = Substring(raw.trimmingCharacters(in: .whitespacesAndNewlines))
+        if let hash = s.firstIndex(of: "#") { s = s[..<hash] }
+        guard let colon = s.range(of: "://") else { return String(s) }
+        let scheme = s[..<colon.lowerBound].lowercased()
+        let rest = s[colon.upperBound...]
+        let authorityEnd = rest.firstIndex(where: { $0 == "/" || $0 == "?" }) ?? rest.endIndex
+        let authority = rest[..<authorityEnd]
+        let tail = rest[authorityEnd...]
+        // userinfo@host:port — only host (and port) are normalised.
+        var userinfo = Substring("")
+        var hostport = authority
+        if let at = authority.lastIndex(of: "@") {
+            userinfo = authority[...at]
+            hostport = authority[authority.index(after: at)...]
+        }
+        var host = hostport
+        var port: Substring? = nil
+        if let c = hostport.lastIndex(of: ":"), !hostport[c...].contains("]") {
+            host = hostport[..<c]
+            port = hostport[hostport.index(after: c)...]
+        }
+        var out = scheme + "://" + userinfo + host.lowercased()
+        if let port, !port.isEmpty, defaultPorts[scheme] != String(port) { out += ":" + port }
+        else if let port, port.isEmpty { _ = port }
+        out += tail
+        return out
+    }
+}
+
+extension Digester {
+    /// url_md5 and url_sha256 of a URL after `URLNormalizer.normalize`.
+    public static func urlHashes(_ url: String, signals: Set<SignalKind> = [.urlMD5, .urlSHA256]) -> [(SignalKind, HashValue)] {
+        let bytes = Array(URLNormalizer.normalize(url).utf8)
+        var out: [(SignalKind, HashValue)] = []
+        if signals.contains(.urlMD5), let d = try? Digester(signals: [.md5]) {
+            out.append((.urlMD5, d.digest(bytes)[0].1))
+        }
+        if signals.contains(.urlSHA256), let d = try? Digester(signals: [.sha256]) {
+            out.append((.urlSHA256, d.digest(bytes)[0].1))
+        }
+        return out
+    }
+}
+
+import Foundation

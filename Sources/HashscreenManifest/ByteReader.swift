@@ -1,0 +1,118 @@
+import Foundation
+import HashscreenCore
+
+/// Reads a file in large chunks and hands out lines or CSV records without loading it whole.
+final class ByteReader {
+    static let chunkSize = 1 << 20
+    private let fd: Int32
+    private var buffer: [UInt8] = []
+    private var start = 0
+    private var eof = false
+    let path: String
+
+    init(path: String) throws {
+        self.path = path
+        fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            throw HashscreenError(.input, "cannot open manifest \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    deinit { close(fd) }
+
+    /// Ensures at least one more byte is buffered beyond `index` (relative to start); false at EOF.
+    private func fill(beyond index: Int) throws -> Bool {
+        while start + index >= buffer.count {
+            if eof { return false }
+            if start > 0 {
+                buffer.removeFirst(start)
+                start = 0
+            }
+            var chunk = [UInt8](repeating: 0, count: Self.chunkSize)
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw HashscreenError(.input, "cannot read manifest \(path): \(String(cString: strerror(errno)))")
+            }
+            if n == 0 { eof = true; return false }
+            buffer.append(contentsOf: chunk[0..<n])
+        }
+        return true
+    }
+
+    /// The next line without its terminator (LF or CRLF), or nil at end of file.
+    func nextLine() throws -> [UInt8]? {
+        var i = 0
+        while true {
+            guard try fill(beyond: i) else {
+                if i == 0 { return nil }
+                let line = Array(buffer[start..<start + i])
+                start += i
+                return line
+            }
+            if buffer[start + i] == UInt8(ascii: "\n") {
+                var end = start + i
+                if end > start, buffer[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+                let line = Array(buffer[start..<end])
+                start += i + 1
+                return line
+            }
+            i += 1
+        }
+    }
+
+    /// The next RFC 4180 record (quoted fields may hold delimiters, quotes as `""`, and
+    /// newlines), with the number of physical lines it spanned; nil at end of file.
+    func nextRecord(delimiter: UInt8) throws -> (fields: [String], lines: Int, error: String?)? {
+        var fields: [String] = []
+        var field: [UInt8] = []
+        var i = 0
+        var inQuotes = false
+        var quotedField = false
+        var lines = 1
+        var error: String? = nil
+        guard try fill(beyond: 0) else { return nil }
+        while true {
+            guard try fill(beyond: i) else {
+                if inQuotes { error = "unterminated quoted field" }
+                fields.append(String(decoding: field, as: UTF8.self))
+                start += i
+                return (fields, lines, error)
+            }
+            let c = buffer[start + i]
+            if inQuotes {
+                if c == UInt8(ascii: "\"") {
+                    if try fill(beyond: i + 1), buffer[start + i + 1] == UInt8(ascii: "\"") {
+                        field.append(c)
+                        i += 2
+                        continue
+                    }
+                    inQuotes = false
+                } else {
+                    if c == UInt8(ascii: "\n") { lines += 1 }
+                    field.append(c)
+                }
+                i += 1
+                continue
+            }
+            switch c {
+            case UInt8(ascii: "\""):
+                if field.isEmpty && !quotedField { inQuotes = true; quotedField = true } else { field.append(c) }
+            case delimiter:
+                fields.append(String(decoding: field, as: UTF8.self))
+                field.removeAll(keepingCapacity: true)
+                quotedField = false
+            case UInt8(ascii: "\n"):
+                if field.last == UInt8(ascii: "\r") && !quotedField { field.removeLast() }
+                fields.append(String(decoding: field, as: UTF8.self))
+                start += i + 1
+                return (fields, lines, error)
+            case UInt8(ascii: "\r"):
+                if !quotedField { field.append(c) }
+            default:
+                field.append(c)
+            }
+            i += 1
+        }
+    }
+}

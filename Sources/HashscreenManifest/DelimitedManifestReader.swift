@@ -1,0 +1,45 @@
+import Foundation
+import HashscreenCore
+
+/// CSV and TSV manifests with a header row (RFC 4180 quoting for both).
+struct DelimitedManifestReader: ManifestReader {
+    let path: String
+    let delimiter: UInt8
+    let layout: ManifestLayout
+    let ordinalBase: Int
+
+    func forEachItem(_ body: (ManifestItem) throws -> Void) throws {
+        let reader = try ByteReader(path: path)
+        guard let header = try reader.nextRecord(delimiter: delimiter) else {
+            throw HashscreenError(.manifest, "manifest \(path) is empty: a header row is required")
+        }
+        var names = header.fields
+        if let first = names.first, first.hasPrefix("\u{FEFF}") { names[0] = String(first.dropFirst()) }
+        let columns = ColumnMap(names: names)
+        guard columns.isUsable else {
+            throw HashscreenError(.manifest, "manifest \(path) has no usable column: its header needs a path column (\(ColumnMap.pathNames.joined(separator: ", "))), a hash column (md5, sha1, sha256) or url; found: \(names.joined(separator: ", "))")
+        }
+        let base = (path as NSString).deletingLastPathComponent
+        var line = 1 + header.lines
+        var row = 0
+        while let rec = try reader.nextRecord(delimiter: delimiter) {
+            let startLine = line
+            line += rec.lines
+            if rec.fields.count == 1 && rec.fields[0].isEmpty { continue }  // blank line
+            row += 1
+            if let err = rec.error {
+                try body(.failure(key: "\((path as NSString).lastPathComponent):\(startLine)", path: nil,
+                                  message: "\(path):\(startLine): \(err)"))
+                continue
+            }
+            if rec.fields.count != names.count {
+                try body(.failure(key: "\((path as NSString).lastPathComponent):\(startLine)", path: nil,
+                                  message: "\(path):\(startLine): \(rec.fields.count) fields, header has \(names.count)"))
+                continue
+            }
+            let item = columns.sample(fields: { $0 < rec.fields.count ? rec.fields[$0] : nil },
+                                      rowNumber: row, ordinal: ordinalBase + row, baseDirectory: base)
+            try body(item)
+        }
+    }
+}

@@ -1,0 +1,132 @@
+/// HashscreenManifest: turns what a curator has (a CSV/TSV or JSONL manifest, a folder of
+/// images) into a stream of `Sample`s.
+///
+/// - *layout*: the shape of an input (csv, tsv, jsonl, folder).
+/// - *column map*: which manifest columns carry the key, URL, caption, image path and recorded
+///   hashes; detected by name, case-insensitively.
+/// - *item*: one sample, or one row that could not be read (a per-row failure, reported in
+///   `errors.jsonl` with stage `manifest`; the scan goes on).
+/// Readers stream: memory does not grow with the manifest's length.
+import Foundation
+import HashscreenCore
+
+/// The shape of an input.
+public enum ManifestLayout: String, Sendable, CaseIterable {
+    case csv, tsv, jsonl, folder
+
+    /// Detects the layout of a path: a directory is a folder; otherwise the extension decides.
+    public static func detect(path: String) throws(HashscreenError) -> ManifestLayout {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
+            throw HashscreenError(.input, "input \(path) does not exist")
+        }
+        if isDir.boolValue { return .folder }
+        let ext = (path as NSString).pathExtension.lowercased()
+        switch ext {
+        case "csv": return .csv
+        case "tsv", "tab": return .tsv
+        case "jsonl", "ndjson", "json": return .jsonl
+        default:
+            throw HashscreenError(.input, "cannot tell the layout of \(path) from its extension '.\(ext)': use --layout csv|tsv|jsonl|folder")
+        }
+    }
+}
+
+/// One item a manifest yields.
+public enum ManifestItem: Sendable {
+    /// A sample to screen; `problems` are per-row defects (e.g. an unparsable recorded hash)
+    /// that are reported while the rest of the row is still screened.
+    case sample(Sample, problems: [String])
+    /// A row that could not be read at all.
+    case failure(key: String, path: String?, message: String)
+}
+
+/// Which columns carry what, detected by name (case-insensitive).
+public struct ColumnMap: Sendable, Equatable {
+    public static let keyNames = ["key", "sample_id", "id"]
+    public static let urlNames = ["url"]
+    public static let captionNames = ["caption", "text"]
+    public static let pathNames = ["path", "filepath", "file", "image_path"]
+    /// Recorded hash columns and the signal each carries.
+    public static let hashColumns: [(String, SignalKind)] = [("md5", .md5), ("sha1", .sha1), ("sha256", .sha256)]
+
+    public var key: Int?
+    public var url: Int?
+    public var caption: Int?
+    public var path: Int?
+    public var hashes: [(index: Int, signal: SignalKind, name: String)] = []
+    public var names: [String]
+
+    public static func == (a: ColumnMap, b: ColumnMap) -> Bool {
+        a.key == b.key && a.url == b.url && a.caption == b.caption && a.path == b.path && a.names == b.names
+            && a.hashes.map(\.index) == b.hashes.map(\.index)
+    }
+
+    public init(names: [String]) {
+        self.names = names
+        let lower = names.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        func find(_ candidates: [String]) -> Int? {
+            for c in candidates { if let i = lower.firstIndex(of: c) { return i } }
+            return nil
+        }
+        key = find(Self.keyNames)
+        url = find(Self.urlNames)
+        caption = find(Self.captionNames)
+        path = find(Self.pathNames)
+        for (name, signal) in Self.hashColumns {
+            if let i = lower.firstIndex(of: name) { hashes.append((i, signal, names[i])) }
+        }
+    }
+
+    /// True when a row can be screened at all: it names an image, a recorded hash or a URL.
+    public var isUsable: Bool { path != nil || !hashes.isEmpty || url != nil }
+
+    /// Builds a sample from one row's fields (nil = missing). `rowNumber` is 1-based.
+    func sample(fields: (Int) -> String?, rowNumber: Int, ordinal: Int, baseDirectory: String) -> ManifestItem {
+        func value(_ i: Int?) -> String? {
+            guard let i, let v = fields(i)?.trimmingCharacters(in: .whitespacesAndNewlines), !v.isEmpty else { return nil }
+            return v
+        }
+        let rawPath = value(path)
+        let key = value(self.key) ?? rawPath ?? String(format: "row-%09d", rowNumber)
+        var problems: [String] = []
+        var recorded: [RecordedHash] = []
+        for h in hashes {
+            guard let text = value(h.index) else { continue }
+            do {
+                recorded.append(RecordedHash(signal: h.signal, value: try h.signal.parse(text), column: h.name))
+            } catch {
+                problems.append("column \(h.name): \(error.reason)")
+            }
+        }
+        var resolved: String? = nil
+        if let rawPath {
+            resolved = rawPath.hasPrefix("/") ? rawPath : (baseDirectory as NSString).appendingPathComponent(rawPath)
+        }
+        let s = Sample(key: key, url: value(url), caption: value(caption), path: resolved,
+                       displayPath: rawPath, recorded: recorded, ordinal: ordinal)
+        return .sample(s, problems: problems)
+    }
+}
+
+/// A source of samples: one input path read in one layout.
+public protocol ManifestReader {
+    var path: String { get }
+    var layout: ManifestLayout { get }
+    /// Calls `body` for every item, in input order. Throws only for setup failures
+    /// (unreadable file, malformed header): per-row defects are items.
+    func forEachItem(_ body: (ManifestItem) throws -> Void) throws
+}
+
+/// Opens a reader for an input path.
+public enum Manifest {
+    public static func open(path: String, layout: ManifestLayout? = nil, ordinalBase: Int = 0) throws -> any ManifestReader {
+        let l = try layout ?? ManifestLayout.detect(path: path)
+        switch l {
+        case .csv: return DelimitedManifestReader(path: path, delimiter: UInt8(ascii: ","), layout: .csv, ordinalBase: ordinalBase)
+        case .tsv: return DelimitedManifestReader(path: path, delimiter: UInt8(ascii: "\t"), layout: .tsv, ordinalBase: ordinalBase)
+        case .jsonl: return JSONLinesManifestReader(path: path, ordinalBase: ordinalBase)
+        case .folder: return FolderReader(path: path, ordinalBase: ordinalBase)
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// HashscreenManifest: placeholder, see docs/architecture.md.

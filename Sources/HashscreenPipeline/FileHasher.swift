@@ -1,0 +1,83 @@
+import Foundation
+import HashscreenCore
+import HashscreenDecode
+import HashscreenDigest
+import HashscreenPerceptual
+
+/// `hashscreen hash`: every requested signal of single files, as ordered fields.
+public final class FileHasher {
+    public let signals: [SignalKind]
+    public let pdqMode: PDQMode
+    public let dihedral: Bool
+    public let maxPixels: UInt64
+    private let digester: Digester
+    private let pdq = PDQHasher()
+    private let hasher64 = ImageHasher64()
+
+    public init(signals: [SignalKind], pdqMode: PDQMode = .full, dihedral: Bool = false,
+                maxPixels: UInt64 = DecodeOptions.defaultMaxPixels) throws {
+        self.signals = SignalKind.allCases.filter { signals.contains($0) && !$0.isURL }
+        self.pdqMode = pdqMode
+        self.dihedral = dihedral
+        self.maxPixels = maxPixels
+        digester = try Digester(signals: self.signals)
+    }
+
+    /// Output column names, in order.
+    public var columns: [String] {
+        var c = ["path"]
+        for s in signals {
+            c.append(s.name)
+            if s == .pdq {
+                c.append("pdq_quality")
+                if dihedral { c += DihedralVariant.allCases.dropFirst().map { "pdq_\($0.rawValue)" } }
+            }
+        }
+        c.append("error")
+        return c
+    }
+
+    /// The fields of one file; `error` is set when it could not be read or decoded (digests
+    /// of a readable file are still given when decoding fails).
+    public func hash(path: String) -> [(String, String?)] {
+        var fields: [(String, String?)] = [("path", path)]
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
+        } catch {
+            for c in columns.dropFirst().dropLast() { fields.append((c, nil)) }
+            fields.append(("error", "read: cannot read \(path)"))
+            return fields
+        }
+        var values: [String: String] = [:]
+        var error: String? = nil
+        data.withUnsafeBytes { raw in
+            for (s, v) in digester.digest(raw) { values[s.name] = v.hex }
+            guard signals.contains(where: \.isPerceptual) else { return }
+            do {
+                let image = try ImageDecoder.decode(raw, options: DecodeOptions(maxPixels: maxPixels))
+                image.pixels.withUnsafeBufferPointer { px in
+                    if signals.contains(.pdq) {
+                        let r = pdq.hash(rgb: px, width: image.width, height: image.height, mode: pdqMode, dihedral: dihedral)
+                        values["pdq"] = r.hash.hex
+                        values["pdq_quality"] = String(r.quality)
+                        if dihedral, let vs = r.variants {
+                            for v in DihedralVariant.allCases.dropFirst() { values["pdq_\(v.rawValue)"] = vs[v]?.hex }
+                        }
+                    }
+                    if signals.contains(.phash) || signals.contains(.dhash) || signals.contains(.ahash) {
+                        let h = hasher64.hashes(rgb: px, width: image.width, height: image.height)
+                        values["phash"] = h.phash.hex
+                        values["dhash"] = h.dhash.hex
+                        values["ahash"] = h.ahash.hex
+                    }
+                }
+            } catch {
+                error = "decode: \(error.message)"
+            }
+        }
+        for c in columns.dropFirst().dropLast() { fields.append((c, values[c])) }
+        fields.append(("error", error))
+        return fields
+    }
+}

@@ -1,1 +1,0 @@
-// HashscreenPipeline: placeholder, see docs/architecture.md.

@@ -1,0 +1,236 @@
+import Dispatch
+import Foundation
+import HashscreenCore
+import HashscreenDigest
+import HashscreenManifest
+import HashscreenReport
+
+/// The result of a scan, for the CLI's exit status and message.
+public struct ScanResult: Sendable {
+    public var samples: Int
+    public var matchedSamples: Int
+    public var failedSamples: Int
+    public var outputDirectory: String
+
+    /// 0 complete and nothing matched; 1 at least one match; 3 no match but some samples could
+    /// not be screened. (2, a fatal error, is thrown instead.)
+    public var exitCode: Int32 {
+        if matchedSamples > 0 { return 1 }
+        if failedSamples > 0 { return 3 }
+        return 0
+    }
+}
+
+/// Counts and findings, merged from every worker under a lock.
+final class Tally: @unchecked Sendable {
+    private let lock = NSLock()
+    var samples = 0
+    var scanned = 0
+    var matchedSamples = 0
+    var failedSamples = 0
+    var bytesRead = 0
+    var decoded = 0
+    var rowsWithoutPath = 0
+    var screenedPerSignal: [SignalKind: Int] = [:]
+    var matchedPerSignal: [SignalKind: Int] = [:]
+    var matchedPerList: [ListRef: Int] = [:]
+    var failuresPerStage: [FailureStage: Int] = [:]
+    var matches: [MatchRecord] = []
+    var failures: [FailureRecord] = []
+
+    func add(_ o: SampleOutcome, hasPath: Bool) {
+        lock.lock(); defer { lock.unlock() }
+        samples += 1
+        if !hasPath { rowsWithoutPath += 1 }
+        bytesRead += o.bytesRead
+        if o.decoded { decoded += 1 }
+        for s in o.screenedSignals { screenedPerSignal[s, default: 0] += 1 }
+        if !o.matches.isEmpty {
+            matchedSamples += 1
+            for s in Set(o.matches.map(\.signal)) { matchedPerSignal[s, default: 0] += 1 }
+            for l in Set(o.matches.map(\.list)) { matchedPerList[l, default: 0] += 1 }
+            matches.append(contentsOf: o.matches)
+        }
+        if o.failures.isEmpty { scanned += 1 } else {
+            failedSamples += 1
+            for st in Set(o.failures.map(\.stage)) { failuresPerStage[st, default: 0] += 1 }
+            failures.append(contentsOf: o.failures)
+        }
+    }
+
+    func addRowFailure(_ f: FailureRecord) {
+        lock.lock(); defer { lock.unlock() }
+        samples += 1
+        failedSamples += 1
+        failuresPerStage[f.stage, default: 0] += 1
+        failures.append(f)
+    }
+}
+
+/// Runs a scan: inputs → screened samples → sorted outputs.
+public enum Scanner {
+    /// Samples handed to a worker at a time: dispatch per batch, not per tiny item.
+    static let batchSize = 16
+    /// Batches in flight per job: bounds memory whatever the manifest's length.
+    static let batchesInFlightPerJob = 4
+
+    public static func run(_ config: ScanConfiguration, log: (String) -> Void = { _ in }) throws -> ScanResult {
+        let started = Date()
+        // Setup failures stop the run before any work: output folder, list, inputs.
+        let writer = try ReportWriter(directory: config.outputDirectory)
+        let known = try KnownHashes.load(listPath: config.listPath, signals: Set(config.signals))
+        var inputs: [(ScanConfiguration.Input, any ManifestReader, String)] = []
+        for (i, input) in config.inputs.enumerated() {
+            let reader = try Manifest.open(path: input.path, layout: input.layout, ordinalBase: i << 40)
+            let digest = reader.layout == .folder ? "" : try Digester.sha256(ofFile: input.path)
+            inputs.append((input, reader, digest))
+        }
+
+        let tally = Tally()
+        var screeners: [Screener] = []
+        for _ in 0..<config.jobs { screeners.append(try Screener(config: config, known: known)) }
+        let channel = BoundedChannel<[(Sample, [String])]>(capacity: config.jobs * batchesInFlightPerJob)
+
+        // The producer reads the manifests (blocking I/O) on its own thread, in batches.
+        let producerError = ErrorBox()
+        let producer = Thread {
+            var batch: [(Sample, [String])] = []
+            batch.reserveCapacity(batchSize)
+            do {
+                for (_, reader, _) in inputs {
+                    try reader.forEachItem { item in
+                        switch item {
+                        case .sample(let s, let problems):
+                            batch.append((s, problems))
+                            if batch.count == batchSize { channel.put(batch); batch.removeAll(keepingCapacity: true) }
+                        case .failure(let key, let path, let message):
+                            tally.addRowFailure(FailureRecord(key: key, path: path, stage: .manifest, message: message, ordinal: 0))
+                        }
+                    }
+                }
+                if !batch.isEmpty { channel.put(batch) }
+            } catch {
+                producerError.set(error)
+            }
+            channel.close()
+        }
+        producer.stackSize = 8 << 20
+        producer.start()
+        // One worker per job, each with its own screener, pulling batches until the channel closes.
+        DispatchQueue.concurrentPerform(iterations: config.jobs) { i in
+            let screener = screeners[i]
+            while let work = channel.take() {
+                for (sample, problems) in work {
+                    tally.add(screener.screen(sample, problems: problems), hasPath: sample.path != nil)
+                }
+            }
+        }
+        if let e = producerError.error { throw e }
+        let finished = Date()
+
+        let matches = ReportWriter.sorted(tally.matches)
+        let failures = ReportWriter.sorted(tally.failures)
+        try writer.writeRemovals(matches)
+        try writer.writeReport(matches)
+        try writer.writeErrors(failures)
+        let ignored = inputs.reduce(0) { $0 + $1.1.ignoredFileCount }
+        try writer.writeSummary(summary(config: config, tally: tally, known: known, inputs: inputs,
+                                        ignoredFiles: ignored, started: started, finished: finished))
+        log("hashscreen: \(tally.samples) samples, \(tally.matchedSamples) matched, \(tally.failedSamples) not fully screened; outputs in \(config.outputDirectory)")
+        return ScanResult(samples: tally.samples, matchedSamples: tally.matchedSamples,
+                          failedSamples: tally.failedSamples, outputDirectory: config.outputDirectory)
+    }
+
+    static func summary(config: ScanConfiguration, tally: Tally, known: KnownHashes,
+                        inputs: [(ScanConfiguration.Input, any ManifestReader, String)],
+                        ignoredFiles: Int, started: Date, finished: Date) -> JSONValue {
+        let seconds = max(finished.timeIntervalSince(started), 1e-9)
+        let iso = ISO8601DateFormatter()
+        iso.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        let counts: JSONValue = .object([
+            ("samples", .int(tally.samples)),
+            ("scanned", .int(tally.scanned)),
+            ("matched", .int(tally.matchedSamples)),
+            ("errors", .int(tally.failedSamples)),
+            ("decoded", .int(tally.decoded)),
+            ("rows_without_path", .int(tally.rowsWithoutPath)),
+            ("non_image_files_ignored", .int(ignoredFiles)),
+            ("errors_by_stage", .object(tally.failuresPerStage.sorted { $0.key.rawValue < $1.key.rawValue }
+                .map { ($0.key.rawValue, .int($0.value)) })),
+            ("per_signal", .object(config.signals.map { s in
+                (s.name, .object([("screened", .int(tally.screenedPerSignal[s] ?? 0)),
+                                  ("matched", .int(tally.matchedPerSignal[s] ?? 0))]))
+            })),
+            ("per_list", .array(known.lists.map { l in
+                .object([("name", .string(l.ref.name)), ("version", .string(l.ref.version)),
+                         ("matched", .int(tally.matchedPerList[l.ref] ?? 0))])
+            })),
+        ])
+        let provenance: JSONValue = .object([
+            ("tool", .string("hashscreen")),
+            ("version", .string(HashscreenVersion.current)),
+            ("openssl", .string(Digester.libraryVersion)),
+            ("lists", .array(known.lists.map { $0.provenance })),
+            ("list_database", .string(config.listPath)),
+            ("inputs", .array(inputs.map { (input, reader, digest) in
+                .object([("path", .string(input.path)), ("layout", .string(reader.layout.rawValue)),
+                         ("sha256", digest.isEmpty ? .null : .string(digest))])
+            })),
+            ("options", config.provenance),
+            ("started", .string(iso.string(from: started))),
+            ("finished", .string(iso.string(from: finished))),
+        ])
+        let throughput: JSONValue = .object([
+            ("seconds", .double((seconds * 1000).rounded() / 1000)),
+            ("samples_per_second", .double((Double(tally.samples) / seconds * 10).rounded() / 10)),
+            ("megabytes_read", .double((Double(tally.bytesRead) / 1e6 * 10).rounded() / 10)),
+        ])
+        return .object([("counts", counts), ("provenance", provenance), ("throughput", throughput),
+                        ("exit_status", .int(Int(ScanResult(samples: tally.samples, matchedSamples: tally.matchedSamples, failedSamples: tally.failedSamples, outputDirectory: "").exitCode)))])
+    }
+}
+
+/// A bounded, closable FIFO: `put` blocks while full (back-pressure on the manifest reader),
+/// `take` blocks while empty and returns nil once closed and drained.
+final class BoundedChannel<T>: @unchecked Sendable {
+    private let cond = NSCondition()
+    private var items: [T] = []
+    private var head = 0
+    private var closed = false
+    private let capacity: Int
+
+    init(capacity: Int) { self.capacity = max(1, capacity) }
+
+    func put(_ item: T) {
+        cond.lock()
+        while items.count - head >= capacity { cond.wait() }
+        items.append(item)
+        cond.broadcast()
+        cond.unlock()
+    }
+
+    func take() -> T? {
+        cond.lock(); defer { cond.unlock() }
+        while head == items.count && !closed { cond.wait() }
+        guard head < items.count else { return nil }
+        let item = items[head]
+        head += 1
+        if head > 64 && head * 2 > items.count { items.removeFirst(head); head = 0 }
+        cond.broadcast()
+        return item
+    }
+
+    func close() {
+        cond.lock()
+        closed = true
+        cond.broadcast()
+        cond.unlock()
+    }
+}
+
+/// The first error a background thread hit.
+final class ErrorBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var error: Error?
+    func set(_ e: Error) { lock.lock(); if error == nil { error = e }; lock.unlock() }
+}

@@ -1,0 +1,118 @@
+/// HashscreenPipeline: wires the stages into a scan.
+///
+/// - *configuration*: the raw command-line options resolved once into one value; library
+///   modules never see CLI types.
+/// - *screening* a sample: match its recorded hashes and URL hashes, read its bytes once,
+///   digest them, decode them if a perceptual signal (or --verify-decode) needs pixels, hash
+///   the pixels, and look every value up in the known-hash indexes. Pure per sample: the
+///   outcome depends only on (sample, list, options).
+/// - *tally*: what the scan keeps: counts, matches and failures (never image bytes).
+import HashscreenCore
+import HashscreenDecode
+import HashscreenManifest
+import HashscreenPerceptual
+
+/// Everything a scan needs, resolved from the command line.
+public struct ScanConfiguration: Sendable {
+    public struct Input: Sendable {
+        public var path: String
+        public var layout: ManifestLayout?
+        public init(path: String, layout: ManifestLayout? = nil) { self.path = path; self.layout = layout }
+    }
+
+    public var inputs: [Input]
+    public var listPath: String
+    public var outputDirectory: String
+    /// Signals to compute and match, in canonical order.
+    public var signals: [SignalKind]
+    public var jobs: Int
+    public var maxPixels: UInt64
+    /// Files larger than this are not read (a per-sample `read` error).
+    public var maxFileBytes: Int
+    public var verifyDecode: Bool
+    public var pdqMode: PDQScanMode
+    public var pdqThreshold: Int
+    public var pdqMinQuality: Int
+    public var phashThreshold: Int
+    public var dhashThreshold: Int
+    public var ahashThreshold: Int
+    public var dihedral: Bool
+
+    /// The default signals of a scan.
+    public static let defaultSignals: [SignalKind] = [.md5, .sha1, .sha256, .pdq, .phash]
+    /// Default file-size limit: 512 MiB, far above any web image, well below memory.
+    public static let defaultMaxFileBytes = 512 << 20
+    /// PDQ: Hamming distance <= 31 of 256 bits is the reference "confident match" threshold
+    /// (ThreatExchange pdq/cpp `PDQ_CONFIDENT_MATCH_THRESHOLD`; hashing-to-match paper, Meta 2019).
+    public static let defaultPDQThreshold = 31
+    /// PDQ: hashes with quality below 50 are unreliable (ThreatExchange `QUALITY_THRESHOLD`).
+    public static let defaultPDQMinQuality = 50
+    /// pHash/dHash/aHash: 8 of 64 bits, the customary ImageHash near-duplicate cut-off
+    /// (ImageHash README: "hamming distance ... <= 8 likely similar"; bench RESULTS.md shows its false positives).
+    public static let defaultPHashThreshold = 8
+
+    public init(inputs: [Input], listPath: String, outputDirectory: String,
+                signals: [SignalKind] = ScanConfiguration.defaultSignals,
+                jobs: Int = 0, maxPixels: UInt64 = DecodeOptions.defaultMaxPixels,
+                maxFileBytes: Int = ScanConfiguration.defaultMaxFileBytes, verifyDecode: Bool = false,
+                pdqMode: PDQScanMode = .fast, pdqThreshold: Int = ScanConfiguration.defaultPDQThreshold,
+                pdqMinQuality: Int = ScanConfiguration.defaultPDQMinQuality,
+                phashThreshold: Int = ScanConfiguration.defaultPHashThreshold,
+                dhashThreshold: Int = ScanConfiguration.defaultPHashThreshold,
+                ahashThreshold: Int = ScanConfiguration.defaultPHashThreshold,
+                dihedral: Bool = false) {
+        self.inputs = inputs; self.listPath = listPath; self.outputDirectory = outputDirectory
+        self.signals = SignalKind.allCases.filter { signals.contains($0) }
+        self.jobs = jobs > 0 ? jobs : ProcessInfoCores.active
+        self.maxPixels = maxPixels; self.maxFileBytes = maxFileBytes; self.verifyDecode = verifyDecode
+        self.pdqMode = pdqMode; self.pdqThreshold = pdqThreshold; self.pdqMinQuality = pdqMinQuality
+        self.phashThreshold = phashThreshold; self.dhashThreshold = dhashThreshold
+        self.ahashThreshold = ahashThreshold; self.dihedral = dihedral
+    }
+
+    /// Whether pixels are needed.
+    public var needsDecode: Bool { verifyDecode || signals.contains(where: \.isPerceptual) }
+
+    public func threshold(for signal: SignalKind) -> Int {
+        switch signal {
+        case .pdq: return pdqThreshold
+        case .phash: return phashThreshold
+        case .dhash: return dhashThreshold
+        case .ahash: return ahashThreshold
+        default: return 0
+        }
+    }
+
+    /// The options as they go into summary.json's provenance.
+    public var provenance: JSONValue {
+        .object([
+            ("signals", .array(signals.map { .string($0.name) })),
+            ("jobs", .int(jobs)),
+            ("max_pixels", .int(Int(maxPixels))),
+            ("max_file_bytes", .int(maxFileBytes)),
+            ("verify_decode", .bool(verifyDecode)),
+            ("pdq_mode", .string(pdqMode.rawValue)),
+            ("pdq_threshold", .int(pdqThreshold)),
+            ("pdq_min_quality", .int(pdqMinQuality)),
+            ("phash_threshold", .int(phashThreshold)),
+            ("dhash_threshold", .int(dhashThreshold)),
+            ("ahash_threshold", .int(ahashThreshold)),
+            ("dihedral", .bool(dihedral)),
+        ])
+    }
+}
+
+/// How pixels are prepared for PDQ in a scan.
+public enum PDQScanMode: String, Sendable, CaseIterable {
+    /// DCT-domain downscaled JPEG decode (within a measured small bit distance of `full`).
+    case fast
+    /// The whole decoded image (what `pdqhash` and the Java port hash).
+    case full
+    /// The reference C++ loader: nearest-neighbour resize to 512x512 when a side exceeds 512.
+    case cimg512
+}
+
+import Foundation
+enum ProcessInfoCores {
+    static var active: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
+}

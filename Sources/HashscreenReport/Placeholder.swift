@@ -1,1 +1,0 @@
-// HashscreenReport: placeholder, see docs/architecture.md.

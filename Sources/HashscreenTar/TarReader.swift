@@ -1,0 +1,194 @@
+/// HashscreenTar: lists the members of a tar archive in place, without extracting anything.
+///
+/// - *member*: one file stored in the archive: its name, and the byte range of its data inside
+///   the archive file, so a reader can `pread` exactly those bytes later.
+/// Only headers are read (512 bytes each); member data is skipped with the file offset, so
+/// memory does not depend on the archive's size.
+///
+/// References: POSIX.1-2001 `pax` (ustar header, pax extended headers `x`/`g`), GNU tar manual
+/// "Basic Tar Format" (GNU long names `L`/`K`, base-256 sizes). webdataset and img2dataset
+/// write ustar/pax archives with Python's `tarfile`.
+import Foundation
+
+/// One member of a tar archive.
+public struct TarMember: Sendable, Equatable {
+    public enum Kind: Sendable, Equatable { case file, directory, other(UInt8) }
+    public var name: String
+    public var kind: Kind
+    /// Offset of the member's data in the archive file.
+    public var offset: Int
+    public var size: Int
+}
+
+/// A damaged or unsupported archive.
+public struct TarError: Error, Sendable, CustomStringConvertible {
+    public var path: String
+    public var offset: Int
+    public var message: String
+    public var description: String { "\(path): tar header at byte \(offset): \(message)" }
+}
+
+/// Reads a tar archive's member list sequentially.
+public final class TarReader {
+    public static let blockSize = 512
+    /// Longest pax/GNU long-name payload accepted (a header claiming more is damaged).
+    static let maxExtendedHeaderBytes = 1 << 20
+
+    public let path: String
+    private let fd: Int32
+    private let fileSize: Int
+    private var position = 0
+    private var finished = false
+
+    public init(path: String) throws {
+        self.path = path
+        fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            throw TarError(path: path, offset: 0, message: "cannot open: \(String(cString: strerror(errno)))")
+        }
+        var st = stat()
+        fstat(fd, &st)
+        fileSize = Int(st.st_size)
+    }
+
+    deinit { close(fd) }
+
+    /// Reads `count` bytes at `offset` of the archive (for member data).
+    public func read(offset: Int, count: Int) throws -> [UInt8] {
+        var buf = [UInt8](repeating: 0, count: count)
+        var done = 0
+        try buf.withUnsafeMutableBytes { raw in
+            while done < count {
+                let n = pread(fd, raw.baseAddress! + done, count - done, off_t(offset + done))
+                if n < 0 { if errno == EINTR { continue }; throw TarError(path: path, offset: offset, message: "read failed: \(String(cString: strerror(errno)))") }
+                if n == 0 { throw TarError(path: path, offset: offset, message: "archive ends inside a member (truncated)") }
+                done += n
+            }
+        }
+        return buf
+    }
+
+    /// The next member, or nil at the end of the archive. Throws on a damaged header; after an
+    /// error the reader cannot continue (tar has no resynchronisation).
+    public func next() throws -> TarMember? {
+        if finished { return nil }
+        var longName: String? = nil
+        var paxPath: String? = nil
+        var paxSize: Int? = nil
+        while true {
+            let headerOffset = position
+            if position + Self.blockSize > fileSize {
+                if position == fileSize { finished = true; return nil }  // no end blocks: tolerated
+                throw TarError(path: path, offset: position, message: "truncated header")
+            }
+            let h = try read(offset: position, count: Self.blockSize)
+            position += Self.blockSize
+            if h.allSatisfy({ $0 == 0 }) { finished = true; return nil }
+            guard Self.checksumOK(h) else {
+                throw TarError(path: path, offset: headerOffset, message: "bad header checksum (not a tar file, or damaged)")
+            }
+            guard var size = Self.number(h[124..<136]) else {
+                throw TarError(path: path, offset: headerOffset, message: "bad size field")
+            }
+            if let s = paxSize { size = s }
+            let dataOffset = position
+            let padded = (size + Self.blockSize - 1) / Self.blockSize * Self.blockSize
+            guard size >= 0, dataOffset + size <= fileSize else {
+                throw TarError(path: path, offset: headerOffset, message: "member of \(size) bytes runs past the end of the archive (truncated)")
+            }
+            position = dataOffset + padded
+            let type = h[156]
+            switch type {
+            case UInt8(ascii: "L"):  // GNU long name for the next member
+                guard size <= Self.maxExtendedHeaderBytes else { throw TarError(path: path, offset: headerOffset, message: "long name too long") }
+                let data = try read(offset: dataOffset, count: size)
+                longName = String(decoding: data.prefix(while: { $0 != 0 }), as: UTF8.self)
+                continue
+            case UInt8(ascii: "x"):  // pax extended header for the next member
+                guard size <= Self.maxExtendedHeaderBytes else { throw TarError(path: path, offset: headerOffset, message: "pax header too long") }
+                let records = try Self.paxRecords(try read(offset: dataOffset, count: size))
+                guard let records else { throw TarError(path: path, offset: headerOffset, message: "malformed pax header") }
+                if let p = records["path"] { paxPath = p }
+                if let s = records["size"] {
+                    guard let v = Int(s), v >= 0 else { throw TarError(path: path, offset: headerOffset, message: "bad pax size") }
+                    paxSize = v
+                }
+                continue
+            case UInt8(ascii: "g"), UInt8(ascii: "K"):  // global pax header, GNU long link: not needed
+                continue
+            default:
+                break
+            }
+            var name = paxPath ?? longName ?? Self.string(h[0..<100])
+            if paxPath == nil, longName == nil, h[257..<262].elementsEqual(Array("ustar".utf8)) {
+                let prefix = Self.string(h[345..<500])
+                if !prefix.isEmpty { name = prefix + "/" + name }
+            }
+            let kind: TarMember.Kind
+            switch type {
+            case 0, UInt8(ascii: "0"), UInt8(ascii: "7"): kind = .file
+            case UInt8(ascii: "5"): kind = .directory
+            default: kind = .other(type)
+            }
+            return TarMember(name: name, kind: kind, offset: dataOffset, size: size)
+        }
+    }
+
+    static func string(_ b: ArraySlice<UInt8>) -> String {
+        String(decoding: b.prefix(while: { $0 != 0 }), as: UTF8.self)
+    }
+
+    /// Octal (NUL/space terminated) or GNU base-256 (high bit of the first byte set).
+    static func number(_ b: ArraySlice<UInt8>) -> Int? {
+        guard let first = b.first else { return nil }
+        if first & 0x80 != 0 {
+            var v = Int(first & 0x7F)
+            for byte in b.dropFirst() {
+                guard v < (Int.max >> 8) else { return nil }
+                v = v << 8 | Int(byte)
+            }
+            return v
+        }
+        var v = 0
+        var seen = false
+        for c in b {
+            if c == 0 || c == UInt8(ascii: " ") { if seen { break } else { continue } }
+            guard c >= UInt8(ascii: "0"), c <= UInt8(ascii: "7") else { return nil }
+            guard v < (Int.max >> 3) else { return nil }
+            v = v * 8 + Int(c - UInt8(ascii: "0"))
+            seen = true
+        }
+        return v
+    }
+
+    /// The header checksum: the sum of all bytes with the checksum field read as spaces.
+    static func checksumOK(_ h: [UInt8]) -> Bool {
+        guard let stored = number(h[148..<156]) else { return false }
+        var sum = 0
+        for (i, b) in h.enumerated() { sum += (148..<156).contains(i) ? 32 : Int(b) }
+        return sum == stored
+    }
+
+    /// pax records: "LEN key=value\n" repeated; nil when malformed.
+    static func paxRecords(_ data: [UInt8]) throws -> [String: String]? {
+        var out: [String: String] = [:]
+        var i = 0
+        while i < data.count {
+            if data[i] == 0 { break }
+            var len = 0
+            var j = i
+            while j < data.count, data[j] != UInt8(ascii: " ") {
+                guard data[j] >= 48, data[j] <= 57, len < 1 << 20 else { return nil }
+                len = len * 10 + Int(data[j] - 48)
+                j += 1
+            }
+            guard len > 0, i + len <= data.count, j < i + len, data[i + len - 1] == UInt8(ascii: "\n") else { return nil }
+            let record = data[(j + 1)..<(i + len - 1)]
+            guard let eq = record.firstIndex(of: UInt8(ascii: "=")) else { return nil }
+            out[String(decoding: record[record.startIndex..<eq], as: UTF8.self)] =
+                String(decoding: record[(eq + 1)...], as: UTF8.self)
+            i += len
+        }
+        return out
+    }
+}

@@ -1,0 +1,69 @@
+import ArgumentParser
+import Foundation
+import HashscreenCore
+import HashscreenPerceptual
+import HashscreenPipeline
+import HashscreenReport
+
+struct HashCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hash",
+        abstract: "Print the hashes of image files (one JSON object or CSV row per file).",
+        discussion: "Exit status: 0 all files hashed; 3 some file could not be read or decoded (its row carries an error); 2 bad usage."
+    )
+
+    @Argument(help: "Image files.")
+    var files: [String]
+
+    @Option(help: "Comma-separated signals: md5, sha1, sha256, pdq, phash, dhash, ahash.")
+    var signals: String = "md5,sha1,sha256"
+
+    @Option(help: "Output format: jsonl or csv.")
+    var format: String = "jsonl"
+
+    @Option(help: "PDQ input: full (whole image) or cimg512 (reference CLI's 512x512 resize).")
+    var pdqMode: String = "full"
+
+    @Flag(help: "Add the 7 other dihedral PDQ variants (pdq_rot90 ... pdq_flipm).")
+    var pdqDihedral = false
+
+    func validate() throws {
+        guard format == "jsonl" || format == "csv" else { throw ValidationError("--format must be jsonl or csv") }
+        guard PDQMode(rawValue: pdqMode) != nil else { throw ValidationError("--pdq-mode must be full or cimg512") }
+        let s = try parseSignals(signals)
+        if let u = s.first(where: \.isURL) { throw ValidationError("\(u.name) is a URL signal: `hash` hashes files") }
+    }
+
+    func run() throws {
+        let hasher = try FileHasher(signals: try parseSignals(signals), pdqMode: PDQMode(rawValue: pdqMode)!,
+                                    dihedral: pdqDihedral)
+        var failed = false
+        var out = FileHandleOutput()
+        if format == "csv" { out.write(hasher.columns.joined(separator: ",") + "\n") }
+        for f in files {
+            let fields = hasher.hash(path: f)
+            if fields.last?.1 != nil { failed = true }
+            if format == "csv" {
+                out.write(fields.map { ReportWriter.csvField($0.1 ?? "") }.joined(separator: ",") + "\n")
+            } else {
+                let kept = fields.filter { $0.0 != "error" || $0.1 != nil }
+                out.write(JSONValue.object(kept.map { ($0.0, JSONValue.optional($0.1)) }).rendered() + "\n")
+            }
+        }
+        out.flush()
+        if failed { throw ExitCode(3) }
+    }
+}
+
+/// Buffered standard output.
+struct FileHandleOutput {
+    private var buffer: [UInt8] = []
+    mutating func write(_ s: String) {
+        buffer.append(contentsOf: s.utf8)
+        if buffer.count > 1 << 16 { flush() }
+    }
+    mutating func flush() {
+        FileHandle.standardOutput.write(Data(buffer))
+        buffer.removeAll(keepingCapacity: true)
+    }
+}

@@ -1,0 +1,60 @@
+/// The `hashscreen` command line: thin over HashscreenPipeline. Only this target imports
+/// ArgumentParser; options are resolved here into one configuration value.
+import ArgumentParser
+import Foundation
+import HashscreenCore
+import HashscreenPipeline
+
+@main
+struct Hashscreen: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hashscreen",
+        abstract: "Screen image training datasets against lists of known child-sexual-abuse-material hashes.",
+        discussion: """
+            hashscreen reads a dataset manifest or folder, hashes every image (MD5, SHA-1, SHA-256, \
+            PDQ, pHash...), matches the hashes against a local hash-list database and writes a \
+            removal manifest, a report and a summary. It never writes image content.
+
+            Exit status of `scan`: 0 complete and nothing matched; 1 at least one match; \
+            3 no match but some samples could not be screened; 2 fatal error.
+            """,
+        version: HashscreenVersion.current,
+        subcommands: [Scan.self, ListCommand.self, HashCommand.self]
+    )
+
+    /// Exit status for fatal errors (unreadable list, unwritable output, malformed manifest header, bad usage).
+    static let fatalExitCode: Int32 = 2
+
+    /// Runs `body`, turning setup failures into a message on stderr and exit status 2.
+    static func guarded(_ body: () throws -> Int32) throws -> Int32 {
+        do {
+            return try body()
+        } catch let e as HashscreenError {
+            FileHandle.standardError.write(Data("hashscreen: error: \(e.description)\n".utf8))
+            return fatalExitCode
+        } catch let e as ExitCode {
+            throw e
+        } catch {
+            FileHandle.standardError.write(Data("hashscreen: error: \(error)\n".utf8))
+            return fatalExitCode
+        }
+    }
+
+    static func stderr(_ s: String) {
+        FileHandle.standardError.write(Data((s + "\n").utf8))
+    }
+}
+
+/// Parses a comma-separated list of signal names.
+func parseSignals(_ text: String) throws -> [SignalKind] {
+    var out: [SignalKind] = []
+    for part in text.split(separator: ",") {
+        let name = part.trimmingCharacters(in: .whitespaces)
+        guard let s = SignalKind(name: name) else {
+            throw ValidationError("unknown signal '\(name)'; known: \(SignalKind.allCases.map(\.name).joined(separator: ", "))")
+        }
+        if !out.contains(s) { out.append(s) }
+    }
+    guard !out.isEmpty else { throw ValidationError("--signals needs at least one signal") }
+    return out
+}

@@ -1,0 +1,98 @@
+import ArgumentParser
+import Foundation
+import HashscreenCore
+import HashscreenManifest
+import HashscreenPipeline
+
+struct Scan: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Screen a dataset against a hash-list database.",
+        discussion: """
+            INPUT is a CSV/TSV or JSONL manifest or a folder (walked recursively for image files). \
+            Manifest columns are detected by name: key, url, caption/text, a path column (path, \
+            filepath, file, image_path; relative paths resolve against the manifest's folder) and \
+            recorded hash columns md5, sha1, sha256.
+
+            Outputs in --out (folder 0700, files 0600), sorted by key: removals.csv, report.jsonl, \
+            errors.jsonl, summary.json.
+
+            Exit status: 0 complete and nothing matched; 1 at least one match; 3 no match but some \
+            samples could not be screened; 2 fatal error (unreadable list, unwritable output, \
+            malformed manifest header).
+            """
+    )
+
+    @Argument(help: "Manifests (CSV, TSV, JSONL) or folders to screen.")
+    var inputs: [String]
+
+    @Option(help: "The hash-list database (made by `hashscreen list import`); opened read-only.")
+    var list: String
+
+    @Option(help: "Output folder (created with mode 0700).")
+    var out: String
+
+    @Option(help: "Comma-separated signals to compute and match: md5, sha1, sha256, pdq, phash, dhash, ahash, url_md5, url_sha256.")
+    var signals: String = ScanConfiguration.defaultSignals.map(\.name).joined(separator: ",")
+
+    @Option(help: "Worker threads (default: all cores).")
+    var jobs: Int = 0
+
+    @Option(help: "Input layout, when detection from the path is not wanted: csv, tsv, jsonl, folder.")
+    var layout: String?
+
+    @Option(help: "Refuse to decode images with more pixels than this (decompression bombs).")
+    var maxPixels: UInt64 = 100_000_000
+
+    @Option(help: "Refuse to read files larger than this many bytes.")
+    var maxFileBytes: Int = ScanConfiguration.defaultMaxFileBytes
+
+    @Flag(help: "Decode every image even when no perceptual signal needs pixels (finds corrupt files).")
+    var verifyDecode = false
+
+    @Option(help: "PDQ input: fast (DCT-scaled JPEG decode), full (whole image), cimg512 (reference CLI's 512x512 resize).")
+    var pdqMode: String = PDQScanMode.fast.rawValue
+
+    @Option(help: "PDQ match threshold: Hamming distance of 256 bits.")
+    var pdqThreshold: Int = ScanConfiguration.defaultPDQThreshold
+
+    @Option(help: "PDQ quality below which an image is reported as unscreenable-perceptual.")
+    var pdqMinQuality: Int = ScanConfiguration.defaultPDQMinQuality
+
+    @Option(help: "pHash match threshold: Hamming distance of 64 bits (also used for dHash and aHash).")
+    var phashThreshold: Int = ScanConfiguration.defaultPHashThreshold
+
+    @Flag(help: "Also match the 8 rotations/flips of each PDQ hash.")
+    var dihedral = false
+
+    @Flag(name: .shortAndLong, help: "Print no progress line.")
+    var quiet = false
+
+    func validate() throws {
+        if jobs < 0 { throw ValidationError("--jobs must be 0 (all cores) or more") }
+        if maxPixels == 0 { throw ValidationError("--max-pixels must be positive") }
+        if !(0...255).contains(pdqThreshold) { throw ValidationError("--pdq-threshold must be between 0 and 255") }
+        if !(0...63).contains(phashThreshold) { throw ValidationError("--phash-threshold must be between 0 and 63") }
+        if !(0...100).contains(pdqMinQuality) { throw ValidationError("--pdq-min-quality must be between 0 and 100") }
+        if PDQScanMode(rawValue: pdqMode) == nil { throw ValidationError("--pdq-mode must be fast, full or cimg512") }
+        if let layout, ManifestLayout(rawValue: layout) == nil {
+            throw ValidationError("--layout must be one of \(ManifestLayout.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        _ = try parseSignals(signals)
+    }
+
+    func run() throws {
+        let l = layout.flatMap(ManifestLayout.init(rawValue:))
+        let config = ScanConfiguration(
+            inputs: inputs.map { .init(path: $0, layout: l) },
+            listPath: list, outputDirectory: out, signals: try parseSignals(signals), jobs: jobs,
+            maxPixels: maxPixels, maxFileBytes: maxFileBytes, verifyDecode: verifyDecode,
+            pdqMode: PDQScanMode(rawValue: pdqMode)!, pdqThreshold: pdqThreshold,
+            pdqMinQuality: pdqMinQuality, phashThreshold: phashThreshold,
+            dhashThreshold: phashThreshold, ahashThreshold: phashThreshold, dihedral: dihedral)
+        let quiet = self.quiet
+        let code = try Hashscreen.guarded {
+            try Scanner.run(config, log: { if !quiet { Hashscreen.stderr($0) } }).exitCode
+        }
+        throw ExitCode(code)
+    }
+}

@@ -1,5 +1,0 @@
-import XCTest
-
-final class HashscreenDigestPlaceholderTests: XCTestCase {
-    func testPlaceholder() {}
-}

@@ -1,0 +1,116 @@
+import Foundation
+import HashscreenCore
+import HashscreenManifest
+import HashscreenTestSupport
+import XCTest
+
+final class ManifestReaderTests: XCTestCase {
+    func items(_ path: String, layout: ManifestLayout? = nil) throws -> [ManifestItem] {
+        var out: [ManifestItem] = []
+        try Manifest.open(path: path, layout: layout).forEachItem { out.append($0) }
+        return out
+    }
+
+    func samples(_ items: [ManifestItem]) -> [Sample] {
+        items.compactMap { if case .sample(let s, _) = $0 { return s } else { return nil } }
+    }
+
+    /// The shared suite every manifest format runs: the same rows in CSV, TSV and JSONL give
+    /// the same samples.
+    func testSameRowsInEveryFormatGiveTheSameSamples() throws {
+        let tmp = try TemporaryDirectory()
+        let sha = String(repeating: "ab", count: 32)
+        try tmp.write("m.csv", "KEY,Url,caption,filepath,sha256\nk1,http://a/1,\"one, with comma\",img/1.jpg,\(sha)\nk2,,\"multi\nline\",/abs/2.png,\nk3,http://a/3,,,\n")
+        try tmp.write("m.tsv", "key\turl\tcaption\tfilepath\tsha256\nk1\thttp://a/1\tone, with comma\timg/1.jpg\t\(sha)\nk2\t\t\"multi\nline\"\t/abs/2.png\t\nk3\thttp://a/3\t\t\t\n")
+        try tmp.write("m.jsonl", """
+            {"key":"k1","url":"http://a/1","caption":"one, with comma","filepath":"img/1.jpg","sha256":"\(sha)"}
+            {"key":"k2","caption":"multi\\nline","filepath":"/abs/2.png"}
+
+            {"key":"k3","url":"http://a/3","sha256":null}
+            """)
+        var results: [[Sample]] = []
+        for name in ["m.csv", "m.tsv", "m.jsonl"] {
+            let s = samples(try items(tmp.file(name)))
+            XCTAssertEqual(s.count, 3, name)
+            XCTAssertEqual(s.map(\.key), ["k1", "k2", "k3"], name)
+            XCTAssertEqual(s[0].url, "http://a/1")
+            XCTAssertEqual(s[0].caption, "one, with comma")
+            XCTAssertEqual(s[0].path, tmp.file("img/1.jpg"), "relative paths resolve against the manifest's folder")
+            XCTAssertEqual(s[0].displayPath, "img/1.jpg")
+            XCTAssertEqual(s[0].recorded, [RecordedHash(signal: .sha256, value: HashValue(hex: sha)!, column: "sha256")])
+            XCTAssertEqual(s[1].caption, "multi\nline")
+            XCTAssertEqual(s[1].path, "/abs/2.png")
+            XCTAssertNil(s[1].url)
+            XCTAssertNil(s[2].path, "rows without a path are still samples")
+            results.append(s.map { var x = $0; x.ordinal = 0; return x })
+        }
+        XCTAssertEqual(results[0], results[1])
+        XCTAssertEqual(results[0].map(\.key), results[2].map(\.key))
+    }
+
+    func testBadRowsAreItemsNotFailuresOfTheWholeManifest() throws {
+        let tmp = try TemporaryDirectory()
+        try tmp.write("bad.csv", "key,path,md5\nk1,a.jpg,nothex\nk2,b.jpg\nk3,c.jpg,\n")
+        let it = try items(tmp.file("bad.csv"))
+        XCTAssertEqual(it.count, 3)
+        guard case .sample(let s1, let problems) = it[0] else { return XCTFail() }
+        XCTAssertEqual(s1.key, "k1")
+        XCTAssertEqual(problems.count, 1)
+        XCTAssertTrue(problems[0].contains("column md5"), problems[0])
+        guard case .failure(_, _, let message) = it[1] else { return XCTFail() }
+        XCTAssertTrue(message.contains("bad.csv:3: 2 fields, header has 3"), message)
+
+        try tmp.write("bad.jsonl", "{\"path\":\"a.jpg\"}\n{not json\n[1,2]\n{\"caption\":\"no path\"}\n")
+        let j = try items(tmp.file("bad.jsonl"))
+        XCTAssertEqual(j.count, 4)
+        var failures = 0
+        for i in j { if case .failure(_, _, let m) = i { failures += 1; XCTAssertTrue(m.contains("bad.jsonl:"), m) } }
+        XCTAssertEqual(failures, 3)
+    }
+
+    func testMalformedHeaderIsASetupError() throws {
+        let tmp = try TemporaryDirectory()
+        try tmp.write("h.csv", "foo,bar\n1,2\n")
+        XCTAssertThrowsError(try items(tmp.file("h.csv"))) { e in
+            XCTAssertTrue("\(e)".contains("no usable column"), "\(e)")
+        }
+        try tmp.write("empty.csv", "")
+        XCTAssertThrowsError(try items(tmp.file("empty.csv")))
+        XCTAssertThrowsError(try Manifest.open(path: tmp.file("missing.csv")))
+        try tmp.write("x.weird", "key\n")
+        XCTAssertThrowsError(try Manifest.open(path: tmp.file("x.weird"))) { e in
+            XCTAssertTrue("\(e)".contains("--layout"), "\(e)")
+        }
+    }
+
+    func testFolderWalkIsSortedSniffsAndCountsOthers() throws {
+        let tmp = try TemporaryDirectory()
+        let jpeg: [UInt8] = [0xFF, 0xD8, 0xFF, 0xE0, 0, 0]
+        try tmp.write("d/b.jpg", bytes: jpeg)
+        try tmp.write("d/a/z.png", bytes: [1, 2, 3])  // image extension: a sample even if not an image
+        try tmp.write("d/disguised.txt", bytes: jpeg)  // image bytes behind another extension
+        try tmp.write("d/notes.json", "{}")
+        try tmp.write("d/.hidden.jpg", bytes: jpeg)
+        let reader = try Manifest.open(path: tmp.file("d"))
+        var keys: [String] = []
+        try reader.forEachItem { if case .sample(let s, _) = $0 { keys.append(s.key) } }
+        XCTAssertEqual(keys, ["a/z.png", "b.jpg", "disguised.txt"])
+        XCTAssertEqual(reader.ignoredFileCount, 1)
+        XCTAssertEqual(reader.layout, .folder)
+    }
+
+    func testManifestsStreamInBoundedChunks() throws {
+        // 200k rows (> several read chunks): all rows arrive, in order, with correct lines.
+        let tmp = try TemporaryDirectory()
+        var text = "key,path\n"
+        for i in 0..<200_000 { text += "k\(i),img/\(i).jpg\n" }
+        try tmp.write("big.csv", text)
+        var n = 0
+        var last = ""
+        try Manifest.open(path: tmp.file("big.csv")).forEachItem {
+            if case .sample(let s, _) = $0 { n += 1; last = s.key }
+        }
+        XCTAssertEqual(n, 200_000)
+        XCTAssertEqual(last, "k199999")
+    }
+}

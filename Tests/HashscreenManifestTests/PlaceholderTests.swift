@@ -1,5 +1,0 @@
-import XCTest
-
-final class HashscreenManifestPlaceholderTests: XCTestCase {
-    func testPlaceholder() {}
-}
