@@ -1,0 +1,447 @@
+// Reading list source files: layout detection, CSV/TSV/plain-line splitting, and validation of
+// each line into entries.
+//
+// Accepted layouts (detected per file from its first data line, see docs/lists.md):
+// - a table with a header: CSV (RFC 4180 quoting: https://www.rfc-editor.org/rfc/rfc4180),
+//   TSV, or whitespace-separated columns. Columns `hash_type`/`type`, `hash_value`/`hash`/
+//   `value`, optional `label` and `quality`; other columns are ignored.
+// - plain lines `<type> <hash> [label]`, whitespace separated: the convention of
+//   facebook/ThreatExchange python-threatexchange (`tx hash` prints `pdq <hex>`).
+// - bare values, one per line (maybe followed by a label), when a default type is given.
+// Everywhere: `#` comment lines, blank lines, CRLF, a UTF-8 byte-order mark, hex of either case.
+import Foundation
+import HashscreenCore
+
+// MARK: - Types of lines
+
+/// The type a list line names: one signal, or `url` (a URL stored as its URL digests).
+enum ListLineType: Equatable {
+    case signal(SignalKind)
+    case url
+
+    /// Parses a type as written in lists: a signal name, `url`, or ThreatExchange's `photo_md5`
+    /// (the MD5 of a photo file, i.e. our `md5`).
+    init?(name: some StringProtocol) {
+        let n = name.trimmingCharacters(in: .whitespaces).lowercased()
+        switch n {
+        case "url": self = .url
+        case "photo_md5": self = .signal(.md5)
+        default:
+            guard let k = SignalKind(name: n) else { return nil }
+            self = .signal(k)
+        }
+    }
+
+    /// Every accepted type name, for messages.
+    static let knownNames = (SignalKind.allCases.map(\.name) + ["url"]).joined(separator: ", ")
+}
+
+/// A validated entry of one line.
+struct ParsedEntry {
+    var signal: SignalKind
+    var value: HashValue
+    var quality: Int?
+    var label: String?
+}
+
+/// How a source file is laid out.
+enum ListFileLayout: Equatable {
+    case lines
+    case table(Delimiter, ListColumns)
+
+    enum Delimiter: Equatable {
+        case comma, tab, whitespace
+        var byte: UInt8? {
+            switch self {
+            case .comma: return UInt8(ascii: ",")
+            case .tab: return UInt8(ascii: "\t")
+            case .whitespace: return nil
+            }
+        }
+    }
+
+    /// The name stored in a list's provenance.
+    var formatName: String {
+        switch self {
+        case .lines: return "lines"
+        case .table(.comma, _): return "csv"
+        case .table(.tab, _): return "tsv"
+        case .table(.whitespace, _): return "table"
+        }
+    }
+}
+
+/// Where the known columns are in a table's header (0-based field indices).
+struct ListColumns: Equatable {
+    var type: Int?
+    var value: Int?
+    var label: Int?
+    var quality: Int?
+    var count: Int
+
+    /// Header names by role, in order of preference when a header has several.
+    static let typeNames = ["hash_type", "type"]
+    static let valueNames = ["hash_value", "hash", "value"]
+    static let labelNames = ["label"]
+    static let qualityNames = ["quality"]
+    static let allNames = Set(typeNames + valueNames + labelNames + qualityNames)
+
+    init(header: [String]) {
+        let names = header.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        func find(_ candidates: [String]) -> Int? {
+            for c in candidates { if let i = names.firstIndex(of: c) { return i } }
+            return nil
+        }
+        type = find(Self.typeNames); value = find(Self.valueNames)
+        label = find(Self.labelNames); quality = find(Self.qualityNames)
+        count = header.count
+    }
+}
+
+// MARK: - Parser
+
+/// Reads one source file and turns each data line into entries or a reason it is invalid.
+struct ListFileParser {
+    let path: String
+    let defaultType: ListLineType?
+    let urlHasher: ((String) throws -> [(SignalKind, HashValue)])?
+
+    /// The outcome of one data line.
+    typealias LineResult = Result<[ParsedEntry], LineProblem>
+    struct LineProblem: Error { var reason: String }
+
+    /// Calls `onLine` for every data line (1-based number, entries or problem) and returns the
+    /// detected layout. Throws `ListImportError` when the whole file is unusable (no value column,
+    /// overlong line) and `ListStoreError` when it cannot be read.
+    func parse(_ onLine: (Int, LineResult) throws -> Void) throws -> ListFileLayout {
+        var layout: ListFileLayout?
+        var pending: [UInt8] = []      // a CSV record whose quoted field continues on the next line
+        var pendingStart = 0
+        var pendingLines = 0
+        var typeCache: (text: String, type: ListLineType?)?
+
+        func cachedType(_ text: String) -> ListLineType? {
+            if let c = typeCache, c.text == text { return c.type }
+            let t = ListLineType(name: text)
+            typeCache = (text, t)
+            return t
+        }
+
+        func tableRecord(_ b: UnsafeBufferPointer<UInt8>, line: Int, _ d: ListFileLayout.Delimiter,
+                         _ cols: ListColumns) throws -> Bool {
+            let fields: [String]
+            if let byte = d.byte {
+                switch splitDelimited(b, delimiter: byte) {
+                case .fields(let f): fields = f
+                case .openQuote: return false
+                case .bad(let reason): try onLine(line, .failure(LineProblem(reason: reason))); return true
+                }
+            } else {
+                fields = splitWhitespace(b, maxFields: cols.count)
+            }
+            try onLine(line, interpretRow(fields, cols, cachedType))
+            return true
+        }
+
+        try forEachLine { lineNo, bytes in
+            if !pending.isEmpty {
+                pending.append(UInt8(ascii: "\n")); pending.append(contentsOf: bytes); pendingLines += 1
+                guard case .table(let d, let cols) = layout else { return }
+                let done = try pending.withUnsafeBufferPointer { try tableRecord($0, line: pendingStart, d, cols) }
+                if done {
+                    pending.removeAll(keepingCapacity: true)
+                } else if pendingLines >= ListImportLimits.maxRecordLines || pending.count > ListImportLimits.maxLineBytes {
+                    pending.removeAll(keepingCapacity: true)
+                    try onLine(pendingStart, .failure(LineProblem(reason: "unterminated quoted field (still open after \(ListImportLimits.maxRecordLines) lines)")))
+                }
+                return
+            }
+            guard let first = bytes.firstIndex(where: { !isPad($0) }), bytes[first] != UInt8(ascii: "#") else { return }
+            guard let known = layout else {
+                let detected = detectLayout(bytes)
+                layout = detected
+                if case .table(_, let cols) = detected {
+                    guard cols.value != nil else {
+                        throw ListImportError(file: path, line: lineNo, reason: "header has no hash_value, hash or value column")
+                    }
+                    guard cols.type != nil || defaultType != nil else {
+                        throw ListImportError(file: path, line: lineNo,
+                                              reason: "header has no hash_type or type column and no default type was given")
+                    }
+                    return  // the header is not data
+                }
+                try onLine(lineNo, interpretPlain(bytes, cachedType))
+                return
+            }
+            switch known {
+            case .lines:
+                try onLine(lineNo, interpretPlain(bytes, cachedType))
+            case .table(let d, let cols):
+                if try !tableRecord(bytes, line: lineNo, d, cols) {
+                    pending = Array(bytes); pendingStart = lineNo; pendingLines = 1
+                }
+            }
+        }
+        if !pending.isEmpty {
+            try onLine(pendingStart, .failure(LineProblem(reason: "unterminated quoted field at end of file")))
+        }
+        return layout ?? .lines
+    }
+
+    // MARK: Layout
+
+    /// A first data line containing a known column name is a header: CSV if it has a comma, TSV
+    /// if it has a tab, whitespace-separated if every word is a column name; otherwise the file
+    /// is plain lines.
+    func detectLayout(_ b: UnsafeBufferPointer<UInt8>) -> ListFileLayout {
+        let delimiter: ListFileLayout.Delimiter = b.contains(UInt8(ascii: "\t")) ? .tab
+            : b.contains(UInt8(ascii: ",")) ? .comma : .whitespace
+        let fields: [String]
+        if let byte = delimiter.byte {
+            guard case .fields(let f) = splitDelimited(b, delimiter: byte) else { return .lines }
+            fields = f
+        } else {
+            fields = splitWhitespace(b, maxFields: Int.max)
+        }
+        let known = fields.map { ListColumns.allNames.contains($0.trimmingCharacters(in: .whitespaces).lowercased()) }
+        let isHeader = delimiter == .whitespace ? !known.contains(false) : known.contains(true)
+        return isHeader ? .table(delimiter, ListColumns(header: fields)) : .lines
+    }
+
+    // MARK: Lines to entries
+
+    /// `<type> <hash> [label]`, or with a default type `<value> [label]`.
+    func interpretPlain(_ b: UnsafeBufferPointer<UInt8>, _ typeOf: (String) -> ListLineType?) -> LineResult {
+        let tokens = splitWhitespace(b, maxFields: 3)
+        if tokens.count >= 2, let t = typeOf(tokens[0]) {
+            return entries(type: t, value: tokens[1], quality: nil, label: tokens.count > 2 ? tokens[2] : nil)
+        }
+        if let d = defaultType {
+            let bare = splitWhitespace(b, maxFields: 2)
+            if bare.count == 2, d != .url, looksLikeTypeName(bare[0]) {
+                return .failure(LineProblem(reason: unknownTypeReason(bare[0])))
+            }
+            return entries(type: d, value: bare[0], quality: nil, label: bare.count > 1 ? bare[1] : nil)
+        }
+        if tokens.count == 1 {
+            if typeOf(tokens[0]) != nil { return .failure(LineProblem(reason: "type but no hash value")) }
+            return .failure(LineProblem(reason: "no hash type: write `<type> <hash>` or give a default type"))
+        }
+        return .failure(LineProblem(reason: unknownTypeReason(tokens[0])))
+    }
+
+    /// One table row, by the header's columns.
+    func interpretRow(_ fields: [String], _ cols: ListColumns, _ typeOf: (String) -> ListLineType?) -> LineResult {
+        func field(_ i: Int?) -> String? {
+            guard let i, i < fields.count else { return nil }
+            let f = fields[i].trimmingCharacters(in: .whitespaces)
+            return f.isEmpty ? nil : f
+        }
+        guard let valueColumn = cols.value, valueColumn < fields.count else {
+            return .failure(LineProblem(reason: "missing hash value field (row has \(fields.count) fields, header has \(cols.count))"))
+        }
+        let type: ListLineType
+        if let text = field(cols.type) {
+            guard let t = typeOf(text) else { return .failure(LineProblem(reason: unknownTypeReason(text))) }
+            type = t
+        } else if let d = defaultType {
+            type = d
+        } else {
+            return .failure(LineProblem(reason: "empty hash type field and no default type"))
+        }
+        return entries(type: type, value: fields[valueColumn], quality: field(cols.quality), label: field(cols.label))
+    }
+
+    /// Validates a value of a type (and its quality) into entries; a URL becomes its digests.
+    func entries(type: ListLineType, value rawValue: String, quality qualityText: String?, label: String?) -> LineResult {
+        var quality: Int?
+        if let q = qualityText?.trimmingCharacters(in: .whitespaces), !q.isEmpty {
+            guard let n = Int(q), (PDQQuality.min...PDQQuality.max).contains(n) else {
+                return .failure(LineProblem(reason: "quality must be an integer from \(PDQQuality.min) to \(PDQQuality.max)"))
+            }
+            quality = n
+        }
+        let label = label.flatMap { $0.isEmpty ? nil : $0 }
+        let value = rawValue.trimmingCharacters(in: .whitespaces)
+        switch type {
+        case .signal(let kind):
+            guard !value.isEmpty else { return .failure(LineProblem(reason: "empty \(kind.name) hash value")) }
+            do {
+                return .success([ParsedEntry(signal: kind, value: try kind.parse(value), quality: quality, label: label)])
+            } catch {
+                return .failure(LineProblem(reason: error.reason))
+            }
+        case .url:
+            guard !value.isEmpty else { return .failure(LineProblem(reason: "empty URL")) }
+            guard let urlHasher else {
+                return .failure(LineProblem(reason: "url entries cannot be imported: no URL hasher was provided"))
+            }
+            let digests: [(SignalKind, HashValue)]
+            do { digests = try urlHasher(value) } catch let e as HashParseError {
+                return .failure(LineProblem(reason: "URL rejected: \(e.reason)"))
+            } catch {
+                return .failure(LineProblem(reason: "URL rejected"))
+            }
+            guard !digests.isEmpty else { return .failure(LineProblem(reason: "URL gave no digests")) }
+            for (k, v) in digests where v.bytes.count != k.byteCount {
+                return .failure(LineProblem(reason: "URL hasher gave a \(v.bytes.count)-byte \(k.name) digest"))
+            }
+            return .success(digests.map { ParsedEntry(signal: $0.0, value: $0.1, quality: quality, label: label) })
+        }
+    }
+
+    /// Names an unknown type without echoing anything that could be a hash value: short words
+    /// are quoted, longer or hex-only fields are described by their length.
+    func unknownTypeReason(_ text: String) -> String {
+        if looksLikeTypeName(text) {
+            return "unknown hash type '\(text)' (known: \(ListLineType.knownNames))"
+        }
+        return "unknown hash type (a \(text.utf8.count)-character field; known: \(ListLineType.knownNames))"
+    }
+
+    /// A short word with a letter beyond a–f: a type name, not a (partial) hash value.
+    func looksLikeTypeName(_ text: String) -> Bool {
+        let u = text.utf8
+        guard u.count <= 20, u.allSatisfy({ isWordByte($0) }) else { return false }
+        return u.contains { b in (b >= UInt8(ascii: "g") && b <= UInt8(ascii: "z")) || (b >= UInt8(ascii: "G") && b <= UInt8(ascii: "Z")) || b == UInt8(ascii: "_") }
+    }
+
+    // MARK: Reading lines
+
+    /// Calls `body` with each line (without LF, a CR before it, or a leading UTF-8 BOM) and its
+    /// 1-based number, reading the file in chunks.
+    func forEachLine(_ body: (Int, UnsafeBufferPointer<UInt8>) throws -> Void) throws {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw ListStoreError(.io, "cannot read list file \(path): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        let chunk = 1 << 20
+        var buf = [UInt8](repeating: 0, count: chunk + ListImportLimits.maxLineBytes)
+        var filled = 0
+        var lineNo = 0
+        var eof = false
+        while true {
+            if !eof {
+                let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress! + filled, $0.count - filled) }
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw ListStoreError(.io, "cannot read list file \(path): \(String(cString: strerror(errno)))")
+                }
+                if n == 0 { eof = true } else { filled += n }
+            }
+            let consumed = try buf.withUnsafeBufferPointer { p -> Int in
+                let base = p.baseAddress!
+                var start = 0
+                func emit(_ s: Int, _ e: Int) throws {
+                    lineNo += 1
+                    var s = s, e = e
+                    if e > s, base[e - 1] == 13 { e -= 1 }
+                    if lineNo == 1, e - s >= 3, base[s] == 0xEF, base[s + 1] == 0xBB, base[s + 2] == 0xBF { s += 3 }
+                    guard e - s <= ListImportLimits.maxLineBytes else {
+                        throw ListImportError(file: path, line: lineNo, reason: "line longer than \(ListImportLimits.maxLineBytes) bytes: not a list file?")
+                    }
+                    try body(lineNo, UnsafeBufferPointer(start: base + s, count: e - s))
+                }
+                while start < filled, let nl = memchr(base + start, 10, filled - start) {
+                    let end = base.distance(to: nl.assumingMemoryBound(to: UInt8.self))
+                    try emit(start, end)
+                    start = end + 1
+                }
+                if eof, start < filled { try emit(start, filled); start = filled }
+                return start
+            }
+            if eof { return }
+            if consumed > 0 {
+                buf.withUnsafeMutableBufferPointer { p in
+                    _ = memmove(p.baseAddress!, p.baseAddress! + consumed, filled - consumed)
+                }
+                filled -= consumed
+            }
+            if filled > ListImportLimits.maxLineBytes {
+                throw ListImportError(file: path, line: lineNo + 1, reason: "line longer than \(ListImportLimits.maxLineBytes) bytes: not a list file?")
+            }
+        }
+    }
+}
+
+/// PDQ quality bounds: an integer 0–100 (facebook/ThreatExchange pdq/cpp/hashing/pdqhashing.h).
+enum PDQQuality {
+    static let min = 0
+    static let max = 100
+}
+
+// MARK: - Splitting
+
+@inline(__always) func isPad(_ b: UInt8) -> Bool { b == 32 || b == 9 }
+
+@inline(__always) func isWordByte(_ b: UInt8) -> Bool {
+    (b >= 48 && b <= 57) || (b >= 65 && b <= 90) || (b >= 97 && b <= 122) || b == 95 || b == 45
+}
+
+/// Splits on runs of spaces and tabs into at most `maxFields` fields; the last keeps the rest of
+/// the line (trimmed), so a label may contain spaces.
+func splitWhitespace(_ b: UnsafeBufferPointer<UInt8>, maxFields: Int) -> [String] {
+    var fields: [String] = []
+    var i = 0
+    let n = b.count
+    while i < n {
+        while i < n, isPad(b[i]) { i += 1 }
+        guard i < n else { break }
+        var j = i
+        if fields.count == maxFields - 1 {
+            j = n
+            while j > i, isPad(b[j - 1]) { j -= 1 }
+        } else {
+            while j < n, !isPad(b[j]) { j += 1 }
+        }
+        fields.append(String(decoding: UnsafeBufferPointer(rebasing: b[i..<j]), as: UTF8.self))
+        i = j
+    }
+    return fields
+}
+
+enum DelimitedSplit: Equatable {
+    case fields([String])
+    /// A quoted field is still open at the end: the record continues on the next line.
+    case openQuote
+    case bad(String)
+}
+
+/// Splits one CSV/TSV record. Fields may be quoted with `"` (a doubled `""` inside is one quote);
+/// spaces around fields are trimmed; a quote inside an unquoted field is literal.
+func splitDelimited(_ b: UnsafeBufferPointer<UInt8>, delimiter: UInt8) -> DelimitedSplit {
+    let quote = UInt8(ascii: "\"")
+    let pad: (UInt8) -> Bool = { $0 == 32 || ($0 == 9 && delimiter != 9) }
+    var fields: [String] = []
+    var i = 0
+    let n = b.count
+    while true {
+        var j = i
+        while j < n, pad(b[j]) { j += 1 }
+        if j < n, b[j] == quote {
+            var field: [UInt8] = []
+            var k = j + 1
+            var closed = false
+            while k < n {
+                if b[k] == quote {
+                    if k + 1 < n, b[k + 1] == quote { field.append(quote); k += 2; continue }
+                    closed = true; k += 1; break
+                }
+                field.append(b[k]); k += 1
+            }
+            guard closed else { return .openQuote }
+            while k < n, pad(b[k]) { k += 1 }
+            fields.append(String(decoding: field, as: UTF8.self))
+            if k == n { return .fields(fields) }
+            guard b[k] == delimiter else { return .bad("text after the closing quote of field \(fields.count)") }
+            i = k + 1
+        } else {
+            var k = j
+            while k < n, b[k] != delimiter { k += 1 }
+            var e = k
+            while e > j, pad(b[e - 1]) { e -= 1 }
+            fields.append(String(decoding: UnsafeBufferPointer(rebasing: b[j..<e]), as: UTF8.self))
+            if k == n { return .fields(fields) }
+            i = k + 1
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// HashscreenList: placeholder, see docs/architecture.md.

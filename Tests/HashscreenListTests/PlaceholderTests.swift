@@ -1,5 +1,0 @@
-import XCTest
-
-final class HashscreenListPlaceholderTests: XCTestCase {
-    func testPlaceholder() {}
-}
