@@ -1,0 +1,94 @@
+import HashscreenCore
+
+/// Equality search over cryptographic and URL digests (md5, sha1, sha256, url_md5,
+/// url_sha256): keys in one flat sorted array of 64-bit words, found by a directory on their
+/// first bits and a binary search.
+///
+/// Why sorted arrays rather than a `Dictionary`: a dictionary of `HashValue` holds one heap
+/// array per key (≈ 80 bytes of overhead); this holds the key's words plus a 4-byte entry
+/// number (20 bytes per MD5 entry, 36 per SHA-256 entry) and no pointers. Equal keys (the same
+/// value in two lists) sit side by side and are all returned.
+public final class ExactIndex: MatchIndex, @unchecked Sendable {
+    /// Directory width: the first 16 bits of a key pick a range of the sorted array; digests
+    /// are uniform, so a range holds count / 65,536 keys on average.
+    static let directoryBits = 16
+
+    public let count: Int
+    /// Length of the values in bytes.
+    public let byteCount: Int
+    let wordCount: Int
+    /// Keys in ascending order, `wordCount` words each.
+    let keys: FlatBuffer<UInt64>
+    /// `entries[i]` is the position, in the builder's input, of the key at sorted position `i`.
+    let entries: FlatBuffer<Int32>
+    /// Keys whose first bits are `p` sit at sorted positions `directory[p]..<directory[p + 1]`.
+    let directory: FlatBuffer<UInt32>
+
+    /// Builds the index; every value must have `byteCount` bytes.
+    public init(values: [HashValue], byteCount: Int) throws(IndexBuildError) {
+        try checkEntries(values, byteCount: byteCount)
+        guard values.count < Int(UInt32.max) else { throw IndexBuildError("too many entries") }
+        self.count = values.count
+        self.byteCount = byteCount
+        let w = PackedHash.wordCount(forBytes: byteCount)
+        self.wordCount = w
+        let packed = packWords(values, wordCount: w)
+        let shift = UInt64(64 - Self.directoryBits)
+        let buckets = 1 << Self.directoryBits
+
+        // Counting sort by the first bits, then sort each (small) bucket by the whole key.
+        var starts = [UInt32](repeating: 0, count: buckets + 1)
+        for i in 0..<count { starts[Int(packed.base[i * w] >> shift) + 1] += 1 }
+        for b in 0..<buckets { starts[b + 1] += starts[b] }
+        var order = [Int32](repeating: 0, count: count)
+        var fill = starts
+        for i in 0..<count {
+            let b = Int(packed.base[i * w] >> shift)
+            order[Int(fill[b])] = Int32(i)
+            fill[b] += 1
+        }
+        let less = { (a: Int32, b: Int32) -> Bool in
+            let pa = packed.base + Int(a) * w, pb = packed.base + Int(b) * w
+            for k in 0..<w where pa[k] != pb[k] { return pa[k] < pb[k] }
+            return a < b
+        }
+        for b in 0..<buckets where starts[b + 1] - starts[b] > 1 {
+            order[Int(starts[b])..<Int(starts[b + 1])].sort(by: less)
+        }
+        let keys = FlatBuffer<UInt64>(repeating: 0, count: count * w)
+        for (pos, e) in order.enumerated() {
+            for k in 0..<w { keys.base[pos * w + k] = packed.base[Int(e) * w + k] }
+        }
+        self.keys = keys
+        self.entries = FlatBuffer(order)
+        self.directory = FlatBuffer(starts)
+    }
+
+    public var memoryBytes: Int { keys.memoryBytes + entries.memoryBytes + directory.memoryBytes }
+
+    public func search(_ query: HashValue, threshold: Int, into hits: inout [IndexHit]) {
+        guard query.bytes.count == byteCount, threshold >= 0 else { return }
+        let q = PackedHash(query.bytes)
+        let w = wordCount
+        let bucket = Int(q.w0 >> UInt64(64 - Self.directoryBits))
+        var lo = Int(directory.base[bucket]), hi = Int(directory.base[bucket + 1])
+        // Lower bound: first key not less than q.
+        while lo < hi {
+            let mid = (lo + hi) >> 1
+            if compare(at: mid, q, w) < 0 { lo = mid + 1 } else { hi = mid }
+        }
+        let end = Int(directory.base[bucket + 1])
+        var i = lo
+        while i < end, compare(at: i, q, w) == 0 {
+            hits.append(IndexHit(entry: entries.base[i], distance: 0))
+            i += 1
+        }
+    }
+
+    /// Sign of (key at sorted position `i`) - `q`.
+    @inline(__always) private func compare(at i: Int, _ q: PackedHash, _ w: Int) -> Int {
+        let p = keys.base + i * w
+        for k in 0..<w where p[k] != q[k] { return p[k] < q[k] ? -1 : 1 }
+        return 0
+    }
+}

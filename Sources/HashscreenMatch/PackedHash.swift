@@ -1,0 +1,102 @@
+import HashscreenCore
+
+/// A hash value of at most 32 bytes as four big-endian 64-bit words, so that comparing and
+/// XOR-ing take a few machine instructions instead of a loop over bytes.
+///
+/// Bit 0 of the value (the most significant bit of byte 0, see `HashValue`) is the most
+/// significant bit of word 0; a length that is not a multiple of 8 is padded with zero bits.
+struct PackedHash {
+    /// Longest value packed: SHA-256 and PDQ (32 bytes).
+    static let maxBytes = 32
+    static let maxWords = maxBytes / 8
+
+    var w0: UInt64 = 0, w1: UInt64 = 0, w2: UInt64 = 0, w3: UInt64 = 0
+
+    init() {}
+
+    /// Packs `bytes` (at most `maxBytes`).
+    init(_ bytes: [UInt8]) {
+        precondition(bytes.count <= Self.maxBytes, "hash of \(bytes.count) bytes is longer than \(Self.maxBytes)")
+        for (i, b) in bytes.enumerated() {
+            let v = UInt64(b) << (56 - 8 * UInt64(i & 7))
+            switch i >> 3 {
+            case 0: w0 |= v
+            case 1: w1 |= v
+            case 2: w2 |= v
+            default: w3 |= v
+            }
+        }
+    }
+
+    @inline(__always) subscript(i: Int) -> UInt64 {
+        switch i {
+        case 0: return w0
+        case 1: return w1
+        case 2: return w2
+        default: return w3
+        }
+    }
+
+    /// Number of 64-bit words a value of `byteCount` bytes takes.
+    static func wordCount(forBytes byteCount: Int) -> Int { (byteCount + 7) / 8 }
+}
+
+/// A fixed array allocated once and freed with its owner: the indexes read it through a raw
+/// pointer so that hot loops carry no bounds checks or reference counting.
+final class FlatBuffer<Element>: @unchecked Sendable {
+    let base: UnsafeMutablePointer<Element>
+    let count: Int
+
+    /// Copies `array`.
+    init(_ array: [Element]) {
+        count = array.count
+        base = .allocate(capacity: Swift.max(count, 1))
+        array.withUnsafeBufferPointer { src in
+            if let s = src.baseAddress { base.initialize(from: s, count: count) }
+        }
+    }
+
+    /// `count` copies of `value`, to be filled in place before the owner is shared.
+    init(repeating value: Element, count: Int) {
+        self.count = count
+        base = .allocate(capacity: Swift.max(count, 1))
+        base.initialize(repeating: value, count: count)
+    }
+
+    deinit {
+        base.deinitialize(count: count)
+        base.deallocate()
+    }
+
+    var memoryBytes: Int { count * MemoryLayout<Element>.stride }
+}
+
+/// Packs every value into `wordCount` words each, one flat array.
+func packWords(_ values: [HashValue], wordCount: Int) -> FlatBuffer<UInt64> {
+    let out = FlatBuffer<UInt64>(repeating: 0, count: values.count * wordCount)
+    for (i, v) in values.enumerated() {
+        let p = PackedHash(v.bytes)
+        for k in 0..<wordCount { out.base[i * wordCount + k] = p[k] }
+    }
+    return out
+}
+
+/// Checks that every value has `byteCount` bytes and that entry positions fit an `Int32`.
+func checkEntries(_ values: [HashValue], byteCount: Int) throws(IndexBuildError) {
+    guard values.count <= Int(Int32.max) else {
+        throw IndexBuildError("\(values.count) entries is more than \(Int32.max)")
+    }
+    guard byteCount > 0, byteCount <= PackedHash.maxBytes else {
+        throw IndexBuildError("hash length \(byteCount) bytes is not in 1...\(PackedHash.maxBytes)")
+    }
+    for (i, v) in values.enumerated() where v.bytes.count != byteCount {
+        throw IndexBuildError("entry \(i) has \(v.bytes.count) bytes, expected \(byteCount)")
+    }
+}
+
+/// Why an index could not be built.
+public struct IndexBuildError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { "cannot build match index: \(message)" }
+}

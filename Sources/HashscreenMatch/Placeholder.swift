@@ -1,1 +1,0 @@
-// HashscreenMatch: placeholder, see docs/architecture.md.

@@ -1,5 +1,0 @@
-import XCTest
-
-final class HashscreenMatchPlaceholderTests: XCTestCase {
-    func testPlaceholder() {}
-}
