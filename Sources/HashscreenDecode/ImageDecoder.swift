@@ -1,8 +1,15 @@
 /// HashscreenDecode: image bytes in, 8-bit RGB pixels out.
 ///
-/// - *format*: what the magic bytes say the file is, whatever its extension.
-/// - *decode*: the whole image to interleaved 8-bit RGB, rows top to bottom; failures are
-///   `DecodeError`s (per-sample data for the pipeline, never a crash).
+/// - *format*: what the magic bytes say the file is, whatever its extension (`ImageFormat.sniff`).
+/// - *header*: format, size and sample layout read without decoding pixels (`ImageDecoder.probe`).
+/// - *decode*: the first frame to interleaved 8-bit RGB, rows top to bottom, colour defined as
+///   the bench reference (`/work/shared/bench/make_dataset.py` `reference_rgb`): Pillow's first
+///   frame `.convert('RGB')`, EXIF orientation not applied, alpha dropped (not composited),
+///   16-bit samples `>> 8`. docs/decoding.md gives every rule and what is refused.
+/// - *failure*: a `DecodeError` (kind + message), per-sample data for the pipeline, never a crash.
+///
+/// The C work (libjpeg-turbo, libpng, libwebp, giflib) lives in CImageShim so that no longjmp
+/// crosses a Swift frame.
 import CImageShim
 import HashscreenCore
 
@@ -10,7 +17,8 @@ import HashscreenCore
 public enum ImageFormat: String, Sendable, CaseIterable {
     case jpeg, png, webp, gif
 
-    /// The format the leading bytes announce, or nil.
+    /// The format the leading bytes announce, or nil. References: JPEG SOI (ITU T.81 B.1.1.2),
+    /// PNG signature (PNG spec 5.2), RIFF/WEBP (RFC 9649 2.5), GIF87a/GIF89a (GIF89a spec 17).
     public static func sniff(_ bytes: UnsafeRawBufferPointer) -> ImageFormat? {
         let b = bytes
         if b.count >= 3, b[0] == 0xFF, b[1] == 0xD8, b[2] == 0xFF { return .jpeg }
@@ -21,6 +29,46 @@ public enum ImageFormat: String, Sendable, CaseIterable {
         if b.count >= 6, b[0] == 0x47, b[1] == 0x49, b[2] == 0x46, b[3] == 0x38,
            (b[4] == 0x37 || b[4] == 0x39), b[5] == 0x61 { return .gif }
         return nil
+    }
+
+    public static func sniff(_ bytes: [UInt8]) -> ImageFormat? {
+        bytes.withUnsafeBytes { sniff($0) }
+    }
+
+    /// Names a few formats we recognise but do not decode, for a clearer refusal.
+    static func sniffUndecoded(_ b: UnsafeRawBufferPointer) -> String? {
+        func at(_ i: Int, _ s: String) -> Bool {
+            let u = Array(s.utf8)
+            return b.count >= i + u.count && (0..<u.count).allSatisfy { b[i + $0] == u[$0] }
+        }
+        if at(0, "BM") { return "BMP" }
+        if at(0, "II*\u{0}") || at(0, "MM\u{0}*") { return "TIFF" }
+        if at(4, "ftypavif") || at(4, "ftypavis") { return "AVIF" }
+        if at(4, "ftyphei") || at(4, "ftypmif1") || at(4, "ftypmsf1") { return "HEIF" }
+        if b.count >= 2, b[0] == 0xFF, b[1] == 0x0A { return "JPEG XL" }
+        if at(4, "JXL ") { return "JPEG XL" }
+        if at(0, "\u{0}\u{0}\u{1}\u{0}") { return "ICO" }
+        if at(0, "RIFF") { return "RIFF (not WebP)" }
+        if b.count >= 2, b[0] == 0xFF, b[1] == 0xD8 { return "JPEG without a marker after SOI" }
+        return nil
+    }
+}
+
+/// What a file's header says, read without decoding any pixel.
+public struct ImageHeader: Sendable, Equatable {
+    public var format: ImageFormat
+    /// Stored size: for GIF the logical screen, for WebP the canvas.
+    public var width: Int
+    public var height: Int
+    /// Samples per pixel as stored: 1 grey or palette index, 2 grey+alpha, 3 colour, 4 colour+alpha
+    /// (WebP) or CMYK/YCCK (JPEG).
+    public var components: Int
+    /// 1, 2, 4, 8 or 16 (PNG); 8 for the others, 12 for a 12-bit JPEG (not decodable).
+    public var bitsPerSample: Int
+
+    public init(format: ImageFormat, width: Int, height: Int, components: Int, bitsPerSample: Int) {
+        self.format = format; self.width = width; self.height = height
+        self.components = components; self.bitsPerSample = bitsPerSample
     }
 }
 
@@ -35,9 +83,44 @@ public struct RGBImage: Sendable {
     }
 }
 
+/// A decoded image borrowed from an `ImageDecoder`'s buffer: valid only inside the closure
+/// given to `ImageDecoder.withDecoded`, so pixels are never copied on the hot path.
+public struct RGBPixels {
+    public let width: Int
+    public let height: Int
+    /// width * height * 3 bytes, RGB, rows top to bottom, no padding.
+    public let pixels: UnsafeBufferPointer<UInt8>
+    /// The file's header (stored size before any DCT scaling).
+    public let header: ImageHeader
+    /// The JPEG DCT-domain reduction used (1 = full size; always 1 for other formats).
+    public let scaleDenominator: Int
+    /// Recoverable decoder warnings that did not fail the decode (e.g. libpng's "known incorrect
+    /// sRGB profile", libjpeg's "extraneous bytes before marker").
+    public let warnings: Int
+
+    /// An owned copy.
+    public func makeImage() -> RGBImage {
+        RGBImage(width: width, height: height, pixels: Array(pixels))
+    }
+}
+
 /// Why an image could not be decoded.
 public struct DecodeError: Error, Sendable, Equatable, CustomStringConvertible {
-    public enum Kind: String, Sendable { case unknownFormat, unsupportedFormat, corrupt, truncated, tooLarge, outOfMemory }
+    public enum Kind: String, Sendable {
+        /// Zero bytes.
+        case empty
+        /// The leading bytes are not those of an image format we know.
+        case unknownFormat
+        /// A format (or variant, e.g. 12-bit JPEG) recognised but not decoded.
+        case unsupportedFormat
+        /// Invalid or damaged data.
+        case corrupt
+        /// The data ends before the image does.
+        case truncated
+        /// Over `DecodeOptions.maxPixels`: refused from the header, before allocating pixels.
+        case tooLarge
+        case outOfMemory
+    }
     public var kind: Kind
     public var message: String
     public init(_ kind: Kind, _ message: String) { self.kind = kind; self.message = message }
@@ -46,55 +129,172 @@ public struct DecodeError: Error, Sendable, Equatable, CustomStringConvertible {
 
 /// Limits and options of one decode.
 public struct DecodeOptions: Sendable {
-    /// Default pixel-count limit: 100 megapixels. A decompression bomb (a small file announcing
-    /// a huge canvas) is refused from its header, before any pixel memory is allocated.
+    /// Default pixel-count limit: 100 megapixels (Pillow warns at 89.5 MP and refuses at 179 MP,
+    /// `Image.MAX_IMAGE_PIXELS`); web images are far below it. A decompression bomb (a small file
+    /// announcing a huge canvas) is refused from its header, before any pixel memory is allocated.
     public static let defaultMaxPixels: UInt64 = 100_000_000
+    /// The DCT scaling factors libjpeg offers as 1/N for this option (libjpeg.txt, scale_denom).
+    public static let jpegScaleDenominators = [1, 2, 4, 8]
+
+    /// Largest stored width * height accepted (GIF: the canvas grown to hold the first frame).
     public var maxPixels: UInt64
-    /// DCT-domain downscale for JPEG (1, 2, 4 or 8).
+    /// DCT-domain downscale for JPEG: 1, 2, 4 or 8. Ignored when `jpegMinimumSide` is set.
     public var jpegScaleDenominator: Int
-    public init(maxPixels: UInt64 = DecodeOptions.defaultMaxPixels, jpegScaleDenominator: Int = 1) {
+    /// If set, JPEGs are reduced in the DCT domain by the largest of 1/8, 1/4, 1/2 that keeps
+    /// both output sides >= this many pixels (1/1 if none does). Perceptual hashes need only
+    /// ~64-512 px, and decoding at 1/4 costs a fraction of decoding at 1/1. Other formats
+    /// are always decoded whole.
+    public var jpegMinimumSide: Int?
+    /// JPEG only: accept images whose entropy-coded data libjpeg had to resynchronise past
+    /// (garbage pixels in places, as Pillow returns them). Default false: such a file fails
+    /// with kind `.corrupt`. A JPEG cut short always fails as `.truncated`.
+    public var acceptCorruptJPEGData: Bool
+
+    public init(maxPixels: UInt64 = DecodeOptions.defaultMaxPixels, jpegScaleDenominator: Int = 1,
+                jpegMinimumSide: Int? = nil, acceptCorruptJPEGData: Bool = false) {
         self.maxPixels = maxPixels; self.jpegScaleDenominator = jpegScaleDenominator
+        self.jpegMinimumSide = jpegMinimumSide; self.acceptCorruptJPEGData = acceptCorruptJPEGData
     }
 }
 
 /// Decodes whole in-memory image files to RGB.
-public enum ImageDecoder {
+///
+/// An instance owns reusable pixel and scratch memory: make one per worker (it is not
+/// thread-safe) and call `withDecoded` to read pixels in place with no copy and no allocation
+/// once the buffers have grown. The static functions are conveniences that return an owned copy.
+public final class ImageDecoder {
+    /// Buffers grown past this are released after each decode, so one huge image does not pin
+    /// its memory in a worker for the rest of a run (64 MiB = a 21-megapixel RGB image).
+    public static let defaultRetainedBytesLimit = 64 << 20
+
+    public var options: DecodeOptions
+    public var retainedBytesLimit: Int
+    private var output = hs_buffer()
+    private var scratch = hs_buffer()
+
+    public init(options: DecodeOptions = .init(), retainedBytesLimit: Int = ImageDecoder.defaultRetainedBytesLimit) {
+        self.options = options
+        self.retainedBytesLimit = retainedBytesLimit
+    }
+
+    deinit {
+        hs_buffer_free(&output)
+        hs_buffer_free(&scratch)
+    }
+
+    /// Decodes `bytes` into this decoder's buffer and hands the pixels to `body`; they are valid
+    /// only during the call. Throws `DecodeError` for a bad image, or what `body` throws.
+    public func withDecoded<R>(_ bytes: UnsafeRawBufferPointer, _ body: (RGBPixels) throws -> R) throws -> R {
+        defer { trimBuffers() }
+        let view = try decodeInPlace(bytes)
+        return try body(view)
+    }
+
+    /// Decodes `bytes` to an owned image (one copy out of the reusable buffer).
+    public func decode(_ bytes: UnsafeRawBufferPointer) throws(DecodeError) -> RGBImage {
+        defer { trimBuffers() }
+        return try decodeInPlace(bytes).makeImage()
+    }
+
     public static func decode(_ bytes: UnsafeRawBufferPointer, options: DecodeOptions = .init()) throws(DecodeError) -> RGBImage {
-        guard let format = ImageFormat.sniff(bytes) else {
-            throw DecodeError(.unknownFormat, "not a JPEG, PNG, WebP or GIF file (unrecognised leading bytes)")
-        }
-        let base = bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)
-        var info = hs_image()
-        var out: UnsafeMutablePointer<UInt8>? = nil
-        let rc: Int32
-        switch format {
-        case .jpeg:
-            rc = hs_jpeg_decode_rgb(base, bytes.count, Int32(options.jpegScaleDenominator), options.maxPixels, &out, &info)
-        case .png:
-            rc = hs_png_decode_rgb(base, bytes.count, options.maxPixels, &out, &info)
-        case .webp, .gif:
-            throw DecodeError(.unsupportedFormat, "\(format.rawValue) decoding is not supported yet")
-        }
-        let message = withUnsafeBytes(of: info.message) { raw in
-            String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-        }
-        guard rc == HS_OK, let buf = out else {
-            if rc == HS_ERR_TOO_LARGE { throw DecodeError(.tooLarge, message) }
-            if rc == HS_ERR_NOMEM { throw DecodeError(.outOfMemory, "out of memory decoding \(format.rawValue)") }
-            throw DecodeError(.corrupt, "\(format.rawValue): \(message)")
-        }
-        defer { hs_free(buf) }
-        if info.warnings > 0 {
-            throw DecodeError(.truncated, "\(format.rawValue): corrupt or truncated data: \(message)")
-        }
-        let w = Int(info.width), h = Int(info.height)
-        let pixels = [UInt8](UnsafeBufferPointer(start: buf, count: w * h * 3))
-        return RGBImage(width: w, height: h, pixels: pixels)
+        try ImageDecoder(options: options, retainedBytesLimit: 0).decode(bytes)
     }
 
     public static func decode(_ bytes: [UInt8], options: DecodeOptions = .init()) throws(DecodeError) -> RGBImage {
-        do {
-            return try bytes.withUnsafeBytes { raw in try decode(raw, options: options) }
-        } catch let e as DecodeError { throw e } catch { fatalError("unreachable") }
+        let result: Result<RGBImage, DecodeError> = bytes.withUnsafeBytes { raw in
+            Result { () throws(DecodeError) -> RGBImage in try decode(raw, options: options) }
+        }
+        return try result.get()
+    }
+
+    /// Reads only the header: format, stored size, components and bit depth.
+    public static func probe(_ bytes: UnsafeRawBufferPointer) throws(DecodeError) -> ImageHeader {
+        let format = try sniffOrThrow(bytes)
+        let base = bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        var info = hs_image()
+        let rc: Int32
+        switch format {
+        case .jpeg: rc = hs_jpeg_info(base, bytes.count, &info)
+        case .png: rc = hs_png_info(base, bytes.count, &info)
+        case .webp: rc = hs_webp_info(base, bytes.count, &info)
+        case .gif: rc = hs_gif_info(base, bytes.count, &info)
+        }
+        try check(rc, format, info)
+        return header(format, info)
+    }
+
+    public static func probe(_ bytes: [UInt8]) throws(DecodeError) -> ImageHeader {
+        let result: Result<ImageHeader, DecodeError> = bytes.withUnsafeBytes { raw in
+            Result { () throws(DecodeError) -> ImageHeader in try probe(raw) }
+        }
+        return try result.get()
+    }
+
+    // MARK: - Internals
+
+    private func decodeInPlace(_ bytes: UnsafeRawBufferPointer) throws(DecodeError) -> RGBPixels {
+        let format = try Self.sniffOrThrow(bytes)
+        let base = bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        let o = options
+        precondition(DecodeOptions.jpegScaleDenominators.contains(o.jpegScaleDenominator),
+                     "jpegScaleDenominator must be 1, 2, 4 or 8")
+        var info = hs_image()
+        let rc: Int32
+        switch format {
+        case .jpeg:
+            let minSide = Int32(clamping: max(o.jpegMinimumSide ?? 0, 0))
+            rc = hs_jpeg_decode(base, bytes.count, Int32(o.jpegScaleDenominator), minSide, o.maxPixels,
+                                &output, &scratch, &info)
+        case .png: rc = hs_png_decode(base, bytes.count, o.maxPixels, &output, &scratch, &info)
+        case .webp: rc = hs_webp_decode(base, bytes.count, o.maxPixels, &output, &info)
+        case .gif: rc = hs_gif_decode(base, bytes.count, o.maxPixels, &output, &scratch, &info)
+        }
+        try Self.check(rc, format, info)
+        if format == .jpeg, info.corrupt_warnings > 0, !o.acceptCorruptJPEGData {
+            throw DecodeError(.corrupt, "JPEG: corrupt compressed data (\(info.corrupt_warnings) libjpeg warning(s)): \(Self.message(info))")
+        }
+        let w = Int(info.width), h = Int(info.height)
+        return RGBPixels(width: w, height: h,
+                         pixels: UnsafeBufferPointer(start: output.data, count: w * h * 3),
+                         header: Self.header(format, info), scaleDenominator: Int(info.scale_denom),
+                         warnings: Int(info.warnings))
+    }
+
+    private func trimBuffers() {
+        if output.capacity > retainedBytesLimit { hs_buffer_free(&output) }
+        if scratch.capacity > retainedBytesLimit { hs_buffer_free(&scratch) }
+    }
+
+    private static func sniffOrThrow(_ bytes: UnsafeRawBufferPointer) throws(DecodeError) -> ImageFormat {
+        if bytes.isEmpty { throw DecodeError(.empty, "empty file (0 bytes)") }
+        if let format = ImageFormat.sniff(bytes) { return format }
+        if let other = ImageFormat.sniffUndecoded(bytes) {
+            throw DecodeError(.unsupportedFormat, "\(other) file: only JPEG, PNG, WebP and GIF are decoded")
+        }
+        throw DecodeError(.unknownFormat, "not a JPEG, PNG, WebP or GIF file (unrecognised leading bytes, \(bytes.count) bytes)")
+    }
+
+    private static func message(_ info: hs_image) -> String {
+        withUnsafeBytes(of: info.message) { raw in
+            String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+        }
+    }
+
+    private static func check(_ rc: Int32, _ format: ImageFormat, _ info: hs_image) throws(DecodeError) {
+        if rc == HS_OK { return }
+        let name = format.rawValue.uppercased()
+        let text = message(info)
+        switch rc {
+        case Int32(HS_ERR_TOO_LARGE): throw DecodeError(.tooLarge, "\(name): \(text)")
+        case Int32(HS_ERR_NOMEM): throw DecodeError(.outOfMemory, "\(name): out of memory \(text)")
+        case Int32(HS_ERR_TRUNCATED): throw DecodeError(.truncated, "\(name): truncated file: \(text)")
+        case Int32(HS_ERR_UNSUPPORTED): throw DecodeError(.unsupportedFormat, "\(name): \(text)")
+        default: throw DecodeError(.corrupt, "\(name): corrupt file: \(text)")
+        }
+    }
+
+    private static func header(_ format: ImageFormat, _ info: hs_image) -> ImageHeader {
+        ImageHeader(format: format, width: Int(info.source_width), height: Int(info.source_height),
+                    components: Int(info.components), bitsPerSample: Int(info.bits_per_sample))
     }
 }

@@ -1,17 +1,29 @@
-/* libjpeg-turbo decoding with setjmp error recovery. References: libjpeg.txt (IJG),
- * example.c ("error_exit" via longjmp). A JPEG cut mid-scan is only a warning in
- * libjpeg-turbo (JWRN_JPEG_EOF), so warnings are counted and reported. */
+/* libjpeg-turbo decoding with setjmp error recovery.
+ * References: libjpeg.txt (IJG) and example.c ("error_exit" via longjmp); jerror.h warning codes.
+ * Pillow's JpegImagePlugin.py / Convert.c (cmyk2rgb) for the CMYK rule.
+ *
+ * A JPEG cut mid-scan is only a warning in libjpeg (JWRN_JPEG_EOF: the source manager inserts
+ * a fake EOI and the rest of the image is grey), so warnings are counted and classified:
+ * JWRN_JPEG_EOF -> truncated; corrupt entropy-coded data -> corrupt_warnings; the rest
+ * (e.g. extraneous bytes before a marker, unknown JFIF revision) are harmless to the pixels. */
 #include "CImageShim.h"
+#include "internal.h"
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <jpeglib.h>
+#include <jerror.h>
+
+/* Rows handed to jpeg_read_scanlines per call (libjpeg emits at most max_v_samp_factor*DCT
+ * rows at once; 16 covers every sampling factor). */
+#define HS_JPEG_ROWS_PER_CALL 16
 
 typedef struct {
     struct jpeg_error_mgr pub;
     jmp_buf jump;
     hs_image *img;
+    int truncated;
 } hs_jpeg_err;
 
 static void hs_jpeg_error_exit(j_common_ptr cinfo) {
@@ -20,112 +32,158 @@ static void hs_jpeg_error_exit(j_common_ptr cinfo) {
     longjmp(e->jump, 1);
 }
 
+static int hs_is_corrupt_data_warning(int code) {
+    switch (code) {
+    case JWRN_HIT_MARKER: case JWRN_HUFF_BAD_CODE: case JWRN_MUST_RESYNC:
+    case JWRN_NOT_SEQUENTIAL: case JWRN_TOO_MUCH_DATA: case JWRN_BOGUS_PROGRESSION:
+#ifdef JWRN_ARITH_BAD_CODE
+    case JWRN_ARITH_BAD_CODE:
+#endif
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 static void hs_jpeg_emit(j_common_ptr cinfo, int level) {
     hs_jpeg_err *e = (hs_jpeg_err *)cinfo->err;
-    if (level < 0) {
-        if (e->img->warnings == 0) (*cinfo->err->format_message)(cinfo, e->img->message);
-        e->img->warnings++;
-        cinfo->err->num_warnings++;
+    if (level >= 0) return;                       /* trace messages */
+    int code = cinfo->err->msg_code;
+    if (code == JWRN_JPEG_EOF) {
+        if (!e->truncated) (*cinfo->err->format_message)(cinfo, e->img->message);
+        e->truncated = 1;
+    } else if (hs_is_corrupt_data_warning(code)) {
+        if (!e->truncated && e->img->corrupt_warnings == 0)
+            (*cinfo->err->format_message)(cinfo, e->img->message);
+        e->img->corrupt_warnings++;
+    } else if (e->img->warnings == 0 && !e->truncated && e->img->corrupt_warnings == 0) {
+        (*cinfo->err->format_message)(cinfo, e->img->message);
     }
+    e->img->warnings++;
+    cinfo->err->num_warnings++;
 }
 
 static void hs_jpeg_output_message(j_common_ptr cinfo) { (void)cinfo; }
 
 static void hs_setup(struct jpeg_decompress_struct *cinfo, hs_jpeg_err *err, hs_image *img) {
+    memset(img, 0, sizeof(*img));
     cinfo->err = jpeg_std_error(&err->pub);
     err->pub.error_exit = hs_jpeg_error_exit;
     err->pub.emit_message = hs_jpeg_emit;
     err->pub.output_message = hs_jpeg_output_message;
     err->img = img;
+    err->truncated = 0;
+}
+
+static void hs_fill_header(struct jpeg_decompress_struct *cinfo, hs_image *img) {
+    img->source_width = img->width = (int)cinfo->image_width;
+    img->source_height = img->height = (int)cinfo->image_height;
+    img->components = cinfo->num_components;
+    img->bits_per_sample = cinfo->data_precision;
+    img->scale_denom = 1;
+    img->frame_count = 1;
 }
 
 int hs_jpeg_info(const uint8_t *data, size_t size, hs_image *img) {
     struct jpeg_decompress_struct cinfo;
     hs_jpeg_err err;
-    memset(img, 0, sizeof(*img));
     hs_setup(&cinfo, &err, img);
     if (setjmp(err.jump)) {
         jpeg_destroy_decompress(&cinfo);
-        return HS_ERR_DECODE;
+        return err.truncated ? HS_ERR_TRUNCATED : HS_ERR_DECODE;
     }
     jpeg_create_decompress(&cinfo);
     jpeg_mem_src(&cinfo, data, (unsigned long)size);
     jpeg_read_header(&cinfo, TRUE);
-    img->source_width = (int)cinfo.image_width;
-    img->source_height = (int)cinfo.image_height;
-    img->components = cinfo.num_components;
+    hs_fill_header(&cinfo, img);
     jpeg_destroy_decompress(&cinfo);
     return HS_OK;
 }
 
-int hs_jpeg_decode_rgb(const uint8_t *data, size_t size, int scale_denom, uint64_t max_pixels,
-                       uint8_t **out, hs_image *img) {
+/* ceil(side / d), as libjpeg computes scaled output sizes (jdiv_round_up). */
+static unsigned hs_scaled(unsigned side, unsigned d) { return (side + d - 1) / d; }
+
+/* Pillow: MULDIV255(a, b) = ((a*b + 128) >> 8 + (a*b + 128)) >> 8, i.e. round(a*b/255). */
+static inline unsigned hs_muldiv255(unsigned a, unsigned b) {
+    unsigned t = a * b + 128;
+    return ((t >> 8) + t) >> 8;
+}
+
+int hs_jpeg_decode(const uint8_t *data, size_t size, int scale_denom, int min_side,
+                   uint64_t max_pixels, hs_buffer *out, hs_buffer *scratch, hs_image *img) {
     struct jpeg_decompress_struct cinfo;
     hs_jpeg_err err;
-    uint8_t *volatile buf = NULL;
-    uint8_t *volatile row = NULL;
-    memset(img, 0, sizeof(*img));
-    *out = NULL;
     hs_setup(&cinfo, &err, img);
     if (setjmp(err.jump)) {
         jpeg_destroy_decompress(&cinfo);
-        free(buf);
-        free(row);
-        return HS_ERR_DECODE;
+        return err.truncated ? HS_ERR_TRUNCATED : HS_ERR_DECODE;
     }
     jpeg_create_decompress(&cinfo);
     jpeg_mem_src(&cinfo, data, (unsigned long)size);
     jpeg_read_header(&cinfo, TRUE);
-    img->source_width = (int)cinfo.image_width;
-    img->source_height = (int)cinfo.image_height;
-    img->components = cinfo.num_components;
-    if (max_pixels && (uint64_t)cinfo.image_width * cinfo.image_height > max_pixels) {
-        snprintf(img->message, sizeof img->message, "image is %ux%u, over the pixel limit of %llu",
-                 cinfo.image_width, cinfo.image_height, (unsigned long long)max_pixels);
-        jpeg_destroy_decompress(&cinfo);
-        return HS_ERR_TOO_LARGE;
+    hs_fill_header(&cinfo, img);
+    int rc = hs_over_limit(cinfo.image_width, cinfo.image_height, max_pixels, img);
+    if (rc != HS_OK) { jpeg_destroy_decompress(&cinfo); return rc; }
+
+    unsigned denom = (scale_denom == 2 || scale_denom == 4 || scale_denom == 8) ? (unsigned)scale_denom : 1;
+    if (min_side > 0) {
+        denom = 1;
+        for (unsigned d = 8; d > 1; d /= 2) {
+            if (hs_scaled(cinfo.image_width, d) >= (unsigned)min_side &&
+                hs_scaled(cinfo.image_height, d) >= (unsigned)min_side) { denom = d; break; }
+        }
     }
+    /* Pillow reads every 4-component JPEG (CMYK or YCCK) as CMYK and assumes Adobe's inverted
+     * polarity ("CMYK;I") whether or not an Adobe marker is present; libjpeg turns YCCK into
+     * CMYK for us. */
     int cmyk = (cinfo.jpeg_color_space == JCS_CMYK || cinfo.jpeg_color_space == JCS_YCCK);
     cinfo.out_color_space = cmyk ? JCS_CMYK : JCS_RGB;
     cinfo.scale_num = 1;
-    cinfo.scale_denom = (scale_denom == 2 || scale_denom == 4 || scale_denom == 8) ? scale_denom : 1;
-    cinfo.dct_method = JDCT_ISLOW;
+    cinfo.scale_denom = denom;
+    cinfo.dct_method = JDCT_ISLOW;     /* libjpeg's default, as Pillow uses */
+    cinfo.do_fancy_upsampling = TRUE;  /* default too; named because it changes pixels */
     jpeg_start_decompress(&cinfo);
     size_t w = cinfo.output_width, h = cinfo.output_height;
     img->width = (int)w;
     img->height = (int)h;
-    buf = malloc(w * h * 3 > 0 ? w * h * 3 : 1);
-    if (!buf) { jpeg_destroy_decompress(&cinfo); return HS_ERR_NOMEM; }
-    if (cmyk) {
-        row = malloc(w * 4);
-        if (!row) { jpeg_destroy_decompress(&cinfo); free(buf); return HS_ERR_NOMEM; }
+    img->scale_denom = (int)denom;
+    if (cinfo.output_components != (cmyk ? 4 : 3)) {
+        snprintf(img->message, sizeof img->message, "unexpected JPEG output with %d components",
+                 cinfo.output_components);
+        jpeg_destroy_decompress(&cinfo);
+        return HS_ERR_UNSUPPORTED;
     }
-    /* Adobe writes CMYK/YCCK JPEGs inverted (saw_Adobe_marker): 255 = no ink. */
-    int inverted = cinfo.saw_Adobe_marker;
+    if (hs_buffer_reserve(out, w * h * 3) ||
+        (cmyk && hs_buffer_reserve(scratch, w * 4 * HS_JPEG_ROWS_PER_CALL))) {
+        jpeg_destroy_decompress(&cinfo);
+        return HS_ERR_NOMEM;
+    }
+    JSAMPROW rows[HS_JPEG_ROWS_PER_CALL];
     while (cinfo.output_scanline < cinfo.output_height) {
         size_t y = cinfo.output_scanline;
+        size_t want = h - y < HS_JPEG_ROWS_PER_CALL ? h - y : HS_JPEG_ROWS_PER_CALL;
+        for (size_t i = 0; i < want; i++)
+            rows[i] = cmyk ? scratch->data + i * w * 4 : out->data + (y + i) * w * 3;
+        JDIMENSION got = jpeg_read_scanlines(&cinfo, rows, (JDIMENSION)want);
         if (cmyk) {
-            JSAMPROW r = row;
-            jpeg_read_scanlines(&cinfo, &r, 1);
-            uint8_t *d = buf + y * w * 3;
-            for (size_t x = 0; x < w; x++) {
-                unsigned c = row[4 * x], m = row[4 * x + 1], yy = row[4 * x + 2], k = row[4 * x + 3];
-                if (!inverted) { c = 255 - c; m = 255 - m; yy = 255 - yy; k = 255 - k; }
-                /* inverted: value = (255 - ink); RGB = value * (255 - K_ink) / 255 */
-                d[3 * x] = (uint8_t)((c * k + 127) / 255);
-                d[3 * x + 1] = (uint8_t)((m * k + 127) / 255);
-                d[3 * x + 2] = (uint8_t)((yy * k + 127) / 255);
+            for (size_t i = 0; i < got; i++) {
+                const uint8_t *s = rows[i];
+                uint8_t *d = out->data + (y + i) * w * 3;
+                for (size_t x = 0; x < w; x++, s += 4, d += 3) {
+                    /* Pillow: ink = 255 - stored (CMYK;I); nk = 255 - K_ink = stored K;
+                     * R = nk - MULDIV255(C_ink, nk) (never negative, so CLIP8 is a no-op) */
+                    unsigned nk = s[3];
+                    d[0] = (uint8_t)(nk - hs_muldiv255(255u - s[0], nk));
+                    d[1] = (uint8_t)(nk - hs_muldiv255(255u - s[1], nk));
+                    d[2] = (uint8_t)(nk - hs_muldiv255(255u - s[2], nk));
+                }
             }
-        } else {
-            JSAMPROW r = buf + y * w * 3;
-            jpeg_read_scanlines(&cinfo, &r, 1);
         }
+        if (got == 0) break; /* cannot happen with a memory source; guards an endless loop */
     }
-    jpeg_finish_decompress(&cinfo);
+    /* jpeg_finish_decompress would parse trailing markers; a file cut right after the last scan
+     * still has all its pixels, and Pillow does not read past them either. */
+    jpeg_abort_decompress(&cinfo);
     jpeg_destroy_decompress(&cinfo);
-    free(row);
-    *out = buf;
-    return HS_OK;
+    return err.truncated ? HS_ERR_TRUNCATED : HS_OK;
 }
-
-void hs_free(void *p) { free(p); }

@@ -1,62 +1,137 @@
-/* libpng decoding through the simplified API (png_image_*), which reports errors by return
- * value: no longjmp reaches our code. Reference: libpng-manual.txt, "simplified API".
- * Colour handling: grey and palette are expanded to RGB; alpha is dropped (composited onto
- * nothing: the colour channels are taken as stored); 16-bit samples are scaled to 8 bits. */
+/* libpng decoding through the classic API (png_create_read_struct + setjmp).
+ * Reference: libpng-manual.txt, "IV. Reading", "Transformations".
+ *
+ * Why not the simplified API (png_image_*): it treats 16-bit data as linear light and
+ * gamma-encodes it when producing 8-bit output, and it composites alpha. The reference decode
+ * (Pillow's first frame .convert('RGB'), 16-bit >> 8) needs the stored samples as they are:
+ *   palette (with or without tRNS) -> the palette's RGB colours;
+ *   grey 1/2/4 bit -> scaled to 8 bits (x255, x85, x17), then R=G=B;
+ *   16-bit -> high byte (png_set_strip_16 discards the low byte: exactly >> 8);
+ *   alpha channel / tRNS -> dropped, colour channels kept as stored (no compositing).
+ * gAMA/cHRM/iCCP/sRGB are ignored, as Pillow ignores them. Only the IDAT image is read (for an
+ * APNG that is the default image); chunks after it are not parsed. */
 #include "CImageShim.h"
+#include "internal.h"
+#include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <png.h>
 
-int hs_png_info(const uint8_t *data, size_t size, hs_image *img) {
-    png_image image;
-    memset(img, 0, sizeof(*img));
-    memset(&image, 0, sizeof image);
-    image.version = PNG_IMAGE_VERSION;
-    if (!png_image_begin_read_from_memory(&image, data, size)) {
-        snprintf(img->message, sizeof img->message, "%s", image.message);
-        return HS_ERR_DECODE;
+typedef struct {
+    const uint8_t *data;
+    size_t size;
+    size_t pos;
+    int truncated;
+    hs_image *img;
+} hs_png_src;
+
+static void hs_png_read(png_structp png, png_bytep dst, png_size_t n) {
+    hs_png_src *src = (hs_png_src *)png_get_io_ptr(png);
+    if (n > src->size - src->pos) {
+        src->truncated = 1;
+        png_error(png, "file ends before the image data does (truncated)");
     }
-    img->source_width = (int)image.width;
-    img->source_height = (int)image.height;
-    img->components = PNG_IMAGE_SAMPLE_CHANNELS(image.format);
-    png_image_free(&image);
+    memcpy(dst, src->data + src->pos, n);
+    src->pos += n;
+}
+
+static void hs_png_error(png_structp png, png_const_charp msg) {
+    hs_png_src *src = (hs_png_src *)png_get_error_ptr(png);
+    if (!src->truncated || src->img->message[0] == 0)
+        snprintf(src->img->message, sizeof src->img->message, "%s", msg);
+    png_longjmp(png, 1);
+}
+
+static void hs_png_warning(png_structp png, png_const_charp msg) {
+    hs_png_src *src = (hs_png_src *)png_get_error_ptr(png);
+    if (src->img->warnings == 0)
+        snprintf(src->img->message, sizeof src->img->message, "%s", msg);
+    src->img->warnings++;
+}
+
+/* Shared header step: creates the structs and reads up to the first IDAT. The caller has
+ * done setjmp(png_jmpbuf(*png)) before calling png_read_info through this. */
+static int hs_png_create(hs_png_src *src, png_structp *png, png_infop *info) {
+    *png = png_create_read_struct(PNG_LIBPNG_VER_STRING, src, hs_png_error, hs_png_warning);
+    if (!*png) return HS_ERR_NOMEM;
+    *info = png_create_info_struct(*png);
+    if (!*info) { png_destroy_read_struct(png, NULL, NULL); return HS_ERR_NOMEM; }
+    png_set_read_fn(*png, src, hs_png_read);
     return HS_OK;
 }
 
-int hs_png_decode_rgb(const uint8_t *data, size_t size, uint64_t max_pixels, uint8_t **out, hs_image *img) {
-    png_image image;
+static void hs_png_fill_header(png_structp png, png_infop info, hs_image *img) {
+    img->source_width = img->width = (int)png_get_image_width(png, info);
+    img->source_height = img->height = (int)png_get_image_height(png, info);
+    img->components = png_get_channels(png, info);
+    img->bits_per_sample = png_get_bit_depth(png, info);
+    img->scale_denom = 1;
+    img->frame_count = 1;
+}
+
+int hs_png_info(const uint8_t *data, size_t size, hs_image *img) {
     memset(img, 0, sizeof(*img));
-    memset(&image, 0, sizeof image);
-    *out = NULL;
-    image.version = PNG_IMAGE_VERSION;
-    if (!png_image_begin_read_from_memory(&image, data, size)) {
-        snprintf(img->message, sizeof img->message, "%s", image.message);
-        return HS_ERR_DECODE;
+    hs_png_src src = {data, size, 0, 0, img};
+    png_structp png;
+    png_infop info;
+    int rc = hs_png_create(&src, &png, &info);
+    if (rc != HS_OK) return rc;
+    if (setjmp(png_jmpbuf(png))) {
+        png_destroy_read_struct(&png, &info, NULL);
+        return src.truncated ? HS_ERR_TRUNCATED : HS_ERR_DECODE;
     }
-    img->source_width = img->width = (int)image.width;
-    img->source_height = img->height = (int)image.height;
-    img->components = PNG_IMAGE_SAMPLE_CHANNELS(image.format);
-    if (max_pixels && (uint64_t)image.width * image.height > max_pixels) {
-        snprintf(img->message, sizeof img->message, "image is %ux%u, over the pixel limit of %llu",
-                 image.width, image.height, (unsigned long long)max_pixels);
-        png_image_free(&image);
-        return HS_ERR_TOO_LARGE;
+    png_read_info(png, info);
+    hs_png_fill_header(png, info, img);
+    png_destroy_read_struct(&png, &info, NULL);
+    return HS_OK;
+}
+
+int hs_png_decode(const uint8_t *data, size_t size, uint64_t max_pixels,
+                  hs_buffer *out, hs_buffer *scratch, hs_image *img) {
+    memset(img, 0, sizeof(*img));
+    hs_png_src src = {data, size, 0, 0, img};
+    png_structp png;
+    png_infop info;
+    int rc = hs_png_create(&src, &png, &info);
+    if (rc != HS_OK) return rc;
+    if (setjmp(png_jmpbuf(png))) {
+        png_destroy_read_struct(&png, &info, NULL);
+        return src.truncated ? HS_ERR_TRUNCATED : HS_ERR_DECODE;
     }
-    image.format = PNG_FORMAT_RGB;
-    size_t n = PNG_IMAGE_SIZE(image);
-    uint8_t *buf = malloc(n > 0 ? n : 1);
-    if (!buf) { png_image_free(&image); return HS_ERR_NOMEM; }
-    if (!png_image_finish_read(&image, NULL, buf, 0, NULL)) {
-        snprintf(img->message, sizeof img->message, "%s", image.message);
-        png_image_free(&image);
-        free(buf);
-        return HS_ERR_DECODE;
+    png_read_info(png, info);
+    hs_png_fill_header(png, info, img);
+    png_uint_32 w = png_get_image_width(png, info), h = png_get_image_height(png, info);
+    rc = hs_over_limit(w, h, max_pixels, img);
+    if (rc != HS_OK) { png_destroy_read_struct(&png, &info, NULL); return rc; }
+
+    int color_type = png_get_color_type(png, info);
+    int depth = png_get_bit_depth(png, info);
+    if (color_type == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(png);
+    if (color_type == PNG_COLOR_TYPE_GRAY && depth < 8) png_set_expand_gray_1_2_4_to_8(png);
+    if (depth == 16) png_set_strip_16(png);
+    /* palette_to_rgb also expands tRNS into an alpha channel; strip it with any real alpha */
+    if ((color_type & PNG_COLOR_MASK_ALPHA) || png_get_valid(png, info, PNG_INFO_tRNS))
+        png_set_strip_alpha(png);
+    if (color_type == PNG_COLOR_TYPE_GRAY || color_type == PNG_COLOR_TYPE_GRAY_ALPHA)
+        png_set_gray_to_rgb(png);
+    (void)png_set_interlace_handling(png);
+    png_read_update_info(png, info);
+    if (png_get_channels(png, info) != 3 || png_get_bit_depth(png, info) != 8 ||
+        png_get_rowbytes(png, info) != (size_t)w * 3) {
+        snprintf(img->message, sizeof img->message,
+                 "unexpected libpng output layout (%d channels, %d bits)",
+                 png_get_channels(png, info), png_get_bit_depth(png, info));
+        png_destroy_read_struct(&png, &info, NULL);
+        return HS_ERR_UNSUPPORTED;
     }
-    if (image.warning_or_error) {
-        img->warnings++;
-        snprintf(img->message, sizeof img->message, "%s", image.message);
+    if (hs_buffer_reserve(out, (size_t)w * h * 3) || hs_buffer_reserve(scratch, (size_t)h * sizeof(png_bytep))) {
+        png_destroy_read_struct(&png, &info, NULL);
+        return HS_ERR_NOMEM;
     }
-    *out = buf;
+    png_bytep *rows = (png_bytep *)scratch->data;
+    for (size_t y = 0; y < h; y++) rows[y] = out->data + y * (size_t)w * 3;
+    png_read_image(png, rows);
+    png_destroy_read_struct(&png, &info, NULL);
     return HS_OK;
 }

@@ -1,0 +1,121 @@
+/// Hostile input: empty, non-image, truncated and mutated files must end in a DecodeError
+/// (or, for a harmless mutation, an image), never a crash or an abort.
+import Foundation
+import HashscreenDecode
+import XCTest
+
+final class DecodeRobustnessTests: XCTestCase {
+    /// Cut points tried per fixture, spread over the whole file.
+    static let cutsPerFile = 40
+    /// Random byte mutations tried per fixture (fixed seed, so failures reproduce).
+    static let mutationsPerFile = 150
+
+    private func goodFixtures() throws -> [(String, [UInt8])] {
+        let manifest = try FixtureManifest.load()
+        var seen = Set<String>()
+        var out: [(String, [UInt8])] = []
+        for row in manifest.fixtures where row.error == nil && row.accept_corrupt == nil && seen.insert(row.file).inserted {
+            out.append((row.file, try readBytes(DecodePaths.images.appendingPathComponent(row.file))))
+        }
+        return out
+    }
+
+    func testZeroLengthIsEmpty() {
+        XCTAssertThrowsError(try ImageDecoder.decode([UInt8]())) { e in
+            XCTAssertEqual((e as! DecodeError).kind, .empty)
+        }
+        XCTAssertThrowsError(try ImageDecoder.probe([UInt8]())) { e in
+            XCTAssertEqual((e as! DecodeError).kind, .empty)
+        }
+    }
+
+    func testNonImageBytesAreUnknownFormat() {
+        for text in ["<html><body>404</body></html>", "GIF8", "\u{89}PNG", "{\"json\": 1}", "x"] {
+            XCTAssertThrowsError(try ImageDecoder.decode(Array(text.utf8)), text) { e in
+                XCTAssertEqual((e as! DecodeError).kind, .unknownFormat, text)
+            }
+        }
+        // a RIFF container that is not WebP (AVI, WAV...) is named in the refusal
+        XCTAssertThrowsError(try ImageDecoder.decode(Array("RIFF\0\0\0\0AVI LIST".utf8))) { e in
+            XCTAssertEqual((e as! DecodeError).kind, .unsupportedFormat)
+            XCTAssertTrue((e as! DecodeError).message.contains("RIFF"))
+        }
+    }
+
+    /// A still image cut in half is reported as truncated, for every format.
+    func testStillImagesCutInHalfAreTruncated() throws {
+        var checked = 0
+        for (name, bytes) in try goodFixtures() where !name.contains("animated") && !name.hasPrefix("jpeg_odd") {
+            let cut = Array(bytes.prefix(bytes.count / 2))
+            XCTAssertThrowsError(try ImageDecoder.decode(cut), name) { e in
+                let err = e as! DecodeError
+                XCTAssertEqual(err.kind, .truncated, "\(name): \(err)")
+            }
+            checked += 1
+        }
+        XCTAssertGreaterThan(checked, 40)
+    }
+
+    /// A JPEG cut mid-scan is only a libjpeg warning; it must still fail, with kind .truncated,
+    /// for baseline and progressive files alike.
+    func testJPEGCutMidScanIsTruncated() throws {
+        for name in ["jpeg_rgb_420.jpg", "jpeg_progressive.jpg", "jpeg_cmyk_adobe.jpg", "jpeg_scaling_123x97.jpg"] {
+            let bytes = try readBytes(DecodePaths.images.appendingPathComponent(name))
+            for frac in [0.7, 0.9, 0.98] {
+                let cut = Array(bytes.prefix(Int(Double(bytes.count) * frac)))
+                XCTAssertThrowsError(try ImageDecoder.decode(cut, options: .init(acceptCorruptJPEGData: true)), "\(name) \(frac)") { e in
+                    XCTAssertEqual((e as! DecodeError).kind, .truncated, "\(name) cut at \(frac): \(e)")
+                }
+            }
+        }
+    }
+
+    /// Every prefix length class and many random mutations: no crash, only images or DecodeErrors.
+    func testTruncationsAndMutationsNeverCrash() throws {
+        var rng = SplitMix64(seed: 0x5eed)
+        var outcomes: [DecodeError.Kind: Int] = [:]
+        var decoded = 0
+        let decoder = ImageDecoder()
+        for (_, bytes) in try goodFixtures() {
+            var variants: [[UInt8]] = []
+            for i in 0..<Self.cutsPerFile { variants.append(Array(bytes.prefix(bytes.count * i / Self.cutsPerFile))) }
+            for _ in 0..<Self.mutationsPerFile {
+                var m = bytes
+                let flips = 1 + Int(rng.next() % 4)
+                for _ in 0..<flips {
+                    let p = Int(rng.next() % UInt64(m.count))
+                    m[p] = UInt8(truncatingIfNeeded: rng.next())
+                }
+                variants.append(m)
+            }
+            for v in variants {
+                do {
+                    try v.withUnsafeBytes { raw in
+                        try decoder.withDecoded(raw) { px in
+                            XCTAssertEqual(px.pixels.count, px.width * px.height * 3)
+                        }
+                    }
+                    decoded += 1
+                } catch let e as DecodeError {
+                    XCTAssertFalse(e.message.isEmpty)
+                    outcomes[e.kind, default: 0] += 1
+                }
+            }
+        }
+        print("robustness: \(decoded) decoded, errors by kind: \(outcomes.map { "\($0.key)=\($0.value)" }.sorted())")
+        XCTAssertGreaterThan(outcomes[.truncated, default: 0], 100)
+    }
+}
+
+/// A small seeded generator (SplitMix64, Steele et al. 2014) for reproducible mutations.
+struct SplitMix64 {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
