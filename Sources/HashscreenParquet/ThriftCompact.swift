@@ -249,6 +249,9 @@ struct ThriftCompactWriter {
         bytes.append(UInt8(v))
     }
 
+    /// Appends bytes already encoded (a captured struct body, a field value written by hand).
+    mutating func appendRaw(_ b: [UInt8]) { bytes.append(contentsOf: b) }
+
     mutating func writeZigzag(_ v: Int64) {
         writeVarint(UInt64(bitPattern: (v << 1) ^ (v >> 63)))
     }
