@@ -140,8 +140,8 @@ def json_value(v, typ):
     return v
 
 
-def write_expected(table_path, name):
-    """The rows pyarrow reads back from the file we wrote, as JSON lines."""
+def expected_lines(table_path):
+    """The rows pyarrow reads from a file, as JSON lines (without newlines)."""
     table = pq.read_table(table_path)
     columns = []
     for field in table.schema:
@@ -151,10 +151,15 @@ def write_expected(table_path, name):
         else:
             values = col.to_pylist()
         columns.append([json_value(v, field.type) for v in values])
+    return [json.dumps({field.name: columns[c][r] for c, field in enumerate(table.schema)}, ensure_ascii=False)
+            for r in range(table.num_rows)]
+
+
+def write_expected(table_path, name):
+    """Writes the rows pyarrow reads back from the file we wrote as NAME (JSON lines)."""
     with open(os.path.join(HERE, name), "w") as f:
-        for r in range(table.num_rows):
-            obj = {field.name: columns[c][r] for c, field in enumerate(table.schema)}
-            f.write(json.dumps(obj, ensure_ascii=False) + "\n")
+        for line in expected_lines(table_path):
+            f.write(line + "\n")
 
 
 def main():
@@ -208,4 +213,10 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+    if len(sys.argv) == 3 and sys.argv[1] == "--dump":
+        # Used by the Swift writer test: pyarrow's reading of a file we wrote, as JSON lines.
+        for line in expected_lines(sys.argv[2]):
+            print(line)
+    else:
+        main()

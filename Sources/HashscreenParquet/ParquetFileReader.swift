@@ -6,11 +6,7 @@
 // Memory: the footer, then for each requested column of one row group its chunk's byte range
 // (read with pread), then the decoded values of that row group. Nothing else of the file is held.
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import Glibc   // hashscreen targets Linux; pread/write/rename are POSIX
 
 /// The rows of one row group, column by column.
 public struct ParquetRowGroup: Sendable {
