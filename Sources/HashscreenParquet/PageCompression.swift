@@ -1,0 +1,141 @@
+// Page decompression and compression over the system snappy, zlib and zstd libraries.
+//
+// References: parquet-format Compression.md (GZIP is RFC 1952 gzip, possibly several
+// concatenated members; SNAPPY is raw snappy blocks, no framing; ZSTD is RFC 8878 frames);
+// zlib manual (inflateInit2 windowBits 15+32 = zlib or gzip header auto-detect);
+// snappy-c.h; zstd.h (ZSTD_decompress accepts several concatenated frames).
+
+import CSnappy
+import CZlib
+import CZstd
+
+/// Decompresses and compresses page bodies; errors are plain strings the reader puts in context.
+enum PageCompression {
+    /// Codecs this module reads.
+    static let supported: Set<Int32> = [
+        ParquetCodec.uncompressed.rawValue, ParquetCodec.snappy.rawValue,
+        ParquetCodec.gzip.rawValue, ParquetCodec.zstd.rawValue,
+    ]
+
+    /// Decompresses `input` into exactly `size` bytes, or throws saying why not.
+    static func decompress(codec: Int32, _ input: ArraySlice<UInt8>, size: Int) throws -> [UInt8] {
+        if size == 0 { return [] }
+        switch codec {
+        case ParquetCodec.uncompressed.rawValue:
+            guard input.count == size else {
+                throw ThriftError(description: "uncompressed page holds \(input.count) bytes, header says \(size)")
+            }
+            return Array(input)
+        case ParquetCodec.snappy.rawValue:
+            return try snappy(input, size: size)
+        case ParquetCodec.gzip.rawValue:
+            return try gzip(input, size: size)
+        case ParquetCodec.zstd.rawValue:
+            return try zstd(input, size: size)
+        default:
+            throw ThriftError(description: "compression codec \(ParquetCodec.name(codec)) is not supported")
+        }
+    }
+
+    private static func snappy(_ input: ArraySlice<UInt8>, size: Int) throws -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: size)
+        let ok: Bool = input.withUnsafeBufferPointer { src in
+            src.withMemoryRebound(to: CChar.self) { csrc in
+                var expected = 0
+                guard snappy_uncompressed_length(csrc.baseAddress, csrc.count, &expected) == SNAPPY_OK,
+                      expected == size else { return false }
+                var outLen = size
+                return out.withUnsafeMutableBufferPointer { dst in
+                    dst.withMemoryRebound(to: CChar.self) { cdst in
+                        snappy_uncompress(csrc.baseAddress, csrc.count, cdst.baseAddress, &outLen) == SNAPPY_OK
+                    }
+                } && outLen == size
+            }
+        }
+        guard ok else { throw ThriftError(description: "snappy decompression failed (corrupt data or size other than \(size) bytes)") }
+        return out
+    }
+
+    private static func zstd(_ input: ArraySlice<UInt8>, size: Int) throws -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: size)
+        let n = input.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                ZSTD_decompress(dst.baseAddress, size, src.baseAddress, src.count)
+            }
+        }
+        if ZSTD_isError(n) != 0 {
+            let name = String(cString: ZSTD_getErrorName(n))
+            throw ThriftError(description: "zstd decompression failed: \(name)")
+        }
+        guard n == size else { throw ThriftError(description: "zstd data expands to \(n) bytes, header says \(size)") }
+        return out
+    }
+
+    /// Inflates one or more concatenated gzip (or zlib) members.
+    private static func gzip(_ input: ArraySlice<UInt8>, size: Int) throws -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: size)
+        var stream = z_stream()
+        let windowBitsAutoDetect: Int32 = 15 + 32   // zlib manual: gzip or zlib header
+        guard inflateInit2_(&stream, windowBitsAutoDetect, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+            throw ThriftError(description: "zlib inflateInit2 failed")
+        }
+        defer { inflateEnd(&stream) }
+        var produced = 0
+        var consumed = 0
+        let total = input.count
+        try input.withUnsafeBufferPointer { src in
+            try out.withUnsafeMutableBufferPointer { dst in
+                while consumed < total {
+                    stream.next_in = UnsafeMutablePointer(mutating: src.baseAddress! + consumed)
+                    stream.avail_in = UInt32(total - consumed)
+                    stream.next_out = dst.baseAddress! + produced
+                    stream.avail_out = UInt32(size - produced)
+                    let rc = inflate(&stream, Z_FINISH)
+                    let usedIn = (total - consumed) - Int(stream.avail_in)
+                    consumed += usedIn
+                    produced = size - Int(stream.avail_out)
+                    if rc == Z_STREAM_END {
+                        // Another member may follow; trailing zero padding is tolerated.
+                        if consumed < total {
+                            if src[consumed...].allSatisfy({ $0 == 0 }) { break }
+                            guard inflateReset(&stream) == Z_OK else { throw ThriftError(description: "zlib inflateReset failed") }
+                        }
+                        continue
+                    }
+                    if rc == Z_BUF_ERROR && stream.avail_out == 0 {
+                        throw ThriftError(description: "gzip data expands to more than the \(size) bytes the header says")
+                    }
+                    let msg = stream.msg.map { String(cString: $0) } ?? "code \(rc)"
+                    throw ThriftError(description: "gzip decompression failed: \(msg)")
+                }
+            }
+        }
+        guard produced == size else { throw ThriftError(description: "gzip data expands to \(produced) bytes, header says \(size)") }
+        return out
+    }
+
+    /// Compresses a page body for the writer (UNCOMPRESSED or SNAPPY).
+    static func compress(codec: Int32, _ input: [UInt8]) throws -> [UInt8] {
+        switch codec {
+        case ParquetCodec.uncompressed.rawValue:
+            return input
+        case ParquetCodec.snappy.rawValue:
+            var outLen = snappy_max_compressed_length(input.count)
+            var out = [UInt8](repeating: 0, count: outLen)
+            let rc = input.withUnsafeBufferPointer { src in
+                src.withMemoryRebound(to: CChar.self) { csrc in
+                    out.withUnsafeMutableBufferPointer { dst in
+                        dst.withMemoryRebound(to: CChar.self) { cdst in
+                            snappy_compress(csrc.baseAddress, csrc.count, cdst.baseAddress, &outLen)
+                        }
+                    }
+                }
+            }
+            guard rc == SNAPPY_OK else { throw ThriftError(description: "snappy compression failed") }
+            out.removeSubrange(outLen...)
+            return out
+        default:
+            throw ThriftError(description: "the writer does not support codec \(ParquetCodec.name(codec))")
+        }
+    }
+}

@@ -1,0 +1,283 @@
+// Reads flat Parquet files one row group at a time.
+//
+// Reference: apache/parquet-format README.md "File Format": the file is
+//   "PAR1" <column chunks...> <FileMetaData, Thrift compact> <4-byte LE footer length> "PAR1"
+// ("PARE" instead marks an encrypted footer, which this reader refuses).
+// Memory: the footer, then for each requested column of one row group its chunk's byte range
+// (read with pread), then the decoded values of that row group. Nothing else of the file is held.
+
+import Glibc   // hashscreen targets Linux; pread/write/rename are POSIX
+
+/// The rows of one row group, column by column.
+public struct ParquetRowGroup: Sendable {
+    /// Number of rows in this row group.
+    public var rowCount: Int
+    /// Values per requested column (in the order requested), each `rowCount` long.
+    public var columns: [[ParquetValue]]
+
+    /// The values of row `index` across the requested columns.
+    public func row(_ index: Int) -> [ParquetValue] {
+        columns.map { $0[index] }
+    }
+}
+
+/// Reads a flat Parquet file: schema and metadata at open, then row groups on demand.
+public final class ParquetFileReader {
+    /// Magic bytes at the start and end of every Parquet file.
+    static let magic: [UInt8] = Array("PAR1".utf8)
+    /// Magic bytes of a file with an encrypted footer (parquet-format Encryption.md).
+    static let encryptedMagic: [UInt8] = Array("PARE".utf8)
+    /// Most rows of one row group this reader decodes into memory at once. Bounds allocations on
+    /// hostile headers (an all-null column can claim billions of rows in a few bytes); real
+    /// writers default to about 1 Mi rows (Arrow) or 128 MiB of data (parquet-mr).
+    public static let maxRowsPerRowGroup = 1 << 26
+    /// Bytes read after a chunk's stated end, for old parquet-mr files whose
+    /// total_compressed_size omits the dictionary page header (Arrow's kMaxDictHeaderSize, PARQUET-816).
+    static let oldWriterChunkPadding: Int64 = 100
+
+    public let path: String
+    /// The flat columns this reader returns, in schema order.
+    public let columns: [ParquetColumn]
+    /// Columns that are not read (nested, repeated, unknown type), with the reason.
+    public let skippedColumns: [(name: String, reason: String)]
+    /// Total rows over all row groups.
+    public let rowCount: Int
+    /// Key-value metadata of the file (e.g. `ARROW:schema`), in file order.
+    public let keyValueMetadata: [(key: String, value: String?)]
+    /// The `created_by` string of the writer, if any.
+    public let createdBy: String?
+
+    private let fd: Int32
+    private let fileSize: Int64
+    private let dataEnd: Int64
+    private let metadata: FileMetaData
+    /// For each entry of `columns`, its leaf index in each row group's column chunk list.
+    private let leafIndices: [Int]
+    private let leafCount: Int
+
+    /// Opens `path` and decodes its footer; throws `ParquetError` when it is not a readable Parquet file.
+    public init(path: String) throws {
+        self.path = path
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            throw ParquetError(path: path, message: "cannot open: \(String(cString: strerror(errno)))")
+        }
+        var closeOnError = true
+        defer { if closeOnError { close(fd) } }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else {
+            throw ParquetError(path: path, message: "cannot stat: \(String(cString: strerror(errno)))")
+        }
+        guard (st.st_mode & S_IFMT) == S_IFREG else { throw ParquetError(path: path, message: "not a regular file") }
+        let size = Int64(st.st_size)
+        let minimumFileSize: Int64 = 12   // "PAR1" + footer length + "PAR1"
+        guard size >= minimumFileSize else {
+            throw ParquetError(path: path, message: "file of \(size) bytes is too short to be Parquet (needs at least \(minimumFileSize))")
+        }
+        let head = try Self.pread(fd, path: path, offset: 0, count: 4)
+        let tail = try Self.pread(fd, path: path, offset: size - 8, count: 8)
+        if Array(tail[4..<8]) == Self.encryptedMagic {
+            throw ParquetError(path: path, message: "encrypted Parquet footer (PARE) is not supported")
+        }
+        guard head == Self.magic else { throw ParquetError(path: path, message: "bad magic at start: not a Parquet file") }
+        guard Array(tail[4..<8]) == Self.magic else {
+            throw ParquetError(path: path, message: "bad magic at end: truncated or not a Parquet file")
+        }
+        let footerLength = Int64(loadLE32(tail, 0))
+        guard footerLength > 0, footerLength <= size - minimumFileSize else {
+            throw ParquetError(path: path, message: "footer length \(footerLength) out of range for a file of \(size) bytes")
+        }
+        let footerStart = size - 8 - footerLength
+        let footer = try Self.pread(fd, path: path, offset: footerStart, count: Int(footerLength))
+        var r = ThriftCompactReader(footer)
+        let meta: FileMetaData
+        do { meta = try r.decodeFileMetaData() } catch let e as ThriftError {
+            throw ParquetError(path: path, message: "footer: Thrift decode error: \(e.description)")
+        }
+        let flat: FlatSchema
+        do { flat = try FlatSchema(meta.schema) } catch let e as ThriftError {
+            throw ParquetError(path: path, message: "schema: \(e.description)")
+        }
+        var total = 0
+        for (i, g) in meta.rowGroups.enumerated() {
+            guard g.numRows >= 0, g.numRows <= Int64(Self.maxRowsPerRowGroup) else {
+                throw ParquetError(path: path, message: "row group \(i) has \(g.numRows) rows, outside 0...\(Self.maxRowsPerRowGroup) this reader accepts")
+            }
+            guard g.columns.count == flat.leafCount else {
+                throw ParquetError(path: path, message: "row group \(i) has \(g.columns.count) column chunks, the schema has \(flat.leafCount) leaf columns")
+            }
+            total += Int(g.numRows)
+        }
+        self.fd = fd
+        self.fileSize = size
+        self.dataEnd = footerStart
+        self.metadata = meta
+        self.columns = flat.columns
+        self.leafIndices = flat.leafIndices
+        self.leafCount = flat.leafCount
+        self.skippedColumns = flat.skipped
+        self.rowCount = total
+        self.keyValueMetadata = meta.keyValueMetadata.map { (key: $0.0, value: $0.1) }
+        self.createdBy = meta.createdBy
+        closeOnError = false
+    }
+
+    deinit { close(fd) }
+
+    /// Number of row groups.
+    public var rowGroupCount: Int { metadata.rowGroups.count }
+
+    /// Number of rows in row group `index`.
+    public func rowCount(ofRowGroup index: Int) -> Int { Int(metadata.rowGroups[index].numRows) }
+
+    /// Index into `columns` of the column named `name`.
+    public func columnIndex(named name: String) -> Int? { columns.firstIndex { $0.name == name } }
+
+    /// Reads and decodes row group `index`: all columns, or those at `columnIndices` (into `columns`).
+    public func readRowGroup(_ index: Int, columns columnIndices: [Int]? = nil) throws -> ParquetRowGroup {
+        guard index >= 0, index < metadata.rowGroups.count else {
+            throw ParquetError(path: path, message: "row group \(index) does not exist (the file has \(metadata.rowGroups.count))")
+        }
+        let group = metadata.rowGroups[index]
+        let numRows = Int(group.numRows)
+        let wanted = columnIndices ?? Array(columns.indices)
+        var out: [[ParquetValue]] = []
+        out.reserveCapacity(wanted.count)
+        for c in wanted {
+            guard c >= 0, c < columns.count else {
+                throw ParquetError(path: path, message: "column index \(c) out of range (\(columns.count) columns)")
+            }
+            let column = columns[c]
+            do {
+                out.append(try readChunk(group.columns[leafIndices[c]], column: column, numRows: numRows))
+            } catch let e as ThriftError {
+                throw ParquetError(path: path, message: "row group \(index), column '\(column.name)': \(e.description)")
+            }
+        }
+        return ParquetRowGroup(rowCount: numRows, columns: out)
+    }
+
+    /// Reads every row group in turn, calling `body` with each; memory stays within one row group.
+    public func forEachRowGroup(columns columnIndices: [Int]? = nil, _ body: (ParquetRowGroup) throws -> Void) throws {
+        for i in 0..<rowGroupCount { try body(try readRowGroup(i, columns: columnIndices)) }
+    }
+
+    private func readChunk(_ chunk: ColumnChunkMeta, column: ParquetColumn, numRows: Int) throws -> [ParquetValue] {
+        if chunk.isEncrypted { throw ThriftError(description: "encrypted column chunks are not supported") }
+        if let p = chunk.filePath { throw ThriftError(description: "column data in another file ('\(p)') is not supported") }
+        guard let cm = chunk.meta else { throw ThriftError(description: "column chunk has no metadata") }
+        guard cm.type == column.physicalType.rawValue else {
+            throw ThriftError(description: "chunk type \(cm.type) differs from the schema's \(column.physicalType)")
+        }
+        guard PageCompression.supported.contains(cm.codec) else {
+            throw ThriftError(description: "compression codec \(ParquetCodec.name(cm.codec)) is not supported (supported: UNCOMPRESSED, SNAPPY, GZIP, ZSTD)")
+        }
+        if numRows == 0 { return [] }
+        var start = cm.dataPageOffset
+        if let d = cm.dictionaryPageOffset, d > 0, d < start { start = d }
+        let length = cm.totalCompressedSize
+        guard start >= 4, start < dataEnd, length > 0, length <= dataEnd - start else {
+            throw ThriftError(description: "column chunk byte range (offset \(start), \(length) bytes) lies outside the data region 4..<\(dataEnd)")
+        }
+        let readLength = min(length + Self.oldWriterChunkPadding, dataEnd - start)
+        let buf: [UInt8]
+        do { buf = try Self.pread(fd, path: path, offset: start, count: Int(readLength)) } catch let e as ParquetError {
+            throw ThriftError(description: e.message)
+        }
+        return try ColumnChunkDecoder(column: column, codec: cm.codec, numRows: numRows).decode(buf)
+    }
+
+    /// Reads exactly `count` bytes at `offset`.
+    static func pread(_ fd: Int32, path: String, offset: Int64, count: Int) throws -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: count)
+        var done = 0
+        try out.withUnsafeMutableBytes { buf in
+            while done < count {
+                let n = Glibc.pread(fd, buf.baseAddress! + done, count - done, off_t(offset) + off_t(done))
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw ParquetError(path: path, message: "read error at byte \(offset + Int64(done)): \(String(cString: strerror(errno)))")
+                }
+                if n == 0 {
+                    throw ParquetError(path: path, message: "file ends at byte \(offset + Int64(done)), expected \(count - done) more bytes")
+                }
+                done += n
+            }
+        }
+        return out
+    }
+}
+
+// MARK: - Schema flattening
+
+/// The flat leaves of a schema tree, and the leaves that are not flat with why.
+struct FlatSchema {
+    /// Deepest schema nesting walked (recursion bound).
+    static let maxDepth = 128
+
+    var columns: [ParquetColumn] = []
+    var leafIndices: [Int] = []
+    var skipped: [(name: String, reason: String)] = []
+    var leafCount = 0
+
+    init(_ schema: [SchemaElement]) throws {
+        guard let root = schema.first else { throw ThriftError(description: "the schema is empty") }
+        var next = 1
+        let children = Int(root.numChildren ?? 0)
+        guard children >= 0 else { throw ThriftError(description: "root has \(children) children") }
+        for _ in 0..<children { try visit(schema, &next, path: [], depth: 1) }
+        guard next == schema.count else {
+            throw ThriftError(description: "schema has \(schema.count) elements but the tree from the root covers \(next)")
+        }
+    }
+
+    private mutating func visit(_ schema: [SchemaElement], _ next: inout Int, path: [String], depth: Int) throws {
+        guard depth <= Self.maxDepth else { throw ThriftError(description: "schema nested deeper than \(Self.maxDepth)") }
+        guard next < schema.count else {
+            throw ThriftError(description: "schema element counts overrun the schema list (\(schema.count) elements)")
+        }
+        let e = schema[next]
+        next += 1
+        let fullPath = path + [e.name]
+        let name = fullPath.joined(separator: ".")
+        if e.type == nil || (e.numChildren ?? 0) > 0 {
+            let n = Int(e.numChildren ?? 0)
+            guard n >= 0 else { throw ThriftError(description: "group '\(name)' has \(n) children") }
+            for _ in 0..<n { try visit(schema, &next, path: fullPath, depth: depth + 1) }
+            return
+        }
+        let leaf = leafCount
+        leafCount += 1
+        if depth > 1 {
+            skipped.append((name, "nested column (inside group '\(path.joined(separator: "."))'); only flat columns are read"))
+            return
+        }
+        if e.repetition == 2 {
+            skipped.append((name, "repeated column; only REQUIRED and OPTIONAL flat columns are read"))
+            return
+        }
+        guard let raw = e.type, let type = ParquetPhysicalType(rawValue: raw) else {
+            skipped.append((name, "unknown physical type \(e.type ?? -1)"))
+            return
+        }
+        let typeLength = Int(e.typeLength ?? 0)
+        if type == .fixedLenByteArray && typeLength <= 0 {
+            skipped.append((name, "FIXED_LEN_BYTE_ARRAY with type_length \(typeLength)"))
+            return
+        }
+        var col = ParquetColumn(name: e.name, physicalType: type, typeLength: type == .fixedLenByteArray ? typeLength : 0,
+                                isOptional: e.repetition == 1)
+        col.convertedType = e.convertedType
+        col.scale = e.scale
+        col.precision = e.precision
+        col.fieldID = e.fieldID
+        col.logicalTypeThrift = e.logicalTypeRaw
+        if let l = e.logicalType {
+            col.logicalType = l
+        } else if let c = e.convertedType {
+            col.logicalType = LogicalTypeCoding.fromConverted(c, precision: e.precision, scale: e.scale)
+        }
+        columns.append(col)
+        leafIndices.append(leaf)
+    }
+}

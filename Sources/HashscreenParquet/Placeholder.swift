@@ -1,1 +1,0 @@
-// HashscreenParquet: placeholder, see docs/architecture.md.

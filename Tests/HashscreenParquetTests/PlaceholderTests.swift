@@ -1,5 +1,0 @@
-import XCTest
-
-final class HashscreenParquetPlaceholderTests: XCTestCase {
-    func testPlaceholder() {}
-}
