@@ -36,6 +36,11 @@ public enum PDQMode: String, Sendable, CaseIterable {
 /// The hash of a variant is derived from the original's DCT (sign flips and a transpose), so
 /// it is what the transformed image would hash to up to the downscaling's asymmetry; hashing a
 /// physically rotated image can differ (by more than 31 bits on small textured images).
+///
+/// Conventions (checked against the reference's `reg-test-input/dih` images, image y axis
+/// pointing down): `rot90` turns a quarter counter-clockwise, `rot270` a quarter clockwise,
+/// `flipx` mirrors top to bottom (about the x axis), `flipy` mirrors left to right (about the
+/// y axis), `flipp` transposes (about the main diagonal), `flipm` about the anti-diagonal.
 public enum DihedralVariant: String, CaseIterable, Sendable {
     case orig, rot90, rot180, rot270, flipx, flipy, flipp, flipm
 }
