@@ -1,1 +1,0 @@
-// HashscreenPerceptual: placeholder, see docs/architecture.md.

@@ -1,5 +1,0 @@
-import XCTest
-
-final class HashscreenPerceptualPlaceholderTests: XCTestCase {
-    func testPlaceholder() {}
-}
