@@ -50,8 +50,8 @@ public final class FileHasher {
             return fields
         }
         var values: [String: String] = [:]
-        var error: String? = nil
-        data.withUnsafeBytes { raw in
+        var failure: String? = nil
+        data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> Void in
             for (s, v) in digester.digest(raw) { values[s.name] = v.hex }
             guard signals.contains(where: \.isPerceptual) else { return }
             do {
@@ -72,12 +72,12 @@ public final class FileHasher {
                         values["ahash"] = h.ahash.hex
                     }
                 }
-            } catch {
-                error = "decode: \(error.message)"
+            } catch let e {
+                failure = "decode: \((e as? DecodeError)?.message ?? "\(e)")"
             }
         }
         for c in columns.dropFirst().dropLast() { fields.append((c, values[c])) }
-        fields.append(("error", error))
+        fields.append(("error", failure))
         return fields
     }
 }

@@ -3,19 +3,79 @@ import HashscreenList
 import HashscreenMatch
 
 /// The known-hash lists of a scan, loaded read-only from the list database into one index per
-/// signal at scan start.
+/// signal at scan start. Immutable afterwards: workers query it concurrently without locks.
 final class KnownHashes: @unchecked Sendable {
-    struct Hit { var list: ListRef; var distance: Int }
-    struct LoadedList { var ref: ListRef; var provenance: JSONValue }
+    struct Hit { var list: HashscreenCore.ListRef; var distance: Int }
+    struct LoadedList { var ref: HashscreenCore.ListRef; var provenance: JSONValue }
 
     let lists: [LoadedList]
+    private var indexes: [SignalKind: any MatchIndex] = [:]
+    /// Per signal, the list (position in `lists`) of each index entry.
+    private var entryLists: [SignalKind: [UInt16]] = [:]
+    /// Entries loaded per signal (for the summary).
+    private(set) var entryCounts: [SignalKind: Int] = [:]
 
-    init(lists: [LoadedList]) { self.lists = lists }
+    private init(lists: [LoadedList]) { self.lists = lists }
 
+    /// Opens the database read-only and builds the indexes of `signals`. Fails (exit 2) when
+    /// the database is missing, not a hashscreen list database, or damaged.
     static func load(listPath: String, signals: Set<SignalKind>) throws -> KnownHashes {
-        fatalError("wired after the list store lands")
+        let store: HashListStore
+        let infos: [ListInfo]
+        do {
+            store = try HashListStore.openReadOnly(path: listPath)
+            infos = try store.lists()
+        } catch {
+            throw HashscreenError(.list, "cannot use list database \(listPath): \(error)")
+        }
+        guard infos.count <= Int(UInt16.max) else {
+            throw HashscreenError(.list, "list database \(listPath) holds more than \(UInt16.max) lists")
+        }
+        let known = KnownHashes(lists: infos.map { info in
+            LoadedList(ref: HashscreenCore.ListRef(name: info.name, version: info.version), provenance: provenance(info))
+        })
+        var position: [Int64: UInt16] = [:]
+        for (i, info) in infos.enumerated() { position[info.id] = UInt16(i) }
+        var values: [SignalKind: [HashValue]] = [:]
+        var owners: [SignalKind: [UInt16]] = [:]
+        do {
+            try store.forEachEntry(signals: signals) { e in
+                values[e.signal, default: []].append(e.value)
+                owners[e.signal, default: []].append(position[e.list.id] ?? 0)
+            }
+            for (signal, vs) in values {
+                known.indexes[signal] = try IndexBuilder.makeIndex(signal: signal, values: vs)
+                known.entryCounts[signal] = vs.count
+            }
+        } catch {
+            throw HashscreenError(.list, "cannot load list database \(listPath): \(error)")
+        }
+        known.entryLists = owners
+        return known
     }
 
-    func lookup(_ signal: SignalKind, _ value: HashValue, threshold: Int, into hits: inout [Hit]) {
+    static func provenance(_ info: ListInfo) -> JSONValue {
+        .object([
+            ("name", .string(info.name)),
+            ("version", .string(info.version)),
+            ("imported_at", .string(info.importedAt)),
+            ("entries", .int(info.entryCount)),
+            ("counts_by_type", .object(info.countsByType.sorted { $0.key < $1.key }.map { ($0.key.name, .int($0.value)) })),
+            ("sources", .array(info.sources.map { s in
+                .object([("file", .string((s.path as NSString).lastPathComponent)), ("sha256", .string(s.sha256))])
+            })),
+        ])
+    }
+
+    /// Appends the lists whose entries match `value` within `threshold` (0 for exact signals).
+    func lookup(_ signal: SignalKind, _ value: HashValue, threshold: Int, into hits: inout [Hit], scratch: inout [IndexHit]) {
+        guard let index = indexes[signal], let owners = entryLists[signal] else { return }
+        scratch.removeAll(keepingCapacity: true)
+        index.search(value, threshold: signal.comparison == .exact ? 0 : threshold, into: &scratch)
+        for h in scratch {
+            hits.append(Hit(list: lists[Int(owners[Int(h.entry)])].ref, distance: h.distance))
+        }
     }
 }
+
+import Foundation

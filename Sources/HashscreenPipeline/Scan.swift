@@ -79,12 +79,13 @@ public enum Scanner {
         // Setup failures stop the run before any work: output folder, list, inputs.
         let writer = try ReportWriter(directory: config.outputDirectory)
         let known = try KnownHashes.load(listPath: config.listPath, signals: Set(config.signals))
-        var inputs: [(ScanConfiguration.Input, any ManifestReader, String)] = []
+        var opened: [(ScanConfiguration.Input, any ManifestReader, String)] = []
         for (i, input) in config.inputs.enumerated() {
             let reader = try Manifest.open(path: input.path, layout: input.layout, ordinalBase: i << 40)
             let digest = reader.layout == .folder ? "" : try Digester.sha256(ofFile: input.path)
-            inputs.append((input, reader, digest))
+            opened.append((input, reader, digest))
         }
+        let inputs = opened
 
         let tally = Tally()
         var screeners: [Screener] = []

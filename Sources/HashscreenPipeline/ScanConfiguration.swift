@@ -55,7 +55,7 @@ public struct ScanConfiguration: Sendable {
                 signals: [SignalKind] = ScanConfiguration.defaultSignals,
                 jobs: Int = 0, maxPixels: UInt64 = DecodeOptions.defaultMaxPixels,
                 maxFileBytes: Int = ScanConfiguration.defaultMaxFileBytes, verifyDecode: Bool = false,
-                pdqMode: PDQScanMode = .fast, pdqThreshold: Int = ScanConfiguration.defaultPDQThreshold,
+                pdqMode: PDQScanMode = .full, pdqThreshold: Int = ScanConfiguration.defaultPDQThreshold,
                 pdqMinQuality: Int = ScanConfiguration.defaultPDQMinQuality,
                 phashThreshold: Int = ScanConfiguration.defaultPHashThreshold,
                 dhashThreshold: Int = ScanConfiguration.defaultPHashThreshold,

@@ -2,6 +2,7 @@ import Foundation
 import HashscreenCore
 import HashscreenDecode
 import HashscreenDigest
+import HashscreenMatch
 import HashscreenPerceptual
 
 /// What screening one sample found.
@@ -22,8 +23,10 @@ final class Screener {
     let digester: Digester
     let pdq = PDQHasher()
     let hasher64 = ImageHasher64()
+    let decoder: ImageDecoder
     private var fileBuffer: [UInt8] = []
     private var hits: [KnownHashes.Hit] = []
+    private var indexScratch: [IndexHit] = []
     let perceptual: [SignalKind]
     let urlSignals: Set<SignalKind>
 
@@ -33,6 +36,11 @@ final class Screener {
         digester = try Digester(signals: config.signals.filter(\.isCryptographic))
         perceptual = config.signals.filter(\.isPerceptual)
         urlSignals = Set(config.signals.filter(\.isURL))
+        var options = DecodeOptions(maxPixels: config.maxPixels)
+        if config.pdqMode == .fast {
+            options.jpegMinimumSide = Screener.fastDecodeMinimumSide
+        }
+        decoder = ImageDecoder(options: options)
     }
 
     func screen(_ sample: Sample, problems: [String]) -> SampleOutcome {
@@ -73,44 +81,44 @@ final class Screener {
     }
 
     private func screenPixels(_ sample: Sample, _ bytes: UnsafeRawBufferPointer, into out: inout SampleOutcome) {
-        let display = sample.displayPath
-        let image: RGBImage
         do {
-            var options = DecodeOptions(maxPixels: config.maxPixels)
-            if config.pdqMode == .fast && !config.verifyDecode {
-                options.jpegMinimumSide = Screener.fastDecodeMinimumSide
+            try decoder.withDecoded(bytes) { image in
+                out.decoded = true
+                hashPixels(sample, image, into: &out)
             }
-            image = try ImageDecoder.decode(bytes, options: options)
+        } catch let error as DecodeError {
+            out.failures.append(FailureRecord(key: sample.key, path: sample.displayPath, stage: .decode,
+                                              message: error.message, ordinal: sample.ordinal))
         } catch {
-            out.failures.append(FailureRecord(key: sample.key, path: display, stage: .decode, message: error.message, ordinal: sample.ordinal))
-            return
+            out.failures.append(FailureRecord(key: sample.key, path: sample.displayPath, stage: .decode,
+                                              message: "\(error)", ordinal: sample.ordinal))
         }
-        out.decoded = true
-        image.pixels.withUnsafeBufferPointer { px in
-            if perceptual.contains(.pdq) {
-                let mode: PDQMode = config.pdqMode == .cimg512 ? .cimg512 : .full
-                let r = pdq.hash(rgb: px, width: image.width, height: image.height, mode: mode, dihedral: config.dihedral)
-                if r.quality < config.pdqMinQuality {
-                    out.failures.append(FailureRecord(
-                        key: sample.key, path: display, stage: .unscreenablePerceptual,
-                        message: "PDQ quality \(r.quality) is below the minimum \(config.pdqMinQuality): the image is too flat to screen perceptually",
-                        quality: r.quality, ordinal: sample.ordinal))
-                } else {
-                    let variants: [(String, HashValue)] = config.dihedral
-                        ? DihedralVariant.allCases.compactMap { v in r.variants?[v].map { (v.rawValue, $0) } }
-                        : [("orig", r.hash)]
-                    for (name, value) in variants {
-                        lookup(sample, .pdq, value, source: .computed, variant: name, into: &out)
-                    }
+    }
+
+    private func hashPixels(_ sample: Sample, _ image: RGBPixels, into out: inout SampleOutcome) {
+        let px = image.pixels
+        if perceptual.contains(.pdq) {
+            let mode: PDQMode = config.pdqMode == .cimg512 ? .cimg512 : .full
+            let r = pdq.hash(rgb: px, width: image.width, height: image.height, mode: mode, dihedral: config.dihedral)
+            if r.quality < config.pdqMinQuality {
+                out.failures.append(FailureRecord(
+                    key: sample.key, path: sample.displayPath, stage: .unscreenablePerceptual,
+                    message: "PDQ quality \(r.quality) is below the minimum \(config.pdqMinQuality): the image is too flat to screen perceptually",
+                    quality: r.quality, ordinal: sample.ordinal))
+            } else {
+                let variants: [(String, HashValue)] = config.dihedral
+                    ? DihedralVariant.allCases.compactMap { v in r.variants?[v].map { (v.rawValue, $0) } }
+                    : [(DihedralVariant.orig.rawValue, r.hash)]
+                for (name, value) in variants {
+                    lookup(sample, .pdq, value, source: .computed, variant: name, into: &out)
                 }
             }
-            let need64 = perceptual.contains(.phash) || perceptual.contains(.dhash) || perceptual.contains(.ahash)
-            if need64 {
-                let h = hasher64.hashes(rgb: px, width: image.width, height: image.height)
-                if perceptual.contains(.phash) { lookup(sample, .phash, h.phash, source: .computed, into: &out) }
-                if perceptual.contains(.dhash) { lookup(sample, .dhash, h.dhash, source: .computed, into: &out) }
-                if perceptual.contains(.ahash) { lookup(sample, .ahash, h.ahash, source: .computed, into: &out) }
-            }
+        }
+        if perceptual.contains(.phash) || perceptual.contains(.dhash) || perceptual.contains(.ahash) {
+            let h = hasher64.hashes(rgb: px, width: image.width, height: image.height)
+            if perceptual.contains(.phash) { lookup(sample, .phash, h.phash, source: .computed, into: &out) }
+            if perceptual.contains(.dhash) { lookup(sample, .dhash, h.dhash, source: .computed, into: &out) }
+            if perceptual.contains(.ahash) { lookup(sample, .ahash, h.ahash, source: .computed, into: &out) }
         }
     }
 
@@ -122,8 +130,18 @@ final class Screener {
                         variant: String? = nil, into out: inout SampleOutcome) {
         if !out.screenedSignals.contains(signal) { out.screenedSignals.append(signal) }
         hits.removeAll(keepingCapacity: true)
-        known.lookup(signal, value, threshold: config.threshold(for: signal), into: &hits)
+        known.lookup(signal, value, threshold: config.threshold(for: signal), into: &hits, scratch: &indexScratch)
         for h in hits {
+            // One record per (signal, source, list): the closest entry, and for PDQ the
+            // closest dihedral variant (variants are looked up in canonical order).
+            if let i = out.matches.firstIndex(where: { $0.signal == signal && $0.source == source && $0.list == h.list }) {
+                if h.distance < out.matches[i].distance {
+                    out.matches[i].distance = h.distance
+                    out.matches[i].value = value
+                    out.matches[i].variant = signal.isPerceptual ? (variant ?? "orig") : nil
+                }
+                continue
+            }
             out.matches.append(MatchRecord(
                 key: sample.key, url: sample.url, path: sample.displayPath, signal: signal, value: value,
                 source: source, list: h.list, distance: h.distance,

@@ -50,7 +50,7 @@ struct Scan: ParsableCommand {
     var verifyDecode = false
 
     @Option(help: "PDQ input: fast (DCT-scaled JPEG decode), full (whole image), cimg512 (reference CLI's 512x512 resize).")
-    var pdqMode: String = PDQScanMode.fast.rawValue
+    var pdqMode: String = PDQScanMode.full.rawValue
 
     @Option(help: "PDQ match threshold: Hamming distance of 256 bits.")
     var pdqThreshold: Int = ScanConfiguration.defaultPDQThreshold

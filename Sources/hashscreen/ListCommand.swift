@@ -1,0 +1,83 @@
+import ArgumentParser
+import Foundation
+import HashscreenCore
+import HashscreenPipeline
+
+struct ListCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list",
+        abstract: "Build and inspect hash-list databases.",
+        subcommands: [Import.self, Info.self]
+    )
+
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add a named, versioned list to a database (created with mode 0600 if needed).",
+            discussion: """
+                FILE formats: CSV/TSV with a header (hash_type/type, hash_value/hash/value, optional \
+                label, optional quality); lines `<type> <hash>` (ThreatExchange); bare hex lines with \
+                --type. `#` comments and blank lines are ignored. Types: md5, sha1, sha256, pdq, \
+                phash, dhash, ahash, url_md5, url_sha256, and url (a URL, stored as url_md5 and \
+                url_sha256 of its normalised form).
+
+                An invalid line refuses the whole import (FILE:LINE: reason; nothing stored) unless \
+                --skip-invalid. Exit status: 0 imported; 2 refused.
+                """
+        )
+
+        @Option(help: "The list database.")
+        var list: String
+
+        @Option(help: "The list's name (e.g. the organisation that supplied it).")
+        var name: String
+
+        @Option(help: "The list's version (default: today's date, YYYY-MM-DD).")
+        var version: String?
+
+        @Option(help: "Hash type of bare hex lines.")
+        var type: String?
+
+        @Flag(help: "Store the valid lines and report how many invalid ones were skipped.")
+        var skipInvalid = false
+
+        @Flag(help: "Replace an existing list of the same name and version.")
+        var replace = false
+
+        @Flag(help: "Print the import report as JSON.")
+        var json = false
+
+        @Argument(help: "List files.")
+        var files: [String]
+
+        func run() throws {
+            let code = try Hashscreen.guarded {
+                let r = try ListOperations.importList(
+                    database: list, name: name, version: version, files: files, defaultType: type,
+                    skipInvalid: skipInvalid, replace: replace, json: json)
+                print(r, terminator: "")
+                return 0
+            }
+            if code != 0 { throw ExitCode(code) }
+        }
+    }
+
+    struct Info: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print each list's provenance: name, version, import time, source digests, counts per type."
+        )
+
+        @Option(help: "The list database (opened read-only).")
+        var list: String
+
+        @Flag(help: "Print JSON.")
+        var json = false
+
+        func run() throws {
+            let code = try Hashscreen.guarded {
+                print(try ListOperations.info(database: list, json: json), terminator: "")
+                return 0
+            }
+            if code != 0 { throw ExitCode(code) }
+        }
+    }
+}
