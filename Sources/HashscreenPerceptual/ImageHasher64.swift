@@ -1,0 +1,137 @@
+// pHash, dHash and average hash as the Python ImageHash library defines them.
+//
+// References:
+// - JohannesBuchner/imagehash 4.3.2 `imagehash/__init__.py`: `phash` (hash_size 8,
+//   highfreq_factor 4), `dhash`, `average_hash`, `_binary_array_to_hex`.
+// - scipy.fftpack.dct, type II, norm None: y[k] = 2 * sum_n x[n] cos(pi k (2n+1) / 2N),
+//   computed with pocketfft's operations (ScipyDCT.swift).
+// - numpy.median (mean of the two middle values), numpy.mean.
+// - Pillow: see PillowResample.swift (greyscale `L` and Lanczos resize).
+//
+// Bits are row-major, the first bit the most significant of byte 0: `HashValue.hex` is the
+// 16 hex digits `str(imagehash.phash(img))` prints.
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import HashscreenCore
+
+/// The three 64-bit ImageHash hashes of one image.
+public struct ImageHashes64: Sendable, Equatable {
+    public var phash: HashValue
+    public var dhash: HashValue
+    public var ahash: HashValue
+    public init(phash: HashValue, dhash: HashValue, ahash: HashValue) {
+        self.phash = phash; self.dhash = dhash; self.ahash = ahash
+    }
+}
+
+/// Computes ImageHash's pHash, dHash and average hash, reusing scratch buffers.
+///
+/// Not thread-safe: one per worker thread. Empty images (a side of 0) hash to zeros.
+public final class ImageHasher64 {
+    /// imagehash `hash_size = 8`: 8x8 = 64 bits.
+    static let hashSide = 8
+    /// imagehash `phash(highfreq_factor=4)`: the DCT runs on a 32x32 image.
+    static let phashSide = 32
+
+    /// The 32-point DCT-II exactly as scipy computes it (see ScipyDCT.swift).
+    static let dct32 = ScipyDCT2(length: phashSide)
+
+    private var grey: [UInt8] = []
+    private var temp: [UInt8] = []
+    private var small = [UInt8](repeating: 0, count: 32 * 32)
+
+    public init() {}
+
+    /// All three hashes of interleaved 8-bit RGB (3 bytes per pixel, rows top to bottom).
+    public func hashes(rgb: UnsafeBufferPointer<UInt8>, width: Int, height: Int) -> ImageHashes64 {
+        precondition(width >= 0 && height >= 0 && rgb.count >= width * height * 3,
+                     "RGB buffer smaller than width x height x 3")
+        let n = width * height
+        if grey.count < n { grey = [UInt8](repeating: 0, count: n) }
+        grey.withUnsafeMutableBufferPointer { g in
+            for p in 0..<n { g[p] = PillowResample.grey(rgb[3 * p], rgb[3 * p + 1], rgb[3 * p + 2]) }
+        }
+        return grey.withUnsafeBufferPointer { hashes(grey: UnsafeBufferPointer(rebasing: $0[0..<n]), width: width, height: height) }
+    }
+
+    /// All three hashes of interleaved 8-bit RGB held in an array.
+    public func hashes(rgb: [UInt8], width: Int, height: Int) -> ImageHashes64 {
+        rgb.withUnsafeBufferPointer { hashes(rgb: $0, width: width, height: height) }
+    }
+
+    /// All three hashes of an 8-bit greyscale plane (Pillow mode `L`).
+    public func hashes(grey: UnsafeBufferPointer<UInt8>, width: Int, height: Int) -> ImageHashes64 {
+        precondition(width >= 0 && height >= 0 && grey.count >= width * height, "grey buffer smaller than width x height")
+        let zero = HashValue(bytes: [UInt8](repeating: 0, count: 8))
+        guard width > 0, height > 0 else { return ImageHashes64(phash: zero, dhash: zero, ahash: zero) }
+        return ImageHashes64(phash: phash(grey, width, height), dhash: dhash(grey, width, height),
+                             ahash: averageHash(grey, width, height))
+    }
+
+    // MARK: - The three hashes
+
+    /// imagehash `phash`: 32x32 Lanczos, scipy.fftpack.dct along columns then rows,
+    /// top-left 8x8 including DC, bit = coefficient > median of the 64 (numpy.median: mean
+    /// of the two middle values).
+    func phash(_ g: UnsafeBufferPointer<UInt8>, _ w: Int, _ h: Int) -> HashValue {
+        let n = Self.phashSide, m = Self.hashSide
+        resizeInto(&small, g, w, h, n, n)
+        let dct = Self.dct32
+        var low = [Double](repeating: 0, count: m * m)
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: n * n + 2 * n) { buf in
+            let colDCT = buf.baseAddress!, vec = colDCT + n * n, scratch = vec + n
+            // Axis 0: each column; rows k < 8 are all the row transform needs.
+            for x in 0..<n {
+                for y in 0..<n { vec[y] = Double(small[y * n + x]) }
+                dct.transform(vec, scratch: scratch)
+                for k in 0..<m { colDCT[k * n + x] = vec[k] }
+            }
+            // Axis 1: each of the first 8 rows.
+            for i in 0..<m {
+                vec.update(from: colDCT + i * n, count: n)
+                dct.transform(vec, scratch: scratch)
+                for k in 0..<m { low[i * m + k] = vec[k] }
+            }
+        }
+        let sorted = low.sorted()
+        let median = (sorted[m * m / 2 - 1] + sorted[m * m / 2]) / 2
+        return Self.pack(low.map { $0 > median })
+    }
+
+    /// imagehash `dhash`: 9x8 Lanczos (9 wide), bit = right neighbour brighter than left.
+    func dhash(_ g: UnsafeBufferPointer<UInt8>, _ w: Int, _ h: Int) -> HashValue {
+        let m = Self.hashSide
+        resizeInto(&small, g, w, h, m + 1, m)
+        var bits = [Bool]()
+        bits.reserveCapacity(m * m)
+        for y in 0..<m { for x in 0..<m { bits.append(small[y * (m + 1) + x + 1] > small[y * (m + 1) + x]) } }
+        return Self.pack(bits)
+    }
+
+    /// imagehash `average_hash`: 8x8 Lanczos, bit = pixel > mean (compared exactly as
+    /// 64 * pixel > sum).
+    func averageHash(_ g: UnsafeBufferPointer<UInt8>, _ w: Int, _ h: Int) -> HashValue {
+        let m = Self.hashSide
+        resizeInto(&small, g, w, h, m, m)
+        var sum = 0
+        for i in 0..<(m * m) { sum += Int(small[i]) }
+        return Self.pack((0..<(m * m)).map { Int(small[$0]) * (m * m) > sum })
+    }
+
+    private func resizeInto(_ out: inout [UInt8], _ g: UnsafeBufferPointer<UInt8>, _ w: Int, _ h: Int, _ ow: Int, _ oh: Int) {
+        out.withUnsafeMutableBufferPointer { o in
+            PillowResample.resize(g, width: w, height: h, outWidth: ow, outHeight: oh, out: o.baseAddress!, temp: &temp)
+        }
+    }
+
+    /// imagehash `_binary_array_to_hex`: bits row-major, first bit most significant.
+    static func pack(_ bits: [Bool]) -> HashValue {
+        var bytes = [UInt8](repeating: 0, count: bits.count / 8)
+        for (i, b) in bits.enumerated() where b { bytes[i / 8] |= 0x80 >> UInt8(i % 8) }
+        return HashValue(bytes: bytes)
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+import HashscreenCore
+import HashscreenDecode
+@testable import HashscreenPerceptual
+import XCTest
+
+final class ImageHasher64Tests: XCTestCase {
+    /// OBSERVED.tsv: what imagehash 4.3.2 + Pillow 13 print for a few of the shared images
+    /// (decoded here by the project's decoder, there by Pillow).
+    func testObservedImageHashValues() throws {
+        let rows = try Vectors.tsvRows(Vectors.imagehash.appendingPathComponent("OBSERVED.tsv"))
+        XCTAssertGreaterThanOrEqual(rows.count, 7)
+        let hasher = ImageHasher64()
+        var report: [String] = []
+        for r in rows {
+            let img = try Vectors.decode(Vectors.pdq.appendingPathComponent(r[0]))
+            let h = hasher.hashes(rgb: img.pixels, width: img.width, height: img.height)
+            let d = [(h.phash, r[1]), (h.dhash, r[2]), (h.ahash, r[3])].map { $0.0.hammingDistance(to: HashValue(hex: $0.1)!) }
+            report.append("\(r[0]): phash \(d[0]) dhash \(d[1]) ahash \(d[2])")
+            // Exact: the project's JPEG decoder (libjpeg-turbo, ISLOW) gives Pillow's pixels.
+            XCTAssertEqual(h.phash.hex, r[1], "phash \(r[0])")
+            XCTAssertEqual(h.dhash.hex, r[2], "dhash \(r[0])")
+            XCTAssertEqual(h.ahash.hex, r[3], "average_hash \(r[0])")
+        }
+        print("ImageHash OBSERVED distances:\n" + report.joined(separator: "\n"))
+    }
+}
+
+extension ImageHasher64Tests {
+    /// Runs Python ImageHash on the golden PNGs (lossless, so Swift decodes the same pixels)
+    /// and on synthetic images (flat, gradients, noise, smooth, checkerboard; 1x1 to 1000x3)
+    /// and compares all three hashes bit for bit.
+    func testAgreesWithPythonImageHash() throws {
+        let script = Vectors.packageRoot.appendingPathComponent("Tests/HashscreenPerceptualTests/Scripts/imagehash_crosscheck.py")
+        let pngs = try FileManager.default.contentsOfDirectory(atPath: Vectors.pdq.appendingPathComponent("golden-png").path)
+            .filter { $0.hasSuffix(".png") }.sorted()
+            .map { Vectors.pdq.appendingPathComponent("golden-png/" + $0).path }
+        XCTAssertEqual(pngs.count, 32)
+        let out = try Vectors.runPython("import runpy, sys; sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__')",
+                                        arguments: [script.path] + pngs)
+        let hasher = ImageHasher64()
+        var total = 0
+        var differing: [String: [String]] = ["phash": [], "dhash": [], "ahash": []]
+        for line in out.split(separator: "\n") {
+            let o = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            let name = o["name"] as! String
+            let h: ImageHashes64
+            if let b64 = o["rgb"] as? String {
+                h = hasher.hashes(rgb: [UInt8](Data(base64Encoded: b64)!), width: o["w"] as! Int, height: o["h"] as! Int)
+            } else {
+                let img = try Vectors.decode(URL(fileURLWithPath: name))
+                h = hasher.hashes(rgb: img.pixels, width: img.width, height: img.height)
+            }
+            for (kind, got) in [("phash", h.phash), ("dhash", h.dhash), ("ahash", h.ahash)] {
+                let want = o[kind] as! String
+                if got.hex != want {
+                    differing[kind]!.append("\(name): \(got.hex) vs \(want) (\(got.hammingDistance(to: HashValue(hex: want)!)) bits)")
+                }
+            }
+            total += 1
+        }
+        XCTAssertEqual(total, 32 + 72)
+        for kind in ["phash", "dhash", "ahash"] {
+            XCTAssertTrue(differing[kind]!.isEmpty, "\(kind): \(differing[kind]!.count) of \(total) differ:\n" + differing[kind]!.joined(separator: "\n"))
+        }
+        print("ImageHash cross-check: \(total) images, differing phash \(differing["phash"]!.count), dhash \(differing["dhash"]!.count), ahash \(differing["ahash"]!.count)")
+    }
+}
