@@ -73,6 +73,8 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        .executableTarget(name: "hashscreen-index-bench", dependencies: ["HashscreenMatch"], path: "Benchmarks/IndexBench"),
+
         // MARK: - Tests (mirror the modules)
         .target(name: "HashscreenTestSupport", dependencies: ["HashscreenCore"], path: "Tests/HashscreenTestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "HashscreenCoreTests", dependencies: ["HashscreenCore"], swiftSettings: swiftSettings),

@@ -51,6 +51,8 @@ public final class MultiIndexHammingIndex: MatchIndex, @unchecked Sendable {
     static let defaultBucketBits = 3
     /// Largest directory: 2^26 offsets = 256 MiB per segment table.
     static let maxDirectoryBits = 26
+    /// Postings after the last one, so that an eight-lane read at the end stays in bounds.
+    static let postingPadding = 8
     /// Widest segment: a segment's value is handled as a `UInt32`.
     static let maxSegmentBits = 32
 
@@ -185,39 +187,106 @@ public final class MultiIndexHammingIndex: MatchIndex, @unchecked Sendable {
     }
 
     /// Appends the matches found through segment `k` that no earlier segment finds.
+    ///
+    /// Works in passes so that the random reads of one pass do not wait on each other: bucket
+    /// sizes and candidates are unpredictable, and a loop that branches on them right after
+    /// reading them mispredicts and serialises the cache misses (measured: several times
+    /// slower, docs/index.md). So: list the buckets, read every bucket's range, scan the
+    /// postings into a candidate list without branching, then read the candidates' values.
     private func searchSegment(_ k: Int, radius r: Int, radii: [Int], _ q: PackedHash,
                                threshold t: Int, into hits: inout [IndexHit]) {
         let s = segments[k]
         let v = Self.extract(q, offset: s.offset, width: s.width)
         let lowMask: UInt32 = s.residualBits == 0 ? 0 : UInt32.max >> UInt32(32 - s.residualBits)
-        let qHigh = UInt64(v >> UInt32(s.residualBits))
+        let qHigh = UInt32(v >> UInt32(s.residualBits))
         let qLow = v & lowMask
         let idShift = UInt32(idBits)
         let idMask: UInt32 = idBits == 32 ? .max : (1 << idShift) - 1
         let dir = s.directory.base, post = s.postings.base
         let limit: UInt64 = 1 << UInt64(s.directoryBits)
+        let maxWeight = min(r, s.directoryBits)
+        let probeCount = Self.ballCount(s.directoryBits, maxWeight)
 
-        for weight in 0...min(r, s.directoryBits) {
-            let remaining = r - weight
-            // Every directory-bit mask of `weight` ones, in increasing order (Gosper's hack).
-            var flip: UInt64 = weight == 0 ? 0 : (1 << UInt64(weight)) - 1
-            while flip < limit {
-                let b = Int(qHigh ^ flip)
-                var j = Int(dir[b])
-                let end = Int(dir[b + 1])
-                while j < end {
-                    let p = post[j]
-                    if ((p &>> idShift) ^ qLow).nonzeroBitCount <= remaining {
-                        verify(Int(p & idMask), segment: k, radii: radii, q, threshold: t, into: &hits)
-                    }
-                    j += 1
+        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 3 * probeCount) { probe in
+            let start = probe.baseAddress!, length = start + probeCount, slack = length + probeCount
+            // Pass 1: every bucket within the radius, with the radius left for the low part.
+            var np = 0
+            for weight in 0...maxWeight {
+                // Every directory-bit mask of `weight` ones, in increasing order (Gosper's hack).
+                var flip: UInt64 = weight == 0 ? 0 : (1 << UInt64(weight)) - 1
+                while flip < limit {
+                    start[np] = qHigh ^ UInt32(truncatingIfNeeded: flip)
+                    slack[np] = UInt32(r - weight)
+                    np += 1
+                    if flip == 0 { break }
+                    let low = flip & (~flip &+ 1)
+                    let ripple = flip &+ low
+                    flip = ripple | (((ripple ^ flip) >> 2) >> UInt64(flip.trailingZeroBitCount))
                 }
-                if flip == 0 { break }
-                let low = flip & (~flip &+ 1)
-                let ripple = flip &+ low
-                flip = ripple | (((ripple ^ flip) >> 2) >> UInt64(flip.trailingZeroBitCount))
+            }
+            // Pass 2: bucket ranges (independent reads).
+            var total = 0
+            for i in 0..<np {
+                let b = Int(start[i])
+                let lo = dir[b], hi = dir[b + 1]
+                start[i] = lo
+                length[i] = hi &- lo
+                total &+= Int(hi &- lo)
+            }
+            guard total > 0 else { return }
+            // Pass 3: read each bucket's first posting (independent reads, no branches on
+            // them) so that the scan below finds them in cache.
+            var touched: UInt32 = 0
+            let last = UInt32(count - 1)
+            for i in 0..<np { touched &+= post[Int(min(start[i], last))] }
+            keepAlive(touched)
+            // Pass 4: postings whose low part is within the radius left become candidates,
+            // eight postings at a time (a bucket's last chunk reads into the next bucket or
+            // the padding, and masks those lanes off).
+            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: total) { cand in
+                let c = cand.baseAddress!
+                var nc = 0
+                let qv = SIMD8<UInt32>(repeating: qLow)
+                let shift = SIMD8<UInt32>(repeating: idShift)
+                let lanes = SIMD8<UInt32>(0, 1, 2, 3, 4, 5, 6, 7)
+                let top = SIMD8<UInt32>(repeating: 1 << 31)
+                for i in 0..<np {
+                    var j = Int(start[i])
+                    let end = j + Int(length[i])
+                    let remPlusOne = SIMD8<UInt32>(repeating: slack[i] &+ 1)
+                    while j < end {
+                        let p = UnsafeRawPointer(post + j).loadUnaligned(as: SIMD8<UInt32>.self)
+                        let y = (p &>> shift) ^ qv
+                        // The top bit of a - b (both small) is set iff a < b: popcount within
+                        // the radius, and lane inside the bucket. (Plain SIMD comparisons
+                        // compile to a lane-by-lane loop here.)
+                        let inside = lanes &- SIMD8<UInt32>(repeating: UInt32(truncatingIfNeeded: end - j))
+                        let ok = (y.nonzeroBitCount &- remPlusOne) & inside & top
+                        if ok != .zero {
+                            for l in 0..<8 where ok[l] != 0 { c[nc] = p[l] & idMask; nc &+= 1 }
+                        }
+                        j &+= 8
+                    }
+                }
+                // Pass 5: candidates' full distances (independent reads; matches are rare).
+                for i in 0..<nc {
+                    verify(Int(c[i]), segment: k, radii: radii, q, threshold: t, into: &hits)
+                }
             }
         }
+    }
+
+    /// Consumes a value so that the reads producing it are not optimised away.
+    @_optimize(none) @inline(never)
+    private func keepAlive(_ x: UInt32) {}
+
+    /// Number of masks of at most `r` ones among `n` bits.
+    static func ballCount(_ n: Int, _ r: Int) -> Int {
+        guard r >= 0 else { return 0 }
+        var c = 1, sum = 1
+        var i = 1
+        while i <= min(r, n) { c = c * (n - i + 1) / i; sum += c; i += 1 }
+        return sum
     }
 
     /// Appends entry `id` if it is within `t` of `q` and no segment before `k` finds it.
@@ -289,7 +358,7 @@ public final class MultiIndexHammingIndex: MatchIndex, @unchecked Sendable {
         let residual = width - d
         let buckets = 1 << d
         let directory = FlatBuffer<UInt32>(repeating: 0, count: buckets + 1)
-        let postings = FlatBuffer<UInt32>(repeating: 0, count: n)
+        let postings = FlatBuffer<UInt32>(repeating: 0, count: n + postingPadding)
         let lowMask: UInt32 = residual == 0 ? 0 : UInt32.max >> UInt32(32 - residual)
         var values = [UInt32](repeating: 0, count: n)
         for i in 0..<n {
