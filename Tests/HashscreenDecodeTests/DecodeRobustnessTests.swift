@@ -42,10 +42,11 @@ final class DecodeRobustnessTests: XCTestCase {
         }
     }
 
-    /// A still image cut in half is reported as truncated, for every format.
+    /// A still image cut in half is reported as truncated, for every format. (Animations are
+    /// left out: their first frame may be whole in the first half, and then decodes.)
     func testStillImagesCutInHalfAreTruncated() throws {
         var checked = 0
-        for (name, bytes) in try goodFixtures() where !name.contains("animated") && !name.hasPrefix("jpeg_odd") {
+        for (name, bytes) in try goodFixtures() where !name.contains("animated") && !name.contains("apng") && !name.hasPrefix("jpeg_odd") {
             let cut = Array(bytes.prefix(bytes.count / 2))
             XCTAssertThrowsError(try ImageDecoder.decode(cut), name) { e in
                 let err = e as! DecodeError
