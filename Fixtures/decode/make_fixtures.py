@@ -230,6 +230,13 @@ def build():
     f["jpeg_optimized_q70.jpg"] = save_pil(im, "JPEG", quality=70, optimize=True)
     f["jpeg_grey.jpg"] = save_pil(im.convert("L"), "JPEG", quality=90)
     f["jpeg_cmyk_adobe.jpg"] = save_pil(im.convert("CMYK"), "JPEG", quality=90)
+    cm = save_pil(im.convert("CMYK"), "JPEG", quality=90)
+    a = cm.index(b"Adobe")
+    # transform 2: the 4 channels are read as YCCK (libjpeg turns them into CMYK first)
+    f["jpeg_ycck_adobe.jpg"] = cm[:a + 11] + b"\x02" + cm[a + 12:]
+    # no APP14 at all: still 4-component CMYK, and Pillow still assumes Adobe polarity
+    seg = a - 4
+    f["jpeg_cmyk_no_adobe.jpg"] = cm[:seg] + cm[seg + 2 + struct.unpack(">H", cm[seg + 2:seg + 4])[0]:]
     ex = Image.Exif()
     ex[0x0112] = 6
     f["jpeg_exif_orientation6.jpg"] = save_pil(im, "JPEG", quality=85, exif=ex.tobytes())
@@ -304,6 +311,7 @@ def build():
     few = colors[:4]
     f["gif_index_past_palette.gif"] = gif_bytes((W, H), few, [{"x": 0, "y": 0, "idx": idx % 8}], gbits=2)
     ramp = [(i, i, i) for i in range(4)]  # Pillow reads an identity grey table as "no palette"
+    f["gif_zero_screen.gif"] = gif_bytes((0, 0), colors, [{"x": 2, "y": 1, "idx": fidx}])
     f["gif_identity_palette.gif"] = gif_bytes((W, H), ramp, [{"x": 0, "y": 0, "idx": idx % 8}], gbits=2)
 
     # Hostile: huge canvas announced by a tiny file; corrupt data
