@@ -215,6 +215,7 @@ def animated_webp(canvas, frames, alpha=False):
 def build():
     rgb = photo()
     im = Image.fromarray(rgb, "RGB")
+    im2 = Image.fromarray(photo(seed=8), "RGB")  # second frames of animations
     grey = np.asarray(im.convert("L"))
     yy, xx = np.mgrid[0:H, 0:W]
     alpha = np.clip(255 * (1.3 - np.sqrt(((xx - W / 2) / (W / 2)) ** 2 + ((yy - H / 2) / (H / 2)) ** 2)), 0, 255).astype(np.uint8)
@@ -229,6 +230,13 @@ def build():
     f["jpeg_optimized_q70.jpg"] = save_pil(im, "JPEG", quality=70, optimize=True)
     f["jpeg_grey.jpg"] = save_pil(im.convert("L"), "JPEG", quality=90)
     f["jpeg_cmyk_adobe.jpg"] = save_pil(im.convert("CMYK"), "JPEG", quality=90)
+    cm = save_pil(im.convert("CMYK"), "JPEG", quality=90)
+    a = cm.index(b"Adobe")
+    # transform 2: the 4 channels are read as YCCK (libjpeg turns them into CMYK first)
+    f["jpeg_ycck_adobe.jpg"] = cm[:a + 11] + b"\x02" + cm[a + 12:]
+    # no APP14 at all: still 4-component CMYK, and Pillow still assumes Adobe polarity
+    seg = a - 4
+    f["jpeg_cmyk_no_adobe.jpg"] = cm[:seg] + cm[seg + 2 + struct.unpack(">H", cm[seg + 2:seg + 4])[0]:]
     ex = Image.Exif()
     ex[0x0112] = 6
     f["jpeg_exif_orientation6.jpg"] = save_pil(im, "JPEG", quality=85, exif=ex.tobytes())
@@ -266,6 +274,9 @@ def build():
     f["png_grey_alpha16.png"] = png_bytes(np.concatenate([g16, a16], axis=2), 16, 4)
     f["png_rgb_interlaced.png"] = png_bytes(rgb.astype(np.int32), 8, 2, interlace=True)
     f["png_rgb16_interlaced.png"] = png_bytes(c16, 16, 2, interlace=True)
+    # APNG: the IDAT image is Pillow's frame 0, whether or not it is part of the animation
+    f["png_apng.png"] = save_pil(im, "PNG", save_all=True, append_images=[im2])
+    f["png_apng_default_image.png"] = save_pil(im, "PNG", save_all=True, append_images=[im2, im], default_image=True)
     # gAMA 1.0 + tRNS on RGB: both must be ignored (Pillow ignores gamma; tRNS is alpha)
     f["png_rgb_gama_trns.png"] = png_bytes(rgb.astype(np.int32), 8, 2,
                                            after_ihdr=png_chunk(b"gAMA", struct.pack(">I", 100000))
@@ -277,7 +288,6 @@ def build():
     f["webp_lossless.webp"] = save_pil(im, "WEBP", lossless=True, method=4)
     f["webp_lossy_alpha.webp"] = save_pil(rgba, "WEBP", quality=85, method=4)
     f["webp_lossless_alpha.webp"] = save_pil(rgba, "WEBP", lossless=True, exact=True)
-    im2 = Image.fromarray(photo(seed=8), "RGB")
     f["webp_animated.webp"] = save_pil(im, "WEBP", save_all=True, append_images=[im2], lossless=True, duration=100)
     small = Image.fromarray(photo(24, 16, seed=9), "RGB")
     f["webp_animated_offset.webp"] = animated_webp((W, H), [(6, 8, save_pil(small, "WEBP", lossless=True)),
@@ -301,6 +311,7 @@ def build():
     few = colors[:4]
     f["gif_index_past_palette.gif"] = gif_bytes((W, H), few, [{"x": 0, "y": 0, "idx": idx % 8}], gbits=2)
     ramp = [(i, i, i) for i in range(4)]  # Pillow reads an identity grey table as "no palette"
+    f["gif_zero_screen.gif"] = gif_bytes((0, 0), colors, [{"x": 2, "y": 1, "idx": fidx}])
     f["gif_identity_palette.gif"] = gif_bytes((W, H), ramp, [{"x": 0, "y": 0, "idx": idx % 8}], gbits=2)
 
     # Hostile: huge canvas announced by a tiny file; corrupt data

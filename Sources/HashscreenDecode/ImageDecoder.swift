@@ -57,13 +57,14 @@ public enum ImageFormat: String, Sendable, CaseIterable {
 /// What a file's header says, read without decoding any pixel.
 public struct ImageHeader: Sendable, Equatable {
     public var format: ImageFormat
-    /// Stored size: for GIF the logical screen, for WebP the canvas.
+    /// Stored size, before any JPEG DCT scaling: for GIF the logical screen grown to hold the
+    /// first frame (what Pillow decodes), for WebP the canvas.
     public var width: Int
     public var height: Int
     /// Samples per pixel as stored: 1 grey or palette index, 2 grey+alpha, 3 colour, 4 colour+alpha
     /// (WebP) or CMYK/YCCK (JPEG).
     public var components: Int
-    /// 1, 2, 4, 8 or 16 (PNG); 8 for the others, 12 for a 12-bit JPEG (not decodable).
+    /// 1, 2, 4, 8 or 16 (PNG); 8 for the others.
     public var bitsPerSample: Int
 
     public init(format: ImageFormat, width: Int, height: Int, components: Int, bitsPerSample: Int) {

@@ -64,28 +64,15 @@ static GifFileType *hs_gif_open(hs_gif_src *src, hs_image *img, int *rc) {
     return gif;
 }
 
-int hs_gif_info(const uint8_t *data, size_t size, hs_image *img) {
-    hs_gif_src src = {data, size, 0, 0};
-    int rc;
-    GifFileType *gif = hs_gif_open(&src, img, &rc);
-    if (gif) DGifCloseFile(gif, NULL);
-    return rc;
-}
-
-int hs_gif_decode(const uint8_t *data, size_t size, uint64_t max_pixels,
-                  hs_buffer *out, hs_buffer *scratch, hs_image *img) {
-    hs_gif_src src = {data, size, 0, 0};
-    int rc;
-    GifFileType *gif = hs_gif_open(&src, img, &rc);
-    if (!gif) return rc;
-    rc = hs_over_limit((uint64_t)gif->SWidth, (uint64_t)gif->SHeight, max_pixels, img);
-    if (rc != HS_OK) { DGifCloseFile(gif, NULL); return rc; }
-
-    int transparency = -1;
+/* Reads the records up to the first image descriptor (no pixel data): its Graphic Control
+ * Extension's transparency index, and the canvas grown to hold the frame. On failure the file
+ * is closed and an HS_ERR_* returned. */
+static int hs_gif_first_frame(GifFileType *gif, hs_gif_src *src, hs_image *img, int *transparency) {
+    *transparency = -1;
     for (;;) {
         GifRecordType type;
         if (DGifGetRecordType(gif, &type) == GIF_ERROR)
-            return hs_gif_fail(gif, gif->Error, &src, img, "GIF");
+            return hs_gif_fail(gif, gif->Error, src, img, "GIF");
         if (type == TERMINATE_RECORD_TYPE) {
             DGifCloseFile(gif, NULL);
             snprintf(img->message, sizeof img->message, "GIF holds no image");
@@ -95,30 +82,64 @@ int hs_gif_decode(const uint8_t *data, size_t size, uint64_t max_pixels,
             int code;
             GifByteType *ext;
             if (DGifGetExtension(gif, &code, &ext) == GIF_ERROR)
-                return hs_gif_fail(gif, gif->Error, &src, img, "GIF extension");
+                return hs_gif_fail(gif, gif->Error, src, img, "GIF extension");
             /* Graphic Control Extension: ext[0] = block length, ext[1] = flags, ext[4] = index */
             if (code == GRAPHICS_EXT_FUNC_CODE && ext && ext[0] >= 4 && (ext[1] & 1))
-                transparency = ext[4];
+                *transparency = ext[4];
             while (ext) {
                 if (DGifGetExtensionNext(gif, &ext) == GIF_ERROR)
-                    return hs_gif_fail(gif, gif->Error, &src, img, "GIF extension");
+                    return hs_gif_fail(gif, gif->Error, src, img, "GIF extension");
             }
             continue;
         }
         if (type != IMAGE_DESC_RECORD_TYPE) continue;
         if (DGifGetImageDesc(gif) == GIF_ERROR)
-            return hs_gif_fail(gif, gif->Error, &src, img, "GIF image descriptor");
+            return hs_gif_fail(gif, gif->Error, src, img, "GIF image descriptor");
         break;
     }
+    const GifImageDesc *d = &gif->Image;
+    int cw = d->Left + d->Width > gif->SWidth ? d->Left + d->Width : gif->SWidth;
+    int ch = d->Top + d->Height > gif->SHeight ? d->Top + d->Height : gif->SHeight;
+    img->source_width = img->width = cw;
+    img->source_height = img->height = ch;
+    img->frame_count = 1;
+    return HS_OK;
+}
+
+/* The size reported is the canvas Pillow decodes: the logical screen grown by the first frame. */
+int hs_gif_info(const uint8_t *data, size_t size, hs_image *img) {
+    hs_gif_src src = {data, size, 0, 0};
+    int rc, transparency;
+    GifFileType *gif = hs_gif_open(&src, img, &rc);
+    if (!gif) return rc;
+    rc = hs_gif_first_frame(gif, &src, img, &transparency);
+    if (rc != HS_OK) return rc;  /* closed already */
+    img->frame_count = 0;        /* unknown: only the first frame was looked at */
+    DGifCloseFile(gif, NULL);
+    return HS_OK;
+}
+
+int hs_gif_decode(const uint8_t *data, size_t size, uint64_t max_pixels,
+                  hs_buffer *out, hs_buffer *scratch, hs_image *img) {
+    hs_gif_src src = {data, size, 0, 0};
+    int rc;
+    GifFileType *gif = hs_gif_open(&src, img, &rc);
+    if (!gif) return rc;
+    /* The screen alone may already be a bomb; a 0x0 screen is legal (the frame defines it). */
+    if (gif->SWidth > 0 && gif->SHeight > 0) {
+        rc = hs_over_limit((uint64_t)gif->SWidth, (uint64_t)gif->SHeight, max_pixels, img);
+        if (rc != HS_OK) { DGifCloseFile(gif, NULL); return rc; }
+    }
+
+    int transparency;
+    rc = hs_gif_first_frame(gif, &src, img, &transparency);
+    if (rc != HS_OK) return rc;  /* closed already */
     GifImageDesc *d = &gif->Image;
     size_t fx = (size_t)d->Left, fy = (size_t)d->Top, fw = (size_t)d->Width, fh = (size_t)d->Height;
     size_t cw = fx + fw > (size_t)gif->SWidth ? fx + fw : (size_t)gif->SWidth;
     size_t ch = fy + fh > (size_t)gif->SHeight ? fy + fh : (size_t)gif->SHeight;
     rc = hs_over_limit(cw, ch, max_pixels, img);
     if (rc != HS_OK) { DGifCloseFile(gif, NULL); return rc; }
-    img->width = (int)cw;
-    img->height = (int)ch;
-    img->frame_count = 1;
 
     /* index -> RGB table */
     uint8_t lut[256][3];

@@ -24,11 +24,25 @@ typedef struct {
     jmp_buf jump;
     hs_image *img;
     int truncated;
+    int unsupported;
 } hs_jpeg_err;
+
+/* Valid JPEG variants this libjpeg build (8-bit samples) does not decode: 12/16-bit precision,
+ * lossless (SOF3) and hierarchical processes. Pillow refuses them too. */
+static int hs_is_unsupported_error(int code) {
+    switch (code) {
+    case JERR_BAD_PRECISION: case JERR_SOF_UNSUPPORTED: case JERR_NOT_COMPILED:
+    case JERR_CONVERSION_NOTIMPL:
+        return 1;
+    default:
+        return 0;
+    }
+}
 
 static void hs_jpeg_error_exit(j_common_ptr cinfo) {
     hs_jpeg_err *e = (hs_jpeg_err *)cinfo->err;
     (*cinfo->err->format_message)(cinfo, e->img->message);
+    e->unsupported = hs_is_unsupported_error(cinfo->err->msg_code);
     longjmp(e->jump, 1);
 }
 
@@ -73,6 +87,7 @@ static void hs_setup(struct jpeg_decompress_struct *cinfo, hs_jpeg_err *err, hs_
     err->pub.output_message = hs_jpeg_output_message;
     err->img = img;
     err->truncated = 0;
+    err->unsupported = 0;
 }
 
 static void hs_fill_header(struct jpeg_decompress_struct *cinfo, hs_image *img) {
@@ -90,7 +105,7 @@ int hs_jpeg_info(const uint8_t *data, size_t size, hs_image *img) {
     hs_setup(&cinfo, &err, img);
     if (setjmp(err.jump)) {
         jpeg_destroy_decompress(&cinfo);
-        return err.truncated ? HS_ERR_TRUNCATED : HS_ERR_DECODE;
+        return err.unsupported ? HS_ERR_UNSUPPORTED : err.truncated ? HS_ERR_TRUNCATED : HS_ERR_DECODE;
     }
     jpeg_create_decompress(&cinfo);
     jpeg_mem_src(&cinfo, data, (unsigned long)size);
@@ -116,7 +131,7 @@ int hs_jpeg_decode(const uint8_t *data, size_t size, int scale_denom, int min_si
     hs_setup(&cinfo, &err, img);
     if (setjmp(err.jump)) {
         jpeg_destroy_decompress(&cinfo);
-        return err.truncated ? HS_ERR_TRUNCATED : HS_ERR_DECODE;
+        return err.unsupported ? HS_ERR_UNSUPPORTED : err.truncated ? HS_ERR_TRUNCATED : HS_ERR_DECODE;
     }
     jpeg_create_decompress(&cinfo);
     jpeg_mem_src(&cinfo, data, (unsigned long)size);

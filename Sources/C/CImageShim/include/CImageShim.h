@@ -21,7 +21,7 @@ typedef struct hs_buffer {
 typedef struct hs_image {
     int width;            /* decoded width (after any DCT scaling) */
     int height;           /* decoded height */
-    int source_width;     /* width as stored in the file (GIF: logical screen; WebP: canvas) */
+    int source_width;     /* stored width (GIF: screen grown by frame 1; WebP: canvas) */
     int source_height;
     int components;       /* samples per pixel as stored (1 grey or palette, 2 grey+alpha, 3, 4) */
     int bits_per_sample;  /* 1, 2, 4, 8 or 16 */
@@ -45,7 +45,8 @@ enum {
 int hs_buffer_reserve(hs_buffer *b, size_t n);
 void hs_buffer_free(hs_buffer *b);
 
-/* Header only: fills source_width/source_height/components/bits_per_sample (width/height too). */
+/* Header only (GIF: the records up to the first image descriptor, no pixel data): fills
+ * source_width/source_height/components/bits_per_sample (width/height too). */
 int hs_jpeg_info(const uint8_t *data, size_t size, hs_image *img);
 int hs_png_info(const uint8_t *data, size_t size, hs_image *img);
 int hs_webp_info(const uint8_t *data, size_t size, hs_image *img);
