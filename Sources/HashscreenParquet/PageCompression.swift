@@ -38,12 +38,17 @@ enum PageCompression {
     }
 
     private static func snappy(_ input: ArraySlice<UInt8>, size: Int) throws -> [UInt8] {
+        // Check the length snappy itself declares before allocating for the header's claim.
+        var declared = 0
+        let lengthOK = input.withUnsafeBufferPointer { src in
+            src.withMemoryRebound(to: CChar.self) { snappy_uncompressed_length($0.baseAddress, $0.count, &declared) == SNAPPY_OK }
+        }
+        guard lengthOK, declared == size else {
+            throw ThriftError(description: "snappy data declares \(lengthOK ? "\(declared) bytes" : "no valid length"), the page header \(size)")
+        }
         var out = [UInt8](repeating: 0, count: size)
         let ok: Bool = input.withUnsafeBufferPointer { src in
             src.withMemoryRebound(to: CChar.self) { csrc in
-                var expected = 0
-                guard snappy_uncompressed_length(csrc.baseAddress, csrc.count, &expected) == SNAPPY_OK,
-                      expected == size else { return false }
                 var outLen = size
                 return out.withUnsafeMutableBufferPointer { dst in
                     dst.withMemoryRebound(to: CChar.self) { cdst in
@@ -57,6 +62,14 @@ enum PageCompression {
     }
 
     private static func zstd(_ input: ArraySlice<UInt8>, size: Int) throws -> [UInt8] {
+        // The first frame usually declares its content size (zstd.h ZSTD_getFrameContentSize;
+        // 0ULL-1 unknown, 0ULL-2 error); more than the page holds is refused before allocating.
+        let declared = input.withUnsafeBufferPointer { ZSTD_getFrameContentSize($0.baseAddress, $0.count) }
+        let unknown = UInt64.max, notZstd = UInt64.max - 1
+        if declared == notZstd { throw ThriftError(description: "zstd decompression failed: not a zstd frame") }
+        if declared != unknown && declared > UInt64(size) {
+            throw ThriftError(description: "zstd frame declares \(declared) bytes, the page header \(size)")
+        }
         var out = [UInt8](repeating: 0, count: size)
         let n = input.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
@@ -71,8 +84,16 @@ enum PageCompression {
         return out
     }
 
+    /// Deflate's largest expansion is about 1032:1 (zlib FAQ / zlib tech notes); a page header
+    /// claiming more than that of its compressed bytes is refused before allocating.
+    static let maxDeflateRatio = 1032
+    static let deflateSlackBytes = 1024
+
     /// Inflates one or more concatenated gzip (or zlib) members.
     private static func gzip(_ input: ArraySlice<UInt8>, size: Int) throws -> [UInt8] {
+        guard size <= input.count * maxDeflateRatio + deflateSlackBytes else {
+            throw ThriftError(description: "gzip page of \(input.count) bytes cannot expand to the \(size) bytes the header says")
+        }
         var out = [UInt8](repeating: 0, count: size)
         var stream = z_stream()
         let windowBitsAutoDetect: Int32 = 15 + 32   // zlib manual: gzip or zlib header

@@ -132,6 +132,47 @@ final class ParquetFileWriterTests: XCTestCase {
             """)
     }
 
+    func testLargeColumnsAreSplitIntoSeveralPages() throws {
+        // 2,500 values of about 1 KiB: more than the 1 MiB page target, so the chunk has several pages.
+        let out = temporaryPath()
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let n = 2_500
+        let text = (0..<n).map { "row-\($0)-" + String(repeating: "abcdefghij", count: 100) }
+        let w = try ParquetFileWriter(path: out, columns: [
+            ParquetColumn(name: "s", physicalType: .byteArray, isOptional: true, logicalType: .string),
+            ParquetColumn(name: "b", physicalType: .boolean, isOptional: false),
+        ])
+        try w.writeRowGroup([text.enumerated().map { $0.offset % 5 == 0 ? .null : .string($0.element) },
+                             (0..<n).map { .bool($0 % 3 == 0) }])
+        try w.close()
+        let summary = try python(["-c", """
+            import sys, pyarrow.parquet as pq
+            f = pq.ParquetFile(sys.argv[1])
+            print(f.metadata.num_rows, f.metadata.row_group(0).column(0).total_uncompressed_size > 1024 * 1024)
+            """, out])
+        XCTAssertEqual(summary.trimmingCharacters(in: .whitespacesAndNewlines), "2500 True")
+        let pyLines = try python([Self.fixtures.appendingPathComponent("make_fixtures.py").path, "--dump", out])
+            .split(separator: "\n").map(String.init)
+        let expected = (0..<n).map { i in
+            "{\"s\": \(i % 5 == 0 ? "null" : "\"\(text[i])\""), \"b\": \(i % 3 == 0)}"
+        }
+        XCTAssertEqual(pyLines, expected)
+        // Walk the page headers of the data region: column 's' must span several pages.
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: out)))
+        let dataEnd = bytes.count - 8 - Int(loadLE32(bytes, bytes.count - 8))
+        var pos = 4, pages = 0
+        while pos < dataEnd {
+            var r = ThriftCompactReader(bytes, from: pos, to: dataEnd)
+            let h = try r.decodePageHeader()
+            pages += 1
+            pos = r.position + Int(h.compressedPageSize)
+        }
+        XCTAssertEqual(pos, dataEnd)
+        XCTAssertGreaterThanOrEqual(pages, 3, "2 MiB of strings in 1 MiB pages, plus the boolean column's page")
+        let back = try ParquetFileReader(path: out).readRowGroup(0)
+        XCTAssertEqual(back.columns[0].compactMap(\.stringValue), text.enumerated().filter { $0.offset % 5 != 0 }.map(\.element))
+    }
+
     func testUnclosedWriterLeavesNoFile() throws {
         let out = temporaryPath()
         do {
