@@ -194,7 +194,11 @@ int hs_jpeg_decode(const uint8_t *data, size_t size, int scale_denom, int min_si
                 }
             }
         }
-        if (got == 0) break; /* cannot happen with a memory source; guards an endless loop */
+        if (got == 0) { /* cannot happen with a memory source (it never suspends); never loop */
+            snprintf(img->message, sizeof img->message, "libjpeg returned no rows");
+            jpeg_destroy_decompress(&cinfo);
+            return HS_ERR_DECODE;
+        }
     }
     /* jpeg_finish_decompress would parse trailing markers; a file cut right after the last scan
      * still has all its pixels, and Pillow does not read past them either. */
