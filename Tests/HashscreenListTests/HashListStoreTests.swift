@@ -128,6 +128,12 @@ final class HashListStoreTests: ListStoreTestCase {
         XCTAssertEqual(try allEntries().count, 2)
     }
 
+    func testFirstOfDuplicateEntriesKeepsItsLabel() throws {
+        let a = try write("a.txt", "md5 \(md5B) later-sorting first\nmd5 \(md5A) first\nmd5 \(md5A) second\n")
+        try importList([a])
+        XCTAssertEqual(Set(try allEntries().map { $0.label ?? "-" }), ["later-sorting first", "first"])
+    }
+
     // MARK: - Provenance
 
     func testProvenance() throws {
@@ -287,6 +293,18 @@ final class HashListStoreTests: ListStoreTestCase {
         let e = expectError(ListStoreError.self) { _ = try store.resolve(selectors: ["gamma"]) }
         XCTAssertEqual(e?.code, .noSuchList)
         XCTAssertEqual(e?.message, "no list 'gamma' in \(dbPath): it holds alpha@v1, beta@1, beta@2")
+    }
+
+    func testLookupFindsAValueInEveryListHoldingIt() throws {
+        let a = try write("a.txt", "md5 \(md5A) first\nmd5 \(md5B)\n")
+        let b = try write("b.csv", "type,hash,label\nmd5,\(md5A.uppercased()),second\n")
+        try importList([a], name: "alpha")
+        try importList([b], name: "beta")
+        let store = try HashListStore.openReadOnly(path: dbPath)
+        let hits = try store.lookup(.md5, HashValue(hex: md5A)!)
+        XCTAssertEqual(hits.map { "\($0.list) \($0.label ?? "-")" }, ["alpha@v1 first", "beta@v1 second"])
+        XCTAssertEqual(try store.lookup(.md5, HashValue(hex: md5B)!).map(\.list.name), ["alpha"])
+        XCTAssertEqual(try store.lookup(.sha1, HashValue(hex: md5A + "00000000")!).count, 0)
     }
 
     func testLabelsOnlyWhenAsked() throws {
