@@ -27,9 +27,6 @@ public final class HashListStore {
     /// How long a writer waits for another process's lock before failing (milliseconds): long
     /// enough to ride out a concurrent `list info`, short enough to report a stuck importer.
     static let busyTimeoutMilliseconds: Int32 = 5_000
-    /// Page cache during an import (KiB, as a negative `cache_size`): keeps the entries index in
-    /// memory for a few million entries; sqlite's default (2 MiB) makes 1M-row imports seek-bound.
-    static let importCacheKiB = 256 * 1024
     /// Mode of a database file hashscreen creates: lists are confidential, owner only.
     public static let fileMode: mode_t = 0o600
 
@@ -198,8 +195,6 @@ public final class HashListStore {
         var examples: [ListImportError] = []
         var listID: Int64 = 0
         try mapped {
-            try db.execute("PRAGMA cache_size=-\(Self.importCacheKiB)")
-            defer { try? db.execute("PRAGMA cache_size=-2000") }
             try inTransaction {
                 let find = try db.prepare("SELECT id FROM lists WHERE name = ?1 AND version = ?2")
                 try find.bind(1, ref.name); try find.bind(2, ref.version)
