@@ -184,7 +184,7 @@ final class HashListStoreTests: ListStoreTestCase {
     }
 
     func testExistingEmptyFileIsInitialised() throws {
-        FileManager.default.createFile(atPath: dbPath, contents: Data())
+        _ = FileManager.default.createFile(atPath: dbPath, contents: Data())
         let f = try write("a.txt", "md5 \(md5A)\n")
         try importList([f])
         XCTAssertEqual(try allEntries().count, 1)
@@ -208,17 +208,16 @@ final class HashListStoreTests: ListStoreTestCase {
     }
 
     func testEmptyFileIsNotAListDatabaseWhenReadOnly() throws {
-        FileManager.default.createFile(atPath: dbPath, contents: Data())
+        _ = FileManager.default.createFile(atPath: dbPath, contents: Data())
         let e = expectError(ListStoreError.self) { _ = try HashListStore.openReadOnly(path: dbPath) }
         XCTAssertEqual(e?.code, .notAListDatabase)
-        XCTAssertEqual(try mode(dbPath) & 0o777, try mode(dbPath) & 0o777) // untouched
         XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: dbPath)[.size] as? Int, 0)
     }
 
     func testGarbageFileIsNotAListDatabase() throws {
         var g = SystemRandomNumberGenerator()
         let bytes = (0..<8192).map { _ in UInt8.random(in: 0...255, using: &g) }
-        FileManager.default.createFile(atPath: dbPath, contents: Data(bytes))
+        _ = FileManager.default.createFile(atPath: dbPath, contents: Data(bytes))
         for open in [{ _ = try HashListStore.openReadOnly(path: self.dbPath) }, { _ = try HashListStore.openForImport(path: self.dbPath) }] {
             let e = expectError(ListStoreError.self) { try open() }
             XCTAssertEqual(e?.code, .notAListDatabase)
