@@ -100,15 +100,22 @@ struct ListColumns: Equatable {
 
 // MARK: - Parser
 
+/// The outcome of one data line: its entries (one, or a URL's digests) or why it is invalid.
+enum LineResult {
+    case entry(ParsedEntry)
+    case entries([ParsedEntry])
+    case problem(String)
+}
+
 /// Reads one source file and turns each data line into entries or a reason it is invalid.
+///
+/// Works on bytes: fields are ranges in one reused buffer, hex is decoded from bytes, and a
+/// String is made only for labels, URLs and messages (a 1M-line import spends its time in
+/// sqlite, not here).
 struct ListFileParser {
     let path: String
     let defaultType: ListLineType?
     let urlHasher: ((String) throws -> [(SignalKind, HashValue)])?
-
-    /// The outcome of one data line.
-    typealias LineResult = Result<[ParsedEntry], LineProblem>
-    struct LineProblem: Error { var reason: String }
 
     /// Calls `onLine` for every data line (1-based number, entries or problem) and returns the
     /// detected layout. Throws `ListImportError` when the whole file is unusable (no value column,
@@ -118,28 +125,21 @@ struct ListFileParser {
         var pending: [UInt8] = []      // a CSV record whose quoted field continues on the next line
         var pendingStart = 0
         var pendingLines = 0
-        var typeCache: (text: String, type: ListLineType?)?
-
-        func cachedType(_ text: String) -> ListLineType? {
-            if let c = typeCache, c.text == text { return c.type }
-            let t = ListLineType(name: text)
-            typeCache = (text, t)
-            return t
-        }
+        var fields = FieldBuffer()
+        var types = TypeCache()
 
         func tableRecord(_ b: UnsafeBufferPointer<UInt8>, line: Int, _ d: ListFileLayout.Delimiter,
                          _ cols: ListColumns) throws -> Bool {
-            let fields: [String]
             if let byte = d.byte {
-                switch splitDelimited(b, delimiter: byte) {
-                case .fields(let f): fields = f
+                switch splitDelimited(b, delimiter: byte, into: &fields) {
+                case .complete: break
                 case .openQuote: return false
-                case .bad(let reason): try onLine(line, .failure(LineProblem(reason: reason))); return true
+                case .bad(let reason): try onLine(line, .problem(reason)); return true
                 }
             } else {
-                fields = splitWhitespace(b, maxFields: cols.count)
+                splitWhitespace(b, maxFields: cols.count, into: &fields)
             }
-            try onLine(line, interpretRow(fields, cols, cachedType))
+            try onLine(line, interpretRow(fields, cols, &types))
             return true
         }
 
@@ -152,7 +152,7 @@ struct ListFileParser {
                     pending.removeAll(keepingCapacity: true)
                 } else if pendingLines >= ListImportLimits.maxRecordLines || pending.count > ListImportLimits.maxLineBytes {
                     pending.removeAll(keepingCapacity: true)
-                    try onLine(pendingStart, .failure(LineProblem(reason: "unterminated quoted field (still open after \(ListImportLimits.maxRecordLines) lines)")))
+                    try onLine(pendingStart, .problem("unterminated quoted field (still open after \(pendingLines) lines)"))
                 }
                 return
             }
@@ -170,12 +170,12 @@ struct ListFileParser {
                     }
                     return  // the header is not data
                 }
-                try onLine(lineNo, interpretPlain(bytes, cachedType))
+                try onLine(lineNo, interpretPlain(bytes, &fields, &types))
                 return
             }
             switch known {
             case .lines:
-                try onLine(lineNo, interpretPlain(bytes, cachedType))
+                try onLine(lineNo, interpretPlain(bytes, &fields, &types))
             case .table(let d, let cols):
                 if try !tableRecord(bytes, line: lineNo, d, cols) {
                     pending = Array(bytes); pendingStart = lineNo; pendingLines = 1
@@ -183,7 +183,7 @@ struct ListFileParser {
             }
         }
         if !pending.isEmpty {
-            try onLine(pendingStart, .failure(LineProblem(reason: "unterminated quoted field at end of file")))
+            try onLine(pendingStart, .problem("unterminated quoted field at end of file"))
         }
         return layout ?? .lines
     }
@@ -196,112 +196,127 @@ struct ListFileParser {
     func detectLayout(_ b: UnsafeBufferPointer<UInt8>) -> ListFileLayout {
         let delimiter: ListFileLayout.Delimiter = b.contains(UInt8(ascii: "\t")) ? .tab
             : b.contains(UInt8(ascii: ",")) ? .comma : .whitespace
-        let fields: [String]
+        var f = FieldBuffer()
         if let byte = delimiter.byte {
-            guard case .fields(let f) = splitDelimited(b, delimiter: byte) else { return .lines }
-            fields = f
+            guard case .complete = splitDelimited(b, delimiter: byte, into: &f) else { return .lines }
         } else {
-            fields = splitWhitespace(b, maxFields: Int.max)
+            splitWhitespace(b, maxFields: Int.max, into: &f)
         }
-        let known = fields.map { ListColumns.allNames.contains($0.trimmingCharacters(in: .whitespaces).lowercased()) }
+        let names = (0..<f.count).map { f.string($0).lowercased() }
+        let known = names.map { ListColumns.allNames.contains($0) }
         let isHeader = delimiter == .whitespace ? !known.contains(false) : known.contains(true)
-        return isHeader ? .table(delimiter, ListColumns(header: fields)) : .lines
+        return isHeader ? .table(delimiter, ListColumns(header: names)) : .lines
     }
 
     // MARK: Lines to entries
 
     /// `<type> <hash> [label]`, or with a default type `<value> [label]`.
-    func interpretPlain(_ b: UnsafeBufferPointer<UInt8>, _ typeOf: (String) -> ListLineType?) -> LineResult {
-        let tokens = splitWhitespace(b, maxFields: 3)
-        if tokens.count >= 2, let t = typeOf(tokens[0]) {
-            return entries(type: t, value: tokens[1], quality: nil, label: tokens.count > 2 ? tokens[2] : nil)
+    func interpretPlain(_ b: UnsafeBufferPointer<UInt8>, _ f: inout FieldBuffer, _ types: inout TypeCache) -> LineResult {
+        splitWhitespace(b, maxFields: 3, into: &f)
+        if f.count >= 2, let t = types.type(f.field(0)) {
+            return entries(type: t, value: f.field(1), quality: nil, label: f.count > 2 ? f.string(2) : nil)
         }
         if let d = defaultType {
-            let bare = splitWhitespace(b, maxFields: 2)
-            if bare.count == 2, d != .url, looksLikeTypeName(bare[0]) {
-                return .failure(LineProblem(reason: unknownTypeReason(bare[0])))
+            splitWhitespace(b, maxFields: 2, into: &f)
+            if f.count == 2, d != .url, looksLikeTypeName(f.field(0)) {
+                return .problem(unknownTypeReason(f.field(0)))
             }
-            return entries(type: d, value: bare[0], quality: nil, label: bare.count > 1 ? bare[1] : nil)
+            return entries(type: d, value: f.field(0), quality: nil, label: f.count > 1 ? f.string(1) : nil)
         }
-        if tokens.count == 1 {
-            if typeOf(tokens[0]) != nil { return .failure(LineProblem(reason: "type but no hash value")) }
-            return .failure(LineProblem(reason: "no hash type: write `<type> <hash>` or give a default type"))
+        if f.count == 1 {
+            if types.type(f.field(0)) != nil { return .problem("type but no hash value") }
+            return .problem("no hash type: write `<type> <hash>` or give a default type")
         }
-        return .failure(LineProblem(reason: unknownTypeReason(tokens[0])))
+        return .problem(unknownTypeReason(f.field(0)))
     }
 
     /// One table row, by the header's columns.
-    func interpretRow(_ fields: [String], _ cols: ListColumns, _ typeOf: (String) -> ListLineType?) -> LineResult {
-        func field(_ i: Int?) -> String? {
-            guard let i, i < fields.count else { return nil }
-            let f = fields[i].trimmingCharacters(in: .whitespaces)
-            return f.isEmpty ? nil : f
+    func interpretRow(_ f: FieldBuffer, _ cols: ListColumns, _ types: inout TypeCache) -> LineResult {
+        func present(_ i: Int?) -> Int? {
+            guard let i, i < f.count, !f.ranges[i].isEmpty else { return nil }
+            return i
         }
-        guard let valueColumn = cols.value, valueColumn < fields.count else {
-            return .failure(LineProblem(reason: "missing hash value field (row has \(fields.count) fields, header has \(cols.count))"))
+        guard let valueColumn = cols.value, valueColumn < f.count else {
+            return .problem("missing hash value field (row has \(f.count) fields, header has \(cols.count))")
         }
         let type: ListLineType
-        if let text = field(cols.type) {
-            guard let t = typeOf(text) else { return .failure(LineProblem(reason: unknownTypeReason(text))) }
+        if let i = present(cols.type) {
+            guard let t = types.type(f.field(i)) else { return .problem(unknownTypeReason(f.field(i))) }
             type = t
         } else if let d = defaultType {
             type = d
         } else {
-            return .failure(LineProblem(reason: "empty hash type field and no default type"))
+            return .problem("empty hash type field and no default type")
         }
-        return entries(type: type, value: fields[valueColumn], quality: field(cols.quality), label: field(cols.label))
+        return entries(type: type, value: f.field(valueColumn), quality: present(cols.quality).map { f.field($0) },
+                       label: present(cols.label).map { f.string($0) })
     }
 
     /// Validates a value of a type (and its quality) into entries; a URL becomes its digests.
-    func entries(type: ListLineType, value rawValue: String, quality qualityText: String?, label: String?) -> LineResult {
+    func entries(type: ListLineType, value rawValue: ArraySlice<UInt8>, quality qualityText: ArraySlice<UInt8>?,
+                 label: String?) -> LineResult {
         var quality: Int?
-        if let q = qualityText?.trimmingCharacters(in: .whitespaces), !q.isEmpty {
-            guard let n = Int(q), (PDQQuality.min...PDQQuality.max).contains(n) else {
-                return .failure(LineProblem(reason: "quality must be an integer from \(PDQQuality.min) to \(PDQQuality.max)"))
+        if let q = qualityText.map(trimmed), !q.isEmpty {
+            guard let n = Int(String(decoding: q, as: UTF8.self)), (PDQQuality.min...PDQQuality.max).contains(n) else {
+                return .problem("quality must be an integer from \(PDQQuality.min) to \(PDQQuality.max)")
             }
             quality = n
         }
         let label = label.flatMap { $0.isEmpty ? nil : $0 }
-        let value = rawValue.trimmingCharacters(in: .whitespaces)
+        let value = trimmed(rawValue)
         switch type {
         case .signal(let kind):
-            guard !value.isEmpty else { return .failure(LineProblem(reason: "empty \(kind.name) hash value")) }
-            do {
-                return .success([ParsedEntry(signal: kind, value: try kind.parse(value), quality: quality, label: label)])
-            } catch {
-                return .failure(LineProblem(reason: error.reason))
+            switch decodeHex(value, kind) {
+            case .success(let v): return .entry(ParsedEntry(signal: kind, value: v, quality: quality, label: label))
+            case .failure(let p): return .problem(p.reason)
             }
         case .url:
-            guard !value.isEmpty else { return .failure(LineProblem(reason: "empty URL")) }
-            guard let urlHasher else {
-                return .failure(LineProblem(reason: "url entries cannot be imported: no URL hasher was provided"))
-            }
+            guard !value.isEmpty else { return .problem("empty URL") }
+            guard let urlHasher else { return .problem("url entries cannot be imported: no URL hasher was provided") }
             let digests: [(SignalKind, HashValue)]
-            do { digests = try urlHasher(value) } catch let e as HashParseError {
-                return .failure(LineProblem(reason: "URL rejected: \(e.reason)"))
+            do { digests = try urlHasher(String(decoding: value, as: UTF8.self)) } catch let e as HashParseError {
+                return .problem("URL rejected: \(e.reason)")
             } catch {
-                return .failure(LineProblem(reason: "URL rejected"))
+                return .problem("URL rejected")
             }
-            guard !digests.isEmpty else { return .failure(LineProblem(reason: "URL gave no digests")) }
+            guard !digests.isEmpty else { return .problem("URL gave no digests") }
             for (k, v) in digests where v.bytes.count != k.byteCount {
-                return .failure(LineProblem(reason: "URL hasher gave a \(v.bytes.count)-byte \(k.name) digest"))
+                return .problem("URL hasher gave a \(v.bytes.count)-byte \(k.name) digest")
             }
-            return .success(digests.map { ParsedEntry(signal: $0.0, value: $0.1, quality: quality, label: label) })
+            return .entries(digests.map { ParsedEntry(signal: $0.0, value: $0.1, quality: quality, label: label) })
         }
+    }
+
+    /// Decodes a value's hex from bytes; a malformed value gets the reason worded by the signal's
+    /// own parser (`SignalKind.parse`), so messages match everywhere hashscreen reads hashes.
+    func decodeHex(_ t: ArraySlice<UInt8>, _ kind: SignalKind) -> Result<HashValue, HashParseError> {
+        if t.isEmpty { return .failure(HashParseError(reason: "empty \(kind.name) hash value")) }
+        if t.count == kind.hexLength {
+            var out = [UInt8](repeating: 0, count: kind.byteCount)
+            var ok = true
+            var i = t.startIndex
+            for j in 0..<out.count {
+                let hi = hexNibble[Int(t[i])], lo = hexNibble[Int(t[i + 1])]
+                if hi | lo > 15 { ok = false; break }
+                out[j] = hi << 4 | lo
+                i += 2
+            }
+            if ok { return .success(HashValue(bytes: out)) }
+        }
+        do { return .success(try kind.parse(String(decoding: t, as: UTF8.self))) } catch { return .failure(error) }
     }
 
     /// Names an unknown type without echoing anything that could be a hash value: short words
     /// are quoted, longer or hex-only fields are described by their length.
-    func unknownTypeReason(_ text: String) -> String {
-        if looksLikeTypeName(text) {
-            return "unknown hash type '\(text)' (known: \(ListLineType.knownNames))"
+    func unknownTypeReason(_ field: ArraySlice<UInt8>) -> String {
+        if looksLikeTypeName(field) {
+            return "unknown hash type '\(String(decoding: field, as: UTF8.self))' (known: \(ListLineType.knownNames))"
         }
-        return "unknown hash type (a \(text.utf8.count)-character field; known: \(ListLineType.knownNames))"
+        return "unknown hash type (a \(field.count)-character field; known: \(ListLineType.knownNames))"
     }
 
     /// A short word with a letter beyond a–f: a type name, not a (partial) hash value.
-    func looksLikeTypeName(_ text: String) -> Bool {
-        let u = text.utf8
+    func looksLikeTypeName(_ u: ArraySlice<UInt8>) -> Bool {
         guard u.count <= 20, u.allSatisfy({ isWordByte($0) }) else { return false }
         return u.contains { b in (b >= UInt8(ascii: "g") && b <= UInt8(ascii: "z")) || (b >= UInt8(ascii: "G") && b <= UInt8(ascii: "Z")) || b == UInt8(ascii: "_") }
     }
@@ -363,6 +378,22 @@ struct ListFileParser {
     }
 }
 
+/// Remembers the last few type fields' bytes and meanings: a list uses few type names, so most
+/// lines skip the name lookup.
+struct TypeCache {
+    /// Distinct type spellings remembered (more than the signals a list normally mixes).
+    static let capacity = 8
+    private var known: [([UInt8], ListLineType?)] = []
+
+    mutating func type(_ field: ArraySlice<UInt8>) -> ListLineType? {
+        for (bytes, type) in known where field.elementsEqual(bytes) { return type }
+        let type = ListLineType(name: String(decoding: field, as: UTF8.self))
+        if known.count == Self.capacity { known.removeFirst() }
+        known.append((Array(field), type))
+        return type
+    }
+}
+
 /// PDQ quality bounds: an integer 0–100 (facebook/ThreatExchange pdq/cpp/hashing/pdqhashing.h).
 enum PDQQuality {
     static let min = 0
@@ -377,30 +408,69 @@ enum PDQQuality {
     (b >= 48 && b <= 57) || (b >= 65 && b <= 90) || (b >= 97 && b <= 122) || b == 95 || b == 45
 }
 
+/// Hex digit values by byte; 0xFF for a byte that is not a hex digit.
+let hexNibble: [UInt8] = (0..<256).map { b -> UInt8 in
+    switch b {
+    case 48...57: return UInt8(b - 48)
+    case 65...70: return UInt8(b - 55)
+    case 97...102: return UInt8(b - 87)
+    default: return 0xFF
+    }
+}
+
+/// Without leading and trailing spaces and tabs.
+func trimmed(_ s: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
+    var lo = s.startIndex, hi = s.endIndex
+    while lo < hi, isPad(s[lo]) { lo += 1 }
+    while hi > lo, isPad(s[hi - 1]) { hi -= 1 }
+    return s[lo..<hi]
+}
+
+/// The fields of one record: their bytes (unquoted, trimmed) in one buffer reused for every line,
+/// and each field's range in it.
+struct FieldBuffer {
+    var bytes: [UInt8] = []
+    var ranges: [Range<Int>] = []
+
+    var count: Int { ranges.count }
+    func field(_ i: Int) -> ArraySlice<UInt8> { bytes[ranges[i]] }
+    func string(_ i: Int) -> String { String(decoding: bytes[ranges[i]], as: UTF8.self) }
+
+    mutating func removeAll() {
+        bytes.removeAll(keepingCapacity: true)
+        ranges.removeAll(keepingCapacity: true)
+    }
+
+    mutating func append(_ b: UnsafeBufferPointer<UInt8>) {
+        let start = bytes.count
+        bytes.append(contentsOf: b)
+        ranges.append(start..<bytes.count)
+    }
+}
+
 /// Splits on runs of spaces and tabs into at most `maxFields` fields; the last keeps the rest of
 /// the line (trimmed), so a label may contain spaces.
-func splitWhitespace(_ b: UnsafeBufferPointer<UInt8>, maxFields: Int) -> [String] {
-    var fields: [String] = []
+func splitWhitespace(_ b: UnsafeBufferPointer<UInt8>, maxFields: Int, into f: inout FieldBuffer) {
+    f.removeAll()
     var i = 0
     let n = b.count
     while i < n {
         while i < n, isPad(b[i]) { i += 1 }
         guard i < n else { break }
         var j = i
-        if fields.count == maxFields - 1 {
+        if f.count == maxFields - 1 {
             j = n
             while j > i, isPad(b[j - 1]) { j -= 1 }
         } else {
             while j < n, !isPad(b[j]) { j += 1 }
         }
-        fields.append(String(decoding: UnsafeBufferPointer(rebasing: b[i..<j]), as: UTF8.self))
+        f.append(UnsafeBufferPointer(rebasing: b[i..<j]))
         i = j
     }
-    return fields
 }
 
-enum DelimitedSplit: Equatable {
-    case fields([String])
+enum SplitStatus: Equatable {
+    case complete
     /// A quoted field is still open at the end: the record continues on the next line.
     case openQuote
     case bad(String)
@@ -408,39 +478,42 @@ enum DelimitedSplit: Equatable {
 
 /// Splits one CSV/TSV record. Fields may be quoted with `"` (a doubled `""` inside is one quote);
 /// spaces around fields are trimmed; a quote inside an unquoted field is literal.
-func splitDelimited(_ b: UnsafeBufferPointer<UInt8>, delimiter: UInt8) -> DelimitedSplit {
+func splitDelimited(_ b: UnsafeBufferPointer<UInt8>, delimiter: UInt8, into f: inout FieldBuffer) -> SplitStatus {
+    f.removeAll()
     let quote = UInt8(ascii: "\"")
     let pad: (UInt8) -> Bool = { $0 == 32 || ($0 == 9 && delimiter != 9) }
-    var fields: [String] = []
     var i = 0
     let n = b.count
     while true {
         var j = i
         while j < n, pad(b[j]) { j += 1 }
         if j < n, b[j] == quote {
-            var field: [UInt8] = []
+            let start = f.bytes.count
             var k = j + 1
             var closed = false
             while k < n {
                 if b[k] == quote {
-                    if k + 1 < n, b[k + 1] == quote { field.append(quote); k += 2; continue }
+                    if k + 1 < n, b[k + 1] == quote { f.bytes.append(quote); k += 2; continue }
                     closed = true; k += 1; break
                 }
-                field.append(b[k]); k += 1
+                f.bytes.append(b[k]); k += 1
             }
             guard closed else { return .openQuote }
+            var lo = start, hi = f.bytes.count
+            while lo < hi, isPad(f.bytes[lo]) { lo += 1 }
+            while hi > lo, isPad(f.bytes[hi - 1]) { hi -= 1 }
+            f.ranges.append(lo..<hi)
             while k < n, pad(b[k]) { k += 1 }
-            fields.append(String(decoding: field, as: UTF8.self))
-            if k == n { return .fields(fields) }
-            guard b[k] == delimiter else { return .bad("text after the closing quote of field \(fields.count)") }
+            if k == n { return .complete }
+            guard b[k] == delimiter else { return .bad("text after the closing quote of field \(f.count)") }
             i = k + 1
         } else {
             var k = j
             while k < n, b[k] != delimiter { k += 1 }
             var e = k
             while e > j, pad(b[e - 1]) { e -= 1 }
-            fields.append(String(decoding: UnsafeBufferPointer(rebasing: b[j..<e]), as: UTF8.self))
-            if k == n { return .fields(fields) }
+            f.append(UnsafeBufferPointer(rebasing: b[j..<e]))
+            if k == n { return .complete }
             i = k + 1
         }
     }
