@@ -278,13 +278,9 @@ public final class PDQHasher {
         reserveSampledColumns(rows * side)
 
         // Pass pair 1, and the row half of pair 2, in full.
-        for i in 0..<rows {
-            Self.box1D(plane1 + i * cols, plane2 + i * cols, cols, windowAlongRows)
-        }
+        Self.boxRows(plane1, plane2, rows: rows, cols: cols, window: windowAlongRows)
         Self.boxColumns(plane2, plane1, rows: rows, cols: cols, window: windowAlongCols, sums: columnSums)
-        for i in 0..<rows {
-            Self.box1D(plane1 + i * cols, plane2 + i * cols, cols, windowAlongRows)
-        }
+        Self.boxRows(plane1, plane2, rows: rows, cols: cols, window: windowAlongRows)
         // Last column pass: only the 64 columns the decimation samples (each column is
         // filtered independently, so this changes no value).
         for j in 0..<side { sampleIndex[j] = Self.decimationIndex(j, cols) }
@@ -333,6 +329,51 @@ public final class PDQHasher {
             sum -= input[li]; count -= 1
             output[oi] = sum / Float(count)
             li += 1; oi += 1
+        }
+    }
+
+    /// `box1DFloat` along every row, four rows interleaved: the running sums are serial
+    /// chains, so four independent ones keep the CPU busy; each row's operations are unchanged.
+    static func boxRows(_ input: UnsafeMutablePointer<Float>, _ output: UnsafeMutablePointer<Float>,
+                        rows: Int, cols: Int, window: Int) {
+        let half = (window + 2) / 2
+        let phase1 = half - 1, phase2 = window - half + 1, phase3 = cols - window, phase4 = half - 1
+        var i = 0
+        while i + 4 <= rows {
+            let a = input + i * cols, b = a + cols, c = b + cols, d = c + cols
+            let oa = output + i * cols, ob = oa + cols, oc = ob + cols, od = oc + cols
+            var sa: Float = 0, sb: Float = 0, sc: Float = 0, sd: Float = 0
+            var li = 0, ri = 0, oi = 0, count = 0
+            for _ in 0..<phase1 {
+                sa += a[ri]; sb += b[ri]; sc += c[ri]; sd += d[ri]
+                count += 1; ri += 1
+            }
+            for _ in 0..<phase2 {
+                sa += a[ri]; sb += b[ri]; sc += c[ri]; sd += d[ri]
+                count += 1
+                let n = Float(count)
+                oa[oi] = sa / n; ob[oi] = sb / n; oc[oi] = sc / n; od[oi] = sd / n
+                ri += 1; oi += 1
+            }
+            let full = Float(count)
+            for _ in 0..<phase3 {
+                sa += a[ri]; sb += b[ri]; sc += c[ri]; sd += d[ri]
+                sa -= a[li]; sb -= b[li]; sc -= c[li]; sd -= d[li]
+                oa[oi] = sa / full; ob[oi] = sb / full; oc[oi] = sc / full; od[oi] = sd / full
+                li += 1; ri += 1; oi += 1
+            }
+            for _ in 0..<phase4 {
+                sa -= a[li]; sb -= b[li]; sc -= c[li]; sd -= d[li]
+                count -= 1
+                let n = Float(count)
+                oa[oi] = sa / n; ob[oi] = sb / n; oc[oi] = sc / n; od[oi] = sd / n
+                li += 1; oi += 1
+            }
+            i += 4
+        }
+        while i < rows {
+            box1D(input + i * cols, output + i * cols, cols, window)
+            i += 1
         }
     }
 

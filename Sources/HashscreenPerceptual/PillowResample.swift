@@ -149,7 +149,7 @@ enum PillowResample {
     static func horizontalPass(_ input: UnsafePointer<UInt8>, width: Int, rows: Int, firstRow: Int,
                                outWidth: Int, out: UnsafeMutablePointer<UInt8>) {
         let hor = coefficients(inSize: width, outSize: outWidth)
-        let half = 1 << (precisionBits - 1)
+        let half = Int32(1 << (precisionBits - 1))
         hor.weights.withUnsafeBufferPointer { wb in
             let w = wb.baseAddress!
             for y in 0..<rows {
@@ -157,9 +157,11 @@ enum PillowResample {
                 for xx in 0..<outWidth {
                     let kx = w + xx * hor.ksize
                     let s = line + hor.start[xx]
+                    // C `int` arithmetic; |sum| < 2^31 for any 8-bit input, so wrapping
+                    // operators only let the loop vectorise.
                     var ss = half
-                    for x in 0..<hor.count[xx] { ss += Int(s[x]) * Int(kx[x]) }
-                    out[y * outWidth + xx] = clip8(ss)
+                    for x in 0..<hor.count[xx] { ss = ss &+ Int32(s[x]) &* kx[x] }
+                    out[y * outWidth + xx] = clip8(Int(ss))
                 }
             }
         }
@@ -170,7 +172,7 @@ enum PillowResample {
     static func verticalPass(_ input: UnsafePointer<UInt8>, width: Int, rowOffset: Int, outHeight: Int,
                              inHeight: Int, out: UnsafeMutablePointer<UInt8>, coefficients given: Coefficients? = nil) {
         let vert = given ?? coefficients(inSize: inHeight, outSize: outHeight)
-        let half = 1 << (precisionBits - 1)
+        let half = Int32(1 << (precisionBits - 1))
         vert.weights.withUnsafeBufferPointer { wb in
             let w = wb.baseAddress!
             for yy in 0..<outHeight {
@@ -179,8 +181,8 @@ enum PillowResample {
                 let n = vert.count[yy]
                 for xx in 0..<width {
                     var ss = half
-                    for y in 0..<n { ss += Int(input[(y + ymin) * width + xx]) * Int(ky[y]) }
-                    out[yy * width + xx] = clip8(ss)
+                    for y in 0..<n { ss = ss &+ Int32(input[(y + ymin) * width + xx]) &* ky[y] }
+                    out[yy * width + xx] = clip8(Int(ss))
                 }
             }
         }
