@@ -43,6 +43,7 @@ public final class ImageHasher64 {
     private var grey: [UInt8] = []
     private var temp: [UInt8] = []
     private var small = [UInt8](repeating: 0, count: 32 * 32)
+    private let coefficientCache = PillowResample.CoefficientCache()
 
     public init() {}
 
@@ -124,7 +125,8 @@ public final class ImageHasher64 {
 
     private func resizeInto(_ out: inout [UInt8], _ g: UnsafeBufferPointer<UInt8>, _ w: Int, _ h: Int, _ ow: Int, _ oh: Int) {
         out.withUnsafeMutableBufferPointer { o in
-            PillowResample.resize(g, width: w, height: h, outWidth: ow, outHeight: oh, out: o.baseAddress!, temp: &temp)
+            PillowResample.resize(g, width: w, height: h, outWidth: ow, outHeight: oh, out: o.baseAddress!,
+                                  temp: &temp, cache: coefficientCache)
         }
     }
 

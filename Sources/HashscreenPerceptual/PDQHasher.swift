@@ -61,8 +61,8 @@ public struct PDQResult: Sendable, Equatable {
 
 /// Computes PDQ hashes, reusing its scratch buffers from image to image.
 ///
-/// Not thread-safe: give each worker thread its own hasher. Buffers grow to the largest image
-/// seen (two float32 planes of width x height) and are kept for the next image.
+/// Not thread-safe: give each worker thread its own hasher. Scratch is small (a few rows:
+/// about `(height / 128 + 10) x width` floats), grows to the largest image seen and is kept.
 public final class PDQHasher {
     // MARK: Reference constants
 
@@ -109,53 +109,45 @@ public final class PDQHasher {
 
     // MARK: Scratch buffers
 
-    private var planeCapacity = 0
-    private var plane1: UnsafeMutablePointer<Float>
-    private var plane2: UnsafeMutablePointer<Float>
-    private var columnSumsCapacity = 0
-    private var columnSums: UnsafeMutablePointer<Float>
-    private var sampledColumnsCapacity = 0
-    /// Last column pass, only at the 64 sampled columns: rows x 64.
-    private var sampledColumns: UnsafeMutablePointer<Float>
+    /// Where the luma rows come from.
+    private enum Source {
+        case rgb(UnsafePointer<UInt8>, width: Int, height: Int)
+        case luma(UnsafePointer<Float>, width: Int, height: Int)
+    }
+
+    /// Growable float scratch, owned by the hasher.
+    private struct Scratch {
+        var pointer = UnsafeMutablePointer<Float>.allocate(capacity: 1)
+        var capacity = 1
+        mutating func reserve(_ count: Int) -> UnsafeMutablePointer<Float> {
+            if count > capacity {
+                pointer.deallocate()
+                pointer = .allocate(capacity: count)
+                capacity = count
+            }
+            return pointer
+        }
+        func free() { pointer.deallocate() }
+    }
+
+    /// Luma rows (4), the two box-filter ring buffers, column sums, row-pass outputs.
+    private var lumaRows = Scratch(), ring1 = Scratch(), sums1 = Scratch(), midRows = Scratch()
+    private var filteredRows = Scratch(), ring2 = Scratch()
+    private let sums2 = UnsafeMutablePointer<Float>.allocate(capacity: 64)
+    private let outRow = UnsafeMutablePointer<Float>.allocate(capacity: 64)
     private let buffer64 = UnsafeMutablePointer<Float>.allocate(capacity: 64 * 64)
     private let buffer16x64 = UnsafeMutablePointer<Float>.allocate(capacity: 16 * 64)
     private let buffer16 = UnsafeMutablePointer<Float>.allocate(capacity: 16 * 16)
     private let buffer16Aux = UnsafeMutablePointer<Float>.allocate(capacity: 16 * 16)
     private let sampleIndex = UnsafeMutablePointer<Int>.allocate(capacity: 64)
 
-    public init() {
-        plane1 = .allocate(capacity: 1)
-        plane2 = .allocate(capacity: 1)
-        columnSums = .allocate(capacity: 1)
-        sampledColumns = .allocate(capacity: 1)
-    }
+    public init() {}
 
     deinit {
-        plane1.deallocate(); plane2.deallocate(); columnSums.deallocate(); sampledColumns.deallocate()
+        lumaRows.free(); ring1.free(); sums1.free(); midRows.free(); filteredRows.free(); ring2.free()
+        sums2.deallocate(); outRow.deallocate()
         buffer64.deallocate(); buffer16x64.deallocate(); buffer16.deallocate(); buffer16Aux.deallocate()
         sampleIndex.deallocate()
-    }
-
-    private func reservePlanes(_ count: Int) {
-        guard count > planeCapacity else { return }
-        plane1.deallocate(); plane2.deallocate()
-        plane1 = .allocate(capacity: count)
-        plane2 = .allocate(capacity: count)
-        planeCapacity = count
-    }
-
-    private func reserveColumnSums(_ count: Int) {
-        guard count > columnSumsCapacity else { return }
-        columnSums.deallocate()
-        columnSums = .allocate(capacity: count)
-        columnSumsCapacity = count
-    }
-
-    private func reserveSampledColumns(_ count: Int) {
-        guard count > sampledColumnsCapacity else { return }
-        sampledColumns.deallocate()
-        sampledColumns = .allocate(capacity: count)
-        sampledColumnsCapacity = count
     }
 
     // MARK: Public entry points
@@ -170,27 +162,7 @@ public final class PDQHasher {
               let src = rgb.baseAddress else {
             return Self.zeroResult(dihedral: dihedral)
         }
-        reservePlanes(rows * cols)
-        let out = plane1
-        let cr = Self.lumaR, cg = Self.lumaG, cb = Self.lumaB
-        if rows == height && cols == width {
-            for p in 0..<(rows * cols) {
-                let q = src + 3 * p
-                out[p] = cr * Float(q[0]) + cg * Float(q[1]) + cb * Float(q[2])
-            }
-        } else {
-            // Nearest neighbour: luma of the sampled source pixel (luma is per pixel, so this
-            // equals resizing the RGB first, as CImg does).
-            for i in 0..<rows {
-                let si = i * height / Self.cimgSide
-                for j in 0..<cols {
-                    let sj = j * width / Self.cimgSide
-                    let q = src + 3 * (si * width + sj)
-                    out[i * cols + j] = cr * Float(q[0]) + cg * Float(q[1]) + cb * Float(q[2])
-                }
-            }
-        }
-        return hashPlane1(rows: rows, cols: cols, dihedral: dihedral)
+        return hash(.rgb(src, width: width, height: height), rows: rows, cols: cols, dihedral: dihedral)
     }
 
     /// Hashes interleaved 8-bit RGB held in an array.
@@ -210,16 +182,7 @@ public final class PDQHasher {
               let src = luma.baseAddress else {
             return Self.zeroResult(dihedral: dihedral)
         }
-        reservePlanes(rows * cols)
-        if rows == height && cols == width {
-            plane1.update(from: src, count: rows * cols)
-        } else {
-            for i in 0..<rows {
-                let si = i * height / Self.cimgSide
-                for j in 0..<cols { plane1[i * cols + j] = src[si * width + j * width / Self.cimgSide] }
-            }
-        }
-        return hashPlane1(rows: rows, cols: cols, dihedral: dihedral)
+        return hash(.luma(src, width: width, height: height), rows: rows, cols: cols, dihedral: dihedral)
     }
 
     // MARK: Steps
@@ -243,22 +206,52 @@ public final class PDQHasher {
         return PDQResult(hash: zero, quality: 0, variants: variants)
     }
 
-    /// Hashes the luma in `plane1` (rows x cols, at least 5x5). Overwrites both planes.
-    private func hashPlane1(rows: Int, cols: Int, dihedral: Bool) -> PDQResult {
+    /// Writes luma row `i` of the hashed plane (rows x cols) into `out`: the source row, or
+    /// in `cimg512` mode the nearest-neighbour sample (luma is per pixel, so sampling luma
+    /// equals resizing the RGB first, as CImg does).
+    private static func fillRow(_ source: Source, _ i: Int, rows: Int, cols: Int, _ out: UnsafeMutablePointer<Float>) {
+        let cr = lumaR, cg = lumaG, cb = lumaB
+        switch source {
+        case let .rgb(src, width, height):
+            if rows == height && cols == width {
+                let row = src + 3 * i * width
+                for j in 0..<cols {
+                    let q = row + 3 * j
+                    out[j] = cr * Float(q[0]) + cg * Float(q[1]) + cb * Float(q[2])
+                }
+            } else {
+                let row = src + 3 * (i * height / cimgSide) * width
+                for j in 0..<cols {
+                    let q = row + 3 * (j * width / cimgSide)
+                    out[j] = cr * Float(q[0]) + cg * Float(q[1]) + cb * Float(q[2])
+                }
+            }
+        case let .luma(src, width, height):
+            if rows == height && cols == width {
+                out.update(from: src + i * width, count: cols)
+            } else {
+                let row = src + (i * height / cimgSide) * width
+                for j in 0..<cols { out[j] = row[j * width / cimgSide] }
+            }
+        }
+    }
+
+    /// Hashes the plane the source gives (rows x cols, at least 5x5).
+    private func hash(_ source: Source, rows: Int, cols: Int, dihedral: Bool) -> PDQResult {
         let side = Self.downsampleSide
         if rows == side && cols == side {
             // pdqFloat256FromFloatLuma takes a 64x64 input as already downsampled; the
             // reference's dihedral function has no such shortcut and filters it (below).
-            buffer64.update(from: plane1, count: side * side)
+            for i in 0..<side { Self.fillRow(source, i, rows: rows, cols: cols, buffer64 + i * side) }
             let quality = Self.quality(buffer64)
             dct64To16()
             let hash = Self.bits(buffer16)
             guard dihedral else { return PDQResult(hash: hash, quality: quality) }
-            downsample(rows: rows, cols: cols)
+            downsample(source, rows: rows, cols: cols)
             dct64To16()
             return PDQResult(hash: hash, quality: quality, variants: variantHashes())
         }
-        downsample(rows: rows, cols: cols)
+        downsample(source, rows: rows, cols: cols)
         let quality = Self.quality(buffer64)
         dct64To16()
         if dihedral {
@@ -270,30 +263,76 @@ public final class PDQHasher {
 
     /// Two row/column box-filter passes, then sampling at pixel centres into `buffer64`
     /// (downscaling.cpp `jaroszFilterFloat` + `decimateFloat`).
-    private func downsample(rows: Int, cols: Int) {
+    ///
+    /// Streamed row by row instead of over two full planes: a column filter only needs the
+    /// last `window + 1` rows, so memory is O(window x cols), not O(rows x cols), and each
+    /// value sees exactly the reference's operations in the reference's order. Rows go
+    /// through the row filter four at a time (independent running sums run in parallel).
+    private func downsample(_ source: Source, rows: Int, cols: Int) {
         let side = Self.downsampleSide
         let windowAlongRows = Self.jaroszWindow(cols)
         let windowAlongCols = Self.jaroszWindow(rows)
-        reserveColumnSums(Swift.max(cols, side))
-        reserveSampledColumns(rows * side)
-
-        // Pass pair 1, and the row half of pair 2, in full.
-        for i in 0..<rows {
-            Self.box1D(plane1 + i * cols, plane2 + i * cols, cols, windowAlongRows)
-        }
-        Self.boxColumns(plane2, plane1, rows: rows, cols: cols, window: windowAlongCols, sums: columnSums)
-        for i in 0..<rows {
-            Self.box1D(plane1 + i * cols, plane2 + i * cols, cols, windowAlongRows)
-        }
-        // Last column pass: only the 64 columns the decimation samples (each column is
-        // filtered independently, so this changes no value).
+        // Pass 2 gets rows in batches of 4, written before they are pushed: its ring keeps
+        // `window + 4` rows so a new row never overwrites one still to be subtracted.
+        let batch = 4
+        let luma = lumaRows.reserve(batch * cols)
+        var pass2 = ColumnBox(width: cols, length: rows, window: windowAlongCols, ringRows: windowAlongCols + batch,
+                              ring: ring1.reserve((windowAlongCols + batch) * cols), sums: sums1.reserve(cols))
+        var pass4 = ColumnBox(width: side, length: rows, window: windowAlongCols, ringRows: windowAlongCols + 1,
+                              ring: ring2.reserve((windowAlongCols + 1) * side), sums: sums2)
+        let mid = midRows.reserve(batch * cols)
+        let filtered = filteredRows.reserve(batch * cols)
         for j in 0..<side { sampleIndex[j] = Self.decimationIndex(j, cols) }
-        Self.boxColumnsGathered(plane2, rowStride: cols, rows: rows, columns: sampleIndex, count: side,
-                                window: windowAlongCols, out: sampledColumns, sums: columnSums)
-        for i in 0..<side {
-            let si = Self.decimationIndex(i, rows)
-            (buffer64 + i * side).update(from: sampledColumns + si * side, count: side)
+        var pending = 0       // pass-2 output rows waiting in `mid`
+        var emitted = 0       // pass-4 output rows so far (= their row index)
+        var nextOut = 0       // next buffer64 row to fill
+
+        func emitPass4(_ row: UnsafeMutablePointer<Float>) {
+            while nextOut < side && Self.decimationIndex(nextOut, rows) == emitted {
+                (buffer64 + nextOut * side).update(from: row, count: side)
+                nextOut += 1
+            }
+            emitted += 1
         }
+        func flushPass3() {
+            // Row filter (pass 3) over the pending pass-2 rows, then their 64 sampled
+            // columns into the last column filter (pass 4).
+            Self.boxRows(mid, filtered, filtered + cols, filtered + 2 * cols, filtered + 3 * cols,
+                         count: pending, cols: cols, window: windowAlongRows)
+            for r in 0..<pending {
+                let f = filtered + r * cols, slot = pass4.nextSlot()
+                for k in 0..<side { slot[k] = f[sampleIndex[k]] }
+                if pass4.push(output: outRow) { emitPass4(outRow) }
+            }
+            pending = 0
+        }
+        func takePass2() {
+            pending += 1
+            if pending == batch { flushPass3() }
+        }
+
+        var i = 0
+        while i < rows {
+            let n = Swift.min(batch, rows - i)
+            for r in 0..<n { Self.fillRow(source, i + r, rows: rows, cols: cols, luma + r * cols) }
+            // Pass 1 (rows) straight into pass 2's ring slots.
+            Self.boxRows(luma, pass2.slot(ahead: 0), pass2.slot(ahead: 1), pass2.slot(ahead: 2), pass2.slot(ahead: 3),
+                         count: n, cols: cols, window: windowAlongRows)
+            for _ in 0..<n {
+                if pass2.push(output: mid + pending * cols) { takePass2() }
+            }
+            i += n
+        }
+        while pass2.hasTail {
+            pass2.tail(output: mid + pending * cols)
+            takePass2()
+        }
+        flushPass3()
+        while pass4.hasTail {
+            pass4.tail(output: outRow)
+            emitPass4(outRow)
+        }
+        precondition(nextOut == side && emitted == rows, "PDQ downsampling bookkeeping")
     }
 
     /// downscaling.cpp `computeJaroszFilterWindowSize(dim, 64)`: ceil(dim / 128).
@@ -306,8 +345,75 @@ public final class PDQHasher {
         Int(((Double(k) + 0.5) * Double(dim)) / Double(downsampleSide))
     }
 
-    /// downscaling.cpp `box1DFloat` with stride 1: a running-sum box filter whose window
-    /// shrinks at both ends.
+    /// downscaling.cpp `box1DFloat` down the columns of a stream of rows: a running-sum box
+    /// filter whose window shrinks at both ends, fed one row at a time, all columns side by
+    /// side. Rows live in a ring of at least `window + 1` slots (row r - window is subtracted
+    /// when row r arrives).
+    struct ColumnBox {
+        let width: Int, window: Int, ringRows: Int
+        let phase1: Int, phase2: Int, phase4: Int
+        let ring: UnsafeMutablePointer<Float>, sums: UnsafeMutablePointer<Float>
+        private var pushed = 0, left = 0, count = 0, tailDone = 0
+
+        init(width: Int, length: Int, window: Int, ringRows: Int,
+             ring: UnsafeMutablePointer<Float>, sums: UnsafeMutablePointer<Float>) {
+            precondition(ringRows > window)
+            self.width = width; self.window = window; self.ringRows = ringRows
+            let half = (window + 2) / 2
+            phase1 = half - 1; phase2 = window - half + 1; phase4 = half - 1
+            precondition(length >= window)
+            self.ring = ring; self.sums = sums
+            sums.update(repeating: 0, count: width)
+        }
+
+        @inline(__always) private func slotPointer(_ row: Int) -> UnsafeMutablePointer<Float> {
+            ring + (row % ringRows) * width
+        }
+        /// Where the next row to push must be written (`ahead` rows later for batches).
+        func slot(ahead: Int = 0) -> UnsafeMutablePointer<Float> { slotPointer(pushed + ahead) }
+        func nextSlot() -> UnsafeMutablePointer<Float> { slotPointer(pushed) }
+
+        /// Takes the row written in `slot()`; true when an output row was written.
+        mutating func push(output o: UnsafeMutablePointer<Float>) -> Bool {
+            let x = slotPointer(pushed)
+            pushed += 1
+            if pushed <= phase1 {
+                for j in 0..<width { sums[j] += x[j] }
+                count += 1
+                return false
+            }
+            if pushed <= phase1 + phase2 {
+                count += 1
+                let c = Float(count)
+                for j in 0..<width { sums[j] += x[j]; o[j] = sums[j] / c }
+                return true
+            }
+            let l = slotPointer(left)
+            left += 1
+            let full = Float(count)
+            for j in 0..<width {
+                var s = sums[j] + x[j]
+                s = s - l[j]
+                sums[j] = s
+                o[j] = s / full
+            }
+            return true
+        }
+
+        /// Output rows still due after the last push (the shrinking window at the end).
+        var hasTail: Bool { tailDone < phase4 }
+
+        mutating func tail(output o: UnsafeMutablePointer<Float>) {
+            let l = slotPointer(left)
+            left += 1
+            tailDone += 1
+            count -= 1
+            let c = Float(count)
+            for j in 0..<width { sums[j] -= l[j]; o[j] = sums[j] / c }
+        }
+    }
+
+    /// downscaling.cpp `box1DFloat` with stride 1: a running-sum box filter along one row.
     @inline(__always)
     static func box1D(_ input: UnsafeMutablePointer<Float>, _ output: UnsafeMutablePointer<Float>,
                       _ length: Int, _ window: Int) {
@@ -336,85 +442,48 @@ public final class PDQHasher {
         }
     }
 
-    /// `box1DFloat` down every column, all columns advanced together row by row (cache
-    /// friendly; each column sees exactly the reference's sequence of float operations).
-    static func boxColumns(_ input: UnsafeMutablePointer<Float>, _ output: UnsafeMutablePointer<Float>,
-                           rows: Int, cols: Int, window: Int, sums: UnsafeMutablePointer<Float>) {
+    /// `box1DFloat` along up to four rows (`input` row r at `input + r * cols`, outputs at
+    /// `oa`...`od`), the four interleaved when there are four: the running sums are serial
+    /// chains, so four independent ones keep the CPU busy; each row's operations are unchanged.
+    static func boxRows(_ input: UnsafeMutablePointer<Float>,
+                        _ oa: UnsafeMutablePointer<Float>, _ ob: UnsafeMutablePointer<Float>,
+                        _ oc: UnsafeMutablePointer<Float>, _ od: UnsafeMutablePointer<Float>,
+                        count: Int, cols: Int, window: Int) {
+        guard count == 4 else {
+            let outs = (oa, ob, oc, od)
+            if count > 0 { box1D(input, outs.0, cols, window) }
+            if count > 1 { box1D(input + cols, outs.1, cols, window) }
+            if count > 2 { box1D(input + 2 * cols, outs.2, cols, window) }
+            return
+        }
         let half = (window + 2) / 2
-        let phase1 = half - 1, phase2 = window - half + 1, phase3 = rows - window, phase4 = half - 1
-        sums.update(repeating: 0, count: cols)
-        var li = 0, ri = 0, oi = 0
-        var count = 0
+        let phase1 = half - 1, phase2 = window - half + 1, phase3 = cols - window, phase4 = half - 1
+        let a = input, b = a + cols, c = b + cols, d = c + cols
+        var sa: Float = 0, sb: Float = 0, sc: Float = 0, sd: Float = 0
+        var li = 0, ri = 0, oi = 0, n = 0
         for _ in 0..<phase1 {
-            let r = input + ri * cols
-            for j in 0..<cols { sums[j] += r[j] }
-            count += 1; ri += 1
+            sa += a[ri]; sb += b[ri]; sc += c[ri]; sd += d[ri]
+            n += 1; ri += 1
         }
         for _ in 0..<phase2 {
-            let r = input + ri * cols, o = output + oi * cols
-            count += 1
-            let c = Float(count)
-            for j in 0..<cols { sums[j] += r[j]; o[j] = sums[j] / c }
+            sa += a[ri]; sb += b[ri]; sc += c[ri]; sd += d[ri]
+            n += 1
+            let f = Float(n)
+            oa[oi] = sa / f; ob[oi] = sb / f; oc[oi] = sc / f; od[oi] = sd / f
             ri += 1; oi += 1
         }
-        let full = Float(count)
+        let full = Float(n)
         for _ in 0..<phase3 {
-            let r = input + ri * cols, l = input + li * cols, o = output + oi * cols
-            for j in 0..<cols {
-                var s = sums[j] + r[j]
-                s = s - l[j]
-                sums[j] = s
-                o[j] = s / full
-            }
+            sa += a[ri]; sb += b[ri]; sc += c[ri]; sd += d[ri]
+            sa -= a[li]; sb -= b[li]; sc -= c[li]; sd -= d[li]
+            oa[oi] = sa / full; ob[oi] = sb / full; oc[oi] = sc / full; od[oi] = sd / full
             li += 1; ri += 1; oi += 1
         }
         for _ in 0..<phase4 {
-            let l = input + li * cols, o = output + oi * cols
-            count -= 1
-            let c = Float(count)
-            for j in 0..<cols { sums[j] -= l[j]; o[j] = sums[j] / c }
-            li += 1; oi += 1
-        }
-    }
-
-    /// `boxColumns` restricted to `count` given columns; output is rows x count.
-    static func boxColumnsGathered(_ input: UnsafeMutablePointer<Float>, rowStride: Int, rows: Int,
-                                   columns: UnsafeMutablePointer<Int>, count n: Int, window: Int,
-                                   out: UnsafeMutablePointer<Float>, sums: UnsafeMutablePointer<Float>) {
-        let half = (window + 2) / 2
-        let phase1 = half - 1, phase2 = window - half + 1, phase3 = rows - window, phase4 = half - 1
-        sums.update(repeating: 0, count: n)
-        var li = 0, ri = 0, oi = 0
-        var count = 0
-        for _ in 0..<phase1 {
-            let r = input + ri * rowStride
-            for k in 0..<n { sums[k] += r[columns[k]] }
-            count += 1; ri += 1
-        }
-        for _ in 0..<phase2 {
-            let r = input + ri * rowStride, o = out + oi * n
-            count += 1
-            let c = Float(count)
-            for k in 0..<n { sums[k] += r[columns[k]]; o[k] = sums[k] / c }
-            ri += 1; oi += 1
-        }
-        let full = Float(count)
-        for _ in 0..<phase3 {
-            let r = input + ri * rowStride, l = input + li * rowStride, o = out + oi * n
-            for k in 0..<n {
-                let c = columns[k]
-                var s = sums[k] + r[c]
-                s = s - l[c]
-                sums[k] = s
-                o[k] = s / full
-            }
-            li += 1; ri += 1; oi += 1
-        }
-        for _ in 0..<phase4 {
-            let l = input + li * rowStride, o = out + oi * n
-            count -= 1
-            let c = Float(count)
-            for k in 0..<n { sums[k] -= l[columns[k]]; o[k] = sums[k] / c }
+            sa -= a[li]; sb -= b[li]; sc -= c[li]; sd -= d[li]
+            n -= 1
+            let f = Float(n)
+            oa[oi] = sa / f; ob[oi] = sb / f; oc[oi] = sc / f; od[oi] = sd / f
             li += 1; oi += 1
         }
     }

@@ -42,6 +42,22 @@ enum PillowResample {
         return 0.0
     }
 
+    /// Coefficients by (input size, output size), kept between images of the same size
+    /// (datasets repeat sizes; each set costs thousands of `sin` calls).
+    final class CoefficientCache {
+        /// Entries kept before the cache is emptied (sizes in a dataset repeat, but bound it).
+        static let capacity = 64
+        private var entries: [Int: Coefficients] = [:]
+        func get(inSize: Int, outSize: Int) -> Coefficients {
+            let key = inSize << 20 | outSize
+            if let c = entries[key] { return c }
+            if entries.count >= Self.capacity { entries.removeAll(keepingCapacity: true) }
+            let c = PillowResample.coefficients(inSize: inSize, outSize: outSize)
+            entries[key] = c
+            return c
+        }
+    }
+
     /// Fixed-point filter taps for one axis: for output k, taps `weights[k*ksize ..< +count]`
     /// apply to inputs `start ..< start+count`.
     struct Coefficients {
@@ -106,7 +122,7 @@ enum PillowResample {
     /// first; the two orders can differ by one grey level on such tall images.
     static func resize(_ src: UnsafeBufferPointer<UInt8>, width: Int, height: Int,
                        outWidth: Int, outHeight: Int, out: UnsafeMutablePointer<UInt8>,
-                       temp: inout [UInt8]) {
+                       temp: inout [UInt8], cache: CoefficientCache = CoefficientCache()) {
         if width == outWidth && height == outHeight {
             for i in 0..<(width * height) { out[i] = src[i] }
             return
@@ -117,29 +133,34 @@ enum PillowResample {
         let input = src.baseAddress!
 
         if !needVertical {
-            horizontalPass(input, width: width, rows: height, firstRow: 0, outWidth: outWidth, out: out)
+            horizontalPass(input, width: width, rows: height, firstRow: 0, outWidth: outWidth, out: out,
+                           coefficients: cache.get(inSize: width, outSize: outWidth))
             return
         }
         if !needHorizontal {
-            verticalPass(input, width: width, rowOffset: 0, outHeight: outHeight, inHeight: height, out: out)
+            verticalPass(input, width: width, rowOffset: 0, outHeight: outHeight, out: out,
+                         coefficients: cache.get(inSize: height, outSize: outHeight))
             return
         }
         if horizontalFirst {
-            let vert = coefficients(inSize: height, outSize: outHeight)
+            let vert = cache.get(inSize: height, outSize: outHeight)
             let firstRow = vert.start[0]
             let lastRow = vert.start[outHeight - 1] + vert.count[outHeight - 1]
             let rows = lastRow - firstRow
             if temp.count < rows * outWidth { temp = [UInt8](repeating: 0, count: rows * outWidth) }
             temp.withUnsafeMutableBufferPointer { t in
-                horizontalPass(input, width: width, rows: rows, firstRow: firstRow, outWidth: outWidth, out: t.baseAddress!)
+                horizontalPass(input, width: width, rows: rows, firstRow: firstRow, outWidth: outWidth, out: t.baseAddress!,
+                               coefficients: cache.get(inSize: width, outSize: outWidth))
                 verticalPass(t.baseAddress!, width: outWidth, rowOffset: firstRow, outHeight: outHeight,
-                             inHeight: height, out: out, coefficients: vert)
+                             out: out, coefficients: vert)
             }
         } else {
             if temp.count < width * outHeight { temp = [UInt8](repeating: 0, count: width * outHeight) }
             temp.withUnsafeMutableBufferPointer { t in
-                verticalPass(input, width: width, rowOffset: 0, outHeight: outHeight, inHeight: height, out: t.baseAddress!)
-                horizontalPass(t.baseAddress!, width: width, rows: outHeight, firstRow: 0, outWidth: outWidth, out: out)
+                verticalPass(input, width: width, rowOffset: 0, outHeight: outHeight, out: t.baseAddress!,
+                             coefficients: cache.get(inSize: height, outSize: outHeight))
+                horizontalPass(t.baseAddress!, width: width, rows: outHeight, firstRow: 0, outWidth: outWidth, out: out,
+                               coefficients: cache.get(inSize: width, outSize: outWidth))
             }
         }
     }
@@ -147,9 +168,8 @@ enum PillowResample {
     /// Resample.c `ImagingResampleHorizontal_8bpc`: rows `firstRow ..< firstRow+rows` of a
     /// `width`-wide plane to `outWidth` columns.
     static func horizontalPass(_ input: UnsafePointer<UInt8>, width: Int, rows: Int, firstRow: Int,
-                               outWidth: Int, out: UnsafeMutablePointer<UInt8>) {
-        let hor = coefficients(inSize: width, outSize: outWidth)
-        let half = 1 << (precisionBits - 1)
+                               outWidth: Int, out: UnsafeMutablePointer<UInt8>, coefficients hor: Coefficients) {
+        let half = Int32(1 << (precisionBits - 1))
         hor.weights.withUnsafeBufferPointer { wb in
             let w = wb.baseAddress!
             for y in 0..<rows {
@@ -157,20 +177,21 @@ enum PillowResample {
                 for xx in 0..<outWidth {
                     let kx = w + xx * hor.ksize
                     let s = line + hor.start[xx]
+                    // C `int` arithmetic; |sum| < 2^31 for any 8-bit input, so wrapping
+                    // operators only let the loop vectorise.
                     var ss = half
-                    for x in 0..<hor.count[xx] { ss += Int(s[x]) * Int(kx[x]) }
-                    out[y * outWidth + xx] = clip8(ss)
+                    for x in 0..<hor.count[xx] { ss = ss &+ Int32(s[x]) &* kx[x] }
+                    out[y * outWidth + xx] = clip8(Int(ss))
                 }
             }
         }
     }
 
     /// Resample.c `ImagingResampleVertical_8bpc`: a `width`-wide plane whose first row is
-    /// source row `rowOffset`, to `outHeight` rows (coefficients for `inHeight` source rows).
+    /// source row `rowOffset`, to `outHeight` rows.
     static func verticalPass(_ input: UnsafePointer<UInt8>, width: Int, rowOffset: Int, outHeight: Int,
-                             inHeight: Int, out: UnsafeMutablePointer<UInt8>, coefficients given: Coefficients? = nil) {
-        let vert = given ?? coefficients(inSize: inHeight, outSize: outHeight)
-        let half = 1 << (precisionBits - 1)
+                             out: UnsafeMutablePointer<UInt8>, coefficients vert: Coefficients) {
+        let half = Int32(1 << (precisionBits - 1))
         vert.weights.withUnsafeBufferPointer { wb in
             let w = wb.baseAddress!
             for yy in 0..<outHeight {
@@ -179,8 +200,8 @@ enum PillowResample {
                 let n = vert.count[yy]
                 for xx in 0..<width {
                     var ss = half
-                    for y in 0..<n { ss += Int(input[(y + ymin) * width + xx]) * Int(ky[y]) }
-                    out[yy * width + xx] = clip8(ss)
+                    for y in 0..<n { ss = ss &+ Int32(input[(y + ymin) * width + xx]) &* ky[y] }
+                    out[yy * width + xx] = clip8(Int(ss))
                 }
             }
         }
