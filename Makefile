@@ -7,7 +7,7 @@ DEB_PACKAGES := pkg-config libjpeg62-turbo-dev libpng-dev libssl-dev libsqlite3-
 # Python packages some cross-check tests use (installed into a venv under .build-py).
 PY_VENV := .build-py
 PY_PACKAGES := pyarrow==26.0.1 Pillow==13.0.0 pdqhash==0.2.8 imagehash==4.3.2 numpy
-RELEASE_FLAGS := -c release -Xswiftc -target-cpu -Xswiftc x86-64-v3
+RELEASE_FLAGS := -c release -Xswiftc -target-cpu -Xswiftc haswell
 BIN_DEBUG := .build/debug/hashscreen
 
 .PHONY: deps pydeps build release test demo bench clean

@@ -11,14 +11,39 @@ public struct Sample: Sendable, Equatable {
     /// Hash values recorded in the manifest itself (e.g. img2dataset's `sha256` of the original
     /// download): matched without reading the image.
     public var recorded: [RecordedHash]
-    /// Position in the input order (input index, row index): a stable tie-break for sorting.
+    /// Position in the input order (input index, row index): a stable tie-break for sorting,
+    /// and how cleaned manifests find the rows to drop.
     public var ordinal: Int
+    /// When the image is a member of a container file at `path` (a tar shard): its bytes'
+    /// range there, read in place.
+    public var member: ByteRange?
+    /// How the stored image was made from the original, when the layout says so (img2dataset
+    /// pads to a square): perceptual hashes are computed on the content box.
+    public var padding: PaddingHint?
 
     public init(key: String, url: String? = nil, caption: String? = nil, path: String? = nil,
-                displayPath: String? = nil, recorded: [RecordedHash] = [], ordinal: Int = 0) {
+                displayPath: String? = nil, recorded: [RecordedHash] = [], ordinal: Int = 0,
+                member: ByteRange? = nil, padding: PaddingHint? = nil) {
         self.key = key; self.url = url; self.caption = caption; self.path = path
         self.displayPath = displayPath ?? path; self.recorded = recorded; self.ordinal = ordinal
+        self.member = member; self.padding = padding
     }
+}
+
+/// A byte range inside a container file.
+public struct ByteRange: Sendable, Equatable {
+    public var offset: Int
+    public var length: Int
+    public init(offset: Int, length: Int) { self.offset = offset; self.length = length }
+}
+
+/// How a stored image was padded from its original.
+public enum PaddingHint: Sendable, Equatable {
+    /// img2dataset `resize_mode=border`: the original (width x height) was resized so its
+    /// longest side fills the stored square and centred on a uniform (white) border.
+    case img2datasetBorder(originalWidth: Int, originalHeight: Int)
+    /// Unknown provenance: detect a uniform border around the content.
+    case detectUniformBorder
 }
 
 /// A hash value recorded in a manifest column.

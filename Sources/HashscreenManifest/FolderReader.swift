@@ -73,7 +73,3 @@ final class FolderReader: ManifestReader {
     }
 }
 
-extension ManifestReader {
-    /// Non-image files a folder walk passed over (0 for manifests).
-    public var ignoredFileCount: Int { (self as? FolderReader)?.ignoredFiles ?? 0 }
-}

@@ -13,6 +13,12 @@ import HashscreenCore
 /// The shape of an input.
 public enum ManifestLayout: String, Sendable, CaseIterable {
     case csv, tsv, jsonl, folder
+    /// A Parquet manifest (e.g. LAION metadata: URL/TEXT columns, no images).
+    case parquet
+    /// img2dataset `webdataset` output: `NNNNN.tar` shards (+ `NNNNN.parquet`), read in place.
+    case webdataset
+    /// img2dataset `files` output: `NNNNN/KEY.jpg` folders + `NNNNN.parquet`.
+    case files
 
     /// Detects the layout of a path: a directory is a folder; otherwise the extension decides.
     public static func detect(path: String) throws(HashscreenError) -> ManifestLayout {
@@ -20,15 +26,33 @@ public enum ManifestLayout: String, Sendable, CaseIterable {
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
             throw HashscreenError(.input, "input \(path) does not exist")
         }
-        if isDir.boolValue { return .folder }
+        if isDir.boolValue { return detectFolder(path) }
         let ext = (path as NSString).pathExtension.lowercased()
         switch ext {
+        case "parquet": return .parquet
+        case "tar": return .webdataset
         case "csv": return .csv
         case "tsv", "tab": return .tsv
         case "jsonl", "ndjson", "json": return .jsonl
         default:
-            throw HashscreenError(.input, "cannot tell the layout of \(path) from its extension '.\(ext)': use --layout csv|tsv|jsonl|folder")
+            throw HashscreenError(.input, "cannot tell the layout of \(path) from its extension '.\(ext)': use --layout \(allCases.map(\.rawValue).joined(separator: "|"))")
         }
+    }
+
+    /// A folder holding `*.tar` shards is webdataset output; one holding `NNNNN.parquet` beside
+    /// an `NNNNN/` folder is img2dataset `files` output; anything else is a plain folder.
+    static func detectFolder(_ path: String) -> ManifestLayout {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+        if names.contains(where: { $0.hasSuffix(".tar") }) { return .webdataset }
+        let set = Set(names)
+        for n in names where n.hasSuffix(".parquet") {
+            let stem = String(n.dropLast(".parquet".count))
+            var isDir: ObjCBool = false
+            if set.contains(stem), FileManager.default.fileExists(atPath: (path as NSString).appendingPathComponent(stem), isDirectory: &isDir), isDir.boolValue {
+                return .files
+            }
+        }
+        return .folder
     }
 }
 
@@ -44,6 +68,9 @@ public enum ManifestItem: Sendable {
 /// Which columns carry what, detected by name (case-insensitive).
 public struct ColumnMap: Sendable, Equatable {
     public static let keyNames = ["key", "sample_id", "id"]
+    public static let statusNames = ["status"]
+    public static let originalWidthNames = ["original_width"]
+    public static let originalHeightNames = ["original_height"]
     public static let urlNames = ["url"]
     public static let captionNames = ["caption", "text"]
     public static let pathNames = ["path", "filepath", "file", "image_path"]
@@ -55,6 +82,9 @@ public struct ColumnMap: Sendable, Equatable {
     public var caption: Int?
     public var path: Int?
     public var hashes: [(index: Int, signal: SignalKind, name: String)] = []
+    public var status: Int?
+    public var originalWidth: Int?
+    public var originalHeight: Int?
     public var names: [String]
 
     public static func == (a: ColumnMap, b: ColumnMap) -> Bool {
@@ -73,6 +103,9 @@ public struct ColumnMap: Sendable, Equatable {
         url = find(Self.urlNames)
         caption = find(Self.captionNames)
         path = find(Self.pathNames)
+        status = find(Self.statusNames)
+        originalWidth = find(Self.originalWidthNames)
+        originalHeight = find(Self.originalHeightNames)
         for (name, signal) in Self.hashColumns {
             if let i = lower.firstIndex(of: name) { hashes.append((i, signal, names[i])) }
         }
@@ -127,6 +160,9 @@ public enum Manifest {
         case .tsv: return DelimitedManifestReader(path: path, delimiter: UInt8(ascii: "\t"), layout: .tsv, ordinalBase: ordinalBase)
         case .jsonl: return JSONLinesManifestReader(path: path, ordinalBase: ordinalBase)
         case .folder: return FolderReader(path: path, ordinalBase: ordinalBase)
+        case .parquet: return ParquetManifestReader(path: path, ordinalBase: ordinalBase)
+        case .webdataset: return try ShardReader(path: path, layout: .webdataset, ordinalBase: ordinalBase)
+        case .files: return try ShardReader(path: path, layout: .files, ordinalBase: ordinalBase)
         }
     }
 }

@@ -82,7 +82,10 @@ public enum Scanner {
         var opened: [(ScanConfiguration.Input, any ManifestReader, String)] = []
         for (i, input) in config.inputs.enumerated() {
             let reader = try Manifest.open(path: input.path, layout: input.layout, ordinalBase: i << 40)
-            let digest = reader.layout == .folder ? "" : try Digester.sha256(ofFile: input.path)
+            var isDir: ObjCBool = false
+            FileManager.default.fileExists(atPath: input.path, isDirectory: &isDir)
+            // Folders have no single digest; a manifest file (or a tar shard) does.
+            let digest = isDir.boolValue ? "" : try Digester.sha256(ofFile: input.path)
             opened.append((input, reader, digest))
         }
         let inputs = opened
@@ -134,9 +137,10 @@ public enum Scanner {
         try writer.writeRemovals(matches)
         try writer.writeReport(matches)
         try writer.writeErrors(failures)
-        let ignored = inputs.reduce(0) { $0 + $1.1.ignoredFileCount }
+        var readerCounts: [String: Int] = ["non_image_files_ignored": 0, "rows_not_success": 0]
+        for (_, reader, _) in inputs { for (k, v) in reader.counters { readerCounts[k, default: 0] += v } }
         try writer.writeSummary(summary(config: config, tally: tally, known: known, inputs: inputs,
-                                        ignoredFiles: ignored, started: started, finished: finished))
+                                        readerCounts: readerCounts, started: started, finished: finished))
         log("hashscreen: \(tally.samples) samples, \(tally.matchedSamples) matched, \(tally.failedSamples) not fully screened; outputs in \(config.outputDirectory)")
         return ScanResult(samples: tally.samples, matchedSamples: tally.matchedSamples,
                           failedSamples: tally.failedSamples, outputDirectory: config.outputDirectory)
@@ -144,7 +148,7 @@ public enum Scanner {
 
     static func summary(config: ScanConfiguration, tally: Tally, known: KnownHashes,
                         inputs: [(ScanConfiguration.Input, any ManifestReader, String)],
-                        ignoredFiles: Int, started: Date, finished: Date) -> JSONValue {
+                        readerCounts: [String: Int], started: Date, finished: Date) -> JSONValue {
         let seconds = max(finished.timeIntervalSince(started), 1e-9)
         let iso = ISO8601DateFormatter()
         iso.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
@@ -155,7 +159,8 @@ public enum Scanner {
             ("errors", .int(tally.failedSamples)),
             ("decoded", .int(tally.decoded)),
             ("rows_without_path", .int(tally.rowsWithoutPath)),
-            ("non_image_files_ignored", .int(ignoredFiles)),
+            ("non_image_files_ignored", .int(readerCounts["non_image_files_ignored"] ?? 0)),
+            ("rows_not_success", .int(readerCounts["rows_not_success"] ?? 0)),
             ("errors_by_stage", .object(tally.failuresPerStage.sorted { $0.key.rawValue < $1.key.rawValue }
                 .map { ($0.key.rawValue, .int($0.value)) })),
             ("per_signal", .object(config.signals.map { s in

@@ -37,9 +37,12 @@ public struct ScanConfiguration: Sendable {
     public var dhashThreshold: Int
     public var ahashThreshold: Int
     public var dihedral: Bool
+    /// Detect and remove a uniform border before perceptual hashing for every image (img2dataset
+    /// layouts always use their known padding).
+    public var unletterbox: Bool
 
     /// The default signals of a scan.
-    public static let defaultSignals: [SignalKind] = [.md5, .sha1, .sha256, .pdq, .phash]
+    public static let defaultSignals: [SignalKind] = [.md5, .sha1, .sha256, .pdq, .phash, .urlMD5, .urlSHA256]
     /// Default file-size limit: 512 MiB, far above any web image, well below memory.
     public static let defaultMaxFileBytes = 512 << 20
     /// PDQ: Hamming distance <= 31 of 256 bits is the reference "confident match" threshold
@@ -60,14 +63,14 @@ public struct ScanConfiguration: Sendable {
                 phashThreshold: Int = ScanConfiguration.defaultPHashThreshold,
                 dhashThreshold: Int = ScanConfiguration.defaultPHashThreshold,
                 ahashThreshold: Int = ScanConfiguration.defaultPHashThreshold,
-                dihedral: Bool = false) {
+                dihedral: Bool = false, unletterbox: Bool = false) {
         self.inputs = inputs; self.listPath = listPath; self.outputDirectory = outputDirectory
         self.signals = SignalKind.allCases.filter { signals.contains($0) }
         self.jobs = jobs > 0 ? jobs : ProcessInfoCores.active
         self.maxPixels = maxPixels; self.maxFileBytes = maxFileBytes; self.verifyDecode = verifyDecode
         self.pdqMode = pdqMode; self.pdqThreshold = pdqThreshold; self.pdqMinQuality = pdqMinQuality
         self.phashThreshold = phashThreshold; self.dhashThreshold = dhashThreshold
-        self.ahashThreshold = ahashThreshold; self.dihedral = dihedral
+        self.ahashThreshold = ahashThreshold; self.dihedral = dihedral; self.unletterbox = unletterbox
     }
 
     /// Whether pixels are needed.
@@ -98,6 +101,7 @@ public struct ScanConfiguration: Sendable {
             ("dhash_threshold", .int(dhashThreshold)),
             ("ahash_threshold", .int(ahashThreshold)),
             ("dihedral", .bool(dihedral)),
+            ("unletterbox", .bool(unletterbox)),
         ])
     }
 }

@@ -27,6 +27,7 @@ final class Screener {
     private var fileBuffer: [UInt8] = []
     private var hits: [KnownHashes.Hit] = []
     private var indexScratch: [IndexHit] = []
+    private var cropBuffer: [UInt8] = []
     let perceptual: [SignalKind]
     let urlSignals: Set<SignalKind>
 
@@ -63,7 +64,7 @@ final class Screener {
         guard let path = sample.path else { return out }
         let count: Int
         do {
-            count = try readFile(path)
+            if let member = sample.member { count = try readMember(path, member) } else { count = try readFile(path) }
         } catch {
             out.failures.append(FailureRecord(key: sample.key, path: display, stage: .read, message: error.message, ordinal: sample.ordinal))
             return out
@@ -96,7 +97,42 @@ final class Screener {
     }
 
     private func hashPixels(_ sample: Sample, _ image: RGBPixels, into out: inout SampleOutcome) {
-        let px = image.pixels
+        guard let box = contentBox(sample, image), box.width < image.width || box.height < image.height else {
+            hashPixels(sample, image.pixels, width: image.width, height: image.height, note: nil, into: &out)
+            return
+        }
+        ContentBox.crop(rgb: image.pixels, width: image.width, box: box, into: &cropBuffer)
+        cropBuffer.withUnsafeBufferPointer { px in
+            hashPixels(sample, px, width: box.width, height: box.height,
+                       note: "perceptual hashes of the content box \(box) of the \(image.width)x\(image.height) image (padding removed)",
+                       into: &out)
+        }
+    }
+
+    /// The content box to hash, when the sample's layout padded it (img2dataset) or
+    /// --unletterbox asks for border detection; nil for the whole image.
+    private func contentBox(_ sample: Sample, _ image: RGBPixels) -> PixelBox? {
+        // A JPEG decoded at a DCT-scaled size keeps its proportions; boxes are in decoded pixels.
+        switch sample.padding {
+        case .img2datasetBorder(let ow, let oh):
+            return ContentBox.img2datasetBorder(rgb: image.pixels, width: image.width, height: image.height,
+                                                originalWidth: ow, originalHeight: oh)
+                ?? ContentBox.detectUniformBorder(rgb: image.pixels, width: image.width, height: image.height)
+        case .detectUniformBorder:
+            return ContentBox.detectUniformBorder(rgb: image.pixels, width: image.width, height: image.height)
+        case nil:
+            return config.unletterbox
+                ? ContentBox.detectUniformBorder(rgb: image.pixels, width: image.width, height: image.height) : nil
+        }
+    }
+
+    private func hashPixels(_ sample: Sample, _ px: UnsafeBufferPointer<UInt8>, width: Int, height: Int,
+                            note: String?, into out: inout SampleOutcome) {
+        let matchesBefore = out.matches.count
+        defer {
+            if let note { for i in matchesBefore..<out.matches.count { out.matches[i].notes.append(note) } }
+        }
+        let image = (width: width, height: height)
         if perceptual.contains(.pdq) {
             let mode: PDQMode = config.pdqMode == .cimg512 ? .cimg512 : .full
             let r = pdq.hash(rgb: px, width: image.width, height: image.height, mode: mode, dihedral: config.dihedral)
@@ -150,6 +186,31 @@ final class Screener {
     }
 
     struct ReadError: Error { var message: String }
+
+    /// Reads a tar member's bytes in place into the reusable buffer; returns its length.
+    private func readMember(_ path: String, _ range: ByteRange) throws(ReadError) -> Int {
+        guard range.length <= config.maxFileBytes else {
+            throw ReadError(message: "member is \(range.length) bytes, over the limit of \(config.maxFileBytes) (--max-file-bytes)")
+        }
+        guard range.length > 0 else { throw ReadError(message: "member is empty (0 bytes)") }
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw ReadError(message: "cannot open shard: \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        if fileBuffer.count < range.length { fileBuffer = [UInt8](repeating: 0, count: max(range.length, 1 << 20)) }
+        var done = 0
+        let err: Int32 = fileBuffer.withUnsafeMutableBytes { raw in
+            while done < range.length {
+                let n = pread(fd, raw.baseAddress! + done, range.length - done, off_t(range.offset + done))
+                if n < 0 { if errno == EINTR { continue }; return errno }
+                if n == 0 { return -1 }
+                done += n
+            }
+            return 0
+        }
+        if err == -1 { throw ReadError(message: "shard ends inside this member (truncated)") }
+        if err != 0 { throw ReadError(message: "read failed: \(String(cString: strerror(err)))") }
+        return done
+    }
 
     /// Reads a whole file into the reusable buffer; returns its length.
     private func readFile(_ path: String) throws(ReadError) -> Int {

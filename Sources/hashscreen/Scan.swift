@@ -37,7 +37,7 @@ struct Scan: ParsableCommand {
     @Option(help: "Worker threads (default: all cores).")
     var jobs: Int = 0
 
-    @Option(help: "Input layout, when detection from the path is not wanted: csv, tsv, jsonl, folder.")
+    @Option(help: "Input layout, when detection from the path is not wanted: csv, tsv, jsonl, folder, parquet, webdataset, files.")
     var layout: String?
 
     @Option(help: "Refuse to decode images with more pixels than this (decompression bombs).")
@@ -64,6 +64,9 @@ struct Scan: ParsableCommand {
     @Flag(help: "Also match the 8 rotations/flips of each PDQ hash.")
     var dihedral = false
 
+    @Flag(help: "Remove a uniform border (letterbox) before perceptual hashing, for every image. img2dataset layouts always remove their known padding.")
+    var unletterbox = false
+
     @Flag(name: .shortAndLong, help: "Print no progress line.")
     var quiet = false
 
@@ -88,7 +91,8 @@ struct Scan: ParsableCommand {
             maxPixels: maxPixels, maxFileBytes: maxFileBytes, verifyDecode: verifyDecode,
             pdqMode: PDQScanMode(rawValue: pdqMode)!, pdqThreshold: pdqThreshold,
             pdqMinQuality: pdqMinQuality, phashThreshold: phashThreshold,
-            dhashThreshold: phashThreshold, ahashThreshold: phashThreshold, dihedral: dihedral)
+            dhashThreshold: phashThreshold, ahashThreshold: phashThreshold, dihedral: dihedral,
+            unletterbox: unletterbox)
         let quiet = self.quiet
         let code = try Hashscreen.guarded {
             try Scanner.run(config, log: { if !quiet { Hashscreen.stderr($0) } }).exitCode

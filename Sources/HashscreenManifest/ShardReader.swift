@@ -1,0 +1,211 @@
+import Foundation
+import HashscreenCore
+import HashscreenParquet
+import HashscreenTar
+
+/// img2dataset output read in place: `webdataset` shards (`NNNNN.tar` with `KEY.jpg`,
+/// `KEY.json`, `KEY.txt` members) or `files` shards (`NNNNN/KEY.jpg` ...), each joined with
+/// the shard's `NNNNN.parquet` by key. Tar members are never extracted: a sample names the
+/// byte range of its image inside the tar, and workers read exactly those bytes.
+///
+/// Rows whose `status` is not `success` (failed downloads) are counted and still screened by
+/// URL and recorded hashes; a `success` row whose image is absent is a `manifest` failure.
+/// Perceptual hashes of img2dataset images are taken on the content box (see `PaddingHint`).
+final class ShardReader: ManifestReader {
+    struct Shard {
+        var stem: String
+        var tar: String?
+        var directory: String?
+        var parquet: String?
+    }
+
+    static let imageExtensions: Set<String> = FolderReader.imageExtensions
+    /// Ordinal space per shard: rows first, then images without a row.
+    static let shardOrdinalBits = 24
+
+    let path: String
+    let layout: ManifestLayout
+    let ordinalBase: Int
+    let shards: [Shard]
+    private(set) var rowsNotSuccess = 0
+    private(set) var ignoredFiles = 0
+
+    init(path: String, layout: ManifestLayout, ordinalBase: Int) throws {
+        self.path = path
+        self.layout = layout
+        self.ordinalBase = ordinalBase
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
+            throw HashscreenError(.input, "input \(path) does not exist")
+        }
+        func sibling(_ dir: String, _ name: String) -> String? {
+            let p = (dir as NSString).appendingPathComponent(name)
+            return FileManager.default.fileExists(atPath: p) ? p : nil
+        }
+        if !isDir.boolValue {
+            guard layout == .webdataset else { throw HashscreenError(.input, "\(path): the files layout needs a folder") }
+            let dir = (path as NSString).deletingLastPathComponent
+            let stem = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+            shards = [Shard(stem: stem, tar: path, directory: nil, parquet: sibling(dir, stem + ".parquet"))]
+            return
+        }
+        let names: [String]
+        do { names = try FileManager.default.contentsOfDirectory(atPath: path).sorted() } catch {
+            throw HashscreenError(.input, "cannot list folder \(path)")
+        }
+        var found: [Shard] = []
+        switch layout {
+        case .webdataset:
+            for n in names where n.hasSuffix(".tar") {
+                let stem = String(n.dropLast(4))
+                found.append(Shard(stem: stem, tar: (path as NSString).appendingPathComponent(n), directory: nil,
+                                   parquet: sibling(path, stem + ".parquet")))
+            }
+        default:
+            for n in names where !n.hasPrefix(".") {
+                let p = (path as NSString).appendingPathComponent(n)
+                var d: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: p, isDirectory: &d), d.boolValue else { continue }
+                found.append(Shard(stem: n, tar: nil, directory: p, parquet: sibling(path, n + ".parquet")))
+            }
+        }
+        guard !found.isEmpty else {
+            throw HashscreenError(.input, "\(path) holds no \(layout == .webdataset ? "*.tar shards" : "shard folders") for the \(layout.rawValue) layout")
+        }
+        shards = found
+    }
+
+    var counters: [(String, Int)] { [("rows_not_success", rowsNotSuccess), ("non_image_files_ignored", ignoredFiles)] }
+
+    /// The parquet rows of a shard by key (one shard's rows: bounded by the shard size).
+    struct Row {
+        var index: Int
+        var fields: [String?]
+        var used = false
+    }
+
+    func forEachItem(_ body: (ManifestItem) throws -> Void) throws {
+        for (si, shard) in shards.enumerated() {
+            let base = ordinalBase + si << Self.shardOrdinalBits
+            var columns = ColumnMap(names: [])
+            var rows: [String: Row] = [:]
+            var order: [String] = []
+            if let pq = shard.parquet {
+                do {
+                    let reader = try ParquetFileReader(path: pq)
+                    columns = ColumnMap(names: reader.columns.map(\.name))
+                    guard columns.key != nil else {
+                        throw HashscreenError(.manifest, "shard parquet \(pq) has no key column")
+                    }
+                    var index = 0
+                    for g in 0..<reader.rowGroupCount {
+                        let group = try reader.readRowGroup(g)
+                        for r in 0..<group.rowCount {
+                            let fields = group.columns.map { $0[r].manifestText }
+                            if let k = fields[columns.key!] {
+                                if rows[k] == nil { order.append(k) }
+                                rows[k] = Row(index: index, fields: fields)
+                            }
+                            index += 1
+                        }
+                    }
+                } catch let e as HashscreenError {
+                    throw e
+                } catch {
+                    throw HashscreenError(.manifest, "cannot read shard parquet: \(error)")
+                }
+            }
+            var extra = 0
+            func emit(key: String, imagePath: String, display: String, member: ByteRange?) throws {
+                if var row = rows[key] {
+                    row.used = true
+                    rows[key] = row
+                    try body(item(key: key, row: row, columns: columns, imagePath: imagePath, display: display,
+                                  member: member, ordinal: base + row.index + 1))
+                } else {
+                    extra += 1
+                    try body(.sample(Sample(key: key, path: imagePath, displayPath: display,
+                                            ordinal: base + (1 << (Self.shardOrdinalBits - 1)) + extra,
+                                            member: member), problems: []))
+                }
+            }
+            if let tar = shard.tar {
+                let shardName = (tar as NSString).lastPathComponent
+                do {
+                    let reader = try TarReader(path: tar)
+                    while let m = try reader.next() {
+                        guard m.kind == .file else { continue }
+                        let name = (m.name as NSString).lastPathComponent
+                        let ext = (name as NSString).pathExtension.lowercased()
+                        guard Self.imageExtensions.contains(ext) else {
+                            if !["json", "txt", "cls", "npy"].contains(ext) { ignoredFiles += 1 }
+                            continue
+                        }
+                        let key = String(name.prefix(while: { $0 != "." }))
+                        try emit(key: key, imagePath: tar, display: "\(shardName):\(m.name)",
+                                 member: ByteRange(offset: m.offset, length: m.size))
+                    }
+                } catch let e as TarError {
+                    try body(.failure(key: shardName, path: shardName,
+                                      message: "shard \(tar) could not be read to the end, the rest of it is not screened: \(e)"))
+                }
+            } else if let dir = shard.directory {
+                let names = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).sorted()
+                for name in names where !name.hasPrefix(".") {
+                    let ext = (name as NSString).pathExtension.lowercased()
+                    let full = (dir as NSString).appendingPathComponent(name)
+                    guard Self.imageExtensions.contains(ext) || (!["json", "txt"].contains(ext) && FolderReader.looksLikeImage(full)) else {
+                        if !["json", "txt"].contains(ext) { ignoredFiles += 1 }
+                        continue
+                    }
+                    let key = String(name.prefix(while: { $0 != "." }))
+                    try emit(key: key, imagePath: full, display: shard.stem + "/" + name, member: nil)
+                }
+            }
+            // Rows without an image: failed downloads are counted and screened by URL and
+            // recorded hashes; a successful row whose image is missing is a failure.
+            for k in order {
+                guard let row = rows[k], !row.used else { continue }
+                let status = columns.status.flatMap { row.fields[$0] }
+                if let status, status != "success" {
+                    rowsNotSuccess += 1
+                    try body(item(key: k, row: row, columns: columns, imagePath: nil, display: nil, member: nil,
+                                  ordinal: base + row.index + 1))
+                } else {
+                    try body(.failure(key: k, path: nil,
+                                      message: "shard \(shard.stem): row \(k) has status success but its image is not in the shard"))
+                }
+            }
+        }
+    }
+
+    private func item(key: String, row: Row, columns: ColumnMap, imagePath: String?, display: String?,
+                      member: ByteRange?, ordinal: Int) -> ManifestItem {
+        guard case .sample(var s, let problems) = columns.sample(
+            fields: { $0 < row.fields.count ? row.fields[$0] : nil }, rowNumber: row.index + 1,
+            ordinal: ordinal, baseDirectory: "") else {
+            return .failure(key: key, path: display, message: "unreadable row")
+        }
+        s.key = key
+        s.path = imagePath
+        s.displayPath = display
+        s.member = member
+        if imagePath != nil,
+           let ow = columns.originalWidth.flatMap({ row.fields[$0] }).flatMap({ Int($0) }),
+           let oh = columns.originalHeight.flatMap({ row.fields[$0] }).flatMap({ Int($0) }) {
+            s.padding = .img2datasetBorder(originalWidth: ow, originalHeight: oh)
+        } else if imagePath != nil {
+            s.padding = .detectUniformBorder
+        }
+        return .sample(s, problems: problems)
+    }
+}
+
+extension ManifestReader {
+    /// Counts a reader keeps for the summary (files passed over, rows not downloaded).
+    public var counters: [(String, Int)] {
+        if let f = self as? FolderReader { return [("non_image_files_ignored", f.ignoredFiles)] }
+        if let s = self as? ShardReader { return s.counters }
+        return []
+    }
+}
