@@ -19,7 +19,7 @@ struct Hashscreen: ParsableCommand {
             3 no match but some samples could not be screened; 2 fatal error.
             """,
         version: HashscreenVersion.current,
-        subcommands: [Scan.self, ListCommand.self, HashCommand.self]
+        subcommands: [Scan.self, ListCommand.self, HashCommand.self, ManifestCommand.self]
     )
 
     /// Exit status for fatal errors (unreadable list, unwritable output, malformed manifest header, bad usage).

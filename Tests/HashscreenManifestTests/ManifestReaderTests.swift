@@ -95,7 +95,7 @@ final class ManifestReaderTests: XCTestCase {
         var keys: [String] = []
         try reader.forEachItem { if case .sample(let s, _) = $0 { keys.append(s.key) } }
         XCTAssertEqual(keys, ["a/z.png", "b.jpg", "disguised.txt"])
-        XCTAssertEqual(reader.ignoredFileCount, 1)
+        XCTAssertEqual(reader.counters.first { $0.0 == "non_image_files_ignored" }?.1, 1)
         XCTAssertEqual(reader.layout, .folder)
     }
 
