@@ -45,11 +45,10 @@ public struct ScanConfiguration: Sendable {
     public static let defaultSignals: [SignalKind] = [.md5, .sha1, .sha256, .pdq, .phash, .urlMD5, .urlSHA256]
     /// Default file-size limit: 512 MiB, far above any web image, well below memory.
     public static let defaultMaxFileBytes = 512 << 20
-    /// PDQ: Hamming distance <= 31 of 256 bits is the reference "confident match" threshold
-    /// (ThreatExchange pdq/cpp `PDQ_CONFIDENT_MATCH_THRESHOLD`; hashing-to-match paper, Meta 2019).
-    public static let defaultPDQThreshold = 31
-    /// PDQ: hashes with quality below 50 are unreliable (ThreatExchange `QUALITY_THRESHOLD`).
-    public static let defaultPDQMinQuality = 50
+    /// PDQ: Hamming distance <= 31 of 256 bits (see `PDQConstants.matchThreshold` for the source).
+    public static let defaultPDQThreshold = PDQConstants.matchThreshold
+    /// PDQ: hashes with quality below 50 are unreliable (see `PDQConstants.qualityThreshold`).
+    public static let defaultPDQMinQuality = PDQConstants.qualityThreshold
     /// pHash/dHash/aHash: 8 of 64 bits, the customary ImageHash near-duplicate cut-off
     /// (ImageHash README: "hamming distance ... <= 8 likely similar"; bench RESULTS.md shows its false positives).
     public static let defaultPHashThreshold = 8
