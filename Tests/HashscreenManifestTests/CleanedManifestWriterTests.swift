@@ -110,6 +110,36 @@ final class CleanedManifestWriterTests: XCTestCase {
         XCTAssertEqual(f.removed, rows.count)
     }
 
+    /// Inputs several times the 1 MiB read chunk, so records straddle buffer refills in both the
+    /// record splitter and the copier.
+    func testLargeInputsAcrossReadChunks() throws {
+        let tmp = try TemporaryDirectory()
+        var rng = SplitMix64(seed: 7)
+        let rows = 40_000
+        var csv: [(key: String, text: String)] = []
+        var jsonl: [(key: String, text: String)] = []
+        for i in 0..<rows {
+            let key = "r\(i)"
+            let pad = String(repeating: "x", count: Int(rng.next() % 120))
+            let caption = rng.next() % 5 == 0 ? "\"multi\r\nline \"\"\(pad)\"\"\"" : pad
+            csv.append((key, "\(key),http://example.org/\(i).jpg,\(caption)\(i % 3 == 0 ? "\r\n" : "\n")"))
+            jsonl.append((key, "{\"key\":\"\(key)\",\"url\":\"http://example.org/\(i).jpg\",\"caption\":\"\(pad)\"}\n"))
+        }
+        let header = "key,url,caption\n"
+        let csvPath = try tmp.write("big.csv", header + csv.map(\.text).joined())
+        let jsonlPath = try tmp.write("big.jsonl", jsonl.map(\.text).joined())
+        XCTAssertGreaterThan(try read(csvPath).count, 3 << 20)
+        let keys = Set((0..<rows).filter { $0 % 7 == 3 || $0 % 1000 == 999 }.map { "r\($0)" })
+        let started = Date()
+        let c = try writeOne(csvPath, .csv, removed: try ordinals(csvPath, .csv, keys: keys), into: tmp.file("out"))
+        let j = try writeOne(jsonlPath, .jsonl, removed: try ordinals(jsonlPath, .jsonl, keys: keys), into: tmp.file("out"))
+        print("large inputs: read twice and written in \(String(format: "%.2f", Date().timeIntervalSince(started))) s")
+        XCTAssertEqual(try read(c.path), Array((header + csv.filter { !keys.contains($0.key) }.map(\.text).joined()).utf8))
+        XCTAssertEqual(try read(j.path), Array(jsonl.filter { !keys.contains($0.key) }.map(\.text).joined().utf8))
+        XCTAssertEqual(c.removed, keys.count)
+        XCTAssertEqual(j.kept, rows - keys.count)
+    }
+
     // MARK: - JSON lines
 
     func testJSONLinesKeepsLinesByteForByte() throws {
