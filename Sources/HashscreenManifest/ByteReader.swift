@@ -8,7 +8,13 @@ final class ByteReader {
     private var buffer: [UInt8] = []
     private var start = 0
     private var eof = false
+    /// File offset of `buffer[0]`.
+    private var bufferOffset = 0
     let path: String
+
+    /// File offset of the next byte to hand out: a line or record spans the bytes between the
+    /// offsets before and after reading it (terminator included), so a writer can copy it verbatim.
+    var offset: Int { bufferOffset + start }
 
     init(path: String) throws {
         self.path = path
@@ -25,6 +31,7 @@ final class ByteReader {
         while start + index >= buffer.count {
             if eof { return false }
             if start > 0 {
+                bufferOffset += start
                 buffer.removeFirst(start)
                 start = 0
             }

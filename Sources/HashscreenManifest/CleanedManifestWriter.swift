@@ -1,0 +1,398 @@
+// Cleaned manifests: each input manifest rewritten in its own format minus the rows a scan removed.
+//
+// Words:
+// - *row ordinal*: the `Sample.ordinal` the readers of this module assign; the writer walks an input
+//   exactly as its reader does (the same `ByteReader` record splitting, the same row group order,
+//   the same shard order from `ShardReader`) so that ordinal k here is ordinal k there.
+// - *removed set*: ordinals to leave out; ordinals that belong to other inputs are ignored.
+// - *cleaned file*: one file written, with how many rows it kept and how many it left out.
+//
+// References: RFC 4180 (CSV records; copied verbatim here, so quoting and line endings stay as the
+// curator wrote them); JSON Lines (https://jsonlines.org); apache/parquet-format README.md
+// (schema and key-value metadata kept through `ParquetFileWriter(path:preserving:)`).
+// Never written: image bytes. For webdataset/files inputs only each shard's `NNNNN.parquet` is
+// rewritten; tar shards and image files are never copied (see docs/cleaned-manifests.md).
+
+import Foundation
+import HashscreenCore
+import HashscreenParquet
+
+/// One cleaned file written: where, and how many rows it kept and left out.
+public struct CleanedFile: Sendable, Equatable {
+    public var path: String
+    public var kept: Int
+    public var removed: Int
+
+    public init(path: String, kept: Int, removed: Int) {
+        self.path = path
+        self.kept = kept
+        self.removed = removed
+    }
+}
+
+/// Writes an input manifest minus removed rows, in the input's own format.
+///
+/// CSV/TSV and JSONL records are copied byte for byte (header, quoting, CRLF, BOM included); blank
+/// lines, which the readers pass over and which are not rows, are not copied. Parquet is rewritten
+/// with the same schema and key-value metadata, one output row group per input row group that still
+/// has rows, SNAPPY-compressed. Files appear only complete: they are written under a temporary
+/// hidden name in the output folder, synced, then renamed.
+public enum CleanedManifestWriter {
+    /// Mode of an output folder this writer creates: the cleaned manifests describe a dataset that
+    /// held flagged material, so only the operator reads them.
+    static let directoryMode: mode_t = 0o700
+    /// Mode of every file written.
+    static let fileMode: mode_t = 0o600
+    /// Bytes copied per read and buffered per write for CSV/TSV/JSONL.
+    static let copyChunkBytes = 1 << 20
+
+    /// Writes `inputPath` (read in `layout`) minus the rows whose ordinals are in `removed`, into `directory`
+    /// (created 0700 if needed; files 0600, written to a temporary name then renamed).
+    ///
+    /// Outputs: CSV/TSV/JSONL/Parquet → `directory/<basename of input>`; webdataset/files →
+    /// `directory/NNNNN.parquet` for each shard that has a parquet; folder → nothing (returns []).
+    public static func write(inputPath: String, layout: ManifestLayout, ordinalBase: Int, removed: Set<Int>,
+                             into directory: String) throws -> [CleanedFile] {
+        if layout == .folder { return [] }
+        try makeDirectory(directory)
+        switch layout {
+        case .folder:
+            return []
+        case .csv, .tsv:
+            let delimiter = UInt8(ascii: layout == .csv ? "," : "\t")
+            return [try writeDelimited(inputPath: inputPath, delimiter: delimiter, ordinalBase: ordinalBase,
+                                       removed: removed, directory: directory)]
+        case .jsonl:
+            return [try writeJSONLines(inputPath: inputPath, ordinalBase: ordinalBase, removed: removed,
+                                       directory: directory)]
+        case .parquet:
+            let target = (directory as NSString).appendingPathComponent((inputPath as NSString).lastPathComponent)
+            let reader = try openParquet(inputPath)
+            return [try writeParquet(reader, to: target) { removed.contains(ordinalBase + $0 + 1) }]
+        case .webdataset, .files:
+            return try writeShards(inputPath: inputPath, layout: layout, ordinalBase: ordinalBase, removed: removed,
+                                   directory: directory)
+        }
+    }
+
+    // MARK: - CSV / TSV
+
+    private static func writeDelimited(inputPath: String, delimiter: UInt8, ordinalBase: Int, removed: Set<Int>,
+                                       directory: String) throws -> CleanedFile {
+        let reader = try ByteReader(path: inputPath)
+        guard try reader.nextRecord(delimiter: delimiter) != nil else {
+            throw HashscreenError(.manifest, "manifest \(inputPath) is empty: a header row is required")
+        }
+        let source = try RangeSource(path: inputPath)
+        let out = try OutputFile(target: targetPath(inputPath, directory), input: inputPath)
+        try source.copy(0..<reader.offset, to: out)   // the header, as written
+        var row = 0, kept = 0, dropped = 0
+        while true {
+            let start = reader.offset
+            guard let rec = try reader.nextRecord(delimiter: delimiter) else { break }
+            // Same rule as DelimitedManifestReader: a blank line is not a row.
+            if rec.fields.count == 1 && rec.fields[0].isEmpty { continue }
+            row += 1
+            if removed.contains(ordinalBase + row) {
+                dropped += 1
+            } else {
+                kept += 1
+                try source.copy(start..<reader.offset, to: out)
+            }
+        }
+        return CleanedFile(path: try out.commit(), kept: kept, removed: dropped)
+    }
+
+    // MARK: - JSON lines
+
+    private static func writeJSONLines(inputPath: String, ordinalBase: Int, removed: Set<Int>,
+                                       directory: String) throws -> CleanedFile {
+        let reader = try ByteReader(path: inputPath)
+        let source = try RangeSource(path: inputPath)
+        let out = try OutputFile(target: targetPath(inputPath, directory), input: inputPath)
+        var row = 0, kept = 0, dropped = 0
+        while true {
+            let start = reader.offset
+            guard let line = try reader.nextLine() else { break }
+            // Same rule as JSONLinesManifestReader: a line of spaces, tabs and CRs is not a row.
+            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
+            row += 1
+            if removed.contains(ordinalBase + row) {
+                dropped += 1
+            } else {
+                kept += 1
+                try source.copy(start..<reader.offset, to: out)
+            }
+        }
+        return CleanedFile(path: try out.commit(), kept: kept, removed: dropped)
+    }
+
+    // MARK: - Parquet
+
+    private static func openParquet(_ path: String) throws -> ParquetFileReader {
+        let reader: ParquetFileReader
+        do { reader = try ParquetFileReader(path: path) } catch {
+            throw HashscreenError(.manifest, "cannot read Parquet manifest: \(error)")
+        }
+        // A cleaned copy must not lose columns silently.
+        guard reader.skippedColumns.isEmpty else {
+            let list = reader.skippedColumns.map { "\($0.name) (\($0.reason))" }.joined(separator: ", ")
+            throw HashscreenError(.output, "cannot write a cleaned copy of \(path): columns that are not flat cannot be rewritten: \(list)")
+        }
+        return reader
+    }
+
+    /// Rewrites `reader` to `target` minus rows where `isRemoved(rowIndex0Based)`.
+    private static func writeParquet(_ reader: ParquetFileReader, to target: String,
+                                     isRemoved: (Int) -> Bool) throws -> CleanedFile {
+        try refuseOverwritingInput(target: target, input: reader.path)
+        let directory = (target as NSString).deletingLastPathComponent
+        let temporary = (directory as NSString).appendingPathComponent(temporaryName(for: target))
+        // ParquetFileWriter writes `temporary + ".partial"` with O_TRUNC: creating it first with
+        // mode 0600 keeps that mode (O_CREAT's mode applies only to a new file).
+        let partial = temporary + ".partial"
+        let fd = open(partial, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, fileMode)
+        guard fd >= 0 else { throw outputError("cannot create \(partial)") }
+        guard fchmod(fd, fileMode) == 0 else {
+            let e = outputError("cannot set the mode of \(partial)")
+            close(fd)
+            unlink(partial)
+            throw e
+        }
+        close(fd)
+        var finished = false
+        defer {
+            if !finished {
+                unlink(partial)
+                unlink(temporary)
+            }
+        }
+        var kept = 0, dropped = 0, groupsWritten = 0, row = 0
+        do {
+            let writer = try ParquetFileWriter(path: temporary, preserving: reader, compression: .snappy)
+            for g in 0..<reader.rowGroupCount {
+                let group = try reader.readRowGroup(g)
+                var keep: [Int] = []
+                keep.reserveCapacity(group.rowCount)
+                for r in 0..<group.rowCount {
+                    if isRemoved(row) { dropped += 1 } else { keep.append(r) }
+                    row += 1
+                }
+                if keep.isEmpty { continue }
+                kept += keep.count
+                if keep.count == group.rowCount {
+                    try writer.writeRowGroup(group.columns)
+                } else {
+                    try writer.writeRowGroup(group.columns.map { column in keep.map { column[$0] } })
+                }
+                groupsWritten += 1
+            }
+            // Everything removed: one empty row group, as pyarrow writes an empty table.
+            if groupsWritten == 0 { try writer.writeRowGroup(reader.columns.map { _ in [] }) }
+            try writer.close()
+        } catch let e as HashscreenError {
+            throw e
+        } catch {
+            throw HashscreenError(.output, "cannot write cleaned Parquet \(target): \(error)")
+        }
+        guard chmod(temporary, fileMode) == 0 else { throw outputError("cannot set the mode of \(temporary)") }
+        guard rename(temporary, target) == 0 else { throw outputError("cannot move \(temporary) to \(target)") }
+        finished = true
+        syncDirectory(directory)
+        return CleanedFile(path: target, kept: kept, removed: dropped)
+    }
+
+    // MARK: - webdataset / files shards
+
+    /// Rewrites each shard's `NNNNN.parquet`, in `ShardReader`'s shard order (its ordinals).
+    ///
+    /// `ShardReader` screens one row per key (the last of duplicates, since rows are joined to
+    /// images by key), so a removed row also removes the other rows of its key in that shard:
+    /// they name the same image.
+    private static func writeShards(inputPath: String, layout: ManifestLayout, ordinalBase: Int, removed: Set<Int>,
+                                    directory: String) throws -> [CleanedFile] {
+        let shards = try ShardReader(path: inputPath, layout: layout, ordinalBase: ordinalBase).shards
+        var written: [CleanedFile] = []
+        for (si, shard) in shards.enumerated() {
+            guard let pq = shard.parquet else { continue }
+            let base = ordinalBase + (si << ShardReader.shardOrdinalBits)
+            let reader = try openParquet(pq)
+            guard let keyColumn = ColumnMap(names: reader.columns.map(\.name)).key else {
+                throw HashscreenError(.manifest, "shard parquet \(pq) has no key column")
+            }
+            var removedKeys = Set<String>()
+            var rowFlags: [Bool] = []   // removed by ordinal, per row
+            rowFlags.reserveCapacity(reader.rowCount)
+            var keys: [String?] = []
+            keys.reserveCapacity(reader.rowCount)
+            for g in 0..<reader.rowGroupCount {
+                let column: [ParquetValue]
+                do { column = try reader.readRowGroup(g, columns: [keyColumn]).columns[0] } catch {
+                    throw HashscreenError(.manifest, "cannot read shard parquet: \(error)")
+                }
+                for v in column {
+                    let key = v.manifestText
+                    let hit = removed.contains(base + rowFlags.count + 1)
+                    if hit, let key { removedKeys.insert(key) }
+                    rowFlags.append(hit)
+                    keys.append(key)
+                }
+            }
+            let target = (directory as NSString).appendingPathComponent((pq as NSString).lastPathComponent)
+            written.append(try writeParquet(reader, to: target) { i in
+                rowFlags[i] || (keys[i].map { removedKeys.contains($0) } ?? false)
+            })
+        }
+        return written
+    }
+
+    // MARK: - Files
+
+    private static func targetPath(_ input: String, _ directory: String) -> String {
+        (directory as NSString).appendingPathComponent((input as NSString).lastPathComponent)
+    }
+
+    static func temporaryName(for target: String) -> String {
+        ".\((target as NSString).lastPathComponent).\(getpid()).\(UUID().uuidString.prefix(8)).tmp"
+    }
+
+    /// Throws when `target` is the input itself (same device and inode): renaming over it would
+    /// destroy the original.
+    static func refuseOverwritingInput(target: String, input: String) throws {
+        var a = stat(), b = stat()
+        if stat(target, &a) == 0, stat(input, &b) == 0, a.st_dev == b.st_dev, a.st_ino == b.st_ino {
+            throw HashscreenError(.output, "the cleaned copy of \(input) would replace the input itself: choose another output folder")
+        }
+    }
+
+    /// Creates `path` and any missing parents with mode 0700; an existing folder is left as it is.
+    static func makeDirectory(_ path: String) throws {
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDir) {
+            guard isDir.boolValue else { throw HashscreenError(.output, "\(path) exists and is not a folder") }
+            return
+        }
+        let parent = (path as NSString).deletingLastPathComponent
+        if !parent.isEmpty && parent != path { try makeDirectory(parent) }
+        if mkdir(path, directoryMode) != 0 {
+            if errno == EEXIST { return }
+            throw outputError("cannot create folder \(path)")
+        }
+        _ = chmod(path, directoryMode)   // umask may have cleared bits; 0700 is what is wanted
+    }
+
+    static func outputError(_ message: String) -> HashscreenError {
+        HashscreenError(.output, message, underlying: String(cString: strerror(errno)))
+    }
+
+    static func syncDirectory(_ path: String) {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        _ = fsync(fd)
+        close(fd)
+    }
+}
+
+// MARK: - Byte copying
+
+/// Reads byte ranges of a file in increasing order through one buffer (memory: one chunk).
+private final class RangeSource {
+    let path: String
+    private let fd: Int32
+    private var window: [UInt8] = []
+    private var windowStart = 0
+
+    init(path: String) throws {
+        self.path = path
+        fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw HashscreenError(.input, "cannot open manifest \(path)", underlying: String(cString: strerror(errno))) }
+    }
+
+    deinit { close(fd) }
+
+    /// Appends the bytes of `range` (file offsets) to `out`.
+    func copy(_ range: Range<Int>, to out: OutputFile) throws {
+        var at = range.lowerBound
+        while at < range.upperBound {
+            if at < windowStart || at >= windowStart + window.count {
+                window = [UInt8](repeating: 0, count: CleanedManifestWriter.copyChunkBytes)
+                var n = 0
+                repeat {
+                    n = window.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, off_t(at)) }
+                } while n < 0 && errno == EINTR
+                guard n > 0 else {
+                    throw HashscreenError(.input, "manifest \(path) changed while it was being copied (short read at byte \(at))")
+                }
+                window.removeLast(window.count - n)
+                windowStart = at
+            }
+            let end = min(range.upperBound, windowStart + window.count)
+            try out.append(window[(at - windowStart)..<(end - windowStart)])
+            at = end
+        }
+    }
+}
+
+/// A file written under a temporary hidden name beside its target, mode 0600, renamed into place
+/// by `commit()`; removed if never committed.
+private final class OutputFile {
+    let target: String
+    private let temporary: String
+    private var fd: Int32
+    private var buffer: [UInt8] = []
+    private var committed = false
+
+    init(target: String, input: String) throws {
+        try CleanedManifestWriter.refuseOverwritingInput(target: target, input: input)
+        self.target = target
+        let directory = (target as NSString).deletingLastPathComponent
+        temporary = (directory as NSString).appendingPathComponent(CleanedManifestWriter.temporaryName(for: target))
+        fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, CleanedManifestWriter.fileMode)
+        guard fd >= 0 else { throw CleanedManifestWriter.outputError("cannot create \(temporary)") }
+        buffer.reserveCapacity(CleanedManifestWriter.copyChunkBytes)
+    }
+
+    deinit {
+        if !committed {
+            if fd >= 0 { close(fd) }
+            unlink(temporary)
+        }
+    }
+
+    func append(_ bytes: ArraySlice<UInt8>) throws {
+        buffer.append(contentsOf: bytes)
+        if buffer.count >= CleanedManifestWriter.copyChunkBytes { try flush() }
+    }
+
+    private func flush() throws {
+        var done = 0
+        try buffer.withUnsafeBytes { b in
+            while done < b.count {
+                let n = write(fd, b.baseAddress! + done, b.count - done)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw CleanedManifestWriter.outputError("cannot write \(temporary)")
+                }
+                done += n
+            }
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Flushes, syncs, and renames into place; returns the target path.
+    func commit() throws -> String {
+        try flush()
+        guard fchmod(fd, CleanedManifestWriter.fileMode) == 0, fsync(fd) == 0 else {
+            throw CleanedManifestWriter.outputError("cannot finish \(temporary)")
+        }
+        let closed = close(fd)
+        fd = -1
+        guard closed == 0 else { throw CleanedManifestWriter.outputError("cannot finish \(temporary)") }
+        guard rename(temporary, target) == 0 else {
+            throw CleanedManifestWriter.outputError("cannot move \(temporary) to \(target)")
+        }
+        committed = true
+        CleanedManifestWriter.syncDirectory((target as NSString).deletingLastPathComponent)
+        return target
+    }
+}
