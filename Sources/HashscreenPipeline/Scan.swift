@@ -81,7 +81,7 @@ public enum Scanner {
         let known = try KnownHashes.load(listPath: config.listPath, signals: Set(config.signals))
         var opened: [(ScanConfiguration.Input, any ManifestReader, String)] = []
         for (i, input) in config.inputs.enumerated() {
-            let reader = try Manifest.open(path: input.path, layout: input.layout, ordinalBase: i << 40)
+            let reader = try Manifest.open(path: input.path, layout: input.layout, ordinalBase: i << inputOrdinalShift)
             var isDir: ObjCBool = false
             FileManager.default.fileExists(atPath: input.path, isDirectory: &isDir)
             // Folders have no single digest; a manifest file (or a tar shard) does.
@@ -137,18 +137,43 @@ public enum Scanner {
         try writer.writeRemovals(matches)
         try writer.writeReport(matches)
         try writer.writeErrors(failures)
+        let cleaned = config.writeCleaned ? try writeCleaned(config: config, inputs: inputs, matches: matches) : nil
         var readerCounts: [String: Int] = ["non_image_files_ignored": 0, "rows_not_success": 0]
         for (_, reader, _) in inputs { for (k, v) in reader.counters { readerCounts[k, default: 0] += v } }
         try writer.writeSummary(summary(config: config, tally: tally, known: known, inputs: inputs,
-                                        readerCounts: readerCounts, started: started, finished: finished))
+                                        readerCounts: readerCounts, cleaned: cleaned, started: started, finished: finished))
         log("hashscreen: \(tally.samples) samples, \(tally.matchedSamples) matched, \(tally.failedSamples) not fully screened; outputs in \(config.outputDirectory)")
         return ScanResult(samples: tally.samples, matchedSamples: tally.matchedSamples,
                           failedSamples: tally.failedSamples, outputDirectory: config.outputDirectory)
     }
 
+    /// Input ordinals carry the input's index in their top bits (`i << inputOrdinalShift`).
+    static let inputOrdinalShift = 40
+
+    /// Each input manifest minus the flagged rows: `OUT/cleaned/` for one input,
+    /// `OUT/cleaned/N/` (N from 1, input order) for several, so names never collide.
+    static func writeCleaned(config: ScanConfiguration, inputs: [(ScanConfiguration.Input, any ManifestReader, String)],
+                             matches: [MatchRecord]) throws -> [CleanedFile] {
+        let removed = Set(matches.map(\.ordinal))
+        let root = (config.outputDirectory as NSString).appendingPathComponent("cleaned")
+        var out: [CleanedFile] = []
+        for (i, (input, reader, _)) in inputs.enumerated() {
+            let dir = inputs.count == 1 ? root : (root as NSString).appendingPathComponent(String(i + 1))
+            do {
+                out += try CleanedManifestWriter.write(inputPath: input.path, layout: reader.layout,
+                                                       ordinalBase: i << inputOrdinalShift, removed: removed, into: dir)
+            } catch let e as HashscreenError {
+                throw e
+            } catch {
+                throw HashscreenError(.output, "cannot write the cleaned manifest of \(input.path): \(error)")
+            }
+        }
+        return out
+    }
+
     static func summary(config: ScanConfiguration, tally: Tally, known: KnownHashes,
                         inputs: [(ScanConfiguration.Input, any ManifestReader, String)],
-                        readerCounts: [String: Int], started: Date, finished: Date) -> JSONValue {
+                        readerCounts: [String: Int], cleaned: [CleanedFile]?, started: Date, finished: Date) -> JSONValue {
         let seconds = max(finished.timeIntervalSince(started), 1e-9)
         let iso = ISO8601DateFormatter()
         iso.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
@@ -191,7 +216,13 @@ public enum Scanner {
             ("samples_per_second", .double((Double(tally.samples) / seconds * 10).rounded() / 10)),
             ("megabytes_read", .double((Double(tally.bytesRead) / 1e6 * 10).rounded() / 10)),
         ])
-        return .object([("counts", counts), ("provenance", provenance), ("throughput", throughput),
+        var top: [(String, JSONValue)] = [("counts", counts), ("provenance", provenance)]
+        if let cleaned {
+            top.append(("cleaned_manifests", .array(cleaned.map {
+                .object([("path", .string($0.path)), ("kept", .int($0.kept)), ("removed", .int($0.removed))])
+            })))
+        }
+        return .object(top + [("throughput", throughput),
                         ("exit_status", .int(Int(ScanResult(samples: tally.samples, matchedSamples: tally.matchedSamples, failedSamples: tally.failedSamples, outputDirectory: "").exitCode)))])
     }
 }

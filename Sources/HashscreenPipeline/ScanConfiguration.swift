@@ -40,6 +40,8 @@ public struct ScanConfiguration: Sendable {
     /// Detect and remove a uniform border before perceptual hashing for every image (img2dataset
     /// layouts always use their known padding).
     public var unletterbox: Bool
+    /// Also write each input manifest minus the removed rows into `OUT/cleaned/`.
+    public var writeCleaned: Bool = false
 
     /// The default signals of a scan.
     public static let defaultSignals: [SignalKind] = [.md5, .sha1, .sha256, .pdq, .phash, .urlMD5, .urlSHA256]
@@ -101,6 +103,7 @@ public struct ScanConfiguration: Sendable {
             ("ahash_threshold", .int(ahashThreshold)),
             ("dihedral", .bool(dihedral)),
             ("unletterbox", .bool(unletterbox)),
+            ("write_cleaned", .bool(writeCleaned)),
         ])
     }
 }

@@ -67,6 +67,9 @@ struct Scan: ParsableCommand {
     @Flag(help: "Remove a uniform border (letterbox) before perceptual hashing, for every image. img2dataset layouts always remove their known padding.")
     var unletterbox = false
 
+    @Flag(help: "Also write each input manifest minus the removed rows, in its own format, into OUT/cleaned/ (manifests only: never images or tar shards).")
+    var writeCleaned = false
+
     @Flag(name: .shortAndLong, help: "Print no progress line.")
     var quiet = false
 
@@ -85,7 +88,7 @@ struct Scan: ParsableCommand {
 
     func run() throws {
         let l = layout.flatMap(ManifestLayout.init(rawValue:))
-        let config = ScanConfiguration(
+        var config = ScanConfiguration(
             inputs: inputs.map { .init(path: $0, layout: l) },
             listPath: list, outputDirectory: out, signals: try parseSignals(signals), jobs: jobs,
             maxPixels: maxPixels, maxFileBytes: maxFileBytes, verifyDecode: verifyDecode,
@@ -93,6 +96,7 @@ struct Scan: ParsableCommand {
             pdqMinQuality: pdqMinQuality, phashThreshold: phashThreshold,
             dhashThreshold: phashThreshold, ahashThreshold: phashThreshold, dihedral: dihedral,
             unletterbox: unletterbox)
+        config.writeCleaned = writeCleaned
         let quiet = self.quiet
         let code = try Hashscreen.guarded {
             try Scanner.run(config, log: { if !quiet { Hashscreen.stderr($0) } }).exitCode
