@@ -52,8 +52,4 @@ final class ListInfoRenderingTests: ListStoreTestCase {
         XCTAssertEqual(reportJSON["duplicates"] as? Int, 1)
         XCTAssertEqual(reportJSON["replaced"] as? Bool, false)
     }
-
-    func testJSONEscapesControlCharacters() {
-        XCTAssertEqual(JSONNode.quote("a\u{1}b\"c\\"), "\"a\\u0001b\\\"c\\\\\"")
-    }
 }

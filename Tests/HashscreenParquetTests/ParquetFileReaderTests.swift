@@ -4,6 +4,7 @@
 
 import Foundation
 @testable import HashscreenParquet
+import HashscreenTestSupport
 import XCTest
 
 final class ParquetFileReaderTests: XCTestCase {
@@ -131,18 +132,6 @@ final class ParquetFileReaderTests: XCTestCase {
         XCTAssertGreaterThan(errors, 0)
     }
 
-    /// A small seeded generator (SplitMix64, Steele et al. 2014) for reproducible corruption.
-    struct SplitMix64: RandomNumberGenerator {
-        var state: UInt64
-        init(seed: UInt64) { state = seed }
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
 
     func testUnsupportedCodecIsNamedWithColumn() throws {
         let path = packageRoot().appendingPathComponent("../shared/vectors/parquet/lz4_raw_compressed.parquet").standardizedFileURL.path
