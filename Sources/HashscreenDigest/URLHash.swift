@@ -41,17 +41,23 @@ public enum URLNormalizer {
 }
 
 extension Digester {
-    /// url_md5 and url_sha256 of a URL after `URLNormalizer.normalize`.
-    public static func urlHashes(_ url: String, signals: Set<SignalKind> = [.urlMD5, .urlSHA256]) -> [(SignalKind, HashValue)] {
-        let bytes = Array(URLNormalizer.normalize(url).utf8)
+    /// url_md5 and url_sha256 of a URL after `URLNormalizer.normalize`, with this digester's
+    /// contexts (make it with `signals: [.md5, .sha256]`); one pass over the URL's bytes.
+    public func urlHashes(_ url: String, signals: Set<SignalKind> = [.urlMD5, .urlSHA256]) -> [(SignalKind, HashValue)] {
+        var bytes = Array(URLNormalizer.normalize(url).utf8)
         var out: [(SignalKind, HashValue)] = []
-        if signals.contains(.urlMD5), let d = try? Digester(signals: [.md5]) {
-            out.append((.urlMD5, d.digest(bytes)[0].1))
+        for (s, v) in digest(bytes) {
+            if s == .md5, signals.contains(.urlMD5) { out.append((.urlMD5, v)) }
+            if s == .sha256, signals.contains(.urlSHA256) { out.append((.urlSHA256, v)) }
         }
-        if signals.contains(.urlSHA256), let d = try? Digester(signals: [.sha256]) {
-            out.append((.urlSHA256, d.digest(bytes)[0].1))
-        }
+        bytes.removeAll()
         return out
+    }
+
+    /// url_md5 and url_sha256 of a URL (a convenience that makes its own contexts).
+    public static func urlHashes(_ url: String, signals: Set<SignalKind> = [.urlMD5, .urlSHA256]) -> [(SignalKind, HashValue)] {
+        guard let d = try? Digester(signals: [.md5, .sha256]) else { return [] }
+        return d.urlHashes(url, signals: signals)
     }
 }
 

@@ -21,6 +21,7 @@ final class Screener {
     let config: ScanConfiguration
     let known: KnownHashes
     let digester: Digester
+    let urlDigester: Digester
     let pdq = PDQHasher()
     let hasher64 = ImageHasher64()
     let decoder: ImageDecoder
@@ -37,6 +38,7 @@ final class Screener {
         digester = try Digester(signals: config.signals.filter(\.isCryptographic))
         perceptual = config.signals.filter(\.isPerceptual)
         urlSignals = Set(config.signals.filter(\.isURL))
+        urlDigester = try Digester(signals: [.md5, .sha256])
         var options = DecodeOptions(maxPixels: config.maxPixels)
         if config.pdqMode == .fast {
             options.jpegMinimumSide = Screener.fastDecodeMinimumSide
@@ -56,7 +58,7 @@ final class Screener {
         }
         // 2. URL hashes.
         if !urlSignals.isEmpty, let url = sample.url {
-            for (signal, value) in Digester.urlHashes(url, signals: urlSignals) {
+            for (signal, value) in urlDigester.urlHashes(url, signals: urlSignals) {
                 lookup(sample, signal, value, source: .computed, into: &out)
             }
         }
