@@ -116,36 +116,62 @@ final class ShardReader: ManifestReader {
                 }
             }
             var extra = 0
-            func emit(key: String, imagePath: String, display: String, member: ByteRange?) throws {
+            /// Emits an image: joined with its parquet row, else with its own `KEY.json` (the
+            /// same row as JSON, written by img2dataset beside every image), else bare.
+            func emit(key: String, imagePath: String, display: String, member: ByteRange?, json: () -> [String: String?]?) throws {
                 if var row = rows[key] {
                     row.used = true
                     rows[key] = row
-                    try body(item(key: key, row: row, columns: columns, imagePath: imagePath, display: display,
-                                  member: member, ordinal: base + row.index + 1))
+                    try body(item(key: key, fields: { $0 < row.fields.count ? row.fields[$0] : nil }, columns: columns,
+                                  imagePath: imagePath, display: display, member: member, ordinal: base + row.index + 1))
+                    return
+                }
+                extra += 1
+                let ordinal = base + (1 << (Self.shardOrdinalBits - 1)) + extra
+                if let j = json() {
+                    let names = j.keys.sorted()
+                    try body(item(key: key, fields: { j[names[$0]] ?? nil }, columns: ColumnMap(names: names),
+                                  imagePath: imagePath, display: display, member: member, ordinal: ordinal))
                 } else {
-                    extra += 1
-                    try body(.sample(Sample(key: key, path: imagePath, displayPath: display,
-                                            ordinal: base + (1 << (Self.shardOrdinalBits - 1)) + extra,
-                                            member: member), problems: []))
+                    try body(.sample(Sample(key: key, path: imagePath, displayPath: display, ordinal: ordinal,
+                                            member: member, padding: .detectUniformBorder), problems: []))
                 }
             }
             if let tar = shard.tar {
                 let shardName = (tar as NSString).lastPathComponent
+                // webdataset writes a sample's members together (KEY.jpg, KEY.json, KEY.txt):
+                // gather one key's members, then emit its image with its JSON at hand.
+                var groupKey: String? = nil
+                var images: [TarMember] = []
+                var json: TarMember? = nil
+                var reader: TarReader? = nil
+                func flush() throws {
+                    guard let k = groupKey, let r = reader else { return }
+                    let j = json
+                    for m in images {
+                        try emit(key: k, imagePath: tar, display: "\(shardName):\(m.name)",
+                                 member: ByteRange(offset: m.offset, length: m.size),
+                                 json: { j.flatMap { Self.jsonFields(try? r.read(offset: $0.offset, count: min($0.size, Self.maxSidecarBytes))) } })
+                    }
+                    groupKey = nil; images = []; json = nil
+                }
                 do {
-                    let reader = try TarReader(path: tar)
-                    while let m = try reader.next() {
+                    let r = try TarReader(path: tar)
+                    reader = r
+                    while let m = try r.next() {
                         guard m.kind == .file else { continue }
                         let name = (m.name as NSString).lastPathComponent
                         let ext = (name as NSString).pathExtension.lowercased()
-                        guard Self.imageExtensions.contains(ext) else {
-                            if !["json", "txt", "cls", "npy"].contains(ext) { ignoredFiles += 1 }
-                            continue
-                        }
                         let key = String(name.prefix(while: { $0 != "." }))
-                        try emit(key: key, imagePath: tar, display: "\(shardName):\(m.name)",
-                                 member: ByteRange(offset: m.offset, length: m.size))
+                        if key != groupKey { try flush(); groupKey = key }
+                        if Self.imageExtensions.contains(ext) { images.append(m) }
+                        else if ext == "json" { json = m }
+                        else if !["txt", "cls", "npy"].contains(ext) { ignoredFiles += 1 }
                     }
+                    try flush()
                 } catch let e as TarError {
+                    // What was read whole before the damage is still screened.
+                    try flush()
                     try body(.failure(key: shardName, path: shardName,
                                       message: "shard \(tar) could not be read to the end, the rest of it is not screened: \(e)"))
                 }
@@ -159,7 +185,9 @@ final class ShardReader: ManifestReader {
                         continue
                     }
                     let key = String(name.prefix(while: { $0 != "." }))
-                    try emit(key: key, imagePath: full, display: shard.stem + "/" + name, member: nil)
+                    let sidecar = (dir as NSString).appendingPathComponent(key + ".json")
+                    try emit(key: key, imagePath: full, display: shard.stem + "/" + name, member: nil,
+                             json: { Self.jsonFields(Self.readSmallFile(sidecar)) })
                 }
             }
             // Rows without an image: failed downloads are counted and screened by URL and
@@ -169,21 +197,48 @@ final class ShardReader: ManifestReader {
                 let status = columns.status.flatMap { row.fields[$0] }
                 if let status, status != "success" {
                     rowsNotSuccess += 1
-                    try body(item(key: k, row: row, columns: columns, imagePath: nil, display: nil, member: nil,
-                                  ordinal: base + row.index + 1))
+                    try body(item(key: k, fields: { $0 < row.fields.count ? row.fields[$0] : nil }, columns: columns,
+                                  imagePath: nil, display: nil, member: nil, ordinal: base + row.index + 1))
                 } else {
-                    try body(.failure(key: k, path: nil,
-                                      message: "shard \(shard.stem): row \(k) has status success but its image is not in the shard"))
+                    // Screened by its URL and recorded hashes all the same; the missing image is
+                    // reported (a truncated shard, or a file deleted from the shard folder).
+                    guard case .sample(let s, var problems) = item(
+                        key: k, fields: { $0 < row.fields.count ? row.fields[$0] : nil }, columns: columns,
+                        imagePath: nil, display: nil, member: nil, ordinal: base + row.index + 1) else { continue }
+                    problems.append("shard \(shard.stem): the row has status success but its image is not in the shard (truncated or deleted?): only its URL and recorded hashes were screened")
+                    try body(.sample(s, problems: problems))
                 }
             }
         }
     }
 
-    private func item(key: String, row: Row, columns: ColumnMap, imagePath: String?, display: String?,
+    /// Largest `KEY.json` sidecar read (img2dataset's are a few hundred bytes).
+    static let maxSidecarBytes = 1 << 20
+
+    /// A sidecar JSON object's fields as manifest text (numbers in decimal, null as nil).
+    static func jsonFields(_ bytes: [UInt8]?) -> [String: String?]? {
+        guard let bytes, let o = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else { return nil }
+        var out: [String: String?] = [:]
+        for (k, v) in o {
+            switch v {
+            case let s as String: out[k] = s
+            case let n as NSNumber: out[k] = String(cString: n.objCType) == "d" ? String(n.doubleValue) : n.stringValue
+            default: out[k] = .some(nil)
+            }
+        }
+        return out
+    }
+
+    static func readSmallFile(_ path: String) -> [UInt8]? {
+        guard let h = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? h.close() }
+        return (try? h.read(upToCount: maxSidecarBytes)).map { [UInt8]($0) }
+    }
+
+    private func item(key: String, fields: (Int) -> String?, columns: ColumnMap, imagePath: String?, display: String?,
                       member: ByteRange?, ordinal: Int) -> ManifestItem {
         guard case .sample(var s, let problems) = columns.sample(
-            fields: { $0 < row.fields.count ? row.fields[$0] : nil }, rowNumber: row.index + 1,
-            ordinal: ordinal, baseDirectory: "") else {
+            fields: fields, rowNumber: ordinal, ordinal: ordinal, baseDirectory: "") else {
             return .failure(key: key, path: display, message: "unreadable row")
         }
         s.key = key
@@ -191,8 +246,8 @@ final class ShardReader: ManifestReader {
         s.displayPath = display
         s.member = member
         if imagePath != nil,
-           let ow = columns.originalWidth.flatMap({ row.fields[$0] }).flatMap({ Int($0) }),
-           let oh = columns.originalHeight.flatMap({ row.fields[$0] }).flatMap({ Int($0) }) {
+           let ow = columns.originalWidth.flatMap(fields).flatMap({ Int($0) }),
+           let oh = columns.originalHeight.flatMap(fields).flatMap({ Int($0) }) {
             s.padding = .img2datasetBorder(originalWidth: ow, originalHeight: oh)
         } else if imagePath != nil {
             s.padding = .detectUniformBorder

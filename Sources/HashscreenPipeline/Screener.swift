@@ -62,8 +62,8 @@ final class Screener {
                 lookup(sample, signal, value, source: .computed, into: &out)
             }
         }
-        // 3. The image bytes, read once.
-        guard let path = sample.path else { return out }
+        // 3. The image bytes, read once (not at all when no signal needs them).
+        guard let path = sample.path, !digester.signals.isEmpty || config.needsDecode else { return out }
         let count: Int
         do {
             if let member = sample.member { count = try readMember(path, member) } else { count = try readFile(path) }
