@@ -56,18 +56,18 @@ public final class MultiIndexHammingIndex: MatchIndex, @unchecked Sendable {
     /// Widest segment: a segment's value is handled as a `UInt32`.
     static let maxSegmentBits = 32
 
-    /// Estimated cost of one search, in nanoseconds on one core (measured on the 10M-entry
-    /// PDQ benchmark, docs/index.md); only used to choose between tables and a full scan and
+    /// Estimated cost of one search, in nanoseconds on one core (fitted to the 1M and 10M
+    /// PDQ benchmark runs, docs/index.md); only used to choose between tables and a full scan and
     /// between layouts, so rough figures suffice.
     struct CostModel {
         /// A bucket visit: a directory read and the first read of its postings (random reads).
-        static let probe = 12.0
-        /// One posting scanned (sequential).
-        static let scan = 0.8
+        static let probe = 25.0
+        /// One posting scanned (sequential, eight at a time).
+        static let scan = 1.5
         /// One candidate verified: a random read of its value.
-        static let candidate = 10.0
+        static let candidate = 20.0
         /// One word of one entry in the exhaustive scan (sequential).
-        static let bruteWord = 0.35
+        static let bruteWord = 0.45
     }
 
     // MARK: - Storage
