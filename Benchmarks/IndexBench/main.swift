@@ -1,7 +1,8 @@
 // hashscreen-index-bench: build time, memory and queries/s of the match indexes on synthetic
 // lists (uniform hashes plus near-duplicate clusters). Figures go to docs/index.md.
 //
-//   swift build -c release --product hashscreen-index-bench -Xswiftc -target-cpu -Xswiftc x86-64-v3
+//   swift build -c release --product hashscreen-index-bench -Xswiftc -target-cpu -Xswiftc haswell
+//   (this Swift 6.3 toolchain rejects `x86-64-v3`; haswell has the same popcnt/AVX2/BMI2)
 //   .build/release/hashscreen-index-bench --count 10000000 --bits 256 --layouts 0,11,16 --threads 1,2
 import Foundation
 import HashscreenCore
@@ -70,6 +71,10 @@ let queries: [HashValue] = (0..<queryCount).map { i in
 print(String(format: "data: %d entries of %d bits (%.0f%% clustered), %d queries, threshold %d, generated in %.1fs",
              count, bits, clusterShare * 100, queryCount, threshold, now() - t0))
 
+/// Queries whose results are checked against the exhaustive scan (0: none).
+let verifyCount = Int(args["verify"] ?? "0")!
+let reference: BruteForceHammingIndex? = verifyCount > 0 ? try BruteForceHammingIndex(values: values, byteCount: bytes) : nil
+
 final class Counter: @unchecked Sendable { var hits = 0; var queries = 0; var cpu = 0.0 }
 
 /// CPU time of the calling thread: the machine is shared, so queries per CPU-second is the
@@ -98,6 +103,13 @@ for spec in layouts {
     let buildTime = now() - b0
     print(String(format: "%@: build %.2fs, memory %.1f B/entry (%.0f MB)", name, buildTime,
                  Double(index.memoryBytes) / Double(count), Double(index.memoryBytes) / 1e6))
+    if let reference {
+        var mismatches = 0
+        for q in queries.prefix(verifyCount) where index.search(q, threshold: threshold) != reference.search(q, threshold: threshold) {
+            mismatches += 1
+        }
+        print("  verify: \(mismatches) of \(min(verifyCount, queryCount)) queries differ from the exhaustive scan")
+    }
     for threads in threadCounts {
         let counters = (0..<threads).map { _ in Counter() }
         let start = now()

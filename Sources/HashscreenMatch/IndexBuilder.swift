@@ -10,9 +10,10 @@ public enum IndexBuilder {
     /// near-duplicate cut-off for 64-bit image hashes (about 15% of the bits). Any threshold
     /// is still answered exactly.
     public static let shortHashExpectedThreshold = 10
-    /// Default memory ceiling per entry for perceptual indexes (docs/index.md: the ≤ 64 B
-    /// layouts are several times slower at 10M PDQ entries than this one).
-    public static let defaultMaxBytesPerEntry = 80
+    /// Default memory ceiling per entry for perceptual indexes. The fast PDQ layouts at 10M
+    /// entries take 80-90 bytes; at 64 bytes no table layout fits and searches are
+    /// exhaustive, about 100 times slower (docs/index.md).
+    public static let defaultMaxBytesPerEntry = 96
 
     /// The threshold a signal's layout is tuned for (nil for exact signals).
     public static func expectedThreshold(for signal: SignalKind) -> Int? {

@@ -56,18 +56,18 @@ public final class MultiIndexHammingIndex: MatchIndex, @unchecked Sendable {
     /// Widest segment: a segment's value is handled as a `UInt32`.
     static let maxSegmentBits = 32
 
-    /// Estimated cost of one search, in nanoseconds on one core (measured on the 10M-entry
-    /// PDQ benchmark, docs/index.md); only used to choose between tables and a full scan and
+    /// Estimated cost of one search, in nanoseconds on one core (fitted to the 1M and 10M
+    /// PDQ benchmark runs, docs/index.md); only used to choose between tables and a full scan and
     /// between layouts, so rough figures suffice.
     struct CostModel {
         /// A bucket visit: a directory read and the first read of its postings (random reads).
-        static let probe = 12.0
-        /// One posting scanned (sequential).
-        static let scan = 0.8
+        static let probe = 25.0
+        /// One posting scanned (sequential, eight at a time).
+        static let scan = 1.5
         /// One candidate verified: a random read of its value.
-        static let candidate = 10.0
+        static let candidate = 20.0
         /// One word of one entry in the exhaustive scan (sequential).
-        static let bruteWord = 0.35
+        static let bruteWord = 0.45
     }
 
     // MARK: - Storage
@@ -181,96 +181,132 @@ public final class MultiIndexHammingIndex: MatchIndex, @unchecked Sendable {
             exhaustive.scan(q, threshold: threshold, into: &hits)
             return
         }
-        for k in segments.indices where radii[k] >= 0 {
-            searchSegment(k, radius: radii[k], radii: radii, q, threshold: threshold, into: &hits)
-        }
+        searchTables(q, radii: radii, threshold: threshold, into: &hits)
     }
 
-    /// Appends the matches found through segment `k` that no earlier segment finds.
+    /// Appends the matches found through the segment tables, each by the first segment
+    /// that finds it.
     ///
-    /// Works in passes so that the random reads of one pass do not wait on each other: bucket
-    /// sizes and candidates are unpredictable, and a loop that branches on them right after
-    /// reading them mispredicts and serialises the cache misses (measured: several times
-    /// slower, docs/index.md). So: list the buckets, read every bucket's range, scan the
-    /// postings into a candidate list without branching, then read the candidates' values.
-    private func searchSegment(_ k: Int, radius r: Int, radii: [Int], _ q: PackedHash,
-                               threshold t: Int, into hits: inout [IndexHit]) {
-        let s = segments[k]
-        let v = Self.extract(q, offset: s.offset, width: s.width)
-        let lowMask: UInt32 = s.residualBits == 0 ? 0 : UInt32.max >> UInt32(32 - s.residualBits)
-        let qHigh = UInt32(v >> UInt32(s.residualBits))
-        let qLow = v & lowMask
+    /// Works in passes over all segments so that the random reads of one pass do not wait on
+    /// each other: bucket sizes and candidates are unpredictable, and a loop that branches on
+    /// them right after reading them mispredicts and serialises the cache misses (measured:
+    /// several times slower, docs/index.md). So: list the buckets and read their ranges, read
+    /// each bucket's first posting, scan the postings into a candidate list without
+    /// branching, read each candidate's first word, then compute the candidates' distances.
+    private func searchTables(_ q: PackedHash, radii: [Int], threshold t: Int, into hits: inout [IndexHit]) {
+        let m = segments.count
+        var probeCount = 0
+        for k in 0..<m where radii[k] >= 0 {
+            probeCount += Self.ballCount(segments[k].directoryBits, radii[k])
+        }
         let idShift = UInt32(idBits)
         let idMask: UInt32 = idBits == 32 ? .max : (1 << idShift) - 1
-        let dir = s.directory.base, post = s.postings.base
-        let limit: UInt64 = 1 << UInt64(s.directoryBits)
-        let maxWeight = min(r, s.directoryBits)
-        let probeCount = Self.ballCount(s.directoryBits, maxWeight)
 
-        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 3 * probeCount) { probe in
-            let start = probe.baseAddress!, length = start + probeCount, slack = length + probeCount
-            // Pass 1: every bucket within the radius, with the radius left for the low part.
-            var np = 0
-            for weight in 0...maxWeight {
-                // Every directory-bit mask of `weight` ones, in increasing order (Gosper's hack).
-                var flip: UInt64 = weight == 0 ? 0 : (1 << UInt64(weight)) - 1
-                while flip < limit {
-                    start[np] = qHigh ^ UInt32(truncatingIfNeeded: flip)
-                    slack[np] = UInt32(r - weight)
-                    np += 1
-                    if flip == 0 { break }
-                    let low = flip & (~flip &+ 1)
-                    let ripple = flip &+ low
-                    flip = ripple | (((ripple ^ flip) >> 2) >> UInt64(flip.trailingZeroBitCount))
-                }
-            }
-            // Pass 2: bucket ranges (independent reads).
-            var total = 0
-            for i in 0..<np {
-                let b = Int(start[i])
-                let lo = dir[b], hi = dir[b + 1]
-                start[i] = lo
-                length[i] = hi &- lo
-                total &+= Int(hi &- lo)
-            }
-            guard total > 0 else { return }
-            // Pass 3: read each bucket's first posting (independent reads, no branches on
-            // them) so that the scan below finds them in cache.
-            var touched: UInt32 = 0
-            let last = UInt32(count - 1)
-            for i in 0..<np { touched &+= post[Int(min(start[i], last))] }
-            keepAlive(touched)
-            // Pass 4: postings whose low part is within the radius left become candidates,
-            // eight postings at a time (a bucket's last chunk reads into the next bucket or
-            // the padding, and masks those lanes off).
-            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: total) { cand in
-                let c = cand.baseAddress!
-                var nc = 0
-                let qv = SIMD8<UInt32>(repeating: qLow)
-                let shift = SIMD8<UInt32>(repeating: idShift)
-                let lanes = SIMD8<UInt32>(0, 1, 2, 3, 4, 5, 6, 7)
-                let top = SIMD8<UInt32>(repeating: 1 << 31)
-                for i in 0..<np {
-                    var j = Int(start[i])
-                    let end = j + Int(length[i])
-                    let remPlusOne = SIMD8<UInt32>(repeating: slack[i] &+ 1)
-                    while j < end {
-                        let p = UnsafeRawPointer(post + j).loadUnaligned(as: SIMD8<UInt32>.self)
-                        let y = (p &>> shift) ^ qv
-                        // The top bit of a - b (both small) is set iff a < b: popcount within
-                        // the radius, and lane inside the bucket. (Plain SIMD comparisons
-                        // compile to a lane-by-lane loop here.)
-                        let inside = lanes &- SIMD8<UInt32>(repeating: UInt32(truncatingIfNeeded: end - j))
-                        let ok = (y.nonzeroBitCount &- remPlusOne) & inside & top
-                        if ok != .zero {
-                            for l in 0..<8 where ok[l] != 0 { c[nc] = p[l] & idMask; nc &+= 1 }
+        // Per segment: the query's low part, and where its probes and candidates end.
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: 3 * m) { perSegment in
+            let qLows = perSegment.baseAddress!, probeEnd = qLows + m, candEnd = probeEnd + m
+            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 3 * max(probeCount, 1)) { probe in
+                let start = probe.baseAddress!, length = start + probeCount, slack = length + probeCount
+                // Pass 1: every bucket within each segment's radius, with the radius left for
+                // the low part.
+                var np = 0
+                for k in 0..<m {
+                    let r = radii[k]
+                    guard r >= 0 else { probeEnd[k] = np; qLows[k] = 0; continue }
+                    let s = segments[k]
+                    let v = Self.extract(q, offset: s.offset, width: s.width)
+                    let lowMask: UInt32 = s.residualBits == 0 ? 0 : UInt32.max >> UInt32(32 - s.residualBits)
+                    qLows[k] = Int(v & lowMask)
+                    let qHigh = UInt32(v >> UInt32(s.residualBits))
+                    let limit: UInt64 = 1 << UInt64(s.directoryBits)
+                    for weight in 0...min(r, s.directoryBits) {
+                        // Every directory-bit mask of `weight` ones, increasing (Gosper's hack).
+                        var flip: UInt64 = weight == 0 ? 0 : (1 << UInt64(weight)) - 1
+                        while flip < limit {
+                            start[np] = qHigh ^ UInt32(truncatingIfNeeded: flip)
+                            slack[np] = UInt32(r - weight)
+                            np += 1
+                            if flip == 0 { break }
+                            let low = flip & (~flip &+ 1)
+                            let ripple = flip &+ low
+                            flip = ripple | (((ripple ^ flip) >> 2) >> UInt64(flip.trailingZeroBitCount))
                         }
-                        j &+= 8
                     }
+                    probeEnd[k] = np
                 }
-                // Pass 5: candidates' full distances (independent reads; matches are rare).
-                for i in 0..<nc {
-                    verify(Int(c[i]), segment: k, radii: radii, q, threshold: t, into: &hits)
+                // Pass 2: the buckets' ranges of postings (independent reads, a lean loop).
+                var total = 0
+                var i0 = 0
+                for k in 0..<m {
+                    let dir = segments[k].directory.base
+                    for i in i0..<probeEnd[k] {
+                        let b = Int(start[i])
+                        let lo = dir[b], hi = dir[b + 1]
+                        start[i] = lo
+                        length[i] = hi &- lo
+                        total &+= Int(hi &- lo)
+                    }
+                    i0 = probeEnd[k]
+                }
+                guard total > 0 else { return }
+                // Pass 3: each bucket's first posting, so that the scan finds them in cache.
+                var touched: UInt32 = 0
+                let last = UInt32(count - 1)
+                i0 = 0
+                for k in 0..<m {
+                    let post = segments[k].postings.base
+                    for i in i0..<probeEnd[k] { touched &+= post[Int(min(start[i], last))] }
+                    i0 = probeEnd[k]
+                }
+                keepAlive(touched)
+
+                withUnsafeTemporaryAllocation(of: UInt32.self, capacity: total) { cand in
+                    let c = cand.baseAddress!
+                    // Pass 4: postings whose low part is within the radius left become
+                    // candidates, eight postings at a time (a bucket's last chunk reads into
+                    // the next bucket or the padding, and masks those lanes off).
+                    var nc = 0
+                    let shift = SIMD8<UInt32>(repeating: idShift)
+                    let lanes = SIMD8<UInt32>(0, 1, 2, 3, 4, 5, 6, 7)
+                    let top = SIMD8<UInt32>(repeating: 1 << 31)
+                    i0 = 0
+                    for k in 0..<m {
+                        let post = segments[k].postings.base
+                        let qv = SIMD8<UInt32>(repeating: UInt32(qLows[k]))
+                        for i in i0..<probeEnd[k] {
+                            var j = Int(start[i])
+                            let end = j + Int(length[i])
+                            let remPlusOne = SIMD8<UInt32>(repeating: slack[i] &+ 1)
+                            while j < end {
+                                let p = UnsafeRawPointer(post + j).loadUnaligned(as: SIMD8<UInt32>.self)
+                                let y = (p &>> shift) ^ qv
+                                // The top bit of a - b (both small) is set iff a < b: popcount
+                                // within the radius, and lane inside the bucket. (Plain SIMD
+                                // comparisons compile to a lane-by-lane loop here.)
+                                let inside = lanes &- SIMD8<UInt32>(repeating: UInt32(truncatingIfNeeded: end - j))
+                                let ok = (y.nonzeroBitCount &- remPlusOne) & inside & top
+                                if ok != .zero {
+                                    for l in 0..<8 where ok[l] != 0 { c[nc] = p[l] & idMask; nc &+= 1 }
+                                }
+                                j &+= 8
+                            }
+                        }
+                        i0 = probeEnd[k]
+                        candEnd[k] = nc
+                    }
+                    // Pass 5: each candidate's first word (a lean loop keeps many reads in
+                    // flight), then pass 6: full distances from cache; matches are rare.
+                    var first: UInt64 = 0
+                    let h = hashes.base, w = wordCount
+                    for i in 0..<nc { first &+= h[Int(c[i]) &* w] }
+                    keepAlive(UInt32(truncatingIfNeeded: first))
+                    i0 = 0
+                    for k in 0..<m {
+                        for i in i0..<candEnd[k] {
+                            verify(Int(c[i]), segment: k, radii: radii, q, threshold: t, into: &hits)
+                        }
+                        i0 = candEnd[k]
+                    }
                 }
             }
         }

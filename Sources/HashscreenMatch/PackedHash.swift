@@ -47,9 +47,9 @@ struct PackedHash {
 /// A fixed array allocated once and freed with its owner: the indexes read it through a raw
 /// pointer so that hot loops carry no bounds checks or reference counting.
 ///
-/// Large arrays are asked to sit on 2 MiB pages (Linux transparent huge pages, madvise mode):
-/// index searches read them at random, and with 4 KiB pages nearly every read also misses
-/// the TLB (measured: several times slower at 1M PDQ entries, docs/index.md).
+/// Large arrays are asked to sit on 2 MiB pages (Linux transparent huge pages in madvise
+/// mode): index searches read them at random, and with 4 KiB pages nearly every such read
+/// also misses the TLB (the gain measured here was small, docs/index.md).
 final class FlatBuffer<Element>: @unchecked Sendable {
     /// Arrays at least this large are aligned to, and advised onto, huge pages.
     static var hugePageBytes: Int { 2 << 20 }
