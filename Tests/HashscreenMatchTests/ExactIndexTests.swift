@@ -1,4 +1,5 @@
 import HashscreenCore
+import HashscreenTestSupport
 import XCTest
 
 import HashscreenMatch

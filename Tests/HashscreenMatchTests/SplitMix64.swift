@@ -1,19 +1,8 @@
+import HashscreenTestSupport
 import HashscreenCore
 
-/// Seeded generator (SplitMix64, Steele, Lea & Flood, "Fast splittable pseudorandom number
-/// generators", OOPSLA 2014) so that every failing case reproduces from its seed.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
+// SplitMix64 (Steele, Lea & Flood, OOPSLA 2014) lives in HashscreenTestSupport; these
+// helpers draw hash sets and queries from it.
 extension SplitMix64 {
     mutating func hash(bytes: Int) -> HashValue {
         HashValue(bytes: (0..<bytes).map { _ in UInt8.random(in: 0...255, using: &self) })
