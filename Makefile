@@ -40,7 +40,7 @@ demo: build
 	@bash Fixtures/demo/run-demo.sh $(BIN_DEBUG)
 
 # Benchmark against the shared bench's peers and floors; writes docs/benchmarks.md
-# (bench/bench.sh lists the BENCH_* variables; about 20 min on 2 cores, more the first time).
+# (bench/bench.sh lists the BENCH_* variables; about 10 min on 2 cores, 5-8 more the first time).
 bench: deps
 	BENCH_RELEASE_FLAGS="$(RELEASE_FLAGS)" SWIFT="$(SWIFT)" bash bench/bench.sh
 

@@ -4,10 +4,10 @@
 #
 #   env: BENCH_WORK (default ${TMPDIR:-/tmp}/hashscreen-bench)  dataset, venv, floors, outputs
 #        BENCH_N (2000) BENCH_SEED (1)   dataset size and seed (make_dataset.py)
-#        BENCH_RUNS (3)                  paired rounds: floor, hashscreen full, floor 1/8,
+#        BENCH_RUNS (5)                  paired rounds: floor, hashscreen full, floor 1/8,
 #                                        hashscreen fast, hashscreen dihedral (A B A B ...)
 #        BENCH_FLOOR_RUNS (5)            runs of each single floor
-#        BENCH_PEER_RUNS (1)             runs of each Python peer (each beside a floor run)
+#        BENCH_PEER_RUNS (3)             runs of each Python peer (each beside a floor run)
 #        BENCH_PEERS (python_pdqhash python_imagehash)   peers to time (space-separated)
 #        BENCH_RSS_ROWS (200000)         rows of the long manifest for the RSS check
 #        BENCH_INDEX_COUNTS (1000000 10000000)           hashscreen-index-bench list sizes
@@ -21,9 +21,9 @@ SHARED=$(cd "$ROOT/../shared/bench" && pwd)
 WORK=${BENCH_WORK:-${TMPDIR:-/tmp}/hashscreen-bench}
 N=${BENCH_N:-2000}
 SEED=${BENCH_SEED:-1}
-RUNS=${BENCH_RUNS:-3}
+RUNS=${BENCH_RUNS:-5}
 FLOOR_RUNS=${BENCH_FLOOR_RUNS:-5}
-PEER_RUNS=${BENCH_PEER_RUNS:-1}
+PEER_RUNS=${BENCH_PEER_RUNS:-3}
 PEERS=${BENCH_PEERS-python_pdqhash python_imagehash}
 RSS_ROWS=${BENCH_RSS_ROWS:-200000}
 INDEX_COUNTS=${BENCH_INDEX_COUNTS-1000000 10000000}
