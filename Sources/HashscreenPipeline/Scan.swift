@@ -95,7 +95,10 @@ public enum Scanner {
         for _ in 0..<config.jobs { screeners.append(try Screener(config: config, known: known)) }
         let channel = BoundedChannel<[(Sample, [String])]>(capacity: config.jobs * batchesInFlightPerJob)
 
-        // The producer reads the manifests (blocking I/O) on its own thread, in batches.
+        // The producer reads the manifests (blocking I/O) on its own thread, in batches, and
+        // asks the kernel to start reading each queued image (readahead), so workers rarely
+        // wait on the disk while the channel holds work.
+        let readAhead = config.needsDecode || config.signals.contains(where: \.isCryptographic)
         let producerError = ErrorBox()
         let producer = Thread {
             var batch: [(Sample, [String])] = []
@@ -105,6 +108,7 @@ public enum Scanner {
                     try reader.forEachItem { item in
                         switch item {
                         case .sample(let s, let problems):
+                            if readAhead, let p = s.path, s.member == nil { Scanner.adviseWillNeed(p) }
                             batch.append((s, problems))
                             if batch.count == batchSize { channel.put(batch); batch.removeAll(keepingCapacity: true) }
                         case .failure(let key, let path, let message):
@@ -145,6 +149,14 @@ public enum Scanner {
         log("hashscreen: \(tally.samples) samples, \(tally.matchedSamples) matched, \(tally.failedSamples) not fully screened; outputs in \(config.outputDirectory)")
         return ScanResult(samples: tally.samples, matchedSamples: tally.matchedSamples,
                           failedSamples: tally.failedSamples, outputDirectory: config.outputDirectory)
+    }
+
+    /// POSIX_FADV_WILLNEED on a whole file: asynchronous readahead, no data copied here.
+    static func adviseWillNeed(_ path: String) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        guard fd >= 0 else { return }
+        _ = posix_fadvise(fd, 0, 0, POSIX_FADV_WILLNEED)
+        close(fd)
     }
 
     /// Input ordinals carry the input's index in their top bits (`i << inputOrdinalShift`).
