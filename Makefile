@@ -39,5 +39,10 @@ test: deps pydeps
 demo: build
 	@bash Fixtures/demo/run-demo.sh $(BIN_DEBUG)
 
+# Benchmark against the shared bench's peers and floors; writes docs/benchmarks.md
+# (bench/bench.sh lists the BENCH_* variables; about 10 min on 2 cores, 5-8 more the first time).
+bench: deps
+	BENCH_RELEASE_FLAGS="$(RELEASE_FLAGS)" SWIFT="$(SWIFT)" bash bench/bench.sh
+
 clean:
 	rm -rf .build .build-* demo-out

@@ -1,0 +1,165 @@
+#!/usr/bin/env bash
+# `make bench`: hashscreen against the peers and the floors of ../shared/bench, on the same
+# files, in one invocation; writes docs/benchmarks.md. See docs/benchmarks.md ("Re-run").
+#
+#   env: BENCH_WORK (default ${TMPDIR:-/tmp}/hashscreen-bench)  dataset, venv, floors, outputs
+#        BENCH_N (2000) BENCH_SEED (1)   dataset size and seed (make_dataset.py)
+#        BENCH_RUNS (5)                  paired rounds: floor, hashscreen full, floor 1/8,
+#                                        hashscreen fast, hashscreen dihedral (A B A B ...)
+#        BENCH_FLOOR_RUNS (5)            runs of each single floor
+#        BENCH_PEER_RUNS (3)             runs of each Python peer (each beside a floor run)
+#        BENCH_PEERS (python_pdqhash python_imagehash)   peers to time (space-separated)
+#        BENCH_RSS_ROWS (200000)         rows of the long manifest for the RSS check
+#        BENCH_INDEX_COUNTS (1000000 10000000)           hashscreen-index-bench list sizes
+#        BENCH_VENV (BENCH_WORK/venv)    Python venv with ../shared/bench/requirements.txt
+#        BENCH_DATA (BENCH_WORK/data/dsN) an existing dataset folder to use instead
+#        BENCH_RELEASE_FLAGS             swift build flags (the Makefile passes RELEASE_FLAGS)
+#        BENCH_DOC (docs/benchmarks.md)  where the report goes
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+SHARED=$(cd "$ROOT/../shared/bench" && pwd)
+WORK=${BENCH_WORK:-${TMPDIR:-/tmp}/hashscreen-bench}
+N=${BENCH_N:-2000}
+SEED=${BENCH_SEED:-1}
+RUNS=${BENCH_RUNS:-5}
+FLOOR_RUNS=${BENCH_FLOOR_RUNS:-5}
+PEER_RUNS=${BENCH_PEER_RUNS:-3}
+PEERS=${BENCH_PEERS-python_pdqhash python_imagehash}
+RSS_ROWS=${BENCH_RSS_ROWS:-200000}
+INDEX_COUNTS=${BENCH_INDEX_COUNTS-1000000 10000000}
+VENV=${BENCH_VENV:-$WORK/venv}
+D=${BENCH_DATA:-$WORK/data/ds$N}
+DOC=${BENCH_DOC:-$ROOT/docs/benchmarks.md}
+FLAGS=${BENCH_RELEASE_FLAGS:--c release -Xswiftc -target-cpu -Xswiftc x86-64-v3}
+O=$WORK/hs                      # this script's outputs (the shared run_all.sh uses $WORK/out)
+SIGNALS=md5,sha1,sha256,pdq,phash
+CRYPTO=md5,sha1,sha256
+START=$(date +%s)
+step() { echo "== [$(( $(date +%s) - START ))s] $*" >&2; }
+
+mkdir -p "$WORK/bin" "$O"
+rm -rf "$O"/run-* "$O"/probe-* "$O"/rss-*
+echo "{\"start_loadavg\": \"$(cut -d' ' -f1-3 /proc/loadavg)\", \"start\": \"$(date -u +%FT%TZ)\"}" > "$O/run.json"
+
+# 1. Python venv with the shared bench's pinned packages (the generator and the peers).
+if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c "import PIL, numpy, pdqhash, imagehash, skimage, sklearn" 2>/dev/null; then
+  step "venv $VENV (../shared/bench/requirements.txt)"
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install -q -r "$SHARED/requirements.txt"
+fi
+PY=$VENV/bin/python
+
+# 2. Dataset: generated once (deterministic from N and seed), written aside then moved in.
+if [ ! -f "$D/manifest.jsonl" ] || [ ! -f "$D/ground_truth.csv" ]; then
+  step "dataset: make_dataset.py --n $N --seed $SEED -> $D (3-7 min for 2000)"
+  rm -rf "$D.partial"
+  mkdir -p "$(dirname "$D")"
+  "$PY" "$SHARED/make_dataset.py" --out "$D.partial" --n "$N" --seed "$SEED"
+  rm -rf "$D" && mv "$D.partial" "$D"
+fi
+NI=$(($(wc -l < "$D/manifest.csv") - 1))
+
+# 3. hashscreen release build. The Makefile's RELEASE_FLAGS name -target-cpu x86-64-v3; a
+#    Swift whose clang importer does not know that name (6.3.1 here: "unknown target CPU")
+#    fails every module, so probe first and use haswell (the same AVX2/FMA/BMI2 level)
+#    instead; the flags used go into the report.
+SWIFT=${SWIFT:-swift}
+if [[ "$FLAGS" == *x86-64-v3* ]]; then
+  echo 'let x = 1' > "$O/cpu_probe.swift"
+  if ! "${SWIFT}c" -target-cpu x86-64-v3 -typecheck "$O/cpu_probe.swift" > /dev/null 2>&1; then
+    FLAGS=${FLAGS//x86-64-v3/haswell}
+    step "this Swift does not accept -target-cpu x86-64-v3; using haswell"
+  fi
+fi
+step "$SWIFT build $FLAGS"
+(cd "$ROOT" && $SWIFT build $FLAGS > "$O/build.log" 2>&1) || { tail -20 "$O/build.log"; exit 2; }
+BIN=$(cd "$ROOT" && $SWIFT build $FLAGS --show-bin-path)
+HS=$BIN/hashscreen
+echo "$FLAGS" > "$O/build_flags.txt"
+
+# 4. Floor programs, file lists, list databases, long manifest.
+step "floors, file lists, list databases"
+cc -O2 -o "$WORK/bin/hashfloor" "$SHARED/floors/hashfloor.c" -lcrypto
+cc -O2 -o "$WORK/bin/decodefloor" "$SHARED/floors/decodefloor.c" -ljpeg -lpng
+"$PY" "$ROOT/bench/prep.py" lists "$D" "$O"
+AL=$O/list_all.txt; JL=$O/list_jpeg.txt; PL=$O/list_png.txt
+NA=$(wc -l < "$AL"); NJ=$(wc -l < "$JL"); NP=$(wc -l < "$PL")
+HA=$(( (NA + 1) / 2 )); HJ=$(( (NJ + 1) / 2 )); HP=$(( (NP + 1) / 2 ))
+rm -f "$O/known.db" "$O/probe.db"
+"$HS" list import --list "$O/known.db" --name known --version "$(basename "$D")" "$D/known.csv" > "$O/import.txt"
+"$PY" "$ROOT/bench/prep.py" probe-list "$O/probe.csv"
+"$HS" list import --list "$O/probe.db" --name probe --version 1 "$O/probe.csv" > /dev/null
+"$PY" "$ROOT/bench/prep.py" manifest "$D" "$RSS_ROWS" "$O/manifest_$RSS_ROWS.csv"
+"$PY" "$ROOT/bench/prep.py" manifest "$D" "$NI" "$O/manifest_$NI.csv"
+
+J=$O/results.jsonl
+: > "$J"
+# T LABEL ITEMS RUNS WARMUP CMD...: one timecmd.py measurement appended to results.jsonl
+T() { local label=$1 items=$2 n=$3 w=$4; shift 4
+      "$PY" "$SHARED/timecmd.py" -n "$n" --warmup "$w" --label "$label" --items "$items" --json "$J" -- "$@"; }
+FLOOR_FULL="exec 2>/dev/null; xargs -a $AL -P2 -n $HA $WORK/bin/hashfloor both && xargs -a $JL -P2 -n $HJ $WORK/bin/decodefloor jpeg 1 && exec xargs -a $PL -P2 -n $HP $WORK/bin/decodefloor png"
+FLOOR_8="exec 2>/dev/null; xargs -a $AL -P2 -n $HA $WORK/bin/hashfloor both && xargs -a $JL -P2 -n $HJ $WORK/bin/decodefloor jpeg 8 && exec xargs -a $PL -P2 -n $HP $WORK/bin/decodefloor png"
+SCAN=("$HS" scan "$D/manifest.csv" --list "$O/known.db" --signals "$SIGNALS" --jobs 2 -q)
+
+# 5. Single floors (as ../shared/bench/run_all.sh runs them: 2 processes, in-process decode).
+step "floors ($FLOOR_RUNS runs each)"
+T "floor:C md5+sha256 one pass, 2 procs" "$NA" "$FLOOR_RUNS" 1 sh -c "exec 2>/dev/null; exec xargs -a $AL -P2 -n $HA $WORK/bin/hashfloor both"
+T "floor:libjpeg in-process 1/1 (JPEGs only), 2 procs" "$NJ" "$FLOOR_RUNS" 1 sh -c "exec 2>/dev/null; exec xargs -a $JL -P2 -n $HJ $WORK/bin/decodefloor jpeg 1"
+T "floor:libjpeg in-process 1/8 (JPEGs only), 2 procs" "$NJ" "$FLOOR_RUNS" 1 sh -c "exec 2>/dev/null; exec xargs -a $JL -P2 -n $HJ $WORK/bin/decodefloor jpeg 8"
+T "floor:libpng in-process (PNGs only), 2 procs" "$NP" "$FLOOR_RUNS" 1 sh -c "exec 2>/dev/null; exec xargs -a $PL -P2 -n $HP $WORK/bin/decodefloor png"
+
+# 6. Paired rounds: each round runs the floors and the hashscreen variants back to back, so
+#    every ratio is taken inside one round (the machine's load moves between rounds).
+step "paired rounds ($RUNS): floor, hashscreen full, floor 1/8, hashscreen fast, hashscreen dihedral"
+"${SCAN[@]}" --out "$O/run-warm" > /dev/null 2>&1 || true   # round 0: page cache, not recorded
+sh -c "$FLOOR_FULL"
+for r in $(seq 1 "$RUNS"); do
+  T "pair:$r:floor" "$NA" 1 0 sh -c "$FLOOR_FULL"
+  T "pair:$r:hs-full" "$NA" 1 0 "${SCAN[@]}" --out "$O/run-full"
+  T "pair:$r:floor8" "$NA" 1 0 sh -c "$FLOOR_8"
+  T "pair:$r:hs-fast" "$NA" 1 0 "${SCAN[@]}" --pdq-mode fast --out "$O/run-fast"
+  T "pair:$r:hs-dihedral" "$NA" 1 0 "${SCAN[@]}" --dihedral --out "$O/run-dihedral"
+done
+
+# 7. Peers, each run right after a floor run (peer/floor ratio paired per run).
+for p in $PEERS; do
+  step "peer $p ($PEER_RUNS run(s))"
+  for r in $(seq 1 "$PEER_RUNS"); do
+    T "peerpair:$p:$r:floor" "$NA" 1 0 sh -c "$FLOOR_FULL"
+    T "peer:$p:$r" "$NA" 1 0 "$PY" "$SHARED/peers/$p.py" "$D/files" --known "$D/known.csv"
+  done
+done
+
+# 8. Correctness: per-image PDQ in full and fast mode (probe list, see prep.py).
+step "per-image PDQ (full, fast) against the manifest's reference"
+for m in full fast; do
+  "$HS" scan "$D/manifest.csv" --list "$O/probe.db" --out "$O/probe-$m" --signals pdq --pdq-mode "$m" \
+    --pdq-threshold 255 --pdq-min-quality 0 --jobs 2 -q || true
+done
+
+# 9. Peak RSS against manifest length: the same rows repeated, crypto signals only (a
+#    full-signal 200k-row scan would take about half an hour on 2 cores).
+step "RSS: $NI-row and $RSS_ROWS-row manifests, signals $CRYPTO"
+T "rss:$NI" "$NI" 1 0 "$HS" scan "$O/manifest_$NI.csv" --list "$O/known.db" --signals "$CRYPTO" --jobs 2 -q --out "$O/rss-$NI"
+T "rss:$RSS_ROWS" "$RSS_ROWS" 1 0 "$HS" scan "$O/manifest_$RSS_ROWS.csv" --list "$O/known.db" --signals "$CRYPTO" --jobs 2 -q --out "$O/rss-$RSS_ROWS"
+
+# 10. Match index benchmark (Benchmarks/IndexBench).
+rm -f "$O"/index-*.txt
+for c in $INDEX_COUNTS; do
+  layouts=auto; [ "$c" -le 1000000 ] && layouts=auto,brute
+  step "hashscreen-index-bench --count $c --bits 256 --layouts $layouts"
+  "$PY" "$ROOT/bench/prep.py" capture "$O/index-256-$c.txt" -- "$BIN/hashscreen-index-bench" \
+    --count "$c" --bits 256 --layouts "$layouts" --threads 1,2 --seconds 3 || echo "index bench $c failed" >&2
+done
+if [ -n "$INDEX_COUNTS" ]; then
+  step "hashscreen-index-bench --count 1000000 --bits 64"
+  "$PY" "$ROOT/bench/prep.py" capture "$O/index-64-1000000.txt" -- "$BIN/hashscreen-index-bench" \
+    --count 1000000 --bits 64 --threads 1,2 --seconds 3 || echo "index bench 64-bit failed" >&2
+fi
+
+# 11. Report (it can be re-run alone on $O: every input it reads is kept there).
+cut -d' ' -f1-3 /proc/loadavg > "$O/end_load.txt"
+step "report -> $DOC"
+"$PY" "$ROOT/bench/report.py" --results "$J" --dataset "$D" --work "$O" --hashscreen "$HS" \
+  --python "$PY" --flags "$FLAGS" --elapsed "$(( $(date +%s) - START ))" --doc "$DOC"
+step "done"
