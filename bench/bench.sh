@@ -157,7 +157,8 @@ if [ -n "$INDEX_COUNTS" ]; then
     --count 1000000 --bits 64 --threads 1,2 --seconds 3 || echo "index bench 64-bit failed" >&2
 fi
 
-# 11. Report.
+# 11. Report (it can be re-run alone on $O: every input it reads is kept there).
+cut -d' ' -f1-3 /proc/loadavg > "$O/end_load.txt"
 step "report -> $DOC"
 "$PY" "$ROOT/bench/report.py" --results "$J" --dataset "$D" --work "$O" --hashscreen "$HS" \
   --python "$PY" --flags "$FLAGS" --elapsed "$(( $(date +%s) - START ))" --doc "$DOC"

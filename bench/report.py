@@ -241,7 +241,7 @@ def machine(args):
     deb = sh("dpkg-query -W -f='${Package} ${Version}\\n' libjpeg62-turbo libpng16-16 libssl3 libwebp7 libgif7 libsqlite3-0 2>/dev/null")
     return {
         "nproc": sh("nproc"), "cpu": model, "isa": isa, "mem": mem,
-        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "date": "",
         "os": f"{sh('. /etc/os-release && echo $PRETTY_NAME')}, kernel {platform.release()}",
         "swift": sh("swift --version 2>&1 | head -1"),
         "flags": args.flags, "cc": sh("cc --version | head -1"),
@@ -261,6 +261,7 @@ def build(args):
     n = len(ref)
     run_info = json.load(open(os.path.join(args.work, "run.json")))
     mach = machine(args)
+    mach["date"] = run_info["start"].replace("T", " ")[:16] + " UTC"
     summ_full = load_summary(os.path.join(args.work, "run-full"))
 
     floor_by_round = pairs.get("floor", {})
@@ -287,7 +288,8 @@ def build(args):
              "that one invocation, on the same files; re-running replaces them (the *Notes* section is kept).\n")
     L.append("## Machine\n")
     L.append(f"* {mach['nproc']} CPUs: {mach['cpu']} ({mach['isa']}); {mach['mem']} RAM; {mach['os']}")
-    end_load = " ".join(open("/proc/loadavg").read().split()[:3])
+    end_path = os.path.join(args.work, "end_load.txt")
+    end_load = open(end_path).read().strip() if os.path.exists(end_path) else "?"
     L.append(f"* load average at start {run_info['start_loadavg']}, at end {end_load} "
              "(the machine is shared: other jobs compete for the 2 cores, see *Method*)")
     L.append(f"* {mach['swift']}; hashscreen built with `swift build {mach['flags']}`")
@@ -308,37 +310,47 @@ def build(args):
     # Main table
     L.append("## Throughput (2 cores)\n")
     peer_names = list(pe)
-    hdr = ("| tool | images/s (median wall) | images per CPU-s | wall ÷ hash+decode floor (paired) | "
-           + "".join(f"speed ÷ {p} | " for p in peer_names) + "peak RSS MiB | runs |")
+    hdr = ("| tool | images/s (median wall) | images per CPU-s | wall ÷ hash+decode floor (paired) | CPU ÷ floor CPU | "
+           + "".join(f"speed ÷ {p}: paired wall (CPU) | " for p in peer_names) + "peak RSS MiB | runs |")
     L.append(hdr)
-    L.append("|---|---:|---:|---:|" + "---:|" * len(peer_names) + "---:|---:|")
+    L.append("|---|---:|---:|---:|---:|" + "---:|" * len(peer_names) + "---:|---:|")
+    floor_cpu = fl["cpu"] if fl else None
 
-    def speed_vs(row_ratio):
-        # floor-normalised speed ratio: (peer wall / floor) / (row wall / floor)
-        return "".join(f"{pe[p]['vs_floor'] / row_ratio:.2f}x | " if row_ratio and pe[p]["vs_floor"] else "- | "
-                       for p in peer_names)
+    def speed_vs(row_ratio, row_cpu):
+        # floor-normalised speed ratio: (peer wall / floor) / (row wall / floor); and CPU-s ratio
+        cells = []
+        for p in peer_names:
+            w = f"{pe[p]['vs_floor'] / row_ratio:.2f}x" if row_ratio and pe[p]["vs_floor"] else "-"
+            c = f" ({pe[p]['cpu'] / row_cpu:.2f}x)" if row_cpu else ""
+            cells.append(w + c + " | ")
+        return "".join(cells) + ""
+
+    def cpu_vs_floor(row_cpu):
+        return f"{row_cpu / floor_cpu:.2f}" if floor_cpu and row_cpu else "-"
 
     for name, label, _ in VARIANTS:
         if name in var:
             s = var[name]
             extra = f" (÷ 1/8 floor {s['vs_floor8']:.2f})" if name == "hs-fast" and s["vs_floor8"] else ""
             L.append(f"| {label} | {s['rate']:.1f} | {fmt(s['per_cpu'])} | {fmt(s['vs_floor'], '.2f')}{extra} | "
-                     f"{speed_vs(s['vs_floor'])}{s['peak']:.0f} | {s['n']} |")
+                     f"{cpu_vs_floor(s['cpu'])} | {speed_vs(s['vs_floor'], s['cpu'])}{s['peak']:.0f} | {s['n']} |")
     for p, s in pe.items():
         L.append(f"| {PEER_LABELS.get(p, p)} | {s['rate']:.1f} | {fmt(s['per_cpu'])} | {fmt(s['vs_floor'], '.2f')} | "
-                 f"{speed_vs(s['vs_floor'])}{s['peak']:.0f} | {s['n']} |")
+                 f"{cpu_vs_floor(s['cpu'])} | {speed_vs(s['vs_floor'], s['cpu'])}{s['peak']:.0f} | {s['n']} |")
     if fl:
         L.append(f"| hash+decode floor: C MD5+SHA-256 all files + libjpeg 1/1 + libpng, 2 procs each "
-                 f"(GIF/WebP not decoded) | {fl['rate']:.1f} | {fmt(fl['per_cpu'])} | 1.00 | "
-                 f"{speed_vs(1.0)}{fl['peak']:.0f} | {fl['n']} |")
+                 f"(GIF/WebP not decoded) | {fl['rate']:.1f} | {fmt(fl['per_cpu'])} | 1.00 | 1.00 | "
+                 f"{speed_vs(1.0, fl['cpu'])}{fl['peak']:.0f} | {fl['n']} |")
     if fl8:
+        r8 = paired_ratio(floor8_by_round, floor_by_round)
         L.append(f"| same floor with JPEG at 1/8 (DCT scaling) | {fl8['rate']:.1f} | {fmt(fl8['per_cpu'])} | "
-                 f"{fmt(paired_ratio(floor8_by_round, floor_by_round), '.2f')} | {speed_vs(paired_ratio(floor8_by_round, floor_by_round))}"
-                 f"{fl8['peak']:.0f} | {fl8['n']} |")
+                 f"{fmt(r8, '.2f')} | {cpu_vs_floor(fl8['cpu'])} | {speed_vs(r8, fl8['cpu'])}{fl8['peak']:.0f} | {fl8['n']} |")
     L.append("")
     L.append("\"speed ÷ peer\" is how many times faster than that peer the row runs, from the floor-paired "
-             "ratios (peer wall ÷ its neighbouring floor run) ÷ (row wall ÷ its floor run); "
-             "values above 1 mean faster than the peer. python_pdqhash does the same work as hashscreen "
+             "ratios (peer wall ÷ its neighbouring floor run) ÷ (row wall ÷ its floor run), and in brackets "
+             "from median CPU-seconds (user+sys), which other jobs on the machine move least; "
+             "values above 1 mean faster than the peer. \"CPU ÷ floor CPU\" is the row's median CPU-seconds "
+             "÷ the hash+decode floor's. python_pdqhash does the same work as hashscreen "
              "full minus SHA-1 and pHash; python_imagehash computes pHash but no PDQ, so it is a lower bound "
              "for a Python tool, not a like-for-like peer.\n")
     if "hs-full" in var:
@@ -434,8 +446,8 @@ def build(args):
     L.append("## Peak RSS against manifest length\n")
     L.append("The dataset's manifest rows repeated with distinct keys (`KEY-rNNNN`, absolute paths; "
              "`bench/prep.py manifest`), signals md5,sha1,sha256 only: a full-signal scan of 200,000 rows "
-             "would take about half an hour on 2 cores, and the question is whether memory grows with the "
-             "number of rows, which the crypto-only path answers while still reading every file.\n")
+             "would take 13 minutes on 2 free cores (about 250 images/s) and twice that on a busy machine, "
+             "and the question is whether memory grows with the number of rows, which the crypto-only path answers while still reading every file.\n")
     L.append("| manifest rows | signals | wall s | images/s | peak RSS MiB | exit |")
     L.append("|---:|---|---:|---:|---:|---|")
     for rows, r in sorted(rss.items()):
