@@ -105,21 +105,36 @@ public final class MultiIndexHammingIndex: MatchIndex, @unchecked Sendable {
     /// answered exactly) and keeps memory at most `maxBytesPerEntry` per entry where possible.
     public convenience init(values: [HashValue], byteCount: Int, expectedThreshold: Int,
                             maxBytesPerEntry: Int? = nil) throws(IndexBuildError) {
-        let layout = Self.chooseLayout(count: values.count, bitCount: byteCount * 8,
-                                       expectedThreshold: expectedThreshold,
-                                       maxBytesPerEntry: maxBytesPerEntry)
-        try self.init(values: values, byteCount: byteCount, layout: layout)
+        try self.init(packed: PackedHashList(values, byteCount: byteCount),
+                      expectedThreshold: expectedThreshold, maxBytesPerEntry: maxBytesPerEntry)
     }
 
     /// Builds an index with a given layout. `allowExhaustive: false` uses the tables for every
     /// threshold (for tests of the tables themselves).
-    public init(values: [HashValue], byteCount: Int, layout: Layout,
+    public convenience init(values: [HashValue], byteCount: Int, layout: Layout,
+                            allowExhaustive: Bool = true) throws(IndexBuildError) {
+        try self.init(packed: PackedHashList(values, byteCount: byteCount), layout: layout,
+                      allowExhaustive: allowExhaustive)
+    }
+
+    /// Builds an index over packed values whose layout is chosen for `expectedThreshold`.
+    public convenience init(packed list: PackedHashList, expectedThreshold: Int,
+                            maxBytesPerEntry: Int? = nil) throws(IndexBuildError) {
+        let layout = Self.chooseLayout(count: list.count, bitCount: list.byteCount * 8,
+                                       expectedThreshold: expectedThreshold,
+                                       maxBytesPerEntry: maxBytesPerEntry)
+        try self.init(packed: list, layout: layout)
+    }
+
+    /// Builds an index over packed values with a given layout (adopting the values' buffer
+    /// when it is full).
+    public init(packed list: PackedHashList, layout: Layout,
                 allowExhaustive: Bool = true) throws(IndexBuildError) {
-        try checkEntries(values, byteCount: byteCount)
+        let byteCount = list.byteCount
         guard byteCount % 8 == 0 else {
             throw IndexBuildError("multi-index hashing needs a length in whole 64-bit words, got \(byteCount) bytes")
         }
-        let n = values.count
+        let n = list.count
         let bits = byteCount * 8
         let m = layout.segmentCount
         guard m == 0 || (m * Self.maxSegmentBits >= bits && m <= bits) else {
@@ -130,7 +145,7 @@ public final class MultiIndexHammingIndex: MatchIndex, @unchecked Sendable {
         bitCount = bits
         wordCount = byteCount / 8
         idBits = Self.idBits(count: n)
-        hashes = packWords(values, wordCount: wordCount)
+        hashes = list.exactWords()
         exhaustive = BruteForceHammingIndex(packed: hashes, count: n, byteCount: byteCount)
 
         var segs: [Segment] = []
@@ -249,13 +264,18 @@ public final class MultiIndexHammingIndex: MatchIndex, @unchecked Sendable {
                     i0 = probeEnd[k]
                 }
                 guard total > 0 else { return }
-                // Pass 3: each bucket's first posting, so that the scan finds them in cache.
+                // Pass 3: the cache lines of each bucket's first eight-lane read (its first
+                // and its eighth posting: a 32-byte read at a random offset crosses a line
+                // half of the time), so that the scan finds them in cache. The padding after
+                // the last posting keeps both reads in bounds.
                 var touched: UInt32 = 0
-                let last = UInt32(count - 1)
                 i0 = 0
                 for k in 0..<m {
                     let post = segments[k].postings.base
-                    for i in i0..<probeEnd[k] { touched &+= post[Int(min(start[i], last))] }
+                    for i in i0..<probeEnd[k] {
+                        let s = Int(start[i])
+                        touched &+= post[s] &+ post[s &+ 7]
+                    }
                     i0 = probeEnd[k]
                 }
                 keepAlive(touched)
@@ -269,6 +289,7 @@ public final class MultiIndexHammingIndex: MatchIndex, @unchecked Sendable {
                     let shift = SIMD8<UInt32>(repeating: idShift)
                     let lanes = SIMD8<UInt32>(0, 1, 2, 3, 4, 5, 6, 7)
                     let top = SIMD8<UInt32>(repeating: 1 << 31)
+                    let laneShift = SIMD8<UInt32>(31, 30, 29, 28, 27, 26, 25, 24)
                     i0 = 0
                     for k in 0..<m {
                         let post = segments[k].postings.base
@@ -285,8 +306,14 @@ public final class MultiIndexHammingIndex: MatchIndex, @unchecked Sendable {
                                 // comparisons compile to a lane-by-lane loop here.)
                                 let inside = lanes &- SIMD8<UInt32>(repeating: UInt32(truncatingIfNeeded: end - j))
                                 let ok = (y.nonzeroBitCount &- remPlusOne) & inside & top
-                                if ok != .zero {
-                                    for l in 0..<8 where ok[l] != 0 { c[nc] = p[l] & idMask; nc &+= 1 }
+                                // One bit per passing lane (a horizontal sum of disjoint bits;
+                                // `ok != .zero` compiles to a lane-by-lane loop here), then
+                                // the passing lanes, lowest first.
+                                var pass = (ok &>> laneShift).wrappedSum()
+                                while pass != 0 {
+                                    c[nc] = p[pass.trailingZeroBitCount] & idMask
+                                    nc &+= 1
+                                    pass &= pass &- 1
                                 }
                                 j &+= 8
                             }
