@@ -4,6 +4,8 @@
 //   (Proposition 1, the refined form with r = m·r' + a) and the choice m ≈ bits / log2(n).
 // - facebook/ThreatExchange pdq/cpp/index/mih.h: the PDQ design (16 segments of 16 bits,
 //   neighbours within distance 1 for threshold 31); this file generalises the segment count.
+import Dispatch
+import Foundation
 import HashscreenCore
 
 /// Exact Hamming search by multi-index hashing: each value is cut into `m` disjoint bit
@@ -148,17 +150,25 @@ public final class MultiIndexHammingIndex: MatchIndex, @unchecked Sendable {
         hashes = list.exactWords()
         exhaustive = BruteForceHammingIndex(packed: hashes, count: n, byteCount: byteCount)
 
-        var segs: [Segment] = []
-        var dirBitsChosen: Int?
+        var bounds: [(offset: Int, width: Int, directoryBits: Int)] = []
         for (k, (offset, width)) in Self.segmentBounds(bits: bits, count: m).enumerated() {
             guard let d = Self.directoryBits(width: width, count: n, idBits: idBits,
                                              wanted: layout.directoryBits) else {
                 throw IndexBuildError("segment \(k) of \(width) bits does not fit a 32-bit posting with \(idBits)-bit entry numbers")
             }
-            if dirBitsChosen == nil { dirBitsChosen = d }
-            segs.append(Self.buildSegment(hashes: hashes, count: n, wordCount: wordCount,
-                                          offset: offset, width: width, directoryBits: d, idBits: idBits))
+            bounds.append((offset, width, d))
         }
+        let dirBitsChosen = bounds.first?.directoryBits
+        // The tables are independent: build them on all cores (a 10M-entry PDQ table takes
+        // about half a second, mostly scattered writes).
+        let built = SegmentSlots(count: m)
+        let (hashes, wordCount, idBits) = (self.hashes, self.wordCount, self.idBits)
+        DispatchQueue.concurrentPerform(iterations: m) { k in
+            let s = bounds[k]
+            built.set(k, Self.buildSegment(hashes: hashes, count: n, wordCount: wordCount, offset: s.offset,
+                                           width: s.width, directoryBits: s.directoryBits, idBits: idBits))
+        }
+        let segs = built.values
         segments = segs
         self.layout = Layout(segmentCount: m, directoryBits: layout.directoryBits ?? dirBitsChosen)
 
@@ -523,4 +533,13 @@ public final class MultiIndexHammingIndex: MatchIndex, @unchecked Sendable {
         }
         return best
     }
+}
+
+/// Segment tables built on several threads, each written once into its own slot.
+private final class SegmentSlots: @unchecked Sendable {
+    private var slots: [MultiIndexHammingIndex.Segment?]
+    private let lock = NSLock()
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+    func set(_ k: Int, _ s: MultiIndexHammingIndex.Segment) { lock.lock(); slots[k] = s; lock.unlock() }
+    var values: [MultiIndexHammingIndex.Segment] { lock.lock(); defer { lock.unlock() }; return slots.map { $0! } }
 }
