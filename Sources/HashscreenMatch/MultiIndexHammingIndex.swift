@@ -5,7 +5,6 @@
 // - facebook/ThreatExchange pdq/cpp/index/mih.h: the PDQ design (16 segments of 16 bits,
 //   neighbours within distance 1 for threshold 31); this file generalises the segment count.
 import Dispatch
-import Foundation
 import HashscreenCore
 
 /// Exact Hamming search by multi-index hashing: each value is cut into `m` disjoint bit
@@ -161,14 +160,18 @@ public final class MultiIndexHammingIndex: MatchIndex, @unchecked Sendable {
         let dirBitsChosen = bounds.first?.directoryBits
         // The tables are independent: build them on all cores (a 10M-entry PDQ table takes
         // about half a second, mostly scattered writes).
-        let built = SegmentSlots(count: m)
+        // Each slot is written by one iteration only and read after all have finished.
+        let slots = UnsafeMutablePointer<Segment?>.allocate(capacity: max(m, 1))
+        slots.initialize(repeating: nil, count: max(m, 1))
+        defer { slots.deinitialize(count: max(m, 1)); slots.deallocate() }
         let (hashes, wordCount, idBits) = (self.hashes, self.wordCount, self.idBits)
+        nonisolated(unsafe) let out = slots
         DispatchQueue.concurrentPerform(iterations: m) { k in
             let s = bounds[k]
-            built.set(k, Self.buildSegment(hashes: hashes, count: n, wordCount: wordCount, offset: s.offset,
-                                           width: s.width, directoryBits: s.directoryBits, idBits: idBits))
+            out[k] = Self.buildSegment(hashes: hashes, count: n, wordCount: wordCount, offset: s.offset,
+                                       width: s.width, directoryBits: s.directoryBits, idBits: idBits)
         }
-        let segs = built.values
+        let segs = (0..<m).map { slots[$0]! }
         segments = segs
         self.layout = Layout(segmentCount: m, directoryBits: layout.directoryBits ?? dirBitsChosen)
 
@@ -533,13 +536,4 @@ public final class MultiIndexHammingIndex: MatchIndex, @unchecked Sendable {
         }
         return best
     }
-}
-
-/// Segment tables built on several threads, each written once into its own slot.
-private final class SegmentSlots: @unchecked Sendable {
-    private var slots: [MultiIndexHammingIndex.Segment?]
-    private let lock = NSLock()
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-    func set(_ k: Int, _ s: MultiIndexHammingIndex.Segment) { lock.lock(); slots[k] = s; lock.unlock() }
-    var values: [MultiIndexHammingIndex.Segment] { lock.lock(); defer { lock.unlock() }; return slots.map { $0! } }
 }
