@@ -44,36 +44,52 @@ let layouts = (args["layouts"] ?? "auto").split(separator: ",").map(String.init)
 let dirBits = args["dir-bits"].flatMap { Int($0) }
 let threadCounts = (args["threads"] ?? "1,2").split(separator: ",").map { Int($0)! }
 let seconds = Double(args["seconds"] ?? "3")!
+/// Queries per `search(batch:)` call (1: single searches).
+let batch = Int(args["batch"] ?? "1")!
 /// Share of entries in near-duplicate clusters, and the flips around a centre.
 let clusterShare = Double(args["cluster-share"] ?? "0.2")!
 let clusterSize = 50, clusterSpread = bits == 256 ? 24 : 6
 
 var rng = SplitMix64(state: 42)
 let t0 = now()
-var values: [HashValue] = []
-values.reserveCapacity(count)
+// Rows generated into one flat byte array, shuffled row-wise, then packed: no array per value.
+var rows = [UInt8](); rows.reserveCapacity(count * bytes)
 let clustered = Int(Double(count) * clusterShare)
-while values.count < clustered {
+var made = 0
+while made < clustered {
     let c = rng.hash(bytes)
-    for _ in 0..<clusterSize where values.count < clustered {
-        values.append(HashValue(bytes: rng.flip(c, Int(rng.next() % UInt64(clusterSpread + 1)))))
+    for _ in 0..<clusterSize where made < clustered {
+        rows += rng.flip(c, Int(rng.next() % UInt64(clusterSpread + 1))); made += 1
     }
 }
-while values.count < count { values.append(HashValue(bytes: rng.hash(bytes))) }
-values.shuffle(using: &rng)
+while made < count { rows += rng.hash(bytes); made += 1 }
+if count > 1 {
+    for i in stride(from: count - 1, to: 0, by: -1) {
+        let j = Int(rng.next() % UInt64(i + 1))
+        if i != j { for k in 0..<bytes { rows.swapAt(i * bytes + k, j * bytes + k) } }
+    }
+}
+let allRows = rows
+rows = []
+func row(_ i: Int) -> [UInt8] { Array(allRows[(i * bytes)..<((i + 1) * bytes)]) }
+func packedList() throws -> PackedHashList {
+    let list = try PackedHashList(byteCount: bytes, capacity: count)
+    for i in 0..<count { try list.append(row(i)) }
+    return list
+}
 // Queries: 90% uniform (the usual miss), 10% near an entry (0...threshold+4 flips).
 let queryCount = 20_000
 let queries: [HashValue] = (0..<queryCount).map { i in
     if i % 10 != 0 { return HashValue(bytes: rng.hash(bytes)) }
-    let e = values[Int(rng.next() % UInt64(count))]
-    return HashValue(bytes: rng.flip(e.bytes, Int(rng.next() % UInt64(threshold + 5))))
+    let e = row(Int(rng.next() % UInt64(count)))
+    return HashValue(bytes: rng.flip(e, Int(rng.next() % UInt64(threshold + 5))))
 }
 print(String(format: "data: %d entries of %d bits (%.0f%% clustered), %d queries, threshold %d, generated in %.1fs",
              count, bits, clusterShare * 100, queryCount, threshold, now() - t0))
 
 /// Queries whose results are checked against the exhaustive scan (0: none).
 let verifyCount = Int(args["verify"] ?? "0")!
-let reference: BruteForceHammingIndex? = verifyCount > 0 ? try BruteForceHammingIndex(values: values, byteCount: bytes) : nil
+let reference: BruteForceHammingIndex? = verifyCount > 0 ? BruteForceHammingIndex(packed: try packedList()) : nil
 
 final class Counter: @unchecked Sendable { var hits = 0; var queries = 0; var cpu = 0.0 }
 
@@ -86,17 +102,19 @@ func threadCPU() -> Double {
 }
 
 for spec in layouts {
+    // Build time includes packing the values (what a scan does after reading its list).
     let b0 = now()
+    let list = try packedList()
     let index: any MatchIndex
     let name: String
     if spec == "brute" || spec == "0" {
-        index = try BruteForceHammingIndex(values: values, byteCount: bytes); name = "brute force"
+        index = BruteForceHammingIndex(packed: list); name = "brute force"
     } else if spec == "auto" {
-        let mih = try MultiIndexHammingIndex(values: values, byteCount: bytes, expectedThreshold: threshold,
+        let mih = try MultiIndexHammingIndex(packed: list, expectedThreshold: threshold,
                                              maxBytesPerEntry: args["max-bytes"].flatMap { Int($0) })
         index = mih; name = "auto: \(mih.layout)"
     } else {
-        let mih = try MultiIndexHammingIndex(values: values, byteCount: bytes,
+        let mih = try MultiIndexHammingIndex(packed: list,
                                              layout: .init(segmentCount: Int(spec)!, directoryBits: dirBits))
         index = mih; name = "MIH \(mih.layout)"
     }
@@ -116,11 +134,21 @@ for spec in layouts {
         let deadline = start + seconds
         DispatchQueue.concurrentPerform(iterations: threads) { th in
             var hits: [IndexHit] = []
+            var batchHits: [IndexBatchHit] = []
             var q = th
             let c = counters[th]
             let cpu0 = threadCPU()
             defer { c.cpu = threadCPU() - cpu0 }
             while true {
+                if batch > 1 {
+                    batchHits.removeAll(keepingCapacity: true)
+                    let qs = (0..<batch).map { queries[(q + $0 * threads) % queryCount] }
+                    index.search(batch: qs, threshold: threshold, into: &batchHits)
+                    c.hits += batchHits.count; c.queries += batch
+                    q += threads * batch
+                    if now() > deadline { break }
+                    continue
+                }
                 hits.removeAll(keepingCapacity: true)
                 index.search(queries[q % queryCount], threshold: threshold, into: &hits)
                 c.hits += hits.count; c.queries += 1
@@ -137,3 +165,6 @@ for spec in layouts {
                      total, Double(hits) / Double(total)))
     }
 }
+var usage = rusage()
+getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+print("peak RSS \(usage.ru_maxrss / 1024) MB")

@@ -14,12 +14,13 @@ public final class BruteForceHammingIndex: MatchIndex, @unchecked Sendable {
     let words: FlatBuffer<UInt64>
 
     /// Builds the index; every value must have `byteCount` bytes.
-    public init(values: [HashValue], byteCount: Int) throws(IndexBuildError) {
-        try checkEntries(values, byteCount: byteCount)
-        self.count = values.count
-        self.byteCount = byteCount
-        self.wordCount = PackedHash.wordCount(forBytes: byteCount)
-        self.words = packWords(values, wordCount: wordCount)
+    public convenience init(values: [HashValue], byteCount: Int) throws(IndexBuildError) {
+        try self.init(packed: PackedHashList(values, byteCount: byteCount))
+    }
+
+    /// Builds the index over packed values (adopting their buffer when it is full).
+    public convenience init(packed list: PackedHashList) {
+        self.init(packed: list.exactWords(), count: list.count, byteCount: list.byteCount)
     }
 
     /// Shares already packed words (used by `MultiIndexHammingIndex` for its fallback).

@@ -25,14 +25,17 @@ public final class ExactIndex: MatchIndex, @unchecked Sendable {
     let directory: FlatBuffer<UInt32>
 
     /// Builds the index; every value must have `byteCount` bytes.
-    public init(values: [HashValue], byteCount: Int) throws(IndexBuildError) {
-        try checkEntries(values, byteCount: byteCount)
-        guard values.count < Int(UInt32.max) else { throw IndexBuildError("too many entries") }
-        self.count = values.count
-        self.byteCount = byteCount
-        let w = PackedHash.wordCount(forBytes: byteCount)
+    public convenience init(values: [HashValue], byteCount: Int) throws(IndexBuildError) {
+        try self.init(packed: PackedHashList(values, byteCount: byteCount))
+    }
+
+    /// Builds the index over packed values.
+    public init(packed list: PackedHashList) {
+        self.count = list.count
+        self.byteCount = list.byteCount
+        let w = list.wordCount
         self.wordCount = w
-        let packed = packWords(values, wordCount: w)
+        let packed = list.storage
         let shift = UInt64(64 - Self.directoryBits)
         let buckets = 1 << Self.directoryBits
 

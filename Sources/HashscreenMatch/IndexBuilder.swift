@@ -28,18 +28,30 @@ public enum IndexBuilder {
     public static func makeIndex(signal: SignalKind, values: [HashValue],
                                  expectedThreshold: Int? = nil,
                                  maxBytesPerEntry: Int? = defaultMaxBytesPerEntry) throws(IndexBuildError) -> any MatchIndex {
+        try makeIndex(signal: signal, packed: PackedHashList(values, byteCount: signal.byteCount),
+                      expectedThreshold: expectedThreshold, maxBytesPerEntry: maxBytesPerEntry)
+    }
+
+    /// Builds the index for packed values of `signal` (the form a large list is loaded in:
+    /// no array per value); entry numbers in hits are positions in `packed`.
+    public static func makeIndex(signal: SignalKind, packed: PackedHashList,
+                                 expectedThreshold: Int? = nil,
+                                 maxBytesPerEntry: Int? = defaultMaxBytesPerEntry) throws(IndexBuildError) -> any MatchIndex {
+        guard packed.byteCount == signal.byteCount else {
+            throw IndexBuildError("\(signal) values have \(signal.byteCount) bytes, got \(packed.byteCount)")
+        }
         switch signal.comparison {
         case .exact:
-            return try ExactIndex(values: values, byteCount: signal.byteCount)
+            return ExactIndex(packed: packed)
         case .hamming:
             let t = expectedThreshold ?? Self.expectedThreshold(for: signal) ?? 0
             let layout = MultiIndexHammingIndex.chooseLayout(
-                count: values.count, bitCount: signal.byteCount * 8,
+                count: packed.count, bitCount: signal.byteCount * 8,
                 expectedThreshold: t, maxBytesPerEntry: maxBytesPerEntry)
             if layout.segmentCount == 0 {
-                return try BruteForceHammingIndex(values: values, byteCount: signal.byteCount)
+                return BruteForceHammingIndex(packed: packed)
             }
-            return try MultiIndexHammingIndex(values: values, byteCount: signal.byteCount, layout: layout)
+            return try MultiIndexHammingIndex(packed: packed, layout: layout)
         }
     }
 }

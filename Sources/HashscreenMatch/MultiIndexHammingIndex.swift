@@ -4,6 +4,7 @@
 //   (Proposition 1, the refined form with r = m·r' + a) and the choice m ≈ bits / log2(n).
 // - facebook/ThreatExchange pdq/cpp/index/mih.h: the PDQ design (16 segments of 16 bits,
 //   neighbours within distance 1 for threshold 31); this file generalises the segment count.
+import Dispatch
 import HashscreenCore
 
 /// Exact Hamming search by multi-index hashing: each value is cut into `m` disjoint bit
@@ -105,21 +106,36 @@ public final class MultiIndexHammingIndex: MatchIndex, @unchecked Sendable {
     /// answered exactly) and keeps memory at most `maxBytesPerEntry` per entry where possible.
     public convenience init(values: [HashValue], byteCount: Int, expectedThreshold: Int,
                             maxBytesPerEntry: Int? = nil) throws(IndexBuildError) {
-        let layout = Self.chooseLayout(count: values.count, bitCount: byteCount * 8,
-                                       expectedThreshold: expectedThreshold,
-                                       maxBytesPerEntry: maxBytesPerEntry)
-        try self.init(values: values, byteCount: byteCount, layout: layout)
+        try self.init(packed: PackedHashList(values, byteCount: byteCount),
+                      expectedThreshold: expectedThreshold, maxBytesPerEntry: maxBytesPerEntry)
     }
 
     /// Builds an index with a given layout. `allowExhaustive: false` uses the tables for every
     /// threshold (for tests of the tables themselves).
-    public init(values: [HashValue], byteCount: Int, layout: Layout,
+    public convenience init(values: [HashValue], byteCount: Int, layout: Layout,
+                            allowExhaustive: Bool = true) throws(IndexBuildError) {
+        try self.init(packed: PackedHashList(values, byteCount: byteCount), layout: layout,
+                      allowExhaustive: allowExhaustive)
+    }
+
+    /// Builds an index over packed values whose layout is chosen for `expectedThreshold`.
+    public convenience init(packed list: PackedHashList, expectedThreshold: Int,
+                            maxBytesPerEntry: Int? = nil) throws(IndexBuildError) {
+        let layout = Self.chooseLayout(count: list.count, bitCount: list.byteCount * 8,
+                                       expectedThreshold: expectedThreshold,
+                                       maxBytesPerEntry: maxBytesPerEntry)
+        try self.init(packed: list, layout: layout)
+    }
+
+    /// Builds an index over packed values with a given layout (adopting the values' buffer
+    /// when it is full).
+    public init(packed list: PackedHashList, layout: Layout,
                 allowExhaustive: Bool = true) throws(IndexBuildError) {
-        try checkEntries(values, byteCount: byteCount)
+        let byteCount = list.byteCount
         guard byteCount % 8 == 0 else {
             throw IndexBuildError("multi-index hashing needs a length in whole 64-bit words, got \(byteCount) bytes")
         }
-        let n = values.count
+        let n = list.count
         let bits = byteCount * 8
         let m = layout.segmentCount
         guard m == 0 || (m * Self.maxSegmentBits >= bits && m <= bits) else {
@@ -130,20 +146,32 @@ public final class MultiIndexHammingIndex: MatchIndex, @unchecked Sendable {
         bitCount = bits
         wordCount = byteCount / 8
         idBits = Self.idBits(count: n)
-        hashes = packWords(values, wordCount: wordCount)
+        hashes = list.exactWords()
         exhaustive = BruteForceHammingIndex(packed: hashes, count: n, byteCount: byteCount)
 
-        var segs: [Segment] = []
-        var dirBitsChosen: Int?
+        var bounds: [(offset: Int, width: Int, directoryBits: Int)] = []
         for (k, (offset, width)) in Self.segmentBounds(bits: bits, count: m).enumerated() {
             guard let d = Self.directoryBits(width: width, count: n, idBits: idBits,
                                              wanted: layout.directoryBits) else {
                 throw IndexBuildError("segment \(k) of \(width) bits does not fit a 32-bit posting with \(idBits)-bit entry numbers")
             }
-            if dirBitsChosen == nil { dirBitsChosen = d }
-            segs.append(Self.buildSegment(hashes: hashes, count: n, wordCount: wordCount,
-                                          offset: offset, width: width, directoryBits: d, idBits: idBits))
+            bounds.append((offset, width, d))
         }
+        let dirBitsChosen = bounds.first?.directoryBits
+        // The tables are independent: build them on all cores (a 10M-entry PDQ table takes
+        // about half a second, mostly scattered writes).
+        // Each slot is written by one iteration only and read after all have finished.
+        let slots = UnsafeMutablePointer<Segment?>.allocate(capacity: max(m, 1))
+        slots.initialize(repeating: nil, count: max(m, 1))
+        defer { slots.deinitialize(count: max(m, 1)); slots.deallocate() }
+        let (hashes, wordCount, idBits) = (self.hashes, self.wordCount, self.idBits)
+        nonisolated(unsafe) let out = slots
+        DispatchQueue.concurrentPerform(iterations: m) { k in
+            let s = bounds[k]
+            out[k] = Self.buildSegment(hashes: hashes, count: n, wordCount: wordCount, offset: s.offset,
+                                       width: s.width, directoryBits: s.directoryBits, idBits: idBits)
+        }
+        let segs = (0..<m).map { slots[$0]! }
         segments = segs
         self.layout = Layout(segmentCount: m, directoryBits: layout.directoryBits ?? dirBitsChosen)
 
@@ -249,13 +277,18 @@ public final class MultiIndexHammingIndex: MatchIndex, @unchecked Sendable {
                     i0 = probeEnd[k]
                 }
                 guard total > 0 else { return }
-                // Pass 3: each bucket's first posting, so that the scan finds them in cache.
+                // Pass 3: the cache lines of each bucket's first eight-lane read (its first
+                // and its eighth posting: a 32-byte read at a random offset crosses a line
+                // half of the time), so that the scan finds them in cache. The padding after
+                // the last posting keeps both reads in bounds.
                 var touched: UInt32 = 0
-                let last = UInt32(count - 1)
                 i0 = 0
                 for k in 0..<m {
                     let post = segments[k].postings.base
-                    for i in i0..<probeEnd[k] { touched &+= post[Int(min(start[i], last))] }
+                    for i in i0..<probeEnd[k] {
+                        let s = Int(start[i])
+                        touched &+= post[s] &+ post[s &+ 7]
+                    }
                     i0 = probeEnd[k]
                 }
                 keepAlive(touched)
@@ -269,6 +302,7 @@ public final class MultiIndexHammingIndex: MatchIndex, @unchecked Sendable {
                     let shift = SIMD8<UInt32>(repeating: idShift)
                     let lanes = SIMD8<UInt32>(0, 1, 2, 3, 4, 5, 6, 7)
                     let top = SIMD8<UInt32>(repeating: 1 << 31)
+                    let laneShift = SIMD8<UInt32>(31, 30, 29, 28, 27, 26, 25, 24)
                     i0 = 0
                     for k in 0..<m {
                         let post = segments[k].postings.base
@@ -285,8 +319,14 @@ public final class MultiIndexHammingIndex: MatchIndex, @unchecked Sendable {
                                 // comparisons compile to a lane-by-lane loop here.)
                                 let inside = lanes &- SIMD8<UInt32>(repeating: UInt32(truncatingIfNeeded: end - j))
                                 let ok = (y.nonzeroBitCount &- remPlusOne) & inside & top
-                                if ok != .zero {
-                                    for l in 0..<8 where ok[l] != 0 { c[nc] = p[l] & idMask; nc &+= 1 }
+                                // One bit per passing lane (a horizontal sum of disjoint bits;
+                                // `ok != .zero` compiles to a lane-by-lane loop here), then
+                                // the passing lanes, lowest first.
+                                var pass = (ok &>> laneShift).wrappedSum()
+                                while pass != 0 {
+                                    c[nc] = p[pass.trailingZeroBitCount] & idMask
+                                    nc &+= 1
+                                    pass &= pass &- 1
                                 }
                                 j &+= 8
                             }

@@ -101,26 +101,77 @@ final class FlatBuffer<Element>: @unchecked Sendable {
     var memoryBytes: Int { count * MemoryLayout<Element>.stride }
 }
 
-/// Packs every value into `wordCount` words each, one flat array.
-func packWords(_ values: [HashValue], wordCount: Int) -> FlatBuffer<UInt64> {
-    let out = FlatBuffer<UInt64>(repeating: 0, count: values.count * wordCount)
-    for (i, v) in values.enumerated() {
-        let p = PackedHash(v.bytes)
-        for k in 0..<wordCount { out.base[i * wordCount + k] = p[k] }
-    }
-    return out
-}
+/// Hash values of one length packed end to end, the form every index is built from: one flat
+/// array of 64-bit words instead of one heap array per value.
+///
+/// Why: a list of 10M PDQ hashes as `[HashValue]` is 10M small arrays (~80 bytes of overhead
+/// each, ~1.1 GB) that exist only to be packed again; appending each value's bytes here as it
+/// is read from the list database keeps 32 bytes per value. Reserve the final count up front
+/// (the database knows it) and the index adopts the buffer without copying it.
+public final class PackedHashList: @unchecked Sendable {
+    /// Length of every value in bytes (1...32).
+    public let byteCount: Int
+    /// Number of values appended.
+    public private(set) var count = 0
+    let wordCount: Int
+    private(set) var storage: FlatBuffer<UInt64>
+    private var capacity: Int
 
-/// Checks that every value has `byteCount` bytes and that entry positions fit an `Int32`.
-func checkEntries(_ values: [HashValue], byteCount: Int) throws(IndexBuildError) {
-    guard values.count <= Int(Int32.max) else {
-        throw IndexBuildError("\(values.count) entries is more than \(Int32.max)")
+    /// An empty list of `byteCount`-byte values with room for `capacity` of them.
+    public init(byteCount: Int, capacity: Int = 0) throws(IndexBuildError) {
+        guard byteCount > 0, byteCount <= PackedHash.maxBytes else {
+            throw IndexBuildError("hash length \(byteCount) bytes is not in 1...\(PackedHash.maxBytes)")
+        }
+        self.byteCount = byteCount
+        wordCount = PackedHash.wordCount(forBytes: byteCount)
+        self.capacity = max(capacity, 0)
+        storage = FlatBuffer(repeating: 0, count: self.capacity * wordCount)
     }
-    guard byteCount > 0, byteCount <= PackedHash.maxBytes else {
-        throw IndexBuildError("hash length \(byteCount) bytes is not in 1...\(PackedHash.maxBytes)")
+
+    /// The values of `values`, which must all have `byteCount` bytes.
+    public convenience init(_ values: [HashValue], byteCount: Int) throws(IndexBuildError) {
+        try self.init(byteCount: byteCount, capacity: values.count)
+        for v in values { try append(v.bytes) }
     }
-    for (i, v) in values.enumerated() where v.bytes.count != byteCount {
-        throw IndexBuildError("entry \(i) has \(v.bytes.count) bytes, expected \(byteCount)")
+
+    /// Appends one value; its length must be `byteCount`.
+    public func append(_ bytes: [UInt8]) throws(IndexBuildError) {
+        guard bytes.count == byteCount else {
+            throw IndexBuildError("entry \(count) has \(bytes.count) bytes, expected \(byteCount)")
+        }
+        guard count < Int(Int32.max) else { throw IndexBuildError("more than \(Int32.max) entries") }
+        if count == capacity { grow() }
+        let row = storage.base + count * wordCount
+        var word: UInt64 = 0
+        for i in 0..<byteCount {
+            word |= UInt64(bytes[i]) << (56 - 8 * UInt64(i & 7))
+            if i & 7 == 7 || i == byteCount - 1 { row[i >> 3] = word; word = 0 }
+        }
+        count += 1
+    }
+
+    /// The value at `i`, unpacked (for tests and error messages).
+    public subscript(i: Int) -> HashValue {
+        precondition(i >= 0 && i < count)
+        let row = storage.base + i * wordCount
+        return HashValue(bytes: (0..<byteCount).map { UInt8(truncatingIfNeeded: row[$0 >> 3] >> (56 - 8 * UInt64($0 & 7))) })
+    }
+
+    private func grow() {
+        let newCapacity = max(16, capacity * 2)
+        let bigger = FlatBuffer<UInt64>(repeating: 0, count: newCapacity * wordCount)
+        bigger.base.update(from: storage.base, count: count * wordCount)
+        storage = bigger
+        capacity = newCapacity
+    }
+
+    /// The words of exactly `count` values: the storage itself when it is full (no copy),
+    /// else a copy of the used part.
+    func exactWords() -> FlatBuffer<UInt64> {
+        if capacity == count { return storage }
+        let out = FlatBuffer<UInt64>(repeating: 0, count: count * wordCount)
+        out.base.update(from: storage.base, count: count * wordCount)
+        return out
     }
 }
 

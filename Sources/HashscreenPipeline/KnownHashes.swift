@@ -36,16 +36,30 @@ final class KnownHashes: @unchecked Sendable {
         })
         var position: [Int64: UInt16] = [:]
         for (i, info) in infos.enumerated() { position[info.id] = UInt16(i) }
-        var values: [SignalKind: [HashValue]] = [:]
+        // Values go straight into one packed buffer per signal, sized from the lists' counts
+        // (a [HashValue] per entry would be one small heap array each: ~1 GB at 10M PDQ).
+        var values: [SignalKind: PackedHashList] = [:]
         var owners: [SignalKind: [UInt16]] = [:]
         do {
-            try store.forEachEntry(signals: signals) { e in
-                values[e.signal, default: []].append(e.value)
-                owners[e.signal, default: []].append(position[e.list.id] ?? 0)
+            for signal in signals {
+                let expected = infos.reduce(0) { $0 + ($1.countsByType[signal] ?? 0) }
+                guard expected > 0 else { continue }
+                values[signal] = try PackedHashList(byteCount: signal.byteCount, capacity: expected)
+                owners[signal] = []
+                owners[signal]!.reserveCapacity(expected)
             }
-            for (signal, vs) in values {
-                known.indexes[signal] = try IndexBuilder.makeIndex(signal: signal, values: vs)
-                known.entryCounts[signal] = vs.count
+            try store.forEachEntry(signals: signals) { e in
+                if values[e.signal] == nil {
+                    values[e.signal] = try PackedHashList(byteCount: e.signal.byteCount)
+                    owners[e.signal] = []
+                }
+                try values[e.signal]!.append(e.value.bytes)
+                owners[e.signal]!.append(position[e.list.id] ?? 0)
+            }
+            for signal in Array(values.keys) {
+                guard let packed = values.removeValue(forKey: signal), packed.count > 0 else { continue }
+                known.indexes[signal] = try IndexBuilder.makeIndex(signal: signal, packed: packed)
+                known.entryCounts[signal] = packed.count
             }
         } catch {
             throw HashscreenError(.list, "cannot load list database \(listPath): \(error)")
