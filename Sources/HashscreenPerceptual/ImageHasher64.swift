@@ -18,6 +18,16 @@ import Darwin
 #endif
 import HashscreenCore
 
+/// One of the three 64-bit ImageHash hashes.
+public enum ImageHash64Kind: String, Sendable, CaseIterable, Hashable {
+    /// imagehash `phash` (DCT of a 32x32 reduction).
+    case phash
+    /// imagehash `dhash` (horizontal gradient of a 9x8 reduction).
+    case dhash
+    /// imagehash `average_hash` (8x8 reduction against its mean).
+    case ahash
+}
+
 /// The three 64-bit ImageHash hashes of one image.
 public struct ImageHashes64: Sendable, Equatable {
     public var phash: HashValue
@@ -49,14 +59,8 @@ public final class ImageHasher64 {
 
     /// All three hashes of interleaved 8-bit RGB (3 bytes per pixel, rows top to bottom).
     public func hashes(rgb: UnsafeBufferPointer<UInt8>, width: Int, height: Int) -> ImageHashes64 {
-        precondition(width >= 0 && height >= 0 && rgb.count >= width * height * 3,
-                     "RGB buffer smaller than width x height x 3")
-        let n = width * height
-        if grey.count < n { grey = [UInt8](repeating: 0, count: n) }
-        grey.withUnsafeMutableBufferPointer { g in
-            for p in 0..<n { g[p] = PillowResample.grey(rgb[3 * p], rgb[3 * p + 1], rgb[3 * p + 2]) }
-        }
-        return grey.withUnsafeBufferPointer { hashes(grey: UnsafeBufferPointer(rebasing: $0[0..<n]), width: width, height: height) }
+        let h = hashes(rgb: rgb, width: width, height: height, kinds: Set(ImageHash64Kind.allCases))
+        return ImageHashes64(phash: h[.phash]!, dhash: h[.dhash]!, ahash: h[.ahash]!)
     }
 
     /// All three hashes of interleaved 8-bit RGB held in an array.
@@ -64,13 +68,44 @@ public final class ImageHasher64 {
         rgb.withUnsafeBufferPointer { hashes(rgb: $0, width: width, height: height) }
     }
 
+    /// Only the requested hashes of interleaved 8-bit RGB: each costs a Lanczos reduction of
+    /// the whole image, so the ones nobody asked for are not computed. The greyscale
+    /// conversion is done once for all of them.
+    public func hashes(rgb: UnsafeBufferPointer<UInt8>, width: Int, height: Int,
+                       kinds: Set<ImageHash64Kind>) -> [ImageHash64Kind: HashValue] {
+        precondition(width >= 0 && height >= 0 && rgb.count >= width * height * 3,
+                     "RGB buffer smaller than width x height x 3")
+        guard !kinds.isEmpty else { return [:] }
+        let n = width * height
+        if grey.count < n { grey = [UInt8](repeating: 0, count: n) }
+        grey.withUnsafeMutableBufferPointer { g in
+            for p in 0..<n { g[p] = PillowResample.grey(rgb[3 * p], rgb[3 * p + 1], rgb[3 * p + 2]) }
+        }
+        return grey.withUnsafeBufferPointer {
+            hashes(grey: UnsafeBufferPointer(rebasing: $0[0..<n]), width: width, height: height, kinds: kinds)
+        }
+    }
+
     /// All three hashes of an 8-bit greyscale plane (Pillow mode `L`).
     public func hashes(grey: UnsafeBufferPointer<UInt8>, width: Int, height: Int) -> ImageHashes64 {
+        let h = hashes(grey: grey, width: width, height: height, kinds: Set(ImageHash64Kind.allCases))
+        return ImageHashes64(phash: h[.phash]!, dhash: h[.dhash]!, ahash: h[.ahash]!)
+    }
+
+    /// Only the requested hashes of an 8-bit greyscale plane (Pillow mode `L`).
+    public func hashes(grey: UnsafeBufferPointer<UInt8>, width: Int, height: Int,
+                       kinds: Set<ImageHash64Kind>) -> [ImageHash64Kind: HashValue] {
         precondition(width >= 0 && height >= 0 && grey.count >= width * height, "grey buffer smaller than width x height")
-        let zero = HashValue(bytes: [UInt8](repeating: 0, count: 8))
-        guard width > 0, height > 0 else { return ImageHashes64(phash: zero, dhash: zero, ahash: zero) }
-        return ImageHashes64(phash: phash(grey, width, height), dhash: dhash(grey, width, height),
-                             ahash: averageHash(grey, width, height))
+        var out: [ImageHash64Kind: HashValue] = [:]
+        guard width > 0, height > 0 else {
+            let zero = HashValue(bytes: [UInt8](repeating: 0, count: 8))
+            for k in kinds { out[k] = zero }
+            return out
+        }
+        if kinds.contains(.phash) { out[.phash] = phash(grey, width, height) }
+        if kinds.contains(.dhash) { out[.dhash] = dhash(grey, width, height) }
+        if kinds.contains(.ahash) { out[.ahash] = averageHash(grey, width, height) }
+        return out
     }
 
     // MARK: - The three hashes

@@ -152,11 +152,16 @@ final class Screener {
                 }
             }
         }
-        if perceptual.contains(.phash) || perceptual.contains(.dhash) || perceptual.contains(.ahash) {
-            let h = hasher64.hashes(rgb: px, width: image.width, height: image.height)
-            if perceptual.contains(.phash) { lookup(sample, .phash, h.phash, source: .computed, into: &out) }
-            if perceptual.contains(.dhash) { lookup(sample, .dhash, h.dhash, source: .computed, into: &out) }
-            if perceptual.contains(.ahash) { lookup(sample, .ahash, h.ahash, source: .computed, into: &out) }
+        // Only the requested 64-bit hashes: each is a full-resolution Lanczos reduction.
+        var hash64Kinds = Set<ImageHash64Kind>()
+        if perceptual.contains(.phash) { hash64Kinds.insert(.phash) }
+        if perceptual.contains(.dhash) { hash64Kinds.insert(.dhash) }
+        if perceptual.contains(.ahash) { hash64Kinds.insert(.ahash) }
+        if !hash64Kinds.isEmpty {
+            let h = hasher64.hashes(rgb: px, width: image.width, height: image.height, kinds: hash64Kinds)
+            for (signal, kind) in [(SignalKind.phash, ImageHash64Kind.phash), (.dhash, .dhash), (.ahash, .ahash)] {
+                if let v = h[kind] { lookup(sample, signal, v, source: .computed, into: &out) }
+            }
         }
     }
 
