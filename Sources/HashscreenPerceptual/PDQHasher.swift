@@ -130,9 +130,12 @@ public final class PDQHasher {
         func free() { pointer.deallocate() }
     }
 
-    /// Luma rows (4), the two box-filter ring buffers, column sums, row-pass outputs.
+    /// Luma row, the two box-filter ring buffers, column sums, row-pass outputs, and the
+    /// 8-row blocks the row filters run on (lane r of element j = row r, column j).
     private var lumaRows = Scratch(), ring1 = Scratch(), sums1 = Scratch(), midRows = Scratch()
     private var filteredRows = Scratch(), ring2 = Scratch()
+    private var blockIn = Scratch(), blockOut = Scratch(), divisors = Scratch()
+    private let sampled = UnsafeMutablePointer<SIMD8<Float>>.allocate(capacity: 64)
     private let sums2 = UnsafeMutablePointer<Float>.allocate(capacity: 64)
     private let outRow = UnsafeMutablePointer<Float>.allocate(capacity: 64)
     private let buffer64 = UnsafeMutablePointer<Float>.allocate(capacity: 64 * 64)
@@ -145,6 +148,7 @@ public final class PDQHasher {
 
     deinit {
         lumaRows.free(); ring1.free(); sums1.free(); midRows.free(); filteredRows.free(); ring2.free()
+        blockIn.free(); blockOut.free(); divisors.free(); sampled.deallocate()
         sums2.deallocate(); outRow.deallocate()
         buffer64.deallocate(); buffer16x64.deallocate(); buffer16.deallocate(); buffer16Aux.deallocate()
         sampleIndex.deallocate()
@@ -266,22 +270,31 @@ public final class PDQHasher {
     ///
     /// Streamed row by row instead of over two full planes: a column filter only needs the
     /// last `window + 1` rows, so memory is O(window x cols), not O(rows x cols), and each
-    /// value sees exactly the reference's operations in the reference's order. Rows go
-    /// through the row filter four at a time (independent running sums run in parallel).
+    /// value sees exactly the reference's operations in the reference's order.
+    ///
+    /// The row filters (passes 1 and 3) are serial running sums along a row; they run on
+    /// blocks of 8 rows transposed so that one SIMD lane carries one row (8 independent
+    /// chains, 8 divisions per instruction). The column filters (2 and 4) run all columns side
+    /// by side. Pass 3's outputs are only read at the 64 sampled columns, so only those are
+    /// divided (its running sums are the reference's); the sums and divisions themselves
+    /// are unchanged, lane by lane.
     private func downsample(_ source: Source, rows: Int, cols: Int) {
         let side = Self.downsampleSide
         let windowAlongRows = Self.jaroszWindow(cols)
         let windowAlongCols = Self.jaroszWindow(rows)
-        // Pass 2 gets rows in batches of 4, written before they are pushed: its ring keeps
-        // `window + 4` rows so a new row never overwrites one still to be subtracted.
-        let batch = 4
-        let luma = lumaRows.reserve(batch * cols)
+        // Pass 2 gets rows in batches of 8, written before they are pushed: its ring keeps
+        // `window + 8` rows so a new row never overwrites one still to be subtracted.
+        let batch = Self.lanes
+        let lumaRow = lumaRows.reserve(cols)
+        let blockA = UnsafeMutableRawPointer(blockIn.reserve(batch * cols)).assumingMemoryBound(to: SIMD8<Float>.self)
+        let blockB = UnsafeMutableRawPointer(blockOut.reserve(batch * cols)).assumingMemoryBound(to: SIMD8<Float>.self)
         var pass2 = ColumnBox(width: cols, length: rows, window: windowAlongCols, ringRows: windowAlongCols + batch,
                               ring: ring1.reserve((windowAlongCols + batch) * cols), sums: sums1.reserve(cols))
         var pass4 = ColumnBox(width: side, length: rows, window: windowAlongCols, ringRows: windowAlongCols + 1,
                               ring: ring2.reserve((windowAlongCols + 1) * side), sums: sums2)
         let mid = midRows.reserve(batch * cols)
-        let filtered = filteredRows.reserve(batch * cols)
+        let div = divisors.reserve(cols)
+        Self.boxDivisors(div, cols, windowAlongRows)
         for j in 0..<side { sampleIndex[j] = Self.decimationIndex(j, cols) }
         var pending = 0       // pass-2 output rows waiting in `mid`
         var emitted = 0       // pass-4 output rows so far (= their row index)
@@ -295,13 +308,15 @@ public final class PDQHasher {
             emitted += 1
         }
         func flushPass3() {
-            // Row filter (pass 3) over the pending pass-2 rows, then their 64 sampled
-            // columns into the last column filter (pass 4).
-            Self.boxRows(mid, filtered, filtered + cols, filtered + 2 * cols, filtered + 3 * cols,
-                         count: pending, cols: cols, window: windowAlongRows)
+            guard pending > 0 else { return }
+            // Row filter (pass 3) over the pending pass-2 rows at the 64 sampled columns,
+            // then each row's 64 values into the last column filter (pass 4).
+            Self.transposeIn(mid, pending, cols, blockA)
+            Self.boxLanesSampled(blockA, blockB, cols: cols, window: windowAlongRows,
+                                 samples: sampleIndex, count: side, divisors: div, into: sampled)
             for r in 0..<pending {
-                let f = filtered + r * cols, slot = pass4.nextSlot()
-                for k in 0..<side { slot[k] = f[sampleIndex[k]] }
+                let slot = pass4.nextSlot()
+                for k in 0..<side { slot[k] = sampled[k][r] }
                 if pass4.push(output: outRow) { emitPass4(outRow) }
             }
             pending = 0
@@ -314,10 +329,14 @@ public final class PDQHasher {
         var i = 0
         while i < rows {
             let n = Swift.min(batch, rows - i)
-            for r in 0..<n { Self.fillRow(source, i + r, rows: rows, cols: cols, luma + r * cols) }
-            // Pass 1 (rows) straight into pass 2's ring slots.
-            Self.boxRows(luma, pass2.slot(ahead: 0), pass2.slot(ahead: 1), pass2.slot(ahead: 2), pass2.slot(ahead: 3),
-                         count: n, cols: cols, window: windowAlongRows)
+            for r in 0..<n {
+                Self.fillRow(source, i + r, rows: rows, cols: cols, lumaRow)
+                Self.scatterLane(lumaRow, cols, r, blockA)
+            }
+            for r in n..<batch { Self.zeroLane(cols, r, blockA) }
+            // Pass 1 (rows) in the block, then each row into pass 2's ring slots.
+            Self.boxLanes(blockA, blockB, cols: cols, window: windowAlongRows, divisors: div)
+            for r in 0..<n { Self.gatherLane(blockB, cols, r, pass2.slot(ahead: r)) }
             for _ in 0..<n {
                 if pass2.push(output: mid + pending * cols) { takePass2() }
             }
@@ -333,6 +352,99 @@ public final class PDQHasher {
             emitPass4(outRow)
         }
         precondition(nextOut == side && emitted == rows, "PDQ downsampling bookkeeping")
+    }
+
+    /// Rows filtered side by side in one SIMD vector.
+    static let lanes = 8
+
+    @inline(__always)
+    static func scatterLane(_ row: UnsafePointer<Float>, _ cols: Int, _ lane: Int, _ block: UnsafeMutablePointer<SIMD8<Float>>) {
+        let p = UnsafeMutableRawPointer(block).assumingMemoryBound(to: Float.self) + lane
+        for j in 0..<cols { p[j * lanes] = row[j] }
+    }
+
+    @inline(__always)
+    static func zeroLane(_ cols: Int, _ lane: Int, _ block: UnsafeMutablePointer<SIMD8<Float>>) {
+        let p = UnsafeMutableRawPointer(block).assumingMemoryBound(to: Float.self) + lane
+        for j in 0..<cols { p[j * lanes] = 0 }
+    }
+
+    @inline(__always)
+    static func gatherLane(_ block: UnsafePointer<SIMD8<Float>>, _ cols: Int, _ lane: Int, _ row: UnsafeMutablePointer<Float>) {
+        let p = UnsafeRawPointer(block).assumingMemoryBound(to: Float.self) + lane
+        for j in 0..<cols { row[j] = p[j * lanes] }
+    }
+
+    /// `n` row-major rows into lanes 0..<n of a block; the other lanes zero.
+    static func transposeIn(_ rows: UnsafePointer<Float>, _ n: Int, _ cols: Int, _ block: UnsafeMutablePointer<SIMD8<Float>>) {
+        for r in 0..<n { scatterLane(rows + r * cols, cols, r, block) }
+        for r in n..<lanes { zeroLane(cols, r, block) }
+    }
+
+    /// The divisor `box1DFloat` uses at each output index: the growing count, then the full
+    /// window, then the shrinking count (as floats, as the reference converts them).
+    static func boxDivisors(_ d: UnsafeMutablePointer<Float>, _ length: Int, _ window: Int) {
+        let half = (window + 2) / 2
+        let phase1 = half - 1, phase2 = window - half + 1, phase3 = length - window, phase4 = half - 1
+        var count = phase1, oi = 0
+        for _ in 0..<phase2 { count += 1; d[oi] = Float(count); oi += 1 }
+        for _ in 0..<phase3 { d[oi] = Float(count); oi += 1 }
+        for _ in 0..<phase4 { count -= 1; d[oi] = Float(count); oi += 1 }
+    }
+
+    /// downscaling.cpp `box1DFloat` with stride 1 along 8 rows at once (one per lane):
+    /// `sum += in[r]`, `sum -= in[l]`, `out = sum / count`, lane by lane in the reference's
+    /// order.
+    static func boxLanes(_ input: UnsafePointer<SIMD8<Float>>, _ output: UnsafeMutablePointer<SIMD8<Float>>,
+                         cols: Int, window: Int, divisors d: UnsafePointer<Float>) {
+        let half = (window + 2) / 2
+        let phase1 = half - 1, phase2 = window - half + 1, phase3 = cols - window, phase4 = half - 1
+        var li = 0, ri = 0, oi = 0
+        var sum = SIMD8<Float>(repeating: 0)
+        for _ in 0..<phase1 { sum += input[ri]; ri += 1 }
+        for _ in 0..<phase2 {
+            sum += input[ri]
+            output[oi] = sum / SIMD8(repeating: d[oi])
+            ri += 1; oi += 1
+        }
+        if phase3 > 0 {
+            let full = SIMD8<Float>(repeating: d[oi])
+            for _ in 0..<phase3 {
+                sum += input[ri]
+                sum -= input[li]
+                output[oi] = sum / full
+                li += 1; ri += 1; oi += 1
+            }
+        }
+        for _ in 0..<phase4 {
+            sum -= input[li]
+            output[oi] = sum / SIMD8(repeating: d[oi])
+            li += 1; oi += 1
+        }
+    }
+
+    /// `boxLanes` when only the outputs at `samples[0..<count]` are read: the running sums
+    /// of every index go to `sums`, and only the sampled ones are divided (into `out`).
+    static func boxLanesSampled(_ input: UnsafePointer<SIMD8<Float>>, _ sums: UnsafeMutablePointer<SIMD8<Float>>,
+                                cols: Int, window: Int, samples: UnsafePointer<Int>, count: Int,
+                                divisors d: UnsafePointer<Float>, into out: UnsafeMutablePointer<SIMD8<Float>>) {
+        let half = (window + 2) / 2
+        let phase1 = half - 1, phase2 = window - half + 1, phase3 = cols - window, phase4 = half - 1
+        var li = 0, ri = 0, oi = 0
+        var sum = SIMD8<Float>(repeating: 0)
+        for _ in 0..<phase1 { sum += input[ri]; ri += 1 }
+        for _ in 0..<phase2 { sum += input[ri]; sums[oi] = sum; ri += 1; oi += 1 }
+        for _ in 0..<phase3 {
+            sum += input[ri]
+            sum -= input[li]
+            sums[oi] = sum
+            li += 1; ri += 1; oi += 1
+        }
+        for _ in 0..<phase4 { sum -= input[li]; sums[oi] = sum; li += 1; oi += 1 }
+        for k in 0..<count {
+            let j = samples[k]
+            out[k] = sums[j] / SIMD8(repeating: d[j])
+        }
     }
 
     /// downscaling.cpp `computeJaroszFilterWindowSize(dim, 64)`: ceil(dim / 128).
@@ -410,81 +522,6 @@ public final class PDQHasher {
             count -= 1
             let c = Float(count)
             for j in 0..<width { sums[j] -= l[j]; o[j] = sums[j] / c }
-        }
-    }
-
-    /// downscaling.cpp `box1DFloat` with stride 1: a running-sum box filter along one row.
-    @inline(__always)
-    static func box1D(_ input: UnsafeMutablePointer<Float>, _ output: UnsafeMutablePointer<Float>,
-                      _ length: Int, _ window: Int) {
-        let half = (window + 2) / 2
-        let phase1 = half - 1, phase2 = window - half + 1, phase3 = length - window, phase4 = half - 1
-        var li = 0, ri = 0, oi = 0
-        var sum: Float = 0
-        var count = 0
-        for _ in 0..<phase1 { sum += input[ri]; count += 1; ri += 1 }
-        for _ in 0..<phase2 {
-            sum += input[ri]; count += 1
-            output[oi] = sum / Float(count)
-            ri += 1; oi += 1
-        }
-        let full = Float(count)
-        for _ in 0..<phase3 {
-            sum += input[ri]
-            sum -= input[li]
-            output[oi] = sum / full
-            li += 1; ri += 1; oi += 1
-        }
-        for _ in 0..<phase4 {
-            sum -= input[li]; count -= 1
-            output[oi] = sum / Float(count)
-            li += 1; oi += 1
-        }
-    }
-
-    /// `box1DFloat` along up to four rows (`input` row r at `input + r * cols`, outputs at
-    /// `oa`...`od`), the four interleaved when there are four: the running sums are serial
-    /// chains, so four independent ones keep the CPU busy; each row's operations are unchanged.
-    static func boxRows(_ input: UnsafeMutablePointer<Float>,
-                        _ oa: UnsafeMutablePointer<Float>, _ ob: UnsafeMutablePointer<Float>,
-                        _ oc: UnsafeMutablePointer<Float>, _ od: UnsafeMutablePointer<Float>,
-                        count: Int, cols: Int, window: Int) {
-        guard count == 4 else {
-            let outs = (oa, ob, oc, od)
-            if count > 0 { box1D(input, outs.0, cols, window) }
-            if count > 1 { box1D(input + cols, outs.1, cols, window) }
-            if count > 2 { box1D(input + 2 * cols, outs.2, cols, window) }
-            return
-        }
-        let half = (window + 2) / 2
-        let phase1 = half - 1, phase2 = window - half + 1, phase3 = cols - window, phase4 = half - 1
-        let a = input, b = a + cols, c = b + cols, d = c + cols
-        var sa: Float = 0, sb: Float = 0, sc: Float = 0, sd: Float = 0
-        var li = 0, ri = 0, oi = 0, n = 0
-        for _ in 0..<phase1 {
-            sa += a[ri]; sb += b[ri]; sc += c[ri]; sd += d[ri]
-            n += 1; ri += 1
-        }
-        for _ in 0..<phase2 {
-            sa += a[ri]; sb += b[ri]; sc += c[ri]; sd += d[ri]
-            n += 1
-            let f = Float(n)
-            oa[oi] = sa / f; ob[oi] = sb / f; oc[oi] = sc / f; od[oi] = sd / f
-            ri += 1; oi += 1
-        }
-        let full = Float(n)
-        for _ in 0..<phase3 {
-            sa += a[ri]; sb += b[ri]; sc += c[ri]; sd += d[ri]
-            sa -= a[li]; sb -= b[li]; sc -= c[li]; sd -= d[li]
-            oa[oi] = sa / full; ob[oi] = sb / full; oc[oi] = sc / full; od[oi] = sd / full
-            li += 1; ri += 1; oi += 1
-        }
-        for _ in 0..<phase4 {
-            sa -= a[li]; sb -= b[li]; sc -= c[li]; sd -= d[li]
-            n -= 1
-            let f = Float(n)
-            oa[oi] = sa / f; ob[oi] = sb / f; oc[oi] = sc / f; od[oi] = sd / f
-            li += 1; oi += 1
         }
     }
 
