@@ -134,7 +134,7 @@ public final class PDQHasher {
     /// 8-row blocks the row filters run on (lane r of element j = row r, column j).
     private var lumaRows = Scratch(), ring1 = Scratch(), sums1 = Scratch(), midRows = Scratch()
     private var filteredRows = Scratch(), ring2 = Scratch()
-    private var blockIn = Scratch(), blockOut = Scratch(), divisors = Scratch()
+    private var blockIn = Scratch(), blockMid = Scratch(), blockOut = Scratch(), divisors = Scratch()
     private let sampled = UnsafeMutablePointer<SIMD8<Float>>.allocate(capacity: 64)
     private let sums2 = UnsafeMutablePointer<Float>.allocate(capacity: 64)
     private let outRow = UnsafeMutablePointer<Float>.allocate(capacity: 64)
@@ -148,7 +148,7 @@ public final class PDQHasher {
 
     deinit {
         lumaRows.free(); ring1.free(); sums1.free(); midRows.free(); filteredRows.free(); ring2.free()
-        blockIn.free(); blockOut.free(); divisors.free(); sampled.deallocate()
+        blockIn.free(); blockMid.free(); blockOut.free(); divisors.free(); sampled.deallocate()
         sums2.deallocate(); outRow.deallocate()
         buffer64.deallocate(); buffer16x64.deallocate(); buffer16.deallocate(); buffer16Aux.deallocate()
         sampleIndex.deallocate()
@@ -212,8 +212,10 @@ public final class PDQHasher {
 
     /// Writes luma row `i` of the hashed plane (rows x cols) into `out`: the source row, or
     /// in `cimg512` mode the nearest-neighbour sample (luma is per pixel, so sampling luma
-    /// equals resizing the RGB first, as CImg does).
-    private static func fillRow(_ source: Source, _ i: Int, rows: Int, cols: Int, _ out: UnsafeMutablePointer<Float>) {
+    /// equals resizing the RGB first, as CImg does). Value j goes to `out[j * stride]`.
+    @inline(__always)
+    private static func fillRow(_ source: Source, _ i: Int, rows: Int, cols: Int, _ out: UnsafeMutablePointer<Float>,
+                                stride: Int = 1) {
         let cr = lumaR, cg = lumaG, cb = lumaB
         switch source {
         case let .rgb(src, width, height):
@@ -221,21 +223,22 @@ public final class PDQHasher {
                 let row = src + 3 * i * width
                 for j in 0..<cols {
                     let q = row + 3 * j
-                    out[j] = cr * Float(q[0]) + cg * Float(q[1]) + cb * Float(q[2])
+                    out[j * stride] = cr * Float(q[0]) + cg * Float(q[1]) + cb * Float(q[2])
                 }
             } else {
                 let row = src + 3 * (i * height / cimgSide) * width
                 for j in 0..<cols {
                     let q = row + 3 * (j * width / cimgSide)
-                    out[j] = cr * Float(q[0]) + cg * Float(q[1]) + cb * Float(q[2])
+                    out[j * stride] = cr * Float(q[0]) + cg * Float(q[1]) + cb * Float(q[2])
                 }
             }
         case let .luma(src, width, height):
             if rows == height && cols == width {
-                out.update(from: src + i * width, count: cols)
+                let row = src + i * width
+                for j in 0..<cols { out[j * stride] = row[j] }
             } else {
                 let row = src + (i * height / cimgSide) * width
-                for j in 0..<cols { out[j] = row[j * width / cimgSide] }
+                for j in 0..<cols { out[j * stride] = row[j * width / cimgSide] }
             }
         }
     }
@@ -285,14 +288,17 @@ public final class PDQHasher {
         // Pass 2 gets rows in batches of 8, written before they are pushed: its ring keeps
         // `window + 8` rows so a new row never overwrites one still to be subtracted.
         let batch = Self.lanes
-        let lumaRow = lumaRows.reserve(cols)
-        let blockA = UnsafeMutableRawPointer(blockIn.reserve(batch * cols)).assumingMemoryBound(to: SIMD8<Float>.self)
-        let blockB = UnsafeMutableRawPointer(blockOut.reserve(batch * cols)).assumingMemoryBound(to: SIMD8<Float>.self)
+        // Block layout: element j of a block is column j, lane r is row r of the strip.
+        let lumaBlock = UnsafeMutableRawPointer(blockIn.reserve(batch * cols)).assumingMemoryBound(to: SIMD8<Float>.self)
+        let midBlock = UnsafeMutableRawPointer(blockMid.reserve(batch * cols)).assumingMemoryBound(to: SIMD8<Float>.self)
+        let mid = midRows.reserve(batch * cols)   // pass-2 output rows, row-major
+        let sumsBlock = UnsafeMutableRawPointer(blockOut.reserve(batch * cols)).assumingMemoryBound(to: SIMD8<Float>.self)
+        let lumaLanes = UnsafeMutableRawPointer(lumaBlock).assumingMemoryBound(to: Float.self)
+        let pass1Block = UnsafeMutableRawPointer(lumaRows.reserve(batch * cols)).assumingMemoryBound(to: SIMD8<Float>.self)
         var pass2 = ColumnBox(width: cols, length: rows, window: windowAlongCols, ringRows: windowAlongCols + batch,
                               ring: ring1.reserve((windowAlongCols + batch) * cols), sums: sums1.reserve(cols))
         var pass4 = ColumnBox(width: side, length: rows, window: windowAlongCols, ringRows: windowAlongCols + 1,
                               ring: ring2.reserve((windowAlongCols + 1) * side), sums: sums2)
-        let mid = midRows.reserve(batch * cols)
         let div = divisors.reserve(cols)
         Self.boxDivisors(div, cols, windowAlongRows)
         for j in 0..<side { sampleIndex[j] = Self.decimationIndex(j, cols) }
@@ -311,8 +317,8 @@ public final class PDQHasher {
             guard pending > 0 else { return }
             // Row filter (pass 3) over the pending pass-2 rows at the 64 sampled columns,
             // then each row's 64 values into the last column filter (pass 4).
-            Self.transposeIn(mid, pending, cols, blockA)
-            Self.boxLanesSampled(blockA, blockB, cols: cols, window: windowAlongRows,
+            Self.transposeIn(mid, pending, cols, midBlock)
+            Self.boxLanesSampled(midBlock, sumsBlock, cols: cols, window: windowAlongRows,
                                  samples: sampleIndex, count: side, divisors: div, into: sampled)
             for r in 0..<pending {
                 let slot = pass4.nextSlot()
@@ -321,30 +327,28 @@ public final class PDQHasher {
             }
             pending = 0
         }
-        func takePass2() {
-            pending += 1
-            if pending == batch { flushPass3() }
-        }
 
         var i = 0
         while i < rows {
             let n = Swift.min(batch, rows - i)
-            for r in 0..<n {
-                Self.fillRow(source, i + r, rows: rows, cols: cols, lumaRow)
-                Self.scatterLane(lumaRow, cols, r, blockA)
-            }
-            for r in n..<batch { Self.zeroLane(cols, r, blockA) }
-            // Pass 1 (rows) in the block, then each row into pass 2's ring slots.
-            Self.boxLanes(blockA, blockB, cols: cols, window: windowAlongRows, divisors: div)
-            for r in 0..<n { Self.gatherLane(blockB, cols, r, pass2.slot(ahead: r)) }
+            for r in 0..<n { Self.fillRow(source, i + r, rows: rows, cols: cols, lumaLanes + r, stride: batch) }
+            for r in n..<batch { Self.zeroLane(cols, r, lumaBlock) }
+            // Pass 1 (rows) on the block (vector divisions kept: results stay vectors until
+            // stored), then each lane into its pass-2 ring slot.
+            Self.boxLanes(lumaBlock, pass1Block, cols: cols, window: windowAlongRows, divisors: div)
+            for r in 0..<n { Self.gatherLane(pass1Block, cols, r, pass2.slot(ahead: r)) }
             for _ in 0..<n {
-                if pass2.push(output: mid + pending * cols) { takePass2() }
+                if pass2.push(output: mid + pending * cols) {
+                    pending += 1
+                    if pending == batch { flushPass3() }
+                }
             }
             i += n
         }
         while pass2.hasTail {
             pass2.tail(output: mid + pending * cols)
-            takePass2()
+            pending += 1
+            if pending == batch { flushPass3() }
         }
         flushPass3()
         while pass4.hasTail {
@@ -356,12 +360,6 @@ public final class PDQHasher {
 
     /// Rows filtered side by side in one SIMD vector.
     static let lanes = 8
-
-    @inline(__always)
-    static func scatterLane(_ row: UnsafePointer<Float>, _ cols: Int, _ lane: Int, _ block: UnsafeMutablePointer<SIMD8<Float>>) {
-        let p = UnsafeMutableRawPointer(block).assumingMemoryBound(to: Float.self) + lane
-        for j in 0..<cols { p[j * lanes] = row[j] }
-    }
 
     @inline(__always)
     static func zeroLane(_ cols: Int, _ lane: Int, _ block: UnsafeMutablePointer<SIMD8<Float>>) {
@@ -377,7 +375,11 @@ public final class PDQHasher {
 
     /// `n` row-major rows into lanes 0..<n of a block; the other lanes zero.
     static func transposeIn(_ rows: UnsafePointer<Float>, _ n: Int, _ cols: Int, _ block: UnsafeMutablePointer<SIMD8<Float>>) {
-        for r in 0..<n { scatterLane(rows + r * cols, cols, r, block) }
+        let p = UnsafeMutableRawPointer(block).assumingMemoryBound(to: Float.self)
+        for r in 0..<n {
+            let row = rows + r * cols
+            for j in 0..<cols { p[j * lanes + r] = row[j] }
+        }
         for r in n..<lanes { zeroLane(cols, r, block) }
     }
 
@@ -486,6 +488,7 @@ public final class PDQHasher {
         func nextSlot() -> UnsafeMutablePointer<Float> { slotPointer(pushed) }
 
         /// Takes the row written in `slot()`; true when an output row was written.
+        @inline(__always)
         mutating func push(output o: UnsafeMutablePointer<Float>) -> Bool {
             let x = slotPointer(pushed)
             pushed += 1
@@ -515,6 +518,7 @@ public final class PDQHasher {
         /// Output rows still due after the last push (the shrinking window at the end).
         var hasTail: Bool { tailDone < phase4 }
 
+        @inline(__always)
         mutating func tail(output o: UnsafeMutablePointer<Float>) {
             let l = slotPointer(left)
             left += 1

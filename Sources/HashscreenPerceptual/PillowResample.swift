@@ -49,13 +49,18 @@ enum PillowResample {
         return 0.0
     }
 
-    /// Fixed-point filter taps for one axis: for output k, taps `weights[k*ksize ..< +count[k]]`
+    /// Fixed-point filter taps for one axis: for output k, taps `weights[k*stride ..< +count[k]]`
     /// apply to inputs `start[k] ..< start[k]+count[k]`. Owns its memory (read through
-    /// pointers in the inner loops).
+    /// pointers in the inner loops). Each output's taps are padded with zero weights to
+    /// `count8[k]` (a multiple of 8) so that the horizontal pass runs whole 8-lane vectors;
+    /// a zero weight adds 0 to the integer sum, so the result is unchanged.
     final class Coefficients {
         let inSize: Int, outSize: Int, ksize: Int
+        /// Distance between two outputs' taps: `ksize` rounded up to a multiple of 8.
+        let stride: Int
         let start: UnsafeMutablePointer<Int>
         let count: UnsafeMutablePointer<Int>
+        let count8: UnsafeMutablePointer<Int>
         let weights: UnsafeMutablePointer<Int32>
 
         /// Resample.c `precompute_coeffs` (box = the whole axis) + `normalize_coeffs_8bpc`.
@@ -65,10 +70,13 @@ enum PillowResample {
             let filterscale = scale < 1.0 ? 1.0 : scale
             let support = lanczosSupport * filterscale
             let ksize = Int(ceil(support)) * 2 + 1
-            self.inSize = inSize; self.outSize = outSize; self.ksize = ksize
+            let stride = (ksize + 7) & ~7
+            self.inSize = inSize; self.outSize = outSize; self.ksize = ksize; self.stride = stride
             start = .allocate(capacity: outSize)
             count = .allocate(capacity: outSize)
-            weights = .allocate(capacity: outSize * ksize)
+            count8 = .allocate(capacity: outSize)
+            weights = .allocate(capacity: outSize * stride)
+            weights.update(repeating: 0, count: outSize * stride)
             let k = UnsafeMutablePointer<Double>.allocate(capacity: ksize)
             defer { k.deallocate() }
             let invFilterscale = 1.0 / filterscale
@@ -92,14 +100,15 @@ enum PillowResample {
                 }
                 for x in 0..<ksize {
                     let v = k[x]
-                    weights[xx * ksize + x] = v < 0 ? Int32(-0.5 + v * one) : Int32(0.5 + v * one)
+                    weights[xx * stride + x] = v < 0 ? Int32(-0.5 + v * one) : Int32(0.5 + v * one)
                 }
                 start[xx] = xmin
                 count[xx] = max(xmax, 0)
+                count8[xx] = (count[xx] + 7) & ~7
             }
         }
 
-        deinit { start.deallocate(); count.deallocate(); weights.deallocate() }
+        deinit { start.deallocate(); count.deallocate(); count8.deallocate(); weights.deallocate() }
 
         /// First input index any output reads, and one past the last.
         var inputRange: Range<Int> {
@@ -123,9 +132,9 @@ enum PillowResample {
             let key = inSize << 24 | outSize
             if let c = entries[key] { return c }
             let c = Coefficients(inSize: inSize, outSize: outSize)
-            let size = c.outSize * c.ksize
+            let size = c.outSize * c.stride
             while held + size > Self.maxWeights && oldest < order.count {
-                if let gone = entries.removeValue(forKey: order[oldest]) { held -= gone.outSize * gone.ksize }
+                if let gone = entries.removeValue(forKey: order[oldest]) { held -= gone.outSize * gone.stride }
                 oldest += 1
             }
             if oldest > 64 && oldest * 2 > order.count { order.removeFirst(oldest); oldest = 0 }
@@ -174,6 +183,8 @@ enum PillowResample {
         let cache = CoefficientCache()
         /// One grey row (RGB sources).
         private var row = Buffer<UInt8>()
+        /// Per-output lane sums of the horizontal pass.
+        private var laneSums = Buffer<SIMD8<Int32>>()
         private var slots: [Slot] = []
 
         /// Per-target scratch: vertical accumulators, one horizontal row, the vertical-first
@@ -194,7 +205,7 @@ enum PillowResample {
         init() {}
 
         deinit {
-            row.free()
+            row.free(); laneSums.free()
             for s in slots { s.acc.free(); s.hrow.free(); s.plane.free() }
         }
 
@@ -232,11 +243,16 @@ enum PillowResample {
                 }
             }
             let active = slots.prefix(targets.count)
-            let greyRow = row.reserve(width)
+            // Rows the horizontal pass reads are followed by `padding` readable bytes (its
+            // vectors may run up to 7 taps past the last one, on zero weights).
+            let greyRow = row.reserve(width + Self.padding)
+            greyRow.advanced(by: width).update(repeating: 0, count: Self.padding)
             for y in neededLo ..< Swift.max(neededLo, neededHi) {
                 let line: UnsafePointer<UInt8>
                 switch source {
-                case .grey(let p): line = p + y * width
+                case .grey(let p):
+                    greyRow.update(from: p + y * width, count: width)
+                    line = UnsafePointer(greyRow)
                 case .rgb(let p):
                     Self.greyRow(p + 3 * y * width, greyRow, width)
                     line = UnsafePointer(greyRow)
@@ -246,10 +262,10 @@ enum PillowResample {
                     case .copy:
                         (s.out! + y * width).update(from: line, count: width)
                     case .horizontalOnly:
-                        Self.horizontal(line, s.hor!, s.out! + y * s.outWidth)
+                        horizontal(line, s.hor!, s.out! + y * s.outWidth)
                     case .horizontalFirst:
                         let h = s.hrow.pointer
-                        Self.horizontal(line, s.hor!, h)
+                        horizontal(line, s.hor!, h)
                         Self.accumulate(UnsafePointer(h), y, width: s.outWidth, s.vert!, s.acc.pointer, lo: &s.lo)
                     case .verticalOnly, .verticalFirst:
                         Self.accumulate(line, y, width: width, s.vert!, s.acc.pointer, lo: &s.lo)
@@ -264,10 +280,11 @@ enum PillowResample {
                 case .verticalOnly:
                     Self.finish(s.acc.pointer, s.out!, s.outHeight * width)
                 case .verticalFirst:
-                    let plane = s.plane.reserve(s.outHeight * width)
+                    let plane = s.plane.reserve(s.outHeight * width + Self.padding)
                     Self.finish(s.acc.pointer, plane, s.outHeight * width)
+                    (plane + s.outHeight * width).update(repeating: 0, count: Self.padding)
                     for yy in 0..<s.outHeight {
-                        Self.horizontal(UnsafePointer(plane + yy * width), s.hor!, s.out! + yy * s.outWidth)
+                        horizontal(UnsafePointer(plane + yy * width), s.hor!, s.out! + yy * s.outWidth)
                     }
                 }
             }
@@ -282,18 +299,32 @@ enum PillowResample {
             }
         }
 
-        /// Resample.c `ImagingResampleHorizontal_8bpc` for one row.
+        /// Readable bytes after a row the horizontal pass reads.
+        static let padding = 8
+
+        /// Resample.c `ImagingResampleHorizontal_8bpc` for one row (`line` followed by
+        /// `padding` readable bytes).
+        ///
+        /// Each output's 8 lane sums are stored, and added up in a second loop: reduced in the
+        /// tap loop itself, the compiler folds lanes with `phaddd` on every step.
         @inline(__always)
-        static func horizontal(_ line: UnsafePointer<UInt8>, _ c: Coefficients, _ out: UnsafeMutablePointer<UInt8>) {
-            let ksize = c.ksize, start = c.start, count = c.count, weights = c.weights
+        func horizontal(_ line: UnsafePointer<UInt8>, _ c: Coefficients, _ out: UnsafeMutablePointer<UInt8>) {
+            let stride = c.stride, start = c.start, count8 = c.count8, weights = c.weights
+            let lanes = laneSums.reserve(c.outSize)
             for xx in 0..<c.outSize {
-                let k = weights + xx * ksize
+                let k = weights + xx &* stride
                 let s = line + start[xx]
-                // C `int` arithmetic; wrapping operators only let the loop vectorise.
-                var ss = half
-                for x in 0..<count[xx] { ss = ss &+ Int32(s[x]) &* k[x] }
-                out[xx] = clip8(ss)
+                // C `int` arithmetic: wrapping 32-bit sums, exact in any order (see top).
+                var acc = SIMD8<Int32>(repeating: 0)
+                var x = 0
+                while x < count8[xx] {
+                    let px = SIMD8<Int32>(truncatingIfNeeded: UnsafeRawPointer(s + x).loadUnaligned(as: SIMD8<UInt8>.self))
+                    acc &+= px &* UnsafeRawPointer(k + x).loadUnaligned(as: SIMD8<Int32>.self)
+                    x &+= 8
+                }
+                lanes[xx] = acc
             }
+            for xx in 0..<c.outSize { out[xx] = clip8(half &+ lanes[xx].wrappedSum()) }
         }
 
         /// Resample.c `ImagingResampleVertical_8bpc`, turned inside out: adds input row `y`'s
@@ -302,13 +333,13 @@ enum PillowResample {
         @inline(__always)
         static func accumulate(_ line: UnsafePointer<UInt8>, _ y: Int, width: Int, _ c: Coefficients,
                                _ acc: UnsafeMutablePointer<Int32>, lo: inout Int) {
-            let start = c.start, count = c.count, weights = c.weights, n = c.outSize, ksize = c.ksize
+            let start = c.start, count = c.count, weights = c.weights, n = c.outSize, stride = c.stride
             while lo < n && start[lo] + count[lo] <= y { lo += 1 }
             var yy = lo
             while yy < n && start[yy] <= y {
                 let j = y - start[yy]
                 if j < count[yy] {
-                    let w = weights[yy * ksize + j]
+                    let w = weights[yy * stride + j]
                     if w != 0 {
                         let a = acc + yy * width
                         for x in 0..<width { a[x] = a[x] &+ Int32(line[x]) &* w }
