@@ -130,11 +130,16 @@ public final class PDQHasher {
         func free() { pointer.deallocate() }
     }
 
-    /// Luma row, the two box-filter ring buffers, column sums, row-pass outputs, and the
-    /// 8-row blocks the row filters run on (lane r of element j = row r, column j).
-    private var lumaRows = Scratch(), ring1 = Scratch(), sums1 = Scratch(), midRows = Scratch()
-    private var filteredRows = Scratch(), ring2 = Scratch()
+    /// 8 luma rows, the two box-filter ring buffers, column sums, pass-2 output rows, the
+    /// 8-row blocks the row filters run on (lane r of element j = row r, column j), the
+    /// pass-1 block output, per-index divisors, and a row for outputs of unused lanes.
+    /// (Blocks are read as SIMD8<Float>, 16-byte aligned: malloc's alignment, which Swift's
+    /// allocator uses for Float.)
+    private var pass1Scratch = Scratch(), ring1 = Scratch(), sums1 = Scratch(), midRows = Scratch()
+    private var lumaScratch = Scratch(), ring2 = Scratch()
     private var blockIn = Scratch(), blockMid = Scratch(), blockOut = Scratch(), divisors = Scratch()
+    private var discardScratch = Scratch()
+    private let rowPointers = UnsafeMutablePointer<UnsafeMutablePointer<Float>>.allocate(capacity: 8)
     private let sampled = UnsafeMutablePointer<SIMD8<Float>>.allocate(capacity: 64)
     private let sums2 = UnsafeMutablePointer<Float>.allocate(capacity: 64)
     private let outRow = UnsafeMutablePointer<Float>.allocate(capacity: 64)
@@ -147,8 +152,8 @@ public final class PDQHasher {
     public init() {}
 
     deinit {
-        lumaRows.free(); ring1.free(); sums1.free(); midRows.free(); filteredRows.free(); ring2.free()
-        blockIn.free(); blockMid.free(); blockOut.free(); divisors.free(); sampled.deallocate()
+        pass1Scratch.free(); ring1.free(); sums1.free(); midRows.free(); lumaScratch.free(); ring2.free()
+        blockIn.free(); blockMid.free(); blockOut.free(); discardScratch.free(); rowPointers.deallocate(); divisors.free(); sampled.deallocate()
         sums2.deallocate(); outRow.deallocate()
         buffer64.deallocate(); buffer16x64.deallocate(); buffer16.deallocate(); buffer16Aux.deallocate()
         sampleIndex.deallocate()
@@ -293,8 +298,9 @@ public final class PDQHasher {
         let midBlock = UnsafeMutableRawPointer(blockMid.reserve(batch * cols)).assumingMemoryBound(to: SIMD8<Float>.self)
         let mid = midRows.reserve(batch * cols)   // pass-2 output rows, row-major
         let sumsBlock = UnsafeMutableRawPointer(blockOut.reserve(batch * cols)).assumingMemoryBound(to: SIMD8<Float>.self)
-        let lumaLanes = UnsafeMutableRawPointer(lumaBlock).assumingMemoryBound(to: Float.self)
-        let pass1Block = UnsafeMutableRawPointer(lumaRows.reserve(batch * cols)).assumingMemoryBound(to: SIMD8<Float>.self)
+        let lumaRowsBase = lumaScratch.reserve(batch * cols)   // 8 luma rows, row-major
+        let discard = discardScratch.reserve(cols)                   // outputs of lanes past the last row
+        let pass1Block = UnsafeMutableRawPointer(pass1Scratch.reserve(batch * cols)).assumingMemoryBound(to: SIMD8<Float>.self)
         var pass2 = ColumnBox(width: cols, length: rows, window: windowAlongCols, ringRows: windowAlongCols + batch,
                               ring: ring1.reserve((windowAlongCols + batch) * cols), sums: sums1.reserve(cols))
         var pass4 = ColumnBox(width: side, length: rows, window: windowAlongCols, ringRows: windowAlongCols + 1,
@@ -317,7 +323,9 @@ public final class PDQHasher {
             guard pending > 0 else { return }
             // Row filter (pass 3) over the pending pass-2 rows at the 64 sampled columns,
             // then each row's 64 values into the last column filter (pass 4).
-            Self.transposeIn(mid, pending, cols, midBlock)
+            for r in pending..<batch { (mid + r * cols).update(repeating: 0, count: cols) }
+            for r in 0..<batch { rowPointers[r] = mid + r * cols }
+            Self.rowsToBlock(rowPointers, cols, midBlock)
             Self.boxLanesSampled(midBlock, sumsBlock, cols: cols, window: windowAlongRows,
                                  samples: sampleIndex, count: side, divisors: div, into: sampled)
             for r in 0..<pending {
@@ -331,12 +339,15 @@ public final class PDQHasher {
         var i = 0
         while i < rows {
             let n = Swift.min(batch, rows - i)
-            for r in 0..<n { Self.fillRow(source, i + r, rows: rows, cols: cols, lumaLanes + r, stride: batch) }
-            for r in n..<batch { Self.zeroLane(cols, r, lumaBlock) }
+            for r in 0..<n { Self.fillRow(source, i + r, rows: rows, cols: cols, lumaRowsBase + r * cols) }
+            for r in n..<batch { (lumaRowsBase + r * cols).update(repeating: 0, count: cols) }
+            for r in 0..<batch { rowPointers[r] = lumaRowsBase + r * cols }
+            Self.rowsToBlock(rowPointers, cols, lumaBlock)
             // Pass 1 (rows) on the block (vector divisions kept: results stay vectors until
             // stored), then each lane into its pass-2 ring slot.
             Self.boxLanes(lumaBlock, pass1Block, cols: cols, window: windowAlongRows, divisors: div)
-            for r in 0..<n { Self.gatherLane(pass1Block, cols, r, pass2.slot(ahead: r)) }
+            for r in 0..<batch { rowPointers[r] = r < n ? pass2.slot(ahead: r) : discard }
+            Self.blockToRows(pass1Block, cols, rowPointers)
             for _ in 0..<n {
                 if pass2.push(output: mid + pending * cols) {
                     pending += 1
@@ -361,26 +372,68 @@ public final class PDQHasher {
     /// Rows filtered side by side in one SIMD vector.
     static let lanes = 8
 
-    @inline(__always)
-    static func zeroLane(_ cols: Int, _ lane: Int, _ block: UnsafeMutablePointer<SIMD8<Float>>) {
-        let p = UnsafeMutableRawPointer(block).assumingMemoryBound(to: Float.self) + lane
-        for j in 0..<cols { p[j * lanes] = 0 }
-    }
-
-    @inline(__always)
-    static func gatherLane(_ block: UnsafePointer<SIMD8<Float>>, _ cols: Int, _ lane: Int, _ row: UnsafeMutablePointer<Float>) {
-        let p = UnsafeRawPointer(block).assumingMemoryBound(to: Float.self) + lane
-        for j in 0..<cols { row[j] = p[j * lanes] }
-    }
-
-    /// `n` row-major rows into lanes 0..<n of a block; the other lanes zero.
-    static func transposeIn(_ rows: UnsafePointer<Float>, _ n: Int, _ cols: Int, _ block: UnsafeMutablePointer<SIMD8<Float>>) {
-        let p = UnsafeMutableRawPointer(block).assumingMemoryBound(to: Float.self)
-        for r in 0..<n {
-            let row = rows + r * cols
-            for j in 0..<cols { p[j * lanes + r] = row[j] }
+    /// 8 rows (`rows[r]`, `cols` floats each) into the lanes of a block, in 4x4 tiles.
+    static func rowsToBlock(_ rows: UnsafePointer<UnsafeMutablePointer<Float>>, _ cols: Int,
+                            _ block: UnsafeMutablePointer<SIMD8<Float>>) {
+        let b = UnsafeMutableRawPointer(block).assumingMemoryBound(to: Float.self)
+        let r0 = rows[0], r1 = rows[1], r2 = rows[2], r3 = rows[3], r4 = rows[4], r5 = rows[5], r6 = rows[6], r7 = rows[7]
+        var j = 0
+        while j + 4 <= cols {
+            tileIn(r0 + j, r1 + j, r2 + j, r3 + j, b + j * lanes)
+            tileIn(r4 + j, r5 + j, r6 + j, r7 + j, b + j * lanes + 4)
+            j += 4
         }
-        for r in n..<lanes { zeroLane(cols, r, block) }
+        while j < cols {
+            for r in 0..<lanes { b[j * lanes + r] = rows[r][j] }
+            j += 1
+        }
+    }
+
+    /// The lanes of a block back into 8 rows (`rows[r]`), in 4x4 tiles.
+    static func blockToRows(_ block: UnsafePointer<SIMD8<Float>>, _ cols: Int,
+                            _ rows: UnsafePointer<UnsafeMutablePointer<Float>>) {
+        let b = UnsafeRawPointer(block).assumingMemoryBound(to: Float.self)
+        let r0 = rows[0], r1 = rows[1], r2 = rows[2], r3 = rows[3], r4 = rows[4], r5 = rows[5], r6 = rows[6], r7 = rows[7]
+        var j = 0
+        while j + 4 <= cols {
+            tileOut(b + j * lanes, r0 + j, r1 + j, r2 + j, r3 + j)
+            tileOut(b + j * lanes + 4, r4 + j, r5 + j, r6 + j, r7 + j)
+            j += 4
+        }
+        while j < cols {
+            for r in 0..<lanes { rows[r][j] = b[j * lanes + r] }
+            j += 1
+        }
+    }
+
+    /// Columns j..j+3 of 4 rows into 4 lanes of blocks j..j+3 (`dst` = lane 0 of block j).
+    @inline(__always)
+    static func tileIn(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafePointer<Float>,
+                       _ d: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>) {
+        let va = load4(a), vb = load4(b), vc = load4(c), vd = load4(d)
+        store4(SIMD4(va[0], vb[0], vc[0], vd[0]), dst)
+        store4(SIMD4(va[1], vb[1], vc[1], vd[1]), dst + lanes)
+        store4(SIMD4(va[2], vb[2], vc[2], vd[2]), dst + 2 * lanes)
+        store4(SIMD4(va[3], vb[3], vc[3], vd[3]), dst + 3 * lanes)
+    }
+
+    /// The reverse of `tileIn`.
+    @inline(__always)
+    static func tileOut(_ src: UnsafePointer<Float>, _ a: UnsafeMutablePointer<Float>, _ b: UnsafeMutablePointer<Float>,
+                        _ c: UnsafeMutablePointer<Float>, _ d: UnsafeMutablePointer<Float>) {
+        let v0 = load4(src), v1 = load4(src + lanes), v2 = load4(src + 2 * lanes), v3 = load4(src + 3 * lanes)
+        store4(SIMD4(v0[0], v1[0], v2[0], v3[0]), a)
+        store4(SIMD4(v0[1], v1[1], v2[1], v3[1]), b)
+        store4(SIMD4(v0[2], v1[2], v2[2], v3[2]), c)
+        store4(SIMD4(v0[3], v1[3], v2[3], v3[3]), d)
+    }
+
+    @inline(__always) static func load4(_ p: UnsafePointer<Float>) -> SIMD4<Float> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Float>.self)
+    }
+
+    @inline(__always) static func store4(_ v: SIMD4<Float>, _ p: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD4<Float>.self)
     }
 
     /// The divisor `box1DFloat` uses at each output index: the growing count, then the full

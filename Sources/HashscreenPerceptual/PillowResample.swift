@@ -81,8 +81,10 @@ enum PillowResample {
             defer { k.deallocate() }
             let invFilterscale = 1.0 / filterscale
             let one = Double(1 << precisionBits)
+            var memo = LanczosMemo(reach: Int(ceil(support)) + 2)
             for xx in 0..<outSize {
                 let center = Double(in0) + (Double(xx) + 0.5) * scale
+                let slot = memo.slot(center)
                 var ww = 0.0
                 var xmin = Int(center - support + 0.5)
                 if xmin < 0 { xmin = 0 }
@@ -91,7 +93,8 @@ enum PillowResample {
                 xmax -= xmin
                 k.update(repeating: 0, count: ksize)
                 for x in 0..<max(xmax, 0) {
-                    let w = lanczos((Double(x + xmin) - center + 0.5) * invFilterscale)
+                    let w = memo.lanczos((Double(x + xmin) - center + 0.5) * invFilterscale, slot: slot,
+                                         offset: x + xmin - memo.floorCenter)
                     k[x] = w
                     ww += w
                 }
@@ -114,6 +117,49 @@ enum PillowResample {
         var inputRange: Range<Int> {
             guard outSize > 0 else { return 0..<0 }
             return start[0] ..< Swift.max(start[0], start[outSize - 1] + count[outSize - 1])
+        }
+    }
+
+    /// Remembers `lanczos(arg)` by argument while one coefficient set is built: output
+    /// centres with the same fractional part (`(k + 0.5) * in / out`: 1 to 32 distinct ones for
+    /// 32 outputs, few for even sizes) give the same tap arguments, and each `lanczos` costs two
+    /// `sin`. A value is reused only for a bit-identical argument, so nothing changes.
+    struct LanczosMemo {
+        /// Distinct fractional parts remembered (one per output at most for pHash).
+        static let maxSlots = 32
+        let reach: Int, rowLength: Int
+        private var fractions: [UInt64] = []
+        private var args: [UInt64]
+        private var values: [Double]
+        private(set) var floorCenter = 0
+
+        init(reach: Int) {
+            self.reach = reach
+            rowLength = 2 * reach + 1
+            args = [UInt64](repeating: Double.nan.bitPattern, count: Self.maxSlots * rowLength)
+            values = [Double](repeating: 0, count: Self.maxSlots * rowLength)
+        }
+
+        /// The slot for an output centred at `center` (-1: not remembered).
+        mutating func slot(_ center: Double) -> Int {
+            let f = center.rounded(.down)
+            floorCenter = Int(f)
+            let key = (center - f).bitPattern
+            if let i = fractions.firstIndex(of: key) { return i }
+            guard fractions.count < Self.maxSlots else { return -1 }
+            fractions.append(key)
+            return fractions.count - 1
+        }
+
+        /// `PillowResample.lanczos(arg)` for the tap `offset` inputs from the centre's floor.
+        mutating func lanczos(_ arg: Double, slot: Int, offset: Int) -> Double {
+            guard slot >= 0, offset >= -reach, offset <= reach else { return PillowResample.lanczos(arg) }
+            let i = slot * rowLength + offset + reach
+            if args[i] == arg.bitPattern { return values[i] }
+            let v = PillowResample.lanczos(arg)
+            args[i] = arg.bitPattern
+            values[i] = v
+            return v
         }
     }
 
