@@ -18,6 +18,16 @@ import Darwin
 #endif
 import HashscreenCore
 
+/// One of the three 64-bit ImageHash hashes.
+public enum ImageHash64Kind: String, Sendable, CaseIterable, Hashable {
+    /// imagehash `phash` (DCT of a 32x32 reduction).
+    case phash
+    /// imagehash `dhash` (horizontal gradient of a 9x8 reduction).
+    case dhash
+    /// imagehash `average_hash` (8x8 reduction against its mean).
+    case ahash
+}
+
 /// The three 64-bit ImageHash hashes of one image.
 public struct ImageHashes64: Sendable, Equatable {
     public var phash: HashValue
@@ -40,23 +50,20 @@ public final class ImageHasher64 {
     /// The 32-point DCT-II exactly as scipy computes it (see ScipyDCT.swift).
     static let dct32 = ScipyDCT2(length: phashSide)
 
-    private var grey: [UInt8] = []
-    private var temp: [UInt8] = []
-    private var small = [UInt8](repeating: 0, count: 32 * 32)
-    private let coefficientCache = PillowResample.CoefficientCache()
+    /// The reduced images: pHash 32x32, dHash 9x8, aHash 8x8.
+    private let smallP = UnsafeMutablePointer<UInt8>.allocate(capacity: 32 * 32)
+    private let smallD = UnsafeMutablePointer<UInt8>.allocate(capacity: 9 * 8)
+    private let smallA = UnsafeMutablePointer<UInt8>.allocate(capacity: 8 * 8)
+    private let resizer = PillowResample.Resizer()
 
     public init() {}
 
+    deinit { smallP.deallocate(); smallD.deallocate(); smallA.deallocate() }
+
     /// All three hashes of interleaved 8-bit RGB (3 bytes per pixel, rows top to bottom).
     public func hashes(rgb: UnsafeBufferPointer<UInt8>, width: Int, height: Int) -> ImageHashes64 {
-        precondition(width >= 0 && height >= 0 && rgb.count >= width * height * 3,
-                     "RGB buffer smaller than width x height x 3")
-        let n = width * height
-        if grey.count < n { grey = [UInt8](repeating: 0, count: n) }
-        grey.withUnsafeMutableBufferPointer { g in
-            for p in 0..<n { g[p] = PillowResample.grey(rgb[3 * p], rgb[3 * p + 1], rgb[3 * p + 2]) }
-        }
-        return grey.withUnsafeBufferPointer { hashes(grey: UnsafeBufferPointer(rebasing: $0[0..<n]), width: width, height: height) }
+        let h = hashes(rgb: rgb, width: width, height: height, kinds: Set(ImageHash64Kind.allCases))
+        return ImageHashes64(phash: h[.phash]!, dhash: h[.dhash]!, ahash: h[.ahash]!)
     }
 
     /// All three hashes of interleaved 8-bit RGB held in an array.
@@ -64,23 +71,63 @@ public final class ImageHasher64 {
         rgb.withUnsafeBufferPointer { hashes(rgb: $0, width: width, height: height) }
     }
 
+    /// Only the requested hashes of interleaved 8-bit RGB: each costs a Lanczos reduction of
+    /// the whole image, so the ones nobody asked for are not computed. The greyscale
+    /// conversion is done once per row for all of them, in the same walk over the image.
+    public func hashes(rgb: UnsafeBufferPointer<UInt8>, width: Int, height: Int,
+                       kinds: Set<ImageHash64Kind>) -> [ImageHash64Kind: HashValue] {
+        precondition(width >= 0 && height >= 0 && rgb.count >= width * height * 3,
+                     "RGB buffer smaller than width x height x 3")
+        guard width > 0, height > 0, let base = rgb.baseAddress else { return Self.zeros(kinds) }
+        return hashes(.rgb(base), width: width, height: height, kinds: kinds)
+    }
+
     /// All three hashes of an 8-bit greyscale plane (Pillow mode `L`).
     public func hashes(grey: UnsafeBufferPointer<UInt8>, width: Int, height: Int) -> ImageHashes64 {
+        let h = hashes(grey: grey, width: width, height: height, kinds: Set(ImageHash64Kind.allCases))
+        return ImageHashes64(phash: h[.phash]!, dhash: h[.dhash]!, ahash: h[.ahash]!)
+    }
+
+    /// Only the requested hashes of an 8-bit greyscale plane (Pillow mode `L`).
+    public func hashes(grey: UnsafeBufferPointer<UInt8>, width: Int, height: Int,
+                       kinds: Set<ImageHash64Kind>) -> [ImageHash64Kind: HashValue] {
         precondition(width >= 0 && height >= 0 && grey.count >= width * height, "grey buffer smaller than width x height")
+        guard width > 0, height > 0, let base = grey.baseAddress else { return Self.zeros(kinds) }
+        return hashes(.grey(base), width: width, height: height, kinds: kinds)
+    }
+
+    static func zeros(_ kinds: Set<ImageHash64Kind>) -> [ImageHash64Kind: HashValue] {
         let zero = HashValue(bytes: [UInt8](repeating: 0, count: 8))
-        guard width > 0, height > 0 else { return ImageHashes64(phash: zero, dhash: zero, ahash: zero) }
-        return ImageHashes64(phash: phash(grey, width, height), dhash: dhash(grey, width, height),
-                             ahash: averageHash(grey, width, height))
+        var out: [ImageHash64Kind: HashValue] = [:]
+        for k in kinds { out[k] = zero }
+        return out
+    }
+
+    /// One walk over the rows reduces the image to every requested size, then each hash reads
+    /// its reduction.
+    private func hashes(_ source: PillowResample.Source, width: Int, height: Int,
+                        kinds: Set<ImageHash64Kind>) -> [ImageHash64Kind: HashValue] {
+        guard !kinds.isEmpty else { return [:] }
+        let p = Self.phashSide, m = Self.hashSide
+        var targets: [(outWidth: Int, outHeight: Int, out: UnsafeMutablePointer<UInt8>)] = []
+        if kinds.contains(.phash) { targets.append((p, p, smallP)) }
+        if kinds.contains(.dhash) { targets.append((m + 1, m, smallD)) }
+        if kinds.contains(.ahash) { targets.append((m, m, smallA)) }
+        resizer.resize(source, width: width, height: height, targets: targets)
+        var out: [ImageHash64Kind: HashValue] = [:]
+        if kinds.contains(.phash) { out[.phash] = phash(smallP) }
+        if kinds.contains(.dhash) { out[.dhash] = dhash(smallD) }
+        if kinds.contains(.ahash) { out[.ahash] = averageHash(smallA) }
+        return out
     }
 
     // MARK: - The three hashes
 
-    /// imagehash `phash`: 32x32 Lanczos, scipy.fftpack.dct along columns then rows,
-    /// top-left 8x8 including DC, bit = coefficient > median of the 64 (numpy.median: mean
+    /// imagehash `phash` of the 32x32 Lanczos reduction: scipy.fftpack.dct along columns
+    /// then rows, top-left 8x8 including DC, bit = coefficient > median of the 64 (numpy.median: mean
     /// of the two middle values).
-    func phash(_ g: UnsafeBufferPointer<UInt8>, _ w: Int, _ h: Int) -> HashValue {
+    func phash(_ small: UnsafeMutablePointer<UInt8>) -> HashValue {
         let n = Self.phashSide, m = Self.hashSide
-        resizeInto(&small, g, w, h, n, n)
         let dct = Self.dct32
         var low = [Double](repeating: 0, count: m * m)
         withUnsafeTemporaryAllocation(of: Double.self, capacity: n * n + 2 * n) { buf in
@@ -104,9 +151,8 @@ public final class ImageHasher64 {
     }
 
     /// imagehash `dhash`: 9x8 Lanczos (9 wide), bit = right neighbour brighter than left.
-    func dhash(_ g: UnsafeBufferPointer<UInt8>, _ w: Int, _ h: Int) -> HashValue {
+    func dhash(_ small: UnsafeMutablePointer<UInt8>) -> HashValue {
         let m = Self.hashSide
-        resizeInto(&small, g, w, h, m + 1, m)
         var bits = [Bool]()
         bits.reserveCapacity(m * m)
         for y in 0..<m { for x in 0..<m { bits.append(small[y * (m + 1) + x + 1] > small[y * (m + 1) + x]) } }
@@ -115,19 +161,11 @@ public final class ImageHasher64 {
 
     /// imagehash `average_hash`: 8x8 Lanczos, bit = pixel > mean (compared exactly as
     /// 64 * pixel > sum).
-    func averageHash(_ g: UnsafeBufferPointer<UInt8>, _ w: Int, _ h: Int) -> HashValue {
+    func averageHash(_ small: UnsafeMutablePointer<UInt8>) -> HashValue {
         let m = Self.hashSide
-        resizeInto(&small, g, w, h, m, m)
         var sum = 0
         for i in 0..<(m * m) { sum += Int(small[i]) }
         return Self.pack((0..<(m * m)).map { Int(small[$0]) * (m * m) > sum })
-    }
-
-    private func resizeInto(_ out: inout [UInt8], _ g: UnsafeBufferPointer<UInt8>, _ w: Int, _ h: Int, _ ow: Int, _ oh: Int) {
-        out.withUnsafeMutableBufferPointer { o in
-            PillowResample.resize(g, width: w, height: h, outWidth: ow, outHeight: oh, out: o.baseAddress!,
-                                  temp: &temp, cache: coefficientCache)
-        }
     }
 
     /// imagehash `_binary_array_to_hex`: bits row-major, first bit most significant.

@@ -130,9 +130,17 @@ public final class PDQHasher {
         func free() { pointer.deallocate() }
     }
 
-    /// Luma rows (4), the two box-filter ring buffers, column sums, row-pass outputs.
-    private var lumaRows = Scratch(), ring1 = Scratch(), sums1 = Scratch(), midRows = Scratch()
-    private var filteredRows = Scratch(), ring2 = Scratch()
+    /// 8 luma rows, the two box-filter ring buffers, column sums, pass-2 output rows, the
+    /// 8-row blocks the row filters run on (lane r of element j = row r, column j), the
+    /// pass-1 block output, per-index divisors, and a row for outputs of unused lanes.
+    /// (Blocks are read as SIMD8<Float>, 16-byte aligned: malloc's alignment, which Swift's
+    /// allocator uses for Float.)
+    private var pass1Scratch = Scratch(), ring1 = Scratch(), sums1 = Scratch(), midRows = Scratch()
+    private var lumaScratch = Scratch(), ring2 = Scratch()
+    private var blockIn = Scratch(), blockMid = Scratch(), blockOut = Scratch(), divisors = Scratch()
+    private var discardScratch = Scratch()
+    private let rowPointers = UnsafeMutablePointer<UnsafeMutablePointer<Float>>.allocate(capacity: 8)
+    private let sampled = UnsafeMutablePointer<SIMD8<Float>>.allocate(capacity: 64)
     private let sums2 = UnsafeMutablePointer<Float>.allocate(capacity: 64)
     private let outRow = UnsafeMutablePointer<Float>.allocate(capacity: 64)
     private let buffer64 = UnsafeMutablePointer<Float>.allocate(capacity: 64 * 64)
@@ -144,7 +152,8 @@ public final class PDQHasher {
     public init() {}
 
     deinit {
-        lumaRows.free(); ring1.free(); sums1.free(); midRows.free(); filteredRows.free(); ring2.free()
+        pass1Scratch.free(); ring1.free(); sums1.free(); midRows.free(); lumaScratch.free(); ring2.free()
+        blockIn.free(); blockMid.free(); blockOut.free(); discardScratch.free(); rowPointers.deallocate(); divisors.free(); sampled.deallocate()
         sums2.deallocate(); outRow.deallocate()
         buffer64.deallocate(); buffer16x64.deallocate(); buffer16.deallocate(); buffer16Aux.deallocate()
         sampleIndex.deallocate()
@@ -208,8 +217,10 @@ public final class PDQHasher {
 
     /// Writes luma row `i` of the hashed plane (rows x cols) into `out`: the source row, or
     /// in `cimg512` mode the nearest-neighbour sample (luma is per pixel, so sampling luma
-    /// equals resizing the RGB first, as CImg does).
-    private static func fillRow(_ source: Source, _ i: Int, rows: Int, cols: Int, _ out: UnsafeMutablePointer<Float>) {
+    /// equals resizing the RGB first, as CImg does). Value j goes to `out[j * stride]`.
+    @inline(__always)
+    private static func fillRow(_ source: Source, _ i: Int, rows: Int, cols: Int, _ out: UnsafeMutablePointer<Float>,
+                                stride: Int = 1) {
         let cr = lumaR, cg = lumaG, cb = lumaB
         switch source {
         case let .rgb(src, width, height):
@@ -217,21 +228,22 @@ public final class PDQHasher {
                 let row = src + 3 * i * width
                 for j in 0..<cols {
                     let q = row + 3 * j
-                    out[j] = cr * Float(q[0]) + cg * Float(q[1]) + cb * Float(q[2])
+                    out[j * stride] = cr * Float(q[0]) + cg * Float(q[1]) + cb * Float(q[2])
                 }
             } else {
                 let row = src + 3 * (i * height / cimgSide) * width
                 for j in 0..<cols {
                     let q = row + 3 * (j * width / cimgSide)
-                    out[j] = cr * Float(q[0]) + cg * Float(q[1]) + cb * Float(q[2])
+                    out[j * stride] = cr * Float(q[0]) + cg * Float(q[1]) + cb * Float(q[2])
                 }
             }
         case let .luma(src, width, height):
             if rows == height && cols == width {
-                out.update(from: src + i * width, count: cols)
+                let row = src + i * width
+                for j in 0..<cols { out[j * stride] = row[j] }
             } else {
                 let row = src + (i * height / cimgSide) * width
-                for j in 0..<cols { out[j] = row[j * width / cimgSide] }
+                for j in 0..<cols { out[j * stride] = row[j * width / cimgSide] }
             }
         }
     }
@@ -266,22 +278,35 @@ public final class PDQHasher {
     ///
     /// Streamed row by row instead of over two full planes: a column filter only needs the
     /// last `window + 1` rows, so memory is O(window x cols), not O(rows x cols), and each
-    /// value sees exactly the reference's operations in the reference's order. Rows go
-    /// through the row filter four at a time (independent running sums run in parallel).
+    /// value sees exactly the reference's operations in the reference's order.
+    ///
+    /// The row filters (passes 1 and 3) are serial running sums along a row; they run on
+    /// blocks of 8 rows transposed so that one SIMD lane carries one row (8 independent
+    /// chains, 8 divisions per instruction). The column filters (2 and 4) run all columns side
+    /// by side. Pass 3's outputs are only read at the 64 sampled columns, so only those are
+    /// divided (its running sums are the reference's); the sums and divisions themselves
+    /// are unchanged, lane by lane.
     private func downsample(_ source: Source, rows: Int, cols: Int) {
         let side = Self.downsampleSide
         let windowAlongRows = Self.jaroszWindow(cols)
         let windowAlongCols = Self.jaroszWindow(rows)
-        // Pass 2 gets rows in batches of 4, written before they are pushed: its ring keeps
-        // `window + 4` rows so a new row never overwrites one still to be subtracted.
-        let batch = 4
-        let luma = lumaRows.reserve(batch * cols)
+        // Pass 2 gets rows in batches of 8, written before they are pushed: its ring keeps
+        // `window + 8` rows so a new row never overwrites one still to be subtracted.
+        let batch = Self.lanes
+        // Block layout: element j of a block is column j, lane r is row r of the strip.
+        let lumaBlock = UnsafeMutableRawPointer(blockIn.reserve(batch * cols)).assumingMemoryBound(to: SIMD8<Float>.self)
+        let midBlock = UnsafeMutableRawPointer(blockMid.reserve(batch * cols)).assumingMemoryBound(to: SIMD8<Float>.self)
+        let mid = midRows.reserve(batch * cols)   // pass-2 output rows, row-major
+        let sumsBlock = UnsafeMutableRawPointer(blockOut.reserve(batch * cols)).assumingMemoryBound(to: SIMD8<Float>.self)
+        let lumaRowsBase = lumaScratch.reserve(batch * cols)   // 8 luma rows, row-major
+        let discard = discardScratch.reserve(cols)                   // outputs of lanes past the last row
+        let pass1Block = UnsafeMutableRawPointer(pass1Scratch.reserve(batch * cols)).assumingMemoryBound(to: SIMD8<Float>.self)
         var pass2 = ColumnBox(width: cols, length: rows, window: windowAlongCols, ringRows: windowAlongCols + batch,
                               ring: ring1.reserve((windowAlongCols + batch) * cols), sums: sums1.reserve(cols))
         var pass4 = ColumnBox(width: side, length: rows, window: windowAlongCols, ringRows: windowAlongCols + 1,
                               ring: ring2.reserve((windowAlongCols + 1) * side), sums: sums2)
-        let mid = midRows.reserve(batch * cols)
-        let filtered = filteredRows.reserve(batch * cols)
+        let div = divisors.reserve(cols)
+        Self.boxDivisors(div, cols, windowAlongRows)
         for j in 0..<side { sampleIndex[j] = Self.decimationIndex(j, cols) }
         var pending = 0       // pass-2 output rows waiting in `mid`
         var emitted = 0       // pass-4 output rows so far (= their row index)
@@ -295,37 +320,46 @@ public final class PDQHasher {
             emitted += 1
         }
         func flushPass3() {
-            // Row filter (pass 3) over the pending pass-2 rows, then their 64 sampled
-            // columns into the last column filter (pass 4).
-            Self.boxRows(mid, filtered, filtered + cols, filtered + 2 * cols, filtered + 3 * cols,
-                         count: pending, cols: cols, window: windowAlongRows)
+            guard pending > 0 else { return }
+            // Row filter (pass 3) over the pending pass-2 rows at the 64 sampled columns,
+            // then each row's 64 values into the last column filter (pass 4).
+            for r in pending..<batch { (mid + r * cols).update(repeating: 0, count: cols) }
+            for r in 0..<batch { rowPointers[r] = mid + r * cols }
+            Self.rowsToBlock(rowPointers, cols, midBlock)
+            Self.boxLanesSampled(midBlock, sumsBlock, cols: cols, window: windowAlongRows,
+                                 samples: sampleIndex, count: side, divisors: div, into: sampled)
             for r in 0..<pending {
-                let f = filtered + r * cols, slot = pass4.nextSlot()
-                for k in 0..<side { slot[k] = f[sampleIndex[k]] }
+                let slot = pass4.nextSlot()
+                for k in 0..<side { slot[k] = sampled[k][r] }
                 if pass4.push(output: outRow) { emitPass4(outRow) }
             }
             pending = 0
-        }
-        func takePass2() {
-            pending += 1
-            if pending == batch { flushPass3() }
         }
 
         var i = 0
         while i < rows {
             let n = Swift.min(batch, rows - i)
-            for r in 0..<n { Self.fillRow(source, i + r, rows: rows, cols: cols, luma + r * cols) }
-            // Pass 1 (rows) straight into pass 2's ring slots.
-            Self.boxRows(luma, pass2.slot(ahead: 0), pass2.slot(ahead: 1), pass2.slot(ahead: 2), pass2.slot(ahead: 3),
-                         count: n, cols: cols, window: windowAlongRows)
+            for r in 0..<n { Self.fillRow(source, i + r, rows: rows, cols: cols, lumaRowsBase + r * cols) }
+            for r in n..<batch { (lumaRowsBase + r * cols).update(repeating: 0, count: cols) }
+            for r in 0..<batch { rowPointers[r] = lumaRowsBase + r * cols }
+            Self.rowsToBlock(rowPointers, cols, lumaBlock)
+            // Pass 1 (rows) on the block (vector divisions kept: results stay vectors until
+            // stored), then each lane into its pass-2 ring slot.
+            Self.boxLanes(lumaBlock, pass1Block, cols: cols, window: windowAlongRows, divisors: div)
+            for r in 0..<batch { rowPointers[r] = r < n ? pass2.slot(ahead: r) : discard }
+            Self.blockToRows(pass1Block, cols, rowPointers)
             for _ in 0..<n {
-                if pass2.push(output: mid + pending * cols) { takePass2() }
+                if pass2.push(output: mid + pending * cols) {
+                    pending += 1
+                    if pending == batch { flushPass3() }
+                }
             }
             i += n
         }
         while pass2.hasTail {
             pass2.tail(output: mid + pending * cols)
-            takePass2()
+            pending += 1
+            if pending == batch { flushPass3() }
         }
         flushPass3()
         while pass4.hasTail {
@@ -333,6 +367,139 @@ public final class PDQHasher {
             emitPass4(outRow)
         }
         precondition(nextOut == side && emitted == rows, "PDQ downsampling bookkeeping")
+    }
+
+    /// Rows filtered side by side in one SIMD vector.
+    static let lanes = 8
+
+    /// 8 rows (`rows[r]`, `cols` floats each) into the lanes of a block, in 4x4 tiles.
+    static func rowsToBlock(_ rows: UnsafePointer<UnsafeMutablePointer<Float>>, _ cols: Int,
+                            _ block: UnsafeMutablePointer<SIMD8<Float>>) {
+        let b = UnsafeMutableRawPointer(block).assumingMemoryBound(to: Float.self)
+        let r0 = rows[0], r1 = rows[1], r2 = rows[2], r3 = rows[3], r4 = rows[4], r5 = rows[5], r6 = rows[6], r7 = rows[7]
+        var j = 0
+        while j + 4 <= cols {
+            tileIn(r0 + j, r1 + j, r2 + j, r3 + j, b + j * lanes)
+            tileIn(r4 + j, r5 + j, r6 + j, r7 + j, b + j * lanes + 4)
+            j += 4
+        }
+        while j < cols {
+            for r in 0..<lanes { b[j * lanes + r] = rows[r][j] }
+            j += 1
+        }
+    }
+
+    /// The lanes of a block back into 8 rows (`rows[r]`), in 4x4 tiles.
+    static func blockToRows(_ block: UnsafePointer<SIMD8<Float>>, _ cols: Int,
+                            _ rows: UnsafePointer<UnsafeMutablePointer<Float>>) {
+        let b = UnsafeRawPointer(block).assumingMemoryBound(to: Float.self)
+        let r0 = rows[0], r1 = rows[1], r2 = rows[2], r3 = rows[3], r4 = rows[4], r5 = rows[5], r6 = rows[6], r7 = rows[7]
+        var j = 0
+        while j + 4 <= cols {
+            tileOut(b + j * lanes, r0 + j, r1 + j, r2 + j, r3 + j)
+            tileOut(b + j * lanes + 4, r4 + j, r5 + j, r6 + j, r7 + j)
+            j += 4
+        }
+        while j < cols {
+            for r in 0..<lanes { rows[r][j] = b[j * lanes + r] }
+            j += 1
+        }
+    }
+
+    /// Columns j..j+3 of 4 rows into 4 lanes of blocks j..j+3 (`dst` = lane 0 of block j).
+    @inline(__always)
+    static func tileIn(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafePointer<Float>,
+                       _ d: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>) {
+        let va = load4(a), vb = load4(b), vc = load4(c), vd = load4(d)
+        store4(SIMD4(va[0], vb[0], vc[0], vd[0]), dst)
+        store4(SIMD4(va[1], vb[1], vc[1], vd[1]), dst + lanes)
+        store4(SIMD4(va[2], vb[2], vc[2], vd[2]), dst + 2 * lanes)
+        store4(SIMD4(va[3], vb[3], vc[3], vd[3]), dst + 3 * lanes)
+    }
+
+    /// The reverse of `tileIn`.
+    @inline(__always)
+    static func tileOut(_ src: UnsafePointer<Float>, _ a: UnsafeMutablePointer<Float>, _ b: UnsafeMutablePointer<Float>,
+                        _ c: UnsafeMutablePointer<Float>, _ d: UnsafeMutablePointer<Float>) {
+        let v0 = load4(src), v1 = load4(src + lanes), v2 = load4(src + 2 * lanes), v3 = load4(src + 3 * lanes)
+        store4(SIMD4(v0[0], v1[0], v2[0], v3[0]), a)
+        store4(SIMD4(v0[1], v1[1], v2[1], v3[1]), b)
+        store4(SIMD4(v0[2], v1[2], v2[2], v3[2]), c)
+        store4(SIMD4(v0[3], v1[3], v2[3], v3[3]), d)
+    }
+
+    @inline(__always) static func load4(_ p: UnsafePointer<Float>) -> SIMD4<Float> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Float>.self)
+    }
+
+    @inline(__always) static func store4(_ v: SIMD4<Float>, _ p: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD4<Float>.self)
+    }
+
+    /// The divisor `box1DFloat` uses at each output index: the growing count, then the full
+    /// window, then the shrinking count (as floats, as the reference converts them).
+    static func boxDivisors(_ d: UnsafeMutablePointer<Float>, _ length: Int, _ window: Int) {
+        let half = (window + 2) / 2
+        let phase1 = half - 1, phase2 = window - half + 1, phase3 = length - window, phase4 = half - 1
+        var count = phase1, oi = 0
+        for _ in 0..<phase2 { count += 1; d[oi] = Float(count); oi += 1 }
+        for _ in 0..<phase3 { d[oi] = Float(count); oi += 1 }
+        for _ in 0..<phase4 { count -= 1; d[oi] = Float(count); oi += 1 }
+    }
+
+    /// downscaling.cpp `box1DFloat` with stride 1 along 8 rows at once (one per lane):
+    /// `sum += in[r]`, `sum -= in[l]`, `out = sum / count`, lane by lane in the reference's
+    /// order.
+    static func boxLanes(_ input: UnsafePointer<SIMD8<Float>>, _ output: UnsafeMutablePointer<SIMD8<Float>>,
+                         cols: Int, window: Int, divisors d: UnsafePointer<Float>) {
+        let half = (window + 2) / 2
+        let phase1 = half - 1, phase2 = window - half + 1, phase3 = cols - window, phase4 = half - 1
+        var li = 0, ri = 0, oi = 0
+        var sum = SIMD8<Float>(repeating: 0)
+        for _ in 0..<phase1 { sum += input[ri]; ri += 1 }
+        for _ in 0..<phase2 {
+            sum += input[ri]
+            output[oi] = sum / SIMD8(repeating: d[oi])
+            ri += 1; oi += 1
+        }
+        if phase3 > 0 {
+            let full = SIMD8<Float>(repeating: d[oi])
+            for _ in 0..<phase3 {
+                sum += input[ri]
+                sum -= input[li]
+                output[oi] = sum / full
+                li += 1; ri += 1; oi += 1
+            }
+        }
+        for _ in 0..<phase4 {
+            sum -= input[li]
+            output[oi] = sum / SIMD8(repeating: d[oi])
+            li += 1; oi += 1
+        }
+    }
+
+    /// `boxLanes` when only the outputs at `samples[0..<count]` are read: the running sums
+    /// of every index go to `sums`, and only the sampled ones are divided (into `out`).
+    static func boxLanesSampled(_ input: UnsafePointer<SIMD8<Float>>, _ sums: UnsafeMutablePointer<SIMD8<Float>>,
+                                cols: Int, window: Int, samples: UnsafePointer<Int>, count: Int,
+                                divisors d: UnsafePointer<Float>, into out: UnsafeMutablePointer<SIMD8<Float>>) {
+        let half = (window + 2) / 2
+        let phase1 = half - 1, phase2 = window - half + 1, phase3 = cols - window, phase4 = half - 1
+        var li = 0, ri = 0, oi = 0
+        var sum = SIMD8<Float>(repeating: 0)
+        for _ in 0..<phase1 { sum += input[ri]; ri += 1 }
+        for _ in 0..<phase2 { sum += input[ri]; sums[oi] = sum; ri += 1; oi += 1 }
+        for _ in 0..<phase3 {
+            sum += input[ri]
+            sum -= input[li]
+            sums[oi] = sum
+            li += 1; ri += 1; oi += 1
+        }
+        for _ in 0..<phase4 { sum -= input[li]; sums[oi] = sum; li += 1; oi += 1 }
+        for k in 0..<count {
+            let j = samples[k]
+            out[k] = sums[j] / SIMD8(repeating: d[j])
+        }
     }
 
     /// downscaling.cpp `computeJaroszFilterWindowSize(dim, 64)`: ceil(dim / 128).
@@ -374,6 +541,7 @@ public final class PDQHasher {
         func nextSlot() -> UnsafeMutablePointer<Float> { slotPointer(pushed) }
 
         /// Takes the row written in `slot()`; true when an output row was written.
+        @inline(__always)
         mutating func push(output o: UnsafeMutablePointer<Float>) -> Bool {
             let x = slotPointer(pushed)
             pushed += 1
@@ -403,6 +571,7 @@ public final class PDQHasher {
         /// Output rows still due after the last push (the shrinking window at the end).
         var hasTail: Bool { tailDone < phase4 }
 
+        @inline(__always)
         mutating func tail(output o: UnsafeMutablePointer<Float>) {
             let l = slotPointer(left)
             left += 1
@@ -410,81 +579,6 @@ public final class PDQHasher {
             count -= 1
             let c = Float(count)
             for j in 0..<width { sums[j] -= l[j]; o[j] = sums[j] / c }
-        }
-    }
-
-    /// downscaling.cpp `box1DFloat` with stride 1: a running-sum box filter along one row.
-    @inline(__always)
-    static func box1D(_ input: UnsafeMutablePointer<Float>, _ output: UnsafeMutablePointer<Float>,
-                      _ length: Int, _ window: Int) {
-        let half = (window + 2) / 2
-        let phase1 = half - 1, phase2 = window - half + 1, phase3 = length - window, phase4 = half - 1
-        var li = 0, ri = 0, oi = 0
-        var sum: Float = 0
-        var count = 0
-        for _ in 0..<phase1 { sum += input[ri]; count += 1; ri += 1 }
-        for _ in 0..<phase2 {
-            sum += input[ri]; count += 1
-            output[oi] = sum / Float(count)
-            ri += 1; oi += 1
-        }
-        let full = Float(count)
-        for _ in 0..<phase3 {
-            sum += input[ri]
-            sum -= input[li]
-            output[oi] = sum / full
-            li += 1; ri += 1; oi += 1
-        }
-        for _ in 0..<phase4 {
-            sum -= input[li]; count -= 1
-            output[oi] = sum / Float(count)
-            li += 1; oi += 1
-        }
-    }
-
-    /// `box1DFloat` along up to four rows (`input` row r at `input + r * cols`, outputs at
-    /// `oa`...`od`), the four interleaved when there are four: the running sums are serial
-    /// chains, so four independent ones keep the CPU busy; each row's operations are unchanged.
-    static func boxRows(_ input: UnsafeMutablePointer<Float>,
-                        _ oa: UnsafeMutablePointer<Float>, _ ob: UnsafeMutablePointer<Float>,
-                        _ oc: UnsafeMutablePointer<Float>, _ od: UnsafeMutablePointer<Float>,
-                        count: Int, cols: Int, window: Int) {
-        guard count == 4 else {
-            let outs = (oa, ob, oc, od)
-            if count > 0 { box1D(input, outs.0, cols, window) }
-            if count > 1 { box1D(input + cols, outs.1, cols, window) }
-            if count > 2 { box1D(input + 2 * cols, outs.2, cols, window) }
-            return
-        }
-        let half = (window + 2) / 2
-        let phase1 = half - 1, phase2 = window - half + 1, phase3 = cols - window, phase4 = half - 1
-        let a = input, b = a + cols, c = b + cols, d = c + cols
-        var sa: Float = 0, sb: Float = 0, sc: Float = 0, sd: Float = 0
-        var li = 0, ri = 0, oi = 0, n = 0
-        for _ in 0..<phase1 {
-            sa += a[ri]; sb += b[ri]; sc += c[ri]; sd += d[ri]
-            n += 1; ri += 1
-        }
-        for _ in 0..<phase2 {
-            sa += a[ri]; sb += b[ri]; sc += c[ri]; sd += d[ri]
-            n += 1
-            let f = Float(n)
-            oa[oi] = sa / f; ob[oi] = sb / f; oc[oi] = sc / f; od[oi] = sd / f
-            ri += 1; oi += 1
-        }
-        let full = Float(n)
-        for _ in 0..<phase3 {
-            sa += a[ri]; sb += b[ri]; sc += c[ri]; sd += d[ri]
-            sa -= a[li]; sb -= b[li]; sc -= c[li]; sd -= d[li]
-            oa[oi] = sa / full; ob[oi] = sb / full; oc[oi] = sc / full; od[oi] = sd / full
-            li += 1; ri += 1; oi += 1
-        }
-        for _ in 0..<phase4 {
-            sa -= a[li]; sb -= b[li]; sc -= c[li]; sd -= d[li]
-            n -= 1
-            let f = Float(n)
-            oa[oi] = sa / f; ob[oi] = sb / f; oc[oi] = sc / f; od[oi] = sd / f
-            li += 1; oi += 1
         }
     }
 

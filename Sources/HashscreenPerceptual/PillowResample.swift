@@ -9,6 +9,13 @@
 //   scaled by the downscale factor, coefficients normalised to sum 1 in double then rounded to
 //   fixed point with PRECISION_BITS = 22, each pass rounded and clipped to 8 bits.
 // - src/PIL/Image.py `Image.resize`: same size returns a copy; no `reducing_gap` by default.
+//
+// Speed without changing a byte: the passes' sums are C `int` sums of products, exact in any
+// order (wrapping 32-bit arithmetic, and every sum fits: |sum| < 2^31 for 8-bit input), so
+// the vertical pass is run as accumulation, input row by input row, and one walk over the
+// image feeds several output sizes (pHash 32x32, dHash 9x8, aHash 8x8) and converts each RGB
+// row to grey once, into a one-row buffer. Only the intermediate 8-bit rounding between the
+// two passes is an order that matters, and it is kept (Pillow's pass order per target).
 // Checked against the Pillow 13.0.0 release sources (the version the cross-checks pin).
 
 #if canImport(Glibc)
@@ -42,168 +49,373 @@ enum PillowResample {
         return 0.0
     }
 
-    /// Coefficients by (input size, output size), kept between images of the same size
-    /// (datasets repeat sizes; each set costs thousands of `sin` calls).
+    /// Fixed-point filter taps for one axis: for output k, taps `weights[k*stride ..< +count[k]]`
+    /// apply to inputs `start[k] ..< start[k]+count[k]`. Owns its memory (read through
+    /// pointers in the inner loops). Each output's taps are padded with zero weights to
+    /// `count8[k]` (a multiple of 8) so that the horizontal pass runs whole 8-lane vectors;
+    /// a zero weight adds 0 to the integer sum, so the result is unchanged.
+    final class Coefficients {
+        let inSize: Int, outSize: Int, ksize: Int
+        /// Distance between two outputs' taps: `ksize` rounded up to a multiple of 8.
+        let stride: Int
+        let start: UnsafeMutablePointer<Int>
+        let count: UnsafeMutablePointer<Int>
+        let count8: UnsafeMutablePointer<Int>
+        let weights: UnsafeMutablePointer<Int32>
+
+        /// Resample.c `precompute_coeffs` (box = the whole axis) + `normalize_coeffs_8bpc`.
+        init(inSize: Int, outSize: Int) {
+            let in0: Float = 0, in1 = Float(inSize)
+            let scale = Double(in1 - in0) / Double(outSize)
+            let filterscale = scale < 1.0 ? 1.0 : scale
+            let support = lanczosSupport * filterscale
+            let ksize = Int(ceil(support)) * 2 + 1
+            let stride = (ksize + 7) & ~7
+            self.inSize = inSize; self.outSize = outSize; self.ksize = ksize; self.stride = stride
+            start = .allocate(capacity: outSize)
+            count = .allocate(capacity: outSize)
+            count8 = .allocate(capacity: outSize)
+            weights = .allocate(capacity: outSize * stride)
+            weights.update(repeating: 0, count: outSize * stride)
+            let k = UnsafeMutablePointer<Double>.allocate(capacity: ksize)
+            defer { k.deallocate() }
+            let invFilterscale = 1.0 / filterscale
+            let one = Double(1 << precisionBits)
+            var memo = LanczosMemo(reach: Int(ceil(support)) + 2)
+            for xx in 0..<outSize {
+                let center = Double(in0) + (Double(xx) + 0.5) * scale
+                let slot = memo.slot(center)
+                var ww = 0.0
+                var xmin = Int(center - support + 0.5)
+                if xmin < 0 { xmin = 0 }
+                var xmax = Int(center + support + 0.5)
+                if xmax > inSize { xmax = inSize }
+                xmax -= xmin
+                k.update(repeating: 0, count: ksize)
+                for x in 0..<max(xmax, 0) {
+                    let w = memo.lanczos((Double(x + xmin) - center + 0.5) * invFilterscale, slot: slot,
+                                         offset: x + xmin - memo.floorCenter)
+                    k[x] = w
+                    ww += w
+                }
+                if ww != 0.0 {
+                    for x in 0..<max(xmax, 0) { k[x] /= ww }
+                }
+                for x in 0..<ksize {
+                    let v = k[x]
+                    weights[xx * stride + x] = v < 0 ? Int32(-0.5 + v * one) : Int32(0.5 + v * one)
+                }
+                start[xx] = xmin
+                count[xx] = max(xmax, 0)
+                count8[xx] = (count[xx] + 7) & ~7
+            }
+        }
+
+        deinit { start.deallocate(); count.deallocate(); count8.deallocate(); weights.deallocate() }
+
+        /// First input index any output reads, and one past the last.
+        var inputRange: Range<Int> {
+            guard outSize > 0 else { return 0..<0 }
+            return start[0] ..< Swift.max(start[0], start[outSize - 1] + count[outSize - 1])
+        }
+    }
+
+    /// Remembers `lanczos(arg)` by argument while one coefficient set is built: output
+    /// centres with the same fractional part (`(k + 0.5) * in / out`: 1 to 32 distinct ones for
+    /// 32 outputs, few for even sizes) give the same tap arguments, and each `lanczos` costs two
+    /// `sin`. A value is reused only for a bit-identical argument, so nothing changes.
+    struct LanczosMemo {
+        /// Distinct fractional parts remembered (one per output at most for pHash).
+        static let maxSlots = 32
+        let reach: Int, rowLength: Int
+        private var fractions: [UInt64] = []
+        private var args: [UInt64]
+        private var values: [Double]
+        private(set) var floorCenter = 0
+
+        init(reach: Int) {
+            self.reach = reach
+            rowLength = 2 * reach + 1
+            args = [UInt64](repeating: Double.nan.bitPattern, count: Self.maxSlots * rowLength)
+            values = [Double](repeating: 0, count: Self.maxSlots * rowLength)
+        }
+
+        /// The slot for an output centred at `center` (-1: not remembered).
+        mutating func slot(_ center: Double) -> Int {
+            let f = center.rounded(.down)
+            floorCenter = Int(f)
+            let key = (center - f).bitPattern
+            if let i = fractions.firstIndex(of: key) { return i }
+            guard fractions.count < Self.maxSlots else { return -1 }
+            fractions.append(key)
+            return fractions.count - 1
+        }
+
+        /// `PillowResample.lanczos(arg)` for the tap `offset` inputs from the centre's floor.
+        mutating func lanczos(_ arg: Double, slot: Int, offset: Int) -> Double {
+            guard slot >= 0, offset >= -reach, offset <= reach else { return PillowResample.lanczos(arg) }
+            let i = slot * rowLength + offset + reach
+            if args[i] == arg.bitPattern { return values[i] }
+            let v = PillowResample.lanczos(arg)
+            args[i] = arg.bitPattern
+            values[i] = v
+            return v
+        }
+    }
+
+    /// Coefficients by (input size, output size), kept between images: each set costs
+    /// thousands of `sin` calls and dataset sizes repeat (the 2000-image bench set has 982
+    /// distinct sides among its 4000). Bounded by taps held, oldest dropped first.
     final class CoefficientCache {
-        /// Entries kept before the cache is emptied (sizes in a dataset repeat, but bound it).
-        static let capacity = 64
+        /// Taps (Int32) held at most: 4 MiB per hasher, about 170 sets for 1000 px sides.
+        static let maxWeights = 1 << 20
         private var entries: [Int: Coefficients] = [:]
+        private var order: [Int] = []
+        private var oldest = 0
+        private var held = 0
+
         func get(inSize: Int, outSize: Int) -> Coefficients {
-            let key = inSize << 20 | outSize
+            let key = inSize << 24 | outSize
             if let c = entries[key] { return c }
-            if entries.count >= Self.capacity { entries.removeAll(keepingCapacity: true) }
-            let c = PillowResample.coefficients(inSize: inSize, outSize: outSize)
+            let c = Coefficients(inSize: inSize, outSize: outSize)
+            let size = c.outSize * c.stride
+            while held + size > Self.maxWeights && oldest < order.count {
+                if let gone = entries.removeValue(forKey: order[oldest]) { held -= gone.outSize * gone.stride }
+                oldest += 1
+            }
+            if oldest > 64 && oldest * 2 > order.count { order.removeFirst(oldest); oldest = 0 }
             entries[key] = c
+            order.append(key)
+            held += size
             return c
         }
     }
 
-    /// Fixed-point filter taps for one axis: for output k, taps `weights[k*ksize ..< +count]`
-    /// apply to inputs `start ..< start+count`.
-    struct Coefficients {
-        var ksize: Int
-        var start: [Int]
-        var count: [Int]
-        var weights: [Int32]
-    }
-
-    /// Resample.c `precompute_coeffs` (box = the whole axis) + `normalize_coeffs_8bpc`.
-    static func coefficients(inSize: Int, outSize: Int) -> Coefficients {
-        let in0: Float = 0, in1 = Float(inSize)
-        let scale = Double(in1 - in0) / Double(outSize)
-        let filterscale = scale < 1.0 ? 1.0 : scale
-        let support = lanczosSupport * filterscale
-        let ksize = Int(ceil(support)) * 2 + 1
-        var start = [Int](repeating: 0, count: outSize)
-        var count = [Int](repeating: 0, count: outSize)
-        var weights = [Int32](repeating: 0, count: outSize * ksize)
-        var k = [Double](repeating: 0, count: ksize)
-        let invFilterscale = 1.0 / filterscale
-        let one = Double(1 << precisionBits)
-        for xx in 0..<outSize {
-            let center = Double(in0) + (Double(xx) + 0.5) * scale
-            var ww = 0.0
-            var xmin = Int(center - support + 0.5)
-            if xmin < 0 { xmin = 0 }
-            var xmax = Int(center + support + 0.5)
-            if xmax > inSize { xmax = inSize }
-            xmax -= xmin
-            for x in 0..<ksize { k[x] = 0 }
-            for x in 0..<max(xmax, 0) {
-                let w = lanczos((Double(x + xmin) - center + 0.5) * invFilterscale)
-                k[x] = w
-                ww += w
-            }
-            if ww != 0.0 {
-                for x in 0..<max(xmax, 0) { k[x] /= ww }
-            }
-            for x in 0..<ksize {
-                let v = k[x]
-                weights[xx * ksize + x] = v < 0 ? Int32(-0.5 + v * one) : Int32(0.5 + v * one)
-            }
-            start[xx] = xmin
-            count[xx] = max(xmax, 0)
-        }
-        return Coefficients(ksize: ksize, start: start, count: count, weights: weights)
-    }
-
     /// Resample.c `clip8`: the fixed-point sum back to 0...255.
-    @inline(__always) static func clip8(_ ss: Int) -> UInt8 {
-        let v = ss >> precisionBits
-        return v < 0 ? 0 : (v > 255 ? 255 : UInt8(v))
+    @inline(__always) static func clip8(_ ss: Int32) -> UInt8 {
+        let v = ss >> Int32(precisionBits)
+        return v < 0 ? 0 : (v > 255 ? 255 : UInt8(truncatingIfNeeded: v))
     }
 
-    /// `Image.resize((outWidth, outHeight), LANCZOS)` of an 8-bit plane. `temp` is scratch,
-    /// grown as needed; `out` must hold outWidth x outHeight.
-    ///
-    /// Pass order as Pillow 13.0.0 `ImagingResampleInner`: vertical first when the height
-    /// shrinks by more than twice as many pixels as the width, else horizontal first (and then
-    /// only on the rows the vertical pass reads). Pillow 12 and older always went horizontal
-    /// first; the two orders can differ by one grey level on such tall images.
+    /// Resample.c: the rounding half added before the sums are shifted down.
+    static let half = Int32(1 << (precisionBits - 1))
+
+    /// Where the rows of the image come from.
+    enum Source {
+        /// An 8-bit grey plane (`width` bytes per row).
+        case grey(UnsafePointer<UInt8>)
+        /// Interleaved 8-bit RGB (`3 * width` bytes per row), converted with `rgb2l` per row.
+        case rgb(UnsafePointer<UInt8>)
+    }
+
+    /// `Image.resize((outWidth, outHeight), LANCZOS)` of an 8-bit plane into `out`
+    /// (outWidth x outHeight); one-off, without a reusable `Resizer`.
     static func resize(_ src: UnsafeBufferPointer<UInt8>, width: Int, height: Int,
-                       outWidth: Int, outHeight: Int, out: UnsafeMutablePointer<UInt8>,
-                       temp: inout [UInt8], cache: CoefficientCache = CoefficientCache()) {
-        if width == outWidth && height == outHeight {
-            for i in 0..<(width * height) { out[i] = src[i] }
-            return
-        }
-        let needHorizontal = outWidth != width
-        let needVertical = outHeight != height
-        let horizontalFirst = !((height - outHeight) > 0 && (height - outHeight) > (width - outWidth) * 2)
-        let input = src.baseAddress!
-
-        if !needVertical {
-            horizontalPass(input, width: width, rows: height, firstRow: 0, outWidth: outWidth, out: out,
-                           coefficients: cache.get(inSize: width, outSize: outWidth))
-            return
-        }
-        if !needHorizontal {
-            verticalPass(input, width: width, rowOffset: 0, outHeight: outHeight, out: out,
-                         coefficients: cache.get(inSize: height, outSize: outHeight))
-            return
-        }
-        if horizontalFirst {
-            let vert = cache.get(inSize: height, outSize: outHeight)
-            let firstRow = vert.start[0]
-            let lastRow = vert.start[outHeight - 1] + vert.count[outHeight - 1]
-            let rows = lastRow - firstRow
-            if temp.count < rows * outWidth { temp = [UInt8](repeating: 0, count: rows * outWidth) }
-            temp.withUnsafeMutableBufferPointer { t in
-                horizontalPass(input, width: width, rows: rows, firstRow: firstRow, outWidth: outWidth, out: t.baseAddress!,
-                               coefficients: cache.get(inSize: width, outSize: outWidth))
-                verticalPass(t.baseAddress!, width: outWidth, rowOffset: firstRow, outHeight: outHeight,
-                             out: out, coefficients: vert)
-            }
-        } else {
-            if temp.count < width * outHeight { temp = [UInt8](repeating: 0, count: width * outHeight) }
-            temp.withUnsafeMutableBufferPointer { t in
-                verticalPass(input, width: width, rowOffset: 0, outHeight: outHeight, out: t.baseAddress!,
-                             coefficients: cache.get(inSize: height, outSize: outHeight))
-                horizontalPass(t.baseAddress!, width: width, rows: outHeight, firstRow: 0, outWidth: outWidth, out: out,
-                               coefficients: cache.get(inSize: width, outSize: outWidth))
-            }
-        }
+                       outWidth: Int, outHeight: Int, out: UnsafeMutablePointer<UInt8>) {
+        precondition(src.count >= width * height)
+        guard width > 0, height > 0, let base = src.baseAddress else { return }
+        Resizer().resize(.grey(base), width: width, height: height, targets: [(outWidth, outHeight, out)])
     }
 
-    /// Resample.c `ImagingResampleHorizontal_8bpc`: rows `firstRow ..< firstRow+rows` of a
-    /// `width`-wide plane to `outWidth` columns.
-    static func horizontalPass(_ input: UnsafePointer<UInt8>, width: Int, rows: Int, firstRow: Int,
-                               outWidth: Int, out: UnsafeMutablePointer<UInt8>, coefficients hor: Coefficients) {
-        let half = Int32(1 << (precisionBits - 1))
-        hor.weights.withUnsafeBufferPointer { wb in
-            let w = wb.baseAddress!
-            for y in 0..<rows {
-                let line = input + (y + firstRow) * width
-                for xx in 0..<outWidth {
-                    let kx = w + xx * hor.ksize
-                    let s = line + hor.start[xx]
-                    // C `int` arithmetic; |sum| < 2^31 for any 8-bit input, so wrapping
-                    // operators only let the loop vectorise.
-                    var ss = half
-                    for x in 0..<hor.count[xx] { ss = ss &+ Int32(s[x]) &* kx[x] }
-                    out[y * outWidth + xx] = clip8(Int(ss))
+    /// Runs Pillow's LANCZOS resize of one image to several sizes in one walk over its rows,
+    /// reusing its scratch and coefficient cache from image to image. Not thread-safe.
+    ///
+    /// Per target, the pass order of Pillow 13.0.0 `ImagingResampleInner`: a side of the same
+    /// size is not resampled; with both passes, vertical first when the height shrinks by more
+    /// than twice as many pixels as the width, else horizontal first (on the rows the vertical
+    /// pass reads). Pillow 12 and older always went horizontal first; the two orders can differ
+    /// by one grey level on such tall images.
+    final class Resizer {
+        let cache = CoefficientCache()
+        /// One grey row (RGB sources).
+        private var row = Buffer<UInt8>()
+        /// Per-output lane sums of the horizontal pass.
+        private var laneSums = Buffer<SIMD8<Int32>>()
+        private var slots: [Slot] = []
+
+        /// Per-target scratch: vertical accumulators, one horizontal row, the vertical-first
+        /// intermediate plane.
+        private final class Slot {
+            var acc = Buffer<Int32>(), hrow = Buffer<UInt8>(), plane = Buffer<UInt8>()
+            var plan = Plan.copy
+            var out: UnsafeMutablePointer<UInt8>? = nil
+            var outWidth = 0, outHeight = 0
+            var hor: Coefficients? = nil, vert: Coefficients? = nil
+            var rows = 0..<0
+            var lo = 0
+        }
+
+        /// What a target's two passes are.
+        private enum Plan { case copy, horizontalOnly, verticalOnly, horizontalFirst, verticalFirst }
+
+        init() {}
+
+        deinit {
+            row.free(); laneSums.free()
+            for s in slots { s.acc.free(); s.hrow.free(); s.plane.free() }
+        }
+
+        /// Resizes to every `(outWidth, outHeight, out)` target; `out` holds outWidth x outHeight.
+        func resize(_ source: Source, width: Int, height: Int,
+                    targets: [(outWidth: Int, outHeight: Int, out: UnsafeMutablePointer<UInt8>)]) {
+            precondition(width > 0 && height > 0)
+            while slots.count < targets.count { slots.append(Slot()) }
+            var neededLo = height, neededHi = 0   // the rows any target reads
+            for (t, target) in targets.enumerated() {
+                let s = slots[t], ow = target.outWidth, oh = target.outHeight
+                precondition(ow > 0 && oh > 0)
+                s.out = target.out; s.outWidth = ow; s.outHeight = oh; s.lo = 0
+                let needH = ow != width, needV = oh != height
+                s.hor = needH ? cache.get(inSize: width, outSize: ow) : nil
+                s.vert = needV ? cache.get(inSize: height, outSize: oh) : nil
+                if needH && needV {
+                    let verticalFirst = (height - oh) > 0 && (height - oh) > (width - ow) * 2
+                    s.plan = verticalFirst ? .verticalFirst : .horizontalFirst
+                } else {
+                    s.plan = needH ? .horizontalOnly : (needV ? .verticalOnly : .copy)
+                }
+                s.rows = s.vert?.inputRange ?? 0..<height
+                switch s.plan {
+                case .copy, .horizontalOnly: break
+                case .horizontalFirst:
+                    Self.startAccumulators(s.acc.reserve(oh * ow), oh * ow)
+                    _ = s.hrow.reserve(ow)
+                case .verticalOnly, .verticalFirst:
+                    Self.startAccumulators(s.acc.reserve(oh * width), oh * width)
+                }
+                if !s.rows.isEmpty {
+                    neededLo = Swift.min(neededLo, s.rows.lowerBound)
+                    neededHi = Swift.max(neededHi, s.rows.upperBound)
+                }
+            }
+            let active = slots.prefix(targets.count)
+            // Rows the horizontal pass reads are followed by `padding` readable bytes (its
+            // vectors may run up to 7 taps past the last one, on zero weights).
+            let greyRow = row.reserve(width + Self.padding)
+            greyRow.advanced(by: width).update(repeating: 0, count: Self.padding)
+            for y in neededLo ..< Swift.max(neededLo, neededHi) {
+                let line: UnsafePointer<UInt8>
+                switch source {
+                case .grey(let p):
+                    greyRow.update(from: p + y * width, count: width)
+                    line = UnsafePointer(greyRow)
+                case .rgb(let p):
+                    Self.greyRow(p + 3 * y * width, greyRow, width)
+                    line = UnsafePointer(greyRow)
+                }
+                for s in active where s.rows.contains(y) {
+                    switch s.plan {
+                    case .copy:
+                        (s.out! + y * width).update(from: line, count: width)
+                    case .horizontalOnly:
+                        horizontal(line, s.hor!, s.out! + y * s.outWidth)
+                    case .horizontalFirst:
+                        let h = s.hrow.pointer
+                        horizontal(line, s.hor!, h)
+                        Self.accumulate(UnsafePointer(h), y, width: s.outWidth, s.vert!, s.acc.pointer, lo: &s.lo)
+                    case .verticalOnly, .verticalFirst:
+                        Self.accumulate(line, y, width: width, s.vert!, s.acc.pointer, lo: &s.lo)
+                    }
+                }
+            }
+            for s in active {
+                switch s.plan {
+                case .copy, .horizontalOnly: break
+                case .horizontalFirst:
+                    Self.finish(s.acc.pointer, s.out!, s.outHeight * s.outWidth)
+                case .verticalOnly:
+                    Self.finish(s.acc.pointer, s.out!, s.outHeight * width)
+                case .verticalFirst:
+                    let plane = s.plane.reserve(s.outHeight * width + Self.padding)
+                    Self.finish(s.acc.pointer, plane, s.outHeight * width)
+                    (plane + s.outHeight * width).update(repeating: 0, count: Self.padding)
+                    for yy in 0..<s.outHeight {
+                        horizontal(UnsafePointer(plane + yy * width), s.hor!, s.out! + yy * s.outWidth)
+                    }
                 }
             }
         }
-    }
 
-    /// Resample.c `ImagingResampleVertical_8bpc`: a `width`-wide plane whose first row is
-    /// source row `rowOffset`, to `outHeight` rows.
-    static func verticalPass(_ input: UnsafePointer<UInt8>, width: Int, rowOffset: Int, outHeight: Int,
-                             out: UnsafeMutablePointer<UInt8>, coefficients vert: Coefficients) {
-        let half = Int32(1 << (precisionBits - 1))
-        vert.weights.withUnsafeBufferPointer { wb in
-            let w = wb.baseAddress!
-            for yy in 0..<outHeight {
-                let ky = w + yy * vert.ksize
-                let ymin = vert.start[yy] - rowOffset
-                let n = vert.count[yy]
-                for xx in 0..<width {
-                    var ss = half
-                    for y in 0..<n { ss = ss &+ Int32(input[(y + ymin) * width + xx]) &* ky[y] }
-                    out[yy * width + xx] = clip8(Int(ss))
-                }
+        /// Convert.c `rgb2l` along one row (32-bit arithmetic: the sum is below 2^24).
+        @inline(__always)
+        static func greyRow(_ rgb: UnsafePointer<UInt8>, _ out: UnsafeMutablePointer<UInt8>, _ width: Int) {
+            for x in 0..<width {
+                let r = UInt32(rgb[3 * x]), g = UInt32(rgb[3 * x + 1]), b = UInt32(rgb[3 * x + 2])
+                out[x] = UInt8(truncatingIfNeeded: (r &* 19595 &+ g &* 38470 &+ b &* 7471 &+ 0x8000) >> 16)
             }
         }
+
+        /// Readable bytes after a row the horizontal pass reads.
+        static let padding = 8
+
+        /// Resample.c `ImagingResampleHorizontal_8bpc` for one row (`line` followed by
+        /// `padding` readable bytes).
+        ///
+        /// Each output's 8 lane sums are stored, and added up in a second loop: reduced in the
+        /// tap loop itself, the compiler folds lanes with `phaddd` on every step.
+        @inline(__always)
+        func horizontal(_ line: UnsafePointer<UInt8>, _ c: Coefficients, _ out: UnsafeMutablePointer<UInt8>) {
+            let stride = c.stride, start = c.start, count8 = c.count8, weights = c.weights
+            let lanes = laneSums.reserve(c.outSize)
+            for xx in 0..<c.outSize {
+                let k = weights + xx &* stride
+                let s = line + start[xx]
+                // C `int` arithmetic: wrapping 32-bit sums, exact in any order (see top).
+                var acc = SIMD8<Int32>(repeating: 0)
+                var x = 0
+                while x < count8[xx] {
+                    let px = SIMD8<Int32>(truncatingIfNeeded: UnsafeRawPointer(s + x).loadUnaligned(as: SIMD8<UInt8>.self))
+                    acc &+= px &* UnsafeRawPointer(k + x).loadUnaligned(as: SIMD8<Int32>.self)
+                    x &+= 8
+                }
+                lanes[xx] = acc
+            }
+            for xx in 0..<c.outSize { out[xx] = clip8(half &+ lanes[xx].wrappedSum()) }
+        }
+
+        /// Resample.c `ImagingResampleVertical_8bpc`, turned inside out: adds input row `y`'s
+        /// share to every output row whose window holds it. Windows start and end in
+        /// increasing order, so the rows holding `y` follow `lo`.
+        @inline(__always)
+        static func accumulate(_ line: UnsafePointer<UInt8>, _ y: Int, width: Int, _ c: Coefficients,
+                               _ acc: UnsafeMutablePointer<Int32>, lo: inout Int) {
+            let start = c.start, count = c.count, weights = c.weights, n = c.outSize, stride = c.stride
+            while lo < n && start[lo] + count[lo] <= y { lo += 1 }
+            var yy = lo
+            while yy < n && start[yy] <= y {
+                let j = y - start[yy]
+                if j < count[yy] {
+                    let w = weights[yy * stride + j]
+                    if w != 0 {
+                        let a = acc + yy * width
+                        for x in 0..<width { a[x] = a[x] &+ Int32(line[x]) &* w }
+                    }
+                }
+                yy += 1
+            }
+        }
+
+        static func startAccumulators(_ acc: UnsafeMutablePointer<Int32>, _ n: Int) {
+            acc.update(repeating: half, count: n)
+        }
+
+        static func finish(_ acc: UnsafeMutablePointer<Int32>, _ out: UnsafeMutablePointer<UInt8>, _ n: Int) {
+            for i in 0..<n { out[i] = clip8(acc[i]) }
+        }
+    }
+
+    /// A growable scratch array kept from image to image (grown, never shrunk).
+    struct Buffer<T> {
+        private(set) var pointer = UnsafeMutablePointer<T>.allocate(capacity: 1)
+        private(set) var capacity = 1
+        mutating func reserve(_ n: Int) -> UnsafeMutablePointer<T> {
+            if n > capacity {
+                pointer.deallocate()
+                pointer = .allocate(capacity: n)
+                capacity = n
+            }
+            return pointer
+        }
+        func free() { pointer.deallocate() }
     }
 }

@@ -65,11 +65,12 @@ public final class FileHasher {
                             for v in DihedralVariant.allCases.dropFirst() { values["pdq_\(v.rawValue)"] = vs[v]?.hex }
                         }
                     }
-                    if signals.contains(.phash) || signals.contains(.dhash) || signals.contains(.ahash) {
-                        let h = hasher64.hashes(rgb: px, width: image.width, height: image.height)
-                        values["phash"] = h.phash.hex
-                        values["dhash"] = h.dhash.hex
-                        values["ahash"] = h.ahash.hex
+                    // Only the requested 64-bit hashes (each is a full-resolution reduction).
+                    let kinds = Set(ImageHash64Kind.allCases.filter { k in signals.contains { $0.name == k.rawValue } })
+                    if !kinds.isEmpty {
+                        for (k, v) in hasher64.hashes(rgb: px, width: image.width, height: image.height, kinds: kinds) {
+                            values[k.rawValue] = v.hex
+                        }
                     }
                 }
             } catch let e {

@@ -66,3 +66,25 @@ extension ImageHasher64Tests {
         print("ImageHash cross-check: \(total) images, differing phash \(differing["phash"]!.count), dhash \(differing["dhash"]!.count), ahash \(differing["ahash"]!.count)")
     }
 }
+
+extension ImageHasher64Tests {
+    /// Asking for a subset gives exactly the subset, each equal to the all-three call (which
+    /// the cross-checks above hold to Python ImageHash), on shapes that take each resize path.
+    func testRequestedSubsetsEqualTheFullComputation() throws {
+        let hasher = ImageHasher64()
+        var rng = SystemRandomNumberGenerator()
+        let shapes = [(1, 1), (9, 8), (7, 300), (300, 7), (257, 129), (33, 31), (32, 32), (640, 480)]
+        let subsets: [Set<ImageHash64Kind>] = [[], [.phash], [.dhash], [.ahash], [.phash, .dhash], [.dhash, .ahash],
+                                               [.phash, .ahash], Set(ImageHash64Kind.allCases)]
+        for (w, h) in shapes {
+            let rgb = (0..<(w * h * 3)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            let all = hasher.hashes(rgb: rgb, width: w, height: h)
+            let want: [ImageHash64Kind: HashValue] = [.phash: all.phash, .dhash: all.dhash, .ahash: all.ahash]
+            for kinds in subsets {
+                let got = rgb.withUnsafeBufferPointer { hasher.hashes(rgb: $0, width: w, height: h, kinds: kinds) }
+                XCTAssertEqual(Set(got.keys), kinds, "\(w)x\(h) \(kinds)")
+                for k in kinds { XCTAssertEqual(got[k], want[k], "\(w)x\(h) \(k) in \(kinds)") }
+            }
+        }
+    }
+}

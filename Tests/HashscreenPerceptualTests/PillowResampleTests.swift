@@ -5,7 +5,7 @@ import XCTest
 final class PillowResampleTests: XCTestCase {
     /// Pillow's own `convert('L')` and `resize(..., LANCZOS)` on random RGB images of many
     /// shapes (up- and downscaling, thin, same width or height): the Swift port must give the
-    /// same bytes.
+    /// same bytes, one size at a time from the grey plane and all sizes in one walk from RGB.
     func testGreyAndLanczosMatchPillowByteForByte() throws {
         let script = #"""
 import json, base64
@@ -26,7 +26,7 @@ for (w, h) in shapes:
 """#
         let out = try Vectors.runPython(script)
         var cases = 0
-        var temp: [UInt8] = []
+        let resizer = PillowResample.Resizer()
         for line in out.split(separator: "\n") {
             let o = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
             let w = o["w"] as! Int, h = o["h"] as! Int
@@ -34,18 +34,34 @@ for (w, h) in shapes:
             let wantGrey = [UInt8](Data(base64Encoded: o["grey"] as! String)!)
             let grey = (0..<(w * h)).map { PillowResample.grey(rgb[3 * $0], rgb[3 * $0 + 1], rgb[3 * $0 + 2]) }
             XCTAssertEqual(grey, wantGrey, "grey \(w)x\(h)")
-            for t in o["out"] as! [[Any]] {
-                let ow = t[0] as! Int, oh = t[1] as! Int
-                let want = [UInt8](Data(base64Encoded: t[2] as! String)!)
+            let targets = (o["out"] as! [[Any]]).map { t in
+                (t[0] as! Int, t[1] as! Int, [UInt8](Data(base64Encoded: t[2] as! String)!))
+            }
+            // One size at a time from the grey plane.
+            for (ow, oh, want) in targets {
                 var got = [UInt8](repeating: 0, count: ow * oh)
                 grey.withUnsafeBufferPointer { g in
                     got.withUnsafeMutableBufferPointer { o in
-                        PillowResample.resize(g, width: w, height: h, outWidth: ow, outHeight: oh, out: o.baseAddress!, temp: &temp)
+                        PillowResample.resize(g, width: w, height: h, outWidth: ow, outHeight: oh, out: o.baseAddress!)
                     }
                 }
                 let diff = zip(got, want).filter { $0 != $1 }.count
                 XCTAssertEqual(diff, 0, "\(w)x\(h) -> \(ow)x\(oh): \(diff) pixels differ\n got \(got)\nwant \(want)")
                 cases += 1
+            }
+            // All sizes in one walk straight from RGB (grey converted row by row), twice with
+            // the same reusable resizer (scratch and coefficient cache reused).
+            for _ in 0..<2 {
+                let outs = targets.map { UnsafeMutablePointer<UInt8>.allocate(capacity: $0.0 * $0.1) }
+                defer { outs.forEach { $0.deallocate() } }
+                rgb.withUnsafeBufferPointer { p in
+                    resizer.resize(.rgb(p.baseAddress!), width: w, height: h,
+                                   targets: zip(targets, outs).map { ($0.0, $0.1, $1) })
+                }
+                for ((ow, oh, want), o) in zip(targets, outs) {
+                    let got = Array(UnsafeBufferPointer(start: o, count: ow * oh))
+                    XCTAssertEqual(got, want, "RGB \(w)x\(h) -> \(ow)x\(oh) in one walk")
+                }
             }
         }
         XCTAssertEqual(cases, 13 * 4)
