@@ -112,6 +112,9 @@ public final class PDQHasher {
     /// Where the luma rows come from.
     private enum Source {
         case rgb(UnsafePointer<UInt8>, width: Int, height: Int)
+        /// RGB hashed whole, each row also converted to Pillow grey and handed to a resizer
+        /// (the 64-bit hashes), so the pixels are read once for both.
+        case rgbAndGrey(UnsafePointer<UInt8>, width: Int, height: Int, PillowResample.Resizer)
         case luma(UnsafePointer<Float>, width: Int, height: Int)
     }
 
@@ -172,6 +175,27 @@ public final class PDQHasher {
             return Self.zeroResult(dihedral: dihedral)
         }
         return hash(.rgb(src, width: width, height: height), rows: rows, cols: cols, dihedral: dihedral)
+    }
+
+    /// PDQ of interleaved 8-bit RGB, and the requested 64-bit ImageHash hashes of the same
+    /// image from `hasher64`, reading each pixel once for both where it can (`.full` mode,
+    /// images other than 64x64 and at least 5 px a side); the results are those of the two
+    /// separate calls.
+    public func hash(rgb: UnsafeBufferPointer<UInt8>, width: Int, height: Int, mode: PDQMode = .full,
+                     dihedral: Bool = false, alongside hasher64: ImageHasher64,
+                     kinds: Set<ImageHash64Kind>) -> (pdq: PDQResult, hashes64: [ImageHash64Kind: HashValue]) {
+        precondition(width >= 0 && height >= 0 && rgb.count >= width * height * 3,
+                     "RGB buffer smaller than width x height x 3")
+        let side = Self.downsampleSide
+        guard !kinds.isEmpty, mode == .full, let src = rgb.baseAddress,
+              width >= PDQConstants.minHashableDimension, height >= PDQConstants.minHashableDimension,
+              !(width == side && height == side) else {
+            let r = hash(rgb: rgb, width: width, height: height, mode: mode, dihedral: dihedral)
+            return (r, hasher64.hashes(rgb: rgb, width: width, height: height, kinds: kinds))
+        }
+        let resizer = hasher64.beginRows(width: width, height: height, kinds: kinds)
+        let r = hash(.rgbAndGrey(src, width: width, height: height, resizer), rows: height, cols: width, dihedral: dihedral)
+        return (r, hasher64.endRows(kinds))
     }
 
     /// Hashes interleaved 8-bit RGB held in an array.
@@ -237,6 +261,19 @@ public final class PDQHasher {
                     out[j * stride] = cr * Float(q[0]) + cg * Float(q[1]) + cb * Float(q[2])
                 }
             }
+        case let .rgbAndGrey(src, width, _, resizer):
+            // Only used unscaled (.full mode); called once per row, rows in order.
+            let row = src + 3 * i * width
+            let grey = resizer.rowBuffer
+            for j in 0..<cols {
+                let q = row + 3 * j
+                let r = q[0], g = q[1], b = q[2]
+                out[j * stride] = cr * Float(r) + cg * Float(g) + cb * Float(b)
+                // Convert.c `rgb2l` (as PillowResample.grey, 32-bit: the sum is below 2^24).
+                let l = UInt32(r) &* 19595 &+ UInt32(g) &* 38470 &+ UInt32(b) &* 7471 &+ 0x8000
+                grey[j] = UInt8(truncatingIfNeeded: l >> 16)
+            }
+            resizer.push(row: i)
         case let .luma(src, width, height):
             if rows == height && cols == width {
                 let row = src + i * width
