@@ -385,16 +385,26 @@ enum PillowResample {
                 let k = weights + xx &* stride
                 let s = line + start[xx]
                 // C `int` arithmetic: wrapping 32-bit sums, exact in any order (see top).
-                var acc = SIMD8<Int32>(repeating: 0)
+                // Two accumulators, 16 taps a step, then the odd 8.
+                var acc = SIMD8<Int32>(repeating: 0), acc2 = SIMD8<Int32>(repeating: 0)
+                let n = count8[xx]
                 var x = 0
-                while x < count8[xx] {
-                    let px = SIMD8<Int32>(truncatingIfNeeded: UnsafeRawPointer(s + x).loadUnaligned(as: SIMD8<UInt8>.self))
-                    acc &+= px &* UnsafeRawPointer(k + x).loadUnaligned(as: SIMD8<Int32>.self)
-                    x &+= 8
+                while x &+ 16 <= n {
+                    acc &+= Self.taps(s + x, k + x)
+                    acc2 &+= Self.taps(s + (x &+ 8), k + (x &+ 8))
+                    x &+= 16
                 }
-                lanes[xx] = acc
+                if x < n { acc &+= Self.taps(s + x, k + x) }
+                lanes[xx] = acc &+ acc2
             }
             for xx in 0..<c.outSize { out[xx] = clip8(half &+ lanes[xx].wrappedSum()) }
+        }
+
+        /// 8 pixels times 8 taps, lane by lane.
+        @inline(__always)
+        static func taps(_ s: UnsafePointer<UInt8>, _ k: UnsafePointer<Int32>) -> SIMD8<Int32> {
+            let px = SIMD8<Int32>(truncatingIfNeeded: UnsafeRawPointer(s).loadUnaligned(as: SIMD8<UInt8>.self))
+            return px &* UnsafeRawPointer(k).loadUnaligned(as: SIMD8<Int32>.self)
         }
 
         /// Resample.c `ImagingResampleVertical_8bpc`, turned inside out: adds input row `y`'s
