@@ -108,17 +108,39 @@ public final class ImageHasher64 {
     private func hashes(_ source: PillowResample.Source, width: Int, height: Int,
                         kinds: Set<ImageHash64Kind>) -> [ImageHash64Kind: HashValue] {
         guard !kinds.isEmpty else { return [:] }
+        resizer.resize(source, width: width, height: height, targets: targets(kinds))
+        return finishHashes(kinds)
+    }
+
+    /// The reductions the requested hashes read.
+    private func targets(_ kinds: Set<ImageHash64Kind>) -> [(outWidth: Int, outHeight: Int, out: UnsafeMutablePointer<UInt8>)] {
         let p = Self.phashSide, m = Self.hashSide
         var targets: [(outWidth: Int, outHeight: Int, out: UnsafeMutablePointer<UInt8>)] = []
         if kinds.contains(.phash) { targets.append((p, p, smallP)) }
         if kinds.contains(.dhash) { targets.append((m + 1, m, smallD)) }
         if kinds.contains(.ahash) { targets.append((m, m, smallA)) }
-        resizer.resize(source, width: width, height: height, targets: targets)
+        return targets
+    }
+
+    private func finishHashes(_ kinds: Set<ImageHash64Kind>) -> [ImageHash64Kind: HashValue] {
         var out: [ImageHash64Kind: HashValue] = [:]
         if kinds.contains(.phash) { out[.phash] = phash(smallP) }
         if kinds.contains(.dhash) { out[.dhash] = dhash(smallD) }
         if kinds.contains(.ahash) { out[.ahash] = averageHash(smallA) }
         return out
+    }
+
+    /// Starts the requested hashes of a width x height image whose grey rows someone else
+    /// produces (`PDQHasher`'s combined walk): write row y in `resizer.rowBuffer`, then
+    /// `resizer.push(row: y)`, for every row in order; then `endRows(kinds)`.
+    func beginRows(width: Int, height: Int, kinds: Set<ImageHash64Kind>) -> PillowResample.Resizer {
+        _ = resizer.begin(width: width, height: height, targets: targets(kinds))
+        return resizer
+    }
+
+    func endRows(_ kinds: Set<ImageHash64Kind>) -> [ImageHash64Kind: HashValue] {
+        resizer.end()
+        return finishHashes(kinds)
     }
 
     // MARK: - The three hashes

@@ -112,6 +112,9 @@ public final class PDQHasher {
     /// Where the luma rows come from.
     private enum Source {
         case rgb(UnsafePointer<UInt8>, width: Int, height: Int)
+        /// RGB hashed whole, each row also converted to Pillow grey and handed to a resizer
+        /// (the 64-bit hashes), so the pixels are read once for both.
+        case rgbAndGrey(UnsafePointer<UInt8>, width: Int, height: Int, PillowResample.Resizer)
         case luma(UnsafePointer<Float>, width: Int, height: Int)
     }
 
@@ -130,17 +133,17 @@ public final class PDQHasher {
         func free() { pointer.deallocate() }
     }
 
-    /// 8 luma rows, the two box-filter ring buffers, column sums, pass-2 output rows, the
-    /// 8-row blocks the row filters run on (lane r of element j = row r, column j), the
+    /// 16 luma rows, the two box-filter ring buffers, column sums, pass-2 output rows, the
+    /// 16-row blocks the row filters run on (lane r of element j = row r, column j), the
     /// pass-1 block output, per-index divisors, and a row for outputs of unused lanes.
-    /// (Blocks are read as SIMD8<Float>, 16-byte aligned: malloc's alignment, which Swift's
+    /// (Blocks are read as Block, 16-byte aligned: malloc's alignment, which Swift's
     /// allocator uses for Float.)
     private var pass1Scratch = Scratch(), ring1 = Scratch(), sums1 = Scratch(), midRows = Scratch()
     private var lumaScratch = Scratch(), ring2 = Scratch()
     private var blockIn = Scratch(), blockMid = Scratch(), blockOut = Scratch(), divisors = Scratch()
     private var discardScratch = Scratch()
-    private let rowPointers = UnsafeMutablePointer<UnsafeMutablePointer<Float>>.allocate(capacity: 8)
-    private let sampled = UnsafeMutablePointer<SIMD8<Float>>.allocate(capacity: 64)
+    private let rowPointers = UnsafeMutablePointer<UnsafeMutablePointer<Float>>.allocate(capacity: PDQHasher.lanes)
+    private let sampled = UnsafeMutablePointer<Block>.allocate(capacity: 64)
     private let sums2 = UnsafeMutablePointer<Float>.allocate(capacity: 64)
     private let outRow = UnsafeMutablePointer<Float>.allocate(capacity: 64)
     private let buffer64 = UnsafeMutablePointer<Float>.allocate(capacity: 64 * 64)
@@ -172,6 +175,27 @@ public final class PDQHasher {
             return Self.zeroResult(dihedral: dihedral)
         }
         return hash(.rgb(src, width: width, height: height), rows: rows, cols: cols, dihedral: dihedral)
+    }
+
+    /// PDQ of interleaved 8-bit RGB, and the requested 64-bit ImageHash hashes of the same
+    /// image from `hasher64`, reading each pixel once for both where it can (`.full` mode,
+    /// images other than 64x64 and at least 5 px a side); the results are those of the two
+    /// separate calls.
+    public func hash(rgb: UnsafeBufferPointer<UInt8>, width: Int, height: Int, mode: PDQMode = .full,
+                     dihedral: Bool = false, alongside hasher64: ImageHasher64,
+                     kinds: Set<ImageHash64Kind>) -> (pdq: PDQResult, hashes64: [ImageHash64Kind: HashValue]) {
+        precondition(width >= 0 && height >= 0 && rgb.count >= width * height * 3,
+                     "RGB buffer smaller than width x height x 3")
+        let side = Self.downsampleSide
+        guard !kinds.isEmpty, mode == .full, let src = rgb.baseAddress,
+              width >= PDQConstants.minHashableDimension, height >= PDQConstants.minHashableDimension,
+              !(width == side && height == side) else {
+            let r = hash(rgb: rgb, width: width, height: height, mode: mode, dihedral: dihedral)
+            return (r, hasher64.hashes(rgb: rgb, width: width, height: height, kinds: kinds))
+        }
+        let resizer = hasher64.beginRows(width: width, height: height, kinds: kinds)
+        let r = hash(.rgbAndGrey(src, width: width, height: height, resizer), rows: height, cols: width, dihedral: dihedral)
+        return (r, hasher64.endRows(kinds))
     }
 
     /// Hashes interleaved 8-bit RGB held in an array.
@@ -237,6 +261,19 @@ public final class PDQHasher {
                     out[j * stride] = cr * Float(q[0]) + cg * Float(q[1]) + cb * Float(q[2])
                 }
             }
+        case let .rgbAndGrey(src, width, _, resizer):
+            // Only used unscaled (.full mode); called once per row, rows in order.
+            let row = src + 3 * i * width
+            let grey = resizer.rowBuffer
+            for j in 0..<cols {
+                let q = row + 3 * j
+                let r = q[0], g = q[1], b = q[2]
+                out[j * stride] = cr * Float(r) + cg * Float(g) + cb * Float(b)
+                // Convert.c `rgb2l` (as PillowResample.grey, 32-bit: the sum is below 2^24).
+                let l = UInt32(r) &* 19595 &+ UInt32(g) &* 38470 &+ UInt32(b) &* 7471 &+ 0x8000
+                grey[j] = UInt8(truncatingIfNeeded: l >> 16)
+            }
+            resizer.push(row: i)
         case let .luma(src, width, height):
             if rows == height && cols == width {
                 let row = src + i * width
@@ -281,7 +318,7 @@ public final class PDQHasher {
     /// value sees exactly the reference's operations in the reference's order.
     ///
     /// The row filters (passes 1 and 3) are serial running sums along a row; they run on
-    /// blocks of 8 rows transposed so that one SIMD lane carries one row (8 independent
+    /// blocks of 16 rows transposed so that one SIMD lane carries one row (16 independent
     /// chains, 8 divisions per instruction). The column filters (2 and 4) run all columns side
     /// by side. Pass 3's outputs are only read at the 64 sampled columns, so only those are
     /// divided (its running sums are the reference's); the sums and divisions themselves
@@ -290,17 +327,17 @@ public final class PDQHasher {
         let side = Self.downsampleSide
         let windowAlongRows = Self.jaroszWindow(cols)
         let windowAlongCols = Self.jaroszWindow(rows)
-        // Pass 2 gets rows in batches of 8, written before they are pushed: its ring keeps
-        // `window + 8` rows so a new row never overwrites one still to be subtracted.
+        // Pass 2 gets rows in batches of 16, written before they are pushed: its ring keeps
+        // `window + 16` rows so a new row never overwrites one still to be subtracted.
         let batch = Self.lanes
         // Block layout: element j of a block is column j, lane r is row r of the strip.
-        let lumaBlock = UnsafeMutableRawPointer(blockIn.reserve(batch * cols)).assumingMemoryBound(to: SIMD8<Float>.self)
-        let midBlock = UnsafeMutableRawPointer(blockMid.reserve(batch * cols)).assumingMemoryBound(to: SIMD8<Float>.self)
+        let lumaBlock = UnsafeMutableRawPointer(blockIn.reserve(batch * cols)).assumingMemoryBound(to: Block.self)
+        let midBlock = UnsafeMutableRawPointer(blockMid.reserve(batch * cols)).assumingMemoryBound(to: Block.self)
         let mid = midRows.reserve(batch * cols)   // pass-2 output rows, row-major
-        let sumsBlock = UnsafeMutableRawPointer(blockOut.reserve(batch * cols)).assumingMemoryBound(to: SIMD8<Float>.self)
-        let lumaRowsBase = lumaScratch.reserve(batch * cols)   // 8 luma rows, row-major
+        let sumsBlock = UnsafeMutableRawPointer(blockOut.reserve(batch * cols)).assumingMemoryBound(to: Block.self)
+        let lumaRowsBase = lumaScratch.reserve(batch * cols)   // 16 luma rows, row-major
         let discard = discardScratch.reserve(cols)                   // outputs of lanes past the last row
-        let pass1Block = UnsafeMutableRawPointer(pass1Scratch.reserve(batch * cols)).assumingMemoryBound(to: SIMD8<Float>.self)
+        let pass1Block = UnsafeMutableRawPointer(pass1Scratch.reserve(batch * cols)).assumingMemoryBound(to: Block.self)
         var pass2 = ColumnBox(width: cols, length: rows, window: windowAlongCols, ringRows: windowAlongCols + batch,
                               ring: ring1.reserve((windowAlongCols + batch) * cols), sums: sums1.reserve(cols))
         var pass4 = ColumnBox(width: side, length: rows, window: windowAlongCols, ringRows: windowAlongCols + 1,
@@ -370,17 +407,21 @@ public final class PDQHasher {
     }
 
     /// Rows filtered side by side in one SIMD vector.
-    static let lanes = 8
+    static let lanes = 16
+    /// One block element: column j of the strip's 16 rows. Two AVX registers, so the
+    /// running sums form two independent dependency chains.
+    typealias Block = SIMD16<Float>
 
-    /// 8 rows (`rows[r]`, `cols` floats each) into the lanes of a block, in 4x4 tiles.
+    /// 16 rows (`rows[r]`, `cols` floats each) into the lanes of a block, in 4x4 tiles.
     static func rowsToBlock(_ rows: UnsafePointer<UnsafeMutablePointer<Float>>, _ cols: Int,
-                            _ block: UnsafeMutablePointer<SIMD8<Float>>) {
+                            _ block: UnsafeMutablePointer<Block>) {
         let b = UnsafeMutableRawPointer(block).assumingMemoryBound(to: Float.self)
-        let r0 = rows[0], r1 = rows[1], r2 = rows[2], r3 = rows[3], r4 = rows[4], r5 = rows[5], r6 = rows[6], r7 = rows[7]
+        // Column by column (the block is written once, in order), the 4 row groups inside.
         var j = 0
         while j + 4 <= cols {
-            tileIn(r0 + j, r1 + j, r2 + j, r3 + j, b + j * lanes)
-            tileIn(r4 + j, r5 + j, r6 + j, r7 + j, b + j * lanes + 4)
+            for g in stride(from: 0, to: lanes, by: 4) {
+                tileIn(rows[g] + j, rows[g + 1] + j, rows[g + 2] + j, rows[g + 3] + j, b + j * lanes + g)
+            }
             j += 4
         }
         while j < cols {
@@ -389,15 +430,15 @@ public final class PDQHasher {
         }
     }
 
-    /// The lanes of a block back into 8 rows (`rows[r]`), in 4x4 tiles.
-    static func blockToRows(_ block: UnsafePointer<SIMD8<Float>>, _ cols: Int,
+    /// The lanes of a block back into 16 rows (`rows[r]`), in 4x4 tiles.
+    static func blockToRows(_ block: UnsafePointer<Block>, _ cols: Int,
                             _ rows: UnsafePointer<UnsafeMutablePointer<Float>>) {
         let b = UnsafeRawPointer(block).assumingMemoryBound(to: Float.self)
-        let r0 = rows[0], r1 = rows[1], r2 = rows[2], r3 = rows[3], r4 = rows[4], r5 = rows[5], r6 = rows[6], r7 = rows[7]
         var j = 0
         while j + 4 <= cols {
-            tileOut(b + j * lanes, r0 + j, r1 + j, r2 + j, r3 + j)
-            tileOut(b + j * lanes + 4, r4 + j, r5 + j, r6 + j, r7 + j)
+            for g in stride(from: 0, to: lanes, by: 4) {
+                tileOut(b + j * lanes + g, rows[g] + j, rows[g + 1] + j, rows[g + 2] + j, rows[g + 3] + j)
+            }
             j += 4
         }
         while j < cols {
@@ -447,23 +488,23 @@ public final class PDQHasher {
         for _ in 0..<phase4 { count -= 1; d[oi] = Float(count); oi += 1 }
     }
 
-    /// downscaling.cpp `box1DFloat` with stride 1 along 8 rows at once (one per lane):
+    /// downscaling.cpp `box1DFloat` with stride 1 along 16 rows at once (one per lane):
     /// `sum += in[r]`, `sum -= in[l]`, `out = sum / count`, lane by lane in the reference's
     /// order.
-    static func boxLanes(_ input: UnsafePointer<SIMD8<Float>>, _ output: UnsafeMutablePointer<SIMD8<Float>>,
+    static func boxLanes(_ input: UnsafePointer<Block>, _ output: UnsafeMutablePointer<Block>,
                          cols: Int, window: Int, divisors d: UnsafePointer<Float>) {
         let half = (window + 2) / 2
         let phase1 = half - 1, phase2 = window - half + 1, phase3 = cols - window, phase4 = half - 1
         var li = 0, ri = 0, oi = 0
-        var sum = SIMD8<Float>(repeating: 0)
+        var sum = Block(repeating: 0)
         for _ in 0..<phase1 { sum += input[ri]; ri += 1 }
         for _ in 0..<phase2 {
             sum += input[ri]
-            output[oi] = sum / SIMD8(repeating: d[oi])
+            output[oi] = sum / Block(repeating: d[oi])
             ri += 1; oi += 1
         }
         if phase3 > 0 {
-            let full = SIMD8<Float>(repeating: d[oi])
+            let full = Block(repeating: d[oi])
             for _ in 0..<phase3 {
                 sum += input[ri]
                 sum -= input[li]
@@ -473,20 +514,20 @@ public final class PDQHasher {
         }
         for _ in 0..<phase4 {
             sum -= input[li]
-            output[oi] = sum / SIMD8(repeating: d[oi])
+            output[oi] = sum / Block(repeating: d[oi])
             li += 1; oi += 1
         }
     }
 
     /// `boxLanes` when only the outputs at `samples[0..<count]` are read: the running sums
     /// of every index go to `sums`, and only the sampled ones are divided (into `out`).
-    static func boxLanesSampled(_ input: UnsafePointer<SIMD8<Float>>, _ sums: UnsafeMutablePointer<SIMD8<Float>>,
+    static func boxLanesSampled(_ input: UnsafePointer<Block>, _ sums: UnsafeMutablePointer<Block>,
                                 cols: Int, window: Int, samples: UnsafePointer<Int>, count: Int,
-                                divisors d: UnsafePointer<Float>, into out: UnsafeMutablePointer<SIMD8<Float>>) {
+                                divisors d: UnsafePointer<Float>, into out: UnsafeMutablePointer<Block>) {
         let half = (window + 2) / 2
         let phase1 = half - 1, phase2 = window - half + 1, phase3 = cols - window, phase4 = half - 1
         var li = 0, ri = 0, oi = 0
-        var sum = SIMD8<Float>(repeating: 0)
+        var sum = Block(repeating: 0)
         for _ in 0..<phase1 { sum += input[ri]; ri += 1 }
         for _ in 0..<phase2 { sum += input[ri]; sums[oi] = sum; ri += 1; oi += 1 }
         for _ in 0..<phase3 {
@@ -498,7 +539,7 @@ public final class PDQHasher {
         for _ in 0..<phase4 { sum -= input[li]; sums[oi] = sum; li += 1; oi += 1 }
         for k in 0..<count {
             let j = samples[k]
-            out[k] = sums[j] / SIMD8(repeating: d[j])
+            out[k] = sums[j] / Block(repeating: d[j])
         }
     }
 
@@ -585,21 +626,34 @@ public final class PDQHasher {
     /// pdqhashing.cpp `pdqImageDomainQualityMetric`: count of significant gradients.
     static func quality(_ b: UnsafeMutablePointer<Float>) -> Int {
         let side = downsampleSide
-        var gradientSum = 0
+        // 8 neighbour pairs at a time: the same float ops per pair, truncated toward zero as
+        // the C `(int)` cast, kept as floats: |d| <= 100 and the sums stay below 2^20, whole
+        // numbers that float32 adds exactly.
+        @inline(__always) func gradients(_ u: SIMD8<Float>, _ v: SIMD8<Float>) -> SIMD8<Float> {
+            let d = (((u - v) * 100) / 255).rounded(.towardZero)
+            return d.replacing(with: -d, where: d .< 0)
+        }
+        @inline(__always) func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+            UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+        }
+        var acc = SIMD8<Float>(repeating: 0)
         for i in 0..<(side - 1) {
-            for j in 0..<side {
-                let u = b[i * side + j], v = b[(i + 1) * side + j]
-                let d = Int(((u - v) * 100) / 255)
-                gradientSum += abs(d)
+            for j in stride(from: 0, to: side, by: 8) {
+                acc += gradients(load8(b + i * side + j), load8(b + (i + 1) * side + j))
             }
         }
+        var gradientSum = Int(acc.sum())
+        acc = SIMD8<Float>(repeating: 0)
         for i in 0..<side {
-            for j in 0..<(side - 1) {
+            for j in stride(from: 0, to: side - 8, by: 8) {
+                acc += gradients(load8(b + i * side + j), load8(b + i * side + j + 1))
+            }
+            for j in (side - 8)..<(side - 1) {
                 let u = b[i * side + j], v = b[i * side + j + 1]
-                let d = Int(((u - v) * 100) / 255)
-                gradientSum += abs(d)
+                gradientSum += abs(Int(((u - v) * 100) / 255))
             }
         }
+        gradientSum += Int(acc.sum())
         return Swift.min(gradientSum / qualityDivisor, qualityCap)
     }
 

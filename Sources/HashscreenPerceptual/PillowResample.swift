@@ -248,7 +248,7 @@ enum PillowResample {
         /// What a target's two passes are.
         private enum Plan { case copy, horizontalOnly, verticalOnly, horizontalFirst, verticalFirst }
 
-        init() {}
+        init() { rowBuffer = row.pointer }
 
         deinit {
             row.free(); laneSums.free()
@@ -258,7 +258,31 @@ enum PillowResample {
         /// Resizes to every `(outWidth, outHeight, out)` target; `out` holds outWidth x outHeight.
         func resize(_ source: Source, width: Int, height: Int,
                     targets: [(outWidth: Int, outHeight: Int, out: UnsafeMutablePointer<UInt8>)]) {
+            let needed = begin(width: width, height: height, targets: targets)
+            let line = rowBuffer
+            for y in needed {
+                switch source {
+                case .grey(let p): line.update(from: p + y * width, count: width)
+                case .rgb(let p): Self.greyRow(p + 3 * y * width, line, width)
+                }
+                push(row: y)
+            }
+            end()
+        }
+
+        // State of the resize under way (between `begin` and `end`).
+        private var width = 0, height = 0, active = 0
+
+        /// Where the caller writes grey row y before `push(row: y)` (`width` bytes, followed by
+        /// `padding` zero bytes the horizontal pass may read on zero weights).
+        private(set) var rowBuffer: UnsafeMutablePointer<UInt8>
+
+        /// Starts a resize fed row by row; returns the rows the targets read (push those, in
+        /// order; other rows may be pushed too and are ignored).
+        func begin(width: Int, height: Int,
+                   targets: [(outWidth: Int, outHeight: Int, out: UnsafeMutablePointer<UInt8>)]) -> Range<Int> {
             precondition(width > 0 && height > 0)
+            self.width = width; self.height = height; active = targets.count
             while slots.count < targets.count { slots.append(Slot()) }
             var neededLo = height, neededHi = 0   // the rows any target reads
             for (t, target) in targets.enumerated() {
@@ -288,37 +312,36 @@ enum PillowResample {
                     neededHi = Swift.max(neededHi, s.rows.upperBound)
                 }
             }
-            let active = slots.prefix(targets.count)
-            // Rows the horizontal pass reads are followed by `padding` readable bytes (its
-            // vectors may run up to 7 taps past the last one, on zero weights).
-            let greyRow = row.reserve(width + Self.padding)
-            greyRow.advanced(by: width).update(repeating: 0, count: Self.padding)
-            for y in neededLo ..< Swift.max(neededLo, neededHi) {
-                let line: UnsafePointer<UInt8>
-                switch source {
-                case .grey(let p):
-                    greyRow.update(from: p + y * width, count: width)
-                    line = UnsafePointer(greyRow)
-                case .rgb(let p):
-                    Self.greyRow(p + 3 * y * width, greyRow, width)
-                    line = UnsafePointer(greyRow)
-                }
-                for s in active where s.rows.contains(y) {
-                    switch s.plan {
-                    case .copy:
-                        (s.out! + y * width).update(from: line, count: width)
-                    case .horizontalOnly:
-                        horizontal(line, s.hor!, s.out! + y * s.outWidth)
-                    case .horizontalFirst:
-                        let h = s.hrow.pointer
-                        horizontal(line, s.hor!, h)
-                        Self.accumulate(UnsafePointer(h), y, width: s.outWidth, s.vert!, s.acc.pointer, lo: &s.lo)
-                    case .verticalOnly, .verticalFirst:
-                        Self.accumulate(line, y, width: width, s.vert!, s.acc.pointer, lo: &s.lo)
-                    }
+            rowBuffer = row.reserve(width + Self.padding)
+            (rowBuffer + width).update(repeating: 0, count: Self.padding)
+            return neededLo ..< Swift.max(neededLo, neededHi)
+        }
+
+        /// Takes grey row `y`, written in `rowBuffer`.
+        func push(row y: Int) {
+            let line = UnsafePointer(rowBuffer)
+            for t in 0..<active {
+                let s = slots[t]
+                guard s.rows.contains(y) else { continue }
+                switch s.plan {
+                case .copy:
+                    (s.out! + y * width).update(from: line, count: width)
+                case .horizontalOnly:
+                    horizontal(line, s.hor!, s.out! + y * s.outWidth)
+                case .horizontalFirst:
+                    let h = s.hrow.pointer
+                    horizontal(line, s.hor!, h)
+                    Self.accumulate(UnsafePointer(h), y, width: s.outWidth, s.vert!, s.acc.pointer, lo: &s.lo)
+                case .verticalOnly, .verticalFirst:
+                    Self.accumulate(line, y, width: width, s.vert!, s.acc.pointer, lo: &s.lo)
                 }
             }
-            for s in active {
+        }
+
+        /// Finishes the targets once every needed row was pushed.
+        func end() {
+            for t in 0..<active {
+                let s = slots[t]
                 switch s.plan {
                 case .copy, .horizontalOnly: break
                 case .horizontalFirst:
@@ -334,6 +357,7 @@ enum PillowResample {
                     }
                 }
             }
+            active = 0
         }
 
         /// Convert.c `rgb2l` along one row (32-bit arithmetic: the sum is below 2^24).
@@ -361,16 +385,26 @@ enum PillowResample {
                 let k = weights + xx &* stride
                 let s = line + start[xx]
                 // C `int` arithmetic: wrapping 32-bit sums, exact in any order (see top).
-                var acc = SIMD8<Int32>(repeating: 0)
+                // Two accumulators, 16 taps a step, then the odd 8.
+                var acc = SIMD8<Int32>(repeating: 0), acc2 = SIMD8<Int32>(repeating: 0)
+                let n = count8[xx]
                 var x = 0
-                while x < count8[xx] {
-                    let px = SIMD8<Int32>(truncatingIfNeeded: UnsafeRawPointer(s + x).loadUnaligned(as: SIMD8<UInt8>.self))
-                    acc &+= px &* UnsafeRawPointer(k + x).loadUnaligned(as: SIMD8<Int32>.self)
-                    x &+= 8
+                while x &+ 16 <= n {
+                    acc &+= Self.taps(s + x, k + x)
+                    acc2 &+= Self.taps(s + (x &+ 8), k + (x &+ 8))
+                    x &+= 16
                 }
-                lanes[xx] = acc
+                if x < n { acc &+= Self.taps(s + x, k + x) }
+                lanes[xx] = acc &+ acc2
             }
             for xx in 0..<c.outSize { out[xx] = clip8(half &+ lanes[xx].wrappedSum()) }
+        }
+
+        /// 8 pixels times 8 taps, lane by lane.
+        @inline(__always)
+        static func taps(_ s: UnsafePointer<UInt8>, _ k: UnsafePointer<Int32>) -> SIMD8<Int32> {
+            let px = SIMD8<Int32>(truncatingIfNeeded: UnsafeRawPointer(s).loadUnaligned(as: SIMD8<UInt8>.self))
+            return px &* UnsafeRawPointer(k).loadUnaligned(as: SIMD8<Int32>.self)
         }
 
         /// Resample.c `ImagingResampleVertical_8bpc`, turned inside out: adds input row `y`'s

@@ -57,21 +57,27 @@ public final class FileHasher {
             do {
                 let image = try ImageDecoder.decode(raw, options: DecodeOptions(maxPixels: maxPixels))
                 image.pixels.withUnsafeBufferPointer { px in
+                    // Only the requested 64-bit hashes (each is a full-resolution reduction).
+                    let kinds = Set(ImageHash64Kind.allCases.filter { k in signals.contains { $0.name == k.rawValue } })
+                    var h64: [ImageHash64Kind: HashValue] = [:]
                     if signals.contains(.pdq) {
-                        let r = pdq.hash(rgb: px, width: image.width, height: image.height, mode: pdqMode, dihedral: dihedral)
+                        let r: PDQResult
+                        if kinds.isEmpty {
+                            r = pdq.hash(rgb: px, width: image.width, height: image.height, mode: pdqMode, dihedral: dihedral)
+                        } else {
+                            // Both from one walk over the pixels.
+                            (r, h64) = pdq.hash(rgb: px, width: image.width, height: image.height, mode: pdqMode,
+                                                dihedral: dihedral, alongside: hasher64, kinds: kinds)
+                        }
                         values["pdq"] = r.hash.hex
                         values["pdq_quality"] = String(r.quality)
                         if dihedral, let vs = r.variants {
                             for v in DihedralVariant.allCases.dropFirst() { values["pdq_\(v.rawValue)"] = vs[v]?.hex }
                         }
+                    } else if !kinds.isEmpty {
+                        h64 = hasher64.hashes(rgb: px, width: image.width, height: image.height, kinds: kinds)
                     }
-                    // Only the requested 64-bit hashes (each is a full-resolution reduction).
-                    let kinds = Set(ImageHash64Kind.allCases.filter { k in signals.contains { $0.name == k.rawValue } })
-                    if !kinds.isEmpty {
-                        for (k, v) in hasher64.hashes(rgb: px, width: image.width, height: image.height, kinds: kinds) {
-                            values[k.rawValue] = v.hex
-                        }
-                    }
+                    for (k, v) in h64 { values[k.rawValue] = v.hex }
                 }
             } catch let e {
                 failure = "decode: \((e as? DecodeError)?.message ?? "\(e)")"

@@ -135,9 +135,26 @@ final class Screener {
             if let note { for i in matchesBefore..<out.matches.count { out.matches[i].notes.append(note) } }
         }
         let image = (width: width, height: height)
+        // Only the requested 64-bit hashes: each is a full-resolution Lanczos reduction.
+        var hash64Kinds = Set<ImageHash64Kind>()
+        if perceptual.contains(.phash) { hash64Kinds.insert(.phash) }
+        if perceptual.contains(.dhash) { hash64Kinds.insert(.dhash) }
+        if perceptual.contains(.ahash) { hash64Kinds.insert(.ahash) }
+        var pdqResult: PDQResult? = nil
+        var h64: [ImageHash64Kind: HashValue] = [:]
         if perceptual.contains(.pdq) {
             let mode: PDQMode = config.pdqMode == .cimg512 ? .cimg512 : .full
-            let r = pdq.hash(rgb: px, width: image.width, height: image.height, mode: mode, dihedral: config.dihedral)
+            if hash64Kinds.isEmpty {
+                pdqResult = pdq.hash(rgb: px, width: image.width, height: image.height, mode: mode, dihedral: config.dihedral)
+            } else {
+                // Both from one walk over the pixels.
+                (pdqResult, h64) = pdq.hash(rgb: px, width: image.width, height: image.height, mode: mode,
+                                            dihedral: config.dihedral, alongside: hasher64, kinds: hash64Kinds)
+            }
+        } else if !hash64Kinds.isEmpty {
+            h64 = hasher64.hashes(rgb: px, width: image.width, height: image.height, kinds: hash64Kinds)
+        }
+        if let r = pdqResult {
             if r.quality < config.pdqMinQuality {
                 out.failures.append(FailureRecord(
                     key: sample.key, path: sample.displayPath, stage: .unscreenablePerceptual,
@@ -152,16 +169,8 @@ final class Screener {
                 }
             }
         }
-        // Only the requested 64-bit hashes: each is a full-resolution Lanczos reduction.
-        var hash64Kinds = Set<ImageHash64Kind>()
-        if perceptual.contains(.phash) { hash64Kinds.insert(.phash) }
-        if perceptual.contains(.dhash) { hash64Kinds.insert(.dhash) }
-        if perceptual.contains(.ahash) { hash64Kinds.insert(.ahash) }
-        if !hash64Kinds.isEmpty {
-            let h = hasher64.hashes(rgb: px, width: image.width, height: image.height, kinds: hash64Kinds)
-            for (signal, kind) in [(SignalKind.phash, ImageHash64Kind.phash), (.dhash, .dhash), (.ahash, .ahash)] {
-                if let v = h[kind] { lookup(sample, signal, v, source: .computed, into: &out) }
-            }
+        for (signal, kind) in [(SignalKind.phash, ImageHash64Kind.phash), (.dhash, .dhash), (.ahash, .ahash)] {
+            if let v = h64[kind] { lookup(sample, signal, v, source: .computed, into: &out) }
         }
     }
 

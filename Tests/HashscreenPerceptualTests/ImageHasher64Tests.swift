@@ -88,3 +88,35 @@ extension ImageHasher64Tests {
         }
     }
 }
+
+extension ImageHasher64Tests {
+    /// PDQ and the 64-bit hashes from one walk over the pixels equal the two separate calls
+    /// (which the golden/pdqhash/ImageHash tests hold to the references), for shapes that take
+    /// each path: fused (.full), 64x64 and tiny images and `.cimg512` (separate calls inside).
+    func testCombinedWalkEqualsSeparateCalls() throws {
+        var rng = SystemRandomNumberGenerator()
+        let shapes = [(4, 9), (5, 5), (9, 8), (64, 64), (7, 300), (300, 7), (257, 129), (640, 480), (700, 530)]
+        for (w, h) in shapes {
+            // Smooth content plus noise, so that PDQ bits and the reductions are not degenerate.
+            var rgb = [UInt8](repeating: 0, count: w * h * 3)
+            for y in 0..<h { for x in 0..<w { for c in 0..<3 {
+                let v = 128 + 60 * sin(Double(x) / 7 + Double(c)) * cos(Double(y) / 11) + Double.random(in: -20...20, using: &rng)
+                rgb[(y * w + x) * 3 + c] = UInt8(max(0, min(255, v)))
+            } } }
+            for mode in PDQMode.allCases {
+                for dihedral in [false, true] {
+                    for kinds: Set<ImageHash64Kind> in [[.phash], Set(ImageHash64Kind.allCases)] {
+                        let pdqA = PDQHasher(), hA = ImageHasher64(), pdqB = PDQHasher(), hB = ImageHasher64()
+                        let (r, h64) = rgb.withUnsafeBufferPointer {
+                            pdqA.hash(rgb: $0, width: w, height: h, mode: mode, dihedral: dihedral, alongside: hA, kinds: kinds)
+                        }
+                        let want = pdqB.hash(rgb: rgb, width: w, height: h, mode: mode, dihedral: dihedral)
+                        let want64 = rgb.withUnsafeBufferPointer { hB.hashes(rgb: $0, width: w, height: h, kinds: kinds) }
+                        XCTAssertEqual(r, want, "PDQ \(w)x\(h) \(mode) dihedral \(dihedral)")
+                        XCTAssertEqual(h64, want64, "64-bit \(w)x\(h) \(mode) \(kinds)")
+                    }
+                }
+            }
+        }
+    }
+}
