@@ -49,8 +49,8 @@ struct Scan: ParsableCommand {
     @Flag(help: "Decode every image even when no perceptual signal needs pixels (finds corrupt files).")
     var verifyDecode = false
 
-    @Option(help: "PDQ input: fast (DCT-scaled JPEG decode), full (whole image), cimg512 (reference CLI's 512x512 resize).")
-    var pdqMode: String = PDQScanMode.full.rawValue
+    @Option(help: "PDQ input: fast (JPEGs DCT-scaled to >= 512 px a side; within a few bits of full), full (the whole image: the exact reference path), cimg512 (the reference C++ CLI's 512x512 resize).")
+    var pdqMode: String = PDQScanMode.fast.rawValue
 
     @Option(help: "PDQ match threshold: Hamming distance of 256 bits.")
     var pdqThreshold: Int = ScanConfiguration.defaultPDQThreshold
