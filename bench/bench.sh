@@ -115,7 +115,7 @@ step "paired rounds ($RUNS): floor, hashscreen full, floor 1/8, hashscreen fast,
 sh -c "$FLOOR_FULL"
 for r in $(seq 1 "$RUNS"); do
   T "pair:$r:floor" "$NA" 1 0 sh -c "$FLOOR_FULL"
-  T "pair:$r:hs-full" "$NA" 1 0 "${SCAN[@]}" --out "$O/run-full"
+  T "pair:$r:hs-full" "$NA" 1 0 "${SCAN[@]}" --pdq-mode full --out "$O/run-full"
   T "pair:$r:floor8" "$NA" 1 0 sh -c "$FLOOR_8"
   T "pair:$r:hs-fast" "$NA" 1 0 "${SCAN[@]}" --pdq-mode fast --out "$O/run-fast"
   T "pair:$r:hs-dihedral" "$NA" 1 0 "${SCAN[@]}" --dihedral --out "$O/run-dihedral"

@@ -33,9 +33,9 @@ TARGET_IDENTICAL = 99.0           # % of images identical to the reference, full
 NOTES_BEGIN, NOTES_END = "<!-- notes -->", "<!-- /notes -->"
 
 VARIANTS = [  # (pair name, row label, floor it is paired with)
-    ("hs-full", "**hashscreen** full (md5+sha1+sha256+pdq+phash, `--jobs 2`)", "floor"),
-    ("hs-fast", "hashscreen `--pdq-mode fast` (DCT-scaled JPEG decode)", "floor"),
-    ("hs-dihedral", "hashscreen `--dihedral` (8 PDQ variants matched)", "floor"),
+    ("hs-full", "hashscreen `--pdq-mode full` (md5+sha1+sha256+pdq+phash, `--jobs 2`; the exact reference path)", "floor"),
+    ("hs-fast", "**hashscreen** default (`--pdq-mode fast`: JPEGs DCT-scaled to >= 512 px)", "floor"),
+    ("hs-dihedral", "hashscreen default + `--dihedral` (8 PDQ variants matched)", "floor"),
 ]
 PEER_LABELS = {
     "python_pdqhash": "python_pdqhash (Pillow + hashlib md5/sha256 + pdqhash, Pool 2)",
