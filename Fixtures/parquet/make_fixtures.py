@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Generates the Parquet cross-check fixtures in this folder with pyarrow.
 
-Run from anywhere: `python3 Fixtures/parquet/make_fixtures.py` (pyarrow 26.0.1, see Makefile).
+Run from anywhere: `python3 Fixtures/parquet/make_fixtures.py` (pyarrow 26.0.1, see Makefile;
+duckdb 2.0.1 for the DuckDB-written files).
 Writes small .parquet files across encodings (dictionary on/off, DELTA_*, BYTE_STREAM_SPLIT),
 compressions (none/snappy/gzip/zstd), data page v1/v2, nulls, row-group sizes and every
 physical type; plus img2dataset-like and LAION-like manifests. For each table it writes
@@ -203,6 +204,25 @@ def main():
              compression=codec, row_group_size=25)
     emit("laion_snappy.parquet", laion_table(), "laion.expected.jsonl", compression="snappy", row_group_size=30)
     emit("laion_gzip_v2.parquet", laion_table(), "laion.expected.jsonl", compression="gzip", data_page_version="2.0")
+
+    # Files written by DuckDB (its own Parquet writer: no dictionary on booleans, its own page
+    # layout and statistics); expected rows are what pyarrow reads back from them.
+    import duckdb  # pip install duckdb==2.0.1
+
+    def emit_duckdb(name, table, expected, codec, row_group_size):
+        path = os.path.join(HERE, name)
+        con = duckdb.connect()
+        con.register("t", table)
+        con.execute(f"COPY t TO '{path}' (FORMAT parquet, COMPRESSION {codec}, ROW_GROUP_SIZE {row_group_size})")
+        con.close()
+        if not os.path.exists(os.path.join(HERE, expected)):
+            write_expected(path, expected)
+        index.append((name, expected))
+
+    for codec in ["uncompressed", "snappy", "gzip", "zstd"]:
+        emit_duckdb(f"duckdb_alltypes_{codec}.parquet", alltypes, "duckdb_alltypes.expected.jsonl", codec, 2048)
+    emit_duckdb("duckdb_laion_rowgroups.parquet", laion_table(n=2500, seed=4), "duckdb_laion_rowgroups.expected.jsonl",
+                "zstd", 1024)
 
     with open(os.path.join(HERE, "INDEX.tsv"), "w") as f:
         f.write("file\texpected\n")
