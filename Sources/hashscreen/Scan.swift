@@ -8,10 +8,13 @@ struct Scan: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Screen a dataset against a hash-list database.",
         discussion: """
-            INPUT is a CSV/TSV or JSONL manifest or a folder (walked recursively for image files). \
-            Manifest columns are detected by name: key, url, caption/text, a path column (path, \
-            filepath, file, image_path; relative paths resolve against the manifest's folder) and \
-            recorded hash columns md5, sha1, sha256.
+            INPUT is a CSV/TSV/JSONL/Parquet manifest, an img2dataset output (webdataset .tar \
+            shards or a folder of them; a `files` folder with NNNNN.parquet + NNNNN/), or a plain \
+            folder (walked recursively for image files); --layout overrides detection. Manifest \
+            columns are detected by name, case-insensitively: key/sample_id, url, caption/text, a \
+            path column (path, filepath, file, image_path; relative paths resolve against the \
+            manifest's folder) and recorded hash columns md5, sha1, sha256. Tar shards are read in \
+            place, never extracted.
 
             Outputs in --out (folder 0700, files 0600), sorted by key: removals.csv, report.jsonl, \
             errors.jsonl, summary.json.
@@ -22,7 +25,7 @@ struct Scan: ParsableCommand {
             """
     )
 
-    @Argument(help: "Manifests (CSV, TSV, JSONL) or folders to screen.")
+    @Argument(help: "Manifests (CSV, TSV, JSONL, Parquet), img2dataset shards or folders to screen.")
     var inputs: [String]
 
     @Option(help: "The hash-list database (made by `hashscreen list import`); opened read-only.")
