@@ -86,12 +86,22 @@ public enum CleanedManifestWriter {
         let source = try RangeSource(path: inputPath)
         let out = try OutputFile(target: targetPath(inputPath, directory), input: inputPath)
         try source.copy(0..<reader.offset, to: out)   // the header, as written
+        // Same rule as DelimitedManifestReader: a blank line is not a row.
+        return try copyKeptRecords(reader: reader, source: source, out: out, ordinalBase: ordinalBase, removed: removed) {
+            guard let rec = try reader.nextRecord(delimiter: delimiter) else { return nil }
+            return rec.fields.count == 1 && rec.fields[0].isEmpty
+        }
+    }
+
+    /// Copies every record `next` reads (it returns nil at the end, true for a record that is
+    /// not a row) byte for byte, except the rows whose ordinals are removed.
+    private static func copyKeptRecords(reader: ByteReader, source: RangeSource, out: OutputFile, ordinalBase: Int,
+                                        removed: Set<Int>, next: () throws -> Bool?) throws -> CleanedFile {
         var row = 0, kept = 0, dropped = 0
         while true {
             let start = reader.offset
-            guard let rec = try reader.nextRecord(delimiter: delimiter) else { break }
-            // Same rule as DelimitedManifestReader: a blank line is not a row.
-            if rec.fields.count == 1 && rec.fields[0].isEmpty { continue }
+            guard let blank = try next() else { break }
+            if blank { continue }
             row += 1
             if removed.contains(ordinalBase + row) {
                 dropped += 1
@@ -110,21 +120,11 @@ public enum CleanedManifestWriter {
         let reader = try ByteReader(path: inputPath)
         let source = try RangeSource(path: inputPath)
         let out = try OutputFile(target: targetPath(inputPath, directory), input: inputPath)
-        var row = 0, kept = 0, dropped = 0
-        while true {
-            let start = reader.offset
-            guard let line = try reader.nextLine() else { break }
-            // Same rule as JSONLinesManifestReader: a line of spaces, tabs and CRs is not a row.
-            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
-            row += 1
-            if removed.contains(ordinalBase + row) {
-                dropped += 1
-            } else {
-                kept += 1
-                try source.copy(start..<reader.offset, to: out)
-            }
+        // Same rule as JSONLinesManifestReader: a line of spaces, tabs and CRs is not a row.
+        return try copyKeptRecords(reader: reader, source: source, out: out, ordinalBase: ordinalBase, removed: removed) {
+            guard let line = try reader.nextLine() else { return nil }
+            return line.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }
         }
-        return CleanedFile(path: try out.commit(), kept: kept, removed: dropped)
     }
 
     // MARK: - Parquet
