@@ -67,9 +67,3 @@ public enum FailureStage: String, Sendable, Codable {
     case unscreenablePerceptual = "unscreenable-perceptual"
 }
 
-/// A per-sample failure: the sample could not be fully screened.
-public struct SampleFailure: Sendable, Equatable {
-    public var stage: FailureStage
-    public var message: String
-    public init(stage: FailureStage, message: String) { self.stage = stage; self.message = message }
-}

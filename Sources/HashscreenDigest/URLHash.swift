@@ -34,7 +34,6 @@ public enum URLNormalizer {
         }
         var out = scheme + "://" + userinfo + host.lowercased()
         if let port, !port.isEmpty, defaultPorts[scheme] != String(port) { out += ":" + port }
-        else if let port, port.isEmpty { _ = port }
         out += tail
         return out
     }

@@ -13,7 +13,6 @@ struct JSONLinesManifestReader: ManifestReader {
         let name = (path as NSString).lastPathComponent
         var lineNo = 0
         var row = 0
-        var sawUsable = false
         while let line = try reader.nextLine() {
             lineNo += 1
             if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
@@ -36,7 +35,6 @@ struct JSONLinesManifestReader: ManifestReader {
                                   message: "\(path):\(lineNo): no path, hash or url field"))
                 continue
             }
-            sawUsable = true
             let item = columns.sample(fields: { i in
                 switch object[names[i]] {
                 case let s as String: return s
@@ -46,6 +44,5 @@ struct JSONLinesManifestReader: ManifestReader {
             }, rowNumber: row, ordinal: ordinalBase + row, baseDirectory: base)
             try body(item)
         }
-        _ = sawUsable
     }
 }

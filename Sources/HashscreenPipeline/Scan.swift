@@ -14,9 +14,11 @@ public struct ScanResult: Sendable {
 
     /// 0 complete and nothing matched; 1 at least one match; 3 no match but some samples could
     /// not be screened. (2, a fatal error, is thrown instead.)
-    public var exitCode: Int32 {
-        if matchedSamples > 0 { return 1 }
-        if failedSamples > 0 { return 3 }
+    public var exitCode: Int32 { Self.exitCode(matched: matchedSamples, failed: failedSamples) }
+
+    static func exitCode(matched: Int, failed: Int) -> Int32 {
+        if matched > 0 { return 1 }
+        if failed > 0 { return 3 }
         return 0
     }
 }
@@ -235,7 +237,7 @@ public enum Scanner {
             })))
         }
         return .object(top + [("throughput", throughput),
-                        ("exit_status", .int(Int(ScanResult(samples: tally.samples, matchedSamples: tally.matchedSamples, failedSamples: tally.failedSamples, outputDirectory: "").exitCode)))])
+                        ("exit_status", .int(Int(ScanResult.exitCode(matched: tally.matchedSamples, failed: tally.failedSamples))))])
     }
 }
 
