@@ -11,6 +11,9 @@
 #        BENCH_PEERS (python_pdqhash python_imagehash)   peers to time (space-separated)
 #        BENCH_RSS_ROWS (200000)         rows of the long manifest for the RSS check
 #        BENCH_INDEX_COUNTS (1000000 10000000)           hashscreen-index-bench list sizes
+#        BENCH_BIG_LIST (10000000)       rows of the synthetic list for the real-scan --dihedral
+#                                        check (0: skip); its database is kept in BENCH_WORK
+#        BENCH_BIG_RUNS (3)              paired rounds of that check
 #        BENCH_VENV (BENCH_WORK/venv)    Python venv with ../shared/bench/requirements.txt
 #        BENCH_DATA (BENCH_WORK/data/dsN) an existing dataset folder to use instead
 #        BENCH_RELEASE_FLAGS             swift build flags (the Makefile passes RELEASE_FLAGS)
@@ -27,6 +30,8 @@ PEER_RUNS=${BENCH_PEER_RUNS:-3}
 PEERS=${BENCH_PEERS-python_pdqhash python_imagehash}
 RSS_ROWS=${BENCH_RSS_ROWS:-200000}
 INDEX_COUNTS=${BENCH_INDEX_COUNTS-1000000 10000000}
+BIG_LIST=${BENCH_BIG_LIST:-10000000}
+BIG_RUNS=${BENCH_BIG_RUNS:-3}
 VENV=${BENCH_VENV:-$WORK/venv}
 D=${BENCH_DATA:-$WORK/data/ds$N}
 DOC=${BENCH_DOC:-$ROOT/docs/benchmarks.md}
@@ -155,6 +160,36 @@ if [ -n "$INDEX_COUNTS" ]; then
   step "hashscreen-index-bench --count 1000000 --bits 64"
   "$PY" "$ROOT/bench/prep.py" capture "$O/index-64-1000000.txt" -- "$BIN/hashscreen-index-bench" \
     --count 1000000 --bits 64 --threads 1,2 --seconds 3 || echo "index bench 64-bit failed" >&2
+fi
+
+# 10b. A real scan against a list of index-benchmark size: the dataset's known.csv plus
+#     synthetic PDQ entries (prep.py big-list), default mode with and without --dihedral,
+#     against that list and against known.db, in paired rounds; start-up (reading the list,
+#     building the index) is timed on an empty manifest and subtracted by the report.
+if [ "$BIG_LIST" -gt 0 ]; then
+  BDB=$WORK/biglist-$(basename "$D")-$BIG_LIST.db
+  if [ ! -f "$BDB" ] || ! "$HS" list info --list "$BDB" > /dev/null 2>&1; then
+    step "big list: $BIG_LIST rows -> $BDB (about 1 min, once)"
+    "$PY" "$ROOT/bench/prep.py" big-list "$D" "$BIG_LIST" "$WORK/biglist.csv"
+    rm -f "$BDB"
+    "$HS" list import --list "$BDB" --name big --version "$BIG_LIST" "$WORK/biglist.csv" > "$O/big-import.txt"
+    rm -f "$WORK/biglist.csv"
+  fi
+  "$HS" list info --list "$BDB" > "$O/big-info.txt"
+  "$PY" "$ROOT/bench/prep.py" manifest "$D" 0 "$O/manifest_empty.csv"
+  EMPTY=("$HS" scan "$O/manifest_empty.csv" --signals "$SIGNALS" --jobs 2 -q)
+  step "real scan against the $BIG_LIST-row list ($BIG_RUNS paired rounds)"
+  BSCAN=("$HS" scan "$D/manifest.csv" --list "$BDB" --signals "$SIGNALS" --jobs 2 -q)
+  "${BSCAN[@]}" --out "$O/big-warm" > /dev/null 2>&1 || true
+  for r in $(seq 1 "$BIG_RUNS"); do
+    T "big:$r:startup-small" 0 1 0 "${EMPTY[@]}" --list "$O/known.db" --out "$O/big-startup-small"
+    T "big:$r:startup-big" 0 1 0 "${EMPTY[@]}" --list "$BDB" --out "$O/big-startup-big"
+    for v in fast dihedral; do
+      extra=(); [ "$v" = dihedral ] && extra=(--dihedral)
+      T "big:$r:small-$v" "$NA" 1 0 "${SCAN[@]}" "${extra[@]}" --out "$O/big-small-$v"
+      T "big:$r:big-$v" "$NA" 1 0 "${BSCAN[@]}" "${extra[@]}" --out "$O/big-big-$v"
+    done
+  done
 fi
 
 # 11. Report (it can be re-run alone on $O: every input it reads is kept there).

@@ -10,6 +10,11 @@
                                           scanned with --pdq-threshold 256-1 and
                                           --pdq-min-quality 0 every image "matches" it once and
                                           report.jsonl carries every image's computed PDQ
+  prep.py big-list DATASET ROWS OUT.csv   the dataset's known.csv plus synthetic PDQ entries up to
+                                          ROWS rows (80% uniform random, 20% in clusters of 50
+                                          near-duplicates with 0..24 bits flipped: the shape of
+                                          Benchmarks/IndexBench), seeded; for the real scan against
+                                          a list of index-benchmark size (--dihedral target)
   prep.py capture OUT.txt -- CMD...       run CMD, keep its stdout+stderr in OUT.txt and append
                                           "# wall_s W peak_rss_mib R exit E" (os.wait4 rusage)
 
@@ -20,6 +25,7 @@ within 255 bits of turns the scan's own code path into a per-image PDQ dump for 
 import csv
 import json
 import os
+import random
 import subprocess
 import sys
 import time
@@ -56,6 +62,39 @@ def cmd_probe_list(out_path):
         f.write(f"pdq,{'0' * 64},bench-probe,probe\n")
 
 
+# Synthetic list shape, as Benchmarks/IndexBench generates it (docs/index.md).
+BIG_LIST_SEED = 20261129
+BIG_LIST_CLUSTER_SHARE = 0.20     # fraction of synthetic entries in near-duplicate clusters
+BIG_LIST_CLUSTER_SIZE = 50        # entries per cluster
+BIG_LIST_CLUSTER_MAX_FLIPS = 24   # bits flipped from the cluster's centre, 0..24
+
+
+def cmd_big_list(dataset, rows, out_path):
+    rows = int(rows)
+    rng = random.Random(BIG_LIST_SEED)
+    with open(os.path.join(dataset, "known.csv")) as f:
+        known = f.read().splitlines()
+    synthetic = max(0, rows - (len(known) - 1))
+    clustered = int(synthetic * BIG_LIST_CLUSTER_SHARE)
+    with open(out_path + ".partial", "w") as out:
+        out.write("\n".join(known) + "\n")
+        buf = []
+        for i in range(synthetic):
+            if i < clustered:
+                if i % BIG_LIST_CLUSTER_SIZE == 0:
+                    centre = rng.getrandbits(256)
+                v = centre
+                for b in rng.sample(range(256), rng.randint(0, BIG_LIST_CLUSTER_MAX_FLIPS)):
+                    v ^= 1 << b
+            else:
+                v = rng.getrandbits(256)
+            buf.append(f"pdq,{v:064x},bench-synthetic,\n")
+            if len(buf) == 100000:
+                out.write("".join(buf)); buf = []
+        out.write("".join(buf))
+    os.replace(out_path + ".partial", out_path)
+
+
 def cmd_capture(out_path, cmd):
     t0 = time.monotonic()
     with open(out_path, "w") as out:
@@ -78,6 +117,8 @@ def main():
         cmd_manifest(a[1], a[2], a[3])
     elif a[0] == "probe-list":
         cmd_probe_list(a[1])
+    elif a[0] == "big-list":
+        cmd_big_list(a[1], a[2], a[3])
     elif a[0] == "capture":
         cmd = a[3:] if a[2] == "--" else a[2:]
         sys.exit(cmd_capture(a[1], cmd))
