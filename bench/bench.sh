@@ -162,6 +162,17 @@ if [ -n "$INDEX_COUNTS" ]; then
     --count 1000000 --bits 64 --threads 1,2 --seconds 3 || echo "index bench 64-bit failed" >&2
 fi
 
+# 10a. The index peer: faiss IndexBinaryMultiHash (what HMA uses) on the same data shape.
+rm -f "$O/faiss.jsonl"
+if [ -n "$INDEX_COUNTS" ] && "$PY" -c "import faiss" 2>/dev/null; then
+  for c in $INDEX_COUNTS; do
+    q=2000; [ "$c" -gt 1000000 ] && q=500    # ~66 queries/s at 10M: one block per thread count
+    step "faiss IndexBinaryMultiHash(256, 16, 16), nflip 1, --count $c"
+    "$PY" "$ROOT/bench/faiss_index.py" --count "$c" --queries "$q" --threads 1,2 --seconds 3 \
+      --json "$O/faiss.jsonl" > /dev/null || echo "faiss $c failed" >&2
+  done
+fi
+
 # 10b. A real scan against a list of index-benchmark size: the dataset's known.csv plus
 #     synthetic PDQ entries (prep.py big-list), default mode with and without --dihedral,
 #     against that list and against known.db, in paired rounds; start-up (reading the list,

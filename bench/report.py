@@ -548,6 +548,28 @@ def build(args):
                      f"{fmt(r.get('bpe'))} | {r.get('mb', '-')} | {q1[0] if q1 else '-'} | {q2[0] if q2 else '-'} | "
                      f"{fmt(q1[2] if q1 else None)} | {fmt(q1[3] if q1 else None, '.3f')} | {fmt(r.get('peak'), '.0f')} |")
         L.append("")
+    fj = os.path.join(args.work, "faiss.jsonl")
+    if os.path.exists(fj):
+        recs = [json.loads(l) for l in open(fj) if l.strip()]
+        by = defaultdict(dict)
+        for r in recs:
+            by[r["count"]][r["threads"]] = r
+        ours = {(r["count"], r["bits"]): r for r in idx if r.get("q") and not r["layout"].startswith("brute")}
+        L.append("Peer: faiss `IndexBinaryMultiHash(256, 16, 16)`, `nflip = 1` (what HMA uses for PDQ), "
+                 f"faiss {recs[0]['faiss'] if recs else '?'} from PyPI, `range_search` at distance < 32 over blocks of "
+                 "queries, same data shape (`bench/faiss_index.py`):\n")
+        L.append("| entries | build s | bytes/entry (serialized) | queries/s 1 thread | queries/s 2 threads | hits/query | hashscreen ÷ faiss, 2 threads |")
+        L.append("|---:|---:|---:|---:|---:|---:|---:|")
+        for c, t in sorted(by.items()):
+            f1, f2 = t.get(1), t.get(2)
+            o = ours.get((c, 256))
+            ratio = "-"
+            if o and f2 and o["q"].get(2):
+                ratio = f"{o['q'][2][0] / f2['qps_wall']:.0f}x"
+            any_ = f1 or f2
+            L.append(f"| {c:,} | {any_['build_s']} | {any_['bytes_per_entry']} | {f1['qps_wall'] if f1 else '-'} | "
+                     f"{f2['qps_wall'] if f2 else '-'} | {any_['hits_per_query']} | {ratio} |")
+        L.append("")
 
     # Real scan against a list of index-benchmark size
     if big:
