@@ -118,12 +118,13 @@ for spec in layouts {
                                            maxBytesPerEntry: args["max-bytes"].flatMap { Int($0) } ?? IndexBuilder.defaultMaxBytesPerEntry) {
             order = Array($0)
         }
-        if let c = index as? CompactHammingIndex { name = "pipeline: compact, \(c.segmentCount) segments" }
+        if let c = index as? CompactHammingIndex { name = "pipeline: compact, \(c.segmentCount) segments, 2^\(c.blockShift)-bucket blocks" }
         else if let mih = index as? MultiIndexHammingIndex { name = "pipeline: \(mih.layout)" }
         else { name = "pipeline: \(type(of: index))" }
     } else if spec.hasPrefix("c") {
         // Compact layout with a given segment count ("c11"), order handed over.
-        let c = try CompactHammingIndex(packed: list, segmentCount: Int(spec.dropFirst())!) { order = Array($0) }
+        let c = try CompactHammingIndex(packed: list, segmentCount: Int(spec.dropFirst())!,
+                                        blockShift: args["block-shift"].flatMap { Int($0) } ?? CompactHammingIndex.defaultBlockShift) { order = Array($0) }
         index = c; name = "compact, \(c.segmentCount) segments"
     } else if spec == "auto" {
         let mih = try MultiIndexHammingIndex(packed: list, expectedThreshold: threshold,
@@ -145,6 +146,28 @@ for spec in layouts {
             if got != reference.search(q, threshold: threshold) { mismatches += 1 }
         }
         print("  verify: \(mismatches) of \(min(verifyCount, queryCount)) queries differ from the exhaustive scan")
+    }
+    if let ab = args["ab"] {
+        // Experiment: alternate settings in slices, CPU time per setting (same index, same
+        // moment, so the machine's other load falls on all settings alike).
+        let settings = ab.split(separator: ",").map { Int($0)! }
+        var cpu = [Double](repeating: 0, count: settings.count), done = [Int](repeating: 0, count: settings.count)
+        var hits: [IndexHit] = []
+        var q = 0
+        for round in 0..<Int(seconds / 0.5) * settings.count {
+            let k = round % settings.count
+            let c0 = threadCPU()
+            if batch > 1 {
+                var bh: [IndexBatchHit] = []
+                for _ in 0..<(1500 / batch) { bh.removeAll(keepingCapacity: true); index.search(batch: (0..<batch).map { queries[(q + $0) % queryCount] }, threshold: threshold, into: &bh); q += batch }
+            } else {
+            let distinct = Int(args["distinct"] ?? "\(queryCount)")!
+            for _ in 0..<1500 { hits.removeAll(keepingCapacity: true); index.search(queries[q % distinct], threshold: threshold, into: &hits); q += 1 }
+            }
+            cpu[k] += threadCPU() - c0; done[k] += 1500
+        }
+        for (k, st) in settings.enumerated() { print(String(format: "  setting %d: %.1f us CPU/query", st, cpu[k] / Double(done[k]) * 1e6)) }
+        continue
     }
     for threads in threadCounts {
         let counters = (0..<threads).map { _ in Counter() }

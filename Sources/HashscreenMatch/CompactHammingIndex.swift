@@ -42,9 +42,16 @@ public final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
     public static let valueBytes = 32
     /// Widest segment: its directory has 2^w bits (2^28 bits = 32 MiB per table).
     static let maxKeyBits = 28
-    /// Buckets per directory block (2^7 = 128): one 32-bit entry count per block
-    /// (~0.03 bytes per entry per table at 10M) and a short scan of unary bits per probe.
-    static let blockShift = 7
+    /// Buckets per directory block (2^5 = 32): one 32-bit entry count per block (~0.1 byte
+    /// per entry per table at 10M), and a probe's bucket is nearly always within the first
+    /// 56 unary bits of its block. Measured at 10M (docs/index.md): 128 buckets per block
+    /// ~7% slower (longer scans, unpredictable loops), 64 in between.
+    public static let defaultBlockShift = 5
+    /// Largest block: 2^8 buckets (when memory is short, e.g. at 1M entries).
+    static let maxBlockShift = 8
+    /// Estimated extra search cost per doubling of the block (longer scans; measured at 10M:
+    /// 32 → 128 buckets ~7% slower per... about 4% per doubling).
+    static let blockPenalty = 0.04
     /// Fewest segments: 256 bits in segments of at most `maxKeyBits`.
     static let minSegments = (256 + maxKeyBits - 1) / maxKeyBits
 
@@ -75,6 +82,8 @@ public final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
 
     public let count: Int
     public let segmentCount: Int
+    /// Buckets per directory block, log2.
+    public let blockShift: Int
     let idBits: Int
     let segments: [Segment]
     /// Words 2 and 3 of each value, in entry order.
@@ -96,10 +105,11 @@ public final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
     }
 
     /// Convenience for tests: values as `HashValue`s.
-    public convenience init(values: [HashValue], segmentCount: Int, allowExhaustive: Bool = true,
+    public convenience init(values: [HashValue], segmentCount: Int, blockShift: Int = defaultBlockShift,
+                            allowExhaustive: Bool = true,
                             reorder: ((UnsafeBufferPointer<Int32>) -> Void)? = nil) throws(IndexBuildError) {
         try self.init(packed: PackedHashList(values, byteCount: Self.valueBytes), segmentCount: segmentCount,
-                      allowExhaustive: allowExhaustive, reorder: reorder)
+                      blockShift: blockShift, allowExhaustive: allowExhaustive, reorder: reorder)
     }
 
     /// Builds the index with `segmentCount` segments.
@@ -107,7 +117,8 @@ public final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
     /// `reorder`, when given, is called once with `order[e]` = input position of entry `e`, and
     /// hits then name entries by that order (the caller permutes whatever it keeps per entry);
     /// without it, the index keeps the order (4 bytes per entry) and hits name input positions.
-    public init(packed list: PackedHashList, segmentCount m: Int, allowExhaustive: Bool = true,
+    public init(packed list: PackedHashList, segmentCount m: Int, blockShift: Int = defaultBlockShift,
+                allowExhaustive: Bool = true,
                 reorder: ((UnsafeBufferPointer<Int32>) -> Void)? = nil) throws(IndexBuildError) {
         guard list.byteCount == Self.valueBytes else {
             throw IndexBuildError("the compact index takes \(Self.valueBytes)-byte values, got \(list.byteCount)")
@@ -116,9 +127,13 @@ public final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
         guard m >= Self.minSegments, m <= 64 else {
             throw IndexBuildError("\(m) segments: the compact index needs \(Self.minSegments)...64 (segments of at most \(Self.maxKeyBits) bits)")
         }
+        guard blockShift >= 0, blockShift <= Self.maxBlockShift else {
+            throw IndexBuildError("block shift \(blockShift) is not in 0...\(Self.maxBlockShift)")
+        }
         let n = list.count
         count = n
         segmentCount = m
+        self.blockShift = blockShift
         idBits = MultiIndexHammingIndex.idBits(count: n)
         let ids = idBits
         let words = list.exactWords()
@@ -132,7 +147,7 @@ public final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
             keys0.base[i] = MultiIndexHammingIndex.extract(words.base + 4 * i, wordCount: 4, offset: 0, width: w0)
         }
         let order = FlatBuffer<Int32>(repeating: 0, count: n)
-        let dir0 = UnaryDirectory.build(keys: keys0, count: n, keyBits: w0) { slot, i in order.base[slot] = Int32(i) }
+        let dir0 = UnaryDirectory.build(keys: keys0, count: n, keyBits: w0, blockShift: blockShift) { slot, i in order.base[slot] = Int32(i) }
 
         let tail = FlatBuffer<UInt64>(repeating: 0, count: 2 * n)
         let head = FlatBuffer<UInt8>(repeating: 0, count: n * headStride + 8)
@@ -163,7 +178,7 @@ public final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
                                                               offset: offset, width: width)
             }
             let postings = FlatBuffer<UInt64>(repeating: 0, count: (n * ids + 63) / 64 + 2)
-            let dir = UnaryDirectory.build(keys: keys, count: n, keyBits: width) { slot, e in
+            let dir = UnaryDirectory.build(keys: keys, count: n, keyBits: width, blockShift: blockShift) { slot, e in
                 let bit = slot * ids
                 postings.base[bit >> 6] |= UInt64(e) << UInt64(bit & 63)
                 if (bit & 63) + ids > 64 { postings.base[(bit >> 6) + 1] |= UInt64(e) >> UInt64(64 - (bit & 63)) }
@@ -216,8 +231,10 @@ public final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
         }
     }
 
-    /// The queries' passes run interleaved: one image's eight dihedral variants keep eight
-    /// times as many independent reads in flight as one query.
+    /// The queries one after the other. Running their passes interleaved was tried and is
+    /// slower (8 PDQ queries at 10M: 129 vs 101 µs per query): one query's passes already keep
+    /// the memory system busy, and eight queries' prefetched lines no longer fit the caches
+    /// between passes (docs/index.md).
     public func search(batch queries: [HashValue], threshold: Int, into hits: inout [IndexBatchHit]) {
         guard threshold >= 0, count > 0 else { return }
         var packed: [PackedHash] = []
@@ -227,8 +244,10 @@ public final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
         }
         guard !packed.isEmpty else { return }
         if threshold < 256, let radii = plans[threshold] {
-            searchTables(packed, radii: radii, threshold: threshold) { qi, e, d in
-                hits.append(IndexBatchHit(query: positions[qi], hit: IndexHit(entry: entryNumber(e), distance: d)))
+            for (qi, q) in packed.enumerated() {
+                searchTables([q], radii: radii, threshold: threshold) { _, e, d in
+                    hits.append(IndexBatchHit(query: positions[qi], hit: IndexHit(entry: entryNumber(e), distance: d)))
+                }
             }
         } else {
             for (qi, q) in packed.enumerated() {
@@ -314,11 +333,13 @@ public final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
                         if r >= 0 {
                             let v = MultiIndexHammingIndex.extract(q, offset: s.offset, width: s.width)
                             let limit: UInt64 = 1 << UInt64(s.width)
+                            let dirBefore = s.directory.before.base, bsh = s.directory.blockShift
                             for weight in 0...min(r, s.width) {
                                 // Every mask of `weight` ones, increasing (Gosper's hack).
                                 var flip: UInt64 = weight == 0 ? 0 : (1 << UInt64(weight)) - 1
                                 while flip < limit {
                                     key[np] = v ^ UInt32(truncatingIfNeeded: flip)
+                                    hs_prefetch(dirBefore + Int(key[np] >> UInt32(bsh)))
                                     np += 1
                                     if flip == 0 { break }
                                     let low = flip & (~flip &+ 1)
@@ -453,29 +474,33 @@ public final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
     private static func pow2(_ e: Int) -> Double { Double(sign: .plus, exponent: e, significand: 1) }
 
     /// Estimated bytes per entry with `m` segments.
-    static func bytesPerEntry(count n: Int, segmentCount m: Int) -> Double {
+    static func bytesPerEntry(count n: Int, segmentCount m: Int, blockShift: Int) -> Double {
         let widths = MultiIndexHammingIndex.segmentBounds(bits: 256, count: m).map(\.width)
         let nn = Double(max(n, 1))
         let values = 16.0 + Double(16 - widths[0] / 8)
         let ids = Double(m - 1) * Double(MultiIndexHammingIndex.idBits(count: n)) / 8
         let dirs = widths.reduce(0.0) { sum, w in
-            sum + (nn + pow2(w)) / 8 + 4 * (pow2(max(w - blockShift, 0)) + 1)
+            sum + (nn + pow2(w)) / 8 + 4 * (pow2(max(w - min(blockShift, w), 0)) + 1)
         }
         return values + ids + dirs / nn
     }
 
-    /// The segment count with the least estimated search cost at `expectedThreshold` among
-    /// those within `maxBytesPerEntry` (no limit if nil); nil if none beats a full scan.
-    public static func chooseSegmentCount(count n: Int, expectedThreshold t: Int,
-                                          maxBytesPerEntry: Int? = nil) -> Int? {
-        var best: Int? = nil
+    /// The layout (segment count, block shift) with the least estimated search cost at
+    /// `expectedThreshold` among those within `maxBytesPerEntry` (no limit if nil); nil if
+    /// none beats a full scan. Each segment count takes the smallest block that fits the cap.
+    public static func chooseLayout(count n: Int, expectedThreshold t: Int,
+                                    maxBytesPerEntry: Int? = nil) -> (segmentCount: Int, blockShift: Int)? {
+        var best: (segmentCount: Int, blockShift: Int)? = nil
         var bestCost = estimatedScanCost(count: n)
         for m in minSegments...64 {
-            if let cap = maxBytesPerEntry, bytesPerEntry(count: n, segmentCount: m) > Double(cap) { continue }
+            guard let bs = (defaultBlockShift...maxBlockShift).first(where: { bs in
+                maxBytesPerEntry.map { bytesPerEntry(count: n, segmentCount: m, blockShift: bs) <= Double($0) } ?? true
+            }) else { continue }
             let widths = MultiIndexHammingIndex.segmentBounds(bits: 256, count: m).map(\.width)
             let cost = estimatedCost(count: n, widths: widths,
                                      radii: MultiIndexHammingIndex.radii(threshold: max(0, min(t, 255)), segmentCount: m))
-            if cost < bestCost { bestCost = cost; best = m }
+                * (1 + blockPenalty * Double(bs - defaultBlockShift))
+            if cost < bestCost { bestCost = cost; best = (m, bs) }
         }
         return best
     }
@@ -503,10 +528,10 @@ struct UnaryDirectory {
 
     /// Sorts `count` keys into buckets (stable), calling `place(slot, i)` for key `i` at its
     /// sorted slot, and returns the directory.
-    static func build(keys: FlatBuffer<UInt32>, count n: Int, keyBits w: Int,
+    static func build(keys: FlatBuffer<UInt32>, count n: Int, keyBits w: Int, blockShift: Int,
                       place: (Int, Int) -> Void) -> UnaryDirectory {
         let buckets = 1 << w
-        let shift = min(CompactHammingIndex.blockShift, w)
+        let shift = min(blockShift, w)
         var next = [UInt32](repeating: 0, count: buckets + 1)
         for i in 0..<n { next[Int(keys.base[i]) + 1] += 1 }
         let bitCount = n + buckets
@@ -546,42 +571,82 @@ struct UnaryDirectory {
         return (b, b + (j << blockShift))
     }
 
-    /// Starts reading the bits a range lookup from `bitPos` needs (a block scan reads up to
-    /// ~40 bytes on, so the next line too).
+    /// Starts reading the bits a range lookup from `bitPos` needs (its first 64-bit read may
+    /// cross into the next line).
     @inline(__always)
     func prefetchBits(_ bitPos: Int) {
         let p = UnsafeRawPointer(bits.base) + (bitPos >> 3)
         hs_prefetch(p)
-        hs_prefetch(p + 40)
+        hs_prefetch(p + 8)
     }
 
     /// First entry and entry count of bucket `key`, given its block's `block(key)`.
+    ///
+    /// Nearly always answered from one 56-bit read at the block's first bit (a block of 32
+    /// buckets takes ~70 bits at 10M entries); the loops handle crowded blocks.
     @inline(__always)
     func range(_ key: UInt32, base: Int, bitPos: Int) -> (Int, Int) {
         let kk = Int(key) & ((1 << blockShift) - 1)
-        var pos = bitPos
-        var need = kk
         let low: UInt64 = (1 << UInt64(Self.window)) - 1
-        while need > 0 {
-            let z = ~load(pos) & low
-            let zc = z.nonzeroBitCount
-            if zc >= need {
-                var zz = z
-                var s = 1
-                while s < need { zz &= zz &- 1; s += 1 }
-                pos += zz.trailingZeroBitCount + 1
-                break
+        var word = load(bitPos)
+        var pos = bitPos
+        if kk > 0 {
+            let z = ~word & low
+            if z.nonzeroBitCount >= kk {
+                let off = Self.select(z, kk - 1) + 1
+                pos += off
+                word >>= UInt64(off)
+            } else {
+                var need = kk - z.nonzeroBitCount
+                pos += Self.window
+                while true {
+                    let zz = ~load(pos) & low
+                    let zc = zz.nonzeroBitCount
+                    if zc >= need { pos += Self.select(zz, need - 1) + 1; break }
+                    need -= zc
+                    pos += Self.window
+                }
+                word = load(pos)
             }
-            need -= zc
-            pos += Self.window
         }
-        var n = 0
-        while true {
-            let ones = (~load(pos + n)).trailingZeroBitCount
-            if ones < Self.window { n += ones; break }
-            n += Self.window
+        // The run of ones from `pos`: `word` holds at least 1 valid bit beyond it... re-read
+        // when the run may reach past the valid bits.
+        var n = (~word).trailingZeroBitCount
+        if n + (pos - bitPos) >= Self.window {
+            n = 0
+            while true {
+                let ones = (~load(pos + n)).trailingZeroBitCount
+                if ones < Self.window { n += ones; break }
+                n += Self.window
+            }
         }
         return (base + (pos - bitPos) - kk, n)
+    }
+
+    /// Position of the `r`-th set bit (from 0) of `x`, which has more than `r` (broadword
+    /// select: S. Vigna, "Broadword Implementation of Rank/Select Queries", WEA 2008).
+    @inline(__always)
+    static func select(_ x: UInt64, _ r: Int) -> Int {
+        let l8: UInt64 = 0x0101_0101_0101_0101, h8: UInt64 = 0x8080_8080_8080_8080
+        var s = x &- ((x >> 1) & 0x5555_5555_5555_5555)
+        s = (s & 0x3333_3333_3333_3333) &+ ((s >> 2) & 0x3333_3333_3333_3333)
+        s = (s &+ (s >> 4)) & 0x0F0F_0F0F_0F0F_0F0F
+        let byteSums = s &* l8                       // byte i: set bits in bytes 0...i
+        let below = ((UInt64(r) &* l8 | h8) &- byteSums) & h8   // bytes whose sum is <= r
+        let place = below.nonzeroBitCount * 8
+        let rest = r - Int(truncatingIfNeeded: ((byteSums << 8) >> UInt64(place)) & 0xFF)
+        let b = Int(truncatingIfNeeded: (x >> UInt64(place)) & 0xFF)
+        return place + Int(selectInByte[b << 3 | rest])
+    }
+
+    /// Position of the `r`-th set bit of byte `b`, at `b << 3 | r` (8 if there is none).
+    static let selectInByte: [UInt8] = (0..<2048).map { i in
+        var b = i >> 3, r = i & 7, p = 0
+        while b != 0 {
+            if b & 1 == 1 { if r == 0 { return UInt8(p) }; r -= 1 }
+            b >>= 1; p += 1
+        }
+        return 8
     }
 
     /// The key of the bucket holding entry `e` (the inverse of `range`).
@@ -592,18 +657,20 @@ struct UnaryDirectory {
             let mid = (lo + hi + 1) >> 1
             if Int(before.base[mid]) <= e { lo = mid } else { hi = mid - 1 }
         }
-        var pos = Int(before.base[lo]) + (lo << blockShift)
-        var ones = e - Int(before.base[lo])
-        var zeros = 0
+        // Entry e is the (e - before)-th 1 from the block's first bit; the 0s before it are
+        // the buckets before its own.
+        let first = Int(before.base[lo]) + (lo << blockShift)
+        var pos = first
+        var need = e - Int(before.base[lo])
+        let low: UInt64 = (1 << UInt64(Self.window)) - 1
         while true {
-            if bits.base[pos >> 6] >> UInt64(pos & 63) & 1 == 1 {
-                if ones == 0 { break }
-                ones -= 1
-            } else {
-                zeros += 1
-            }
-            pos += 1
+            let ones = load(pos) & low
+            let c = ones.nonzeroBitCount
+            if c > need { pos += Self.select(ones, need); break }
+            need -= c
+            pos += Self.window
         }
+        let zeros = (pos - first) - (e - Int(before.base[lo]))
         return UInt32((lo << blockShift) + zeros)
     }
 

@@ -54,11 +54,12 @@ public enum IndexBuilder {
         case .hamming:
             let t = expectedThreshold ?? Self.expectedThreshold(for: signal) ?? 0
             if packed.byteCount == CompactHammingIndex.valueBytes {
-                guard let m = CompactHammingIndex.chooseSegmentCount(count: packed.count, expectedThreshold: t,
-                                                                     maxBytesPerEntry: maxBytesPerEntry) else {
+                guard let layout = CompactHammingIndex.chooseLayout(count: packed.count, expectedThreshold: t,
+                                                                    maxBytesPerEntry: maxBytesPerEntry) else {
                     return BruteForceHammingIndex(packed: packed)
                 }
-                return try CompactHammingIndex(packed: packed, segmentCount: m, reorder: reorder)
+                return try CompactHammingIndex(packed: packed, segmentCount: layout.segmentCount,
+                                               blockShift: layout.blockShift, reorder: reorder)
             }
             let layout = MultiIndexHammingIndex.chooseLayout(
                 count: packed.count, bitCount: signal.byteCount * 8,

@@ -114,7 +114,7 @@ final class CompactHammingIndexTests: XCTestCase {
                 keys.base[i] = i % 5 == 0 ? 1 % (1 << UInt32(keyBits)) : (i % 2 == 0 ? r >> 4 : r)
             }
             var slots = [Int](repeating: -1, count: n)
-            let dir = UnaryDirectory.build(keys: keys, count: n, keyBits: keyBits) { slot, i in slots[slot] = i }
+            let dir = UnaryDirectory.build(keys: keys, count: n, keyBits: keyBits, blockShift: keyBits == 12 ? 8 : 5) { slot, i in slots[slot] = i }
             XCTAssertEqual(slots.sorted(), Array(0..<n))
             var first = 0
             for b in 0..<(1 << keyBits) {
@@ -136,13 +136,14 @@ final class CompactHammingIndexTests: XCTestCase {
     /// and the estimate agrees with a built index.
     func testMemoryCap() throws {
         for n in [1_000_000, 10_000_000] {
-            let m = try XCTUnwrap(CompactHammingIndex.chooseSegmentCount(count: n, expectedThreshold: 31, maxBytesPerEntry: 64))
-            XCTAssertLessThanOrEqual(CompactHammingIndex.bytesPerEntry(count: n, segmentCount: m), 64)
+            let layout = try XCTUnwrap(CompactHammingIndex.chooseLayout(count: n, expectedThreshold: 31, maxBytesPerEntry: 64))
+            XCTAssertLessThanOrEqual(CompactHammingIndex.bytesPerEntry(count: n, segmentCount: layout.segmentCount,
+                                                                       blockShift: layout.blockShift), 64)
         }
         var rng = SplitMix64(seed: 0x3E3)
         let values = (0..<20000).map { _ in rng.hash(bytes: 32) }
-        let index = try CompactHammingIndex(values: values, segmentCount: 14) { _ in }
-        let estimate = CompactHammingIndex.bytesPerEntry(count: values.count, segmentCount: 14)
+        let index = try CompactHammingIndex(values: values, segmentCount: 14, blockShift: 6) { _ in }
+        let estimate = CompactHammingIndex.bytesPerEntry(count: values.count, segmentCount: 14, blockShift: 6)
         let actual = Double(index.memoryBytes) / Double(values.count)
         XCTAssertEqual(actual, estimate, accuracy: 0.5)
     }
