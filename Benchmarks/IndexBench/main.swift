@@ -46,6 +46,9 @@ let threadCounts = (args["threads"] ?? "1,2").split(separator: ",").map { Int($0
 let seconds = Double(args["seconds"] ?? "3")!
 /// Queries per `search(batch:)` call (1: single searches).
 let batch = Int(args["batch"] ?? "1")!
+/// Queries cycled through (e.g. 1: one query over and over, everything it reads stays in
+/// cache: the search's compute time without memory latency).
+let distinctQueries = Int(args["distinct"] ?? "20000")!
 /// Share of entries in near-duplicate clusters, and the flips around a centre.
 let clusterShare = Double(args["cluster-share"] ?? "0.2")!
 let clusterSize = 50, clusterSpread = bits == 256 ? 24 : 6
@@ -147,28 +150,6 @@ for spec in layouts {
         }
         print("  verify: \(mismatches) of \(min(verifyCount, queryCount)) queries differ from the exhaustive scan")
     }
-    if let ab = args["ab"] {
-        // Experiment: alternate settings in slices, CPU time per setting (same index, same
-        // moment, so the machine's other load falls on all settings alike).
-        let settings = ab.split(separator: ",").map { Int($0)! }
-        var cpu = [Double](repeating: 0, count: settings.count), done = [Int](repeating: 0, count: settings.count)
-        var hits: [IndexHit] = []
-        var q = 0
-        for round in 0..<Int(seconds / 0.5) * settings.count {
-            let k = round % settings.count
-            let c0 = threadCPU()
-            if batch > 1 {
-                var bh: [IndexBatchHit] = []
-                for _ in 0..<(1500 / batch) { bh.removeAll(keepingCapacity: true); index.search(batch: (0..<batch).map { queries[(q + $0) % queryCount] }, threshold: threshold, into: &bh); q += batch }
-            } else {
-            let distinct = Int(args["distinct"] ?? "\(queryCount)")!
-            for _ in 0..<1500 { hits.removeAll(keepingCapacity: true); index.search(queries[q % distinct], threshold: threshold, into: &hits); q += 1 }
-            }
-            cpu[k] += threadCPU() - c0; done[k] += 1500
-        }
-        for (k, st) in settings.enumerated() { print(String(format: "  setting %d: %.1f us CPU/query", st, cpu[k] / Double(done[k]) * 1e6)) }
-        continue
-    }
     for threads in threadCounts {
         let counters = (0..<threads).map { _ in Counter() }
         let start = now()
@@ -183,7 +164,7 @@ for spec in layouts {
             while true {
                 if batch > 1 {
                     batchHits.removeAll(keepingCapacity: true)
-                    let qs = (0..<batch).map { queries[(q + $0 * threads) % queryCount] }
+                    let qs = (0..<batch).map { queries[(q + $0 * threads) % distinctQueries] }
                     index.search(batch: qs, threshold: threshold, into: &batchHits)
                     c.hits += batchHits.count; c.queries += batch
                     q += threads * batch
@@ -191,7 +172,7 @@ for spec in layouts {
                     continue
                 }
                 hits.removeAll(keepingCapacity: true)
-                index.search(queries[q % queryCount], threshold: threshold, into: &hits)
+                index.search(queries[q % distinctQueries], threshold: threshold, into: &hits)
                 c.hits += hits.count; c.queries += 1
                 q += threads
                 if c.queries % 16 == 0 && now() > deadline { break }

@@ -15,6 +15,12 @@ public enum IndexBuilder {
     /// the 64-bit layouts ~23 (docs/index.md).
     public static let defaultMaxBytesPerEntry = 64
 
+    /// Memory a PDQ index may take beyond the per-entry cap in total: lists of ~20k-400k
+    /// entries need 65-73 bytes per entry for any table layout (the directories do not
+    /// shrink with the list), and a few MiB are better spent than an exhaustive scan 10-20
+    /// times slower.
+    public static let smallListAllowanceBytes = 8 << 20
+
     /// The threshold a signal's layout is tuned for (nil for exact signals).
     public static func expectedThreshold(for signal: SignalKind) -> Int? {
         switch signal.comparison {
@@ -54,10 +60,15 @@ public enum IndexBuilder {
         case .hamming:
             let t = expectedThreshold ?? Self.expectedThreshold(for: signal) ?? 0
             if packed.byteCount == CompactHammingIndex.valueBytes {
-                guard let layout = CompactHammingIndex.chooseLayout(count: packed.count, expectedThreshold: t,
-                                                                    maxBytesPerEntry: maxBytesPerEntry) else {
-                    return BruteForceHammingIndex(packed: packed)
+                let n = packed.count
+                var chosen = CompactHammingIndex.chooseLayout(count: n, expectedThreshold: t, maxBytesPerEntry: maxBytesPerEntry)
+                if chosen == nil, let cap = maxBytesPerEntry,
+                   let free = CompactHammingIndex.chooseLayout(count: n, expectedThreshold: t, maxBytesPerEntry: nil),
+                   (CompactHammingIndex.bytesPerEntry(count: n, segmentCount: free.segmentCount, blockShift: free.blockShift)
+                       - Double(cap)) * Double(n) <= Double(smallListAllowanceBytes) {
+                    chosen = free
                 }
+                guard let layout = chosen else { return BruteForceHammingIndex(packed: packed) }
                 return try CompactHammingIndex(packed: packed, segmentCount: layout.segmentCount,
                                                blockShift: layout.blockShift, reorder: reorder)
             }
