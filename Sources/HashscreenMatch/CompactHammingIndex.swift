@@ -80,8 +80,19 @@ public final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
         let mask: PackedHash
     }
 
+    /// A segment as plain pointers (valid while the index lives), for the search loops.
+    struct SegmentView {
+        let offset: Int
+        let width: Int
+        let dir: UnaryView
+        let postings: UnsafeMutablePointer<UInt64>
+        let mask: PackedHash
+    }
+
     public let count: Int
     public let segmentCount: Int
+    /// `segments` as views, `segmentCount` of them.
+    let views: UnsafeMutablePointer<SegmentView>
     /// Buckets per directory block, log2.
     public let blockShift: Int
     let idBits: Int
@@ -187,6 +198,12 @@ public final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
                              mask: Self.mask(offset: offset, width: width))
         }
         segments = (0..<m).map { slots[$0]! }
+        views = UnsafeMutablePointer<SegmentView>.allocate(capacity: m)
+        for k in 0..<m {
+            let sg = segments[k]
+            (views + k).initialize(to: SegmentView(offset: sg.offset, width: sg.width, dir: sg.directory.view,
+                                                   postings: sg.postings.base, mask: sg.mask))
+        }
 
         if let reorder {
             reorder(UnsafeBufferPointer(start: order.base, count: n))
@@ -203,6 +220,8 @@ public final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
                 < Self.estimatedScanCost(count: n) ? radii : nil
         }
     }
+
+    deinit { views.deallocate() }
 
     static func mask(offset: Int, width: Int) -> PackedHash {
         var words = [UInt64](repeating: 0, count: PackedHash.maxWords)
@@ -268,7 +287,7 @@ public final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
     /// the rest of the value for those within `t` on the tail, with segment 0 from a cursor
     /// walking table 0's directory alongside.
     func scan(_ q: PackedHash, threshold t: Int, emit: (Int, Int) -> Void) {
-        let dir = segments[0].directory
+        let dir = views[0].dir
         var cursor = dir.cursor()
         let tail = self.tail.base
         for e in 0..<count {
@@ -290,7 +309,7 @@ public final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
             let v = UInt64(p[b - headSkip])
             if b < 8 { h0 |= v << UInt64(56 - 8 * b) } else { h1 |= v << UInt64(56 - 8 * (b - 8)) }
         }
-        h0 |= UInt64(key) << UInt64(64 - segments[0].width)
+        h0 |= UInt64(key) << UInt64(64 - views[0].width)
         return (h0, h1)
     }
 
@@ -307,10 +326,10 @@ public final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
     /// 5. per candidate, its distance (rarely more than the 16-byte record).
     private func searchTables(_ qs: [PackedHash], radii: [Int], threshold t: Int,
                               emit: (_ query: Int, _ entry: Int, _ distance: Int) -> Void) {
-        let m = segments.count
+        let m = segmentCount
         let nq = qs.count
         var probesPerQuery = 0
-        for k in 0..<m where radii[k] >= 0 { probesPerQuery += MultiIndexHammingIndex.ballCount(segments[k].width, radii[k]) }
+        for k in 0..<m where radii[k] >= 0 { probesPerQuery += MultiIndexHammingIndex.ballCount(views[k].width, radii[k]) }
         let probeCount = probesPerQuery * nq
         guard probeCount > 0 else { return }
         let groups = nq * m
@@ -329,11 +348,11 @@ public final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
                     let q = qs[qi]
                     for k in 0..<m {
                         let r = radii[k]
-                        let s = segments[k]
+                        let s = views[k]
                         if r >= 0 {
                             let v = MultiIndexHammingIndex.extract(q, offset: s.offset, width: s.width)
                             let limit: UInt64 = 1 << UInt64(s.width)
-                            let dirBefore = s.directory.before.base, bsh = s.directory.blockShift
+                            let dirBefore = s.dir.before, bsh = s.dir.blockShift
                             for weight in 0...min(r, s.width) {
                                 // Every mask of `weight` ones, increasing (Gosper's hack).
                                 var flip: UInt64 = weight == 0 ? 0 : (1 << UInt64(weight)) - 1
@@ -354,7 +373,7 @@ public final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
                 // Pass 2: block counts, prefetch unary bits.
                 var i0 = 0
                 for g in 0..<groups {
-                    let dir = segments[g % m].directory
+                    let dir = views[g % m].dir
                     for i in i0..<probeEnd[g] {
                         let (base, pos) = dir.block(key[i])
                         start[i] = base
@@ -367,10 +386,10 @@ public final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
                 var total = 0
                 i0 = 0
                 for g in 0..<groups {
-                    let s = segments[g % m]
-                    let dir = s.directory
+                    let s = views[g % m]
+                    let dir = s.dir
                     let isTable0 = g % m == 0
-                    let post = UnsafeRawPointer(s.postings.base)
+                    let post = UnsafeRawPointer(s.postings)
                     for i in i0..<probeEnd[g] {
                         let (first, n) = dir.range(key[i], base: start[i], bitPos: bitPos[i])
                         start[i] = first
@@ -391,7 +410,7 @@ public final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
                     var nc = 0
                     i0 = 0
                     for g in 0..<groups {
-                        let s = segments[g % m]
+                        let s = views[g % m]
                         if g % m == 0 {
                             for i in i0..<probeEnd[g] {
                                 let first = start[i]
@@ -400,7 +419,7 @@ public final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
                                 }
                             }
                         } else {
-                            let post = UnsafeRawPointer(s.postings.base)
+                            let post = UnsafeRawPointer(s.postings)
                             for i in i0..<probeEnd[g] {
                                 var bit = start[i] &* idBits
                                 for _ in 0..<Int(length[i]) {
@@ -439,7 +458,7 @@ public final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
     /// within `t` and no segment before `k` finds it.
     private func verify(_ e: Int, tailDistance dt: Int, segment k: Int, radii: [Int], _ q: PackedHash,
                         threshold t: Int, emit: (Int) -> Void) {
-        let (h0, h1) = headWords(e, segment0: segments[0].directory.key(atEntry: e))
+        let (h0, h1) = headWords(e, segment0: views[0].dir.key(atEntry: e))
         var x = PackedHash()
         x.w0 = h0 ^ q.w0
         x.w1 = h1 ^ q.w1
@@ -449,7 +468,7 @@ public final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
         x.w2 = tailWords[0] ^ q.w2
         x.w3 = tailWords[1] ^ q.w3
         for j in 0..<k where radii[j] >= 0 {
-            let mk = segments[j].mask
+            let mk = views[j].mask
             let dj = (x.w0 & mk.w0).nonzeroBitCount + (x.w1 & mk.w1).nonzeroBitCount
                 + (x.w2 & mk.w2).nonzeroBitCount + (x.w3 & mk.w3).nonzeroBitCount
             if dj <= radii[j] { return }
@@ -523,6 +542,10 @@ struct UnaryDirectory {
 
     var memoryBytes: Int { before.memoryBytes + bits.memoryBytes }
 
+    /// The directory as plain pointers: what searches use, so that hot loops copy no
+    /// references (no reference counting); valid while the directory lives.
+    var view: UnaryView { UnaryView(keyBits: keyBits, blockShift: blockShift, before: before.base, bits: bits.base) }
+
     /// Valid bits of one unaligned 64-bit read at a bit position (a shift of up to 7).
     static let window = 56
 
@@ -557,17 +580,29 @@ struct UnaryDirectory {
         return UnaryDirectory(keyBits: w, blockShift: shift, before: before, bits: bits)
     }
 
+}
+
+/// A `UnaryDirectory` read through plain pointers.
+struct UnaryView {
+    let keyBits: Int
+    let blockShift: Int
+    let before: UnsafeMutablePointer<UInt32>
+    let bits: UnsafeMutablePointer<UInt64>
+
+    /// Valid bits of one unaligned 64-bit read at a bit position (a shift of up to 7).
+    static let window = UnaryDirectory.window
+
     /// 56 bits from bit `p` on, in the low bits.
     @inline(__always)
     func load(_ p: Int) -> UInt64 {
-        UnsafeRawPointer(bits.base).loadUnaligned(fromByteOffset: p >> 3, as: UInt64.self) >> UInt64(p & 7)
+        UnsafeRawPointer(bits).loadUnaligned(fromByteOffset: p >> 3, as: UInt64.self) >> UInt64(p & 7)
     }
 
     /// Entries before `key`'s block and the block's first bit.
     @inline(__always)
     func block(_ key: UInt32) -> (before: Int, bitPos: Int) {
         let j = Int(key) >> blockShift
-        let b = Int(before.base[j])
+        let b = Int(before[j])
         return (b, b + (j << blockShift))
     }
 
@@ -575,7 +610,7 @@ struct UnaryDirectory {
     /// cross into the next line).
     @inline(__always)
     func prefetchBits(_ bitPos: Int) {
-        let p = UnsafeRawPointer(bits.base) + (bitPos >> 3)
+        let p = UnsafeRawPointer(bits) + (bitPos >> 3)
         hs_prefetch(p)
         hs_prefetch(p + 8)
     }
@@ -639,15 +674,20 @@ struct UnaryDirectory {
         return place + Int(selectInByte[b << 3 | rest])
     }
 
-    /// Position of the `r`-th set bit of byte `b`, at `b << 3 | r` (8 if there is none).
-    static let selectInByte: [UInt8] = (0..<2048).map { i in
-        var b = i >> 3, r = i & 7, p = 0
-        while b != 0 {
-            if b & 1 == 1 { if r == 0 { return UInt8(p) }; r -= 1 }
-            b >>= 1; p += 1
+    /// Position of the `r`-th set bit of byte `b`, at `b << 3 | r` (8 if there is none);
+    /// a plain pointer, so that a lookup is one load (never freed: 2 KiB for the process).
+    static let selectInByte: UnsafeMutablePointer<UInt8> = {
+        let table = UnsafeMutablePointer<UInt8>.allocate(capacity: 2048)
+        for i in 0..<2048 {
+            var b = i >> 3, r = i & 7, p = 0
+            table[i] = 8
+            while b != 0 {
+                if b & 1 == 1 { if r == 0 { table[i] = UInt8(p); break }; r -= 1 }
+                b >>= 1; p += 1
+            }
         }
-        return 8
-    }
+        return table
+    }()
 
     /// The key of the bucket holding entry `e` (the inverse of `range`).
     func key(atEntry e: Int) -> UInt32 {
@@ -655,13 +695,13 @@ struct UnaryDirectory {
         var lo = 0, hi = (1 << (keyBits - blockShift)) - 1
         while lo < hi {
             let mid = (lo + hi + 1) >> 1
-            if Int(before.base[mid]) <= e { lo = mid } else { hi = mid - 1 }
+            if Int(before[mid]) <= e { lo = mid } else { hi = mid - 1 }
         }
         // Entry e is the (e - before)-th 1 from the block's first bit; the 0s before it are
         // the buckets before its own.
-        let first = Int(before.base[lo]) + (lo << blockShift)
+        let first = Int(before[lo]) + (lo << blockShift)
         var pos = first
-        var need = e - Int(before.base[lo])
+        var need = e - Int(before[lo])
         let low: UInt64 = (1 << UInt64(Self.window)) - 1
         while true {
             let ones = load(pos) & low
@@ -670,7 +710,7 @@ struct UnaryDirectory {
             need -= c
             pos += Self.window
         }
-        let zeros = (pos - first) - (e - Int(before.base[lo]))
+        let zeros = (pos - first) - (e - Int(before[lo]))
         return UInt32((lo << blockShift) + zeros)
     }
 
@@ -681,7 +721,7 @@ struct UnaryDirectory {
     /// The key of the next entry in order (entries 0, 1, 2, ... on successive calls).
     @inline(__always)
     func advance(_ c: inout Cursor) -> UInt32 {
-        while bits.base[c.pos >> 6] >> UInt64(c.pos & 63) & 1 == 0 { c.key &+= 1; c.pos += 1 }
+        while bits[c.pos >> 6] >> UInt64(c.pos & 63) & 1 == 0 { c.key &+= 1; c.pos += 1 }
         c.pos += 1
         return c.key
     }

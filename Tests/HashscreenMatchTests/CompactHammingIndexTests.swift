@@ -114,7 +114,8 @@ final class CompactHammingIndexTests: XCTestCase {
                 keys.base[i] = i % 5 == 0 ? 1 % (1 << UInt32(keyBits)) : (i % 2 == 0 ? r >> 4 : r)
             }
             var slots = [Int](repeating: -1, count: n)
-            let dir = UnaryDirectory.build(keys: keys, count: n, keyBits: keyBits, blockShift: keyBits == 12 ? 8 : 5) { slot, i in slots[slot] = i }
+            let storage = UnaryDirectory.build(keys: keys, count: n, keyBits: keyBits, blockShift: keyBits == 12 ? 8 : 5) { slot, i in slots[slot] = i }
+            let dir = storage.view
             XCTAssertEqual(slots.sorted(), Array(0..<n))
             var first = 0
             for b in 0..<(1 << keyBits) {
@@ -129,6 +130,7 @@ final class CompactHammingIndexTests: XCTestCase {
             }
             var cursor = dir.cursor()
             for e in 0..<n { XCTAssertEqual(dir.advance(&cursor), keys.base[slots[e]]) }
+            withExtendedLifetime(storage) {}
         }
     }
 
