@@ -33,6 +33,9 @@ let package = Package(
             ]
         ),
 
+        // Software prefetch (header-only) for the match indexes.
+        .target(name: "CPrefetch", path: "Sources/C/CPrefetch"),
+
         // MARK: - Core: words shared by every stage
         .target(name: "HashscreenCore", swiftSettings: swiftSettings),
 
@@ -51,7 +54,7 @@ let package = Package(
 
         .target(name: "HashscreenList", dependencies: ["HashscreenCore", "CSQLite"], swiftSettings: swiftSettings),
 
-        .target(name: "HashscreenMatch", dependencies: ["HashscreenCore"], swiftSettings: swiftSettings),
+        .target(name: "HashscreenMatch", dependencies: ["HashscreenCore", "CPrefetch"], swiftSettings: swiftSettings),
 
         .target(name: "HashscreenReport", dependencies: ["HashscreenCore"], swiftSettings: swiftSettings),
 

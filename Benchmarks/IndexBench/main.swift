@@ -46,6 +46,9 @@ let threadCounts = (args["threads"] ?? "1,2").split(separator: ",").map { Int($0
 let seconds = Double(args["seconds"] ?? "3")!
 /// Queries per `search(batch:)` call (1: single searches).
 let batch = Int(args["batch"] ?? "1")!
+/// Queries cycled through (e.g. 1: one query over and over, everything it reads stays in
+/// cache: the search's compute time without memory latency).
+let distinctQueries = Int(args["distinct"] ?? "20000")!
 /// Share of entries in near-duplicate clusters, and the flips around a centre.
 let clusterShare = Double(args["cluster-share"] ?? "0.2")!
 let clusterSize = 50, clusterSpread = bits == 256 ? 24 : 6
@@ -107,8 +110,25 @@ for spec in layouts {
     let list = try packedList()
     let index: any MatchIndex
     let name: String
+    /// Input position of each entry when the index reorders (hits are then in its order).
+    var order: [Int32]? = nil
     if spec == "brute" || spec == "0" {
         index = BruteForceHammingIndex(packed: list); name = "brute force"
+    } else if spec == "pipeline" {
+        // What a scan builds: IndexBuilder's choice under the memory cap, order handed over.
+        index = try IndexBuilder.makeIndex(signal: bits == 256 ? .pdq : .phash, packed: list,
+                                           expectedThreshold: threshold,
+                                           maxBytesPerEntry: args["max-bytes"].flatMap { Int($0) } ?? IndexBuilder.defaultMaxBytesPerEntry) {
+            order = Array($0)
+        }
+        if let c = index as? CompactHammingIndex { name = "pipeline: compact, \(c.segmentCount) segments, 2^\(c.blockShift)-bucket blocks" }
+        else if let mih = index as? MultiIndexHammingIndex { name = "pipeline: \(mih.layout)" }
+        else { name = "pipeline: \(type(of: index))" }
+    } else if spec.hasPrefix("c") {
+        // Compact layout with a given segment count ("c11"), order handed over.
+        let c = try CompactHammingIndex(packed: list, segmentCount: Int(spec.dropFirst())!,
+                                        blockShift: args["block-shift"].flatMap { Int($0) } ?? CompactHammingIndex.defaultBlockShift) { order = Array($0) }
+        index = c; name = "compact, \(c.segmentCount) segments"
     } else if spec == "auto" {
         let mih = try MultiIndexHammingIndex(packed: list, expectedThreshold: threshold,
                                              maxBytesPerEntry: args["max-bytes"].flatMap { Int($0) })
@@ -123,8 +143,10 @@ for spec in layouts {
                  Double(index.memoryBytes) / Double(count), Double(index.memoryBytes) / 1e6))
     if let reference {
         var mismatches = 0
-        for q in queries.prefix(verifyCount) where index.search(q, threshold: threshold) != reference.search(q, threshold: threshold) {
-            mismatches += 1
+        for q in queries.prefix(verifyCount) {
+            var got = index.search(q, threshold: threshold)
+            if let order { got = got.map { IndexHit(entry: order[Int($0.entry)], distance: $0.distance) }.sorted() }
+            if got != reference.search(q, threshold: threshold) { mismatches += 1 }
         }
         print("  verify: \(mismatches) of \(min(verifyCount, queryCount)) queries differ from the exhaustive scan")
     }
@@ -142,7 +164,7 @@ for spec in layouts {
             while true {
                 if batch > 1 {
                     batchHits.removeAll(keepingCapacity: true)
-                    let qs = (0..<batch).map { queries[(q + $0 * threads) % queryCount] }
+                    let qs = (0..<batch).map { queries[(q + $0 * threads) % distinctQueries] }
                     index.search(batch: qs, threshold: threshold, into: &batchHits)
                     c.hits += batchHits.count; c.queries += batch
                     q += threads * batch
@@ -150,7 +172,7 @@ for spec in layouts {
                     continue
                 }
                 hits.removeAll(keepingCapacity: true)
-                index.search(queries[q % queryCount], threshold: threshold, into: &hits)
+                index.search(queries[q % distinctQueries], threshold: threshold, into: &hits)
                 c.hits += hits.count; c.queries += 1
                 q += threads
                 if c.queries % 16 == 0 && now() > deadline { break }

@@ -10,10 +10,16 @@ public enum IndexBuilder {
     /// near-duplicate cut-off for 64-bit image hashes (about 15% of the bits). Any threshold
     /// is still answered exactly.
     public static let shortHashExpectedThreshold = 10
-    /// Default memory ceiling per entry for perceptual indexes. The fast PDQ layouts at 10M
-    /// entries take 80-90 bytes; at 64 bytes no table layout fits and searches are
-    /// exhaustive, about 100 times slower (docs/index.md).
-    public static let defaultMaxBytesPerEntry = 96
+    /// Default memory ceiling per entry for perceptual indexes: the project's target for a
+    /// 10M-entry PDQ list (issue 5). The compact PDQ layout takes ~62 bytes at 10M entries,
+    /// the 64-bit layouts ~23 (docs/index.md).
+    public static let defaultMaxBytesPerEntry = 64
+
+    /// Memory a PDQ index may take beyond the per-entry cap in total: lists of ~20k-400k
+    /// entries need 65-73 bytes per entry for any table layout (the directories do not
+    /// shrink with the list), and a few MiB are better spent than an exhaustive scan 10-20
+    /// times slower.
+    public static let smallListAllowanceBytes = 8 << 20
 
     /// The threshold a signal's layout is tuned for (nil for exact signals).
     public static func expectedThreshold(for signal: SignalKind) -> Int? {
@@ -33,10 +39,18 @@ public enum IndexBuilder {
     }
 
     /// Builds the index for packed values of `signal` (the form a large list is loaded in:
-    /// no array per value); entry numbers in hits are positions in `packed`.
+    /// no array per value).
+    ///
+    /// Entry numbers in hits are positions in `packed`, unless `reorder` is given: an index
+    /// that stores its entries in its own order (the compact PDQ index) then calls it once,
+    /// during the build, with `order[e]` = position in `packed` of entry `e`, and its hits
+    /// name entries by that order. The caller permutes what it keeps per entry once, and the
+    /// index keeps no map back (4 bytes per entry saved). Indexes that keep the input order
+    /// never call it.
     public static func makeIndex(signal: SignalKind, packed: PackedHashList,
                                  expectedThreshold: Int? = nil,
-                                 maxBytesPerEntry: Int? = defaultMaxBytesPerEntry) throws(IndexBuildError) -> any MatchIndex {
+                                 maxBytesPerEntry: Int? = defaultMaxBytesPerEntry,
+                                 reorder: ((UnsafeBufferPointer<Int32>) -> Void)? = nil) throws(IndexBuildError) -> any MatchIndex {
         guard packed.byteCount == signal.byteCount else {
             throw IndexBuildError("\(signal) values have \(signal.byteCount) bytes, got \(packed.byteCount)")
         }
@@ -45,6 +59,19 @@ public enum IndexBuilder {
             return ExactIndex(packed: packed)
         case .hamming:
             let t = expectedThreshold ?? Self.expectedThreshold(for: signal) ?? 0
+            if packed.byteCount == CompactHammingIndex.valueBytes {
+                let n = packed.count
+                var chosen = CompactHammingIndex.chooseLayout(count: n, expectedThreshold: t, maxBytesPerEntry: maxBytesPerEntry)
+                if chosen == nil, let cap = maxBytesPerEntry,
+                   let free = CompactHammingIndex.chooseLayout(count: n, expectedThreshold: t, maxBytesPerEntry: nil),
+                   (CompactHammingIndex.bytesPerEntry(count: n, segmentCount: free.segmentCount, blockShift: free.blockShift)
+                       - Double(cap)) * Double(n) <= Double(smallListAllowanceBytes) {
+                    chosen = free
+                }
+                guard let layout = chosen else { return BruteForceHammingIndex(packed: packed) }
+                return try CompactHammingIndex(packed: packed, segmentCount: layout.segmentCount,
+                                               blockShift: layout.blockShift, reorder: reorder)
+            }
             let layout = MultiIndexHammingIndex.chooseLayout(
                 count: packed.count, bitCount: signal.byteCount * 8,
                 expectedThreshold: t, maxBytesPerEntry: maxBytesPerEntry)

@@ -1,7 +1,9 @@
 /// HashscreenMatch: finds which list entries match a hash value.
 ///
 /// - *entry*: one known hash of a list, named by its position (`Int32`) in the array of
-///   values the index was built from; the caller maps positions back to its list rows.
+///   values the index was built from; the caller maps positions back to its list rows. An
+///   index that stores its entries in its own order (`CompactHammingIndex`) names them by
+///   that order instead when the caller took the order at build (`IndexBuilder`'s `reorder`).
 /// - *index*: an immutable structure over the entries of one signal, built once and then
 ///   searched from many threads at once without locks.
 /// - *hit*: an entry that matches a query, with its Hamming distance (0 for exact signals).
@@ -12,7 +14,8 @@ import HashscreenCore
 
 /// An entry that matches a query.
 public struct IndexHit: Sendable, Hashable, Comparable, CustomStringConvertible {
-    /// Position of the entry in the array the index was built from.
+    /// Position of the entry in the array the index was built from (or in the index's own
+    /// order, when the caller took it at build).
     public var entry: Int32
     /// Hamming distance between the entry and the query (0 for exact matches).
     public var distance: Int
@@ -58,9 +61,10 @@ public struct IndexBatchHit: Sendable, Hashable, Comparable, CustomStringConvert
 }
 
 extension MatchIndex {
-    /// One query after the other. Why no index overrides this: a batch of 8 PDQ queries
-    /// against 10M entries shares under 1% of its random reads (docs/index.md), and each
-    /// single search already keeps thousands of reads in flight.
+    /// One query after the other. Why batches are not searched together: a batch of 8 PDQ
+    /// queries against 10M entries shares under 1% of its random reads, each single search
+    /// already keeps the memory system busy, and interleaving 8 queries' passes was measured
+    /// slower (docs/index.md).
     public func search(batch queries: [HashValue], threshold: Int, into hits: inout [IndexBatchHit]) {
         var scratch: [IndexHit] = []
         for (i, q) in queries.enumerated() {

@@ -10,7 +10,8 @@ final class KnownHashes: @unchecked Sendable {
 
     let lists: [LoadedList]
     private var indexes: [SignalKind: any MatchIndex] = [:]
-    /// Per signal, the list (position in `lists`) of each index entry.
+    /// Per signal, the list (position in `lists`) of each index entry, in the index's entry
+    /// order; absent when the database holds one list (every entry is that list's).
     private var entryLists: [SignalKind: [UInt16]] = [:]
     /// Entries loaded per signal (for the summary).
     private(set) var entryCounts: [SignalKind: Int] = [:]
@@ -40,25 +41,34 @@ final class KnownHashes: @unchecked Sendable {
         // (a [HashValue] per entry would be one small heap array each: ~1 GB at 10M PDQ).
         var values: [SignalKind: PackedHashList] = [:]
         var owners: [SignalKind: [UInt16]] = [:]
+        // With one list, every entry is that list's: no owner per entry (20 MB at 10M).
+        let tracksOwners = infos.count > 1
         do {
             for signal in signals {
                 let expected = infos.reduce(0) { $0 + ($1.countsByType[signal] ?? 0) }
                 guard expected > 0 else { continue }
                 values[signal] = try PackedHashList(byteCount: signal.byteCount, capacity: expected)
-                owners[signal] = []
-                owners[signal]!.reserveCapacity(expected)
+                if tracksOwners {
+                    owners[signal] = []
+                    owners[signal]!.reserveCapacity(expected)
+                }
             }
             try store.forEachEntry(signals: signals) { e in
                 if values[e.signal] == nil {
                     values[e.signal] = try PackedHashList(byteCount: e.signal.byteCount)
-                    owners[e.signal] = []
+                    if tracksOwners { owners[e.signal] = [] }
                 }
                 try values[e.signal]!.append(e.value.bytes)
-                owners[e.signal]!.append(position[e.list.id] ?? 0)
+                if tracksOwners { owners[e.signal]!.append(position[e.list.id] ?? 0) }
             }
             for signal in Array(values.keys) {
                 guard let packed = values.removeValue(forKey: signal), packed.count > 0 else { continue }
-                known.indexes[signal] = try IndexBuilder.makeIndex(signal: signal, packed: packed)
+                // An index that keeps its entries in its own order hands that order over
+                // once; the owners follow it, so the index keeps no map back.
+                known.indexes[signal] = try IndexBuilder.makeIndex(signal: signal, packed: packed) { order in
+                    guard let old = owners[signal] else { return }
+                    owners[signal] = order.map { old[Int($0)] }
+                }
                 known.entryCounts[signal] = packed.count
             }
         } catch {
@@ -81,13 +91,34 @@ final class KnownHashes: @unchecked Sendable {
         ])
     }
 
+    /// The list of index entry `entry` of `signal`.
+    @inline(__always)
+    private func list(_ owners: [UInt16]?, _ entry: Int32) -> HashscreenCore.ListRef {
+        lists[owners.map { Int($0[Int(entry)]) } ?? 0].ref
+    }
+
     /// Appends the lists whose entries match `value` within `threshold` (0 for exact signals).
     func lookup(_ signal: SignalKind, _ value: HashValue, threshold: Int, into hits: inout [Hit], scratch: inout [IndexHit]) {
-        guard let index = indexes[signal], let owners = entryLists[signal] else { return }
+        guard let index = indexes[signal] else { return }
+        let owners = entryLists[signal]
         scratch.removeAll(keepingCapacity: true)
         index.search(value, threshold: signal.comparison == .exact ? 0 : threshold, into: &scratch)
         for h in scratch {
-            hits.append(Hit(list: lists[Int(owners[Int(h.entry)])].ref, distance: h.distance))
+            hits.append(Hit(list: list(owners, h.entry), distance: h.distance))
+        }
+    }
+
+    /// Looks up several values of one signal at once (an image's PDQ dihedral variants; the
+    /// index interleaves their searches) and appends their hits to `hits[i]` for `values[i]`.
+    func lookup(_ signal: SignalKind, batch values: [HashValue], threshold: Int, into hits: inout [[Hit]],
+                scratch: inout [IndexBatchHit]) {
+        if hits.count < values.count { hits += Array(repeating: [], count: values.count - hits.count) }
+        guard let index = indexes[signal] else { return }
+        let owners = entryLists[signal]
+        scratch.removeAll(keepingCapacity: true)
+        index.search(batch: values, threshold: signal.comparison == .exact ? 0 : threshold, into: &scratch)
+        for h in scratch {
+            hits[Int(h.query)].append(Hit(list: list(owners, h.hit.entry), distance: h.hit.distance))
         }
     }
 }

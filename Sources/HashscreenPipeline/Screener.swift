@@ -28,6 +28,8 @@ final class Screener {
     private var fileBuffer: [UInt8] = []
     private var hits: [KnownHashes.Hit] = []
     private var indexScratch: [IndexHit] = []
+    private var batchHits: [[KnownHashes.Hit]] = []
+    private var batchScratch: [IndexBatchHit] = []
     private var cropBuffer: [UInt8] = []
     let perceptual: [SignalKind]
     let urlSignals: Set<SignalKind>
@@ -161,11 +163,12 @@ final class Screener {
                     message: "PDQ quality \(r.quality) is below the minimum \(config.pdqMinQuality): the image is too flat to screen perceptually",
                     quality: r.quality, ordinal: sample.ordinal))
             } else {
-                let variants: [(String, HashValue)] = config.dihedral
-                    ? DihedralVariant.allCases.compactMap { v in r.variants?[v].map { (v.rawValue, $0) } }
-                    : [(DihedralVariant.orig.rawValue, r.hash)]
-                for (name, value) in variants {
-                    lookup(sample, .pdq, value, source: .computed, variant: name, into: &out)
+                if config.dihedral {
+                    // All variants in one batch search, recorded in canonical order.
+                    let variants = DihedralVariant.allCases.compactMap { v in r.variants?[v].map { (v.rawValue, $0) } }
+                    lookup(sample, .pdq, variants: variants, into: &out)
+                } else {
+                    lookup(sample, .pdq, r.hash, source: .computed, variant: DihedralVariant.orig.rawValue, into: &out)
                 }
             }
         }
@@ -185,6 +188,25 @@ final class Screener {
         if !out.screenedSignals.contains(signal) { out.screenedSignals.append(signal) }
         hits.removeAll(keepingCapacity: true)
         known.lookup(signal, value, threshold: config.threshold(for: signal), into: &hits, scratch: &indexScratch)
+        record(sample, signal, value, source: source, variant: variant, hits: hits, into: &out)
+    }
+
+    /// Looks up computed values of one signal (the PDQ dihedral variants) with one batch
+    /// search; the hits are recorded variant by variant in the order given, exactly as
+    /// separate lookups would record them.
+    private func lookup(_ sample: Sample, _ signal: SignalKind, variants: [(String, HashValue)],
+                        into out: inout SampleOutcome) {
+        if !out.screenedSignals.contains(signal) { out.screenedSignals.append(signal) }
+        for i in batchHits.indices { batchHits[i].removeAll(keepingCapacity: true) }
+        known.lookup(signal, batch: variants.map(\.1), threshold: config.threshold(for: signal),
+                     into: &batchHits, scratch: &batchScratch)
+        for (i, (name, value)) in variants.enumerated() {
+            record(sample, signal, value, source: .computed, variant: name, hits: batchHits[i], into: &out)
+        }
+    }
+
+    private func record(_ sample: Sample, _ signal: SignalKind, _ value: HashValue, source: ValueSource,
+                        variant: String?, hits: [KnownHashes.Hit], into out: inout SampleOutcome) {
         for h in hits {
             // One record per (signal, source, list): the closest entry, and for PDQ the
             // closest dihedral variant (variants are looked up in canonical order).

@@ -2,7 +2,7 @@ import HashscreenCore
 import HashscreenTestSupport
 import XCTest
 
-import HashscreenMatch
+@testable import HashscreenMatch
 
 final class IndexBuilderTests: XCTestCase {
     func testEverySignalGetsAnIndexThatAgreesWithHashValue() throws {
@@ -29,7 +29,33 @@ final class IndexBuilderTests: XCTestCase {
         XCTAssertEqual(tiny.segmentCount, 0)
     }
 
+    /// What a scan does (`KnownHashes`): a per-entry array (here, which list each value came
+    /// from) permuted once through `reorder`; hits then name the right owners.
+    func testReorderedEntriesKeepTheirOwners() throws {
+        var rng = SplitMix64(seed: 0x0DE2)
+        let values = rng.hashSet(count: 20_000, bytes: 32, centres: 5, spread: 20)
+        var owners = values.indices.map { UInt16($0 % 7) }
+        let originalOwners = owners
+        var calls = 0
+        let index = try IndexBuilder.makeIndex(signal: .pdq, packed: PackedHashList(values, byteCount: 32)) { order in
+            calls += 1
+            owners = order.map { originalOwners[Int($0)] }
+        }
+        XCTAssertTrue(index is CompactHammingIndex, "a 20,000-entry PDQ list gets the compact index, got \(type(of: index))")
+        XCTAssertEqual(calls, 1)
+        for q in rng.queries(count: 40, near: values, bytes: 32, maxFlips: 35) {
+            let want = values.indices.compactMap { i -> [Int]? in
+                let d = values[i].hammingDistance(to: q)
+                return d <= 31 ? [Int(originalOwners[i]), d] : nil
+            }.sorted { $0.lexicographicallyPrecedes($1) }
+            let got = index.search(q, threshold: 31).map { [Int(owners[Int($0.entry)]), $0.distance] }
+                .sorted { $0.lexicographicallyPrecedes($1) }
+            XCTAssertEqual(got, want)
+        }
+    }
+
     func testRejectsValuesOfAnotherSignal() {
         XCTAssertThrowsError(try IndexBuilder.makeIndex(signal: .pdq, values: [HashValue(bytes: [UInt8](repeating: 0, count: 8))]))
     }
 }
+

@@ -1,0 +1,728 @@
+// References:
+// - M. Norouzi, A. Punjani, D. J. Fleet, "Fast Exact Search in Hamming Space with Multi-Index
+//   Hashing", IEEE TPAMI 36(6), 2014 (arXiv:1307.2982): segments, the refined pigeonhole bound
+//   (Proposition 1) and m ≈ bits / log2(n).
+// - facebook/ThreatExchange pdq/cpp/index/mih.h: multi-index hashing for PDQ.
+// - Bucket sizes in unary with sampled block starts: the upper half of an Elias-Fano code
+//   (G. Navarro, "Compact Data Structures", Cambridge 2016, §4.4 and §5.4).
+import CPrefetch
+import Dispatch
+import HashscreenCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Exact Hamming search over 256-bit values (PDQ) by multi-index hashing, in at most about
+/// 64 bytes per entry at 10M entries.
+///
+/// Same search as `MultiIndexHammingIndex` (segments, refined pigeonhole, every candidate's
+/// full distance, each hit reported by the first segment that finds it), with a denser layout:
+///
+/// - **Entries in segment-0 order.** The values are sorted by segment 0, so table 0 needs no
+///   postings: its directory maps a segment value straight to a range of entries. Entry
+///   numbers are positions in this order; the builder hands the caller the order once
+///   (`reorder`), or keeps it to translate hits when the caller does not take it.
+/// - **Values split in two.** Words 2-3 (bits 128-255) in one aligned 16-byte record: a
+///   candidate costs one cache line, and a random candidate is rejected on those 128 bits alone
+///   (a distance of at most 31 on them has a probability of ~10⁻⁸). Bits 0-127 without the
+///   whole bytes of segment 0 in a second array, read only for candidates that pass; segment 0
+///   itself is implied by the entry's position (the inverse of table 0's directory).
+/// - **Exact buckets** keyed by the whole segment (no low bits in postings), the bucket sizes
+///   in unary (a 1 per entry, a 0 closing each bucket: n + 2^w bits) with the entry count
+///   before every block of 2^blockShift buckets: about 0.3 bytes per entry per table.
+/// - **Bit-packed postings**: ceil(log2 n) bits per entry number (24 at 10M).
+///
+/// Memory at 10M entries, 11 segments: 16 + 13 + 10 × 3 + ~3.3 (directories) ≈ 62.4 bytes.
+///
+/// The search is bound by memory latency (random reads in a 600 MB structure). It runs in
+/// passes over all probes of all queries of a batch, prefetching the next pass's cache lines,
+/// so that thousands of reads are in flight and no load waits on another.
+public final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
+    /// Bytes of the values this index takes (PDQ).
+    public static let valueBytes = 32
+    /// Widest segment: its directory has 2^w bits (2^28 bits = 32 MiB per table).
+    static let maxKeyBits = 28
+    /// Buckets per directory block (2^5 = 32): one 32-bit entry count per block (~0.1 byte
+    /// per entry per table at 10M), and a probe's bucket is nearly always within the first
+    /// 56 unary bits of its block. Measured at 10M (docs/index.md): 128 buckets per block
+    /// ~7% slower (longer scans, unpredictable loops), 64 in between.
+    public static let defaultBlockShift = 5
+    /// Largest block: 2^8 buckets (when memory is short, e.g. at 1M entries).
+    static let maxBlockShift = 8
+    /// Estimated extra search cost per doubling of the block (longer scans; measured at 10M:
+    /// 32 → 128 buckets ~7% slower per... about 4% per doubling).
+    static let blockPenalty = 0.04
+    /// Fewest segments: 256 bits in segments of at most `maxKeyBits`.
+    static let minSegments = (256 + maxKeyBits - 1) / maxKeyBits
+
+    /// Estimated cost of one search in nanoseconds on one core (fitted to the 1M and 10M
+    /// benchmark runs, docs/index.md); only used to choose a layout and, per threshold,
+    /// between the tables and a full scan.
+    struct CostModel {
+        /// A probe: the block count (cache-resident) and the unary bits (a random read).
+        static let probe = 14.0
+        /// A non-empty bucket: a random read of its postings.
+        static let postings = 6.0
+        /// A candidate: a random read of its 16-byte record.
+        static let candidate = 9.0
+        /// One entry in the exhaustive scan (16 sequential bytes).
+        static let scanEntry = 0.5
+    }
+
+    // MARK: - Storage
+
+    struct Segment {
+        let offset: Int
+        let width: Int
+        let directory: UnaryDirectory
+        /// Entry numbers in bucket order, `idBits` bits each (empty for segment 0).
+        let postings: FlatBuffer<UInt64>
+        let mask: PackedHash
+    }
+
+    /// A segment as plain pointers (valid while the index lives), for the search loops.
+    struct SegmentView {
+        let offset: Int
+        let width: Int
+        let dir: UnaryView
+        let postings: UnsafeMutablePointer<UInt64>
+        let mask: PackedHash
+    }
+
+    public let count: Int
+    public let segmentCount: Int
+    /// `segments` as views, `segmentCount` of them.
+    let views: UnsafeMutablePointer<SegmentView>
+    /// Buckets per directory block, log2.
+    public let blockShift: Int
+    let idBits: Int
+    let segments: [Segment]
+    /// Words 2 and 3 of each value, in entry order.
+    let tail: FlatBuffer<UInt64>
+    /// Bytes `headSkip..<16` of each value, `headStride` bytes per entry, in entry order.
+    let head: FlatBuffer<UInt8>
+    let headSkip: Int
+    let headStride: Int
+    /// Input position of each entry, when the caller did not take the order at build.
+    let inputPosition: FlatBuffer<Int32>?
+    /// Per threshold 0..<256: the radius of each segment, or nil to scan everything.
+    let plans: [[Int]?]
+
+    public var byteCount: Int { Self.valueBytes }
+
+    public var memoryBytes: Int {
+        tail.memoryBytes + head.memoryBytes + (inputPosition?.memoryBytes ?? 0)
+            + segments.reduce(0) { $0 + $1.directory.memoryBytes + $1.postings.memoryBytes }
+    }
+
+    /// Convenience for tests: values as `HashValue`s.
+    public convenience init(values: [HashValue], segmentCount: Int, blockShift: Int = defaultBlockShift,
+                            allowExhaustive: Bool = true,
+                            reorder: ((UnsafeBufferPointer<Int32>) -> Void)? = nil) throws(IndexBuildError) {
+        try self.init(packed: PackedHashList(values, byteCount: Self.valueBytes), segmentCount: segmentCount,
+                      blockShift: blockShift, allowExhaustive: allowExhaustive, reorder: reorder)
+    }
+
+    /// Builds the index with `segmentCount` segments.
+    ///
+    /// `reorder`, when given, is called once with `order[e]` = input position of entry `e`, and
+    /// hits then name entries by that order (the caller permutes whatever it keeps per entry);
+    /// without it, the index keeps the order (4 bytes per entry) and hits name input positions.
+    public init(packed list: PackedHashList, segmentCount m: Int, blockShift: Int = defaultBlockShift,
+                allowExhaustive: Bool = true,
+                reorder: ((UnsafeBufferPointer<Int32>) -> Void)? = nil) throws(IndexBuildError) {
+        guard list.byteCount == Self.valueBytes else {
+            throw IndexBuildError("the compact index takes \(Self.valueBytes)-byte values, got \(list.byteCount)")
+        }
+        let bounds = MultiIndexHammingIndex.segmentBounds(bits: 256, count: m)
+        guard m >= Self.minSegments, m <= 64 else {
+            throw IndexBuildError("\(m) segments: the compact index needs \(Self.minSegments)...64 (segments of at most \(Self.maxKeyBits) bits)")
+        }
+        guard blockShift >= 0, blockShift <= Self.maxBlockShift else {
+            throw IndexBuildError("block shift \(blockShift) is not in 0...\(Self.maxBlockShift)")
+        }
+        let n = list.count
+        count = n
+        segmentCount = m
+        self.blockShift = blockShift
+        idBits = MultiIndexHammingIndex.idBits(count: n)
+        let ids = idBits
+        let words = list.exactWords()
+        let w0 = bounds[0].width
+        headSkip = w0 / 8
+        headStride = 16 - headSkip
+
+        // Entry order: a counting sort of the values by segment 0 (stable).
+        let keys0 = FlatBuffer<UInt32>(repeating: 0, count: n)
+        for i in 0..<n {
+            keys0.base[i] = MultiIndexHammingIndex.extract(words.base + 4 * i, wordCount: 4, offset: 0, width: w0)
+        }
+        let order = FlatBuffer<Int32>(repeating: 0, count: n)
+        let dir0 = UnaryDirectory.build(keys: keys0, count: n, keyBits: w0, blockShift: blockShift) { slot, i in order.base[slot] = Int32(i) }
+
+        let tail = FlatBuffer<UInt64>(repeating: 0, count: 2 * n)
+        let head = FlatBuffer<UInt8>(repeating: 0, count: n * headStride + 8)
+        for e in 0..<n {
+            let src = words.base + 4 * Int(order.base[e])
+            tail.base[2 * e] = src[2]
+            tail.base[2 * e + 1] = src[3]
+            for b in headSkip..<16 {
+                head.base[e * headStride + b - headSkip] = UInt8(truncatingIfNeeded: src[b >> 3] >> UInt64(56 - 8 * (b & 7)))
+            }
+        }
+        self.tail = tail
+        self.head = head
+
+        // Tables 1..<m over the entry order, built on all cores (independent).
+        let slots = UnsafeMutablePointer<Segment?>.allocate(capacity: m)
+        slots.initialize(repeating: nil, count: m)
+        defer { slots.deinitialize(count: m); slots.deallocate() }
+        nonisolated(unsafe) let out = slots
+        slots[0] = Segment(offset: 0, width: w0, directory: dir0, postings: FlatBuffer(repeating: 0, count: 0),
+                           mask: Self.mask(offset: 0, width: w0))
+        DispatchQueue.concurrentPerform(iterations: m - 1) { j in
+            let k = j + 1
+            let (offset, width) = bounds[k]
+            let keys = FlatBuffer<UInt32>(repeating: 0, count: n)
+            for e in 0..<n {
+                keys.base[e] = MultiIndexHammingIndex.extract(words.base + 4 * Int(order.base[e]), wordCount: 4,
+                                                              offset: offset, width: width)
+            }
+            let postings = FlatBuffer<UInt64>(repeating: 0, count: (n * ids + 63) / 64 + 2)
+            let dir = UnaryDirectory.build(keys: keys, count: n, keyBits: width, blockShift: blockShift) { slot, e in
+                let bit = slot * ids
+                postings.base[bit >> 6] |= UInt64(e) << UInt64(bit & 63)
+                if (bit & 63) + ids > 64 { postings.base[(bit >> 6) + 1] |= UInt64(e) >> UInt64(64 - (bit & 63)) }
+            }
+            out[k] = Segment(offset: offset, width: width, directory: dir, postings: postings,
+                             mask: Self.mask(offset: offset, width: width))
+        }
+        segments = (0..<m).map { slots[$0]! }
+        views = UnsafeMutablePointer<SegmentView>.allocate(capacity: m)
+        for k in 0..<m {
+            let sg = segments[k]
+            (views + k).initialize(to: SegmentView(offset: sg.offset, width: sg.width, dir: sg.directory.view,
+                                                   postings: sg.postings.base, mask: sg.mask))
+        }
+
+        if let reorder {
+            reorder(UnsafeBufferPointer(start: order.base, count: n))
+            inputPosition = nil
+        } else {
+            inputPosition = order
+        }
+
+        let widths = bounds.map(\.width)
+        plans = (0..<256).map { t in
+            let radii = MultiIndexHammingIndex.radii(threshold: t, segmentCount: m)
+            guard allowExhaustive else { return radii }
+            return Self.estimatedCost(count: n, widths: widths, radii: radii)
+                < Self.estimatedScanCost(count: n) ? radii : nil
+        }
+    }
+
+    deinit { views.deallocate() }
+
+    static func mask(offset: Int, width: Int) -> PackedHash {
+        var words = [UInt64](repeating: 0, count: PackedHash.maxWords)
+        for bit in offset..<(offset + width) { words[bit >> 6] |= 1 << UInt64(63 - (bit & 63)) }
+        var mask = PackedHash()
+        mask.w0 = words[0]; mask.w1 = words[1]; mask.w2 = words[2]; mask.w3 = words[3]
+        return mask
+    }
+
+    /// Whether a search at `threshold` uses the tables (false: exhaustive scan).
+    public func usesTables(threshold: Int) -> Bool {
+        threshold >= 0 && threshold < 256 && plans[threshold] != nil
+    }
+
+    // MARK: - Search
+
+    public func search(_ query: HashValue, threshold: Int, into hits: inout [IndexHit]) {
+        guard query.bytes.count == Self.valueBytes, threshold >= 0, count > 0 else { return }
+        let q = PackedHash(query.bytes)
+        if threshold < 256, let radii = plans[threshold] {
+            searchTables([q], radii: radii, threshold: threshold) { _, e, d in
+                hits.append(IndexHit(entry: entryNumber(e), distance: d))
+            }
+        } else {
+            scan(q, threshold: threshold) { e, d in hits.append(IndexHit(entry: entryNumber(e), distance: d)) }
+        }
+    }
+
+    /// The queries one after the other. Running their passes interleaved was tried and is
+    /// slower (8 PDQ queries at 10M: 129 vs 101 µs per query): one query's passes already keep
+    /// the memory system busy, and eight queries' prefetched lines no longer fit the caches
+    /// between passes (docs/index.md).
+    public func search(batch queries: [HashValue], threshold: Int, into hits: inout [IndexBatchHit]) {
+        guard threshold >= 0, count > 0 else { return }
+        var packed: [PackedHash] = []
+        var positions: [Int32] = []
+        for (i, q) in queries.enumerated() where q.bytes.count == Self.valueBytes {
+            packed.append(PackedHash(q.bytes)); positions.append(Int32(i))
+        }
+        guard !packed.isEmpty else { return }
+        if threshold < 256, let radii = plans[threshold] {
+            for (qi, q) in packed.enumerated() {
+                searchTables([q], radii: radii, threshold: threshold) { _, e, d in
+                    hits.append(IndexBatchHit(query: positions[qi], hit: IndexHit(entry: entryNumber(e), distance: d)))
+                }
+            }
+        } else {
+            for (qi, q) in packed.enumerated() {
+                scan(q, threshold: threshold) { e, d in
+                    hits.append(IndexBatchHit(query: positions[qi], hit: IndexHit(entry: entryNumber(e), distance: d)))
+                }
+            }
+        }
+    }
+
+    @inline(__always)
+    private func entryNumber(_ e: Int) -> Int32 {
+        if let p = inputPosition { return p.base[e] }
+        return Int32(truncatingIfNeeded: e)
+    }
+
+    /// Every entry within `t` of `q`: the tails first (16 sequential bytes per entry), then
+    /// the rest of the value for those within `t` on the tail, with segment 0 from a cursor
+    /// walking table 0's directory alongside.
+    func scan(_ q: PackedHash, threshold t: Int, emit: (Int, Int) -> Void) {
+        let dir = views[0].dir
+        var cursor = dir.cursor()
+        let tail = self.tail.base
+        for e in 0..<count {
+            let key = dir.advance(&cursor)
+            let dt = (tail[2 * e] ^ q.w2).nonzeroBitCount + (tail[2 * e + 1] ^ q.w3).nonzeroBitCount
+            guard dt <= t else { continue }
+            let (h0, h1) = headWords(e, segment0: key)
+            let d = dt + (h0 ^ q.w0).nonzeroBitCount + (h1 ^ q.w1).nonzeroBitCount
+            if d <= t { emit(e, d) }
+        }
+    }
+
+    /// Words 0 and 1 of entry `e`'s value: its stored head bytes and its segment 0.
+    @inline(__always)
+    private func headWords(_ e: Int, segment0 key: UInt32) -> (UInt64, UInt64) {
+        let p = head.base + e * headStride
+        var h0: UInt64 = 0, h1: UInt64 = 0
+        for b in headSkip..<16 {
+            let v = UInt64(p[b - headSkip])
+            if b < 8 { h0 |= v << UInt64(56 - 8 * b) } else { h1 |= v << UInt64(56 - 8 * (b - 8)) }
+        }
+        h0 |= UInt64(key) << UInt64(64 - views[0].width)
+        return (h0, h1)
+    }
+
+    /// Appends the matches found through the tables for every query of `qs`, query by query
+    /// and, within a query, segment by segment.
+    ///
+    /// Passes over all probes of all queries, each starting the random reads the next one
+    /// needs (prefetches do not wait for each other, loads that depend on loads do):
+    /// 1. the bucket keys within each segment's radius;
+    /// 2. per probe, its block's entry count (cache-resident) and a prefetch of its unary bits;
+    /// 3. per probe, its entry range from the unary bits, and a prefetch of its postings (for
+    ///    segment 0, of the records themselves);
+    /// 4. per probe, its entry numbers into a candidate list, prefetching each record;
+    /// 5. per candidate, its distance (rarely more than the 16-byte record).
+    private func searchTables(_ qs: [PackedHash], radii: [Int], threshold t: Int,
+                              emit: (_ query: Int, _ entry: Int, _ distance: Int) -> Void) {
+        let m = segmentCount
+        let nq = qs.count
+        var probesPerQuery = 0
+        for k in 0..<m where radii[k] >= 0 { probesPerQuery += MultiIndexHammingIndex.ballCount(views[k].width, radii[k]) }
+        let probeCount = probesPerQuery * nq
+        guard probeCount > 0 else { return }
+        let groups = nq * m
+        let idBits = self.idBits
+        let idMask: UInt64 = (1 << UInt64(idBits)) - 1
+        let tail = self.tail.base
+
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * groups + 2 * probeCount) { ints in
+            let probeEnd = ints.baseAddress!, candEnd = probeEnd + groups
+            let bitPos = candEnd + groups, start = bitPos + probeCount
+            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 2 * probeCount) { u32 in
+                let key = u32.baseAddress!, length = key + probeCount
+                // Pass 1: keys.
+                var np = 0
+                for qi in 0..<nq {
+                    let q = qs[qi]
+                    for k in 0..<m {
+                        let r = radii[k]
+                        let s = views[k]
+                        if r >= 0 {
+                            let v = MultiIndexHammingIndex.extract(q, offset: s.offset, width: s.width)
+                            let limit: UInt64 = 1 << UInt64(s.width)
+                            let dirBefore = s.dir.before, bsh = s.dir.blockShift
+                            for weight in 0...min(r, s.width) {
+                                // Every mask of `weight` ones, increasing (Gosper's hack).
+                                var flip: UInt64 = weight == 0 ? 0 : (1 << UInt64(weight)) - 1
+                                while flip < limit {
+                                    key[np] = v ^ UInt32(truncatingIfNeeded: flip)
+                                    hs_prefetch(dirBefore + Int(key[np] >> UInt32(bsh)))
+                                    np += 1
+                                    if flip == 0 { break }
+                                    let low = flip & (~flip &+ 1)
+                                    let ripple = flip &+ low
+                                    flip = ripple | (((ripple ^ flip) >> 2) >> UInt64(flip.trailingZeroBitCount))
+                                }
+                            }
+                        }
+                        probeEnd[qi * m + k] = np
+                    }
+                }
+                // Pass 2: block counts, prefetch unary bits.
+                var i0 = 0
+                for g in 0..<groups {
+                    let dir = views[g % m].dir
+                    for i in i0..<probeEnd[g] {
+                        let (base, pos) = dir.block(key[i])
+                        start[i] = base
+                        bitPos[i] = pos
+                        dir.prefetchBits(pos)
+                    }
+                    i0 = probeEnd[g]
+                }
+                // Pass 3: ranges, prefetch postings or records.
+                var total = 0
+                i0 = 0
+                for g in 0..<groups {
+                    let s = views[g % m]
+                    let dir = s.dir
+                    let isTable0 = g % m == 0
+                    let post = UnsafeRawPointer(s.postings)
+                    for i in i0..<probeEnd[g] {
+                        let (first, n) = dir.range(key[i], base: start[i], bitPos: bitPos[i])
+                        start[i] = first
+                        length[i] = UInt32(truncatingIfNeeded: n)
+                        total &+= n
+                        if isTable0 {
+                            hs_prefetch(tail + 2 * first)
+                        } else {
+                            hs_prefetch(post + ((first * idBits) >> 3))
+                        }
+                    }
+                    i0 = probeEnd[g]
+                }
+                guard total > 0 else { return }
+                withUnsafeTemporaryAllocation(of: UInt32.self, capacity: total) { cand in
+                    let c = cand.baseAddress!
+                    // Pass 4: candidates.
+                    var nc = 0
+                    i0 = 0
+                    for g in 0..<groups {
+                        let s = views[g % m]
+                        if g % m == 0 {
+                            for i in i0..<probeEnd[g] {
+                                let first = start[i]
+                                for e in first..<(first + Int(length[i])) {
+                                    c[nc] = UInt32(truncatingIfNeeded: e); nc &+= 1
+                                }
+                            }
+                        } else {
+                            let post = UnsafeRawPointer(s.postings)
+                            for i in i0..<probeEnd[g] {
+                                var bit = start[i] &* idBits
+                                for _ in 0..<Int(length[i]) {
+                                    let e = Int((post.loadUnaligned(fromByteOffset: bit >> 3, as: UInt64.self)
+                                        >> UInt64(bit & 7)) & idMask)
+                                    hs_prefetch(tail + 2 * e)
+                                    c[nc] = UInt32(truncatingIfNeeded: e); nc &+= 1
+                                    bit &+= idBits
+                                }
+                            }
+                        }
+                        i0 = probeEnd[g]
+                        candEnd[g] = nc
+                    }
+                    // Pass 5: distances; the tail rejects nearly every candidate.
+                    i0 = 0
+                    for g in 0..<groups {
+                        let q = qs[g / m]
+                        for i in i0..<candEnd[g] {
+                            let e = Int(c[i])
+                            let dt = (tail[2 * e] ^ q.w2).nonzeroBitCount + (tail[2 * e + 1] ^ q.w3).nonzeroBitCount
+                            if dt <= t {
+                                verify(e, tailDistance: dt, segment: g % m, radii: radii, q, threshold: t) { d in
+                                    emit(g / m, e, d)
+                                }
+                            }
+                        }
+                        i0 = candEnd[g]
+                    }
+                }
+            }
+        }
+    }
+
+    /// Completes the distance of entry `e` (within `t` on its tail) and emits it if it is
+    /// within `t` and no segment before `k` finds it.
+    private func verify(_ e: Int, tailDistance dt: Int, segment k: Int, radii: [Int], _ q: PackedHash,
+                        threshold t: Int, emit: (Int) -> Void) {
+        let (h0, h1) = headWords(e, segment0: views[0].dir.key(atEntry: e))
+        var x = PackedHash()
+        x.w0 = h0 ^ q.w0
+        x.w1 = h1 ^ q.w1
+        let d = dt + x.w0.nonzeroBitCount + x.w1.nonzeroBitCount
+        guard d <= t else { return }
+        let tailWords = tail.base + 2 * e
+        x.w2 = tailWords[0] ^ q.w2
+        x.w3 = tailWords[1] ^ q.w3
+        for j in 0..<k where radii[j] >= 0 {
+            let mk = views[j].mask
+            let dj = (x.w0 & mk.w0).nonzeroBitCount + (x.w1 & mk.w1).nonzeroBitCount
+                + (x.w2 & mk.w2).nonzeroBitCount + (x.w3 & mk.w3).nonzeroBitCount
+            if dj <= radii[j] { return }
+        }
+        emit(d)
+    }
+
+    // MARK: - Choosing a layout
+
+    static func estimatedCost(count n: Int, widths: [Int], radii: [Int]) -> Double {
+        var cost = 0.0
+        for (w, r) in zip(widths, radii) where r >= 0 {
+            let probes = MultiIndexHammingIndex.ballSize(w, r)
+            let load = Double(n) / pow2(w)
+            cost += probes * (CostModel.probe + (1 - exp(-load)) * CostModel.postings + load * CostModel.candidate)
+        }
+        return cost
+    }
+
+    static func estimatedScanCost(count n: Int) -> Double { Double(n) * CostModel.scanEntry }
+
+    private static func pow2(_ e: Int) -> Double { Double(sign: .plus, exponent: e, significand: 1) }
+
+    /// Estimated bytes per entry with `m` segments.
+    static func bytesPerEntry(count n: Int, segmentCount m: Int, blockShift: Int) -> Double {
+        let widths = MultiIndexHammingIndex.segmentBounds(bits: 256, count: m).map(\.width)
+        let nn = Double(max(n, 1))
+        let values = 16.0 + Double(16 - widths[0] / 8)
+        let ids = Double(m - 1) * Double(MultiIndexHammingIndex.idBits(count: n)) / 8
+        let dirs = widths.reduce(0.0) { sum, w in
+            sum + (nn + pow2(w)) / 8 + 4 * (pow2(max(w - min(blockShift, w), 0)) + 1)
+        }
+        return values + ids + dirs / nn
+    }
+
+    /// The layout (segment count, block shift) with the least estimated search cost at
+    /// `expectedThreshold` among those within `maxBytesPerEntry` (no limit if nil); nil if
+    /// none beats a full scan. Each segment count takes the smallest block that fits the cap.
+    public static func chooseLayout(count n: Int, expectedThreshold t: Int,
+                                    maxBytesPerEntry: Int? = nil) -> (segmentCount: Int, blockShift: Int)? {
+        var best: (segmentCount: Int, blockShift: Int)? = nil
+        var bestCost = estimatedScanCost(count: n)
+        for m in minSegments...64 {
+            guard let bs = (defaultBlockShift...maxBlockShift).first(where: { bs in
+                maxBytesPerEntry.map { bytesPerEntry(count: n, segmentCount: m, blockShift: bs) <= Double($0) } ?? true
+            }) else { continue }
+            let widths = MultiIndexHammingIndex.segmentBounds(bits: 256, count: m).map(\.width)
+            let cost = estimatedCost(count: n, widths: widths,
+                                     radii: MultiIndexHammingIndex.radii(threshold: max(0, min(t, 255)), segmentCount: m))
+                * (1 + blockPenalty * Double(bs - defaultBlockShift))
+            if cost < bestCost { bestCost = cost; best = (m, bs) }
+        }
+        return best
+    }
+}
+
+/// Exact buckets of a `keyBits`-bit key over entries sorted by key: the bucket sizes in unary
+/// (bucket by bucket, a 1 per entry then a 0), and the number of entries before each block of
+/// 2^blockShift buckets.
+///
+/// Bucket `b` of block `j = b >> blockShift` starts after the `(b mod 2^blockShift)`-th 0
+/// counted from the block's first bit, which is at `before[j] + (j << blockShift)` (every
+/// entry and every bucket before it is one bit).
+struct UnaryDirectory {
+    let keyBits: Int
+    let blockShift: Int
+    /// Entries before each block, plus the total.
+    let before: FlatBuffer<UInt32>
+    /// The unary bits, least significant first within each word, plus padding words.
+    let bits: FlatBuffer<UInt64>
+
+    var memoryBytes: Int { before.memoryBytes + bits.memoryBytes }
+
+    /// The directory as plain pointers: what searches use, so that hot loops copy no
+    /// references (no reference counting); valid while the directory lives.
+    var view: UnaryView { UnaryView(keyBits: keyBits, blockShift: blockShift, before: before.base, bits: bits.base) }
+
+    /// Valid bits of one unaligned 64-bit read at a bit position (a shift of up to 7).
+    static let window = 56
+
+    /// Sorts `count` keys into buckets (stable), calling `place(slot, i)` for key `i` at its
+    /// sorted slot, and returns the directory.
+    static func build(keys: FlatBuffer<UInt32>, count n: Int, keyBits w: Int, blockShift: Int,
+                      place: (Int, Int) -> Void) -> UnaryDirectory {
+        let buckets = 1 << w
+        let shift = min(blockShift, w)
+        var next = [UInt32](repeating: 0, count: buckets + 1)
+        for i in 0..<n { next[Int(keys.base[i]) + 1] += 1 }
+        let bitCount = n + buckets
+        let bits = FlatBuffer<UInt64>(repeating: 0, count: (bitCount + 63) / 64 + 2)
+        let before = FlatBuffer<UInt32>(repeating: 0, count: (buckets >> shift) + 1)
+        var pos = 0
+        var sum: UInt32 = 0
+        for b in 0..<buckets {
+            if b & ((1 << shift) - 1) == 0 { before.base[b >> shift] = sum }
+            let c = Int(next[b + 1])
+            for p in pos..<(pos + c) { bits.base[p >> 6] |= 1 << UInt64(p & 63) }
+            pos += c + 1
+            next[b + 1] = sum
+            sum += UInt32(c)
+        }
+        before.base[buckets >> shift] = sum
+        // next[b + 1] is now bucket b's first slot.
+        for i in 0..<n {
+            let b = Int(keys.base[i]) + 1
+            place(Int(next[b]), i)
+            next[b] += 1
+        }
+        return UnaryDirectory(keyBits: w, blockShift: shift, before: before, bits: bits)
+    }
+
+}
+
+/// A `UnaryDirectory` read through plain pointers.
+struct UnaryView {
+    let keyBits: Int
+    let blockShift: Int
+    let before: UnsafeMutablePointer<UInt32>
+    let bits: UnsafeMutablePointer<UInt64>
+
+    /// Valid bits of one unaligned 64-bit read at a bit position (a shift of up to 7).
+    static let window = UnaryDirectory.window
+
+    /// 56 bits from bit `p` on, in the low bits.
+    @inline(__always)
+    func load(_ p: Int) -> UInt64 {
+        UnsafeRawPointer(bits).loadUnaligned(fromByteOffset: p >> 3, as: UInt64.self) >> UInt64(p & 7)
+    }
+
+    /// Entries before `key`'s block and the block's first bit.
+    @inline(__always)
+    func block(_ key: UInt32) -> (before: Int, bitPos: Int) {
+        let j = Int(key) >> blockShift
+        let b = Int(before[j])
+        return (b, b + (j << blockShift))
+    }
+
+    /// Starts reading the bits a range lookup from `bitPos` needs (its first 64-bit read may
+    /// cross into the next line).
+    @inline(__always)
+    func prefetchBits(_ bitPos: Int) {
+        let p = UnsafeRawPointer(bits) + (bitPos >> 3)
+        hs_prefetch(p)
+        hs_prefetch(p + 8)
+    }
+
+    /// First entry and entry count of bucket `key`, given its block's `block(key)`.
+    ///
+    /// Nearly always answered from one 56-bit read at the block's first bit (a block of 32
+    /// buckets takes ~70 bits at 10M entries); the loops handle crowded blocks.
+    @inline(__always)
+    func range(_ key: UInt32, base: Int, bitPos: Int) -> (Int, Int) {
+        let kk = Int(key) & ((1 << blockShift) - 1)
+        let low: UInt64 = (1 << UInt64(Self.window)) - 1
+        var word = load(bitPos)
+        var pos = bitPos
+        if kk > 0 {
+            let z = ~word & low
+            if z.nonzeroBitCount >= kk {
+                let off = Self.select(z, kk - 1) + 1
+                pos += off
+                word >>= UInt64(off)
+            } else {
+                var need = kk - z.nonzeroBitCount
+                pos += Self.window
+                while true {
+                    let zz = ~load(pos) & low
+                    let zc = zz.nonzeroBitCount
+                    if zc >= need { pos += Self.select(zz, need - 1) + 1; break }
+                    need -= zc
+                    pos += Self.window
+                }
+                word = load(pos)
+            }
+        }
+        // The run of ones from `pos`: `word` holds at least 1 valid bit beyond it... re-read
+        // when the run may reach past the valid bits.
+        var n = (~word).trailingZeroBitCount
+        if n + (pos - bitPos) >= Self.window {
+            n = 0
+            while true {
+                let ones = (~load(pos + n)).trailingZeroBitCount
+                if ones < Self.window { n += ones; break }
+                n += Self.window
+            }
+        }
+        return (base + (pos - bitPos) - kk, n)
+    }
+
+    /// Position of the `r`-th set bit (from 0) of `x`, which has more than `r` (broadword
+    /// select: S. Vigna, "Broadword Implementation of Rank/Select Queries", WEA 2008).
+    @inline(__always)
+    static func select(_ x: UInt64, _ r: Int) -> Int {
+        let l8: UInt64 = 0x0101_0101_0101_0101, h8: UInt64 = 0x8080_8080_8080_8080
+        var s = x &- ((x >> 1) & 0x5555_5555_5555_5555)
+        s = (s & 0x3333_3333_3333_3333) &+ ((s >> 2) & 0x3333_3333_3333_3333)
+        s = (s &+ (s >> 4)) & 0x0F0F_0F0F_0F0F_0F0F
+        let byteSums = s &* l8                       // byte i: set bits in bytes 0...i
+        let below = ((UInt64(r) &* l8 | h8) &- byteSums) & h8   // bytes whose sum is <= r
+        let place = below.nonzeroBitCount * 8
+        let rest = r - Int(truncatingIfNeeded: ((byteSums << 8) >> UInt64(place)) & 0xFF)
+        let b = Int(truncatingIfNeeded: (x >> UInt64(place)) & 0xFF)
+        return place + Int(selectInByte[b << 3 | rest])
+    }
+
+    /// Position of the `r`-th set bit of byte `b`, at `b << 3 | r` (8 if there is none);
+    /// a plain pointer, so that a lookup is one load (never freed: 2 KiB for the process).
+    static let selectInByte: UnsafeMutablePointer<UInt8> = {
+        let table = UnsafeMutablePointer<UInt8>.allocate(capacity: 2048)
+        for i in 0..<2048 {
+            var b = i >> 3, r = i & 7, p = 0
+            table[i] = 8
+            while b != 0 {
+                if b & 1 == 1 { if r == 0 { table[i] = UInt8(p); break }; r -= 1 }
+                b >>= 1; p += 1
+            }
+        }
+        return table
+    }()
+
+    /// The key of the bucket holding entry `e` (the inverse of `range`).
+    func key(atEntry e: Int) -> UInt32 {
+        // The last block with at most `e` entries before it.
+        var lo = 0, hi = (1 << (keyBits - blockShift)) - 1
+        while lo < hi {
+            let mid = (lo + hi + 1) >> 1
+            if Int(before[mid]) <= e { lo = mid } else { hi = mid - 1 }
+        }
+        // Entry e is the (e - before)-th 1 from the block's first bit; the 0s before it are
+        // the buckets before its own.
+        let first = Int(before[lo]) + (lo << blockShift)
+        var pos = first
+        var need = e - Int(before[lo])
+        let low: UInt64 = (1 << UInt64(Self.window)) - 1
+        while true {
+            let ones = load(pos) & low
+            let c = ones.nonzeroBitCount
+            if c > need { pos += Self.select(ones, need); break }
+            need -= c
+            pos += Self.window
+        }
+        let zeros = (pos - first) - (e - Int(before[lo]))
+        return UInt32((lo << blockShift) + zeros)
+    }
+
+    struct Cursor { var pos = 0; var key: UInt32 = 0 }
+
+    func cursor() -> Cursor { Cursor() }
+
+    /// The key of the next entry in order (entries 0, 1, 2, ... on successive calls).
+    @inline(__always)
+    func advance(_ c: inout Cursor) -> UInt32 {
+        while bits[c.pos >> 6] >> UInt64(c.pos & 63) & 1 == 0 { c.key &+= 1; c.pos += 1 }
+        c.pos += 1
+        return c.key
+    }
+}
