@@ -31,6 +31,9 @@ PHASH_MATCH_THRESHOLD = 8         # pHash match distance used by the peers (Imag
 TARGET_WITHIN_31 = 100.0          # % of images within 31 bits of the reference, full mode
 TARGET_IDENTICAL = 99.0           # % of images identical to the reference, full mode
 NOTES_BEGIN, NOTES_END = "<!-- notes -->", "<!-- /notes -->"
+TARGET_INDEX_ENTRIES = 10_000_000  # list size of the index targets (issue 5)
+TARGET_INDEX_QPS = 20_000         # PDQ queries/s at threshold 31 on 2 cores
+TARGET_INDEX_BPE = 64             # bytes of memory per list entry
 TARGET_DIHEDRAL_SLOWDOWN = 15.0   # % throughput lost with --dihedral against a 10M list (issue 5)
 
 VARIANTS = [  # (pair name, row label, floor it is paired with)
@@ -548,6 +551,13 @@ def build(args):
                      f"{fmt(r.get('bpe'))} | {r.get('mb', '-')} | {q1[0] if q1 else '-'} | {q2[0] if q2 else '-'} | "
                      f"{fmt(q1[2] if q1 else None)} | {fmt(q1[3] if q1 else None, '.3f')} | {fmt(r.get('peak'), '.0f')} |")
         L.append("")
+        for r in idx:
+            if r["bits"] == 256 and r["count"] >= TARGET_INDEX_ENTRIES and r["layout"].startswith("pipeline") and r["q"].get(2):
+                q2, bpe = r["q"][2][0], r.get("bpe")
+                L.append(f"Targets at {r['count']:,} PDQ entries: >= {TARGET_INDEX_QPS:,} queries/s on 2 threads: "
+                         f"**{'met' if q2 >= TARGET_INDEX_QPS else 'not met'}** ({q2:,}; {r['q'][2][1]:,} per CPU-second "
+                         f"per thread, {r['q'][2][2]:.0f} us CPU/query); <= {TARGET_INDEX_BPE} bytes per entry: "
+                         f"**{'met' if bpe is not None and bpe <= TARGET_INDEX_BPE else 'not met'}** ({fmt(bpe)}).\n")
     fj = os.path.join(args.work, "faiss.jsonl")
     if os.path.exists(fj):
         recs = [json.loads(l) for l in open(fj) if l.strip()]
