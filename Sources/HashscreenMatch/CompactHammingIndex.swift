@@ -52,6 +52,9 @@ public final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
     /// Estimated extra search cost per doubling of the block (longer scans; measured at 10M:
     /// 32 → 128 buckets ~7% slower per... about 4% per doubling).
     static let blockPenalty = 0.04
+    /// Threads that build the tables: one per core (each holds a key array and a counting
+    /// array, ~100 MB at 10M).
+    static var buildWorkers: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
     /// Fewest segments: 256 bits in segments of at most `maxKeyBits`.
     static let minSegments = (256 + maxKeyBits - 1) / maxKeyBits
 
@@ -147,55 +150,83 @@ public final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
         self.blockShift = blockShift
         idBits = MultiIndexHammingIndex.idBits(count: n)
         let ids = idBits
-        let words = list.exactWords()
         let w0 = bounds[0].width
-        headSkip = w0 / 8
-        headStride = 16 - headSkip
+        let headSkip = w0 / 8, headStride = 16 - w0 / 8
+        self.headSkip = headSkip
+        self.headStride = headStride
 
-        // Entry order: a counting sort of the values by segment 0 (stable).
-        let keys0 = FlatBuffer<UInt32>(repeating: 0, count: n)
-        for i in 0..<n {
-            keys0.base[i] = MultiIndexHammingIndex.extract(words.base + 4 * i, wordCount: 4, offset: 0, width: w0)
-        }
+        // Entry order: a counting sort of the values by segment 0 (stable); then the values in
+        // that order, split into tails and heads. The input is read only here: a list marked
+        // `releaseAfterBuild` gives its buffer back before the tables are built (10M PDQ:
+        // 320 MB less at the build's peak).
         let order = FlatBuffer<Int32>(repeating: 0, count: n)
-        let dir0 = UnaryDirectory.build(keys: keys0, count: n, keyBits: w0, blockShift: blockShift) { slot, i in order.base[slot] = Int32(i) }
-
+        let dir0: UnaryDirectory
         let tail = FlatBuffer<UInt64>(repeating: 0, count: 2 * n)
         let head = FlatBuffer<UInt8>(repeating: 0, count: n * headStride + 8)
-        for e in 0..<n {
-            let src = words.base + 4 * Int(order.base[e])
-            tail.base[2 * e] = src[2]
-            tail.base[2 * e + 1] = src[3]
-            for b in headSkip..<16 {
-                head.base[e * headStride + b - headSkip] = UInt8(truncatingIfNeeded: src[b >> 3] >> UInt64(56 - 8 * (b & 7)))
+        do {
+            let words = list.exactWords()
+            let keys0 = FlatBuffer<UInt32>(repeating: 0, count: n)
+            for i in 0..<n {
+                keys0.base[i] = MultiIndexHammingIndex.extract(words.base + 4 * i, wordCount: 4, offset: 0, width: w0)
+            }
+            dir0 = UnaryDirectory.build(keys: keys0, count: n, keyBits: w0, blockShift: blockShift) { slot, i in order.base[slot] = Int32(i) }
+            for e in 0..<n {
+                let src = words.base + 4 * Int(order.base[e])
+                tail.base[2 * e] = src[2]
+                tail.base[2 * e + 1] = src[3]
+                for b in headSkip..<16 {
+                    head.base[e * headStride + b - headSkip] = UInt8(truncatingIfNeeded: src[b >> 3] >> UInt64(56 - 8 * (b & 7)))
+                }
             }
         }
+        if list.releaseAfterBuild { list.releaseStorage() }
         self.tail = tail
         self.head = head
 
-        // Tables 1..<m over the entry order, built on all cores (independent).
+        // Tables 1..<m over the entry order, from the tails and heads (sequential reads), on
+        // all cores: one worker per core, each reusing its key and counting arrays from table
+        // to table (fresh arrays per table were ~0.9 GB of page faults and clearing at 10M).
         let slots = UnsafeMutablePointer<Segment?>.allocate(capacity: m)
         slots.initialize(repeating: nil, count: m)
         defer { slots.deinitialize(count: m); slots.deallocate() }
         nonisolated(unsafe) let out = slots
         slots[0] = Segment(offset: 0, width: w0, directory: dir0, postings: FlatBuffer(repeating: 0, count: 0),
                            mask: Self.mask(offset: 0, width: w0))
-        DispatchQueue.concurrentPerform(iterations: m - 1) { j in
-            let k = j + 1
-            let (offset, width) = bounds[k]
+        let workers = max(1, min(m - 1, Self.buildWorkers))
+        let widest = bounds.dropFirst().map(\.width).max() ?? 0
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
             let keys = FlatBuffer<UInt32>(repeating: 0, count: n)
-            for e in 0..<n {
-                keys.base[e] = MultiIndexHammingIndex.extract(words.base + 4 * Int(order.base[e]), wordCount: 4,
-                                                              offset: offset, width: width)
+            let counts = FlatBuffer<UInt32>(repeating: 0, count: (1 << widest) + 1)
+            var k = worker + 1
+            while k < m {
+                let (offset, width) = bounds[k]
+                var value: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+                let shift = UInt64(8 * headSkip)
+                for e in 0..<n {
+                    let p = UnsafeRawPointer(head.base + e * headStride)
+                    let a = UInt64(bigEndian: p.loadUnaligned(as: UInt64.self))
+                    let b = UInt64(bigEndian: p.loadUnaligned(fromByteOffset: headStride - 8, as: UInt64.self))
+                    value.0 = shift == 0 ? a : a >> shift
+                    value.1 = b
+                    value.2 = tail.base[2 * e]
+                    value.3 = tail.base[2 * e + 1]
+                    keys.base[e] = withUnsafePointer(to: &value) { v in
+                        v.withMemoryRebound(to: UInt64.self, capacity: 4) {
+                            MultiIndexHammingIndex.extract($0, wordCount: 4, offset: offset, width: width)
+                        }
+                    }
+                }
+                let postings = FlatBuffer<UInt64>(repeating: 0, count: (n * ids + 63) / 64 + 2)
+                let dir = UnaryDirectory.build(keys: keys, count: n, keyBits: width, blockShift: blockShift,
+                                               scratch: counts) { slot, e in
+                    let bit = slot * ids
+                    postings.base[bit >> 6] |= UInt64(e) << UInt64(bit & 63)
+                    if (bit & 63) + ids > 64 { postings.base[(bit >> 6) + 1] |= UInt64(e) >> UInt64(64 - (bit & 63)) }
+                }
+                out[k] = Segment(offset: offset, width: width, directory: dir, postings: postings,
+                                 mask: Self.mask(offset: offset, width: width))
+                k += workers
             }
-            let postings = FlatBuffer<UInt64>(repeating: 0, count: (n * ids + 63) / 64 + 2)
-            let dir = UnaryDirectory.build(keys: keys, count: n, keyBits: width, blockShift: blockShift) { slot, e in
-                let bit = slot * ids
-                postings.base[bit >> 6] |= UInt64(e) << UInt64(bit & 63)
-                if (bit & 63) + ids > 64 { postings.base[(bit >> 6) + 1] |= UInt64(e) >> UInt64(64 - (bit & 63)) }
-            }
-            out[k] = Segment(offset: offset, width: width, directory: dir, postings: postings,
-                             mask: Self.mask(offset: offset, width: width))
         }
         segments = (0..<m).map { slots[$0]! }
         views = UnsafeMutablePointer<SegmentView>.allocate(capacity: m)
@@ -551,11 +582,16 @@ struct UnaryDirectory {
 
     /// Sorts `count` keys into buckets (stable), calling `place(slot, i)` for key `i` at its
     /// sorted slot, and returns the directory.
+    /// `scratch`, when given, holds the counts (at least 2^w + 1 of them; reused from table to
+    /// table instead of a fresh array each).
     static func build(keys: FlatBuffer<UInt32>, count n: Int, keyBits w: Int, blockShift: Int,
+                      scratch: FlatBuffer<UInt32>? = nil,
                       place: (Int, Int) -> Void) -> UnaryDirectory {
         let buckets = 1 << w
         let shift = min(blockShift, w)
-        var next = [UInt32](repeating: 0, count: buckets + 1)
+        let counts = scratch.flatMap { $0.count > buckets ? $0 : nil } ?? FlatBuffer<UInt32>(repeating: 0, count: buckets + 1)
+        let next = counts.base
+        next.update(repeating: 0, count: buckets + 1)
         for i in 0..<n { next[Int(keys.base[i]) + 1] += 1 }
         let bitCount = n + buckets
         let bits = FlatBuffer<UInt64>(repeating: 0, count: (bitCount + 63) / 64 + 2)
