@@ -657,6 +657,24 @@ struct UnaryView {
     /// buckets takes ~70 bits at 10M entries); the loops handle crowded blocks.
     @inline(__always)
     func range(_ key: UInt32, base: Int, bitPos: Int) -> (Int, Int) {
+        if hs_has_pdep() != 0 {
+            // The bucket starts after the kk-th 0 of the block: with a virtual 0 put before the
+            // block (bit 0 of `zeros`), after the (kk + 1)-th 0 counted from that one, i.e. at
+            // its position in `zeros` (pdep: 64 when the read holds too few 0s). The entry
+            // count is the run of 1s from there, valid when it ends inside the read.
+            let kk = Int(key) & ((1 << blockShift) - 1)
+            let word = load(bitPos)
+            let zeros = (~word << 1) | 1
+            let off = hs_pdep(1 << UInt64(kk), zeros).trailingZeroBitCount
+            let n = (~(word >> UInt64(off))).trailingZeroBitCount
+            if off &+ n < Self.window { return (base &+ off &- kk, n) }
+        }
+        return rangeAnyLength(key, base: base, bitPos: bitPos)
+    }
+
+    /// `range` for any block (crowded ones need several reads).
+    @inline(never)
+    func rangeAnyLength(_ key: UInt32, base: Int, bitPos: Int) -> (Int, Int) {
         let kk = Int(key) & ((1 << blockShift) - 1)
         let low: UInt64 = (1 << UInt64(Self.window)) - 1
         var word = load(bitPos)
@@ -698,6 +716,7 @@ struct UnaryView {
     /// select: S. Vigna, "Broadword Implementation of Rank/Select Queries", WEA 2008).
     @inline(__always)
     static func select(_ x: UInt64, _ r: Int) -> Int {
+        if hs_has_pdep() != 0 { return Int(hs_pdep(1 << UInt64(r), x).trailingZeroBitCount) }
         let l8: UInt64 = 0x0101_0101_0101_0101, h8: UInt64 = 0x8080_8080_8080_8080
         var s = x &- ((x >> 1) & 0x5555_5555_5555_5555)
         s = (s & 0x3333_3333_3333_3333) &+ ((s >> 2) & 0x3333_3333_3333_3333)
