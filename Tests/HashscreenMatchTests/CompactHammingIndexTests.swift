@@ -73,6 +73,24 @@ final class CompactHammingIndexTests: XCTestCase {
         }
     }
 
+    /// `select` (pdep when compiled for BMI2, broadword otherwise) against bit-by-bit counting.
+    func testSelect() {
+        var rng = SplitMix64(seed: 0x5E7E)
+        for i in 0..<20_000 {
+            var x = rng.next()
+            if i % 3 == 0 { x &= rng.next() }
+            if i % 5 == 0 { x &= rng.next() & rng.next() }
+            if x == 0 { continue }
+            let r = Int(rng.next() % UInt64(x.nonzeroBitCount))
+            var seen = 0, want = -1
+            for bit in 0..<64 where x >> UInt64(bit) & 1 == 1 {
+                if seen == r { want = bit; break }
+                seen += 1
+            }
+            XCTAssertEqual(UnaryView.select(x, r), want, "x=\(String(x, radix: 16)) r=\(r)")
+        }
+    }
+
     func testSegmentCounts() throws {
         var rng = SplitMix64(seed: 0xC5E6)
         let values = rng.hashSet(count: 1200, bytes: 32, centres: 5, spread: 30)
