@@ -355,12 +355,33 @@ public final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
     ///    segment 0, of the records themselves);
     /// 4. per probe, its entry numbers into a candidate list, prefetching each record;
     /// 5. per candidate, its distance (rarely more than the 16-byte record).
+    ///
+    /// The passes run one segment at a time (`segmentsPerRound`): the lines one segment's
+    /// passes prefetch (~700 at 10M) stay in the level-1 cache until used, which the
+    /// non-temporal prefetches need, and the search leaves less behind in the outer caches.
     private func searchTables(_ qs: [PackedHash], radii: [Int], threshold t: Int,
+                              emit: (_ query: Int, _ entry: Int, _ distance: Int) -> Void) {
+        var k0 = 0
+        while k0 < segmentCount {
+            let k1 = min(segmentCount, k0 + Self.segmentsPerRound)
+            searchTables(qs, radii: radii, threshold: t, segments: k0..<k1, emit: emit)
+            k0 = k1
+        }
+    }
+
+    /// Segments whose passes run together (see `searchTables`); one measured as fast as all
+    /// in the benchmark and faster in real scans (docs/index.md).
+    static let segmentsPerRound = 1
+
+    /// The passes of `searchTables` over the segments in `segments` only (earlier segments
+    /// still decide, through `radii`, which one reports a hit).
+
+    private func searchTables(_ qs: [PackedHash], radii: [Int], threshold t: Int, segments: Range<Int>,
                               emit: (_ query: Int, _ entry: Int, _ distance: Int) -> Void) {
         let m = segmentCount
         let nq = qs.count
         var probesPerQuery = 0
-        for k in 0..<m where radii[k] >= 0 { probesPerQuery += MultiIndexHammingIndex.ballCount(views[k].width, radii[k]) }
+        for k in segments where radii[k] >= 0 { probesPerQuery += MultiIndexHammingIndex.ballCount(views[k].width, radii[k]) }
         let probeCount = probesPerQuery * nq
         guard probeCount > 0 else { return }
         let groups = nq * m
@@ -380,7 +401,7 @@ public final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
                     for k in 0..<m {
                         let r = radii[k]
                         let s = views[k]
-                        if r >= 0 {
+                        if r >= 0 && segments.contains(k) {
                             let v = MultiIndexHammingIndex.extract(q, offset: s.offset, width: s.width)
                             let limit: UInt64 = 1 << UInt64(s.width)
                             let dirBefore = s.dir.before, bsh = s.dir.blockShift
@@ -389,7 +410,7 @@ public final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
                                 var flip: UInt64 = weight == 0 ? 0 : (1 << UInt64(weight)) - 1
                                 while flip < limit {
                                     key[np] = v ^ UInt32(truncatingIfNeeded: flip)
-                                    hs_prefetch(dirBefore + Int(key[np] >> UInt32(bsh)))
+                                    indexPrefetch(dirBefore + Int(key[np] >> UInt32(bsh)))
                                     np += 1
                                     if flip == 0 { break }
                                     let low = flip & (~flip &+ 1)
@@ -427,9 +448,9 @@ public final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
                         length[i] = UInt32(truncatingIfNeeded: n)
                         total &+= n
                         if isTable0 {
-                            hs_prefetch(tail + 2 * first)
+                            indexPrefetch(tail + 2 * first)
                         } else {
-                            hs_prefetch(post + ((first * idBits) >> 3))
+                            indexPrefetch(post + ((first * idBits) >> 3))
                         }
                     }
                     i0 = probeEnd[g]
@@ -456,7 +477,7 @@ public final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
                                 for _ in 0..<Int(length[i]) {
                                     let e = Int((post.loadUnaligned(fromByteOffset: bit >> 3, as: UInt64.self)
                                         >> UInt64(bit & 7)) & idMask)
-                                    hs_prefetch(tail + 2 * e)
+                                    indexPrefetch(tail + 2 * e)
                                     c[nc] = UInt32(truncatingIfNeeded: e); nc &+= 1
                                     bit &+= idBits
                                 }
@@ -618,6 +639,17 @@ struct UnaryDirectory {
 
 }
 
+/// How a search asks for the index's cache lines: non-temporal prefetches (`prefetchnta`), so
+/// that the ~8,000 random lines a 10M search reads do not push the decoders' working set out
+/// of the outer caches between images. With one segment per round (below) what a pass
+/// prefetches is used within a few hundred probes. Real scans, 10M list, 6,000 images
+/// (docs/index.md): `--dihedral` +22% CPU per image with `prefetcht0` and all segments per
+/// round, +15% with both changes.
+@inline(__always)
+func indexPrefetch(_ p: UnsafeRawPointer) { hs_prefetch_nta(p) }
+@inline(__always)
+func indexPrefetch<T>(_ p: UnsafeMutablePointer<T>) { indexPrefetch(UnsafeRawPointer(p)) }
+
 /// A `UnaryDirectory` read through plain pointers.
 struct UnaryView {
     let keyBits: Int
@@ -647,8 +679,8 @@ struct UnaryView {
     @inline(__always)
     func prefetchBits(_ bitPos: Int) {
         let p = UnsafeRawPointer(bits) + (bitPos >> 3)
-        hs_prefetch(p)
-        hs_prefetch(p + 8)
+        indexPrefetch(p)
+        indexPrefetch(p + 8)
     }
 
     /// First entry and entry count of bucket `key`, given its block's `block(key)`.

@@ -18,6 +18,13 @@ static inline __attribute__((always_inline)) void hs_prefetch_l2(const void *p) 
     __builtin_prefetch(p, 0, 2);
 }
 
+/// Asks for the cache line holding `p` with a non-temporal hint (x86 prefetchnta): the line
+/// goes to the level-1 cache and is not kept in the outer levels longer than needed, so that
+/// an index search does not push out the working set of the code running beside it.
+static inline __attribute__((always_inline)) void hs_prefetch_nta(const void *p) {
+    __builtin_prefetch(p, 0, 0);
+}
+
 /// Bit deposit (x86 BMI2 `pdep`): the low bits of `src` placed, in order, at the set bits of
 /// `mask`. `select(x, r)` is then `ctz(hs_pdep(1 << r, x))`: one instruction where a broadword
 /// select takes ~20 (fast on AMD Zen 3 and later and Intel Haswell and later).
