@@ -52,6 +52,9 @@ public final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
     /// Estimated extra search cost per doubling of the block (longer scans; measured at 10M:
     /// 32 → 128 buckets ~7% slower per... about 4% per doubling).
     static let blockPenalty = 0.04
+    /// Threads that build the tables: one per core (each holds a key array and a counting
+    /// array, ~100 MB at 10M).
+    static var buildWorkers: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
     /// Fewest segments: 256 bits in segments of at most `maxKeyBits`.
     static let minSegments = (256 + maxKeyBits - 1) / maxKeyBits
 
@@ -147,55 +150,83 @@ public final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
         self.blockShift = blockShift
         idBits = MultiIndexHammingIndex.idBits(count: n)
         let ids = idBits
-        let words = list.exactWords()
         let w0 = bounds[0].width
-        headSkip = w0 / 8
-        headStride = 16 - headSkip
+        let headSkip = w0 / 8, headStride = 16 - w0 / 8
+        self.headSkip = headSkip
+        self.headStride = headStride
 
-        // Entry order: a counting sort of the values by segment 0 (stable).
-        let keys0 = FlatBuffer<UInt32>(repeating: 0, count: n)
-        for i in 0..<n {
-            keys0.base[i] = MultiIndexHammingIndex.extract(words.base + 4 * i, wordCount: 4, offset: 0, width: w0)
-        }
+        // Entry order: a counting sort of the values by segment 0 (stable); then the values in
+        // that order, split into tails and heads. The input is read only here: a list marked
+        // `releaseAfterBuild` gives its buffer back before the tables are built (10M PDQ:
+        // 320 MB less at the build's peak).
         let order = FlatBuffer<Int32>(repeating: 0, count: n)
-        let dir0 = UnaryDirectory.build(keys: keys0, count: n, keyBits: w0, blockShift: blockShift) { slot, i in order.base[slot] = Int32(i) }
-
+        let dir0: UnaryDirectory
         let tail = FlatBuffer<UInt64>(repeating: 0, count: 2 * n)
         let head = FlatBuffer<UInt8>(repeating: 0, count: n * headStride + 8)
-        for e in 0..<n {
-            let src = words.base + 4 * Int(order.base[e])
-            tail.base[2 * e] = src[2]
-            tail.base[2 * e + 1] = src[3]
-            for b in headSkip..<16 {
-                head.base[e * headStride + b - headSkip] = UInt8(truncatingIfNeeded: src[b >> 3] >> UInt64(56 - 8 * (b & 7)))
+        do {
+            let words = list.exactWords()
+            let keys0 = FlatBuffer<UInt32>(repeating: 0, count: n)
+            for i in 0..<n {
+                keys0.base[i] = MultiIndexHammingIndex.extract(words.base + 4 * i, wordCount: 4, offset: 0, width: w0)
+            }
+            dir0 = UnaryDirectory.build(keys: keys0, count: n, keyBits: w0, blockShift: blockShift) { slot, i in order.base[slot] = Int32(i) }
+            for e in 0..<n {
+                let src = words.base + 4 * Int(order.base[e])
+                tail.base[2 * e] = src[2]
+                tail.base[2 * e + 1] = src[3]
+                for b in headSkip..<16 {
+                    head.base[e * headStride + b - headSkip] = UInt8(truncatingIfNeeded: src[b >> 3] >> UInt64(56 - 8 * (b & 7)))
+                }
             }
         }
+        if list.releaseAfterBuild { list.releaseStorage() }
         self.tail = tail
         self.head = head
 
-        // Tables 1..<m over the entry order, built on all cores (independent).
+        // Tables 1..<m over the entry order, from the tails and heads (sequential reads), on
+        // all cores: one worker per core, each reusing its key and counting arrays from table
+        // to table (fresh arrays per table were ~0.9 GB of page faults and clearing at 10M).
         let slots = UnsafeMutablePointer<Segment?>.allocate(capacity: m)
         slots.initialize(repeating: nil, count: m)
         defer { slots.deinitialize(count: m); slots.deallocate() }
         nonisolated(unsafe) let out = slots
         slots[0] = Segment(offset: 0, width: w0, directory: dir0, postings: FlatBuffer(repeating: 0, count: 0),
                            mask: Self.mask(offset: 0, width: w0))
-        DispatchQueue.concurrentPerform(iterations: m - 1) { j in
-            let k = j + 1
-            let (offset, width) = bounds[k]
+        let workers = max(1, min(m - 1, Self.buildWorkers))
+        let widest = bounds.dropFirst().map(\.width).max() ?? 0
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
             let keys = FlatBuffer<UInt32>(repeating: 0, count: n)
-            for e in 0..<n {
-                keys.base[e] = MultiIndexHammingIndex.extract(words.base + 4 * Int(order.base[e]), wordCount: 4,
-                                                              offset: offset, width: width)
+            let counts = FlatBuffer<UInt32>(repeating: 0, count: (1 << widest) + 1)
+            var k = worker + 1
+            while k < m {
+                let (offset, width) = bounds[k]
+                var value: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+                let shift = UInt64(8 * headSkip)
+                for e in 0..<n {
+                    let p = UnsafeRawPointer(head.base + e * headStride)
+                    let a = UInt64(bigEndian: p.loadUnaligned(as: UInt64.self))
+                    let b = UInt64(bigEndian: p.loadUnaligned(fromByteOffset: headStride - 8, as: UInt64.self))
+                    value.0 = shift == 0 ? a : a >> shift
+                    value.1 = b
+                    value.2 = tail.base[2 * e]
+                    value.3 = tail.base[2 * e + 1]
+                    keys.base[e] = withUnsafePointer(to: &value) { v in
+                        v.withMemoryRebound(to: UInt64.self, capacity: 4) {
+                            MultiIndexHammingIndex.extract($0, wordCount: 4, offset: offset, width: width)
+                        }
+                    }
+                }
+                let postings = FlatBuffer<UInt64>(repeating: 0, count: (n * ids + 63) / 64 + 2)
+                let dir = UnaryDirectory.build(keys: keys, count: n, keyBits: width, blockShift: blockShift,
+                                               scratch: counts) { slot, e in
+                    let bit = slot * ids
+                    postings.base[bit >> 6] |= UInt64(e) << UInt64(bit & 63)
+                    if (bit & 63) + ids > 64 { postings.base[(bit >> 6) + 1] |= UInt64(e) >> UInt64(64 - (bit & 63)) }
+                }
+                out[k] = Segment(offset: offset, width: width, directory: dir, postings: postings,
+                                 mask: Self.mask(offset: offset, width: width))
+                k += workers
             }
-            let postings = FlatBuffer<UInt64>(repeating: 0, count: (n * ids + 63) / 64 + 2)
-            let dir = UnaryDirectory.build(keys: keys, count: n, keyBits: width, blockShift: blockShift) { slot, e in
-                let bit = slot * ids
-                postings.base[bit >> 6] |= UInt64(e) << UInt64(bit & 63)
-                if (bit & 63) + ids > 64 { postings.base[(bit >> 6) + 1] |= UInt64(e) >> UInt64(64 - (bit & 63)) }
-            }
-            out[k] = Segment(offset: offset, width: width, directory: dir, postings: postings,
-                             mask: Self.mask(offset: offset, width: width))
         }
         segments = (0..<m).map { slots[$0]! }
         views = UnsafeMutablePointer<SegmentView>.allocate(capacity: m)
@@ -324,12 +355,33 @@ public final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
     ///    segment 0, of the records themselves);
     /// 4. per probe, its entry numbers into a candidate list, prefetching each record;
     /// 5. per candidate, its distance (rarely more than the 16-byte record).
+    ///
+    /// The passes run one segment at a time (`segmentsPerRound`): the lines one segment's
+    /// passes prefetch (~700 at 10M) stay in the level-1 cache until used, which the
+    /// non-temporal prefetches need, and the search leaves less behind in the outer caches.
     private func searchTables(_ qs: [PackedHash], radii: [Int], threshold t: Int,
+                              emit: (_ query: Int, _ entry: Int, _ distance: Int) -> Void) {
+        var k0 = 0
+        while k0 < segmentCount {
+            let k1 = min(segmentCount, k0 + Self.segmentsPerRound)
+            searchTables(qs, radii: radii, threshold: t, segments: k0..<k1, emit: emit)
+            k0 = k1
+        }
+    }
+
+    /// Segments whose passes run together (see `searchTables`); one measured as fast as all
+    /// in the benchmark and faster in real scans (docs/index.md).
+    static let segmentsPerRound = 1
+
+    /// The passes of `searchTables` over the segments in `segments` only (earlier segments
+    /// still decide, through `radii`, which one reports a hit).
+
+    private func searchTables(_ qs: [PackedHash], radii: [Int], threshold t: Int, segments: Range<Int>,
                               emit: (_ query: Int, _ entry: Int, _ distance: Int) -> Void) {
         let m = segmentCount
         let nq = qs.count
         var probesPerQuery = 0
-        for k in 0..<m where radii[k] >= 0 { probesPerQuery += MultiIndexHammingIndex.ballCount(views[k].width, radii[k]) }
+        for k in segments where radii[k] >= 0 { probesPerQuery += MultiIndexHammingIndex.ballCount(views[k].width, radii[k]) }
         let probeCount = probesPerQuery * nq
         guard probeCount > 0 else { return }
         let groups = nq * m
@@ -349,7 +401,7 @@ public final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
                     for k in 0..<m {
                         let r = radii[k]
                         let s = views[k]
-                        if r >= 0 {
+                        if r >= 0 && segments.contains(k) {
                             let v = MultiIndexHammingIndex.extract(q, offset: s.offset, width: s.width)
                             let limit: UInt64 = 1 << UInt64(s.width)
                             let dirBefore = s.dir.before, bsh = s.dir.blockShift
@@ -358,7 +410,7 @@ public final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
                                 var flip: UInt64 = weight == 0 ? 0 : (1 << UInt64(weight)) - 1
                                 while flip < limit {
                                     key[np] = v ^ UInt32(truncatingIfNeeded: flip)
-                                    hs_prefetch(dirBefore + Int(key[np] >> UInt32(bsh)))
+                                    indexPrefetch(dirBefore + Int(key[np] >> UInt32(bsh)))
                                     np += 1
                                     if flip == 0 { break }
                                     let low = flip & (~flip &+ 1)
@@ -396,9 +448,9 @@ public final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
                         length[i] = UInt32(truncatingIfNeeded: n)
                         total &+= n
                         if isTable0 {
-                            hs_prefetch(tail + 2 * first)
+                            indexPrefetch(tail + 2 * first)
                         } else {
-                            hs_prefetch(post + ((first * idBits) >> 3))
+                            indexPrefetch(post + ((first * idBits) >> 3))
                         }
                     }
                     i0 = probeEnd[g]
@@ -425,7 +477,7 @@ public final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
                                 for _ in 0..<Int(length[i]) {
                                     let e = Int((post.loadUnaligned(fromByteOffset: bit >> 3, as: UInt64.self)
                                         >> UInt64(bit & 7)) & idMask)
-                                    hs_prefetch(tail + 2 * e)
+                                    indexPrefetch(tail + 2 * e)
                                     c[nc] = UInt32(truncatingIfNeeded: e); nc &+= 1
                                     bit &+= idBits
                                 }
@@ -551,11 +603,16 @@ struct UnaryDirectory {
 
     /// Sorts `count` keys into buckets (stable), calling `place(slot, i)` for key `i` at its
     /// sorted slot, and returns the directory.
+    /// `scratch`, when given, holds the counts (at least 2^w + 1 of them; reused from table to
+    /// table instead of a fresh array each).
     static func build(keys: FlatBuffer<UInt32>, count n: Int, keyBits w: Int, blockShift: Int,
+                      scratch: FlatBuffer<UInt32>? = nil,
                       place: (Int, Int) -> Void) -> UnaryDirectory {
         let buckets = 1 << w
         let shift = min(blockShift, w)
-        var next = [UInt32](repeating: 0, count: buckets + 1)
+        let counts = scratch.flatMap { $0.count > buckets ? $0 : nil } ?? FlatBuffer<UInt32>(repeating: 0, count: buckets + 1)
+        let next = counts.base
+        next.update(repeating: 0, count: buckets + 1)
         for i in 0..<n { next[Int(keys.base[i]) + 1] += 1 }
         let bitCount = n + buckets
         let bits = FlatBuffer<UInt64>(repeating: 0, count: (bitCount + 63) / 64 + 2)
@@ -581,6 +638,17 @@ struct UnaryDirectory {
     }
 
 }
+
+/// How a search asks for the index's cache lines: non-temporal prefetches (`prefetchnta`), so
+/// that the ~8,000 random lines a 10M search reads do not push the decoders' working set out
+/// of the outer caches between images. With one segment per round (below) what a pass
+/// prefetches is used within a few hundred probes. Real scans, 10M list, 6,000 images
+/// (docs/index.md): `--dihedral` +22% CPU per image with `prefetcht0` and all segments per
+/// round, +15% with both changes.
+@inline(__always)
+func indexPrefetch(_ p: UnsafeRawPointer) { hs_prefetch_nta(p) }
+@inline(__always)
+func indexPrefetch<T>(_ p: UnsafeMutablePointer<T>) { indexPrefetch(UnsafeRawPointer(p)) }
 
 /// A `UnaryDirectory` read through plain pointers.
 struct UnaryView {
@@ -611,8 +679,8 @@ struct UnaryView {
     @inline(__always)
     func prefetchBits(_ bitPos: Int) {
         let p = UnsafeRawPointer(bits) + (bitPos >> 3)
-        hs_prefetch(p)
-        hs_prefetch(p + 8)
+        indexPrefetch(p)
+        indexPrefetch(p + 8)
     }
 
     /// First entry and entry count of bucket `key`, given its block's `block(key)`.
@@ -621,6 +689,24 @@ struct UnaryView {
     /// buckets takes ~70 bits at 10M entries); the loops handle crowded blocks.
     @inline(__always)
     func range(_ key: UInt32, base: Int, bitPos: Int) -> (Int, Int) {
+        if hs_has_pdep() != 0 {
+            // The bucket starts after the kk-th 0 of the block: with a virtual 0 put before the
+            // block (bit 0 of `zeros`), after the (kk + 1)-th 0 counted from that one, i.e. at
+            // its position in `zeros` (pdep: 64 when the read holds too few 0s). The entry
+            // count is the run of 1s from there, valid when it ends inside the read.
+            let kk = Int(key) & ((1 << blockShift) - 1)
+            let word = load(bitPos)
+            let zeros = (~word << 1) | 1
+            let off = hs_pdep(1 << UInt64(kk), zeros).trailingZeroBitCount
+            let n = (~(word >> UInt64(off))).trailingZeroBitCount
+            if off &+ n < Self.window { return (base &+ off &- kk, n) }
+        }
+        return rangeAnyLength(key, base: base, bitPos: bitPos)
+    }
+
+    /// `range` for any block (crowded ones need several reads).
+    @inline(never)
+    func rangeAnyLength(_ key: UInt32, base: Int, bitPos: Int) -> (Int, Int) {
         let kk = Int(key) & ((1 << blockShift) - 1)
         let low: UInt64 = (1 << UInt64(Self.window)) - 1
         var word = load(bitPos)
@@ -662,6 +748,7 @@ struct UnaryView {
     /// select: S. Vigna, "Broadword Implementation of Rank/Select Queries", WEA 2008).
     @inline(__always)
     static func select(_ x: UInt64, _ r: Int) -> Int {
+        if hs_has_pdep() != 0 { return Int(hs_pdep(1 << UInt64(r), x).trailingZeroBitCount) }
         let l8: UInt64 = 0x0101_0101_0101_0101, h8: UInt64 = 0x8080_8080_8080_8080
         var s = x &- ((x >> 1) & 0x5555_5555_5555_5555)
         s = (s & 0x3333_3333_3333_3333) &+ ((s >> 2) & 0x3333_3333_3333_3333)

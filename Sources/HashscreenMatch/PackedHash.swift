@@ -116,6 +116,10 @@ public final class PackedHashList: @unchecked Sendable {
     let wordCount: Int
     private(set) var storage: FlatBuffer<UInt64>
     private var capacity: Int
+    /// Whether an index built from this list may free the values once it has read them (the
+    /// list then keeps its `count` but no values: no more `append` or subscript). For a scan's
+    /// one-shot load: the 320 MB of 10M PDQ values are gone before the index's tables are built.
+    public var releaseAfterBuild = false
 
     /// An empty list of `byteCount`-byte values with room for `capacity` of them.
     public init(byteCount: Int, capacity: Int = 0) throws(IndexBuildError) {
@@ -140,6 +144,7 @@ public final class PackedHashList: @unchecked Sendable {
             throw IndexBuildError("entry \(count) has \(bytes.count) bytes, expected \(byteCount)")
         }
         guard count < Int(Int32.max) else { throw IndexBuildError("more than \(Int32.max) entries") }
+        guard !released else { throw IndexBuildError("the list's values were released after an index build") }
         if count == capacity { grow() }
         let row = storage.base + count * wordCount
         var word: UInt64 = 0
@@ -152,7 +157,7 @@ public final class PackedHashList: @unchecked Sendable {
 
     /// The value at `i`, unpacked (for tests and error messages).
     public subscript(i: Int) -> HashValue {
-        precondition(i >= 0 && i < count)
+        precondition(i >= 0 && i < count && !released)
         let row = storage.base + i * wordCount
         return HashValue(bytes: (0..<byteCount).map { UInt8(truncatingIfNeeded: row[$0 >> 3] >> (56 - 8 * UInt64($0 & 7))) })
     }
@@ -165,9 +170,18 @@ public final class PackedHashList: @unchecked Sendable {
         capacity = newCapacity
     }
 
+    /// Frees the values (see `releaseAfterBuild`).
+    func releaseStorage() {
+        storage = FlatBuffer(repeating: 0, count: 0)
+        capacity = 0
+        released = true
+    }
+    private var released = false
+
     /// The words of exactly `count` values: the storage itself when it is full (no copy),
     /// else a copy of the used part.
     func exactWords() -> FlatBuffer<UInt64> {
+        precondition(!released, "the list's values were released after an index build")
         if capacity == count { return storage }
         let out = FlatBuffer<UInt64>(repeating: 0, count: count * wordCount)
         out.base.update(from: storage.base, count: count * wordCount)

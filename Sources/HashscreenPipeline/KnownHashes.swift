@@ -48,6 +48,8 @@ final class KnownHashes: @unchecked Sendable {
                 let expected = infos.reduce(0) { $0 + ($1.countsByType[signal] ?? 0) }
                 guard expected > 0 else { continue }
                 values[signal] = try PackedHashList(byteCount: signal.byteCount, capacity: expected)
+                // The index may free the values once it has read them (a smaller start-up peak).
+                values[signal]!.releaseAfterBuild = true
                 if tracksOwners {
                     owners[signal] = []
                     owners[signal]!.reserveCapacity(expected)
@@ -56,6 +58,7 @@ final class KnownHashes: @unchecked Sendable {
             try store.forEachEntry(signals: signals) { e in
                 if values[e.signal] == nil {
                     values[e.signal] = try PackedHashList(byteCount: e.signal.byteCount)
+                    values[e.signal]!.releaseAfterBuild = true
                     if tracksOwners { owners[e.signal] = [] }
                 }
                 try values[e.signal]!.append(e.value.bytes)

@@ -54,6 +54,43 @@ final class CompactHammingIndexTests: XCTestCase {
         try assertExact(values, segments: 11, queries: queries, thresholds: Array(0...63), "11 segments")
     }
 
+    /// A list marked `releaseAfterBuild` gives its values back during the build; the index
+    /// still answers exactly, and the list keeps its count but refuses new values.
+    func testListReleasedAfterBuild() throws {
+        var rng = SplitMix64(seed: 0x5E1E)
+        let values = rng.hashSet(count: 900, bytes: 32, centres: 3, spread: 30)
+        let queries = rng.queries(count: 10, near: values, bytes: 32, maxFlips: 40)
+        let list = try PackedHashList(values, byteCount: 32)
+        list.releaseAfterBuild = true
+        let index = try CompactHammingIndex(packed: list, segmentCount: 11, allowExhaustive: false)
+        XCTAssertEqual(list.count, values.count)
+        XCTAssertThrowsError(try list.append(values[0].bytes))
+        for t in [0, 10, 31, 45] {
+            for q in queries {
+                XCTAssertEqual(index.search(q, threshold: t).sorted(),
+                               reference(values.map { $0.hammingDistance(to: q) }, t), "t=\(t)")
+            }
+        }
+    }
+
+    /// `select` (pdep when compiled for BMI2, broadword otherwise) against bit-by-bit counting.
+    func testSelect() {
+        var rng = SplitMix64(seed: 0x5E7E)
+        for i in 0..<20_000 {
+            var x = rng.next()
+            if i % 3 == 0 { x &= rng.next() }
+            if i % 5 == 0 { x &= rng.next() & rng.next() }
+            if x == 0 { continue }
+            let r = Int(rng.next() % UInt64(x.nonzeroBitCount))
+            var seen = 0, want = -1
+            for bit in 0..<64 where x >> UInt64(bit) & 1 == 1 {
+                if seen == r { want = bit; break }
+                seen += 1
+            }
+            XCTAssertEqual(UnaryView.select(x, r), want, "x=\(String(x, radix: 16)) r=\(r)")
+        }
+    }
+
     func testSegmentCounts() throws {
         var rng = SplitMix64(seed: 0xC5E6)
         let values = rng.hashSet(count: 1200, bytes: 32, centres: 5, spread: 30)
