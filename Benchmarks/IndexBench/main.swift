@@ -4,6 +4,8 @@
 //   swift build -c release --product hashscreen-index-bench -Xswiftc -target-cpu -Xswiftc haswell
 //   (this Swift 6.3 toolchain rejects `x86-64-v3`; haswell has the same popcnt/AVX2/BMI2)
 //   .build/release/hashscreen-index-bench --count 10000000 --bits 256 --layouts 0,11,16 --threads 1,2
+//   .build/release/hashscreen-index-bench --count 10000000 --layouts pipeline --threads 1,2 --batch 8,128 \
+//       --pollute-kb 0,32768     # a decode's cache traffic between images (lists run each in turn)
 import Foundation
 import HashscreenCore
 import HashscreenMatch
@@ -44,14 +46,19 @@ let layouts = (args["layouts"] ?? "auto").split(separator: ",").map(String.init)
 let dirBits = args["dir-bits"].flatMap { Int($0) }
 let threadCounts = (args["threads"] ?? "1,2").split(separator: ",").map { Int($0)! }
 let seconds = Double(args["seconds"] ?? "3")!
-/// Queries per `search(batch:)` call (1: single searches).
-let batch = Int(args["batch"] ?? "1")!
+/// Queries per `search(batch:)` call (1: single searches); a list runs each in turn.
+let batches = (args["batch"] ?? "1").split(separator: ",").map { Int($0)! }
 /// Queries cycled through (e.g. 1: one query over and over, everything it reads stays in
 /// cache: the search's compute time without memory latency).
 let distinctQueries = Int(args["distinct"] ?? "20000")!
 /// Share of entries in near-duplicate clusters, and the flips around a centre.
 let clusterShare = Double(args["cluster-share"] ?? "0.2")!
 let clusterSize = 50, clusterSpread = bits == 256 ? 24 : 6
+/// KB of memory streamed through (read and written, like a decode's pixels) before every 8
+/// queries, scaled to the batch (0: none): simulates a scan, whose decoders evict the index's
+/// cached lines between images. Only the searches' CPU time is counted. A list runs each.
+let maxPolluteBytes = 64 << 20
+let polluteKBs = (args["pollute-kb"] ?? "0").split(separator: ",").map { Int($0)! }
 
 var rng = SplitMix64(state: 42)
 let t0 = now()
@@ -95,6 +102,13 @@ let verifyCount = Int(args["verify"] ?? "0")!
 let reference: BruteForceHammingIndex? = verifyCount > 0 ? BruteForceHammingIndex(packed: try packedList()) : nil
 
 final class Counter: @unchecked Sendable { var hits = 0; var queries = 0; var cpu = 0.0 }
+
+/// Reads and writes every cache line of `buffer` once (a decode's worth of traffic).
+@inline(never)
+func pollute(_ buffer: UnsafeMutableBufferPointer<UInt8>) {
+    var i = 0
+    while i < buffer.count { buffer[i] &+= 1; i += 64 }
+}
 
 /// CPU time of the calling thread: the machine is shared, so queries per CPU-second is the
 /// figure that does not depend on what else runs.
@@ -150,7 +164,7 @@ for spec in layouts {
         }
         print("  verify: \(mismatches) of \(min(verifyCount, queryCount)) queries differ from the exhaustive scan")
     }
-    for threads in threadCounts {
+    for threads in threadCounts { for batch in batches { for polluteKB in polluteKBs {
         let counters = (0..<threads).map { _ in Counter() }
         let start = now()
         let deadline = start + seconds
@@ -159,9 +173,20 @@ for spec in layouts {
             var batchHits: [IndexBatchHit] = []
             var q = th
             let c = counters[th]
-            let cpu0 = threadCPU()
-            defer { c.cpu = threadCPU() - cpu0 }
+            var cpu0 = threadCPU()
+            var polluted = 0.0
+            defer { c.cpu = threadCPU() - cpu0 - polluted }
+            // Capped at twice the level-3 cache (32 MB here): more evicts nothing more.
+            let junk = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: min(polluteKB * 1024 * batch / 8, maxPolluteBytes))
+            junk.initialize(repeating: 0)
+            defer { junk.deallocate() }
+            if polluteKB > 0 { cpu0 = threadCPU() }
             while true {
+                if polluteKB > 0 {
+                    let p0 = threadCPU()
+                    pollute(junk)
+                    polluted += threadCPU() - p0
+                }
                 if batch > 1 {
                     batchHits.removeAll(keepingCapacity: true)
                     let qs = (0..<batch).map { queries[(q + $0 * threads) % distinctQueries] }
@@ -182,10 +207,11 @@ for spec in layouts {
         let total = counters.reduce(0) { $0 + $1.queries }
         let hits = counters.reduce(0) { $0 + $1.hits }
         let cpu = counters.reduce(0.0) { $0 + $1.cpu }
+        if batches.count > 1 || polluteKBs != [0] { print("  batch \(batch), \(polluteKB) KB streamed per 8 queries:") }
         print(String(format: "  %d thread(s): %.0f queries/s wall, %.0f queries per CPU-second, %.1f us CPU/query (%d queries, %.3f hits/query)",
                      threads, Double(total) / elapsed, Double(total) / cpu, cpu / Double(total) * 1e6,
                      total, Double(hits) / Double(total)))
-    }
+    } } }
 }
 var usage = rusage()
 getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
