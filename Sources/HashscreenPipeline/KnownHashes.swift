@@ -111,8 +111,9 @@ final class KnownHashes: @unchecked Sendable {
         }
     }
 
-    /// Looks up several values of one signal at once (an image's PDQ dihedral variants; the
-    /// index interleaves their searches) and appends their hits to `hits[i]` for `values[i]`.
+    /// Looks up several values of one signal at once (an image's PDQ dihedral variants: one
+    /// call, the index runs the searches one after another, docs/index.md) and appends their
+    /// hits to `hits[i]` for `values[i]`.
     func lookup(_ signal: SignalKind, batch values: [HashValue], threshold: Int, into hits: inout [[Hit]],
                 scratch: inout [IndexBatchHit]) {
         if hits.count < values.count { hits += Array(repeating: [], count: values.count - hits.count) }
