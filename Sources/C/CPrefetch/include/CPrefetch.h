@@ -6,21 +6,10 @@
 #ifndef HASHSCREEN_CPREFETCH_H
 #define HASHSCREEN_CPREFETCH_H
 
-/// Asks for the cache line holding `p` to be loaded into all cache levels (x86 prefetcht0);
-/// never faults, even for an address outside any allocation.
-static inline __attribute__((always_inline)) void hs_prefetch(const void *p) {
-    __builtin_prefetch(p, 0, 3);
-}
-
-/// Asks for the cache line holding `p` to be loaded into the level-2 cache (x86 prefetcht1):
-/// on AMD Zen such a prefetch does not hold one of the few level-1 miss buffers.
-static inline __attribute__((always_inline)) void hs_prefetch_l2(const void *p) {
-    __builtin_prefetch(p, 0, 2);
-}
-
 /// Asks for the cache line holding `p` with a non-temporal hint (x86 prefetchnta): the line
 /// goes to the level-1 cache and is not kept in the outer levels longer than needed, so that
-/// an index search does not push out the working set of the code running beside it.
+/// an index search does not push out the working set of the code running beside it (measured
+/// faster than prefetcht0 and prefetcht1 in the benchmark and in real scans, docs/index.md).
 static inline __attribute__((always_inline)) void hs_prefetch_nta(const void *p) {
     __builtin_prefetch(p, 0, 0);
 }
