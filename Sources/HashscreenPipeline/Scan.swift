@@ -78,6 +78,7 @@ public enum Scanner {
 
     public static func run(_ config: ScanConfiguration, log: (String) -> Void = { _ in }) throws -> ScanResult {
         let started = Date()
+        let cpuAtStart = processCPUSeconds()
         // Setup failures stop the run before any work: output folder, list, inputs.
         let writer = try ReportWriter(directory: config.outputDirectory)
         let known = try KnownHashes.load(listPath: config.listPath, signals: Set(config.signals))
@@ -96,6 +97,9 @@ public enum Scanner {
         var screeners: [Screener] = []
         for _ in 0..<config.jobs { screeners.append(try Screener(config: config, known: known)) }
         let channel = BoundedChannel<[(Sample, [String])]>(capacity: config.jobs * batchesInFlightPerJob)
+        // Set-up ends here: the list read and indexed, the inputs opened, the workers' buffers made.
+        let setupDone = Date()
+        let cpuAtSetup = processCPUSeconds()
 
         // The producer reads the manifests (blocking I/O) on its own thread, in batches, and
         // asks the kernel to start reading each queued image (readahead), so workers rarely
@@ -137,6 +141,8 @@ public enum Scanner {
         }
         if let e = producerError.error { throw e }
         let finished = Date()
+        let phases = Phases(setupSeconds: setupDone.timeIntervalSince(started), scanSeconds: finished.timeIntervalSince(setupDone),
+                            setupCPUSeconds: cpuAtSetup - cpuAtStart, scanCPUSeconds: processCPUSeconds() - cpuAtSetup)
 
         let matches = ReportWriter.sorted(tally.matches)
         let failures = ReportWriter.sorted(tally.failures)
@@ -147,10 +153,29 @@ public enum Scanner {
         var readerCounts: [String: Int] = ["non_image_files_ignored": 0, "rows_not_success": 0]
         for (_, reader, _) in inputs { for (k, v) in reader.counters { readerCounts[k, default: 0] += v } }
         try writer.writeSummary(summary(config: config, tally: tally, known: known, inputs: inputs,
-                                        readerCounts: readerCounts, cleaned: cleaned, started: started, finished: finished))
+                                        readerCounts: readerCounts, cleaned: cleaned, started: started, finished: finished,
+                                        phases: phases))
         log("hashscreen: \(tally.samples) samples, \(tally.matchedSamples) matched, \(tally.failedSamples) not fully screened; outputs in \(config.outputDirectory)")
         return ScanResult(samples: tally.samples, matchedSamples: tally.matchedSamples,
                           failedSamples: tally.failedSamples, outputDirectory: config.outputDirectory)
+    }
+
+    /// Wall and CPU time of a scan's two phases: set-up (reading and indexing the list, opening
+    /// the inputs) and the scan itself, so that a large list's start-up can be told apart from
+    /// the per-image cost (`make bench` measures `--dihedral` against 10M entries this way).
+    struct Phases {
+        var setupSeconds: Double
+        var scanSeconds: Double
+        var setupCPUSeconds: Double
+        var scanCPUSeconds: Double
+    }
+
+    /// User plus system CPU time of the whole process so far, in seconds.
+    static func processCPUSeconds() -> Double {
+        var u = rusage()
+        guard getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &u) == 0 else { return 0 }
+        return Double(u.ru_utime.tv_sec) + Double(u.ru_utime.tv_usec) / 1e6
+            + Double(u.ru_stime.tv_sec) + Double(u.ru_stime.tv_usec) / 1e6
     }
 
     /// POSIX_FADV_WILLNEED on a whole file: asynchronous readahead, no data copied here.
@@ -187,7 +212,8 @@ public enum Scanner {
 
     static func summary(config: ScanConfiguration, tally: Tally, known: KnownHashes,
                         inputs: [(ScanConfiguration.Input, any ManifestReader, String)],
-                        readerCounts: [String: Int], cleaned: [CleanedFile]?, started: Date, finished: Date) -> JSONValue {
+                        readerCounts: [String: Int], cleaned: [CleanedFile]?, started: Date, finished: Date,
+                        phases: Phases) -> JSONValue {
         let seconds = max(finished.timeIntervalSince(started), 1e-9)
         let iso = ISO8601DateFormatter()
         iso.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
@@ -229,6 +255,10 @@ public enum Scanner {
             ("seconds", .double((seconds * 1000).rounded() / 1000)),
             ("samples_per_second", .double((Double(tally.samples) / seconds * 10).rounded() / 10)),
             ("megabytes_read", .double((Double(tally.bytesRead) / 1e6 * 10).rounded() / 10)),
+            ("setup_seconds", .double((phases.setupSeconds * 1000).rounded() / 1000)),
+            ("scan_seconds", .double((phases.scanSeconds * 1000).rounded() / 1000)),
+            ("cpu_seconds", .object([("setup", .double((phases.setupCPUSeconds * 1000).rounded() / 1000)),
+                                     ("scan", .double((phases.scanCPUSeconds * 1000).rounded() / 1000))])),
         ])
         var top: [(String, JSONValue)] = [("counts", counts), ("provenance", provenance)]
         if let cleaned {

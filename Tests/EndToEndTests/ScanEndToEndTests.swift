@@ -101,6 +101,16 @@ final class ScanEndToEndTests: XCTestCase {
         let inputs = prov["inputs"] as! [[String: Any]]
         XCTAssertEqual(inputs[0]["sha256"] as? String, try coreutils("sha256sum", tmp.file("ds/manifest.csv")))
         XCTAssertEqual((prov["lists"] as! [[String: Any]]).first?["name"] as? String, "testlist")
+        // Throughput: the whole run split into set-up and scan, wall and CPU.
+        let tp = summary["throughput"] as! [String: Any]
+        let seconds = try XCTUnwrap(tp["seconds"] as? Double)
+        let setup = try XCTUnwrap(tp["setup_seconds"] as? Double), scanned = try XCTUnwrap(tp["scan_seconds"] as? Double)
+        XCTAssertEqual(setup + scanned, seconds, accuracy: 0.0021, "set-up and scan add up to the run")
+        XCTAssertGreaterThanOrEqual(setup, 0)
+        XCTAssertGreaterThanOrEqual(scanned, 0)
+        let cpu = try XCTUnwrap(tp["cpu_seconds"] as? [String: Double])
+        XCTAssertGreaterThanOrEqual(try XCTUnwrap(cpu["setup"]), 0)
+        XCTAssertGreaterThan(try XCTUnwrap(cpu["scan"]), 0, "hashing four images takes some CPU")
     }
 
     func testNothingMatchedExitsZero() throws {
