@@ -94,7 +94,7 @@ let package = Package(
 
         .testTarget(name: "HashscreenListTests", dependencies: ["HashscreenList", "HashscreenTestSupport"], swiftSettings: swiftSettings),
 
-        .testTarget(name: "HashscreenMatchTests", dependencies: ["HashscreenMatch", "HashscreenTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "HashscreenMatchTests", dependencies: ["HashscreenMatch", "HashscreenPerceptual", "HashscreenTestSupport"], swiftSettings: swiftSettings),
 
         .testTarget(name: "HashscreenTarTests", dependencies: ["HashscreenTar", "HashscreenTestSupport"], swiftSettings: swiftSettings),
 

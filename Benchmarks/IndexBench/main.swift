@@ -48,6 +48,8 @@ let threadCounts = (args["threads"] ?? "1,2").split(separator: ",").map { Int($0
 let seconds = Double(args["seconds"] ?? "3")!
 /// Queries per `search(batch:)` call (1: single searches); a list runs each in turn.
 let batches = (args["batch"] ?? "1").split(separator: ",").map { Int($0)! }
+/// Batches of queries with their PDQ transposes (what `--dihedral` asks: 4 pairs in 8).
+let pairs = args["pairs"] == "1"
 /// Queries cycled through (e.g. 1: one query over and over, everything it reads stays in
 /// cache: the search's compute time without memory latency).
 let distinctQueries = Int(args["distinct"] ?? "20000")!
@@ -138,6 +140,10 @@ for spec in layouts {
         if let c = index as? CompactHammingIndex { name = "pipeline: compact, \(c.segmentCount) segments, 2^\(c.blockShift)-bucket blocks" }
         else if let mih = index as? MultiIndexHammingIndex { name = "pipeline: \(mih.layout)" }
         else { name = "pipeline: \(type(of: index))" }
+    } else if spec.hasPrefix("t") {
+        // Transposed-pair layout with a given segment count ("t11"), order handed over.
+        let c = try CompactHammingIndex(packed: list, segmentCount: Int(spec.dropFirst())!, transposedPairs: true) { order = Array($0) }
+        index = c; name = "compact, \(c.segmentCount) segments, transposed pairs"
     } else if spec.hasPrefix("c") {
         // Compact layout with a given segment count ("c11"), order handed over.
         let c = try CompactHammingIndex(packed: list, segmentCount: Int(spec.dropFirst())!,
@@ -189,7 +195,13 @@ for spec in layouts {
                 }
                 if batch > 1 {
                     batchHits.removeAll(keepingCapacity: true)
-                    let qs = (0..<batch).map { queries[(q + $0 * threads) % distinctQueries] }
+                    // --pairs: the batch is half queries, half their transposes (as --dihedral's 8).
+                    let qs = pairs
+                        ? (0..<(batch / 2)).flatMap { i -> [HashValue] in
+                            let x = queries[(q + i * threads) % distinctQueries]
+                            return [x, CompactHammingIndex.pdqTranspose(x)]
+                          }
+                        : (0..<batch).map { queries[(q + $0 * threads) % distinctQueries] }
                     index.search(batch: qs, threshold: threshold, into: &batchHits)
                     c.hits += batchHits.count; c.queries += batch
                     q += threads * batch

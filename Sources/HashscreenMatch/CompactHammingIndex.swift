@@ -81,6 +81,8 @@ public final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
         /// Entry numbers in bucket order, `idBits` bits each (empty for segment 0).
         let postings: FlatBuffer<UInt64>
         let mask: PackedHash
+        /// The segment's bits when they are not `offset..<offset + width` (transposed pairs).
+        var bits: SegmentBits? = nil
     }
 
     /// A segment as plain pointers (valid while the index lives), for the search loops.
@@ -90,10 +92,37 @@ public final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
         let dir: UnaryView
         let postings: UnsafeMutablePointer<UInt64>
         let mask: PackedHash
+        /// Keys read by `pext` through `mask` (else bits offset..<offset + width, most
+        /// significant first).
+        var pext = false
+        /// Closed under the transpose: buckets by min(key, sigma(key)) (`sigma`: 4 x 256 words).
+        var closed = false
+        var shift1 = 0, shift2 = 0, shift3 = 0
+        var sigma: UnsafeMutablePointer<UInt32>? = nil
+
+        /// The key of `q` on this segment (not canonical).
+        @inline(__always)
+        func key(_ q: PackedHash) -> UInt32 {
+            guard pext else { return MultiIndexHammingIndex.extract(q, offset: offset, width: width) }
+            let k = hs_pext(q.w0, mask.w0) | hs_pext(q.w1, mask.w1) << UInt64(shift1)
+                | hs_pext(q.w2, mask.w2) << UInt64(shift2) | hs_pext(q.w3, mask.w3) << UInt64(shift3)
+            return UInt32(truncatingIfNeeded: k)
+        }
+
+        @inline(__always)
+        func sigmaOf(_ x: UInt32) -> UInt32 {
+            let t = sigma!
+            return t[Int(x & 0xFF)] | t[256 | Int((x >> 8) & 0xFF)] | t[512 | Int((x >> 16) & 0xFF)] | t[768 | Int(x >> 24)]
+        }
     }
 
     public let count: Int
     public let segmentCount: Int
+    /// Segments closed under PDQ's transpose (`SegmentBits.pairLayout`): a search of a query
+    /// and its transpose shares their probes.
+    public let transposedPairs: Bool
+    /// Per segment, its `sigma` table (4 x 256 words; zeros for other segments).
+    let sigmaTables: UnsafeMutablePointer<UInt32>
     /// `segments` as views, `segmentCount` of them.
     let views: UnsafeMutablePointer<SegmentView>
     /// Buckets per directory block, log2.
@@ -132,15 +161,25 @@ public final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
     /// hits then name entries by that order (the caller permutes whatever it keeps per entry);
     /// without it, the index keeps the order (4 bytes per entry) and hits name input positions.
     public init(packed list: PackedHashList, segmentCount m: Int, blockShift: Int = defaultBlockShift,
-                allowExhaustive: Bool = true,
+                transposedPairs: Bool = false, allowExhaustive: Bool = true,
                 reorder: ((UnsafeBufferPointer<Int32>) -> Void)? = nil) throws(IndexBuildError) {
         guard list.byteCount == Self.valueBytes else {
             throw IndexBuildError("the compact index takes \(Self.valueBytes)-byte values, got \(list.byteCount)")
         }
-        let bounds = MultiIndexHammingIndex.segmentBounds(bits: 256, count: m)
         guard m >= Self.minSegments, m <= 64 else {
             throw IndexBuildError("\(m) segments: the compact index needs \(Self.minSegments)...64 (segments of at most \(Self.maxKeyBits) bits)")
         }
+        let equal = MultiIndexHammingIndex.segmentBounds(bits: 256, count: m)
+        var specs: [SegmentBits]? = nil
+        if transposedPairs {
+            guard let p = SegmentBits.pairLayout(segmentCount: m, firstWidth: equal[0].width),
+                  p.allSatisfy({ $0.width >= 1 && $0.width <= Self.maxKeyBits }) else {
+                throw IndexBuildError("\(m) segments: no transposed-pair layout")
+            }
+            specs = p
+        }
+        let bounds = specs.map { sp in sp.map { (offset: 0, width: $0.width) } } ?? equal
+        self.transposedPairs = transposedPairs
         guard blockShift >= 0, blockShift <= Self.maxBlockShift else {
             throw IndexBuildError("block shift \(blockShift) is not in 0...\(Self.maxBlockShift)")
         }
@@ -200,8 +239,16 @@ public final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
             var k = worker + 1
             while k < m {
                 let (offset, width) = bounds[k]
+                let spec = specs?[k]
                 var value: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
                 let shift = UInt64(8 * headSkip)
+                let sigma = UnsafeMutablePointer<UInt32>.allocate(capacity: 1024)
+                defer { sigma.deallocate() }
+                if let spec, spec.closed { for i in 0..<1024 { sigma[i] = spec.sigma[i] } }
+                // Plain copies for the loop (no reference counting per entry).
+                let usesBits = spec != nil, closed = spec?.closed ?? false
+                let masks = spec?.masks ?? PackedHash()
+                let s1 = UInt64(spec?.shift1 ?? 0), s2 = UInt64(spec?.shift2 ?? 0), s3 = UInt64(spec?.shift3 ?? 0)
                 for e in 0..<n {
                     let p = UnsafeRawPointer(head.base + e * headStride)
                     let a = UInt64(bigEndian: p.loadUnaligned(as: UInt64.self))
@@ -210,9 +257,15 @@ public final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
                     value.1 = b
                     value.2 = tail.base[2 * e]
                     value.3 = tail.base[2 * e + 1]
-                    keys.base[e] = withUnsafePointer(to: &value) { v in
-                        v.withMemoryRebound(to: UInt64.self, capacity: 4) {
-                            MultiIndexHammingIndex.extract($0, wordCount: 4, offset: offset, width: width)
+                    if usesBits {
+                        let x = UInt32(truncatingIfNeeded: hs_pext(value.0, masks.w0) | hs_pext(value.1, masks.w1) << s1
+                            | hs_pext(value.2, masks.w2) << s2 | hs_pext(value.3, masks.w3) << s3)
+                        keys.base[e] = closed ? min(x, SegmentBits.sigma(x, sigma)) : x
+                    } else {
+                        keys.base[e] = withUnsafePointer(to: &value) { v in
+                            v.withMemoryRebound(to: UInt64.self, capacity: 4) {
+                                MultiIndexHammingIndex.extract($0, wordCount: 4, offset: offset, width: width)
+                            }
                         }
                     }
                 }
@@ -224,16 +277,29 @@ public final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
                     if (bit & 63) + ids > 64 { postings.base[(bit >> 6) + 1] |= UInt64(e) >> UInt64(64 - (bit & 63)) }
                 }
                 out[k] = Segment(offset: offset, width: width, directory: dir, postings: postings,
-                                 mask: Self.mask(offset: offset, width: width))
+                                 mask: spec?.masks ?? Self.mask(offset: offset, width: width), bits: spec)
                 k += workers
             }
         }
         segments = (0..<m).map { slots[$0]! }
         views = UnsafeMutablePointer<SegmentView>.allocate(capacity: m)
+        sigmaTables = UnsafeMutablePointer<UInt32>.allocate(capacity: m * 1024)
+        sigmaTables.initialize(repeating: 0, count: m * 1024)
         for k in 0..<m {
             let sg = segments[k]
-            (views + k).initialize(to: SegmentView(offset: sg.offset, width: sg.width, dir: sg.directory.view,
-                                                   postings: sg.postings.base, mask: sg.mask))
+            var v = SegmentView(offset: sg.offset, width: sg.width, dir: sg.directory.view,
+                                postings: sg.postings.base, mask: sg.mask)
+            if k > 0, let b = sg.bits {
+                v.pext = true
+                v.closed = b.closed
+                v.shift1 = b.shift1; v.shift2 = b.shift2; v.shift3 = b.shift3
+                if b.closed {
+                    let t = sigmaTables + k * 1024
+                    for i in 0..<1024 { t[i] = b.sigma[i] }
+                    v.sigma = t
+                }
+            }
+            (views + k).initialize(to: v)
         }
 
         if let reorder {
@@ -252,7 +318,7 @@ public final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
         }
     }
 
-    deinit { views.deallocate() }
+    deinit { views.deallocate(); sigmaTables.deallocate() }
 
     static func mask(offset: Int, width: Int) -> PackedHash {
         var words = [UInt64](repeating: 0, count: PackedHash.maxWords)
@@ -294,9 +360,32 @@ public final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
         }
         guard !packed.isEmpty else { return }
         if threshold < 256, let radii = plans[threshold] {
+            // With transposed pairs, a query whose transpose is also in the batch (the 8
+            // dihedral variants are 4 such pairs) is searched together with it.
+            var partner = [Int](repeating: -1, count: packed.count)
+            if transposedPairs {
+                for i in packed.indices where partner[i] < 0 {
+                    let tq = PDQTranspose.apply(packed[i])
+                    if let j = packed.indices.first(where: { $0 > i && partner[$0] < 0 && packed[$0] == tq }) {
+                        partner[i] = j; partner[j] = i
+                    }
+                }
+            }
+            var pairHits: [[IndexBatchHit]] = [[], []]
             for (qi, q) in packed.enumerated() {
-                searchTables([q], radii: radii, threshold: threshold) { _, e, d in
-                    hits.append(IndexBatchHit(query: positions[qi], hit: IndexHit(entry: entryNumber(e), distance: d)))
+                let j = partner[qi]
+                if j < 0 {
+                    searchTables([q], radii: radii, threshold: threshold) { _, e, d in
+                        hits.append(IndexBatchHit(query: positions[qi], hit: IndexHit(entry: entryNumber(e), distance: d)))
+                    }
+                } else if j > qi {
+                    pairHits[0].removeAll(keepingCapacity: true); pairHits[1].removeAll(keepingCapacity: true)
+                    searchTables([q, packed[j]], radii: radii, threshold: threshold, paired: true) { which, e, d in
+                        pairHits[which].append(IndexBatchHit(query: positions[which == 0 ? qi : j],
+                                                             hit: IndexHit(entry: entryNumber(e), distance: d)))
+                    }
+                    hits += pairHits[0]
+                    hits += pairHits[1]
                 }
             }
         } else {
@@ -306,6 +395,14 @@ public final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
                 }
             }
         }
+    }
+
+    /// A PDQ hash transposed (the hash of the image flipped about its main diagonal).
+    public static func pdqTranspose(_ h: HashValue) -> HashValue {
+        let t = PDQTranspose.apply(PackedHash(h.bytes))
+        var bytes: [UInt8] = []
+        for w in [t.w0, t.w1, t.w2, t.w3] { for b in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: w >> UInt64(56 - 8 * b))) } }
+        return HashValue(bytes: bytes)
     }
 
     @inline(__always)
@@ -359,12 +456,12 @@ public final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
     /// The passes run one segment at a time (`segmentsPerRound`): the lines one segment's
     /// passes prefetch (~700 at 10M) stay in the level-1 cache until used, which the
     /// non-temporal prefetches need, and the search leaves less behind in the outer caches.
-    private func searchTables(_ qs: [PackedHash], radii: [Int], threshold t: Int,
+    private func searchTables(_ qs: [PackedHash], radii: [Int], threshold t: Int, paired: Bool = false,
                               emit: (_ query: Int, _ entry: Int, _ distance: Int) -> Void) {
         var k0 = 0
         while k0 < segmentCount {
             let k1 = min(segmentCount, k0 + Self.segmentsPerRound)
-            searchTables(qs, radii: radii, threshold: t, segments: k0..<k1, emit: emit)
+            searchTables(qs, radii: radii, threshold: t, segments: k0..<k1, paired: paired, emit: emit)
             k0 = k1
         }
     }
@@ -377,6 +474,7 @@ public final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
     /// still decide, through `radii`, which one reports a hit).
 
     private func searchTables(_ qs: [PackedHash], radii: [Int], threshold t: Int, segments: Range<Int>,
+                              paired: Bool = false,
                               emit: (_ query: Int, _ entry: Int, _ distance: Int) -> Void) {
         let m = segmentCount
         let nq = qs.count
@@ -401,22 +499,37 @@ public final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
                     for k in 0..<m {
                         let r = radii[k]
                         let s = views[k]
-                        if r >= 0 && segments.contains(k) {
-                            let v = MultiIndexHammingIndex.extract(q, offset: s.offset, width: s.width)
+                        // A pair's second query shares the first one's probes on closed segments.
+                        if r >= 0 && segments.contains(k) && !(paired && qi == 1 && s.closed) {
+                            let v = s.key(q)
                             let limit: UInt64 = 1 << UInt64(s.width)
                             let dirBefore = s.dir.before, bsh = s.dir.blockShift
+                            let first = np
                             for weight in 0...min(r, s.width) {
                                 // Every mask of `weight` ones, increasing (Gosper's hack).
                                 var flip: UInt64 = weight == 0 ? 0 : (1 << UInt64(weight)) - 1
                                 while flip < limit {
-                                    key[np] = v ^ UInt32(truncatingIfNeeded: flip)
-                                    indexPrefetch(dirBefore + Int(key[np] >> UInt32(bsh)))
+                                    var x = v ^ UInt32(truncatingIfNeeded: flip)
+                                    if s.closed { x = min(x, s.sigmaOf(x)) }
+                                    key[np] = x
+                                    indexPrefetch(dirBefore + Int(x >> UInt32(bsh)))
                                     np += 1
                                     if flip == 0 { break }
                                     let low = flip & (~flip &+ 1)
                                     let ripple = flip &+ low
                                     flip = ripple | (((ripple ^ flip) >> 2) >> UInt64(flip.trailingZeroBitCount))
                                 }
+                            }
+                            // The balls around the key and its image under sigma overlap only when
+                            // they are within 2r: then some canonical keys repeat; probe each once.
+                            if s.closed && (v ^ s.sigmaOf(v)).nonzeroBitCount <= 2 * r {
+                                var range = UnsafeMutableBufferPointer(start: key + first, count: np - first)
+                                range.sort()
+                                var w = first
+                                for i in first..<np where i == first || key[i] != key[w - 1] {
+                                    key[w] = key[i]; w += 1
+                                }
+                                np = w
                             }
                         }
                         probeEnd[qi * m + k] = np
@@ -489,13 +602,25 @@ public final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
                     // Pass 5: distances; the tail rejects nearly every candidate.
                     i0 = 0
                     for g in 0..<groups {
-                        let q = qs[g / m]
+                        let qi = g / m, k = g % m
+                        let q = qs[qi]
+                        // A closed segment's candidates of a pair serve both of its queries.
+                        let both = paired && views[k].closed
+                        let q1 = qs[nq - 1]
                         for i in i0..<candEnd[g] {
                             let e = Int(c[i])
                             let dt = (tail[2 * e] ^ q.w2).nonzeroBitCount + (tail[2 * e + 1] ^ q.w3).nonzeroBitCount
                             if dt <= t {
-                                verify(e, tailDistance: dt, segment: g % m, radii: radii, q, threshold: t) { d in
-                                    emit(g / m, e, d)
+                                verify(e, tailDistance: dt, segment: k, radii: radii, q, threshold: t) { d in
+                                    emit(qi, e, d)
+                                }
+                            }
+                            if both {
+                                let dt1 = (tail[2 * e] ^ q1.w2).nonzeroBitCount + (tail[2 * e + 1] ^ q1.w3).nonzeroBitCount
+                                if dt1 <= t {
+                                    verify(e, tailDistance: dt1, segment: k, radii: radii, q1, threshold: t) { d in
+                                        emit(1, e, d)
+                                    }
                                 }
                             }
                         }
@@ -519,6 +644,14 @@ public final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
         let tailWords = tail.base + 2 * e
         x.w2 = tailWords[0] ^ q.w2
         x.w3 = tailWords[1] ^ q.w3
+        // A closed segment's bucket also holds entries near the query's transpose: the hit is
+        // this segment's only if the query itself is within its radius here.
+        if views[k].closed {
+            let mk = views[k].mask
+            let dk = (x.w0 & mk.w0).nonzeroBitCount + (x.w1 & mk.w1).nonzeroBitCount
+                + (x.w2 & mk.w2).nonzeroBitCount + (x.w3 & mk.w3).nonzeroBitCount
+            if dk > radii[k] { return }
+        }
         for j in 0..<k where radii[j] >= 0 {
             let mk = views[j].mask
             let dj = (x.w0 & mk.w0).nonzeroBitCount + (x.w1 & mk.w1).nonzeroBitCount
@@ -544,9 +677,24 @@ public final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
 
     private static func pow2(_ e: Int) -> Double { Double(sign: .plus, exponent: e, significand: 1) }
 
+    /// Whether the transposed-pair layout with `m` segments exists and takes no more than the
+    /// cap, or exceeds it by at most `allowance` bytes in all (`IndexBuilder`'s rule for small
+    /// lists).
+    static func pairLayoutFits(count n: Int, segmentCount m: Int, blockShift: Int, cap: Int?, allowance: Int) -> Bool {
+        guard let specs = SegmentBits.pairLayout(segmentCount: m, firstWidth: MultiIndexHammingIndex.segmentBounds(bits: 256, count: m)[0].width),
+              specs.allSatisfy({ $0.width >= 1 && $0.width <= maxKeyBits }) else { return false }
+        let bytes = bytesPerEntry(count: n, widths: specs.map(\.width), blockShift: blockShift)
+        guard let cap else { return true }
+        return bytes <= Double(cap) || (bytes - Double(cap)) * Double(n) <= Double(allowance)
+    }
+
     /// Estimated bytes per entry with `m` segments.
     static func bytesPerEntry(count n: Int, segmentCount m: Int, blockShift: Int) -> Double {
-        let widths = MultiIndexHammingIndex.segmentBounds(bits: 256, count: m).map(\.width)
+        bytesPerEntry(count: n, widths: MultiIndexHammingIndex.segmentBounds(bits: 256, count: m).map(\.width), blockShift: blockShift)
+    }
+
+    static func bytesPerEntry(count n: Int, widths: [Int], blockShift: Int) -> Double {
+        let m = widths.count
         let nn = Double(max(n, 1))
         let values = 16.0 + Double(16 - widths[0] / 8)
         let ids = Double(m - 1) * Double(MultiIndexHammingIndex.idBits(count: n)) / 8

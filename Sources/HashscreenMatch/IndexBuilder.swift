@@ -47,9 +47,15 @@ public enum IndexBuilder {
     /// name entries by that order. The caller permutes what it keeps per entry once, and the
     /// index keeps no map back (4 bytes per entry saved). Indexes that keep the input order
     /// never call it.
+    ///
+    /// `transposedPairs` (PDQ; what a `--dihedral` scan asks): lay the compact index out so
+    /// that a query and its transpose share their probes (4 of each image's 8 searches' worth
+    /// of random reads saved; a single query reads ~2x the candidates per probe), when that
+    /// layout fits the same memory cap.
     public static func makeIndex(signal: SignalKind, packed: PackedHashList,
                                  expectedThreshold: Int? = nil,
                                  maxBytesPerEntry: Int? = defaultMaxBytesPerEntry,
+                                 transposedPairs: Bool = false,
                                  reorder: ((UnsafeBufferPointer<Int32>) -> Void)? = nil) throws(IndexBuildError) -> any MatchIndex {
         guard packed.byteCount == signal.byteCount else {
             throw IndexBuildError("\(signal) values have \(signal.byteCount) bytes, got \(packed.byteCount)")
@@ -69,8 +75,11 @@ public enum IndexBuilder {
                     chosen = free
                 }
                 guard let layout = chosen else { return BruteForceHammingIndex(packed: packed) }
+                let pairs = transposedPairs && signal == .pdq
+                    && CompactHammingIndex.pairLayoutFits(count: n, segmentCount: layout.segmentCount, blockShift: layout.blockShift,
+                                                          cap: maxBytesPerEntry, allowance: smallListAllowanceBytes)
                 return try CompactHammingIndex(packed: packed, segmentCount: layout.segmentCount,
-                                               blockShift: layout.blockShift, reorder: reorder)
+                                               blockShift: layout.blockShift, transposedPairs: pairs, reorder: reorder)
             }
             let layout = MultiIndexHammingIndex.chooseLayout(
                 count: packed.count, bitCount: signal.byteCount * 8,

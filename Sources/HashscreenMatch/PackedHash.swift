@@ -8,7 +8,7 @@ import Glibc
 ///
 /// Bit 0 of the value (the most significant bit of byte 0, see `HashValue`) is the most
 /// significant bit of word 0; a length that is not a multiple of 8 is padded with zero bits.
-struct PackedHash {
+struct PackedHash: Equatable {
     /// Longest value packed: SHA-256 and PDQ (32 bytes).
     static let maxBytes = 32
     static let maxWords = maxBytes / 8

@@ -20,7 +20,9 @@ final class KnownHashes: @unchecked Sendable {
 
     /// Opens the database read-only and builds the indexes of `signals`. Fails (exit 2) when
     /// the database is missing, not a hashscreen list database, or damaged.
-    static func load(listPath: String, signals: Set<SignalKind>) throws -> KnownHashes {
+    /// `dihedral`: the scan matches PDQ's 8 variants, so the PDQ index is laid out for
+    /// transposed pairs (`IndexBuilder`).
+    static func load(listPath: String, signals: Set<SignalKind>, dihedral: Bool = false) throws -> KnownHashes {
         let store: HashListStore
         let infos: [ListInfo]
         do {
@@ -68,7 +70,8 @@ final class KnownHashes: @unchecked Sendable {
                 guard let packed = values.removeValue(forKey: signal), packed.count > 0 else { continue }
                 // An index that keeps its entries in its own order hands that order over
                 // once; the owners follow it, so the index keeps no map back.
-                known.indexes[signal] = try IndexBuilder.makeIndex(signal: signal, packed: packed) { order in
+                known.indexes[signal] = try IndexBuilder.makeIndex(signal: signal, packed: packed,
+                                                                   transposedPairs: dihedral) { order in
                     guard let old = owners[signal] else { return }
                     owners[signal] = order.map { old[Int($0)] }
                 }

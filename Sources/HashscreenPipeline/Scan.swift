@@ -81,7 +81,7 @@ public enum Scanner {
         let cpuAtStart = processCPUSeconds()
         // Setup failures stop the run before any work: output folder, list, inputs.
         let writer = try ReportWriter(directory: config.outputDirectory)
-        let known = try KnownHashes.load(listPath: config.listPath, signals: Set(config.signals))
+        let known = try KnownHashes.load(listPath: config.listPath, signals: Set(config.signals), dihedral: config.dihedral)
         var opened: [(ScanConfiguration.Input, any ManifestReader, String)] = []
         for (i, input) in config.inputs.enumerated() {
             let reader = try Manifest.open(path: input.path, layout: input.layout, ordinalBase: i << inputOrdinalShift)

@@ -57,5 +57,17 @@ final class IndexBuilderTests: XCTestCase {
     func testRejectsValuesOfAnotherSignal() {
         XCTAssertThrowsError(try IndexBuilder.makeIndex(signal: .pdq, values: [HashValue(bytes: [UInt8](repeating: 0, count: 8))]))
     }
-}
 
+    /// A `--dihedral` scan asks for the transposed-pair layout; others keep the standard one.
+    func testTransposedPairsOnlyWhenAsked() throws {
+        var rng = SplitMix64(seed: 0x7A1)
+        let values = (0..<20_000).map { _ in rng.hash(bytes: 32) }
+        let plain = try IndexBuilder.makeIndex(signal: .pdq, packed: PackedHashList(values, byteCount: 32))
+        let pairs = try IndexBuilder.makeIndex(signal: .pdq, packed: PackedHashList(values, byteCount: 32), transposedPairs: true)
+        XCTAssertEqual((plain as? CompactHammingIndex)?.transposedPairs, false)
+        XCTAssertEqual((pairs as? CompactHammingIndex)?.transposedPairs, true)
+        let q = rng.flip(values[7], bits: 9)
+        XCTAssertEqual(plain.search(q, threshold: 31).sorted(), pairs.search(q, threshold: 31).sorted())
+        XCTAssertTrue(pairs.search(q, threshold: 31).contains { $0.entry == 7 && $0.distance == 9 })
+    }
+}

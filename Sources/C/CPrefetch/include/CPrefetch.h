@@ -25,7 +25,22 @@ static inline __attribute__((always_inline)) unsigned long long hs_pdep(unsigned
     return _pdep_u64(src, mask);
 }
 static inline __attribute__((always_inline)) int hs_has_pdep(void) { return 1; }
+/// Bit extract (x86 BMI2 `pext`): the bits of `src` at the set bits of `mask`, packed into
+/// the low bits in order.
+static inline __attribute__((always_inline)) unsigned long long hs_pext(unsigned long long src, unsigned long long mask) {
+    return _pext_u64(src, mask);
+}
 #else
+static inline __attribute__((always_inline)) unsigned long long hs_pext(unsigned long long src, unsigned long long mask) {
+    unsigned long long out = 0, bit = 1;
+    while (mask != 0) {
+        unsigned long long low = mask & (0ULL - mask);
+        if (src & low) out |= bit;
+        bit <<= 1;
+        mask ^= low;
+    }
+    return out;
+}
 static inline __attribute__((always_inline)) unsigned long long hs_pdep(unsigned long long src, unsigned long long mask) {
     unsigned long long out = 0;
     for (unsigned long long bit = 1; mask != 0; bit <<= 1) {
