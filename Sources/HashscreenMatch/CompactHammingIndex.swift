@@ -32,6 +32,11 @@ import Glibc
 ///   before every block of 2^blockShift buckets: about 0.3 bytes per entry per table.
 /// - **Bit-packed postings**: ceil(log2 n) bits per entry number (24 at 10M).
 ///
+/// - **Transposed pairs** (`transposedPairs`, for `--dihedral` scans): segments after the
+///   first closed under PDQ's transpose and keyed canonically, so that a query and its
+///   transpose (4 of the 8 dihedral variants are the transposes of the other 4) share one
+///   probe set (`SegmentBits`, docs/index.md round 6).
+///
 /// Memory at 10M entries, 11 segments: 16 + 13 + 10 × 3 + ~3.3 (directories) ≈ 62.4 bytes.
 ///
 /// The search is bound by memory latency (random reads in a 600 MB structure). It runs in
