@@ -109,16 +109,11 @@ public final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
         @inline(__always)
         func key(_ q: PackedHash) -> UInt32 {
             guard pext else { return MultiIndexHammingIndex.extract(q, offset: offset, width: width) }
-            let k = hs_pext(q.w0, mask.w0) | hs_pext(q.w1, mask.w1) << UInt64(shift1)
-                | hs_pext(q.w2, mask.w2) << UInt64(shift2) | hs_pext(q.w3, mask.w3) << UInt64(shift3)
-            return UInt32(truncatingIfNeeded: k)
+            return SegmentBits.gather(q.w0, q.w1, q.w2, q.w3, mask, UInt64(shift1), UInt64(shift2), UInt64(shift3))
         }
 
         @inline(__always)
-        func sigmaOf(_ x: UInt32) -> UInt32 {
-            let t = sigma!
-            return t[Int(x & 0xFF)] | t[256 | Int((x >> 8) & 0xFF)] | t[512 | Int((x >> 16) & 0xFF)] | t[768 | Int(x >> 24)]
-        }
+        func sigmaOf(_ x: UInt32) -> UInt32 { SegmentBits.sigma(x, sigma!) }
     }
 
     public let count: Int
@@ -263,8 +258,7 @@ public final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
                     value.2 = tail.base[2 * e]
                     value.3 = tail.base[2 * e + 1]
                     if usesBits {
-                        let x = UInt32(truncatingIfNeeded: hs_pext(value.0, masks.w0) | hs_pext(value.1, masks.w1) << s1
-                            | hs_pext(value.2, masks.w2) << s2 | hs_pext(value.3, masks.w3) << s3)
+                        let x = SegmentBits.gather(value.0, value.1, value.2, value.3, masks, s1, s2, s3)
                         keys.base[e] = closed ? min(x, SegmentBits.sigma(x, sigma)) : x
                     } else {
                         keys.base[e] = withUnsafePointer(to: &value) { v in
@@ -404,10 +398,7 @@ public final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
 
     /// A PDQ hash transposed (the hash of the image flipped about its main diagonal).
     public static func pdqTranspose(_ h: HashValue) -> HashValue {
-        let t = PDQTranspose.apply(PackedHash(h.bytes))
-        var bytes: [UInt8] = []
-        for w in [t.w0, t.w1, t.w2, t.w3] { for b in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: w >> UInt64(56 - 8 * b))) } }
-        return HashValue(bytes: bytes)
+        PDQTranspose.apply(PackedHash(h.bytes)).hashValue()
     }
 
     @inline(__always)

@@ -40,6 +40,11 @@ struct PackedHash: Equatable {
         }
     }
 
+    /// The value as a `HashValue` of `byteCount` bytes.
+    func hashValue(byteCount: Int = maxBytes) -> HashValue {
+        HashValue(bytes: (0..<byteCount).map { UInt8(truncatingIfNeeded: self[$0 >> 3] >> (56 - 8 * UInt64($0 & 7))) })
+    }
+
     /// Number of 64-bit words a value of `byteCount` bytes takes.
     static func wordCount(forBytes byteCount: Int) -> Int { (byteCount + 7) / 8 }
 }

@@ -85,6 +85,15 @@ struct SegmentBits {
         self.sigma = sigma
     }
 
+    /// The bits of four value words at the set bits of `masks`, word by word (`shift1...3`: the
+    /// bits taken from the words before).
+    @inline(__always)
+    static func gather(_ w0: UInt64, _ w1: UInt64, _ w2: UInt64, _ w3: UInt64, _ masks: PackedHash,
+                       _ shift1: UInt64, _ shift2: UInt64, _ shift3: UInt64) -> UInt32 {
+        UInt32(truncatingIfNeeded: hs_pext(w0, masks.w0) | hs_pext(w1, masks.w1) << shift1
+            | hs_pext(w2, masks.w2) << shift2 | hs_pext(w3, masks.w3) << shift3)
+    }
+
     /// sigma of key `x` through a copy of a closed segment's `sigma`.
     @inline(__always)
     static func sigma(_ x: UInt32, _ table: UnsafePointer<UInt32>) -> UInt32 {

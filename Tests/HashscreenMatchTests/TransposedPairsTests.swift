@@ -11,11 +11,7 @@ import XCTest
 final class TransposedPairsTests: XCTestCase {
     func packed(_ h: HashValue) -> PackedHash { PackedHash(h.bytes) }
 
-    func hashValue(_ p: PackedHash) -> HashValue {
-        var bytes: [UInt8] = []
-        for w in [p.w0, p.w1, p.w2, p.w3] { for b in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: w >> UInt64(56 - 8 * b))) } }
-        return HashValue(bytes: bytes)
-    }
+    func hashValue(_ p: PackedHash) -> HashValue { p.hashValue() }
 
     func testTransposeIsTheHashersDiagonalFlip() {
         // An image with no symmetry: gradients and an off-centre block.
