@@ -121,7 +121,8 @@ public final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
     /// Segments closed under PDQ's transpose (`SegmentBits.pairLayout`): a search of a query
     /// and its transpose shares their probes.
     public let transposedPairs: Bool
-    /// Per segment, its `sigma` table (4 x 256 words; zeros for other segments).
+    /// Per segment, its `sigma` table (4 x 256 words; zeros for other segments), with
+    /// transposed pairs only.
     let sigmaTables: UnsafeMutablePointer<UInt32>
     /// `segments` as views, `segmentCount` of them.
     let views: UnsafeMutablePointer<SegmentView>
@@ -145,6 +146,7 @@ public final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
     public var memoryBytes: Int {
         tail.memoryBytes + head.memoryBytes + (inputPosition?.memoryBytes ?? 0)
             + segments.reduce(0) { $0 + $1.directory.memoryBytes + $1.postings.memoryBytes }
+            + (transposedPairs ? segmentCount * 1024 * MemoryLayout<UInt32>.stride : 0)
     }
 
     /// Convenience for tests: values as `HashValue`s.
@@ -225,6 +227,14 @@ public final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
         // Tables 1..<m over the entry order, from the tails and heads (sequential reads), on
         // all cores: one worker per core, each reusing its key and counting arrays from table
         // to table (fresh arrays per table were ~0.9 GB of page faults and clearing at 10M).
+        // Each closed segment's sigma as plain words, for the build below and the searches.
+        let sigmaWords = transposedPairs ? m * 1024 : 1
+        let sigmaAll = UnsafeMutablePointer<UInt32>.allocate(capacity: sigmaWords)
+        sigmaAll.initialize(repeating: 0, count: sigmaWords)
+        for (k, spec) in (specs ?? []).enumerated() where spec.closed {
+            for i in 0..<1024 { sigmaAll[k * 1024 + i] = spec.sigma[i] }
+        }
+        sigmaTables = sigmaAll
         let slots = UnsafeMutablePointer<Segment?>.allocate(capacity: m)
         slots.initialize(repeating: nil, count: m)
         defer { slots.deinitialize(count: m); slots.deallocate() }
@@ -242,9 +252,7 @@ public final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
                 let spec = specs?[k]
                 var value: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
                 let shift = UInt64(8 * headSkip)
-                let sigma = UnsafeMutablePointer<UInt32>.allocate(capacity: 1024)
-                defer { sigma.deallocate() }
-                if let spec, spec.closed { for i in 0..<1024 { sigma[i] = spec.sigma[i] } }
+                let sigma = sigmaAll + k * 1024
                 // Plain copies for the loop (no reference counting per entry).
                 let usesBits = spec != nil, closed = spec?.closed ?? false
                 let masks = spec?.masks ?? PackedHash()
@@ -282,8 +290,6 @@ public final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
         }
         segments = (0..<m).map { slots[$0]! }
         views = UnsafeMutablePointer<SegmentView>.allocate(capacity: m)
-        sigmaTables = UnsafeMutablePointer<UInt32>.allocate(capacity: m * 1024)
-        sigmaTables.initialize(repeating: 0, count: m * 1024)
         for k in 0..<m {
             let sg = segments[k]
             var v = SegmentView(offset: sg.offset, width: sg.width, dir: sg.directory.view,
@@ -292,11 +298,7 @@ public final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
                 v.pext = true
                 v.closed = b.closed
                 v.shift1 = b.shift1; v.shift2 = b.shift2; v.shift3 = b.shift3
-                if b.closed {
-                    let t = sigmaTables + k * 1024
-                    for i in 0..<1024 { t[i] = b.sigma[i] }
-                    v.sigma = t
-                }
+                if b.closed { v.sigma = sigmaAll + k * 1024 }
             }
             (views + k).initialize(to: v)
         }
