@@ -9,7 +9,8 @@ public protocol ReportOutput: AnyObject {
     func finish() throws(HashscreenError)
 }
 
-/// Standard output, buffered in 64 KiB chunks.
+/// Standard output, buffered: full 64 KiB chunks go out as they fill, the rest at `finish()`
+/// only (a command that fails midway prints its error, not its last partial chunk).
 public final class StandardOutput: ReportOutput {
     /// Bytes kept before a write to the file descriptor: few system calls for many short lines.
     static let bufferBytes = 1 << 16
@@ -29,8 +30,6 @@ public final class StandardOutput: ReportOutput {
         FileHandle.standardOutput.write(Data(buffer))
         buffer.removeAll(keepingCapacity: true)
     }
-
-    deinit { flush() }
 }
 
 /// A string in memory: for commands that return their output, and for tests.
