@@ -5,7 +5,7 @@ import HashscreenDigest
 import HashscreenPerceptual
 import HashscreenReport
 
-/// `hashscreen hash`: every requested signal of single files, as ordered fields.
+/// `hashscreen hash`: every requested signal of single files, as `FileHashes` records.
 public final class FileHasher {
     public let signals: [SignalKind]
     public let pdqMode: PDQMode
