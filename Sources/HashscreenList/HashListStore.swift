@@ -396,9 +396,9 @@ public final class HashListStore {
             while try q.step() {
                 let ref = ListRef(id: q.int64(0), name: q.text(1) ?? "", version: q.text(2) ?? "")
                 index[ref.id] = infos.count
-                infos.append(ListInfo(ref: ref, importedAt: q.text(3) ?? "", toolVersion: q.text(4) ?? "",
-                                      entryCount: q.int(5), duplicateCount: q.int(6), skippedCount: q.int(7),
-                                      countsByType: [:], otherTypeCounts: [:], sources: []))
+                infos.append(ListInfo(id: ref.id, provenance: ListProvenance(
+                    name: ref.name, version: ref.version, importedAt: q.text(3) ?? "", toolVersion: q.text(4) ?? "",
+                    entryCount: q.int(5), duplicateCount: q.int(6), skippedCount: q.int(7))))
             }
             let s = try db.prepare("""
                 SELECT list_id, path, sha256, format, records, entries, duplicates, skipped
@@ -406,16 +406,16 @@ public final class HashListStore {
                 """)
             while try s.step() {
                 guard let i = index[s.int64(0)] else { continue }
-                infos[i].sources.append(ListSource(path: s.text(1) ?? "", sha256: s.text(2) ?? "", format: s.text(3) ?? "",
+                infos[i].provenance.sources.append(ListSource(path: s.text(1) ?? "", sha256: s.text(2) ?? "", format: s.text(3) ?? "",
                                                    records: s.int(4), entries: s.int(5), duplicates: s.int(6), skipped: s.int(7)))
             }
             let c = try db.prepare("SELECT list_id, type, entries FROM list_type_counts")
             while try c.step() {
                 guard let i = index[c.int64(0)], let name = c.text(1) else { continue }
                 if let kind = SignalKind(rawValue: name) {
-                    infos[i].countsByType[kind] = c.int(2)
+                    infos[i].provenance.countsByType[kind] = c.int(2)
                 } else {
-                    infos[i].otherTypeCounts[name] = c.int(2)
+                    infos[i].provenance.otherTypeCounts[name] = c.int(2)
                 }
             }
             return infos

@@ -15,9 +15,9 @@
 import HashscreenCore
 
 /// The values written in the database header so a file can be recognised as ours.
-enum ListDatabaseFormat {
+package enum ListDatabaseFormat {
     /// `PRAGMA application_id`: the ASCII bytes "HSLD" (hashscreen list database).
     static let applicationID: Int64 = 0x4853_4C44
     /// `PRAGMA user_version`: bumped on every incompatible schema change.
-    static let schemaVersion: Int64 = 1
+    package static let schemaVersion: Int64 = 1
 }

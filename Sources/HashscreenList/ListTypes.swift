@@ -126,45 +126,21 @@ public struct ListRef: Hashable, Sendable, Comparable, CustomStringConvertible {
     }
 }
 
-/// One source file of a list, as imported.
-public struct ListSource: Sendable, Equatable {
-    /// The path as given to the import.
-    public var path: String
-    /// Lower-case hex SHA-256 of the file's bytes.
-    public var sha256: String
-    /// How the file was read: `csv`, `tsv`, `table` (whitespace-separated with a header) or `lines`.
-    public var format: String
-    /// Data lines (records) read, valid or not.
-    public var records: Int
-    /// New entries this file added to the list.
-    public var entries: Int
-    public var duplicates: Int
-    public var skipped: Int
-    public init(path: String, sha256: String, format: String, records: Int, entries: Int, duplicates: Int, skipped: Int) {
-        self.path = path; self.sha256 = sha256; self.format = format; self.records = records
-        self.entries = entries; self.duplicates = duplicates; self.skipped = skipped
-    }
-}
+/// One source file of a list, as imported (the provenance's own type, from HashscreenCore).
+public typealias ListSource = ListProvenance.Source
 
-/// A stored list and its provenance.
+/// A stored list: its database row id and its provenance.
 public struct ListInfo: Sendable, Equatable {
-    public var ref: ListRef
-    /// UTC ISO 8601 time of the import, e.g. `2024-05-01T10:00:00Z`.
-    public var importedAt: String
-    public var toolVersion: String
-    /// Entries stored (after removing duplicates).
-    public var entryCount: Int
-    public var duplicateCount: Int
-    public var skippedCount: Int
-    /// Entries per signal.
-    public var countsByType: [SignalKind: Int]
-    /// Entries of signals this build does not know (written by a newer hashscreen); never screened.
-    public var otherTypeCounts: [String: Int]
-    public var sources: [ListSource]
+    /// The database's row id (stable while the list exists; a replaced list gets a new one).
+    public var id: Int64
+    /// Name, version, import time and tool, counts, source files.
+    public var provenance: ListProvenance
 
-    public var id: Int64 { ref.id }
-    public var name: String { ref.name }
-    public var version: String { ref.version }
+    public init(id: Int64, provenance: ListProvenance) { self.id = id; self.provenance = provenance }
+
+    public var ref: ListRef { ListRef(id: id, name: provenance.name, version: provenance.version) }
+    public var name: String { provenance.name }
+    public var version: String { provenance.version }
 }
 
 // MARK: - Screening

@@ -3,8 +3,9 @@ import HashscreenCore
 import HashscreenDecode
 import HashscreenDigest
 import HashscreenPerceptual
+import HashscreenReport
 
-/// `hashscreen hash`: every requested signal of single files, as ordered fields.
+/// `hashscreen hash`: every requested signal of single files, as `FileHashes` records.
 public final class FileHasher {
     public let signals: [SignalKind]
     public let pdqMode: PDQMode
@@ -37,17 +38,16 @@ public final class FileHasher {
         return c
     }
 
-    /// The fields of one file; `error` is set when it could not be read or decoded (digests
-    /// of a readable file are still given when decoding fails).
-    public func hash(path: String) -> [(String, String?)] {
-        var fields: [(String, String?)] = [("path", path)]
+    /// The hashes of one file, a value per column between `path` and `error`; `error` is set
+    /// when it could not be read or decoded (digests of a readable file are still given when
+    /// decoding fails).
+    public func hash(path: String) -> FileHashes {
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
         } catch {
-            for c in columns.dropFirst().dropLast() { fields.append((c, nil)) }
-            fields.append(("error", "read: cannot read \(path)"))
-            return fields
+            return FileHashes(path: path, values: columns.dropFirst().dropLast().map { ($0, nil) },
+                              error: "read: cannot read \(path)")
         }
         var values: [String: String] = [:]
         var failure: String? = nil
@@ -83,8 +83,6 @@ public final class FileHasher {
                 failure = "decode: \((e as? DecodeError)?.message ?? "\(e)")"
             }
         }
-        for c in columns.dropFirst().dropLast() { fields.append((c, values[c])) }
-        fields.append(("error", failure))
-        return fields
+        return FileHashes(path: path, values: columns.dropFirst().dropLast().map { ($0, values[$0]) }, error: failure)
     }
 }

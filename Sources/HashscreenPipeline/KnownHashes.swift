@@ -6,7 +6,7 @@ import HashscreenMatch
 /// signal at scan start. Immutable afterwards: workers query it concurrently without locks.
 final class KnownHashes: @unchecked Sendable {
     struct Hit { var list: HashscreenCore.ListRef; var distance: Int }
-    struct LoadedList { var ref: HashscreenCore.ListRef; var provenance: JSONValue }
+    struct LoadedList { var ref: HashscreenCore.ListRef; var provenance: ListProvenance }
 
     let lists: [LoadedList]
     private var indexes: [SignalKind: any MatchIndex] = [:]
@@ -35,7 +35,7 @@ final class KnownHashes: @unchecked Sendable {
             throw HashscreenError(.list, "list database \(listPath) holds more than \(UInt16.max) lists")
         }
         let known = KnownHashes(lists: infos.map { info in
-            LoadedList(ref: HashscreenCore.ListRef(name: info.name, version: info.version), provenance: provenance(info))
+            LoadedList(ref: info.provenance.ref, provenance: info.provenance)
         })
         var position: [Int64: UInt16] = [:]
         for (i, info) in infos.enumerated() { position[info.id] = UInt16(i) }
@@ -47,7 +47,7 @@ final class KnownHashes: @unchecked Sendable {
         let tracksOwners = infos.count > 1
         do {
             for signal in signals {
-                let expected = infos.reduce(0) { $0 + ($1.countsByType[signal] ?? 0) }
+                let expected = infos.reduce(0) { $0 + ($1.provenance.countsByType[signal] ?? 0) }
                 guard expected > 0 else { continue }
                 values[signal] = try PackedHashList(byteCount: signal.byteCount, capacity: expected)
                 // The index may free the values once it has read them (a smaller start-up peak).
@@ -84,19 +84,6 @@ final class KnownHashes: @unchecked Sendable {
         return known
     }
 
-    static func provenance(_ info: ListInfo) -> JSONValue {
-        .object([
-            ("name", .string(info.name)),
-            ("version", .string(info.version)),
-            ("imported_at", .string(info.importedAt)),
-            ("entries", .int(info.entryCount)),
-            ("counts_by_type", .object(info.countsByType.sorted { $0.key < $1.key }.map { ($0.key.name, .int($0.value)) })),
-            ("sources", .array(info.sources.map { s in
-                .object([("file", .string((s.path as NSString).lastPathComponent)), ("sha256", .string(s.sha256))])
-            })),
-        ])
-    }
-
     /// The list of index entry `entry` of `signal`.
     @inline(__always)
     private func list(_ owners: [UInt16]?, _ entry: Int32) -> HashscreenCore.ListRef {
@@ -129,5 +116,3 @@ final class KnownHashes: @unchecked Sendable {
         }
     }
 }
-
-import Foundation

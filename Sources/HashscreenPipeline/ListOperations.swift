@@ -1,12 +1,14 @@
 import HashscreenCore
 import HashscreenDigest
 import HashscreenList
+import HashscreenReport
 
 /// `hashscreen list import|info`: the list store with the digests it must not compute itself
-/// (file SHA-256s for provenance, URL hashes for `url` entries) injected from HashscreenDigest.
+/// (file SHA-256s for provenance, URL hashes for `url` entries) injected from HashscreenDigest;
+/// HashscreenReport prints the results.
 public enum ListOperations {
-    /// Imports list files; returns the report text. Refusals throw `HashscreenError(.list)`
-    /// carrying `FILE:LINE: reason`.
+    /// Imports list files; returns the report (text, or JSON with `json`). Refusals throw
+    /// `HashscreenError(.list)` carrying `FILE:LINE: reason`.
     public static func importList(database: String, name: String, version: String?, files: [String],
                                   defaultType: String?, skipInvalid: Bool, replace: Bool, json: Bool) throws -> String {
         let request = ListImportRequest(
@@ -16,8 +18,8 @@ public enum ListOperations {
             urlHasher: { Digester.urlHashes($0) })
         do {
             let store = try HashListStore.openForImport(path: database)
-            let report = try store.importList(request)
-            return json ? report.renderJSON() : report.renderText()
+            let summary = summary(try store.importList(request))
+            return json ? JSONPrinter.render(summary) : TextPrinter.render(summary)
         } catch let e as HashscreenError {
             throw e
         } catch {
@@ -25,13 +27,22 @@ public enum ListOperations {
         }
     }
 
+    /// Describes every list of a database (text, or JSON with `json`).
     public static func info(database: String, json: Bool) throws -> String {
         do {
             let store = try HashListStore.openReadOnly(path: database)
-            let lists = try store.lists()
-            return json ? ListInfo.renderJSON(lists, database: database) : ListInfo.renderText(lists, database: database)
+            let description = ListsDescription(database: database, schemaVersion: Int(ListDatabaseFormat.schemaVersion),
+                                               lists: try store.lists().map(\.provenance))
+            return json ? JSONPrinter.render(description) : TextPrinter.render(description)
         } catch {
             throw HashscreenError(.list, "\(error)")
         }
+    }
+
+    static func summary(_ report: ListImportReport) -> ListImportSummary {
+        ListImportSummary(
+            list: report.list.provenance, replaced: report.replaced, records: report.records,
+            duplicates: report.duplicates, skipped: report.skipped,
+            skippedExamples: report.skippedExamples.map { .init(file: $0.file, line: $0.line, reason: $0.reason) })
     }
 }

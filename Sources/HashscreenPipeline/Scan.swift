@@ -80,7 +80,7 @@ public enum Scanner {
         let started = Date()
         let cpuAtStart = processCPUSeconds()
         // Setup failures stop the run before any work: output folder, list, inputs.
-        let writer = try ReportWriter(directory: config.outputDirectory)
+        let outputs = try OutputFolder(directory: config.outputDirectory)
         let known = try KnownHashes.load(listPath: config.listPath, signals: Set(config.signals), dihedral: config.dihedral)
         var opened: [(ScanConfiguration.Input, any ManifestReader, String)] = []
         for (i, input) in config.inputs.enumerated() {
@@ -144,18 +144,15 @@ public enum Scanner {
         let phases = Phases(setupSeconds: setupDone.timeIntervalSince(started), scanSeconds: finished.timeIntervalSince(setupDone),
                             setupCPUSeconds: cpuAtSetup - cpuAtStart, scanCPUSeconds: processCPUSeconds() - cpuAtSetup)
 
-        let matches = ReportWriter.sorted(tally.matches)
-        let failures = ReportWriter.sorted(tally.failures)
-        try writer.writeRemovals(matches)
-        try writer.writeReport(matches)
-        try writer.writeErrors(failures)
+        let matches = tally.matches
+        try outputs.write(matches: matches, failures: tally.failures)
         let cleaned = config.writeCleaned ? try writeCleaned(config: config, inputs: inputs, matches: matches) : nil
         var readerCounts: [String: Int] = ["non_image_files_ignored": 0, "rows_not_success": 0]
         for (_, reader, _) in inputs { for (k, v) in reader.counters { readerCounts[k, default: 0] += v } }
-        try writer.writeSummary(summary(config: config, tally: tally, known: known, inputs: inputs,
-                                        readerCounts: readerCounts, cleaned: cleaned, started: started, finished: finished,
-                                        phases: phases))
-        log("hashscreen: \(tally.samples) samples, \(tally.matchedSamples) matched, \(tally.failedSamples) not fully screened; outputs in \(config.outputDirectory)")
+        let summary = summary(config: config, tally: tally, known: known, inputs: inputs, readerCounts: readerCounts,
+                              cleaned: cleaned, started: started, finished: finished, phases: phases)
+        try outputs.write(summary)
+        log(String(summary.text.dropLast()))  // the closing line, without its newline
         return ScanResult(samples: tally.samples, matchedSamples: tally.matchedSamples,
                           failedSamples: tally.failedSamples, outputDirectory: config.outputDirectory)
     }
@@ -208,66 +205,6 @@ public enum Scanner {
             }
         }
         return out
-    }
-
-    static func summary(config: ScanConfiguration, tally: Tally, known: KnownHashes,
-                        inputs: [(ScanConfiguration.Input, any ManifestReader, String)],
-                        readerCounts: [String: Int], cleaned: [CleanedFile]?, started: Date, finished: Date,
-                        phases: Phases) -> JSONValue {
-        let seconds = max(finished.timeIntervalSince(started), 1e-9)
-        let iso = ISO8601DateFormatter()
-        iso.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        let counts: JSONValue = .object([
-            ("samples", .int(tally.samples)),
-            ("scanned", .int(tally.scanned)),
-            ("matched", .int(tally.matchedSamples)),
-            ("errors", .int(tally.failedSamples)),
-            ("decoded", .int(tally.decoded)),
-            ("rows_without_path", .int(tally.rowsWithoutPath)),
-            ("non_image_files_ignored", .int(readerCounts["non_image_files_ignored"] ?? 0)),
-            ("rows_not_success", .int(readerCounts["rows_not_success"] ?? 0)),
-            ("errors_by_stage", .object(tally.failuresPerStage.sorted { $0.key.rawValue < $1.key.rawValue }
-                .map { ($0.key.rawValue, .int($0.value)) })),
-            ("per_signal", .object(config.signals.map { s in
-                (s.name, .object([("screened", .int(tally.screenedPerSignal[s] ?? 0)),
-                                  ("matched", .int(tally.matchedPerSignal[s] ?? 0))]))
-            })),
-            ("per_list", .array(known.lists.map { l in
-                .object([("name", .string(l.ref.name)), ("version", .string(l.ref.version)),
-                         ("matched", .int(tally.matchedPerList[l.ref] ?? 0))])
-            })),
-        ])
-        let provenance: JSONValue = .object([
-            ("tool", .string("hashscreen")),
-            ("version", .string(HashscreenVersion.current)),
-            ("openssl", .string(Digester.libraryVersion)),
-            ("lists", .array(known.lists.map { $0.provenance })),
-            ("list_database", .string(config.listPath)),
-            ("inputs", .array(inputs.map { (input, reader, digest) in
-                .object([("path", .string(input.path)), ("layout", .string(reader.layout.rawValue)),
-                         ("sha256", digest.isEmpty ? .null : .string(digest))])
-            })),
-            ("options", config.provenance),
-            ("started", .string(iso.string(from: started))),
-            ("finished", .string(iso.string(from: finished))),
-        ])
-        let throughput: JSONValue = .object([
-            ("seconds", .double((seconds * 1000).rounded() / 1000)),
-            ("samples_per_second", .double((Double(tally.samples) / seconds * 10).rounded() / 10)),
-            ("megabytes_read", .double((Double(tally.bytesRead) / 1e6 * 10).rounded() / 10)),
-            ("setup_seconds", .double((phases.setupSeconds * 1000).rounded() / 1000)),
-            ("scan_seconds", .double((phases.scanSeconds * 1000).rounded() / 1000)),
-            ("cpu_seconds", .object([("setup", .double((phases.setupCPUSeconds * 1000).rounded() / 1000)),
-                                     ("scan", .double((phases.scanCPUSeconds * 1000).rounded() / 1000))])),
-        ])
-        var top: [(String, JSONValue)] = [("counts", counts), ("provenance", provenance)]
-        if let cleaned {
-            top.append(("cleaned_manifests", .array(cleaned.map {
-                .object([("path", .string($0.path)), ("kept", .int($0.kept)), ("removed", .int($0.removed))])
-            })))
-        }
-        return .object(top + [("throughput", throughput),
-                        ("exit_status", .int(Int(ScanResult.exitCode(matched: tally.matchedSamples, failed: tally.failedSamples))))])
     }
 }
 

@@ -86,26 +86,6 @@ public struct ScanConfiguration: Sendable {
         default: return 0
         }
     }
-
-    /// The options as they go into summary.json's provenance.
-    public var provenance: JSONValue {
-        .object([
-            ("signals", .array(signals.map { .string($0.name) })),
-            ("jobs", .int(jobs)),
-            ("max_pixels", .int(Int(maxPixels))),
-            ("max_file_bytes", .int(maxFileBytes)),
-            ("verify_decode", .bool(verifyDecode)),
-            ("pdq_mode", .string(pdqMode.rawValue)),
-            ("pdq_threshold", .int(pdqThreshold)),
-            ("pdq_min_quality", .int(pdqMinQuality)),
-            ("phash_threshold", .int(phashThreshold)),
-            ("dhash_threshold", .int(dhashThreshold)),
-            ("ahash_threshold", .int(ahashThreshold)),
-            ("dihedral", .bool(dihedral)),
-            ("unletterbox", .bool(unletterbox)),
-            ("write_cleaned", .bool(writeCleaned)),
-        ])
-    }
 }
 
 /// How pixels are prepared for PDQ in a scan.

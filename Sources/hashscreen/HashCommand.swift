@@ -37,33 +37,20 @@ struct HashCommand: ParsableCommand {
     func run() throws {
         let hasher = try FileHasher(signals: try parseSignals(signals), pdqMode: PDQMode(rawValue: pdqMode)!,
                                     dihedral: pdqDihedral)
-        var failed = false
-        var out = FileHandleOutput()
-        if format == "csv" { out.write(hasher.columns.joined(separator: ",") + "\n") }
-        for f in files {
-            let fields = hasher.hash(path: f)
-            if fields.last?.1 != nil { failed = true }
-            if format == "csv" {
-                out.write(fields.map { ReportWriter.csvField($0.1 ?? "") }.joined(separator: ",") + "\n")
-            } else {
-                let kept = fields.filter { $0.0 != "error" || $0.1 != nil }
-                out.write(JSONValue.object(kept.map { ($0.0, JSONValue.optional($0.1)) }).rendered() + "\n")
-            }
+        let out = StandardOutput()
+        var printer: any ReportSink<FileHashes>
+        if format == "csv" {
+            printer = try CSVPrinter<FileHashes>(header: hasher.columns, to: out)
+        } else {
+            printer = JSONLinesPrinter<FileHashes>(to: out)
         }
-        out.flush()
+        var failed = false
+        for f in files {
+            let hashes = hasher.hash(path: f)
+            if hashes.error != nil { failed = true }
+            try printer.write(hashes)
+        }
+        try printer.finish()
         if failed { throw ExitCode(3) }
-    }
-}
-
-/// Buffered standard output.
-struct FileHandleOutput {
-    private var buffer: [UInt8] = []
-    mutating func write(_ s: String) {
-        buffer.append(contentsOf: s.utf8)
-        if buffer.count > 1 << 16 { flush() }
-    }
-    mutating func flush() {
-        FileHandle.standardOutput.write(Data(buffer))
-        buffer.removeAll(keepingCapacity: true)
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HashscreenCore
 import HashscreenManifest
+import HashscreenReport
 
 struct ManifestCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -16,7 +17,9 @@ struct ManifestCommand: ParsableCommand {
         @Option(help: "Layout, when detection is not wanted.") var layout: String?
         func run() throws {
             let code = try Hashscreen.guarded {
-                print(try ManifestInspector.inspect(path: path, layout: try parseLayout(layout)).pretty())
+                let printer = JSONPrinter<JSONValue>(to: StandardOutput())
+                try printer.write(try ManifestInspector.inspect(path: path, layout: try parseLayout(layout)))
+                try printer.finish()
                 return 0
             }
             if code != 0 { throw ExitCode(code) }
@@ -31,9 +34,9 @@ struct ManifestCommand: ParsableCommand {
         func validate() throws { if let limit, limit < 0 { throw ValidationError("--limit must be 0 or more") } }
         func run() throws {
             let code = try Hashscreen.guarded {
-                var out = FileHandleOutput()
-                try ManifestInspector.rows(path: path, layout: try parseLayout(layout), limit: limit) { out.write($0.rendered() + "\n") }
-                out.flush()
+                let printer = JSONLinesPrinter<JSONValue>(to: StandardOutput())
+                try ManifestInspector.rows(path: path, layout: try parseLayout(layout), limit: limit) { try printer.write($0) }
+                try printer.finish()
                 return 0
             }
             if code != 0 { throw ExitCode(code) }

@@ -34,14 +34,46 @@ final class ListEndToEndTests: XCTestCase {
         let lists = info["lists"] as! [[String: Any]]
         XCTAssertEqual(lists.count, 1)
         XCTAssertEqual(lists[0]["name"] as? String, "L")
-        XCTAssertEqual(lists[0]["entry_count"] as? Int, 1)
+        XCTAssertEqual(lists[0]["entries"] as? Int, 1)
         XCTAssertEqual((lists[0]["counts_by_type"] as? [String: Int])?["md5"], 1)
         let sources = lists[0]["sources"] as! [[String: Any]]
         let sha = try runProcess("/usr/bin/sha256sum", [good]).stdout.prefix(64)
+        XCTAssertEqual(sources.first?["file"] as? String, "good.txt")
         XCTAssertEqual(sources.first?["sha256"] as? String, String(sha))
         var st = stat()
         XCTAssertEqual(stat(db, &st), 0)
         XCTAssertEqual(st.st_mode & 0o777, 0o600, "list databases are created 0600")
+    }
+
+    /// A list's provenance has one shape: `list info --json` prints each list exactly as
+    /// `summary.json` names the lists a scan used.
+    func testListInfoAndTheScanSummaryShowTheSameProvenance() throws {
+        let tmp = try TemporaryDirectory()
+        let db = tmp.file("l.sqlite")
+        let a = try tmp.write("lists/a.txt", "md5 \(String(repeating: "a", count: 32))\n")
+        let b = try tmp.write("b.csv", "type,hash\npdq,\(String(repeating: "0f", count: 32))\nmd5,\(String(repeating: "b", count: 32))\n")
+        XCTAssertEqual(try hashscreen(["list", "import", "--list", db, "--name", "one", "--version", "1", a, b]).status, 0)
+        XCTAssertEqual(try hashscreen(["list", "import", "--list", db, "--name", "two", a]).status, 0)
+        let img = TestPaths.fixtures.appendingPathComponent("demo/images/0003.png").path
+        try tmp.write("m.jsonl", "{\"key\":\"x\",\"path\":\"\(img)\"}\n")
+        let scan = try hashscreen(["scan", tmp.file("m.jsonl"), "--list", db, "--out", tmp.file("o"), "--signals", "md5"])
+        XCTAssertEqual(scan.status, 0, scan.stderr)
+        let info = try hashscreen(["list", "info", "--list", db, "--json"])
+        XCTAssertEqual(info.status, 0, info.stderr)
+        let infoLists = (try JSONSerialization.jsonObject(with: Data(info.stdout.utf8)) as! [String: Any])["lists"] as! [[String: Any]]
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: tmp.file("o/summary.json")))) as! [String: Any]
+        let summaryLists = (summary["provenance"] as! [String: Any])["lists"] as! [[String: Any]]
+        XCTAssertEqual(infoLists.count, 2)
+        XCTAssertEqual(infoLists as NSArray, summaryLists as NSArray)
+        XCTAssertEqual(infoLists[0].keys.sorted(), ["counts_by_type", "entries", "imported_at", "name", "sources", "version"])
+        XCTAssertEqual((infoLists[0]["sources"] as! [[String: String]]).map { $0["file"] }, ["a.txt", "b.csv"])
+        XCTAssertEqual(infoLists[0]["counts_by_type"] as? [String: Int], ["md5": 2, "pdq": 1])
+        // And the same bytes: the info's list blocks, indented one level deeper, are the summary's.
+        let summaryText = try String(contentsOfFile: tmp.file("o/summary.json"), encoding: .utf8)
+        let first = try XCTUnwrap(info.stdout.range(of: "    {\n      \"name\": \"one\"")).lowerBound
+        let end = try XCTUnwrap(info.stdout.range(of: "\n  ]\n}\n", options: .backwards)).lowerBound
+        let block = "  " + info.stdout[first..<end].replacingOccurrences(of: "\n", with: "\n  ")
+        XCTAssertTrue(summaryText.contains("\"lists\": [\n" + block + "\n    ],\n    \"list_database\""), "\(block)\n---\n\(summaryText)")
     }
 
     func testEveryTypeAndFormatImportsAndMatchesInAScan() throws {

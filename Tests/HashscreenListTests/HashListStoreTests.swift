@@ -63,11 +63,10 @@ final class HashListStoreTests: ListStoreTestCase {
         XCTAssertEqual(report.skippedExamples.first?.description, "\(f):2: md5 hash must be 32 hex digits, got 3")
         XCTAssertEqual(report.duplicates, 1)
         XCTAssertEqual(report.records, 15)
-        XCTAssertEqual(report.list.entryCount, 2)
-        XCTAssertEqual(report.list.skippedCount, 12)
-        XCTAssertEqual(report.list.duplicateCount, 1)
+        XCTAssertEqual(report.list.provenance.entryCount, 2)
+        XCTAssertEqual(report.list.provenance.skippedCount, 12)
+        XCTAssertEqual(report.list.provenance.duplicateCount, 1)
         XCTAssertEqual(Set(try allEntries().map(\.value.hex)), [md5A, md5B])
-        XCTAssertTrue(report.renderText().contains("(and 2 more)"))
     }
 
     func testImportWithNoValidEntriesIsRefused() throws {
@@ -122,9 +121,9 @@ final class HashListStoreTests: ListStoreTestCase {
         let b = try write("b.csv", "type,hash\nmd5,\(md5A)\nmd5,\(md5B)\n")
         let report = try importList([a, b])
         XCTAssertEqual(report.duplicates, 2)
-        XCTAssertEqual(report.list.entryCount, 2)
-        XCTAssertEqual(report.list.sources.map(\.duplicates), [1, 1])
-        XCTAssertEqual(report.list.sources.map(\.entries), [1, 1])
+        XCTAssertEqual(report.list.provenance.entryCount, 2)
+        XCTAssertEqual(report.list.provenance.sources.map(\.duplicates), [1, 1])
+        XCTAssertEqual(report.list.provenance.sources.map(\.entries), [1, 1])
         XCTAssertEqual(try allEntries().count, 2)
     }
 
@@ -142,7 +141,7 @@ final class HashListStoreTests: ListStoreTestCase {
         let now = Date(timeIntervalSince1970: 1_714_557_600) // 2024-05-01T10:00:00Z
         let store = try HashListStore.openForImport(path: dbPath)
         let report = try store.importList(request([a, b], name: "ncmec", version: nil, now: now))
-        let info = report.list
+        let info = report.list.provenance
         XCTAssertEqual(info.name, "ncmec")
         XCTAssertEqual(info.version, "2024-05-01", "the default version is the UTC import date")
         XCTAssertEqual(info.importedAt, "2024-05-01T10:00:00Z")
@@ -154,7 +153,7 @@ final class HashListStoreTests: ListStoreTestCase {
         XCTAssertEqual(info.sources.map(\.format), ["lines", "csv"])
         XCTAssertEqual(info.sources.map(\.records), [2, 1])
         // Read back from a fresh read-only store: the same values.
-        XCTAssertEqual(try HashListStore.openReadOnly(path: dbPath).lists(), [info])
+        XCTAssertEqual(try HashListStore.openReadOnly(path: dbPath).lists().map(\.provenance), [info])
     }
 
     func testFileDigestFailureAbortsBeforeWriting() throws {
@@ -320,7 +319,7 @@ final class HashListStoreTests: ListStoreTestCase {
         let raw = try SQLiteConnection(path: dbPath, flags: SQLITE_OPEN_READWRITE)
         try raw.execute("INSERT INTO entries VALUES (1, 'future_hash', x'0102', NULL, NULL); INSERT INTO list_type_counts VALUES (1, 'future_hash', 1)")
         let store = try HashListStore.openReadOnly(path: dbPath)
-        XCTAssertEqual(try store.lists().first?.otherTypeCounts, ["future_hash": 1])
+        XCTAssertEqual(try store.lists().first?.provenance.otherTypeCounts, ["future_hash": 1])
         XCTAssertEqual(try allEntries().map(\.signal), [.md5])
     }
 

@@ -21,7 +21,7 @@ final class ListFileParserTests: ListStoreTestCase {
         let f = try write("list.csv", text)
         let report = try importList([f])
         XCTAssertEqual(report.records, 3)
-        XCTAssertEqual(report.list.sources.map(\.format), ["csv"])
+        XCTAssertEqual(report.list.provenance.sources.map(\.format), ["csv"])
         let entries = try allEntries()
         XCTAssertEqual(Set(entries.map { "\($0.signal.name) \($0.value.hex) \($0.label ?? "-") \($0.quality.map(String.init) ?? "-")" }), [
             "md5 \(md5A) empty, file -",
@@ -43,14 +43,14 @@ final class ListFileParserTests: ListStoreTestCase {
     func testTSVWithHeader() throws {
         let f = try write("list.tsv", "hash\ttype\tnote\n\(md5A)\tmd5\tanything, with comma\n\(sha1A)\tsha1\t\n")
         let report = try importList([f])
-        XCTAssertEqual(report.list.sources.first?.format, "tsv")
+        XCTAssertEqual(report.list.provenance.sources.first?.format, "tsv")
         XCTAssertEqual(Set(try allEntries().map(\.value.hex)), [md5A, sha1A])
     }
 
     func testWhitespaceTableWithHeader() throws {
         let f = try write("list.txt", "type hash label\nmd5 \(md5A) a label with spaces\n")
         let report = try importList([f])
-        XCTAssertEqual(report.list.sources.first?.format, "table")
+        XCTAssertEqual(report.list.provenance.sources.first?.format, "table")
         XCTAssertEqual(try allEntries().map { $0.label ?? "-" }, ["a label with spaces"])
     }
 
@@ -58,7 +58,7 @@ final class ListFileParserTests: ListStoreTestCase {
         let pdq = Self.randomValue(.pdq)
         let f = try write("te.txt", "pdq \(pdq.hex)\nmd5\t\(md5A)   some label here\n  PDQ   \(pdq.hex.uppercased())\n")
         let report = try importList([f])
-        XCTAssertEqual(report.list.sources.first?.format, "lines")
+        XCTAssertEqual(report.list.provenance.sources.first?.format, "lines")
         XCTAssertEqual(report.duplicates, 1, "the upper-case PDQ repeats the first line")
         let entries = try allEntries()
         XCTAssertEqual(Set(entries.map { "\($0.signal.name) \($0.value.hex) \($0.label ?? "-")" }),
@@ -99,7 +99,7 @@ final class ListFileParserTests: ListStoreTestCase {
             }
             let f = try write("all.\(layout)", text)
             let report = try importList([f], name: "all-\(layout)")
-            XCTAssertEqual(report.list.countsByType, Dictionary(uniqueKeysWithValues: SignalKind.allCases.map { ($0, 1) }), layout)
+            XCTAssertEqual(report.list.provenance.countsByType, Dictionary(uniqueKeysWithValues: SignalKind.allCases.map { ($0, 1) }), layout)
             let store = try HashListStore.openReadOnly(path: dbPath)
             var got: Set<String> = []
             try store.forEachEntry(signals: Set(SignalKind.allCases), lists: [report.list.ref]) {
@@ -122,7 +122,7 @@ final class ListFileParserTests: ListStoreTestCase {
         let f = try write("urls.txt", "url https://example.com/a.jpg seen on forum\n")
         let report = try importList([f], urlHasher: hasher)
         XCTAssertEqual(seen, ["https://example.com/a.jpg"])
-        XCTAssertEqual(report.list.countsByType, [.urlMD5: 1, .urlSHA256: 1])
+        XCTAssertEqual(report.list.provenance.countsByType, [.urlMD5: 1, .urlSHA256: 1])
         XCTAssertEqual(Set(try allEntries().map { "\($0.signal.name) \($0.value.hex) \($0.label ?? "-")" }),
                        ["url_md5 \(md5.hex) seen on forum", "url_sha256 \(sha.hex) seen on forum"])
 

@@ -1,0 +1,172 @@
+// How every record looks in JSON: one rendering per record, so one shape wherever it appears.
+// Keys are in a fixed order (the order below), never sorted by a hash map.
+import Foundation
+import HashscreenCore
+
+extension JSONValue: JSONRecord {
+    /// A document built elsewhere (a manifest's rows and columns, as `manifest` reads them).
+    public var json: JSONValue { self }
+}
+
+// MARK: - Scan records
+
+extension MatchRecord: JSONRecord {
+    /// A line of `report.jsonl`; `variant` and `notes` only when present.
+    public var json: JSONValue {
+        var o: [(String, JSONValue)] = [
+            ("key", .string(key)), ("url", .optional(url)), ("path", .optional(path)),
+            ("signal", .string(signal.name)), ("value", .string(value.hex)),
+            ("source", .string(source.rawValue)), ("list", .string(list.name)),
+            ("list_version", .string(list.version)), ("distance", .int(distance)),
+        ]
+        if let variant { o.append(("variant", .string(variant))) }
+        if !notes.isEmpty { o.append(("notes", .array(notes.map { .string($0) }))) }
+        return .object(o)
+    }
+}
+
+extension FailureRecord: JSONRecord {
+    /// A line of `errors.jsonl`; `quality` only for `unscreenable-perceptual`.
+    public var json: JSONValue {
+        var o: [(String, JSONValue)] = [
+            ("key", .string(key)), ("path", .optional(path)),
+            ("stage", .string(stage.rawValue)), ("error", .string(message)),
+        ]
+        if let quality { o.append(("quality", .int(quality))) }
+        return .object(o)
+    }
+}
+
+extension ScanSummary: JSONRecord {
+    /// `summary.json`: counts, provenance, cleaned manifests (with `--write-cleaned`),
+    /// throughput (seconds to the millisecond, rates to a tenth), exit status.
+    package var json: JSONValue {
+        var top: [(String, JSONValue)] = [("counts", countsJSON), ("provenance", provenanceJSON)]
+        if let cleanedManifests {
+            top.append(("cleaned_manifests", .array(cleanedManifests.map {
+                .object([("path", .string($0.path)), ("kept", .int($0.kept)), ("removed", .int($0.removed))])
+            })))
+        }
+        return .object(top + [("throughput", throughputJSON), ("exit_status", .int(exitStatus))])
+    }
+
+    private var countsJSON: JSONValue {
+        .object([
+            ("samples", .int(counts.samples)),
+            ("scanned", .int(counts.scanned)),
+            ("matched", .int(counts.matched)),
+            ("errors", .int(counts.errors)),
+            ("decoded", .int(counts.decoded)),
+            ("rows_without_path", .int(counts.rowsWithoutPath)),
+            ("non_image_files_ignored", .int(counts.nonImageFilesIgnored)),
+            ("rows_not_success", .int(counts.rowsNotSuccess)),
+            ("errors_by_stage", .object(counts.errorsByStage.sorted { $0.key.rawValue < $1.key.rawValue }
+                .map { ($0.key.rawValue, .int($0.value)) })),
+            ("per_signal", .object(counts.perSignal.map { s in
+                (s.signal.name, .object([("screened", .int(s.screened)), ("matched", .int(s.matched))]))
+            })),
+            ("per_list", .array(counts.perList.map { l in
+                .object([("name", .string(l.list.name)), ("version", .string(l.list.version)), ("matched", .int(l.matched))])
+            })),
+        ])
+    }
+
+    private var provenanceJSON: JSONValue {
+        let iso = ISO8601DateFormatter()
+        iso.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return .object([
+            ("tool", .string("hashscreen")),
+            ("version", .string(version)),
+            ("openssl", .string(opensslVersion)),
+            ("lists", .array(lists.map(\.json))),
+            ("list_database", .string(listDatabase)),
+            ("inputs", .array(inputs.map { input in
+                .object([("path", .string(input.path)), ("layout", .string(input.layout)), ("sha256", .optional(input.sha256))])
+            })),
+            ("options", .object(options.map { ($0.name, $0.value.json) })),
+            ("started", .string(iso.string(from: times.started))),
+            ("finished", .string(iso.string(from: times.finished))),
+        ])
+    }
+
+    private var throughputJSON: JSONValue {
+        let seconds = max(times.finished.timeIntervalSince(times.started), 1e-9)
+        func milli(_ s: Double) -> JSONValue { .double((s * 1000).rounded() / 1000) }
+        return .object([
+            ("seconds", milli(seconds)),
+            ("samples_per_second", .double((Double(counts.samples) / seconds * 10).rounded() / 10)),
+            ("megabytes_read", .double((Double(bytesRead) / 1e6 * 10).rounded() / 10)),
+            ("setup_seconds", milli(times.setupSeconds)),
+            ("scan_seconds", milli(times.scanSeconds)),
+            ("cpu_seconds", .object([("setup", milli(times.setupCPUSeconds)), ("scan", milli(times.scanCPUSeconds))])),
+        ])
+    }
+}
+
+extension ScanSummary.OptionValue {
+    var json: JSONValue {
+        switch self {
+        case .bool(let b): return .bool(b)
+        case .int(let i): return .int(i)
+        case .string(let s): return .string(s)
+        case .strings(let a): return .array(a.map { .string($0) })
+        }
+    }
+}
+
+// MARK: - Lists
+
+extension ListProvenance: JSONRecord {
+    /// The one JSON shape of a list, in `summary.json` and `list info --json` alike: name,
+    /// version, import time, entries, entries per signal (in signal order) and each source
+    /// file's name (without its folder) and SHA-256.
+    public var json: JSONValue {
+        .object([
+            ("name", .string(name)),
+            ("version", .string(version)),
+            ("imported_at", .string(importedAt)),
+            ("entries", .int(entryCount)),
+            ("counts_by_type", .object(countsByType.sorted { $0.key < $1.key }.map { ($0.key.name, .int($0.value)) })),
+            ("sources", .array(sources.map { s in
+                .object([("file", .string((s.path as NSString).lastPathComponent)), ("sha256", .string(s.sha256))])
+            })),
+        ])
+    }
+}
+
+extension ListsDescription: JSONRecord {
+    /// `list info --json`: `{"database": ..., "schema_version": 1, "lists": [...]}`.
+    package var json: JSONValue {
+        .object([
+            ("database", .string(database)),
+            ("schema_version", .int(schemaVersion)),
+            ("lists", .array(lists.map(\.json))),
+        ])
+    }
+}
+
+extension ListImportSummary: JSONRecord {
+    /// `list import --json`: the list, then what the import did.
+    package var json: JSONValue {
+        .object([
+            ("list", list.json), ("replaced", .bool(replaced)), ("records", .int(records)),
+            ("duplicates", .int(duplicates)), ("skipped", .int(skipped)),
+            ("skipped_examples", .array(skippedExamples.map {
+                .object([("file", .string($0.file)), ("line", .int($0.line)), ("reason", .string($0.reason))])
+            })),
+        ])
+    }
+}
+
+// MARK: - hash
+
+extension FileHashes: JSONRecord {
+    /// A line of `hash`: the path, every value (null when it could not be computed), and
+    /// `error` only when there was one.
+    public var json: JSONValue {
+        var o: [(String, JSONValue)] = [("path", .string(path))]
+        o += values.map { ($0.column, .optional($0.value)) }
+        if let error { o.append(("error", .string(error))) }
+        return .object(o)
+    }
+}

@@ -1,0 +1,41 @@
+import Foundation
+import HashscreenCore
+
+/// Where a printer's bytes go.
+public protocol ReportOutput: AnyObject {
+    /// Appends `text` (buffered; it may reach its destination only at `finish()`).
+    func write(_ text: String) throws(HashscreenError)
+    /// Everything is written: flush it, or commit the file.
+    func finish() throws(HashscreenError)
+}
+
+/// Standard output, buffered: full 64 KiB chunks go out as they fill, the rest at `finish()`
+/// only (a command that fails midway prints its error, not its last partial chunk).
+public final class StandardOutput: ReportOutput {
+    /// Bytes kept before a write to the file descriptor: few system calls for many short lines.
+    static let bufferBytes = 1 << 16
+    private var buffer: [UInt8] = []
+
+    public init() {}
+
+    public func write(_ text: String) {
+        buffer.append(contentsOf: text.utf8)
+        if buffer.count > Self.bufferBytes { flush() }
+    }
+
+    public func finish() { flush() }
+
+    private func flush() {
+        guard !buffer.isEmpty else { return }
+        FileHandle.standardOutput.write(Data(buffer))
+        buffer.removeAll(keepingCapacity: true)
+    }
+}
+
+/// A string in memory: for commands that return their output, and for tests.
+public final class StringOutput: ReportOutput {
+    public private(set) var text = ""
+    public init() {}
+    public func write(_ text: String) { self.text += text }
+    public func finish() {}
+}

@@ -1,0 +1,114 @@
+import Foundation
+import HashscreenCore
+
+/// Everything `summary.json` says about a scan: counts, provenance (tool, lists, inputs,
+/// options, times), the cleaned manifests, throughput and the exit status. The pipeline fills
+/// it as raw values; `JSONPrinter` renders it (and rounds the figures).
+package struct ScanSummary: Sendable {
+    package struct Counts: Sendable {
+        package var samples = 0
+        /// Samples screened without any failure.
+        package var scanned = 0
+        /// Samples with at least one match.
+        package var matched = 0
+        /// Samples that could not be fully screened.
+        package var errors = 0
+        package var decoded = 0
+        package var rowsWithoutPath = 0
+        package var nonImageFilesIgnored = 0
+        /// Rows img2dataset did not download (`status` other than `success`).
+        package var rowsNotSuccess = 0
+        /// Samples failed per stage (a sample counts once per stage it failed in).
+        package var errorsByStage: [FailureStage: Int] = [:]
+        /// In the scan's signal order.
+        package var perSignal: [SignalCount] = []
+        /// In the database's list order.
+        package var perList: [ListCount] = []
+        package init() {}
+    }
+
+    package struct SignalCount: Sendable {
+        package var signal: SignalKind
+        package var screened: Int
+        package var matched: Int
+        package init(signal: SignalKind, screened: Int, matched: Int) {
+            self.signal = signal; self.screened = screened; self.matched = matched
+        }
+    }
+
+    package struct ListCount: Sendable {
+        package var list: ListRef
+        /// Samples with a match in this list.
+        package var matched: Int
+        package init(list: ListRef, matched: Int) { self.list = list; self.matched = matched }
+    }
+
+    package struct Input: Sendable {
+        package var path: String
+        package var layout: String
+        /// Hex SHA-256 of the input file; nil for a folder (no single digest).
+        package var sha256: String?
+        package init(path: String, layout: String, sha256: String?) { self.path = path; self.layout = layout; self.sha256 = sha256 }
+    }
+
+    /// One option of the scan as resolved (after defaults).
+    package enum OptionValue: Sendable {
+        case bool(Bool)
+        case int(Int)
+        case string(String)
+        case strings([String])
+    }
+
+    package struct CleanedManifest: Sendable {
+        package var path: String
+        package var kept: Int
+        package var removed: Int
+        package init(path: String, kept: Int, removed: Int) { self.path = path; self.kept = kept; self.removed = removed }
+    }
+
+    /// Wall-clock times and the two phases: set-up (reading and indexing the list, opening the
+    /// inputs) and the scan, in wall and CPU seconds.
+    package struct Times: Sendable {
+        package var started: Date
+        package var finished: Date
+        package var setupSeconds: Double
+        package var scanSeconds: Double
+        package var setupCPUSeconds: Double
+        package var scanCPUSeconds: Double
+        package init(started: Date, finished: Date, setupSeconds: Double, scanSeconds: Double,
+                     setupCPUSeconds: Double, scanCPUSeconds: Double) {
+            self.started = started; self.finished = finished; self.setupSeconds = setupSeconds
+            self.scanSeconds = scanSeconds; self.setupCPUSeconds = setupCPUSeconds; self.scanCPUSeconds = scanCPUSeconds
+        }
+    }
+
+    package var counts: Counts
+    /// hashscreen's version.
+    package var version: String
+    /// The OpenSSL (libcrypto) version the digests came from.
+    package var opensslVersion: String
+    /// Every list of the database, in its order.
+    package var lists: [ListProvenance]
+    package var listDatabase: String
+    package var inputs: [Input]
+    /// In a fixed order (`ScanConfiguration.summaryOptions`).
+    package var options: [(name: String, value: OptionValue)]
+    /// With `--write-cleaned` only.
+    package var cleanedManifests: [CleanedManifest]?
+    package var times: Times
+    /// Image bytes read.
+    package var bytesRead: Int
+    package var exitStatus: Int
+    /// Where the outputs are (for the closing line; not in `summary.json`).
+    package var outputDirectory: String
+
+    package init(counts: Counts, version: String = HashscreenVersion.current, opensslVersion: String,
+                 lists: [ListProvenance], listDatabase: String, inputs: [Input],
+                 options: [(name: String, value: OptionValue)], cleanedManifests: [CleanedManifest]?,
+                 times: Times, bytesRead: Int, exitStatus: Int, outputDirectory: String) {
+        self.counts = counts; self.version = version; self.opensslVersion = opensslVersion; self.lists = lists
+        self.listDatabase = listDatabase; self.inputs = inputs; self.options = options
+        self.cleanedManifests = cleanedManifests; self.times = times; self.bytesRead = bytesRead
+        self.exitStatus = exitStatus; self.outputDirectory = outputDirectory
+    }
+}
