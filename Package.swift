@@ -76,7 +76,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
-        .executableTarget(name: "hashscreen-index-bench", dependencies: ["HashscreenMatch"], path: "Benchmarks/IndexBench"),
+        .executableTarget(name: "hashscreen-index-bench", dependencies: ["HashscreenCore", "HashscreenMatch"], path: "Benchmarks/IndexBench"),
 
         // MARK: - Tests (mirror the modules)
         .target(name: "HashscreenTestSupport", dependencies: ["HashscreenCore"], path: "Tests/HashscreenTestSupport", swiftSettings: swiftSettings),

@@ -15,7 +15,7 @@ public final class FileHasher {
     private let hasher64 = ImageHasher64()
 
     public init(signals: [SignalKind], pdqMode: PDQMode = .full, dihedral: Bool = false,
-                maxPixels: UInt64 = DecodeOptions.defaultMaxPixels) throws {
+                maxPixels: UInt64 = ScanConfiguration.defaultMaxPixels) throws {
         self.signals = SignalKind.allCases.filter { signals.contains($0) && !$0.isURL }
         self.pdqMode = pdqMode
         self.dihedral = dihedral
@@ -58,8 +58,8 @@ public final class FileHasher {
                 let image = try ImageDecoder.decode(raw, options: DecodeOptions(maxPixels: maxPixels))
                 image.pixels.withUnsafeBufferPointer { px in
                     // Only the requested 64-bit hashes (each is a full-resolution reduction).
-                    let kinds = Set(ImageHash64Kind.allCases.filter { k in signals.contains { $0.name == k.rawValue } })
-                    var h64: [ImageHash64Kind: HashValue] = [:]
+                    let kinds = Set(signals).intersection(ImageHasher64.signals)
+                    var h64: [SignalKind: HashValue] = [:]
                     if signals.contains(.pdq) {
                         let r: PDQResult
                         if kinds.isEmpty {
@@ -77,7 +77,7 @@ public final class FileHasher {
                     } else if !kinds.isEmpty {
                         h64 = hasher64.hashes(rgb: px, width: image.width, height: image.height, kinds: kinds)
                     }
-                    for (k, v) in h64 { values[k.rawValue] = v.hex }
+                    for (k, v) in h64 { values[k.name] = v.hex }
                 }
             } catch let e {
                 failure = "decode: \((e as? DecodeError)?.message ?? "\(e)")"

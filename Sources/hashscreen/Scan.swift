@@ -56,13 +56,13 @@ struct Scan: ParsableCommand {
     var pdqMode: String = PDQScanMode.fast.rawValue
 
     @Option(help: "PDQ match threshold: Hamming distance of 256 bits.")
-    var pdqThreshold: Int = ScanConfiguration.defaultPDQThreshold
+    var pdqThreshold: Int = SignalKind.pdq.defaultThreshold
 
     @Option(help: "PDQ quality below which an image is reported as unscreenable-perceptual.")
-    var pdqMinQuality: Int = ScanConfiguration.defaultPDQMinQuality
+    var pdqMinQuality: Int = QualityGate.pdq.minimum
 
     @Option(help: "pHash match threshold: Hamming distance of 64 bits (also used for dHash and aHash).")
-    var phashThreshold: Int = ScanConfiguration.defaultPHashThreshold
+    var phashThreshold: Int = SignalKind.phash.defaultThreshold
 
     @Flag(help: "Also match the 8 rotations/flips of each PDQ hash.")
     var dihedral = false
@@ -95,10 +95,9 @@ struct Scan: ParsableCommand {
             inputs: inputs.map { .init(path: $0, layout: l) },
             listPath: list, outputDirectory: out, signals: try parseSignals(signals), jobs: jobs,
             maxPixels: maxPixels, maxFileBytes: maxFileBytes, verifyDecode: verifyDecode,
-            pdqMode: PDQScanMode(rawValue: pdqMode)!, pdqThreshold: pdqThreshold,
-            pdqMinQuality: pdqMinQuality, phashThreshold: phashThreshold,
-            dhashThreshold: phashThreshold, ahashThreshold: phashThreshold, dihedral: dihedral,
-            unletterbox: unletterbox)
+            pdqMode: PDQScanMode(rawValue: pdqMode)!,
+            thresholds: [.pdq: pdqThreshold, .phash: phashThreshold, .dhash: phashThreshold, .ahash: phashThreshold],
+            minimumQualities: [.pdq: pdqMinQuality], dihedral: dihedral, unletterbox: unletterbox)
         config.writeCleaned = writeCleaned
         let quiet = self.quiet
         let code = try Hashscreen.guarded {
