@@ -10,16 +10,20 @@ public final class FileHasher {
     public let pdqMode: PDQMode
     public let dihedral: Bool
     public let maxPixels: UInt64
+    /// Files larger than this are not read (a `read` error, as in a scan).
+    public let maxFileBytes: Int
     private let digester: Digester
     private let pdq = PDQHasher()
     private let hasher64 = ImageHasher64()
 
     public init(signals: [SignalKind], pdqMode: PDQMode = .full, dihedral: Bool = false,
-                maxPixels: UInt64 = ScanConfiguration.defaultMaxPixels) throws {
+                maxPixels: UInt64 = ScanConfiguration.defaultMaxPixels,
+                maxFileBytes: Int = ScanConfiguration.defaultMaxFileBytes) throws {
         self.signals = SignalKind.allCases.filter { signals.contains($0) && !$0.isURL }
         self.pdqMode = pdqMode
         self.dihedral = dihedral
         self.maxPixels = maxPixels
+        self.maxFileBytes = maxFileBytes
         digester = try Digester(signals: self.signals)
     }
 
@@ -47,6 +51,11 @@ public final class FileHasher {
         } catch {
             for c in columns.dropFirst().dropLast() { fields.append((c, nil)) }
             fields.append(("error", "read: cannot read \(path)"))
+            return fields
+        }
+        guard data.count <= maxFileBytes else {
+            for c in columns.dropFirst().dropLast() { fields.append((c, nil)) }
+            fields.append(("error", "read: file is \(data.count) bytes, over the limit of \(maxFileBytes) (--max-file-bytes)"))
             return fields
         }
         var values: [String: String] = [:]

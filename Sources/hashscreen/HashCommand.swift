@@ -1,7 +1,5 @@
 import ArgumentParser
 import Foundation
-import HashscreenCore
-import HashscreenPerceptual
 import HashscreenPipeline
 import HashscreenReport
 
@@ -15,35 +13,43 @@ struct HashCommand: ParsableCommand {
     @Argument(help: "Image files.")
     var files: [String]
 
-    @Option(help: "Comma-separated signals: md5, sha1, sha256, pdq, phash, dhash, ahash.")
-    var signals: String = "md5,sha1,sha256"
+    @Option(help: "Comma-separated signals, of \(SignalKind.allCases.filter { !$0.isURL }.map(\.name).joined(separator: ", ")) (default: \(SignalList(Self.defaultSignals).text)).",
+            transform: SignalList.parse)
+    var signals = SignalList(Self.defaultSignals)
 
-    @Option(help: "Output format: jsonl or csv.")
-    var format: String = "jsonl"
+    @Option(help: "Output format.")
+    var format: OutputFormat = .jsonl
 
     @Option(help: "PDQ input: full (whole image) or cimg512 (reference CLI's 512x512 resize).")
-    var pdqMode: String = "full"
+    var pdqMode: PDQMode = .full
 
     @Flag(help: "Add the 7 other dihedral PDQ variants (pdq_rot90 ... pdq_flipm).")
     var pdqDihedral = false
 
+    @OptionGroup var limits: FileLimitOptions
+
+    static let defaultSignals: [SignalKind] = [.md5, .sha1, .sha256]
+
+    enum OutputFormat: String, CaseIterable, ExpressibleByArgument {
+        case jsonl, csv
+    }
+
     func validate() throws {
-        guard format == "jsonl" || format == "csv" else { throw ValidationError("--format must be jsonl or csv") }
-        guard PDQMode(rawValue: pdqMode) != nil else { throw ValidationError("--pdq-mode must be full or cimg512") }
-        let s = try parseSignals(signals)
-        if let u = s.first(where: \.isURL) { throw ValidationError("\(u.name) is a URL signal: `hash` hashes files") }
+        if let u = signals.signals.first(where: \.isURL) {
+            throw ValidationError("\(u.name) is a URL signal, and `hash` hashes files: name file signals only")
+        }
     }
 
     func run() throws {
-        let hasher = try FileHasher(signals: try parseSignals(signals), pdqMode: PDQMode(rawValue: pdqMode)!,
-                                    dihedral: pdqDihedral)
+        let hasher = try FileHasher(signals: signals.signals, pdqMode: pdqMode, dihedral: pdqDihedral,
+                                    maxPixels: limits.maxPixels, maxFileBytes: limits.maxFileBytes)
         var failed = false
         var out = FileHandleOutput()
-        if format == "csv" { out.write(hasher.columns.joined(separator: ",") + "\n") }
+        if format == .csv { out.write(hasher.columns.joined(separator: ",") + "\n") }
         for f in files {
             let fields = hasher.hash(path: f)
             if fields.last?.1 != nil { failed = true }
-            if format == "csv" {
+            if format == .csv {
                 out.write(fields.map { ReportWriter.csvField($0.1 ?? "") }.joined(separator: ",") + "\n")
             } else {
                 let kept = fields.filter { $0.0 != "error" || $0.1 != nil }
