@@ -69,14 +69,16 @@ let package = Package(
         ),
         .executableTarget(
             name: "hashscreen",
+            // The pipeline's API only (it re-exports HashscreenCore). HashscreenReport: the
+            // `hash` command's CSV field quoting, until that printing moves into Report.
             dependencies: [
-                "HashscreenPipeline", "HashscreenCore", "HashscreenManifest", "HashscreenPerceptual", "HashscreenReport",
+                "HashscreenPipeline", "HashscreenReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
         ),
 
-        .executableTarget(name: "hashscreen-index-bench", dependencies: ["HashscreenMatch"], path: "Benchmarks/IndexBench"),
+        .executableTarget(name: "hashscreen-index-bench", dependencies: ["HashscreenCore", "HashscreenMatch"], path: "Benchmarks/IndexBench"),
 
         // MARK: - Tests (mirror the modules)
         .target(name: "HashscreenTestSupport", dependencies: ["HashscreenCore"], path: "Tests/HashscreenTestSupport", swiftSettings: swiftSettings),

@@ -132,8 +132,8 @@ for spec in layouts {
         index = BruteForceHammingIndex(packed: list); name = "brute force"
     } else if spec == "pipeline" {
         // What a scan builds: IndexBuilder's choice under the memory cap, order handed over.
-        index = try IndexBuilder.makeIndex(signal: bits == 256 ? .pdq : .phash, packed: list,
-                                           expectedThreshold: threshold,
+        let description = IndexDescription(comparison: .hamming, bitCount: bits, tunedThreshold: threshold)
+        index = try IndexBuilder.makeIndex(description, packed: list,
                                            maxBytesPerEntry: args["max-bytes"].flatMap { Int($0) } ?? IndexBuilder.defaultMaxBytesPerEntry) {
             order = Array($0)
         }
@@ -142,7 +142,7 @@ for spec in layouts {
         else { name = "pipeline: \(type(of: index))" }
     } else if spec.hasPrefix("t") {
         // Transposed-pair layout with a given segment count ("t11"), order handed over.
-        let c = try CompactHammingIndex(packed: list, segmentCount: Int(spec.dropFirst())!, transposedPairs: true) { order = Array($0) }
+        let c = try CompactHammingIndex(packed: list, segmentCount: Int(spec.dropFirst())!, transpose: PDQBitLayout.transpose) { order = Array($0) }
         index = c; name = "compact, \(c.segmentCount) segments, transposed pairs"
     } else if spec.hasPrefix("c") {
         // Compact layout with a given segment count ("c11"), order handed over.
@@ -199,7 +199,7 @@ for spec in layouts {
                     let qs = pairs
                         ? (0..<(batch / 2)).flatMap { i -> [HashValue] in
                             let x = queries[(q + i * threads) % distinctQueries]
-                            return [x, CompactHammingIndex.pdqTranspose(x)]
+                            return [x, PDQBitLayout.transpose.apply(x)]
                           }
                         : (0..<batch).map { queries[(q + $0 * threads) % distinctQueries] }
                     index.search(batch: qs, threshold: threshold, into: &batchHits)

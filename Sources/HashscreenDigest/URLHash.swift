@@ -40,22 +40,26 @@ public enum URLNormalizer {
 }
 
 extension Digester {
-    /// url_md5 and url_sha256 of a URL after `URLNormalizer.normalize`, with this digester's
-    /// contexts (make it with `signals: [.md5, .sha256]`); one pass over the URL's bytes.
-    public func urlHashes(_ url: String, signals: Set<SignalKind> = [.urlMD5, .urlSHA256]) -> [(SignalKind, HashValue)] {
+    /// The URL signals (url_md5, url_sha256), in canonical order.
+    public static let urlSignals = SignalKind.allCases.filter(\.isURL)
+    /// The digests the URL signals apply to the normalised URL (md5, sha256).
+    public static let urlDigests = SignalKind.allCases.filter { d in urlSignals.contains { $0.urlDigest == d } }
+
+    /// The URL signals of a URL after `URLNormalizer.normalize`, with this digester's contexts
+    /// (make it with `signals: Digester.urlDigests`); one pass over the URL's bytes.
+    public func urlHashes(_ url: String, signals: Set<SignalKind> = Set(Digester.urlSignals)) -> [(SignalKind, HashValue)] {
         var bytes = Array(URLNormalizer.normalize(url).utf8)
         var out: [(SignalKind, HashValue)] = []
-        for (s, v) in digest(bytes) {
-            if s == .md5, signals.contains(.urlMD5) { out.append((.urlMD5, v)) }
-            if s == .sha256, signals.contains(.urlSHA256) { out.append((.urlSHA256, v)) }
+        for (d, v) in digest(bytes) {
+            for s in Self.urlSignals where s.urlDigest == d && signals.contains(s) { out.append((s, v)) }
         }
         bytes.removeAll()
         return out
     }
 
-    /// url_md5 and url_sha256 of a URL (a convenience that makes its own contexts).
-    public static func urlHashes(_ url: String, signals: Set<SignalKind> = [.urlMD5, .urlSHA256]) -> [(SignalKind, HashValue)] {
-        guard let d = try? Digester(signals: [.md5, .sha256]) else { return [] }
+    /// The URL signals of a URL (a convenience that makes its own contexts).
+    public static func urlHashes(_ url: String, signals: Set<SignalKind> = Set(Digester.urlSignals)) -> [(SignalKind, HashValue)] {
+        guard let d = try? Digester(signals: urlDigests) else { return [] }
         return d.urlHashes(url, signals: signals)
     }
 }

@@ -15,21 +15,19 @@ import HashscreenCore
 // MARK: - Types of lines
 
 /// The type a list line names: one signal, or `url` (a URL stored as its URL digests).
+///
+/// Signal names and their aliases, ThreatExchange's `photo_md5` among them, are the signals'
+/// own (`SignalKind(listName:)`); only `url` is list syntax.
 enum ListLineType: Equatable {
     case signal(SignalKind)
     case url
 
-    /// Parses a type as written in lists: a signal name, `url`, or ThreatExchange's `photo_md5`
-    /// (the MD5 of a photo file, i.e. our `md5`).
+    /// Parses a type as written in lists: a signal's name or alias, or `url`.
     init?(name: some StringProtocol) {
         let n = name.trimmingCharacters(in: .whitespaces).lowercased()
-        switch n {
-        case "url": self = .url
-        case "photo_md5": self = .signal(.md5)
-        default:
-            guard let k = SignalKind(name: n) else { return nil }
-            self = .signal(k)
-        }
+        if n == "url" { self = .url; return }
+        guard let k = SignalKind(listName: n) else { return nil }
+        self = .signal(k)
     }
 
     /// Every accepted type name, for messages.
@@ -257,8 +255,10 @@ struct ListFileParser {
                  label: String?) -> LineResult {
         var quality: Int?
         if let q = qualityText.map(trimmed), !q.isEmpty {
-            guard let n = Int(String(decoding: q, as: UTF8.self)), (PDQQuality.min...PDQQuality.max).contains(n) else {
-                return .problem("quality must be an integer from \(PDQQuality.min) to \(PDQQuality.max)")
+            // The only quality scale is PDQ's; a quality column is read on it whatever the row's type.
+            let range = QualityGate.pdq.range
+            guard let n = Int(String(decoding: q, as: UTF8.self)), range.contains(n) else {
+                return .problem("quality must be an integer from \(range.lowerBound) to \(range.upperBound)")
             }
             quality = n
         }
@@ -392,12 +392,6 @@ struct TypeCache {
         known.append((Array(field), type))
         return type
     }
-}
-
-/// PDQ quality bounds: an integer 0–100 (facebook/ThreatExchange pdq/cpp/hashing/pdqhashing.h).
-enum PDQQuality {
-    static let min = 0
-    static let max = 100
 }
 
 // MARK: - Splitting

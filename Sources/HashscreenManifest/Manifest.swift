@@ -74,8 +74,9 @@ public struct ColumnMap: Sendable, Equatable {
     public static let urlNames = ["url"]
     public static let captionNames = ["caption", "text"]
     public static let pathNames = ["path", "filepath", "file", "image_path"]
-    /// Recorded hash columns and the signal each carries.
-    public static let hashColumns: [(String, SignalKind)] = [("md5", .md5), ("sha1", .sha1), ("sha256", .sha256)]
+    /// Recorded hash columns and the signal each carries: a column per file digest, named as
+    /// the signal (md5, sha1, sha256).
+    public static let hashColumns: [(String, SignalKind)] = SignalKind.allCases.filter(\.isCryptographic).map { ($0.name, $0) }
 
     public var key: Int?
     public var url: Int?

@@ -32,10 +32,11 @@ import Glibc
 ///   before every block of 2^blockShift buckets: about 0.3 bytes per entry per table.
 /// - **Bit-packed postings**: ceil(log2 n) bits per entry number (24 at 10M).
 ///
-/// - **Transposed pairs** (`transposedPairs`, for `--dihedral` scans): segments after the
-///   first closed under PDQ's transpose and keyed canonically, so that a query and its
-///   transpose (4 of the 8 dihedral variants are the transposes of the other 4) share one
-///   probe set (`SegmentBits`, docs/index.md round 6).
+/// - **Transposed pairs** (`transpose`, for `--dihedral` scans): segments after the first
+///   closed under a bit permutation that is its own inverse (the signal's, handed over by the
+///   caller: PDQ's transpose, `PDQBitLayout.transpose`) and keyed canonically, so that a query
+///   and its image (4 of PDQ's 8 dihedral variants are the transposes of the other 4) share
+///   one probe set (`SegmentBits`, docs/index.md).
 ///
 /// Memory at 10M entries, 11 segments: 16 + 13 + 10 × 3 + ~3.3 (directories) ≈ 62.4 bytes.
 ///
@@ -118,9 +119,11 @@ public final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
 
     public let count: Int
     public let segmentCount: Int
-    /// Segments closed under PDQ's transpose (`SegmentBits.pairLayout`): a search of a query
-    /// and its transpose shares their probes.
-    public let transposedPairs: Bool
+    /// The permutation the segments after the first are closed under (`SegmentBits.pairLayout`):
+    /// a search of a query and its image shares their probes. Nil for the standard layout.
+    public let transpose: BitPermutation?
+    /// Whether the layout is in transposed pairs.
+    public var transposedPairs: Bool { transpose != nil }
     /// Per segment, its `sigma` table (4 x 256 words; zeros for other segments), with
     /// transposed pairs only.
     let sigmaTables: UnsafeMutablePointer<UInt32>
@@ -163,7 +166,7 @@ public final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
     /// hits then name entries by that order (the caller permutes whatever it keeps per entry);
     /// without it, the index keeps the order (4 bytes per entry) and hits name input positions.
     public init(packed list: PackedHashList, segmentCount m: Int, blockShift: Int = defaultBlockShift,
-                transposedPairs: Bool = false, allowExhaustive: Bool = true,
+                transpose: BitPermutation? = nil, allowExhaustive: Bool = true,
                 reorder: ((UnsafeBufferPointer<Int32>) -> Void)? = nil) throws(IndexBuildError) {
         guard list.byteCount == Self.valueBytes else {
             throw IndexBuildError("the compact index takes \(Self.valueBytes)-byte values, got \(list.byteCount)")
@@ -173,15 +176,18 @@ public final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
         }
         let equal = MultiIndexHammingIndex.segmentBounds(bits: 256, count: m)
         var specs: [SegmentBits]? = nil
-        if transposedPairs {
-            guard let p = SegmentBits.pairLayout(segmentCount: m, firstWidth: equal[0].width),
+        if let transpose {
+            guard transpose.bitCount == 8 * Self.valueBytes, transpose.isInvolution else {
+                throw IndexBuildError("transposed pairs need a permutation of \(8 * Self.valueBytes) bits that is its own inverse")
+            }
+            guard let p = SegmentBits.pairLayout(segmentCount: m, firstWidth: equal[0].width, transpose: transpose),
                   p.allSatisfy({ $0.width >= 1 && $0.width <= Self.maxKeyBits }) else {
                 throw IndexBuildError("\(m) segments: no transposed-pair layout")
             }
             specs = p
         }
         let bounds = specs.map { sp in sp.map { (offset: 0, width: $0.width) } } ?? equal
-        self.transposedPairs = transposedPairs
+        self.transpose = transpose
         guard blockShift >= 0, blockShift <= Self.maxBlockShift else {
             throw IndexBuildError("block shift \(blockShift) is not in 0...\(Self.maxBlockShift)")
         }
@@ -228,7 +234,7 @@ public final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
         // all cores: one worker per core, each reusing its key and counting arrays from table
         // to table (fresh arrays per table were ~0.9 GB of page faults and clearing at 10M).
         // Each closed segment's sigma as plain words, for the build below and the searches.
-        let sigmaWords = transposedPairs ? m * 1024 : 1
+        let sigmaWords = transpose != nil ? m * 1024 : 1
         let sigmaAll = UnsafeMutablePointer<UInt32>.allocate(capacity: sigmaWords)
         sigmaAll.initialize(repeating: 0, count: sigmaWords)
         for (k, spec) in (specs ?? []).enumerated() where spec.closed {
@@ -364,9 +370,9 @@ public final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
             // With transposed pairs, a query whose transpose is also in the batch (the 8
             // dihedral variants are 4 such pairs) is searched together with it.
             var partner = [Int](repeating: -1, count: packed.count)
-            if transposedPairs {
+            if let transpose {
                 for i in packed.indices where partner[i] < 0 {
-                    let tq = PDQTranspose.apply(packed[i])
+                    let tq = transpose.apply(packed[i])
                     if let j = packed.indices.first(where: { $0 > i && partner[$0] < 0 && packed[$0] == tq }) {
                         partner[i] = j; partner[j] = i
                     }
@@ -396,11 +402,6 @@ public final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
                 }
             }
         }
-    }
-
-    /// A PDQ hash transposed (the hash of the image flipped about its main diagonal).
-    public static func pdqTranspose(_ h: HashValue) -> HashValue {
-        PDQTranspose.apply(PackedHash(h.bytes)).hashValue()
     }
 
     @inline(__always)
@@ -678,8 +679,11 @@ public final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
     /// Whether the transposed-pair layout with `m` segments exists and takes no more than the
     /// cap, or exceeds it by at most `allowance` bytes in all (`IndexBuilder`'s rule for small
     /// lists).
-    static func pairLayoutFits(count n: Int, segmentCount m: Int, blockShift: Int, cap: Int?, allowance: Int) -> Bool {
-        guard let specs = SegmentBits.pairLayout(segmentCount: m, firstWidth: MultiIndexHammingIndex.segmentBounds(bits: 256, count: m)[0].width),
+    static func pairLayoutFits(count n: Int, segmentCount m: Int, blockShift: Int, transpose: BitPermutation,
+                               cap: Int?, allowance: Int) -> Bool {
+        guard transpose.bitCount == 8 * valueBytes, transpose.isInvolution,
+              let specs = SegmentBits.pairLayout(segmentCount: m, firstWidth: MultiIndexHammingIndex.segmentBounds(bits: 256, count: m)[0].width,
+                                                 transpose: transpose),
               specs.allSatisfy({ $0.width >= 1 && $0.width <= maxKeyBits }) else { return false }
         let bytes = bytesPerEntry(count: n, widths: specs.map(\.width), blockShift: blockShift)
         guard let cap else { return true }

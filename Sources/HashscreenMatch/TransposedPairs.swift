@@ -1,25 +1,16 @@
 import CPrefetch
+import HashscreenCore
 
-/// PDQ's transpose as a permutation of the hash's bits.
-///
-/// `PDQHasher.bits` (HashscreenPerceptual) stores coefficient (i, j) of the 16 x 16 DCT at byte
-/// 2(15 - i) + (j >= 8 ? 0 : 1), bit j & 7 (least significant first); here bit positions count
-/// from the most significant bit of byte 0, as `HashValue` does. The dihedral variants `flipp`,
-/// `rot90`, `rot270` and `flipm` are the transposes of `orig`, `flipy`, `flipx` and `rot180`
-/// (thresholded against the median of the same 256 values), so `--dihedral`'s 8 queries are 4
-/// pairs (u, transpose(u)).
-enum PDQTranspose {
-    /// `position[p]`: where bit `p` goes.
-    static let position: [Int] = (0..<256).map { p in
-        let byte = p >> 3, lsb = 7 - (p & 7)
-        let i = 15 - byte / 2
-        let j = (byte % 2 == 0 ? 8 : 0) + lsb
-        let byte2 = 2 * (15 - j) + (i >= 8 ? 0 : 1)
-        return byte2 * 8 + (7 - (i & 7))
-    }
+// The transposed-pair layout of `CompactHammingIndex`: segments closed under a bit permutation
+// that is its own inverse, handed over by the caller. For PDQ that is the transpose
+// (`PDQBitLayout.transpose`, HashscreenCore): the dihedral variants `flipp`, `rot90`, `rot270`
+// and `flipm` are the transposes of `orig`, `flipy`, `flipx` and `rot180`, so `--dihedral`'s 8
+// queries are 4 pairs (u, transpose(u)). The index itself knows only the permutation.
 
-    /// `q` transposed.
-    static func apply(_ q: PackedHash) -> PackedHash {
+extension BitPermutation {
+    /// `q` with its bits moved (positions count from the most significant bit of word 0, as in
+    /// `HashValue`).
+    func apply(_ q: PackedHash) -> PackedHash {
         var out = PackedHash()
         var w: [UInt64] = [0, 0, 0, 0]
         for p in 0..<256 where q[p >> 6] >> UInt64(63 - (p & 63)) & 1 == 1 {
@@ -34,10 +25,10 @@ enum PDQTranspose {
 /// The bits of one segment of a transposed-pair layout, and how its key is read.
 ///
 /// A key is the segment's bits gathered word by word (`pext`). A segment *closed* under the
-/// transpose holds each of its bits' transposed bits too; the transpose then permutes the key's
-/// bits (`sigma`), and the table files an entry under `canonical(key) = min(key, sigma(key))`,
-/// so that the buckets within a radius of u's key and of transpose(u)'s key are the same set:
-/// one probe set serves both queries of a pair.
+/// transpose (the permutation the layout pairs under) holds each of its bits' images too; the
+/// transpose then permutes the key's bits (`sigma`), and the table files an entry under
+/// `canonical(key) = min(key, sigma(key))`, so that the buckets within a radius of u's key and
+/// of transpose(u)'s key are the same set: one probe set serves both queries of a pair.
 struct SegmentBits {
     /// Bit positions, in key order (word by word, least significant bit of each word first).
     let positions: [Int]
@@ -50,7 +41,9 @@ struct SegmentBits {
 
     var width: Int { positions.count }
 
-    init(positions set: [Int], closed: Bool) {
+    /// The segment of bits `set`, closed under `transpose` when one is given (it must map the
+    /// set onto itself).
+    init(positions set: [Int], closedUnder transpose: BitPermutation? = nil) {
         var m: [UInt64] = [0, 0, 0, 0]
         for p in set { m[p >> 6] |= 1 << UInt64(63 - (p & 63)) }
         var order: [Int] = []
@@ -58,7 +51,7 @@ struct SegmentBits {
             for lsb in 0..<64 where m[w] >> UInt64(lsb) & 1 == 1 { order.append(64 * w + 63 - lsb) }
         }
         positions = order
-        self.closed = closed
+        closed = transpose != nil
         var masks = PackedHash()
         masks.w0 = m[0]; masks.w1 = m[1]; masks.w2 = m[2]; masks.w3 = m[3]
         self.masks = masks
@@ -66,10 +59,10 @@ struct SegmentBits {
         shift2 = shift1 + m[1].nonzeroBitCount
         shift3 = shift2 + m[2].nonzeroBitCount
         var sigma: [UInt32] = []
-        if closed {
+        if let transpose {
             var index = [Int: Int]()
             for (t, p) in order.enumerated() { index[p] = t }
-            let image = order.map { index[PDQTranspose.position[$0]]! }
+            let image = order.map { index[transpose[$0]]! }
             sigma = [UInt32](repeating: 0, count: 4 << 8)
             for b in 0..<4 {
                 for v in 0..<256 {
@@ -105,16 +98,17 @@ struct SegmentBits {
     /// `firstWidth` bits (the entry order, as in every layout), then `count - 2` segments closed
     /// under the transpose over the bits outside segment 0 and its transpose (widths as equal
     /// as possible, the wider first), and last the transposed bits of segment 0 that segment 0
-    /// lacks (searched at the smaller radius).
-    static func pairLayout(segmentCount m: Int, firstWidth w0: Int) -> [SegmentBits]? {
-        guard m >= 3, w0 >= 1, w0 <= 32 else { return nil }
+    /// lacks (searched at the smaller radius). `transpose` permutes 256 bits and is its own
+    /// inverse.
+    static func pairLayout(segmentCount m: Int, firstWidth w0: Int, transpose: BitPermutation) -> [SegmentBits]? {
+        guard m >= 3, w0 >= 1, w0 <= 32, transpose.bitCount == 256 else { return nil }
         let seg0 = Set(0..<w0)
-        let last = Set(seg0.map { PDQTranspose.position[$0] }).subtracting(seg0)
+        let last = Set(seg0.map { transpose[$0] }).subtracting(seg0)
         // Orbits of the rest: pairs {p, transpose(p)} and fixed points (the diagonal).
         var pairs: [[Int]] = [], fixed: [Int] = []
         var seen = seg0.union(last)
         for p in 0..<256 where !seen.contains(p) {
-            let q = PDQTranspose.position[p]
+            let q = transpose[p]
             seen.insert(p); seen.insert(q)
             if q == p { fixed.append(p) } else { pairs.append([p, q]) }
         }
@@ -132,8 +126,8 @@ struct SegmentBits {
         // Whatever is left (fixed points, when pairs ran short) goes to the narrowest segments.
         for p in fixed { segments[segments.indices.min { segments[$0].count < segments[$1].count }!].append(p) }
         for pr in pairs { segments[segments.indices.min { segments[$0].count < segments[$1].count }!] += pr }
-        return [SegmentBits(positions: Array(seg0), closed: false)]
-            + segments.map { SegmentBits(positions: $0, closed: true) }
-            + [SegmentBits(positions: Array(last), closed: false)]
+        return [SegmentBits(positions: Array(seg0))]
+            + segments.map { SegmentBits(positions: $0, closedUnder: transpose) }
+            + [SegmentBits(positions: Array(last))]
     }
 }

@@ -3,7 +3,8 @@
 /// - *luma*: one float32 brightness value per pixel, `0.299 R + 0.587 G + 0.114 B` (PDQ).
 /// - *grey*: one 8-bit brightness value per pixel, Pillow's `L` conversion (pHash, dHash,
 ///   average hash).
-/// - *PDQ*: Meta's 256-bit perceptual hash with a quality score 0...100 (`PDQHasher`).
+/// - *PDQ*: Meta's 256-bit perceptual hash with a quality score 0...100 (`PDQHasher`;
+///   the range and the gate are `QualityGate.pdq`).
 /// - *dihedral variant*: the PDQ hash the image would have after one of the 8 rotations or
 ///   flips, derived from the DCT of the original without re-hashing (`DihedralVariant`).
 /// - *pHash, dHash, aHash*: the 64-bit hashes of the Python ImageHash library
@@ -11,21 +12,16 @@
 ///
 /// Every hash here is a `HashscreenCore.HashValue` whose `hex` is the text the reference
 /// implementation prints. Hashers own scratch buffers: one per worker thread, not shared.
+import HashscreenCore
 
 // MARK: - Constants
 
-/// Thresholds customary for PDQ.
+/// PDQ's hashing limits. Its match threshold, quality gate and bit layout are facts of the
+/// signal, declared in HashscreenCore (`SignalKind.pdq`, `QualityGate.pdq`, `PDQBitLayout`).
 public enum PDQConstants {
-    /// Hamming distance at or below which two PDQ hashes are taken as the same image.
-    /// Source: python-threatexchange `signal_type/pdq/pdq_utils.py`
-    /// `PDQ_CONFIDENT_MATCH_THRESHOLD = 31` (also `DEFAULT_PDQ_DISTANCE_THRESHOLD` in pdq/cpp).
-    public static let matchThreshold = 31
-    /// Quality below which a PDQ hash is too flat to screen (lists drop such hashes).
-    /// Source: python-threatexchange `signal_type/pdq/signal.py` `QUALITY_THRESHOLD = 50`.
-    public static let qualityThreshold = 50
     /// Images smaller than this on either side hash to all zeros with quality 0.
     /// Source: ThreatExchange `pdq/cpp/hashing/pdqhashing.cpp` `MIN_HASHABLE_DIM = 5`.
     public static let minHashableDimension = 5
     /// Bytes in a PDQ hash (256 bits).
-    public static let hashByteCount = 32
+    public static let hashByteCount = SignalKind.pdq.byteCount
 }

@@ -18,16 +18,6 @@ import Darwin
 #endif
 import HashscreenCore
 
-/// One of the three 64-bit ImageHash hashes.
-public enum ImageHash64Kind: String, Sendable, CaseIterable, Hashable {
-    /// imagehash `phash` (DCT of a 32x32 reduction).
-    case phash
-    /// imagehash `dhash` (horizontal gradient of a 9x8 reduction).
-    case dhash
-    /// imagehash `average_hash` (8x8 reduction against its mean).
-    case ahash
-}
-
 /// The three 64-bit ImageHash hashes of one image.
 public struct ImageHashes64: Sendable, Equatable {
     public var phash: HashValue
@@ -42,6 +32,11 @@ public struct ImageHashes64: Sendable, Equatable {
 ///
 /// Not thread-safe: one per worker thread. Empty images (a side of 0) hash to zeros.
 public final class ImageHasher64 {
+    /// The signals this hasher computes: imagehash `phash` (DCT of a 32x32 reduction), `dhash`
+    /// (horizontal gradient of a 9x8 reduction) and `average_hash` (8x8 reduction against its
+    /// mean). A set of `kinds` given to it may hold other signals: they are ignored.
+    public static let signals: [SignalKind] = [.phash, .dhash, .ahash]
+
     /// imagehash `hash_size = 8`: 8x8 = 64 bits.
     static let hashSide = 8
     /// imagehash `phash(highfreq_factor=4)`: the DCT runs on a 32x32 image.
@@ -62,7 +57,7 @@ public final class ImageHasher64 {
 
     /// All three hashes of interleaved 8-bit RGB (3 bytes per pixel, rows top to bottom).
     public func hashes(rgb: UnsafeBufferPointer<UInt8>, width: Int, height: Int) -> ImageHashes64 {
-        let h = hashes(rgb: rgb, width: width, height: height, kinds: Set(ImageHash64Kind.allCases))
+        let h = hashes(rgb: rgb, width: width, height: height, kinds: Set(Self.signals))
         return ImageHashes64(phash: h[.phash]!, dhash: h[.dhash]!, ahash: h[.ahash]!)
     }
 
@@ -75,7 +70,7 @@ public final class ImageHasher64 {
     /// the whole image, so the ones nobody asked for are not computed. The greyscale
     /// conversion is done once per row for all of them, in the same walk over the image.
     public func hashes(rgb: UnsafeBufferPointer<UInt8>, width: Int, height: Int,
-                       kinds: Set<ImageHash64Kind>) -> [ImageHash64Kind: HashValue] {
+                       kinds: Set<SignalKind>) -> [SignalKind: HashValue] {
         precondition(width >= 0 && height >= 0 && rgb.count >= width * height * 3,
                      "RGB buffer smaller than width x height x 3")
         guard width > 0, height > 0, let base = rgb.baseAddress else { return Self.zeros(kinds) }
@@ -84,36 +79,38 @@ public final class ImageHasher64 {
 
     /// All three hashes of an 8-bit greyscale plane (Pillow mode `L`).
     public func hashes(grey: UnsafeBufferPointer<UInt8>, width: Int, height: Int) -> ImageHashes64 {
-        let h = hashes(grey: grey, width: width, height: height, kinds: Set(ImageHash64Kind.allCases))
+        let h = hashes(grey: grey, width: width, height: height, kinds: Set(Self.signals))
         return ImageHashes64(phash: h[.phash]!, dhash: h[.dhash]!, ahash: h[.ahash]!)
     }
 
     /// Only the requested hashes of an 8-bit greyscale plane (Pillow mode `L`).
     public func hashes(grey: UnsafeBufferPointer<UInt8>, width: Int, height: Int,
-                       kinds: Set<ImageHash64Kind>) -> [ImageHash64Kind: HashValue] {
+                       kinds: Set<SignalKind>) -> [SignalKind: HashValue] {
         precondition(width >= 0 && height >= 0 && grey.count >= width * height, "grey buffer smaller than width x height")
         guard width > 0, height > 0, let base = grey.baseAddress else { return Self.zeros(kinds) }
         return hashes(.grey(base), width: width, height: height, kinds: kinds)
     }
 
-    static func zeros(_ kinds: Set<ImageHash64Kind>) -> [ImageHash64Kind: HashValue] {
-        let zero = HashValue(bytes: [UInt8](repeating: 0, count: 8))
-        var out: [ImageHash64Kind: HashValue] = [:]
-        for k in kinds { out[k] = zero }
+    static func zeros(_ kinds: Set<SignalKind>) -> [SignalKind: HashValue] {
+        var out: [SignalKind: HashValue] = [:]
+        for k in signals where kinds.contains(k) { out[k] = HashValue(bytes: [UInt8](repeating: 0, count: k.byteCount)) }
         return out
     }
 
     /// One walk over the rows reduces the image to every requested size, then each hash reads
     /// its reduction.
     private func hashes(_ source: PillowResample.Source, width: Int, height: Int,
-                        kinds: Set<ImageHash64Kind>) -> [ImageHash64Kind: HashValue] {
-        guard !kinds.isEmpty else { return [:] }
+                        kinds: Set<SignalKind>) -> [SignalKind: HashValue] {
+        guard Self.computesAny(kinds) else { return [:] }
         resizer.resize(source, width: width, height: height, targets: targets(kinds))
         return finishHashes(kinds)
     }
 
+    /// Whether `kinds` holds a signal this hasher computes.
+    static func computesAny(_ kinds: Set<SignalKind>) -> Bool { signals.contains(where: kinds.contains) }
+
     /// The reductions the requested hashes read.
-    private func targets(_ kinds: Set<ImageHash64Kind>) -> [(outWidth: Int, outHeight: Int, out: UnsafeMutablePointer<UInt8>)] {
+    private func targets(_ kinds: Set<SignalKind>) -> [(outWidth: Int, outHeight: Int, out: UnsafeMutablePointer<UInt8>)] {
         let p = Self.phashSide, m = Self.hashSide
         var targets: [(outWidth: Int, outHeight: Int, out: UnsafeMutablePointer<UInt8>)] = []
         if kinds.contains(.phash) { targets.append((p, p, smallP)) }
@@ -122,8 +119,8 @@ public final class ImageHasher64 {
         return targets
     }
 
-    private func finishHashes(_ kinds: Set<ImageHash64Kind>) -> [ImageHash64Kind: HashValue] {
-        var out: [ImageHash64Kind: HashValue] = [:]
+    private func finishHashes(_ kinds: Set<SignalKind>) -> [SignalKind: HashValue] {
+        var out: [SignalKind: HashValue] = [:]
         if kinds.contains(.phash) { out[.phash] = phash(smallP) }
         if kinds.contains(.dhash) { out[.dhash] = dhash(smallD) }
         if kinds.contains(.ahash) { out[.ahash] = averageHash(smallA) }
@@ -133,12 +130,12 @@ public final class ImageHasher64 {
     /// Starts the requested hashes of a width x height image whose grey rows someone else
     /// produces (`PDQHasher`'s combined walk): write row y in `resizer.rowBuffer`, then
     /// `resizer.push(row: y)`, for every row in order; then `endRows(kinds)`.
-    func beginRows(width: Int, height: Int, kinds: Set<ImageHash64Kind>) -> PillowResample.Resizer {
+    func beginRows(width: Int, height: Int, kinds: Set<SignalKind>) -> PillowResample.Resizer {
         _ = resizer.begin(width: width, height: height, targets: targets(kinds))
         return resizer
     }
 
-    func endRows(_ kinds: Set<ImageHash64Kind>) -> [ImageHash64Kind: HashValue] {
+    func endRows(_ kinds: Set<SignalKind>) -> [SignalKind: HashValue] {
         resizer.end()
         return finishHashes(kinds)
     }

@@ -49,7 +49,7 @@ public enum DihedralVariant: String, CaseIterable, Sendable {
 public struct PDQResult: Sendable, Equatable {
     /// 32 bytes; `hash.hex` is the reference's 64-hex-digit text.
     public var hash: HashValue
-    /// 0...100; below `PDQConstants.qualityThreshold` the hash is too flat to screen.
+    /// `QualityGate.pdq.range`; below `QualityGate.pdq.minimum` the hash is too flat to screen.
     public var quality: Int
     /// All 8 variants (including `.orig`) when asked for, else nil.
     public var variants: [DihedralVariant: HashValue]?
@@ -77,7 +77,7 @@ public final class PDQHasher {
     /// Quality: the gradient sum is divided by this and capped at `qualityCap`
     /// (pdqhashing.cpp `pdqImageDomainQualityMetric`, "heuristic scaling factor").
     static let qualityDivisor = 90
-    static let qualityCap = 100
+    static let qualityCap = QualityGate.pdq.range.upperBound
 
     /// Luma weights as the reference stores them: double literals rounded to float
     /// (pdqhashing.cpp `luma_from_R_coeff` etc., "standard RGB to luminance").
@@ -183,11 +183,11 @@ public final class PDQHasher {
     /// separate calls.
     public func hash(rgb: UnsafeBufferPointer<UInt8>, width: Int, height: Int, mode: PDQMode = .full,
                      dihedral: Bool = false, alongside hasher64: ImageHasher64,
-                     kinds: Set<ImageHash64Kind>) -> (pdq: PDQResult, hashes64: [ImageHash64Kind: HashValue]) {
+                     kinds: Set<SignalKind>) -> (pdq: PDQResult, hashes64: [SignalKind: HashValue]) {
         precondition(width >= 0 && height >= 0 && rgb.count >= width * height * 3,
                      "RGB buffer smaller than width x height x 3")
         let side = Self.downsampleSide
-        guard !kinds.isEmpty, mode == .full, let src = rgb.baseAddress,
+        guard ImageHasher64.computesAny(kinds), mode == .full, let src = rgb.baseAddress,
               width >= PDQConstants.minHashableDimension, height >= PDQConstants.minHashableDimension,
               !(width == side && height == side) else {
             let r = hash(rgb: rgb, width: width, height: height, mode: mode, dihedral: dihedral)
@@ -727,17 +727,16 @@ public final class PDQHasher {
         return minGreaterThanGuess
     }
 
-    /// pdqhashing.cpp `pdqBuffer16x16ToBits`: bit k = 16i + j is set when B[i][j] exceeds the
-    /// median, laid out so that `HashValue.hex` prints words 15...0 like the reference.
+    /// pdqhashing.cpp `pdqBuffer16x16ToBits`: the bit of B[i][j] is set when it exceeds the
+    /// median, at `PDQBitLayout.position(row: i, column: j)` (so that `HashValue.hex` prints
+    /// words 15...0 like the reference).
     static func bits(_ b: UnsafeMutablePointer<Float>) -> HashValue {
         let count = dctSide * dctSide
         let median = torbenMedian(b, count)
         var bytes = [UInt8](repeating: 0, count: PDQConstants.hashByteCount)
         for k in 0..<count where b[k] > median {
-            let word = k >> 4, bit = k & 15
-            // Word w prints at hex position 15 - w, high byte first.
-            let byteIndex = 2 * (15 - word) + (bit >= 8 ? 0 : 1)
-            bytes[byteIndex] |= UInt8(1) << UInt8(bit & 7)
+            let p = PDQBitLayout.position(row: k >> 4, column: k & 15)
+            bytes[p >> 3] |= UInt8(0x80) >> UInt8(p & 7)
         }
         return HashValue(bytes: bytes)
     }

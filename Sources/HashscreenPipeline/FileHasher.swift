@@ -11,16 +11,20 @@ public final class FileHasher {
     public let pdqMode: PDQMode
     public let dihedral: Bool
     public let maxPixels: UInt64
+    /// Files larger than this are not read (a `read` error, as in a scan).
+    public let maxFileBytes: Int
     private let digester: Digester
     private let pdq = PDQHasher()
     private let hasher64 = ImageHasher64()
 
     public init(signals: [SignalKind], pdqMode: PDQMode = .full, dihedral: Bool = false,
-                maxPixels: UInt64 = DecodeOptions.defaultMaxPixels) throws {
+                maxPixels: UInt64 = ScanConfiguration.defaultMaxPixels,
+                maxFileBytes: Int = ScanConfiguration.defaultMaxFileBytes) throws {
         self.signals = SignalKind.allCases.filter { signals.contains($0) && !$0.isURL }
         self.pdqMode = pdqMode
         self.dihedral = dihedral
         self.maxPixels = maxPixels
+        self.maxFileBytes = maxFileBytes
         digester = try Digester(signals: self.signals)
     }
 
@@ -49,6 +53,10 @@ public final class FileHasher {
             return FileHashes(path: path, values: columns.dropFirst().dropLast().map { ($0, nil) },
                               error: "read: cannot read \(path)")
         }
+        guard data.count <= maxFileBytes else {
+            return FileHashes(path: path, values: columns.dropFirst().dropLast().map { ($0, nil) },
+                              error: "read: file is \(data.count) bytes, over the limit of \(maxFileBytes) (--max-file-bytes)")
+        }
         var values: [String: String] = [:]
         var failure: String? = nil
         data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> Void in
@@ -58,8 +66,8 @@ public final class FileHasher {
                 let image = try ImageDecoder.decode(raw, options: DecodeOptions(maxPixels: maxPixels))
                 image.pixels.withUnsafeBufferPointer { px in
                     // Only the requested 64-bit hashes (each is a full-resolution reduction).
-                    let kinds = Set(ImageHash64Kind.allCases.filter { k in signals.contains { $0.name == k.rawValue } })
-                    var h64: [ImageHash64Kind: HashValue] = [:]
+                    let kinds = Set(signals).intersection(ImageHasher64.signals)
+                    var h64: [SignalKind: HashValue] = [:]
                     if signals.contains(.pdq) {
                         let r: PDQResult
                         if kinds.isEmpty {
@@ -77,7 +85,7 @@ public final class FileHasher {
                     } else if !kinds.isEmpty {
                         h64 = hasher64.hashes(rgb: px, width: image.width, height: image.height, kinds: kinds)
                     }
-                    for (k, v) in h64 { values[k.rawValue] = v.hex }
+                    for (k, v) in h64 { values[k.name] = v.hex }
                 }
             } catch let e {
                 failure = "decode: \((e as? DecodeError)?.message ?? "\(e)")"

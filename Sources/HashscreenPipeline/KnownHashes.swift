@@ -20,8 +20,8 @@ final class KnownHashes: @unchecked Sendable {
 
     /// Opens the database read-only and builds the indexes of `signals`. Fails (exit 2) when
     /// the database is missing, not a hashscreen list database, or damaged.
-    /// `dihedral`: the scan matches PDQ's 8 variants, so the PDQ index is laid out for
-    /// transposed pairs (`IndexBuilder`).
+    /// `dihedral`: the scan matches PDQ's 8 variants, so an index whose signal declares a
+    /// transpose (PDQ) is laid out for transposed pairs (`IndexBuilder`).
     static func load(listPath: String, signals: Set<SignalKind>, dihedral: Bool = false) throws -> KnownHashes {
         let store: HashListStore
         let infos: [ListInfo]
@@ -70,7 +70,7 @@ final class KnownHashes: @unchecked Sendable {
                 guard let packed = values.removeValue(forKey: signal), packed.count > 0 else { continue }
                 // An index that keeps its entries in its own order hands that order over
                 // once; the owners follow it, so the index keeps no map back.
-                known.indexes[signal] = try IndexBuilder.makeIndex(signal: signal, packed: packed,
+                known.indexes[signal] = try IndexBuilder.makeIndex(signal.indexDescription, packed: packed,
                                                                    transposedPairs: dihedral) { order in
                     guard let old = owners[signal] else { return }
                     owners[signal] = order.map { old[Int($0)] }

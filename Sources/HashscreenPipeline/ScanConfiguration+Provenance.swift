@@ -11,14 +11,20 @@ extension ScanConfiguration {
             ("max_file_bytes", .int(maxFileBytes)),
             ("verify_decode", .bool(verifyDecode)),
             ("pdq_mode", .string(pdqMode.rawValue)),
-            ("pdq_threshold", .int(pdqThreshold)),
-            ("pdq_min_quality", .int(pdqMinQuality)),
-            ("phash_threshold", .int(phashThreshold)),
-            ("dhash_threshold", .int(dhashThreshold)),
-            ("ahash_threshold", .int(ahashThreshold)),
+        ] + signalSettings + [
             ("dihedral", .bool(dihedral)),
             ("unletterbox", .bool(unletterbox)),
             ("write_cleaned", .bool(writeCleaned)),
         ]
+    }
+
+    /// Per Hamming signal in canonical order, `<name>_threshold`, and `<name>_min_quality` for a
+    /// signal with a quality gate: pdq_threshold, pdq_min_quality, phash_threshold,
+    /// dhash_threshold, ahash_threshold.
+    private var signalSettings: [(name: String, value: ScanSummary.OptionValue)] {
+        SignalKind.hammingSignals.flatMap { s -> [(name: String, value: ScanSummary.OptionValue)] in
+            [("\(s.name)_threshold", .int(threshold(for: s)))]
+                + (s.quality == nil ? [] : [("\(s.name)_min_quality", .int(minimumQuality(for: s)))])
+        }
     }
 }

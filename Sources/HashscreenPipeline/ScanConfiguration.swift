@@ -31,11 +31,10 @@ public struct ScanConfiguration: Sendable {
     public var maxFileBytes: Int
     public var verifyDecode: Bool
     public var pdqMode: PDQScanMode
-    public var pdqThreshold: Int
-    public var pdqMinQuality: Int
-    public var phashThreshold: Int
-    public var dhashThreshold: Int
-    public var ahashThreshold: Int
+    /// Match threshold per Hamming signal (every one, whether scanned or not).
+    public var thresholds: [SignalKind: Int]
+    /// Minimum quality per signal with a quality gate (PDQ).
+    public var minimumQualities: [SignalKind: Int]
     public var dihedral: Bool
     /// Detect and remove a uniform border before perceptual hashing for every image (img2dataset
     /// layouts always use their known padding).
@@ -47,45 +46,38 @@ public struct ScanConfiguration: Sendable {
     public static let defaultSignals: [SignalKind] = [.md5, .sha1, .sha256, .pdq, .phash, .urlMD5, .urlSHA256]
     /// Default file-size limit: 512 MiB, far above any web image, well below memory.
     public static let defaultMaxFileBytes = 512 << 20
-    /// PDQ: Hamming distance <= 31 of 256 bits (see `PDQConstants.matchThreshold` for the source).
-    public static let defaultPDQThreshold = PDQConstants.matchThreshold
-    /// PDQ: hashes with quality below 50 are unreliable (see `PDQConstants.qualityThreshold`).
-    public static let defaultPDQMinQuality = PDQConstants.qualityThreshold
-    /// pHash/dHash/aHash: 8 of 64 bits, the customary ImageHash near-duplicate cut-off
-    /// (ImageHash README: "hamming distance ... <= 8 likely similar"; bench RESULTS.md shows its false positives).
-    public static let defaultPHashThreshold = 8
+    /// Default decoded-pixel limit (decompression bombs): `DecodeOptions.defaultMaxPixels`.
+    public static let defaultMaxPixels = DecodeOptions.defaultMaxPixels
 
+    /// `thresholds` and `minimumQualities` name only what differs from the signals' defaults
+    /// (`SignalKind.defaultThreshold`, `QualityGate.minimum`).
     public init(inputs: [Input], listPath: String, outputDirectory: String,
                 signals: [SignalKind] = ScanConfiguration.defaultSignals,
-                jobs: Int = 0, maxPixels: UInt64 = DecodeOptions.defaultMaxPixels,
+                jobs: Int = 0, maxPixels: UInt64 = ScanConfiguration.defaultMaxPixels,
                 maxFileBytes: Int = ScanConfiguration.defaultMaxFileBytes, verifyDecode: Bool = false,
-                pdqMode: PDQScanMode = .fast, pdqThreshold: Int = ScanConfiguration.defaultPDQThreshold,
-                pdqMinQuality: Int = ScanConfiguration.defaultPDQMinQuality,
-                phashThreshold: Int = ScanConfiguration.defaultPHashThreshold,
-                dhashThreshold: Int = ScanConfiguration.defaultPHashThreshold,
-                ahashThreshold: Int = ScanConfiguration.defaultPHashThreshold,
+                pdqMode: PDQScanMode = .fast, thresholds: [SignalKind: Int] = [:],
+                minimumQualities: [SignalKind: Int] = [:],
                 dihedral: Bool = false, unletterbox: Bool = false) {
         self.inputs = inputs; self.listPath = listPath; self.outputDirectory = outputDirectory
         self.signals = SignalKind.allCases.filter { signals.contains($0) }
         self.jobs = jobs > 0 ? jobs : ProcessInfoCores.active
         self.maxPixels = maxPixels; self.maxFileBytes = maxFileBytes; self.verifyDecode = verifyDecode
-        self.pdqMode = pdqMode; self.pdqThreshold = pdqThreshold; self.pdqMinQuality = pdqMinQuality
-        self.phashThreshold = phashThreshold; self.dhashThreshold = dhashThreshold
-        self.ahashThreshold = ahashThreshold; self.dihedral = dihedral; self.unletterbox = unletterbox
+        self.pdqMode = pdqMode
+        self.thresholds = Dictionary(uniqueKeysWithValues: SignalKind.hammingSignals.map { ($0, $0.defaultThreshold) })
+            .merging(thresholds) { $1 }
+        self.minimumQualities = Dictionary(uniqueKeysWithValues: SignalKind.allCases.compactMap { s in s.quality.map { (s, $0.minimum) } })
+            .merging(minimumQualities) { $1 }
+        self.dihedral = dihedral; self.unletterbox = unletterbox
     }
 
     /// Whether pixels are needed.
     public var needsDecode: Bool { verifyDecode || signals.contains(where: \.isPerceptual) }
 
-    public func threshold(for signal: SignalKind) -> Int {
-        switch signal {
-        case .pdq: return pdqThreshold
-        case .phash: return phashThreshold
-        case .dhash: return dhashThreshold
-        case .ahash: return ahashThreshold
-        default: return 0
-        }
-    }
+    /// The match threshold of `signal` (0 for exact signals: equal values only).
+    public func threshold(for signal: SignalKind) -> Int { thresholds[signal] ?? signal.defaultThreshold }
+
+    /// The minimum quality of `signal`'s values (0 for a signal without a quality gate).
+    public func minimumQuality(for signal: SignalKind) -> Int { minimumQualities[signal] ?? signal.quality?.minimum ?? 0 }
 }
 
 /// How pixels are prepared for PDQ in a scan.

@@ -32,6 +32,9 @@ final class Screener {
     private var batchScratch: [IndexBatchHit] = []
     private var cropBuffer: [UInt8] = []
     let perceptual: [SignalKind]
+    /// The requested signals `ImageHasher64` computes.
+    let hash64Kinds: Set<SignalKind>
+    let pdqMinimumQuality: Int
     let urlSignals: Set<SignalKind>
 
     init(config: ScanConfiguration, known: KnownHashes) throws {
@@ -39,8 +42,10 @@ final class Screener {
         self.known = known
         digester = try Digester(signals: config.signals.filter(\.isCryptographic))
         perceptual = config.signals.filter(\.isPerceptual)
+        hash64Kinds = Set(perceptual).intersection(ImageHasher64.signals)
+        pdqMinimumQuality = config.minimumQuality(for: .pdq)
         urlSignals = Set(config.signals.filter(\.isURL))
-        urlDigester = try Digester(signals: [.md5, .sha256])
+        urlDigester = try Digester(signals: Digester.urlDigests)
         var options = DecodeOptions(maxPixels: config.maxPixels)
         if config.pdqMode == .fast {
             options.jpegMinimumSide = Screener.fastDecodeMinimumSide
@@ -138,12 +143,9 @@ final class Screener {
         }
         let image = (width: width, height: height)
         // Only the requested 64-bit hashes: each is a full-resolution Lanczos reduction.
-        var hash64Kinds = Set<ImageHash64Kind>()
-        if perceptual.contains(.phash) { hash64Kinds.insert(.phash) }
-        if perceptual.contains(.dhash) { hash64Kinds.insert(.dhash) }
-        if perceptual.contains(.ahash) { hash64Kinds.insert(.ahash) }
+        let hash64Kinds = self.hash64Kinds
         var pdqResult: PDQResult? = nil
-        var h64: [ImageHash64Kind: HashValue] = [:]
+        var h64: [SignalKind: HashValue] = [:]
         if perceptual.contains(.pdq) {
             let mode: PDQMode = config.pdqMode == .cimg512 ? .cimg512 : .full
             if hash64Kinds.isEmpty {
@@ -157,10 +159,10 @@ final class Screener {
             h64 = hasher64.hashes(rgb: px, width: image.width, height: image.height, kinds: hash64Kinds)
         }
         if let r = pdqResult {
-            if r.quality < config.pdqMinQuality {
+            if r.quality < pdqMinimumQuality {
                 out.failures.append(FailureRecord(
                     key: sample.key, path: sample.displayPath, stage: .unscreenablePerceptual,
-                    message: "PDQ quality \(r.quality) is below the minimum \(config.pdqMinQuality): the image is too flat to screen perceptually",
+                    message: "PDQ quality \(r.quality) is below the minimum \(pdqMinimumQuality): the image is too flat to screen perceptually",
                     quality: r.quality, ordinal: sample.ordinal))
             } else {
                 if config.dihedral {
@@ -172,8 +174,8 @@ final class Screener {
                 }
             }
         }
-        for (signal, kind) in [(SignalKind.phash, ImageHash64Kind.phash), (.dhash, .dhash), (.ahash, .ahash)] {
-            if let v = h64[kind] { lookup(sample, signal, v, source: .computed, into: &out) }
+        for signal in ImageHasher64.signals {
+            if let v = h64[signal] { lookup(sample, signal, v, source: .computed, into: &out) }
         }
     }
 

@@ -1,9 +1,6 @@
 import ArgumentParser
 import Foundation
-import HashscreenCore
-import HashscreenPerceptual
 import HashscreenPipeline
-import HashscreenReport
 
 struct HashCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -15,42 +12,35 @@ struct HashCommand: ParsableCommand {
     @Argument(help: "Image files.")
     var files: [String]
 
-    @Option(help: "Comma-separated signals: md5, sha1, sha256, pdq, phash, dhash, ahash.")
-    var signals: String = "md5,sha1,sha256"
+    @Option(help: "Comma-separated signals, of \(SignalKind.allCases.filter { !$0.isURL }.map(\.name).joined(separator: ", ")) (default: \(SignalList(Self.defaultSignals).text)).",
+            transform: SignalList.parse)
+    var signals = SignalList(Self.defaultSignals)
 
-    @Option(help: "Output format: jsonl or csv.")
-    var format: String = "jsonl"
+    @Option(help: "Output format.")
+    var format: HashOutputFormat = .jsonl
 
     @Option(help: "PDQ input: full (whole image) or cimg512 (reference CLI's 512x512 resize).")
-    var pdqMode: String = "full"
+    var pdqMode: PDQMode = .full
 
     @Flag(help: "Add the 7 other dihedral PDQ variants (pdq_rot90 ... pdq_flipm).")
     var pdqDihedral = false
 
+    @OptionGroup var limits: FileLimitOptions
+
+    static let defaultSignals: [SignalKind] = [.md5, .sha1, .sha256]
+
     func validate() throws {
-        guard format == "jsonl" || format == "csv" else { throw ValidationError("--format must be jsonl or csv") }
-        guard PDQMode(rawValue: pdqMode) != nil else { throw ValidationError("--pdq-mode must be full or cimg512") }
-        let s = try parseSignals(signals)
-        if let u = s.first(where: \.isURL) { throw ValidationError("\(u.name) is a URL signal: `hash` hashes files") }
+        if let u = signals.signals.first(where: \.isURL) {
+            throw ValidationError("\(u.name) is a URL signal, and `hash` hashes files: name file signals only")
+        }
     }
 
     func run() throws {
-        let hasher = try FileHasher(signals: try parseSignals(signals), pdqMode: PDQMode(rawValue: pdqMode)!,
-                                    dihedral: pdqDihedral)
-        let out = StandardOutput()
-        var printer: any ReportSink<FileHashes>
-        if format == "csv" {
-            printer = try CSVPrinter<FileHashes>(header: hasher.columns, to: out)
-        } else {
-            printer = JSONLinesPrinter<FileHashes>(to: out)
-        }
-        var failed = false
-        for f in files {
-            let hashes = hasher.hash(path: f)
-            if hashes.error != nil { failed = true }
-            try printer.write(hashes)
-        }
-        try printer.finish()
-        if failed { throw ExitCode(3) }
+        let hasher = try FileHasher(signals: signals.signals, pdqMode: pdqMode, dihedral: pdqDihedral,
+                                    maxPixels: limits.maxPixels, maxFileBytes: limits.maxFileBytes)
+        let allHashed = try hasher.printHashes(of: files, format: format)
+        if !allHashed { throw ExitCode(3) }
     }
 }
+
+extension HashOutputFormat: ExpressibleByArgument {}

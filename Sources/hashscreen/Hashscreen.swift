@@ -2,7 +2,6 @@
 /// ArgumentParser; options are resolved here into one configuration value.
 import ArgumentParser
 import Foundation
-import HashscreenCore
 import HashscreenPipeline
 
 @main
@@ -43,18 +42,4 @@ struct Hashscreen: ParsableCommand {
     static func stderr(_ s: String) {
         FileHandle.standardError.write(Data((s + "\n").utf8))
     }
-}
-
-/// Parses a comma-separated list of signal names.
-func parseSignals(_ text: String) throws -> [SignalKind] {
-    var out: [SignalKind] = []
-    for part in text.split(separator: ",") {
-        let name = part.trimmingCharacters(in: .whitespaces)
-        guard let s = SignalKind(name: name) else {
-            throw ValidationError("unknown signal '\(name)'; known: \(SignalKind.allCases.map(\.name).joined(separator: ", "))")
-        }
-        if !out.contains(s) { out.append(s) }
-    }
-    guard !out.isEmpty else { throw ValidationError("--signals needs at least one signal") }
-    return out
 }

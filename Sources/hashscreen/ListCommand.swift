@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import HashscreenCore
 import HashscreenPipeline
 
 struct ListCommand: ParsableCommand {
@@ -16,9 +15,9 @@ struct ListCommand: ParsableCommand {
             discussion: """
                 FILE formats: CSV/TSV with a header (hash_type/type, hash_value/hash/value, optional \
                 label, optional quality); lines `<type> <hash>` (ThreatExchange); bare hex lines with \
-                --type. `#` comments and blank lines are ignored. Types: md5, sha1, sha256, pdq, \
-                phash, dhash, ahash, url_md5, url_sha256, and url (a URL, stored as url_md5 and \
-                url_sha256 of its normalised form).
+                --type. `#` comments and blank lines are ignored. Types: \(SignalKind.allNames), and url \
+                (a URL, stored as \(SignalKind.allCases.filter(\.isURL).map(\.name).joined(separator: " and ")) \
+                of its normalised form).
 
                 An invalid line refuses the whole import (FILE:LINE: reason; nothing stored) unless \
                 --skip-invalid. Exit status: 0 imported; 2 refused.
@@ -34,7 +33,7 @@ struct ListCommand: ParsableCommand {
         @Option(help: "The list's version (default: today's date, YYYY-MM-DD).")
         var version: String?
 
-        @Option(help: "Hash type of bare hex lines.")
+        @Option(help: "Hash type of bare hex lines: a signal name or url.")
         var type: String?
 
         @Flag(help: "Store the valid lines and report how many invalid ones were skipped.")

@@ -1,7 +1,5 @@
 import ArgumentParser
 import Foundation
-import HashscreenCore
-import HashscreenManifest
 import HashscreenPipeline
 
 struct Scan: ParsableCommand {
@@ -34,35 +32,24 @@ struct Scan: ParsableCommand {
     @Option(help: "Output folder (created with mode 0700).")
     var out: String
 
-    @Option(help: "Comma-separated signals to compute and match: md5, sha1, sha256, pdq, phash, dhash, ahash, url_md5, url_sha256.")
-    var signals: String = ScanConfiguration.defaultSignals.map(\.name).joined(separator: ",")
+    @Option(help: "Comma-separated signals to compute and match, of \(SignalKind.allNames) (default: \(SignalList(ScanConfiguration.defaultSignals).text)).",
+            transform: SignalList.parse)
+    var signals = SignalList(ScanConfiguration.defaultSignals)
 
     @Option(help: "Worker threads (default: all cores).")
     var jobs: Int = 0
 
-    @Option(help: "Input layout, when detection from the path is not wanted: csv, tsv, jsonl, folder, parquet, webdataset, files.")
-    var layout: String?
+    @OptionGroup var input: LayoutOptions
 
-    @Option(help: "Refuse to decode images with more pixels than this (decompression bombs).")
-    var maxPixels: UInt64 = 100_000_000
-
-    @Option(help: "Refuse to read files larger than this many bytes.")
-    var maxFileBytes: Int = ScanConfiguration.defaultMaxFileBytes
+    @OptionGroup var limits: FileLimitOptions
 
     @Flag(help: "Decode every image even when no perceptual signal needs pixels (finds corrupt files).")
     var verifyDecode = false
 
     @Option(help: "PDQ input: fast (JPEGs DCT-scaled to >= 512 px a side; within a few bits of full), full (the whole image: the exact reference path), cimg512 (the reference C++ CLI's 512x512 resize).")
-    var pdqMode: String = PDQScanMode.fast.rawValue
+    var pdqMode: PDQScanMode = .fast
 
-    @Option(help: "PDQ match threshold: Hamming distance of 256 bits.")
-    var pdqThreshold: Int = ScanConfiguration.defaultPDQThreshold
-
-    @Option(help: "PDQ quality below which an image is reported as unscreenable-perceptual.")
-    var pdqMinQuality: Int = ScanConfiguration.defaultPDQMinQuality
-
-    @Option(help: "pHash match threshold: Hamming distance of 64 bits (also used for dHash and aHash).")
-    var phashThreshold: Int = ScanConfiguration.defaultPHashThreshold
+    @OptionGroup var matching: MatchOptions
 
     @Flag(help: "Also match the 8 rotations/flips of each PDQ hash.")
     var dihedral = false
@@ -78,27 +65,15 @@ struct Scan: ParsableCommand {
 
     func validate() throws {
         if jobs < 0 { throw ValidationError("--jobs must be 0 (all cores) or more") }
-        if maxPixels == 0 { throw ValidationError("--max-pixels must be positive") }
-        if !(0...255).contains(pdqThreshold) { throw ValidationError("--pdq-threshold must be between 0 and 255") }
-        if !(0...63).contains(phashThreshold) { throw ValidationError("--phash-threshold must be between 0 and 63") }
-        if !(0...100).contains(pdqMinQuality) { throw ValidationError("--pdq-min-quality must be between 0 and 100") }
-        if PDQScanMode(rawValue: pdqMode) == nil { throw ValidationError("--pdq-mode must be fast, full or cimg512") }
-        if let layout, ManifestLayout(rawValue: layout) == nil {
-            throw ValidationError("--layout must be one of \(ManifestLayout.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        _ = try parseSignals(signals)
     }
 
     func run() throws {
-        let l = layout.flatMap(ManifestLayout.init(rawValue:))
         var config = ScanConfiguration(
-            inputs: inputs.map { .init(path: $0, layout: l) },
-            listPath: list, outputDirectory: out, signals: try parseSignals(signals), jobs: jobs,
-            maxPixels: maxPixels, maxFileBytes: maxFileBytes, verifyDecode: verifyDecode,
-            pdqMode: PDQScanMode(rawValue: pdqMode)!, pdqThreshold: pdqThreshold,
-            pdqMinQuality: pdqMinQuality, phashThreshold: phashThreshold,
-            dhashThreshold: phashThreshold, ahashThreshold: phashThreshold, dihedral: dihedral,
-            unletterbox: unletterbox)
+            inputs: inputs.map { .init(path: $0, layout: input.layout) },
+            listPath: list, outputDirectory: out, signals: signals.signals, jobs: jobs,
+            maxPixels: limits.maxPixels, maxFileBytes: limits.maxFileBytes, verifyDecode: verifyDecode,
+            pdqMode: pdqMode, thresholds: matching.thresholds, minimumQualities: matching.minimumQualities,
+            dihedral: dihedral, unletterbox: unletterbox)
         config.writeCleaned = writeCleaned
         let quiet = self.quiet
         let code = try Hashscreen.guarded {

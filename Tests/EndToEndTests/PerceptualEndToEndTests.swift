@@ -91,4 +91,70 @@ final class PerceptualEndToEndTests: XCTestCase {
             .map { (try! JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any])["key"] as! String }
         XCTAssertEqual(keys, ["reencoded"])
     }
+
+    /// Each 64-bit hash has its own threshold flag: `--phash-threshold` sets pHash only (it used
+    /// to set dHash and aHash too), `--dhash-threshold` and `--ahash-threshold` set theirs, and
+    /// summary.json records each. List entries 10 bits from the image's own dHash and aHash sit
+    /// just outside the default of 8.
+    func testEach64BitHashHasItsOwnThreshold() throws {
+        let tmp = try TemporaryDirectory()
+        let image = demo.appendingPathComponent("0004.jpg").path
+        let h = try hashscreen(["hash", "--signals", "dhash,ahash", image])
+        XCTAssertEqual(h.status, 0, h.stderr)
+        let own = try JSONSerialization.jsonObject(with: Data(h.stdout.utf8)) as! [String: Any]
+        func flipped(_ hex: String, bits: Int) -> String {
+            var v = UInt64(hex, radix: 16)!
+            for b in 0..<bits { v ^= 1 << UInt64(b * 6) }
+            return String(format: "%016llx", v)
+        }
+        let dhash = flipped(own["dhash"] as! String, bits: 10), ahash = flipped(own["ahash"] as! String, bits: 10)
+        try tmp.write("list.csv", "hash_type,hash_value\ndhash,\(dhash)\nahash,\(ahash)\n")
+        let db = tmp.file("l.sqlite")
+        XCTAssertEqual(try hashscreen(["list", "import", "--list", db, "--name", "near", "--version", "1", tmp.file("list.csv")]).status, 0)
+        try tmp.write("m.csv", "key,path\nimg,\(image)\n")
+
+        func scan(_ name: String, _ flags: [String]) throws -> (status: Int32, signals: [String], distances: [Int], options: [String: Any]) {
+            let out = tmp.file(name)
+            let r = try hashscreen(["scan", tmp.file("m.csv"), "--list", db, "--out", out, "--signals", "dhash,ahash"] + flags)
+            let report = try String(contentsOfFile: out + "/report.jsonl", encoding: .utf8).split(separator: "\n")
+                .map { try! JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+            let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/summary.json"))) as! [String: Any]
+            let options = (summary["provenance"] as! [String: Any])["options"] as! [String: Any]
+            return (r.status, report.map { $0["signal"] as! String }, report.map { $0["distance"] as! Int }, options)
+        }
+        func thresholds(_ o: [String: Any]) -> [Int] {
+            ["pdq_threshold", "phash_threshold", "dhash_threshold", "ahash_threshold"].map { o[$0] as! Int }
+        }
+
+        var r = try scan("default", [])
+        XCTAssertEqual(r.status, 0)
+        XCTAssertEqual(r.signals, [])
+        XCTAssertEqual(thresholds(r.options), [31, 8, 8, 8])
+        XCTAssertEqual(r.options["pdq_min_quality"] as? Int, 50)
+
+        r = try scan("phash", ["--phash-threshold", "12"])
+        XCTAssertEqual(r.status, 0, "--phash-threshold no longer moves dHash or aHash")
+        XCTAssertEqual(thresholds(r.options), [31, 12, 8, 8])
+
+        r = try scan("dhash", ["--dhash-threshold", "12"])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertEqual(r.signals, ["dhash"])
+        XCTAssertEqual(r.distances, [10])
+        XCTAssertEqual(thresholds(r.options), [31, 8, 12, 8])
+
+        r = try scan("ahash", ["--ahash-threshold", "10"])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertEqual(r.signals, ["ahash"], "a distance equal to the threshold matches")
+        XCTAssertEqual(thresholds(r.options), [31, 8, 8, 10])
+
+        r = try scan("both", ["--ahash-threshold", "9", "--dhash-threshold", "10", "--pdq-threshold", "20"])
+        XCTAssertEqual(r.signals, ["dhash"])
+        XCTAssertEqual(thresholds(r.options), [20, 8, 10, 9])
+
+        for (flag, value) in [("--dhash-threshold", "64"), ("--ahash-threshold", "-1"), ("--phash-threshold", "64")] {
+            let bad = try hashscreen(["scan", tmp.file("m.csv"), "--list", db, "--out", tmp.file("bad"), "\(flag)=\(value)"])
+            XCTAssertEqual(bad.status, 64, "\(flag) \(value): a usage error")
+            XCTAssertTrue(bad.stderr.contains("\(flag) must be between 0 and 63"), bad.stderr)
+        }
+    }
 }

@@ -241,6 +241,22 @@ final class ScanEndToEndTests: XCTestCase {
         XCTAssertEqual(rows[1], "\(files[0]),\(try coreutils("md5sum", files[0])),\(try coreutils("sha1sum", files[0])),\(try coreutils("sha256sum", files[0])),")
         XCTAssertTrue(rows[2].hasSuffix("read: cannot read \(tmp.file("missing.jpg"))"), String(rows[2]))
     }
+
+    /// `hash` reads files under the same limits as `scan` (the shared --max-file-bytes and
+    /// --max-pixels options): a file over the size limit is a `read` error in its row.
+    func testHashCommandSharesTheScansFileLimits() throws {
+        let file = demo.appendingPathComponent("images/0001.jpg").path
+        let size = try FileManager.default.attributesOfItem(atPath: file)[.size] as! Int
+        var r = try hashscreen(["hash", "--max-file-bytes", String(size - 1), file])
+        XCTAssertEqual(r.status, 3, r.stderr)
+        XCTAssertEqual(r.stdout, #"{"path":"\#(file)","md5":null,"sha1":null,"sha256":null,"error":"read: file is \#(size) bytes, over the limit of \#(size - 1) (--max-file-bytes)"}"# + "\n")
+        r = try hashscreen(["hash", "--max-file-bytes", String(size), file])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        r = try hashscreen(["hash", "--signals", "pdq", "--max-pixels", "100", file])
+        XCTAssertEqual(r.status, 3, r.stderr)
+        XCTAssertTrue(r.stdout.contains(#""error":"decode: "#), r.stdout)
+        XCTAssertEqual(try hashscreen(["hash", "--max-pixels", "0", file]).status, 64)
+    }
 }
 
 extension Array where Element == UInt8 {

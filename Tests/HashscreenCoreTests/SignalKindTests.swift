@@ -21,7 +21,109 @@ final class SignalKindTests: XCTestCase {
         for s in SignalKind.allCases { XCTAssertEqual(SignalKind(name: s.name), s) }
         XCTAssertEqual(SignalKind(name: "SHA-256"), .sha256)
         XCTAssertEqual(SignalKind(name: " PDQ "), .pdq)
+        XCTAssertEqual(SignalKind(name: "average_hash"), .ahash)
         XCTAssertNil(SignalKind(name: "crc32"))
+        // ThreatExchange's list name for the MD5 of a photo: lists only, not flags.
+        XCTAssertNil(SignalKind(name: "photo_md5"))
+        XCTAssertEqual(SignalKind(listName: "Photo_MD5"), .md5)
+        XCTAssertEqual(SignalKind(listName: "sha-1"), .sha1)
+        XCTAssertNil(SignalKind(listName: "url"), "`url` is list syntax (a URL expanded to its URL hashes), not a signal")
+    }
+
+    /// Every signal's declared facts hold together: names unique, text form round-trips,
+    /// thresholds inside their range, the quality gate on its scale, a permutation of the
+    /// signal's own width that is its own inverse, URL digests that are file digests.
+    func testEveryDescriptorIsConsistent() throws {
+        var seen: [String: SignalKind] = [:]
+        var rng = SystemRandomNumberGenerator()
+        for s in SignalKind.allCases {
+            let d = s.descriptor
+            for n in [s.name] + d.aliases + d.listAliases {
+                XCTAssertEqual(n, n.lowercased(), "\(s): names are lower case")
+                XCTAssertNil(seen[n], "'\(n)' names both \(seen[n].map { "\($0)" } ?? "") and \(s)")
+                seen[n] = s
+            }
+            for a in d.aliases { XCTAssertEqual(SignalKind(name: a), s) }
+            for a in d.listAliases { XCTAssertEqual(SignalKind(listName: a), s) }
+
+            let value = HashValue(bytes: (0..<s.byteCount).map { _ in UInt8.random(in: 0...255, using: &rng) })
+            XCTAssertEqual(try s.parse(value.hex), value, "\(s) text round trip")
+            XCTAssertEqual(try s.parse(value.hex.uppercased()), value)
+            XCTAssertEqual(s.bitCount, 8 * s.byteCount)
+
+            XCTAssertEqual([s.isCryptographic, s.isPerceptual, s.isURL].filter { $0 }.count, 1, "\(s) has one source")
+            XCTAssertEqual(s.isPerceptual, s.comparison == .hamming)
+            if let digest = s.urlDigest {
+                XCTAssertTrue(digest.isCryptographic, "\(s) digests the URL with a file digest")
+                XCTAssertEqual(digest.byteCount, s.byteCount)
+            }
+
+            let index = s.indexDescription
+            XCTAssertEqual(index.comparison, s.comparison)
+            XCTAssertEqual(index.bitCount, s.bitCount)
+            if let h = d.hamming {
+                let range = try XCTUnwrap(s.thresholdRange)
+                XCTAssertEqual(range, 0...(s.bitCount - 1))
+                XCTAssertTrue(range.contains(h.defaultThreshold), "\(s) default threshold")
+                XCTAssertTrue(range.contains(h.indexTunedThreshold), "\(s) tuned threshold")
+                XCTAssertEqual(s.defaultThreshold, h.defaultThreshold)
+                XCTAssertEqual(index.tunedThreshold, h.indexTunedThreshold)
+                if let t = h.transpose {
+                    XCTAssertEqual(t.bitCount, s.bitCount, "\(s) transpose width")
+                    XCTAssertTrue(t.isInvolution, "\(s) transpose is its own inverse")
+                    XCTAssertEqual(t.apply(t.apply(value)), value)
+                }
+                XCTAssertEqual(index.transpose, h.transpose)
+                XCTAssertTrue(SignalKind.hammingSignals.contains(s))
+            } else {
+                XCTAssertNil(s.thresholdRange)
+                XCTAssertEqual(s.defaultThreshold, 0, "exact signals match equal values only")
+                XCTAssertNil(s.transpose)
+                XCTAssertNil(s.quality, "only a hasher's own values carry a quality")
+                XCTAssertEqual(index.tunedThreshold, 0)
+            }
+            if let q = s.quality { XCTAssertTrue(q.range.contains(q.minimum), "\(s) quality minimum") }
+        }
+        XCTAssertNil(seen["url"], "`url` stays free for list syntax")
+    }
+
+    /// The figures the signals declare, with their sources (python-threatexchange's
+    /// PDQ_CONFIDENT_MATCH_THRESHOLD = 31 and QUALITY_THRESHOLD = 50; ImageHash's 8 of 64 bits).
+    func testDeclaredFigures() {
+        XCTAssertEqual(SignalKind.pdq.defaultThreshold, 31)
+        XCTAssertEqual(SignalKind.pdq.thresholdRange, 0...255)
+        XCTAssertEqual(SignalKind.pdq.indexDescription.tunedThreshold, 31)
+        XCTAssertEqual(SignalKind.pdq.quality, QualityGate.pdq)
+        XCTAssertEqual(QualityGate.pdq.range, 0...100)
+        XCTAssertEqual(QualityGate.pdq.minimum, 50)
+        XCTAssertNotNil(SignalKind.pdq.transpose)
+        for s in [SignalKind.phash, .dhash, .ahash] {
+            XCTAssertEqual(s.defaultThreshold, 8)
+            XCTAssertEqual(s.thresholdRange, 0...63)
+            XCTAssertEqual(s.indexDescription.tunedThreshold, 10)
+            XCTAssertNil(s.transpose)
+            XCTAssertNil(s.quality)
+        }
+        XCTAssertEqual(SignalKind.hammingSignals, [.pdq, .phash, .dhash, .ahash])
+        XCTAssertEqual(SignalKind.urlMD5.urlDigest, .md5)
+        XCTAssertEqual(SignalKind.urlSHA256.urlDigest, .sha256)
+    }
+
+    func testBitPermutations() throws {
+        XCTAssertNil(BitPermutation(bitCount: 8) { $0 / 2 }, "two bits to one place")
+        XCTAssertNil(BitPermutation(bitCount: 8) { $0 + 1 }, "a place out of range")
+        let reverse = try XCTUnwrap(BitPermutation(bitCount: 16) { 15 - $0 })
+        XCTAssertTrue(reverse.isInvolution)
+        XCTAssertEqual(reverse.fixedPoints, [])
+        XCTAssertEqual(reverse.apply(HashValue(bytes: [0x80, 0x03])), HashValue(bytes: [0xC0, 0x01]))
+        let rotate = try XCTUnwrap(BitPermutation(bitCount: 16) { ($0 + 4) % 16 })
+        XCTAssertFalse(rotate.isInvolution)
+        XCTAssertEqual(rotate.apply(HashValue(bytes: [0xF0, 0x00])), HashValue(bytes: [0x0F, 0x00]))
+        // PDQ's transpose swaps coefficient (i, j) with (j, i) and keeps the diagonal.
+        let t = PDQBitLayout.transpose
+        XCTAssertEqual(t[PDQBitLayout.position(row: 2, column: 9)], PDQBitLayout.position(row: 9, column: 2))
+        XCTAssertEqual(t[PDQBitLayout.position(row: 5, column: 5)], PDQBitLayout.position(row: 5, column: 5))
+        XCTAssertEqual(Set((0..<16).flatMap { i in (0..<16).map { PDQBitLayout.position(row: i, column: $0) } }).count, 256)
     }
 
     func testComparisonKinds() {
@@ -31,6 +133,8 @@ final class SignalKindTests: XCTestCase {
         XCTAssertEqual(SignalKind.phash.byteCount, 8)
         XCTAssertTrue(SignalKind.sha1.isCryptographic)
         XCTAssertFalse(SignalKind.urlMD5.isCryptographic)
+        XCTAssertTrue(SignalKind.urlMD5.isURL)
+        XCTAssertTrue(SignalKind.dhash.isPerceptual)
     }
 
     func testHammingDistance() throws {

@@ -20,7 +20,7 @@ final class ExactIndexTests: XCTestCase {
             var reference: [HashValue: [IndexHit]] = [:]
             for (i, v) in values.enumerated() { reference[v, default: []].append(IndexHit(entry: Int32(i), distance: 0)) }
 
-            let index = try IndexBuilder.makeIndex(signal: signal, values: values)
+            let index = try IndexBuilder.makeIndex(signal.indexDescription, values: values)
             XCTAssertTrue(index is ExactIndex, "\(signal) is exact")
             XCTAssertEqual(index.count, values.count)
             for v in values.prefix(400) + values.suffix(60) {

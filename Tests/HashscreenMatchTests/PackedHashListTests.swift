@@ -27,7 +27,7 @@ final class PackedHashListTests: XCTestCase {
         XCTAssertEqual(list.count, 0)
         XCTAssertThrowsError(try PackedHashList(byteCount: 0))
         XCTAssertThrowsError(try PackedHashList(byteCount: 33))
-        XCTAssertThrowsError(try IndexBuilder.makeIndex(signal: .pdq, packed: PackedHashList(byteCount: 8)),
+        XCTAssertThrowsError(try IndexBuilder.makeIndex(SignalKind.pdq.indexDescription, packed: PackedHashList(byteCount: 8)),
                              "8-byte values are not PDQ")
     }
 
@@ -37,12 +37,12 @@ final class PackedHashListTests: XCTestCase {
         for signal in SignalKind.allCases {
             var rng = SplitMix64(seed: UInt64(signal.byteCount) &* 131)
             let values = rng.hashSet(count: 1200, bytes: signal.byteCount, centres: 3, spread: 12)
-            let t = IndexBuilder.expectedThreshold(for: signal) ?? 0
+            let t = signal.indexDescription.tunedThreshold
             let queries = rng.queries(count: 25, near: values, bytes: signal.byteCount, maxFlips: t + 4)
             for capacity in [0, values.count] {
                 let list = try PackedHashList(byteCount: signal.byteCount, capacity: capacity)
                 for v in values { try list.append(v.bytes) }
-                let index = try IndexBuilder.makeIndex(signal: signal, packed: list)
+                let index = try IndexBuilder.makeIndex(signal.indexDescription, packed: list)
                 XCTAssertEqual(index.count, values.count)
                 for q in queries {
                     let want = values.enumerated().compactMap { i, v -> IndexHit? in

@@ -131,11 +131,11 @@ final class PDQHasherTests: XCTestCase {
                 }
                 let h = hasher.hash(rgb: mine.pixels, width: mine.width, height: mine.height, mode: mode)
                 let d = h.hash.hammingDistance(to: base.variants![variant]!)
-                XCTAssertLessThanOrEqual(d, PDQConstants.matchThreshold, "\(variant) \(mode)")
+                XCTAssertLessThanOrEqual(d, SignalKind.pdq.defaultThreshold, "\(variant) \(mode)")
             }
             let half = Self.halve(original)
             let h = hasher.hash(rgb: half.pixels, width: half.width, height: half.height, mode: mode)
-            XCTAssertLessThanOrEqual(h.hash.hammingDistance(to: base.hash), PDQConstants.matchThreshold, "50% \(mode)")
+            XCTAssertLessThanOrEqual(h.hash.hammingDistance(to: base.hash), SignalKind.pdq.defaultThreshold, "50% \(mode)")
         }
     }
 
