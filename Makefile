@@ -47,7 +47,7 @@ test: deps pydeps
 demo: build
 	@bash Fixtures/demo/run-demo.sh $(BIN_DEBUG)
 
-# Benchmark against the shared bench's peers and floors; writes docs/benchmarks.md
+# Benchmark against the peers and floors of bench/ (bench/README.md); writes docs/benchmarks.md
 # (bench/bench.sh lists the BENCH_* variables; about 10 min on 2 cores, 5-8 more the first time).
 bench: deps
 	BENCH_RELEASE_FLAGS="$(RELEASE_FLAGS)" SWIFT="$(SWIFT)" bash bench/bench.sh

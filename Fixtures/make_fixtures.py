@@ -109,7 +109,7 @@ def main():
     vec, quality = pdqhash.compute(arr)
     bits = "".join("1" if b else "0" for b in vec)
     # pdqhash's vector is most significant bit first: the hex is the vector read as one number
-    # (checked against ../shared/vectors/pdq/GOLDEN_FROM_PNG.tsv).
+    # (checked against Fixtures/vectors/pdq/GOLDEN_FROM_PNG.tsv).
     pdq_hex = "%064x" % int(bits, 2)
     entries.append(("pdq", pdq_hex, f"demo: pdq of 0004 (quality {quality})"))
     entries.append(("phash", str(imagehash.phash(Image.open(os.path.join(IMG, "0004.jpg")))), "demo: phash of 0004"))

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `make bench`: hashscreen against the peers and the floors of ../shared/bench, on the same
-# files, in one invocation; writes docs/benchmarks.md. See docs/benchmarks.md ("Re-run").
+# `make bench`: hashscreen against the peers (bench/peers) and the floors (bench/floors) on the
+# same generated files (bench/make_dataset.py), in one invocation; writes docs/benchmarks.md.
+# See bench/README.md.
 #
 #   env: BENCH_WORK (default ${TMPDIR:-/tmp}/hashscreen-bench)  dataset, venv, floors, outputs
 #        BENCH_N (2000) BENCH_SEED (1)   dataset size and seed (make_dataset.py)
@@ -14,13 +15,13 @@
 #        BENCH_BIG_LIST (10000000)       rows of the synthetic list for the real-scan --dihedral
 #                                        check (0: skip); its database is kept in BENCH_WORK
 #        BENCH_BIG_RUNS (5)              paired rounds of that check
-#        BENCH_VENV (BENCH_WORK/venv)    Python venv with ../shared/bench/requirements.txt
+#        BENCH_VENV (BENCH_WORK/venv)    Python venv with bench/requirements.txt
 #        BENCH_DATA (BENCH_WORK/data/dsN) an existing dataset folder to use instead
 #        BENCH_RELEASE_FLAGS             swift build flags (the Makefile passes RELEASE_FLAGS)
 #        BENCH_DOC (docs/benchmarks.md)  where the report goes
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-SHARED=$(cd "$ROOT/../shared/bench" && pwd)
+KIT=$ROOT/bench
 WORK=${BENCH_WORK:-${TMPDIR:-/tmp}/hashscreen-bench}
 N=${BENCH_N:-2000}
 SEED=${BENCH_SEED:-1}
@@ -36,7 +37,7 @@ VENV=${BENCH_VENV:-$WORK/venv}
 D=${BENCH_DATA:-$WORK/data/ds$N}
 DOC=${BENCH_DOC:-$ROOT/docs/benchmarks.md}
 FLAGS=${BENCH_RELEASE_FLAGS:--c release -Xswiftc -target-cpu -Xswiftc haswell}
-O=$WORK/hs                      # this script's outputs (the shared run_all.sh uses $WORK/out)
+O=$WORK/hs                      # this script's outputs
 SIGNALS=md5,sha1,sha256,pdq,phash
 CRYPTO=md5,sha1,sha256
 START=$(date +%s)
@@ -46,11 +47,11 @@ mkdir -p "$WORK/bin" "$O"
 rm -rf "$O"/run-* "$O"/probe-* "$O"/rss-*
 echo "{\"start_loadavg\": \"$(cut -d' ' -f1-3 /proc/loadavg)\", \"start\": \"$(date -u +%FT%TZ)\"}" > "$O/run.json"
 
-# 1. Python venv with the shared bench's pinned packages (the generator and the peers).
+# 1. Python venv with bench/requirements.txt's pinned packages (the generator and the peers).
 if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c "import PIL, numpy, pdqhash, imagehash, skimage, sklearn" 2>/dev/null; then
-  step "venv $VENV (../shared/bench/requirements.txt)"
+  step "venv $VENV (bench/requirements.txt)"
   python3 -m venv "$VENV"
-  "$VENV/bin/pip" install -q -r "$SHARED/requirements.txt"
+  "$VENV/bin/pip" install -q -r "$KIT/requirements.txt"
 fi
 PY=$VENV/bin/python
 
@@ -59,7 +60,7 @@ if [ ! -f "$D/manifest.jsonl" ] || [ ! -f "$D/ground_truth.csv" ]; then
   step "dataset: make_dataset.py --n $N --seed $SEED -> $D (3-7 min for 2000)"
   rm -rf "$D.partial"
   mkdir -p "$(dirname "$D")"
-  "$PY" "$SHARED/make_dataset.py" --out "$D.partial" --n "$N" --seed "$SEED"
+  "$PY" "$KIT/make_dataset.py" --out "$D.partial" --n "$N" --seed "$SEED"
   rm -rf "$D" && mv "$D.partial" "$D"
 fi
 NI=$(($(wc -l < "$D/manifest.csv") - 1))
@@ -84,8 +85,9 @@ echo "$FLAGS" > "$O/build_flags.txt"
 
 # 4. Floor programs, file lists, list databases, long manifest.
 step "floors, file lists, list databases"
-cc -O2 -o "$WORK/bin/hashfloor" "$SHARED/floors/hashfloor.c" -lcrypto
-cc -O2 -o "$WORK/bin/decodefloor" "$SHARED/floors/decodefloor.c" -ljpeg -lpng
+CC=${CC:-$(command -v cc || command -v clang)}
+"$CC" -O2 -o "$WORK/bin/hashfloor" "$KIT/floors/hashfloor.c" -lcrypto
+"$CC" -O2 -o "$WORK/bin/decodefloor" "$KIT/floors/decodefloor.c" -ljpeg -lpng
 "$PY" "$ROOT/bench/prep.py" lists "$D" "$O"
 AL=$O/list_all.txt; JL=$O/list_jpeg.txt; PL=$O/list_png.txt
 NA=$(wc -l < "$AL"); NJ=$(wc -l < "$JL"); NP=$(wc -l < "$PL")
@@ -101,12 +103,12 @@ J=$O/results.jsonl
 : > "$J"
 # T LABEL ITEMS RUNS WARMUP CMD...: one timecmd.py measurement appended to results.jsonl
 T() { local label=$1 items=$2 n=$3 w=$4; shift 4
-      "$PY" "$SHARED/timecmd.py" -n "$n" --warmup "$w" --label "$label" --items "$items" --json "$J" -- "$@"; }
+      "$PY" "$KIT/timecmd.py" -n "$n" --warmup "$w" --label "$label" --items "$items" --json "$J" -- "$@"; }
 FLOOR_FULL="exec 2>/dev/null; xargs -a $AL -P2 -n $HA $WORK/bin/hashfloor both && xargs -a $JL -P2 -n $HJ $WORK/bin/decodefloor jpeg 1 && exec xargs -a $PL -P2 -n $HP $WORK/bin/decodefloor png"
 FLOOR_8="exec 2>/dev/null; xargs -a $AL -P2 -n $HA $WORK/bin/hashfloor both && xargs -a $JL -P2 -n $HJ $WORK/bin/decodefloor jpeg 8 && exec xargs -a $PL -P2 -n $HP $WORK/bin/decodefloor png"
 SCAN=("$HS" scan "$D/manifest.csv" --list "$O/known.db" --signals "$SIGNALS" --jobs 2 -q)
 
-# 5. Single floors (as ../shared/bench/run_all.sh runs them: 2 processes, in-process decode).
+# 5. Single floors (2 processes, in-process decode, pixels discarded).
 step "floors ($FLOOR_RUNS runs each)"
 T "floor:C md5+sha256 one pass, 2 procs" "$NA" "$FLOOR_RUNS" 1 sh -c "exec 2>/dev/null; exec xargs -a $AL -P2 -n $HA $WORK/bin/hashfloor both"
 T "floor:libjpeg in-process 1/1 (JPEGs only), 2 procs" "$NJ" "$FLOOR_RUNS" 1 sh -c "exec 2>/dev/null; exec xargs -a $JL -P2 -n $HJ $WORK/bin/decodefloor jpeg 1"
@@ -131,7 +133,7 @@ for p in $PEERS; do
   step "peer $p ($PEER_RUNS run(s))"
   for r in $(seq 1 "$PEER_RUNS"); do
     T "peerpair:$p:$r:floor" "$NA" 1 0 sh -c "$FLOOR_FULL"
-    T "peer:$p:$r" "$NA" 1 0 "$PY" "$SHARED/peers/$p.py" "$D/files" --known "$D/known.csv"
+    T "peer:$p:$r" "$NA" 1 0 "$PY" "$KIT/peers/$p.py" "$D/files" --known "$D/known.csv"
   done
 done
 

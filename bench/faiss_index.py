@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""faiss `IndexBinaryMultiHash` on the index benchmark's data shape (the issue's index peer).
+"""faiss `IndexBinaryMultiHash` on the index benchmark's data shape (the index peer: what HMA uses for PDQ).
 
   faiss_index.py --count N [--queries 2000] [--threads 1,2] [--seconds 3] --json OUT.jsonl
 

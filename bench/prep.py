@@ -14,7 +14,7 @@
                                           ROWS rows (80% uniform random, 20% in clusters of 50
                                           near-duplicates with 0..24 bits flipped: the shape of
                                           Benchmarks/IndexBench), seeded; for the real scan against
-                                          a list of index-benchmark size (--dihedral target)
+                                          a list of index-benchmark size (the --dihedral goal)
   prep.py capture OUT.txt -- CMD...       run CMD, keep its stdout+stderr in OUT.txt and append
                                           "# wall_s W peak_rss_mib R exit E" (os.wait4 rusage)
 

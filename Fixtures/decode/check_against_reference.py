@@ -4,7 +4,7 @@
 Usage: check_against_reference.py BATCH.json
 BATCH.json: [{"index": i, "file": image path, "raw": our RGB dump, "width": w, "height": h}, ...]
 Prints one JSON line per entry: {"index", "max_abs", "differing", "pdq", "pdq_quality"} where
-the diff is against reference_rgb (../shared/bench/make_dataset.py) of the same file and the
+the diff is against reference_rgb (bench/make_dataset.py) of the same file and the
 PDQ (pdqhash.compute, hex as the bench writes it) is of OUR pixels, for comparison with the
 dataset manifest's reference hash.
 """

@@ -4,7 +4,7 @@ discs, grain) in every format and colour mode the decoder handles, the pixels Pi
 reference decode gives for each, and a few hostile files (bombs, corrupt data).
 
 Run from anywhere:  python3 Fixtures/decode/make_fixtures.py
-Needs Pillow + numpy (the versions pinned in ../shared/bench/requirements.txt). Writes
+Needs Pillow + numpy (the versions pinned in bench/requirements.txt). Writes
   images/<name>        the fixture files
   expected/<name>.rgb  reference RGB (pillow_reference.py's decode: the bench's reference_rgb,
                        or Pillow's draft() DCT scaling for the *_d2/_d4/_d8 rows)
@@ -373,7 +373,7 @@ def main():
     for name, data in files.items():
         with open(os.path.join(IMAGES, name), "wb") as fh:
             fh.write(data)
-    # Reference pixels: the same script the tests run against the shared sample images.
+    # Reference pixels: the same script the tests run against the reference set's mode images.
     good = [n for n in sorted(files) if n not in HOSTILE]
     rows = []
     ref = os.path.join(HERE, "pillow_reference.py")

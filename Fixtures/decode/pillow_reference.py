@@ -2,7 +2,7 @@
 """Reference RGB decode for HashscreenDecode's tests.
 
 Decodes each file with the bench's own reference function (reference_rgb in
-../shared/bench/make_dataset.py: Pillow, first frame, EXIF orientation not applied,
+bench/make_dataset.py: Pillow, first frame, EXIF orientation not applied,
 alpha dropped, 16-bit >> 8, then .convert('RGB')) and writes the pixels as raw RGB.
 
 Usage: pillow_reference.py OUTDIR FILE... [--draft DENOM]
@@ -17,16 +17,13 @@ import os
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-BENCH = os.path.normpath(os.path.join(HERE, "..", "..", "..", "shared", "bench"))
+BENCH = os.path.normpath(os.path.join(HERE, "..", "..", "bench"))
 
 
 def load_reference():
-    for cand in (os.environ.get("HASHSCREEN_SHARED_BENCH"), BENCH, "/work/shared/bench"):
-        if cand and os.path.exists(os.path.join(cand, "make_dataset.py")):
-            sys.path.insert(0, cand)
-            from make_dataset import reference_rgb  # noqa: E402
-            return reference_rgb
-    sys.exit("pillow_reference.py: cannot find shared/bench/make_dataset.py (set HASHSCREEN_SHARED_BENCH)")
+    sys.path.insert(0, BENCH)
+    from make_dataset import reference_rgb  # noqa: E402
+    return reference_rgb
 
 
 def main():

@@ -2,7 +2,8 @@
 """Makes the img2dataset fixtures with a REAL img2dataset run over a loopback HTTP server.
 
 What it does (everything benign: BSD-licensed sample photos of facebook/ThreatExchange
-`pdq/data`, read from ../shared/vectors/pdq/data):
+`pdq/data`, read from --data: Fixtures/vectors/pdq/data holds all of them but the three
+`reg-test-input/exif-rotn` photos, so pass a checkout of the upstream `pdq/data`):
 
 1. Builds ORIGINALS in a temporary folder: some sample photos as published (bytes unchanged) and
    some crops of them re-saved with Pillow (to get varied aspect ratios: panorama, banner, tall
@@ -30,7 +31,9 @@ it either), `convert("RGB")`, then `pdqhash.compute` (PDQ, quality) and `imageha
 
 Run (from anywhere; needs root only for port 80, the default, so URLs carry no port):
     python3 -m venv /tmp/i2dvenv && /tmp/i2dvenv/bin/pip install img2dataset==1.47.0
-    python3 Fixtures/img2dataset/make_fixtures.py --img2dataset /tmp/i2dvenv/bin/img2dataset
+    git clone --depth 1 https://github.com/facebook/ThreatExchange /tmp/threatexchange
+    python3 Fixtures/img2dataset/make_fixtures.py --img2dataset /tmp/i2dvenv/bin/img2dataset \
+        --data /tmp/threatexchange/pdq/data
 The hashing uses the interpreter running this script (pyarrow, Pillow, pdqhash, imagehash).
 """
 import argparse
@@ -55,7 +58,7 @@ from PIL import Image
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PACKAGE_ROOT = os.path.dirname(os.path.dirname(HERE))
-DATA = os.path.join(os.path.dirname(PACKAGE_ROOT), "shared", "vectors", "pdq", "data")
+DATA = os.path.join(PACKAGE_ROOT, "Fixtures", "vectors", "pdq", "data")  # the default of --data
 
 # The img2dataset version these fixtures were made with (checked at run time).
 IMG2DATASET_VERSION = "1.47.0"
@@ -190,11 +193,15 @@ def write_stored_reference(stored, img2dataset):
                         hexof(bvec), int(bq), str(imagehash.phash(crop))])
 
 
-def build_originals(serve):
+def build_originals(serve, data_dir):
     """Writes the served files; returns the URL rows in order (name, data or None, caption)."""
+    missing = sorted({src for _, src, _, _, _ in ORIGINALS if not os.path.exists(os.path.join(data_dir, src))})
+    if missing:
+        sys.exit(f"make_fixtures.py: not in {data_dir}: {', '.join(missing)}\n"
+                 "pass --data with a checkout of facebook/ThreatExchange pdq/data")
     made = []
     for name, src, box, fmt, caption in ORIGINALS:
-        path = os.path.join(DATA, src)
+        path = os.path.join(data_dir, src)
         if box is None:
             with open(path, "rb") as f:
                 data = f.read()
@@ -219,6 +226,7 @@ def main():
     ap.add_argument("--img2dataset", default="img2dataset", help="the img2dataset executable")
     ap.add_argument("--port", type=int, default=80, help="loopback port (80: URLs carry no port)")
     ap.add_argument("--host", default="localhost", help="host name in the URLs (resolves to 127.0.0.1)")
+    ap.add_argument("--data", default=DATA, help="facebook/ThreatExchange pdq/data (default: the repository's copy)")
     args = ap.parse_args()
 
     version = subprocess.run([os.path.join(os.path.dirname(args.img2dataset), "python"), "-c",
@@ -232,7 +240,7 @@ def main():
     os.makedirs(serve)
     server = None
     try:
-        rows = build_originals(serve)
+        rows = build_originals(serve, args.data)
         base = f"http://{args.host}" + ("" if args.port == 80 else f":{args.port}")
         urls = [f"{base}/{name}" for name, _, _ in rows]
         table = pa.table({"url": urls, "caption": [c for _, _, c in rows]})
@@ -306,7 +314,7 @@ def main():
             "commands": ran,
             "served_from": f"python3 -m http.server --bind 127.0.0.1 {args.port}",
             "url_prefix": base,
-            "originals_from": "../shared/vectors/pdq/data (facebook/ThreatExchange pdq/data, BSD)",
+            "originals_from": "facebook/ThreatExchange pdq/data (BSD; all but reg-test-input/exif-rotn are in Fixtures/vectors/pdq/data)",
             "hashes_of_originals": "md5/sha256 of the served bytes; PDQ: pdqhash %s on Pillow %s convert('RGB'); pHash: imagehash %s"
                                    % (getattr(pdqhash, "__version__", "0.2.8"), Image.__version__, imagehash.__version__),
         }, f, indent=2)

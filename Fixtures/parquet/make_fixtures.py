@@ -7,7 +7,7 @@ Writes small .parquet files across encodings (dictionary on/off, DELTA_*, BYTE_S
 compressions (none/snappy/gzip/zstd), data page v1/v2, nulls, row-group sizes and every
 physical type; plus img2dataset-like and LAION-like manifests. For each table it writes
 NAME.expected.jsonl: every row as pyarrow reads it back, in the conventions of
-shared/vectors/parquet (binary as {"base64": ...}, timestamps and dates ISO 8601, decimals as
+Fixtures/vectors/parquet (binary as {"base64": ...}, timestamps and dates ISO 8601, decimals as
 strings, NaN as "NaN"). INDEX.tsv maps each .parquet file to its expected rows.
 The data is deterministic (seeded), so re-running gives the same values.
 """
@@ -114,7 +114,7 @@ def laion_table(n=80, seed=3):
 
 
 def iso_timestamp(value, unit, tz):
-    """ISO 8601 text of an epoch count, as shared/vectors/parquet writes it."""
+    """ISO 8601 text of an epoch count, as Fixtures/vectors/parquet/make_expected.py writes it."""
     per_second = {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}[unit]
     secs, frac = divmod(value, per_second)
     nanos = frac * (10**9 // per_second)

@@ -3,7 +3,7 @@
 /// - *format*: what the magic bytes say the file is, whatever its extension (`ImageFormat.sniff`).
 /// - *header*: format, size and sample layout read without decoding pixels (`ImageDecoder.probe`).
 /// - *decode*: the first frame to interleaved 8-bit RGB, rows top to bottom, colour defined as
-///   the bench reference (`/work/shared/bench/make_dataset.py` `reference_rgb`): Pillow's first
+///   the bench reference (`bench/make_dataset.py` `reference_rgb`): Pillow's first
 ///   frame `.convert('RGB')`, EXIF orientation not applied, alpha dropped (not composited),
 ///   16-bit samples `>> 8`. docs/decoding.md gives every rule and what is refused.
 /// - *failure*: a `DecodeError` (kind + message), per-sample data for the pipeline, never a crash.

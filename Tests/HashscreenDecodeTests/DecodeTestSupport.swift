@@ -11,9 +11,8 @@ enum DecodePaths {
     static var fixtures: URL { root.appendingPathComponent("Fixtures/decode") }
     static var images: URL { fixtures.appendingPathComponent("images") }
     static var expected: URL { fixtures.appendingPathComponent("expected") }
-    /// `../shared` beside the checkout.
-    static var shared: URL { root.deletingLastPathComponent().appendingPathComponent("shared") }
-    static var modes: URL { shared.appendingPathComponent("vectors/pdq/data/misc-images/modes") }
+    /// The reference set's photo in many Pillow modes (Fixtures/vectors/pdq/README.md).
+    static var modes: URL { root.appendingPathComponent("Fixtures/vectors/pdq/data/misc-images/modes") }
 }
 
 func readBytes(_ url: URL) throws -> [UInt8] { [UInt8](try Data(contentsOf: url)) }

@@ -1,6 +1,6 @@
 /// ImageDecoder against Pillow: committed fixtures (Fixtures/decode, made by make_fixtures.py
-/// with the expected pixels of the bench's reference decode), the shared sample images in every
-/// Pillow mode (reference computed at test time), hostile files, truncation and DCT scaling.
+/// with the expected pixels of the bench's reference decode), the reference set's photo in many
+/// Pillow modes (Fixtures/vectors/pdq) (reference computed at test time), hostile files, truncation and DCT scaling.
 import Foundation
 import HashscreenDecode
 import XCTest
@@ -63,12 +63,13 @@ final class ImageDecoderTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(checked, 10)
     }
 
-    /// Every file of the shared sample set (one per Pillow mode) against Pillow at test time.
+    /// Every file of the reference set's `modes/` folder (one photo in many Pillow modes) against
+    /// Pillow at test time.
     func testSharedModeImagesMatchPillow() throws {
         let files = try FileManager.default.contentsOfDirectory(at: DecodePaths.modes, includingPropertiesForKeys: nil)
             .filter { !$0.lastPathComponent.hasPrefix(".") }
             .sorted { $0.lastPathComponent < $1.lastPathComponent }
-        XCTAssertGreaterThanOrEqual(files.count, 10, "shared modes images at \(DecodePaths.modes.path)")
+        XCTAssertEqual(files.count, 12, "modes images at \(DecodePaths.modes.path)")
         let refs = try PillowReference.decode(files)
         let decoder = ImageDecoder()
         for (url, ref) in zip(files, refs) {

@@ -1,6 +1,6 @@
 // Compares what our reader decodes with rows pyarrow wrote as JSON lines.
 //
-// The expected files (shared/vectors/parquet/*.expected.jsonl and Fixtures/parquet/*.jsonl) hold
+// The expected files (Fixtures/vectors/parquet/*.expected.jsonl and Fixtures/parquet/*.jsonl) hold
 // one JSON object per row, columns by name, in pyarrow's conventions: binary as
 // {"base64": ...}, timestamps and dates ISO 8601, decimals as strings, NaN as "NaN".
 // Numbers are kept as their text so 64-bit integers and doubles compare exactly.

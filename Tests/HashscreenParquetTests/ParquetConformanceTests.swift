@@ -1,4 +1,4 @@
-// Conformance: the apache/parquet-testing files in ../shared/vectors/parquet, each read by our
+// Conformance: the apache/parquet-testing files in Fixtures/vectors/parquet, each read by our
 // reader and compared, row by row, with what pyarrow 26.0.1 read (NAME.parquet.expected.jsonl).
 
 import Foundation
@@ -6,7 +6,7 @@ import HashscreenParquet
 import XCTest
 
 final class ParquetConformanceTests: XCTestCase {
-    static let vectors = packageRoot().appendingPathComponent("../shared/vectors/parquet").standardizedFileURL
+    static let vectors = packageRoot().appendingPathComponent("Fixtures/vectors/parquet")
 
     /// Files this reader refuses on purpose, with a phrase its error must contain.
     static let refused: [String: String] = [

@@ -1,4 +1,4 @@
-// Paths and readers for the shared reference vectors (../shared/vectors beside the package).
+// Paths and readers for the reference vectors in Fixtures/vectors (see its README.md).
 import Foundation
 import HashscreenDecode
 import XCTest
@@ -7,9 +7,9 @@ enum Vectors {
     /// The package root, from this file's path (Tests/HashscreenPerceptualTests/Vectors.swift).
     static let packageRoot: URL = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let shared: URL = packageRoot.deletingLastPathComponent().appendingPathComponent("shared/vectors")
-    static let pdq: URL = shared.appendingPathComponent("pdq")
-    static let imagehash: URL = shared.appendingPathComponent("imagehash")
+    static let root: URL = packageRoot.appendingPathComponent("Fixtures/vectors")
+    static let pdq: URL = root.appendingPathComponent("pdq")
+    static let imagehash: URL = root.appendingPathComponent("imagehash")
 
     /// Rows of a tab-separated file, without `#` comments and without the header row.
     static func tsvRows(_ url: URL, header firstColumn: String = "file") throws -> [[String]] {

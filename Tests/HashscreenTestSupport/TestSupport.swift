@@ -1,4 +1,4 @@
-/// Helpers shared by the test targets: paths to fixtures and shared vectors, temporary
+/// Helpers shared by the test targets: paths to fixtures and reference vectors, temporary
 /// folders, running the built CLI, and a seeded random generator.
 import Foundation
 import XCTest
@@ -8,9 +8,8 @@ public enum TestPaths {
     public static let packageRoot: URL = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     public static var fixtures: URL { packageRoot.appendingPathComponent("Fixtures") }
-    /// `../shared` beside the checkout (CI lays it there too).
-    public static var shared: URL { packageRoot.deletingLastPathComponent().appendingPathComponent("shared") }
-    public static var vectors: URL { shared.appendingPathComponent("vectors") }
+    /// Third-party reference vectors (Fixtures/vectors/README.md): pdq/, imagehash/, parquet/.
+    public static var vectors: URL { fixtures.appendingPathComponent("vectors") }
 
     /// The built `hashscreen` executable: the test bundle's sibling in the build folder.
     public static var executable: URL {
