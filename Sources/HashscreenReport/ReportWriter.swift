@@ -48,7 +48,7 @@ public struct ReportWriter {
     public static func sorted(_ matches: [MatchRecord]) -> [MatchRecord] {
         matches.sorted {
             if $0.key != $1.key { return $0.key < $1.key }
-            if $0.ordinal != $1.ordinal { return $0.ordinal < $1.ordinal }
+            if $0.sampleID != $1.sampleID { return $0.sampleID < $1.sampleID }
             if $0.signal != $1.signal { return $0.signal < $1.signal }
             if $0.source != $1.source { return $0.source.rawValue < $1.source.rawValue }
             if $0.list != $1.list { return $0.list < $1.list }
@@ -60,7 +60,7 @@ public struct ReportWriter {
     public static func sorted(_ failures: [FailureRecord]) -> [FailureRecord] {
         failures.sorted {
             if $0.key != $1.key { return $0.key < $1.key }
-            if $0.ordinal != $1.ordinal { return $0.ordinal < $1.ordinal }
+            if $0.sampleID != $1.sampleID { return $0.sampleID < $1.sampleID }
             if $0.stage != $1.stage { return $0.stage.rawValue < $1.stage.rawValue }
             return $0.message < $1.message
         }
@@ -75,7 +75,7 @@ public struct ReportWriter {
             let first = sortedMatches[i]
             var reasons = Set<String>()
             var j = i
-            while j < sortedMatches.count, sortedMatches[j].key == first.key, sortedMatches[j].ordinal == first.ordinal {
+            while j < sortedMatches.count, sortedMatches[j].key == first.key, sortedMatches[j].sampleID == first.sampleID {
                 reasons.insert(sortedMatches[j].reason)
                 j += 1
             }

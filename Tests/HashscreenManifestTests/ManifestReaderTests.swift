@@ -42,7 +42,7 @@ final class ManifestReaderTests: XCTestCase {
             XCTAssertEqual(s[1].path, "/abs/2.png")
             XCTAssertNil(s[1].url)
             XCTAssertNil(s[2].path, "rows without a path are still samples")
-            results.append(s.map { var x = $0; x.ordinal = 0; return x })
+            results.append(s)
         }
         XCTAssertEqual(results[0], results[1])
         XCTAssertEqual(results[0].map(\.key), results[2].map(\.key))
@@ -57,14 +57,15 @@ final class ManifestReaderTests: XCTestCase {
         XCTAssertEqual(s1.key, "k1")
         XCTAssertEqual(problems.count, 1)
         XCTAssertTrue(problems[0].contains("column md5"), problems[0])
-        guard case .failure(_, _, let message) = it[1] else { return XCTFail() }
+        guard case .failure(_, _, let message, let id) = it[1] else { return XCTFail() }
+        XCTAssertEqual(id, SampleID(input: 0, row: 1), "a bad row keeps its place")
         XCTAssertTrue(message.contains("bad.csv:3: 2 fields, header has 3"), message)
 
         try tmp.write("bad.jsonl", "{\"path\":\"a.jpg\"}\n{not json\n[1,2]\n{\"caption\":\"no path\"}\n")
         let j = try items(tmp.file("bad.jsonl"))
         XCTAssertEqual(j.count, 4)
         var failures = 0
-        for i in j { if case .failure(_, _, let m) = i { failures += 1; XCTAssertTrue(m.contains("bad.jsonl:"), m) } }
+        for i in j { if case .failure(_, _, let m, _) = i { failures += 1; XCTAssertTrue(m.contains("bad.jsonl:"), m) } }
         XCTAssertEqual(failures, 3)
     }
 

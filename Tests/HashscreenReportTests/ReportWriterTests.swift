@@ -5,10 +5,10 @@ import HashscreenTestSupport
 import XCTest
 
 final class ReportWriterTests: XCTestCase {
-    func record(_ key: String, _ signal: SignalKind, list: String, ordinal: Int = 0) -> MatchRecord {
+    func record(_ key: String, _ signal: SignalKind, list: String, sampleID: SampleID = SampleID(input: 0, row: 0)) -> MatchRecord {
         MatchRecord(key: key, url: "http://x/\(key)", path: "p/\(key),1.jpg", signal: signal,
                     value: HashValue(bytes: [UInt8](repeating: 1, count: signal.byteCount)), source: .computed,
-                    list: ListRef(name: list, version: "1"), distance: 0, ordinal: ordinal)
+                    list: ListRef(name: list, version: "1"), distance: 0, sampleID: sampleID)
     }
 
     func testOutputsAreSortedGroupedQuotedAndPrivate() throws {
@@ -19,7 +19,7 @@ final class ReportWriterTests: XCTestCase {
                                            record("b", .md5, list: "L1"), record("b", .md5, list: "L1")])
         try w.writeRemovals(matches)
         try w.writeReport(matches)
-        try w.writeErrors(ReportWriter.sorted([FailureRecord(key: "z", path: nil, stage: .read, message: "m", ordinal: 0)]))
+        try w.writeErrors(ReportWriter.sorted([FailureRecord(key: "z", path: nil, stage: .read, message: "m", sampleID: SampleID(input: 0, row: 0))]))
         let removals = try String(contentsOfFile: dir + "/removals.csv", encoding: .utf8)
         XCTAssertEqual(removals, """
             key,url,path,reasons
