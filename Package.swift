@@ -79,7 +79,8 @@ let package = Package(
         .executableTarget(name: "hashscreen-index-bench", dependencies: ["HashscreenMatch"], path: "Benchmarks/IndexBench"),
 
         // MARK: - Tests (mirror the modules)
-        .target(name: "HashscreenTestSupport", dependencies: ["HashscreenCore"], path: "Tests/HashscreenTestSupport", swiftSettings: swiftSettings),
+        // Fixture helpers: paths, temporary folders, the CLI runner, datasets built in code.
+        .target(name: "HashscreenTestSupport", dependencies: ["HashscreenCore", "HashscreenParquet"], path: "Tests/HashscreenTestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "HashscreenCoreTests", dependencies: ["HashscreenCore"], swiftSettings: swiftSettings),
 
         .testTarget(name: "HashscreenDecodeTests", dependencies: ["HashscreenDecode", "HashscreenTestSupport"], swiftSettings: swiftSettings),
