@@ -81,7 +81,7 @@ let package = Package(
         // MARK: - Tests (mirror the modules)
         // Fixture helpers: paths, temporary folders, the CLI runner, datasets built in code.
         .target(name: "HashscreenTestSupport", dependencies: ["HashscreenCore", "HashscreenParquet"], path: "Tests/HashscreenTestSupport", swiftSettings: swiftSettings),
-        .testTarget(name: "HashscreenCoreTests", dependencies: ["HashscreenCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "HashscreenCoreTests", dependencies: ["HashscreenCore", "HashscreenTestSupport"], swiftSettings: swiftSettings),
 
         .testTarget(name: "HashscreenDecodeTests", dependencies: ["HashscreenDecode", "HashscreenTestSupport"], swiftSettings: swiftSettings),
 
@@ -100,6 +100,8 @@ let package = Package(
         .testTarget(name: "HashscreenTarTests", dependencies: ["HashscreenTar", "HashscreenTestSupport"], swiftSettings: swiftSettings),
 
         .testTarget(name: "HashscreenReportTests", dependencies: ["HashscreenReport", "HashscreenTestSupport"], swiftSettings: swiftSettings),
+
+        .testTarget(name: "HashscreenPipelineTests", dependencies: ["HashscreenPipeline", "HashscreenTestSupport"], swiftSettings: swiftSettings),
 
         .testTarget(name: "EndToEndTests", dependencies: ["HashscreenTestSupport"], swiftSettings: swiftSettings),
     ]
