@@ -170,6 +170,24 @@ public enum ParquetFixture {
         } while start < rowCount
         try writer.close()
     }
+
+    /// The rows of `path` whose `column` is not null: (row index, value), and the row count.
+    /// Memory: the non-null values and one row group's column.
+    public static func nonNullStrings(path: String, column: String) throws -> (rowCount: Int, values: [(row: Int, value: String)]) {
+        let reader = try ParquetFileReader(path: path)
+        guard let c = reader.columns.firstIndex(where: { $0.name == column }) else {
+            throw ParquetError(path: path, message: "no column \(column)")
+        }
+        var values: [(row: Int, value: String)] = []
+        var row = 0
+        for g in 0..<reader.rowGroupCount {
+            for v in try reader.readRowGroup(g, columns: [c]).columns[0] {
+                if case .string(let s) = v { values.append((row, s)) }
+                row += 1
+            }
+        }
+        return (row, values)
+    }
 }
 
 /// Tar archives in the POSIX ustar format (names up to 100 bytes), as Python's tarfile writes
