@@ -49,12 +49,17 @@ public struct SampleID: Sendable, Hashable, Comparable, CustomStringConvertible 
     public static let maxShards = Int(UInt32.max) + 1
     // Rows and members are `UInt64`: the readers count them in `Int`, which cannot pass it.
 
-    /// `position` as an input or shard field, or a setup error naming `what` and `context`
-    /// when it does not fit (e.g. `checked(70_000, "shard", in: "input data/")`).
-    public static func checked(_ position: Int, _ what: String, in context: String) throws(HashscreenError) -> UInt32 {
-        guard position >= 0, let v = UInt32(exactly: position) else {
-            let limit = what == "input" ? maxInputs : maxShards
-            throw HashscreenError(.input, "\(context): \(what) \(position + 1) is past the \(limit) \(what)s a scan can tell apart: split the dataset into several scans")
+    /// The fields a position is checked for.
+    public enum Field: String, Sendable {
+        case input, shard
+        var limit: Int { self == .input ? SampleID.maxInputs : SampleID.maxShards }
+    }
+
+    /// `position` (0-based) as an input or shard number, or a setup error naming `context`
+    /// when it does not fit (e.g. `checked(70_000, .shard, in: "data/")`).
+    public static func checked(_ position: Int, _ field: Field, in context: String) throws(HashscreenError) -> UInt32 {
+        guard let v = UInt32(exactly: position) else {
+            throw HashscreenError(.input, "\(context): \(field.rawValue) \(position + 1) is past the \(field.limit) \(field.rawValue)s a scan can tell apart: split the dataset into several scans")
         }
         return v
     }

@@ -56,7 +56,7 @@ public enum CleanedManifestWriter {
     public static func write(inputPath: String, layout: ManifestLayout, input: Int, removed: Set<SampleID>,
                              into directory: String) throws -> [CleanedFile] {
         if layout == .folder { return [] }
-        let n = try SampleID.checked(input, "input", in: inputPath)
+        let n = try SampleID.checked(input, .input, in: inputPath)
         try makeDirectory(directory)
         /// Whether row `row` (0-based) of the input's single table is removed.
         let isRemovedRow = { (row: Int) in removed.contains(SampleID(input: n, row: row)) }

@@ -158,7 +158,7 @@ public enum Manifest {
     /// `SampleID` can tell apart.
     public static func open(path: String, layout: ManifestLayout? = nil, input: Int = 0) throws -> any ManifestReader {
         let l = try layout ?? ManifestLayout.detect(path: path)
-        let n = try SampleID.checked(input, "input", in: path)
+        let n = try SampleID.checked(input, .input, in: path)
         switch l {
         case .csv: return DelimitedManifestReader(path: path, delimiter: UInt8(ascii: ","), layout: .csv, input: n)
         case .tsv: return DelimitedManifestReader(path: path, delimiter: UInt8(ascii: "\t"), layout: .tsv, input: n)

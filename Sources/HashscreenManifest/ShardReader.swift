@@ -72,7 +72,7 @@ final class ShardReader: ManifestReader {
         guard !found.isEmpty else {
             throw HashscreenError(.input, "\(path) holds no \(layout == .webdataset ? "*.tar shards" : "shard folders") for the \(layout.rawValue) layout")
         }
-        _ = try SampleID.checked(found.count - 1, "shard", in: path)
+        _ = try SampleID.checked(found.count - 1, .shard, in: path)
         shards = found
     }
 

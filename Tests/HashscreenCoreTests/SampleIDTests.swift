@@ -49,16 +49,16 @@ final class SampleIDTests: XCTestCase {
     }
 
     func testBoundsAreCheckedWithAnErrorThatSaysWhatToDo() throws {
-        XCTAssertEqual(try SampleID.checked(0, "shard", in: "d"), 0)
-        XCTAssertEqual(try SampleID.checked(229_999, "shard", in: "d"), 229_999, "LAION-2B's shards")
-        XCTAssertEqual(try SampleID.checked(Int(UInt32.max), "input", in: "d"), UInt32.max)
+        XCTAssertEqual(try SampleID.checked(0, .shard, in: "d"), 0)
+        XCTAssertEqual(try SampleID.checked(229_999, .shard, in: "d"), 229_999, "LAION-2B's shards")
+        XCTAssertEqual(try SampleID.checked(Int(UInt32.max), .input, in: "d"), UInt32.max)
         XCTAssertEqual(SampleID.maxShards, 1 << 32)
-        XCTAssertThrowsError(try SampleID.checked(1 << 32, "shard", in: "data/")) { e in
+        XCTAssertThrowsError(try SampleID.checked(1 << 32, .shard, in: "data/")) { e in
             let text = "\(e)"
             XCTAssertTrue(text.contains("data/: shard 4294967297 is past the 4294967296 shards"), text)
             XCTAssertTrue(text.contains("split the dataset"), text)
         }
-        XCTAssertThrowsError(try SampleID.checked(-1, "input", in: "x"))
+        XCTAssertThrowsError(try SampleID.checked(-1, .input, in: "x"))
     }
 
     /// Matches and failures carry one each: it stays a small value.
