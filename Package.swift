@@ -81,8 +81,9 @@ let package = Package(
         .executableTarget(name: "hashscreen-index-bench", dependencies: ["HashscreenCore", "HashscreenMatch"], path: "Benchmarks/IndexBench"),
 
         // MARK: - Tests (mirror the modules)
-        .target(name: "HashscreenTestSupport", dependencies: ["HashscreenCore"], path: "Tests/HashscreenTestSupport", swiftSettings: swiftSettings),
-        .testTarget(name: "HashscreenCoreTests", dependencies: ["HashscreenCore"], swiftSettings: swiftSettings),
+        // Fixture helpers: paths, temporary folders, the CLI runner, datasets built in code.
+        .target(name: "HashscreenTestSupport", dependencies: ["HashscreenCore", "HashscreenParquet"], path: "Tests/HashscreenTestSupport", swiftSettings: swiftSettings),
+        .testTarget(name: "HashscreenCoreTests", dependencies: ["HashscreenCore", "HashscreenTestSupport"], swiftSettings: swiftSettings),
 
         .testTarget(name: "HashscreenDecodeTests", dependencies: ["HashscreenDecode", "HashscreenTestSupport"], swiftSettings: swiftSettings),
 
@@ -101,6 +102,8 @@ let package = Package(
         .testTarget(name: "HashscreenTarTests", dependencies: ["HashscreenTar", "HashscreenTestSupport"], swiftSettings: swiftSettings),
 
         .testTarget(name: "HashscreenReportTests", dependencies: ["HashscreenReport", "HashscreenTestSupport"], swiftSettings: swiftSettings),
+
+        .testTarget(name: "HashscreenPipelineTests", dependencies: ["HashscreenPipeline", "HashscreenTestSupport"], swiftSettings: swiftSettings),
 
         .testTarget(name: "EndToEndTests", dependencies: ["HashscreenTestSupport"], swiftSettings: swiftSettings),
     ]

@@ -33,14 +33,15 @@ public struct MatchRecord: Sendable, Equatable {
     public var variant: String?
     /// Notes on how the value was computed (e.g. a border crop applied).
     public var notes: [String]
-    public var ordinal: Int
+    /// The matched sample's identity.
+    public var sampleID: SampleID
 
     public init(key: String, url: String?, path: String?, signal: SignalKind, value: HashValue,
                 source: ValueSource, list: ListRef, distance: Int, variant: String? = nil,
-                notes: [String] = [], ordinal: Int) {
+                notes: [String] = [], sampleID: SampleID) {
         self.key = key; self.url = url; self.path = path; self.signal = signal; self.value = value
         self.source = source; self.list = list; self.distance = distance; self.variant = variant
-        self.notes = notes; self.ordinal = ordinal
+        self.notes = notes; self.sampleID = sampleID
     }
 
     /// The removal reason word, e.g. `sha256:LISTNAME`.
@@ -55,10 +56,11 @@ public struct FailureRecord: Sendable, Equatable {
     public var message: String
     /// PDQ quality, for `unscreenable-perceptual` failures.
     public var quality: Int?
-    public var ordinal: Int
+    /// The failed sample's identity (for a row that could not be read: that row's).
+    public var sampleID: SampleID
 
-    public init(key: String, path: String?, stage: FailureStage, message: String, quality: Int? = nil, ordinal: Int) {
+    public init(key: String, path: String?, stage: FailureStage, message: String, quality: Int? = nil, sampleID: SampleID) {
         self.key = key; self.path = path; self.stage = stage; self.message = message
-        self.quality = quality; self.ordinal = ordinal
+        self.quality = quality; self.sampleID = sampleID
     }
 }

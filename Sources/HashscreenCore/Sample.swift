@@ -11,9 +11,9 @@ public struct Sample: Sendable, Equatable {
     /// Hash values recorded in the manifest itself (e.g. img2dataset's `sha256` of the original
     /// download): matched without reading the image.
     public var recorded: [RecordedHash]
-    /// Position in the input order (input index, row index): a stable tie-break for sorting,
-    /// and how cleaned manifests find the rows to drop.
-    public var ordinal: Int
+    /// Where the sample sits in the scan's inputs: a stable tie-break for sorting, and how
+    /// cleaned manifests find the rows to drop.
+    public var id: SampleID
     /// When the image is a member of a container file at `path` (a tar shard): its bytes'
     /// range there, read in place.
     public var member: ByteRange?
@@ -22,10 +22,10 @@ public struct Sample: Sendable, Equatable {
     public var padding: PaddingHint?
 
     public init(key: String, url: String? = nil, caption: String? = nil, path: String? = nil,
-                displayPath: String? = nil, recorded: [RecordedHash] = [], ordinal: Int = 0,
+                displayPath: String? = nil, recorded: [RecordedHash] = [], id: SampleID,
                 member: ByteRange? = nil, padding: PaddingHint? = nil) {
         self.key = key; self.url = url; self.caption = caption; self.path = path
-        self.displayPath = displayPath ?? path; self.recorded = recorded; self.ordinal = ordinal
+        self.displayPath = displayPath ?? path; self.recorded = recorded; self.id = id
         self.member = member; self.padding = padding
     }
 }

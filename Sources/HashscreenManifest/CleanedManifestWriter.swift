@@ -1,10 +1,11 @@
 // Cleaned manifests: each input manifest rewritten in its own format minus the rows a scan removed.
 //
 // Words:
-// - *row ordinal*: the `Sample.ordinal` the readers of this module assign; the writer walks an input
+// - *row identity*: the `Sample.id` the readers of this module assign; the writer walks an input
 //   exactly as its reader does (the same `ByteReader` record splitting, the same row group order,
-//   the same shard order from `ShardReader`) so that ordinal k here is ordinal k there.
-// - *removed set*: ordinals to leave out; ordinals that belong to other inputs are ignored.
+//   the same shard order from `ShardReader`) so that row k of shard s here is row k of shard s there.
+// - *removed set*: identities to leave out; those of other inputs, and images without a row
+//   (`SampleID.Place.member`), are ignored.
 // - *cleaned file*: one file written, with how many rows it kept and how many it left out.
 //
 // References: RFC 4180 (CSV records; copied verbatim here, so quoting and line endings stay as the
@@ -46,38 +47,41 @@ public enum CleanedManifestWriter {
     /// Bytes copied per read and buffered per write for CSV/TSV/JSONL.
     static let copyChunkBytes = 1 << 20
 
-    /// Writes `inputPath` (read in `layout`) minus the rows whose ordinals are in `removed`, into `directory`
-    /// (created 0700 if needed; files 0600, written to a temporary name then renamed).
+    /// Writes `inputPath` (read in `layout` as the scan's input number `input`) minus the rows whose
+    /// identities are in `removed`, into `directory` (created 0700 if needed; files 0600, written to
+    /// a temporary name then renamed).
     ///
     /// Outputs: CSV/TSV/JSONL/Parquet → `directory/<basename of input>`; webdataset/files →
     /// `directory/NNNNN.parquet` for each shard that has a parquet; folder → nothing (returns []).
-    public static func write(inputPath: String, layout: ManifestLayout, ordinalBase: Int, removed: Set<Int>,
+    public static func write(inputPath: String, layout: ManifestLayout, input: Int, removed: Set<SampleID>,
                              into directory: String) throws -> [CleanedFile] {
         if layout == .folder { return [] }
+        let n = try SampleID.checked(input, .input, in: inputPath)
         try makeDirectory(directory)
+        /// Whether row `row` (0-based) of the input's single table is removed.
+        let isRemovedRow = { (row: Int) in removed.contains(SampleID(input: n, row: row)) }
         switch layout {
         case .folder:
             return []
         case .csv, .tsv:
             let delimiter = UInt8(ascii: layout == .csv ? "," : "\t")
-            return [try writeDelimited(inputPath: inputPath, delimiter: delimiter, ordinalBase: ordinalBase,
-                                       removed: removed, directory: directory)]
-        case .jsonl:
-            return [try writeJSONLines(inputPath: inputPath, ordinalBase: ordinalBase, removed: removed,
+            return [try writeDelimited(inputPath: inputPath, delimiter: delimiter, isRemoved: isRemovedRow,
                                        directory: directory)]
+        case .jsonl:
+            return [try writeJSONLines(inputPath: inputPath, isRemoved: isRemovedRow, directory: directory)]
         case .parquet:
             let target = (directory as NSString).appendingPathComponent((inputPath as NSString).lastPathComponent)
             let reader = try openParquet(inputPath)
-            return [try writeParquet(reader, to: target) { removed.contains(ordinalBase + $0 + 1) }]
+            return [try writeParquet(reader, to: target, isRemoved: isRemovedRow)]
         case .webdataset, .files:
-            return try writeShards(inputPath: inputPath, layout: layout, ordinalBase: ordinalBase, removed: removed,
+            return try writeShards(inputPath: inputPath, layout: layout, input: n, removed: removed,
                                    directory: directory)
         }
     }
 
     // MARK: - CSV / TSV
 
-    private static func writeDelimited(inputPath: String, delimiter: UInt8, ordinalBase: Int, removed: Set<Int>,
+    private static func writeDelimited(inputPath: String, delimiter: UInt8, isRemoved: (Int) -> Bool,
                                        directory: String) throws -> CleanedFile {
         let reader = try ByteReader(path: inputPath)
         guard try reader.nextRecord(delimiter: delimiter) != nil else {
@@ -87,23 +91,24 @@ public enum CleanedManifestWriter {
         let out = try OutputFile(target: targetPath(inputPath, directory), input: inputPath)
         try source.copy(0..<reader.offset, to: out)   // the header, as written
         // Same rule as DelimitedManifestReader: a blank line is not a row.
-        return try copyKeptRecords(reader: reader, source: source, out: out, ordinalBase: ordinalBase, removed: removed) {
+        return try copyKeptRecords(reader: reader, source: source, out: out, isRemoved: isRemoved) {
             guard let rec = try reader.nextRecord(delimiter: delimiter) else { return nil }
             return rec.fields.count == 1 && rec.fields[0].isEmpty
         }
     }
 
     /// Copies every record `next` reads (it returns nil at the end, true for a record that is
-    /// not a row) byte for byte, except the rows whose ordinals are removed.
-    private static func copyKeptRecords(reader: ByteReader, source: RangeSource, out: OutputFile, ordinalBase: Int,
-                                        removed: Set<Int>, next: () throws -> Bool?) throws -> CleanedFile {
+    /// not a row) byte for byte, except the rows `isRemoved` (by 0-based row index) says to drop.
+    private static func copyKeptRecords(reader: ByteReader, source: RangeSource, out: OutputFile,
+                                        isRemoved: (Int) -> Bool, next: () throws -> Bool?) throws -> CleanedFile {
         var row = 0, kept = 0, dropped = 0
         while true {
             let start = reader.offset
             guard let blank = try next() else { break }
             if blank { continue }
+            let drop = isRemoved(row)
             row += 1
-            if removed.contains(ordinalBase + row) {
+            if drop {
                 dropped += 1
             } else {
                 kept += 1
@@ -115,13 +120,13 @@ public enum CleanedManifestWriter {
 
     // MARK: - JSON lines
 
-    private static func writeJSONLines(inputPath: String, ordinalBase: Int, removed: Set<Int>,
+    private static func writeJSONLines(inputPath: String, isRemoved: (Int) -> Bool,
                                        directory: String) throws -> CleanedFile {
         let reader = try ByteReader(path: inputPath)
         let source = try RangeSource(path: inputPath)
         let out = try OutputFile(target: targetPath(inputPath, directory), input: inputPath)
         // Same rule as JSONLinesManifestReader: a line of spaces, tabs and CRs is not a row.
-        return try copyKeptRecords(reader: reader, source: source, out: out, ordinalBase: ordinalBase, removed: removed) {
+        return try copyKeptRecords(reader: reader, source: source, out: out, isRemoved: isRemoved) {
             guard let line = try reader.nextLine() else { return nil }
             return line.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }
         }
@@ -204,24 +209,24 @@ public enum CleanedManifestWriter {
 
     // MARK: - webdataset / files shards
 
-    /// Rewrites each shard's `NNNNN.parquet`, in `ShardReader`'s shard order (its ordinals).
+    /// Rewrites each shard's `NNNNN.parquet`, in `ShardReader`'s shard order (`SampleID.shard`).
     ///
     /// `ShardReader` screens one row per key (the last of duplicates, since rows are joined to
     /// images by key), so a removed row also removes the other rows of its key in that shard:
     /// they name the same image.
-    private static func writeShards(inputPath: String, layout: ManifestLayout, ordinalBase: Int, removed: Set<Int>,
+    private static func writeShards(inputPath: String, layout: ManifestLayout, input: UInt32, removed: Set<SampleID>,
                                     directory: String) throws -> [CleanedFile] {
-        let shards = try ShardReader(path: inputPath, layout: layout, ordinalBase: ordinalBase).shards
+        let shards = try ShardReader(path: inputPath, layout: layout, input: input).shards
         var written: [CleanedFile] = []
         for (si, shard) in shards.enumerated() {
             guard let pq = shard.parquet else { continue }
-            let base = ordinalBase + (si << ShardReader.shardOrdinalBits)
+            let shardNumber = UInt32(si)   // fits: ShardReader checked the count
             let reader = try openParquet(pq)
             guard let keyColumn = ColumnMap(names: reader.columns.map(\.name)).key else {
                 throw HashscreenError(.manifest, "shard parquet \(pq) has no key column")
             }
             var removedKeys = Set<String>()
-            var rowFlags: [Bool] = []   // removed by ordinal, per row
+            var rowFlags: [Bool] = []   // removed by identity, per row
             rowFlags.reserveCapacity(reader.rowCount)
             var keys: [String?] = []
             keys.reserveCapacity(reader.rowCount)
@@ -232,7 +237,7 @@ public enum CleanedManifestWriter {
                 }
                 for v in column {
                     let key = v.manifestText
-                    let hit = removed.contains(base + rowFlags.count + 1)
+                    let hit = removed.contains(SampleID(input: input, shard: shardNumber, .row(UInt64(rowFlags.count))))
                     if hit, let key { removedKeys.insert(key) }
                     rowFlags.append(hit)
                     keys.append(key)

@@ -6,7 +6,8 @@ struct DelimitedManifestReader: ManifestReader {
     let path: String
     let delimiter: UInt8
     let layout: ManifestLayout
-    let ordinalBase: Int
+    /// The input's position in the scan (its samples' `SampleID.input`).
+    let input: UInt32
 
     func forEachItem(_ body: (ManifestItem) throws -> Void) throws {
         let reader = try ByteReader(path: path)
@@ -26,19 +27,20 @@ struct DelimitedManifestReader: ManifestReader {
             let startLine = line
             line += rec.lines
             if rec.fields.count == 1 && rec.fields[0].isEmpty { continue }  // blank line
+            let id = SampleID(input: input, row: row)
             row += 1
             if let err = rec.error {
                 try body(.failure(key: "\((path as NSString).lastPathComponent):\(startLine)", path: nil,
-                                  message: "\(path):\(startLine): \(err)"))
+                                  message: "\(path):\(startLine): \(err)", id: id))
                 continue
             }
             if rec.fields.count != names.count {
                 try body(.failure(key: "\((path as NSString).lastPathComponent):\(startLine)", path: nil,
-                                  message: "\(path):\(startLine): \(rec.fields.count) fields, header has \(names.count)"))
+                                  message: "\(path):\(startLine): \(rec.fields.count) fields, header has \(names.count)", id: id))
                 continue
             }
             let item = columns.sample(fields: { $0 < rec.fields.count ? rec.fields[$0] : nil },
-                                      rowNumber: row, ordinal: ordinalBase + row, baseDirectory: base)
+                                      rowNumber: row, id: id, baseDirectory: base)
             try body(item)
         }
     }

@@ -10,14 +10,15 @@ final class FolderReader: ManifestReader {
     static let imageExtensions: Set<String> = ["jpg", "jpeg", "jpe", "jfif", "png", "webp", "gif", "bmp", "tif", "tiff"]
 
     let path: String
-    let ordinalBase: Int
+    /// The input's position in the scan (its samples' `SampleID.input`).
+    let input: UInt32
     var layout: ManifestLayout { .folder }
     /// Files seen that are not images (relative paths are not kept: only the count).
     private(set) var ignoredFiles = 0
 
-    init(path: String, ordinalBase: Int) {
+    init(path: String, input: UInt32) {
         self.path = path
-        self.ordinalBase = ordinalBase
+        self.input = input
     }
 
     func forEachItem(_ body: (ManifestItem) throws -> Void) throws {
@@ -32,8 +33,9 @@ final class FolderReader: ManifestReader {
             names = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
         } catch {
             if relative.isEmpty { throw HashscreenError(.input, "cannot list folder \(dir)") }
+            let id = SampleID(input: input, row: row)
             row += 1
-            try body(.failure(key: relative, path: dir, message: "cannot list folder \(dir)"))
+            try body(.failure(key: relative, path: dir, message: "cannot list folder \(dir)", id: id))
             return
         }
         for name in names where !name.hasPrefix(".") {
@@ -52,8 +54,9 @@ final class FolderReader: ManifestReader {
                 ignoredFiles += 1
                 continue
             }
+            let id = SampleID(input: input, row: row)
             row += 1
-            try body(.sample(Sample(key: rel, path: full, displayPath: rel, ordinal: ordinalBase + row), problems: []))
+            try body(.sample(Sample(key: rel, path: full, displayPath: rel, id: id), problems: []))
         }
     }
 

@@ -4,7 +4,8 @@ import HashscreenCore
 /// JSON lines manifests: one object per line; columns are the objects' keys.
 struct JSONLinesManifestReader: ManifestReader {
     let path: String
-    let ordinalBase: Int
+    /// The input's position in the scan (its samples' `SampleID.input`).
+    let input: UInt32
     var layout: ManifestLayout { .jsonl }
 
     func forEachItem(_ body: (ManifestItem) throws -> Void) throws {
@@ -16,23 +17,24 @@ struct JSONLinesManifestReader: ManifestReader {
         while let line = try reader.nextLine() {
             lineNo += 1
             if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
+            let id = SampleID(input: input, row: row)
             row += 1
             let object: [String: Any]
             do {
                 guard let o = try JSONSerialization.jsonObject(with: Data(line), options: [.fragmentsAllowed]) as? [String: Any] else {
-                    try body(.failure(key: "\(name):\(lineNo)", path: nil, message: "\(path):\(lineNo): not a JSON object"))
+                    try body(.failure(key: "\(name):\(lineNo)", path: nil, message: "\(path):\(lineNo): not a JSON object", id: id))
                     continue
                 }
                 object = o
             } catch {
-                try body(.failure(key: "\(name):\(lineNo)", path: nil, message: "\(path):\(lineNo): invalid JSON"))
+                try body(.failure(key: "\(name):\(lineNo)", path: nil, message: "\(path):\(lineNo): invalid JSON", id: id))
                 continue
             }
             let names = object.keys.sorted()
             let columns = ColumnMap(names: names)
             if !columns.isUsable {
                 try body(.failure(key: "\(name):\(lineNo)", path: nil,
-                                  message: "\(path):\(lineNo): no path, hash or url field"))
+                                  message: "\(path):\(lineNo): no path, hash or url field", id: id))
                 continue
             }
             let item = columns.sample(fields: { i in
@@ -41,7 +43,7 @@ struct JSONLinesManifestReader: ManifestReader {
                 case let n as NSNumber: return n.stringValue
                 default: return nil
                 }
-            }, rowNumber: row, ordinal: ordinalBase + row, baseDirectory: base)
+            }, rowNumber: row, id: id, baseDirectory: base)
             try body(item)
         }
     }

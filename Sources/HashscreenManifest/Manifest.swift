@@ -61,8 +61,8 @@ public enum ManifestItem: Sendable {
     /// A sample to screen; `problems` are per-row defects (e.g. an unparsable recorded hash)
     /// that are reported while the rest of the row is still screened.
     case sample(Sample, problems: [String])
-    /// A row that could not be read at all.
-    case failure(key: String, path: String?, message: String)
+    /// A row that could not be read at all; `id` is its place, as a sample there would have had.
+    case failure(key: String, path: String?, message: String, id: SampleID)
 }
 
 /// Which columns carry what, detected by name (case-insensitive).
@@ -116,7 +116,7 @@ public struct ColumnMap: Sendable, Equatable {
     public var isUsable: Bool { path != nil || !hashes.isEmpty || url != nil }
 
     /// Builds a sample from one row's fields (nil = missing). `rowNumber` is 1-based.
-    func sample(fields: (Int) -> String?, rowNumber: Int, ordinal: Int, baseDirectory: String) -> ManifestItem {
+    func sample(fields: (Int) -> String?, rowNumber: Int, id: SampleID, baseDirectory: String) -> ManifestItem {
         func value(_ i: Int?) -> String? {
             guard let i, let v = fields(i)?.trimmingCharacters(in: .whitespacesAndNewlines), !v.isEmpty else { return nil }
             return v
@@ -138,7 +138,7 @@ public struct ColumnMap: Sendable, Equatable {
             resolved = rawPath.hasPrefix("/") ? rawPath : (baseDirectory as NSString).appendingPathComponent(rawPath)
         }
         let s = Sample(key: key, url: value(url), caption: value(caption), path: resolved,
-                       displayPath: rawPath, recorded: recorded, ordinal: ordinal)
+                       displayPath: rawPath, recorded: recorded, id: id)
         return .sample(s, problems: problems)
     }
 }
@@ -154,16 +154,20 @@ public protocol ManifestReader {
 
 /// Opens a reader for an input path.
 public enum Manifest {
-    public static func open(path: String, layout: ManifestLayout? = nil, ordinalBase: Int = 0) throws -> any ManifestReader {
+    /// Opens `path` as the scan's input number `input` (0-based), which its samples' identities
+    /// carry. Throws when the input cannot be opened, or when its shards are more than a
+    /// `SampleID` can tell apart.
+    public static func open(path: String, layout: ManifestLayout? = nil, input: Int = 0) throws -> any ManifestReader {
         let l = try layout ?? ManifestLayout.detect(path: path)
+        let n = try SampleID.checked(input, .input, in: path)
         switch l {
-        case .csv: return DelimitedManifestReader(path: path, delimiter: UInt8(ascii: ","), layout: .csv, ordinalBase: ordinalBase)
-        case .tsv: return DelimitedManifestReader(path: path, delimiter: UInt8(ascii: "\t"), layout: .tsv, ordinalBase: ordinalBase)
-        case .jsonl: return JSONLinesManifestReader(path: path, ordinalBase: ordinalBase)
-        case .folder: return FolderReader(path: path, ordinalBase: ordinalBase)
-        case .parquet: return ParquetManifestReader(path: path, ordinalBase: ordinalBase)
-        case .webdataset: return try ShardReader(path: path, layout: .webdataset, ordinalBase: ordinalBase)
-        case .files: return try ShardReader(path: path, layout: .files, ordinalBase: ordinalBase)
+        case .csv: return DelimitedManifestReader(path: path, delimiter: UInt8(ascii: ","), layout: .csv, input: n)
+        case .tsv: return DelimitedManifestReader(path: path, delimiter: UInt8(ascii: "\t"), layout: .tsv, input: n)
+        case .jsonl: return JSONLinesManifestReader(path: path, input: n)
+        case .folder: return FolderReader(path: path, input: n)
+        case .parquet: return ParquetManifestReader(path: path, input: n)
+        case .webdataset: return try ShardReader(path: path, layout: .webdataset, input: n)
+        case .files: return try ShardReader(path: path, layout: .files, input: n)
         }
     }
 }

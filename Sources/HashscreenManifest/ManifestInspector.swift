@@ -13,7 +13,7 @@ public enum ManifestInspector {
             let r = try parquet(path)
             fields += parquetFields(r)
         case .webdataset, .files:
-            let shards = try ShardReader(path: path, layout: l, ordinalBase: 0).shards
+            let shards = try ShardReader(path: path, layout: l, input: 0).shards
             var shardInfo: [JSONValue] = []
             for s in shards {
                 var o: [(String, JSONValue)] = [("shard", .string(s.stem))]
@@ -70,7 +70,7 @@ public enum ManifestInspector {
         case .parquet:
             try parquetRows(try parquet(path), emit)
         case .webdataset, .files:
-            for s in try ShardReader(path: path, layout: l, ordinalBase: 0).shards {
+            for s in try ShardReader(path: path, layout: l, input: 0).shards {
                 if let p = s.parquet { if try !parquetRows(try parquet(p), emit) { return } }
             }
         case .csv, .tsv:

@@ -7,7 +7,8 @@ import HashscreenParquet
 /// recorded hash columns only (the Re-LAION-5B method).
 struct ParquetManifestReader: ManifestReader {
     let path: String
-    let ordinalBase: Int
+    /// The input's position in the scan (its samples' `SampleID.input`).
+    let input: UInt32
     var layout: ManifestLayout { .parquet }
 
     func forEachItem(_ body: (ManifestItem) throws -> Void) throws {
@@ -27,9 +28,10 @@ struct ParquetManifestReader: ManifestReader {
                 throw HashscreenError(.manifest, "cannot read Parquet manifest: \(error)")
             }
             for r in 0..<group.rowCount {
+                let id = SampleID(input: input, row: row)
                 row += 1
                 try body(columns.sample(fields: { i in group.columns[i][r].manifestText },
-                                        rowNumber: row, ordinal: ordinalBase + row, baseDirectory: base))
+                                        rowNumber: row, id: id, baseDirectory: base))
             }
         }
     }

@@ -20,20 +20,20 @@ final class ShardReader: ManifestReader {
     }
 
     static let imageExtensions: Set<String> = FolderReader.imageExtensions
-    /// Ordinal space per shard: rows first, then images without a row.
-    static let shardOrdinalBits = 24
 
     let path: String
     let layout: ManifestLayout
-    let ordinalBase: Int
+    /// The input's position in the scan (its samples' `SampleID.input`).
+    let input: UInt32
+    /// In sorted order: a shard's position here is its samples' `SampleID.shard`.
     let shards: [Shard]
     private(set) var rowsNotSuccess = 0
     private(set) var ignoredFiles = 0
 
-    init(path: String, layout: ManifestLayout, ordinalBase: Int) throws {
+    init(path: String, layout: ManifestLayout, input: UInt32) throws {
         self.path = path
         self.layout = layout
-        self.ordinalBase = ordinalBase
+        self.input = input
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
             throw HashscreenError(.input, "input \(path) does not exist")
@@ -72,6 +72,7 @@ final class ShardReader: ManifestReader {
         guard !found.isEmpty else {
             throw HashscreenError(.input, "\(path) holds no \(layout == .webdataset ? "*.tar shards" : "shard folders") for the \(layout.rawValue) layout")
         }
+        _ = try SampleID.checked(found.count - 1, .shard, in: path)
         shards = found
     }
 
@@ -86,7 +87,8 @@ final class ShardReader: ManifestReader {
 
     func forEachItem(_ body: (ManifestItem) throws -> Void) throws {
         for (si, shard) in shards.enumerated() {
-            let base = ordinalBase + si << Self.shardOrdinalBits
+            let shardNumber = UInt32(si)   // fits: checked at init
+            func id(_ place: SampleID.Place) -> SampleID { SampleID(input: input, shard: shardNumber, place) }
             var columns = ColumnMap(names: [])
             var rows: [String: Row] = [:]
             var order: [String] = []
@@ -94,20 +96,19 @@ final class ShardReader: ManifestReader {
                 do {
                     let reader = try ParquetFileReader(path: pq)
                     columns = ColumnMap(names: reader.columns.map(\.name))
-                    guard columns.key != nil else {
+                    guard let keyColumn = columns.key else {
                         throw HashscreenError(.manifest, "shard parquet \(pq) has no key column")
                     }
-                    var index = 0
+                    var groupStart = 0   // index of the row group's first row in the shard
                     for g in 0..<reader.rowGroupCount {
                         let group = try reader.readRowGroup(g)
                         for r in 0..<group.rowCount {
-                            let fields = group.columns.map { $0[r].manifestText }
-                            if let k = fields[columns.key!] {
-                                if rows[k] == nil { order.append(k) }
-                                rows[k] = Row(index: index, fields: fields)
-                            }
-                            index += 1
+                            // A row without a key joins no image: it keeps its place, nothing else.
+                            guard let k = group.columns[keyColumn][r].manifestText else { continue }
+                            if rows[k] == nil { order.append(k) }
+                            rows[k] = Row(index: groupStart + r, fields: group.columns.map { $0[r].manifestText })
                         }
+                        groupStart += group.rowCount
                     }
                 } catch let e as HashscreenError {
                     throw e
@@ -115,7 +116,7 @@ final class ShardReader: ManifestReader {
                     throw HashscreenError(.manifest, "cannot read shard parquet: \(error)")
                 }
             }
-            var extra = 0
+            var extra: UInt64 = 0   // images without a row so far: the next one's `.member` place
             /// Emits an image: joined with its parquet row, else with its own `KEY.json` (the
             /// same row as JSON, written by img2dataset beside every image), else bare.
             func emit(key: String, imagePath: String, display: String, member: ByteRange?, json: () -> [String: String?]?) throws {
@@ -123,17 +124,17 @@ final class ShardReader: ManifestReader {
                     row.used = true
                     rows[key] = row
                     try body(item(key: key, fields: { $0 < row.fields.count ? row.fields[$0] : nil }, columns: columns,
-                                  imagePath: imagePath, display: display, member: member, ordinal: base + row.index + 1))
+                                  imagePath: imagePath, display: display, member: member, id: id(.row(UInt64(row.index)))))
                     return
                 }
+                let memberID = id(.member(extra))
                 extra += 1
-                let ordinal = base + (1 << (Self.shardOrdinalBits - 1)) + extra
                 if let j = json() {
                     let names = j.keys.sorted()
                     try body(item(key: key, fields: { j[names[$0]] ?? nil }, columns: ColumnMap(names: names),
-                                  imagePath: imagePath, display: display, member: member, ordinal: ordinal))
+                                  imagePath: imagePath, display: display, member: member, id: memberID))
                 } else {
-                    try body(.sample(Sample(key: key, path: imagePath, displayPath: display, ordinal: ordinal,
+                    try body(.sample(Sample(key: key, path: imagePath, displayPath: display, id: memberID,
                                             member: member, padding: .detectUniformBorder), problems: []))
                 }
             }
@@ -172,8 +173,11 @@ final class ShardReader: ManifestReader {
                 } catch let e as TarError {
                     // What was read whole before the damage is still screened.
                     try flush()
+                    let failureID = id(.member(extra))   // after the members read
+                    extra += 1
                     try body(.failure(key: shardName, path: shardName,
-                                      message: "shard \(tar) could not be read to the end, the rest of it is not screened: \(e)"))
+                                      message: "shard \(tar) could not be read to the end, the rest of it is not screened: \(e)",
+                                      id: failureID))
                 }
             } else if let dir = shard.directory {
                 let names = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).sorted()
@@ -198,13 +202,13 @@ final class ShardReader: ManifestReader {
                 if let status, status != "success" {
                     rowsNotSuccess += 1
                     try body(item(key: k, fields: { $0 < row.fields.count ? row.fields[$0] : nil }, columns: columns,
-                                  imagePath: nil, display: nil, member: nil, ordinal: base + row.index + 1))
+                                  imagePath: nil, display: nil, member: nil, id: id(.row(UInt64(row.index)))))
                 } else {
                     // Screened by its URL and recorded hashes all the same; the missing image is
                     // reported (a truncated shard, or a file deleted from the shard folder).
                     guard case .sample(let s, var problems) = item(
                         key: k, fields: { $0 < row.fields.count ? row.fields[$0] : nil }, columns: columns,
-                        imagePath: nil, display: nil, member: nil, ordinal: base + row.index + 1) else { continue }
+                        imagePath: nil, display: nil, member: nil, id: id(.row(UInt64(row.index)))) else { continue }
                     problems.append("shard \(shard.stem): the row has status success but its image is not in the shard (truncated or deleted?): only its URL and recorded hashes were screened")
                     try body(.sample(s, problems: problems))
                 }
@@ -235,11 +239,13 @@ final class ShardReader: ManifestReader {
         return (try? h.read(upToCount: maxSidecarBytes)).map { [UInt8]($0) }
     }
 
+    /// A sample of this shard from a row (of the parquet or a `KEY.json`); its key is the
+    /// shard's join key, never a row number.
     private func item(key: String, fields: (Int) -> String?, columns: ColumnMap, imagePath: String?, display: String?,
-                      member: ByteRange?, ordinal: Int) -> ManifestItem {
+                      member: ByteRange?, id: SampleID) -> ManifestItem {
         guard case .sample(var s, let problems) = columns.sample(
-            fields: fields, rowNumber: ordinal, ordinal: ordinal, baseDirectory: "") else {
-            return .failure(key: key, path: display, message: "unreadable row")
+            fields: fields, rowNumber: 0, id: id, baseDirectory: "") else {
+            return .failure(key: key, path: display, message: "unreadable row", id: id)
         }
         s.key = key
         s.path = imagePath

@@ -84,7 +84,7 @@ public enum Scanner {
         let known = try KnownHashes.load(listPath: config.listPath, signals: Set(config.signals), dihedral: config.dihedral)
         var opened: [(ScanConfiguration.Input, any ManifestReader, String)] = []
         for (i, input) in config.inputs.enumerated() {
-            let reader = try Manifest.open(path: input.path, layout: input.layout, ordinalBase: i << inputOrdinalShift)
+            let reader = try Manifest.open(path: input.path, layout: input.layout, input: i)
             var isDir: ObjCBool = false
             FileManager.default.fileExists(atPath: input.path, isDirectory: &isDir)
             // Folders have no single digest; a manifest file (or a tar shard) does.
@@ -117,8 +117,8 @@ public enum Scanner {
                             if readAhead, let p = s.path, s.member == nil { Scanner.adviseWillNeed(p) }
                             batch.append((s, problems))
                             if batch.count == batchSize { channel.put(batch); batch.removeAll(keepingCapacity: true) }
-                        case .failure(let key, let path, let message):
-                            tally.addRowFailure(FailureRecord(key: key, path: path, stage: .manifest, message: message, ordinal: 0))
+                        case .failure(let key, let path, let message, let id):
+                            tally.addRowFailure(FailureRecord(key: key, path: path, stage: .manifest, message: message, sampleID: id))
                         }
                     }
                 }
@@ -183,21 +183,18 @@ public enum Scanner {
         close(fd)
     }
 
-    /// Input ordinals carry the input's index in their top bits (`i << inputOrdinalShift`).
-    static let inputOrdinalShift = 40
-
     /// Each input manifest minus the flagged rows: `OUT/cleaned/` for one input,
     /// `OUT/cleaned/N/` (N from 1, input order) for several, so names never collide.
     static func writeCleaned(config: ScanConfiguration, inputs: [(ScanConfiguration.Input, any ManifestReader, String)],
                              matches: [MatchRecord]) throws -> [CleanedFile] {
-        let removed = Set(matches.map(\.ordinal))
+        let removed = Set(matches.map(\.sampleID))
         let root = (config.outputDirectory as NSString).appendingPathComponent("cleaned")
         var out: [CleanedFile] = []
         for (i, (input, reader, _)) in inputs.enumerated() {
             let dir = inputs.count == 1 ? root : (root as NSString).appendingPathComponent(String(i + 1))
             do {
                 out += try CleanedManifestWriter.write(inputPath: input.path, layout: reader.layout,
-                                                       ordinalBase: i << inputOrdinalShift, removed: removed, into: dir)
+                                                       input: i, removed: removed, into: dir)
             } catch let e as HashscreenError {
                 throw e
             } catch {

@@ -57,7 +57,7 @@ final class Screener {
         var out = SampleOutcome()
         let display = sample.displayPath
         for p in problems {
-            out.failures.append(FailureRecord(key: sample.key, path: display, stage: .manifest, message: p, ordinal: sample.ordinal))
+            out.failures.append(FailureRecord(key: sample.key, path: display, stage: .manifest, message: p, sampleID: sample.id))
         }
         // 1. Hashes recorded in the manifest: matched without reading the file.
         for r in sample.recorded {
@@ -75,7 +75,7 @@ final class Screener {
         do {
             if let member = sample.member { count = try readMember(path, member) } else { count = try readFile(path) }
         } catch {
-            out.failures.append(FailureRecord(key: sample.key, path: display, stage: .read, message: error.message, ordinal: sample.ordinal))
+            out.failures.append(FailureRecord(key: sample.key, path: display, stage: .read, message: error.message, sampleID: sample.id))
             return out
         }
         out.bytesRead = count
@@ -98,10 +98,10 @@ final class Screener {
             }
         } catch let error as DecodeError {
             out.failures.append(FailureRecord(key: sample.key, path: sample.displayPath, stage: .decode,
-                                              message: error.message, ordinal: sample.ordinal))
+                                              message: error.message, sampleID: sample.id))
         } catch {
             out.failures.append(FailureRecord(key: sample.key, path: sample.displayPath, stage: .decode,
-                                              message: "\(error)", ordinal: sample.ordinal))
+                                              message: "\(error)", sampleID: sample.id))
         }
     }
 
@@ -163,7 +163,7 @@ final class Screener {
                 out.failures.append(FailureRecord(
                     key: sample.key, path: sample.displayPath, stage: .unscreenablePerceptual,
                     message: "PDQ quality \(r.quality) is below the minimum \(pdqMinimumQuality): the image is too flat to screen perceptually",
-                    quality: r.quality, ordinal: sample.ordinal))
+                    quality: r.quality, sampleID: sample.id))
             } else {
                 if config.dihedral {
                     // All variants in one batch search, recorded in canonical order.
@@ -223,7 +223,7 @@ final class Screener {
             out.matches.append(MatchRecord(
                 key: sample.key, url: sample.url, path: sample.displayPath, signal: signal, value: value,
                 source: source, list: h.list, distance: h.distance,
-                variant: signal.isPerceptual ? (variant ?? "orig") : nil, ordinal: sample.ordinal))
+                variant: signal.isPerceptual ? (variant ?? "orig") : nil, sampleID: sample.id))
         }
     }
 

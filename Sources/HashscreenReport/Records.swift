@@ -24,7 +24,7 @@ public struct Removal: Sendable, Equatable {
             let first = sortedMatches[i]
             var reasons = Set<String>()
             var j = i
-            while j < sortedMatches.count, sortedMatches[j].key == first.key, sortedMatches[j].ordinal == first.ordinal {
+            while j < sortedMatches.count, sortedMatches[j].key == first.key, sortedMatches[j].sampleID == first.sampleID {
                 reasons.insert(sortedMatches[j].reason)
                 j += 1
             }

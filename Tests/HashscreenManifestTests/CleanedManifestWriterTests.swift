@@ -1,5 +1,5 @@
-// Cleaned manifests: every test picks the ordinals to remove by running the real reader
-// (`Manifest.open` + `forEachItem`) over the same input and keeping the ordinals of samples whose
+// Cleaned manifests: every test picks the identities to remove by running the real reader
+// (`Manifest.open` + `forEachItem`) over the same input and keeping the identities of samples whose
 // key is in a set, then checks the written file against the input minus those keys: CSV/TSV/JSONL
 // against the expected text built from the test's own records, Parquet with pyarrow
 // (HASHSCREEN_PYTHON, else python3). So each test fails if reader and writer disagree on row identity.
@@ -11,18 +11,20 @@ import HashscreenTestSupport
 import XCTest
 
 final class CleanedManifestWriterTests: XCTestCase {
-    /// An ordinal base as the scan gives the fourth input (`i << 40`), so bases are exercised.
-    static let base = 3 << 40
-    /// Ordinals of another input, which every removal set carries and the writer must ignore.
-    static let foreign: Set<Int> = [(2 << 40) + 1, (2 << 40) + 2, (4 << 40) + 1]
+    /// The scan's fourth input, so that input numbers are exercised.
+    static let input = 3
+    /// Identities the writer must ignore, which every removal set carries: rows of other inputs,
+    /// and images without a row (which no manifest row stands for).
+    static let foreign: Set<SampleID> = [SampleID(input: 2, row: 0), SampleID(input: 2, row: 1), SampleID(input: 4, row: 0),
+                                         SampleID(input: 3, shard: 0, .member(0)), SampleID(input: 3, shard: 1, .member(1))]
 
-    /// Ordinals the real reader gives to the samples whose key is in `keys`.
-    func ordinals(_ path: String, _ layout: ManifestLayout, keys: Set<String>) throws -> Set<Int> {
-        var out = Set<Int>()
+    /// Identities the real reader gives to the samples whose key is in `keys`.
+    func identities(_ path: String, _ layout: ManifestLayout, keys: Set<String>) throws -> Set<SampleID> {
+        var out = Set<SampleID>()
         var seen = Set<String>()
-        try Manifest.open(path: path, layout: layout, ordinalBase: Self.base).forEachItem { item in
+        try Manifest.open(path: path, layout: layout, input: Self.input).forEachItem { item in
             if case .sample(let s, _) = item, keys.contains(s.key) {
-                out.insert(s.ordinal)
+                out.insert(s.id)
                 seen.insert(s.key)
             }
         }
@@ -39,9 +41,9 @@ final class CleanedManifestWriterTests: XCTestCase {
     }
 
     /// Writes, checks the common file rules (name, 0600, no temporary left), returns the one file.
-    func writeOne(_ input: String, _ layout: ManifestLayout, removed: Set<Int>, into dir: String,
+    func writeOne(_ input: String, _ layout: ManifestLayout, removed: Set<SampleID>, into dir: String,
                   file: StaticString = #filePath, line: UInt = #line) throws -> CleanedFile {
-        let files = try CleanedManifestWriter.write(inputPath: input, layout: layout, ordinalBase: Self.base,
+        let files = try CleanedManifestWriter.write(inputPath: input, layout: layout, input: Self.input,
                                                     removed: removed, into: dir)
         XCTAssertEqual(files.count, 1, file: file, line: line)
         let f = try XCTUnwrap(files.first)
@@ -95,16 +97,16 @@ final class CleanedManifestWriterTests: XCTestCase {
         let cases: [Set<String>] = [[], allKeys, [records.first!.key!], Set(allKeys.sorted().enumerated().filter { $0.offset % 2 == 1 }.map(\.element))]
         for (n, keys) in cases.enumerated() {
             let out = tmp.file("out-\(n)/nested")
-            let f = try writeOne(input, layout, removed: try ordinals(input, layout, keys: keys), into: out)
+            let f = try writeOne(input, layout, removed: try identities(input, layout, keys: keys), into: out)
             let expected = header + rows.filter { $0.key.map { !keys.contains($0) } ?? true }.map(\.text).joined()
             XCTAssertEqual(try read(f.path), Array(expected.utf8), "\(layout) removing \(keys.sorted())")
             XCTAssertEqual(f.removed, keys.count)
             XCTAssertEqual(f.kept, rows.count - keys.count)
             XCTAssertEqual(mode(out), 0o700)
         }
-        // Every ordinal of the input removed: the header alone is left (the malformed row too goes).
+        // Every row of the input removed: the header alone is left (the malformed row too goes).
         let out = tmp.file("out-all")
-        let f = try writeOne(input, layout, removed: Set((Self.base + 1)...(Self.base + 100)), into: out)
+        let f = try writeOne(input, layout, removed: Set((0..<100).map { SampleID(input: UInt32(Self.input), row: $0) }), into: out)
         XCTAssertEqual(try read(f.path), Array(header.utf8))
         XCTAssertEqual(f.kept, 0)
         XCTAssertEqual(f.removed, rows.count)
@@ -131,8 +133,8 @@ final class CleanedManifestWriterTests: XCTestCase {
         XCTAssertGreaterThan(try read(csvPath).count, 3 << 20)
         let keys = Set((0..<rows).filter { $0 % 7 == 3 || $0 % 1000 == 999 }.map { "r\($0)" })
         let started = Date()
-        let c = try writeOne(csvPath, .csv, removed: try ordinals(csvPath, .csv, keys: keys), into: tmp.file("out"))
-        let j = try writeOne(jsonlPath, .jsonl, removed: try ordinals(jsonlPath, .jsonl, keys: keys), into: tmp.file("out"))
+        let c = try writeOne(csvPath, .csv, removed: try identities(csvPath, .csv, keys: keys), into: tmp.file("out"))
+        let j = try writeOne(jsonlPath, .jsonl, removed: try identities(jsonlPath, .jsonl, keys: keys), into: tmp.file("out"))
         print("large inputs: read twice and written in \(String(format: "%.2f", Date().timeIntervalSince(started))) s")
         XCTAssertEqual(try read(c.path), Array((header + csv.filter { !keys.contains($0.key) }.map(\.text).joined()).utf8))
         XCTAssertEqual(try read(j.path), Array(jsonl.filter { !keys.contains($0.key) }.map(\.text).joined().utf8))
@@ -157,7 +159,7 @@ final class CleanedManifestWriterTests: XCTestCase {
         let rows = lines.filter { !$0.text.allSatisfy { $0 == " " || $0 == "\t" || $0 == "\n" } }
         for (n, keys) in [Set<String>(), ["j1", "j2", "j3", "j4"], ["j2"], ["j1", "j4"]].enumerated() {
             let out = tmp.file("out-\(n)")
-            let f = try writeOne(input, .jsonl, removed: try ordinals(input, .jsonl, keys: keys), into: out)
+            let f = try writeOne(input, .jsonl, removed: try identities(input, .jsonl, keys: keys), into: out)
             let expected = rows.filter { $0.key.map { !keys.contains($0) } ?? true }.map(\.text).joined()
             XCTAssertEqual(String(decoding: try read(f.path), as: UTF8.self), expected, "removing \(keys.sorted())")
             XCTAssertEqual(f.removed, keys.count)
@@ -239,7 +241,7 @@ final class CleanedManifestWriterTests: XCTestCase {
         ]
         for (n, (keys, groups)) in cases.enumerated() {
             let out = tmp.file("out-\(n)")
-            let f = try writeOne(input, .parquet, removed: try ordinals(input, .parquet, keys: keys), into: out)
+            let f = try writeOne(input, .parquet, removed: try identities(input, .parquet, keys: keys), into: out)
             XCTAssertEqual(f.kept, 10 - keys.count)
             XCTAssertEqual(f.removed, keys.count)
             let facts = try check(source: input, cleaned: f.path, removedKeys: keys)
@@ -277,9 +279,9 @@ final class CleanedManifestWriterTests: XCTestCase {
         // k9 has no image (screened by URL); s1 is duplicated: the reader screens its last row,
         // and both rows go, since they name the same image.
         let keys: Set<String> = ["k2", "k9", "s1", "s5"]
-        let removed = try ordinals(folder, .webdataset, keys: keys)
+        let removed = try identities(folder, .webdataset, keys: keys)
         let out = tmp.file("cleaned")
-        let files = try CleanedManifestWriter.write(inputPath: folder, layout: .webdataset, ordinalBase: Self.base,
+        let files = try CleanedManifestWriter.write(inputPath: folder, layout: .webdataset, input: Self.input,
                                                     removed: removed, into: out)
         XCTAssertEqual(files, [CleanedFile(path: out + "/00000.parquet", kept: 8, removed: 2),
                                CleanedFile(path: out + "/00001.parquet", kept: 3, removed: 3)])
@@ -294,7 +296,7 @@ final class CleanedManifestWriterTests: XCTestCase {
 
         // A single tar given as the input: its sibling parquet is cleaned the same way.
         let single = try CleanedManifestWriter.write(inputPath: folder + "/00000.tar", layout: .webdataset,
-                                                     ordinalBase: Self.base, removed: try ordinals(folder + "/00000.tar", .webdataset, keys: ["k0"]),
+                                                     input: Self.input, removed: try identities(folder + "/00000.tar", .webdataset, keys: ["k0"]),
                                                      into: tmp.file("single"))
         XCTAssertEqual(single, [CleanedFile(path: tmp.file("single") + "/00000.parquet", kept: 9, removed: 1)])
     }
@@ -313,8 +315,8 @@ final class CleanedManifestWriterTests: XCTestCase {
         XCTAssertEqual(try ManifestLayout.detect(path: folder), .files)
         let keys: Set<String> = ["k1", "m0", "m4"]
         let out = tmp.file("cleaned")
-        let files = try CleanedManifestWriter.write(inputPath: folder, layout: .files, ordinalBase: Self.base,
-                                                    removed: try ordinals(folder, .files, keys: keys), into: out)
+        let files = try CleanedManifestWriter.write(inputPath: folder, layout: .files, input: Self.input,
+                                                    removed: try identities(folder, .files, keys: keys), into: out)
         XCTAssertEqual(files.map(\.kept), [4, 3])
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out).sorted(), ["00000.parquet", "00001.parquet"])
         let f0 = try check(source: folder + "/00000.parquet", cleaned: files[0].path, removedKeys: keys)
@@ -329,8 +331,8 @@ final class CleanedManifestWriterTests: XCTestCase {
         let tmp = try TemporaryDirectory()
         try tmp.write("imgs/a.jpg", "placeholder")
         let out = tmp.file("cleaned")
-        XCTAssertEqual(try CleanedManifestWriter.write(inputPath: tmp.file("imgs"), layout: .folder, ordinalBase: 0,
-                                                       removed: [1], into: out), [])
+        XCTAssertEqual(try CleanedManifestWriter.write(inputPath: tmp.file("imgs"), layout: .folder, input: 0,
+                                                       removed: [SampleID(input: 0, row: 0)], into: out), [])
         XCTAssertFalse(FileManager.default.fileExists(atPath: out), "no output folder for a folder input")
     }
 
@@ -338,8 +340,8 @@ final class CleanedManifestWriterTests: XCTestCase {
         let tmp = try TemporaryDirectory()
         let text = "key,url\nk1,http://example.org/1\n"
         let input = try tmp.write("m.csv", text)
-        XCTAssertThrowsError(try CleanedManifestWriter.write(inputPath: input, layout: .csv, ordinalBase: 0,
-                                                            removed: [1], into: tmp.path)) { e in
+        XCTAssertThrowsError(try CleanedManifestWriter.write(inputPath: input, layout: .csv, input: 0,
+                                                            removed: [SampleID(input: 0, row: 0)], into: tmp.path)) { e in
             XCTAssertTrue("\(e)".contains("would replace the input"), "\(e)")
         }
         XCTAssertEqual(try String(contentsOfFile: input, encoding: .utf8), text)
@@ -350,7 +352,7 @@ final class CleanedManifestWriterTests: XCTestCase {
         let tmp = try TemporaryDirectory()
         let input = try tmp.write("in/m.jsonl", "{\"key\":\"a\",\"url\":\"u\"}\n{\"key\":\"b\",\"url\":\"v\"}\n")
         try tmp.write("out/m.jsonl", String(repeating: "stale\n", count: 1000))
-        let f = try writeOne(input, .jsonl, removed: [Self.base + 1], into: tmp.file("out"))
+        let f = try writeOne(input, .jsonl, removed: [SampleID(input: UInt32(Self.input), row: 0)], into: tmp.file("out"))
         XCTAssertEqual(try String(contentsOfFile: f.path, encoding: .utf8), "{\"key\":\"b\",\"url\":\"v\"}\n")
     }
 }

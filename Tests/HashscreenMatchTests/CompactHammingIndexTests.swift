@@ -4,73 +4,22 @@ import XCTest
 
 @testable import HashscreenMatch
 
-/// The compact PDQ index must return exactly what `HashValue`'s byte-by-byte Hamming distance
-/// says (same entries, same distances, each once), whether it keeps its entry order or hands
-/// it to the caller, one query at a time or in batches.
+/// The compact PDQ index: its building blocks (`select`, the unary directory), its memory, and
+/// what a released list keeps. Its answers against the byte-by-byte reference, in every layout
+/// and build mode: the shared `HammingIndexConformanceTests`.
 final class CompactHammingIndexTests: XCTestCase {
-    /// Reference hits within `t`, by input position, sorted, from precomputed distances.
-    func reference(_ distances: [Int], _ t: Int) -> [IndexHit] {
-        distances.enumerated().compactMap { i, d in d <= t ? IndexHit(entry: Int32(i), distance: d) : nil }
-    }
-
-    /// Builds the index both ways (order kept, order handed over) and checks every search.
-    func assertExact(_ values: [HashValue], segments m: Int, queries: [HashValue], thresholds: [Int],
-                     allowExhaustive: Bool = false, _ label: String,
-                     file: StaticString = #filePath, line: UInt = #line) throws {
-        let keeping = try CompactHammingIndex(values: values, segmentCount: m, allowExhaustive: allowExhaustive)
-        var order: [Int32] = []
-        let handing = try CompactHammingIndex(values: values, segmentCount: m, allowExhaustive: allowExhaustive) {
-            order = Array($0)
-        }
-        XCTAssertEqual(order.sorted(), (0..<Int32(values.count)).map { $0 }, "\(label): order is a permutation",
-                       file: file, line: line)
-        var failures = 0
-        let distances = queries.map { q in values.map { $0.hammingDistance(to: q) } }
-        for t in thresholds {
-            var batch: [IndexBatchHit] = []
-            handing.search(batch: queries, threshold: t, into: &batch)
-            for (qi, q) in queries.enumerated() {
-                let want = reference(distances[qi], t)
-                let kept = keeping.search(q, threshold: t)
-                let handed = handing.search(q, threshold: t).map { IndexHit(entry: order[Int($0.entry)], distance: $0.distance) }.sorted()
-                let batched = batch.filter { $0.query == Int32(qi) }
-                    .map { IndexHit(entry: order[Int($0.hit.entry)], distance: $0.hit.distance) }.sorted()
-                if kept != want || handed != want || batched != want {
-                    failures += 1
-                    if failures <= 3 {
-                        XCTFail("\(label) t=\(t) query \(qi): want \(want.count) \(want.prefix(6)), kept \(kept.count), handed \(handed.count), batch \(batched.count)",
-                                file: file, line: line)
-                    }
-                }
-            }
-        }
-        XCTAssertEqual(failures, 0, "\(label): \(failures) mismatching searches", file: file, line: line)
-    }
-
-    func testEveryLowThresholdAtElevenSegments() throws {
-        var rng = SplitMix64(seed: 0xC011)
-        let values = rng.hashSet(count: 1500, bytes: 32, centres: 4, spread: 35)
-        let queries = rng.queries(count: 10, near: values, bytes: 32, maxFlips: 40)
-        try assertExact(values, segments: 11, queries: queries, thresholds: Array(0...63), "11 segments")
-    }
-
-    /// A list marked `releaseAfterBuild` gives its values back during the build; the index
-    /// still answers exactly, and the list keeps its count but refuses new values.
+    /// A list marked `releaseAfterBuild` gives its values back during the build; the list keeps
+    /// its count but refuses new values (the index's answers: the conformance suite).
     func testListReleasedAfterBuild() throws {
         var rng = SplitMix64(seed: 0x5E1E)
         let values = rng.hashSet(count: 900, bytes: 32, centres: 3, spread: 30)
-        let queries = rng.queries(count: 10, near: values, bytes: 32, maxFlips: 40)
         let list = try PackedHashList(values, byteCount: 32)
         list.releaseAfterBuild = true
         let index = try CompactHammingIndex(packed: list, segmentCount: 11, allowExhaustive: false)
         XCTAssertEqual(list.count, values.count)
+        XCTAssertEqual(index.count, values.count)
         XCTAssertThrowsError(try list.append(values[0].bytes))
-        for t in [0, 10, 31, 45] {
-            for q in queries {
-                XCTAssertEqual(index.search(q, threshold: t).sorted(),
-                               reference(values.map { $0.hammingDistance(to: q) }, t), "t=\(t)")
-            }
-        }
+        XCTAssertTrue(index.search(values[5], threshold: 0).contains(IndexHit(entry: 5, distance: 0)))
     }
 
     /// `select` (pdep when compiled for BMI2, broadword otherwise) against bit-by-bit counting.
@@ -91,49 +40,13 @@ final class CompactHammingIndexTests: XCTestCase {
         }
     }
 
-    func testSegmentCounts() throws {
-        var rng = SplitMix64(seed: 0xC5E6)
-        let values = rng.hashSet(count: 1200, bytes: 32, centres: 5, spread: 30)
-        let queries = rng.queries(count: 12, near: values, bytes: 32, maxFlips: 45)
-        for m in [12, 16, 23, 32] {
-            try assertExact(values, segments: m, queries: queries,
-                            thresholds: Array(stride(from: 0, through: 63, by: 5)) + [31, 32],
-                            "\(m) segments")
-        }
-    }
-
-    /// Crowded buckets: hundreds of entries share segment 0 and other segments (longer than
-    /// one 56-bit window of unary bits), plus exact duplicates.
-    func testCrowdedBucketsAndDuplicates() throws {
-        var rng = SplitMix64(seed: 0xC20D)
-        let centre = rng.hash(bytes: 32)
-        var values: [HashValue] = (0..<300).map { _ in
-            var b = centre.bytes
-            for i in 24..<32 { b[i] = UInt8.random(in: 0...255, using: &rng) }  // only the last 64 bits vary
-            return HashValue(bytes: b)
-        }
-        values += Array(repeating: centre, count: 70)
-        values += rng.hashSet(count: 400, bytes: 32, centres: 2, spread: 20)
-        values.shuffle(using: &rng)
-        let queries = [centre] + rng.queries(count: 8, near: values, bytes: 32, maxFlips: 35)
-        try assertExact(values, segments: 11, queries: queries, thresholds: [0, 5, 20, 31, 40], "crowded")
-    }
-
-    /// With the exhaustive fallback allowed, wide thresholds scan (and stay exact).
-    func testFallbackAndEdges() throws {
+    /// Which thresholds scan instead of probing, and layouts that cannot be built.
+    func testFallbackAndRefusedLayouts() throws {
         var rng = SplitMix64(seed: 0xFA11)
         let values = rng.hashSet(count: 800, bytes: 32, centres: 3, spread: 25)
-        let queries = rng.queries(count: 6, near: values, bytes: 32, maxFlips: 40)
-        try assertExact(values, segments: 16, queries: queries, thresholds: [0, 31, 90, 128, 200, 255, 256, 1000],
-                        allowExhaustive: true, "fallback")
         let index = try CompactHammingIndex(values: values, segmentCount: 16)
         XCTAssertTrue(index.usesTables(threshold: 0))
         XCTAssertFalse(index.usesTables(threshold: 120), "threshold 120 of 256 bits cannot skip anything")
-
-        let empty = try CompactHammingIndex(values: [], segmentCount: 11)
-        XCTAssertEqual(empty.search(values[0], threshold: 31), [])
-        XCTAssertEqual(index.search(values[0], threshold: -1), [])
-        XCTAssertEqual(index.search(HashValue(bytes: [1, 2, 3]), threshold: 31), [], "another length matches nothing")
         XCTAssertThrowsError(try CompactHammingIndex(values: values, segmentCount: 8), "32-bit segments are too wide")
         XCTAssertThrowsError(try CompactHammingIndex(packed: PackedHashList(byteCount: 8), segmentCount: 11))
     }

@@ -4,18 +4,18 @@ import HashscreenCore
 @testable import HashscreenReport
 
 enum Fixture {
-    /// A match of sample `key` (input position `ordinal`) by `signal` in list `list`@1.
+    /// A match of sample `key` (row `ordinal` of the first input) by `signal` in list `list`@1.
     static func match(_ key: String, _ signal: SignalKind, list: String = "L1", ordinal: Int = 0, distance: Int = 0,
                       variant: String? = nil, notes: [String] = [], source: ValueSource = .computed) -> MatchRecord {
         MatchRecord(key: key, url: "http://x/\(key)", path: "p/\(key),1.jpg", signal: signal,
                     value: HashValue(bytes: [UInt8](repeating: 1, count: signal.byteCount)), source: source,
                     list: ListRef(name: list, version: "1"), distance: distance, variant: variant, notes: notes,
-                    ordinal: ordinal)
+                    sampleID: SampleID(input: 0, row: ordinal))
     }
 
     static func failure(_ key: String, _ stage: FailureStage, _ message: String, path: String? = nil,
                         quality: Int? = nil, ordinal: Int = 0) -> FailureRecord {
-        FailureRecord(key: key, path: path, stage: stage, message: message, quality: quality, ordinal: ordinal)
+        FailureRecord(key: key, path: path, stage: stage, message: message, quality: quality, sampleID: SampleID(input: 0, row: ordinal))
     }
 
     /// A list of two source files, md5 and pdq entries and one type this build does not know.

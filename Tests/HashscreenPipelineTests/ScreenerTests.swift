@@ -1,0 +1,69 @@
+import Foundation
+import HashscreenCore
+import HashscreenTestSupport
+import XCTest
+
+@testable import HashscreenPipeline
+
+/// Screening one sample: what it matches and how it fails, every record carrying the sample's
+/// key and identity.
+final class ScreenerTests: XCTestCase {
+    /// An identity a reader could give (fifth input, shard 7, a row-less image): records must
+    /// carry it whatever it is.
+    static let id = SampleID(input: 4, shard: 7, .member(2))
+
+    func screener(_ tmp: TemporaryDirectory, list: [String], signals: [SignalKind]) throws -> Screener {
+        let config = ScanConfiguration(inputs: [], listPath: try makeList(tmp, list), outputDirectory: tmp.file("out"),
+                                       signals: signals, jobs: 1)
+        return try Screener(config: config, known: try KnownHashes.load(listPath: config.listPath, signals: Set(signals)))
+    }
+
+    func testRecordedURLAndFileValuesEachMatch() throws {
+        let tmp = try TemporaryDirectory()
+        let image = fixtureImage("0001.jpg")
+        let sha256 = try coreutilsDigest("sha256sum", image)
+        let recorded = String(repeating: "5a", count: 16)
+        let s = try screener(tmp, list: ["sha256 \(sha256)", "md5 \(recorded)", "url http://example.org/a.jpg"],
+                             signals: [.md5, .sha256, .urlSHA256])
+        let sample = Sample(key: "k", url: "http://example.org/a.jpg", path: image, displayPath: "imgs/0001.jpg",
+                            recorded: [RecordedHash(signal: .md5, value: HashValue(hex: recorded)!, column: "md5")], id: Self.id)
+        let out = s.screen(sample, problems: [])
+        XCTAssertEqual(out.failures, [])
+        let found = out.matches.map { "\($0.signal.name):\($0.source.rawValue):\($0.value.hex)" }.sorted()
+        XCTAssertEqual(found.count, 3, "\(found)")
+        XCTAssertTrue(found.contains("md5:manifest:\(recorded)"), "a recorded value matches without reading the file")
+        XCTAssertTrue(found.contains("sha256:computed:\(sha256)"), "the file's bytes are digested")
+        XCTAssertTrue(found.contains { $0.hasPrefix("url_sha256:computed:") })
+        for m in out.matches {
+            XCTAssertEqual(m.key, "k"); XCTAssertEqual(m.sampleID, Self.id)
+            XCTAssertEqual(m.path, "imgs/0001.jpg", "outputs print the path as the manifest wrote it")
+            XCTAssertEqual(m.list, ListRef(name: "L", version: "1"))
+        }
+        XCTAssertEqual(Set(out.screenedSignals), [.md5, .sha256, .urlSHA256])
+        XCTAssertGreaterThan(out.bytesRead, 0)
+    }
+
+    func testProblemsAndUnreadableOrUndecodableFilesAreFailuresOfTheSample() throws {
+        let tmp = try TemporaryDirectory()
+        let s = try screener(tmp, list: ["md5 " + String(repeating: "0", count: 32)], signals: [.md5, .pdq])
+        let missing = s.screen(Sample(key: "gone", path: tmp.file("nothing.jpg"), id: Self.id), problems: ["column md5: not hex"])
+        XCTAssertEqual(missing.failures.map(\.stage), [.manifest, .read])
+        XCTAssertEqual(missing.failures.first?.message, "column md5: not hex")
+        XCTAssertTrue(missing.failures.allSatisfy { $0.sampleID == Self.id && $0.key == "gone" })
+
+        let junk = try tmp.write("junk.jpg", "not an image at all")
+        let undecodable = s.screen(Sample(key: "junk", path: junk, id: Self.id), problems: [])
+        XCTAssertEqual(undecodable.failures.map(\.stage), [.decode])
+        XCTAssertEqual(undecodable.failures.first?.sampleID, Self.id)
+        XCTAssertTrue(undecodable.screenedSignals.contains(.md5), "the bytes were still digested")
+    }
+
+    func testASampleWithNothingToScreenIsNeitherMatchedNorFailed() throws {
+        let tmp = try TemporaryDirectory()
+        let s = try screener(tmp, list: ["url http://example.org/"], signals: [.md5, .urlMD5])
+        let out = s.screen(Sample(key: "empty", id: Self.id), problems: [])
+        XCTAssertEqual(out.matches, [])
+        XCTAssertEqual(out.failures, [])
+        XCTAssertEqual(out.screenedSignals, [])
+    }
+}
