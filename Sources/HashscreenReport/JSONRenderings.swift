@@ -117,18 +117,29 @@ extension ScanSummary.OptionValue {
 // MARK: - Lists
 
 extension ListProvenance: JSONRecord {
-    /// The one JSON shape of a list, in `summary.json` and `list info --json` alike: name,
-    /// version, import time, entries, entries per signal (in signal order) and each source
-    /// file's name (without its folder) and SHA-256.
+    /// The one JSON shape of a list, in `summary.json`, `list info --json` and `list import
+    /// --json` alike: name, version, import time and tool, entries stored, duplicates stored
+    /// once and invalid lines skipped, entries per signal (in signal order), entries of types
+    /// this build does not know, and per source file its name (without its folder: outputs
+    /// are shared with third parties, a local path is not theirs to see), SHA-256, format and
+    /// what it contributed.
     public var json: JSONValue {
         .object([
             ("name", .string(name)),
             ("version", .string(version)),
             ("imported_at", .string(importedAt)),
+            ("imported_by", .string(toolVersion)),
             ("entries", .int(entryCount)),
+            ("duplicates", .int(duplicateCount)),
+            ("skipped_invalid", .int(skippedCount)),
             ("counts_by_type", .object(countsByType.sorted { $0.key < $1.key }.map { ($0.key.name, .int($0.value)) })),
+            ("other_type_counts", .object(otherTypeCounts.sorted { $0.key < $1.key }.map { ($0.key, .int($0.value)) })),
             ("sources", .array(sources.map { s in
-                .object([("file", .string((s.path as NSString).lastPathComponent)), ("sha256", .string(s.sha256))])
+                .object([
+                    ("file", .string((s.path as NSString).lastPathComponent)), ("sha256", .string(s.sha256)),
+                    ("format", .string(s.format)), ("records", .int(s.records)), ("entries", .int(s.entries)),
+                    ("duplicates", .int(s.duplicates)), ("skipped_invalid", .int(s.skipped)),
+                ])
             })),
         ])
     }

@@ -65,8 +65,8 @@ final class ListEndToEndTests: XCTestCase {
         let summaryLists = (summary["provenance"] as! [String: Any])["lists"] as! [[String: Any]]
         XCTAssertEqual(infoLists.count, 2)
         XCTAssertEqual(infoLists as NSArray, summaryLists as NSArray)
-        XCTAssertEqual(infoLists[0].keys.sorted(), ["counts_by_type", "entries", "imported_at", "name", "sources", "version"])
-        XCTAssertEqual((infoLists[0]["sources"] as! [[String: String]]).map { $0["file"] }, ["a.txt", "b.csv"])
+        XCTAssertEqual(infoLists[0].keys.sorted(), ["counts_by_type", "duplicates", "entries", "imported_at", "imported_by", "name", "other_type_counts", "skipped_invalid", "sources", "version"])
+        XCTAssertEqual((infoLists[0]["sources"] as! [[String: Any]]).map { $0["file"] as? String }, ["a.txt", "b.csv"])
         XCTAssertEqual(infoLists[0]["counts_by_type"] as? [String: Int], ["md5": 2, "pdq": 1])
         // And the same bytes: the info's list blocks, indented one level deeper, are the summary's.
         let summaryText = try String(contentsOfFile: tmp.file("o/summary.json"), encoding: .utf8)

@@ -13,19 +13,35 @@ final class JSONPrinterTests: XCTestCase {
           "name": "ncmec",
           "version": "2024-05-01",
           "imported_at": "2024-05-01T10:00:00Z",
+          "imported_by": "hashscreen 0.1.0",
           "entries": 3,
+          "duplicates": 1,
+          "skipped_invalid": 2,
           "counts_by_type": {
             "md5": 2,
             "pdq": 1
           },
+          "other_type_counts": {
+            "future_hash": 4
+          },
           "sources": [
             {
               "file": "a.csv",
-              "sha256": "\(a64)"
+              "sha256": "\(a64)",
+              "format": "csv",
+              "records": 4,
+              "entries": 2,
+              "duplicates": 1,
+              "skipped_invalid": 1
             },
             {
               "file": "b.txt",
-              "sha256": "\(b64)"
+              "sha256": "\(b64)",
+              "format": "lines",
+              "records": 1,
+              "entries": 1,
+              "duplicates": 0,
+              "skipped_invalid": 1
             }
           ]
         }
