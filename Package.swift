@@ -69,10 +69,9 @@ let package = Package(
         ),
         .executableTarget(
             name: "hashscreen",
-            // The pipeline's API only (it re-exports HashscreenCore). HashscreenReport: the
-            // `hash` command's CSV field quoting, until that printing moves into Report.
+            // The pipeline's public API only (it re-exports HashscreenCore).
             dependencies: [
-                "HashscreenPipeline", "HashscreenReport",
+                "HashscreenPipeline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

@@ -1,14 +1,14 @@
 /// A setup failure that stops the run (unreadable list, unwritable output, malformed manifest
 /// header): a code, a message that says how to remedy, and the underlying cause if any.
 public struct HashscreenError: Error, Sendable, CustomStringConvertible {
-    public enum Code: String, Sendable {
+    package enum Code: String, Sendable {
         case list, output, manifest, input, usage, io
     }
-    public var code: Code
-    public var message: String
-    public var underlying: String?
+    package var code: Code
+    package var message: String
+    package var underlying: String?
 
-    public init(_ code: Code, _ message: String, underlying: String? = nil) {
+    package init(_ code: Code, _ message: String, underlying: String? = nil) {
         self.code = code; self.message = message; self.underlying = underlying
     }
 

@@ -19,12 +19,12 @@ import HashscreenCore
 import HashscreenParquet
 
 /// One cleaned file written: where, and how many rows it kept and left out.
-public struct CleanedFile: Sendable, Equatable {
-    public var path: String
-    public var kept: Int
-    public var removed: Int
+package struct CleanedFile: Sendable, Equatable {
+    package var path: String
+    package var kept: Int
+    package var removed: Int
 
-    public init(path: String, kept: Int, removed: Int) {
+    package init(path: String, kept: Int, removed: Int) {
         self.path = path
         self.kept = kept
         self.removed = removed
@@ -38,7 +38,7 @@ public struct CleanedFile: Sendable, Equatable {
 /// with the same schema and key-value metadata, one output row group per input row group that still
 /// has rows, SNAPPY-compressed. Files appear only complete: they are written under a temporary
 /// hidden name in the output folder, synced, then renamed.
-public enum CleanedManifestWriter {
+package enum CleanedManifestWriter {
     /// Mode of an output folder this writer creates: the cleaned manifests describe a dataset that
     /// held flagged material, so only the operator reads them.
     static let directoryMode: mode_t = 0o700
@@ -53,7 +53,7 @@ public enum CleanedManifestWriter {
     ///
     /// Outputs: CSV/TSV/JSONL/Parquet → `directory/<basename of input>`; webdataset/files →
     /// `directory/NNNNN.parquet` for each shard that has a parquet; folder → nothing (returns []).
-    public static func write(inputPath: String, layout: ManifestLayout, input: Int, removed: Set<SampleID>,
+    package static func write(inputPath: String, layout: ManifestLayout, input: Int, removed: Set<SampleID>,
                              into directory: String) throws -> [CleanedFile] {
         if layout == .folder { return [] }
         let n = try SampleID.checked(input, .input, in: inputPath)

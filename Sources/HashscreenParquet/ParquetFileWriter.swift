@@ -12,9 +12,9 @@ import Glibc   // hashscreen targets Linux; pread/write/rename are POSIX
 ///
 /// Data goes to `path + ".partial"` and is renamed into place when `close()` succeeds, so a
 /// reader never sees a half-written manifest. Without `close()`, the partial file is removed.
-public final class ParquetFileWriter {
+package final class ParquetFileWriter {
     /// Page compression the writer offers.
-    public enum Compression: Sendable {
+    package enum Compression: Sendable {
         case uncompressed, snappy
 
         var codec: Int32 { self == .snappy ? ParquetCodec.snappy.rawValue : ParquetCodec.uncompressed.rawValue }
@@ -23,10 +23,10 @@ public final class ParquetFileWriter {
     /// Target size of one data page's values before compression (parquet-mr and Arrow use 1 MiB).
     static let targetPageBytes = 1 << 20
     /// The `created_by` string written in the footer.
-    public static let createdBy = "hashscreen parquet writer"
+    package static let createdBy = "hashscreen parquet writer"
 
-    public let path: String
-    public let columns: [ParquetColumn]
+    package let path: String
+    package let columns: [ParquetColumn]
     private let keyValueMetadata: [(key: String, value: String?)]
     private let compression: Compression
     private let partialPath: String
@@ -48,7 +48,7 @@ public final class ParquetFileWriter {
     }
 
     /// Creates the writer for `columns` (flat; names unique); `keyValueMetadata` is written as is.
-    public init(path: String, columns: [ParquetColumn], keyValueMetadata: [(key: String, value: String?)] = [],
+    package init(path: String, columns: [ParquetColumn], keyValueMetadata: [(key: String, value: String?)] = [],
                 compression: Compression = .snappy) throws {
         self.path = path
         self.columns = columns
@@ -71,7 +71,7 @@ public final class ParquetFileWriter {
 
     /// A writer with the flat schema and key-value metadata of `reader`, for rewriting its rows.
     /// `ARROW:schema` is dropped when the reader skipped columns, since it would list them.
-    public convenience init(path: String, preserving reader: ParquetFileReader, compression: Compression = .snappy) throws {
+    package convenience init(path: String, preserving reader: ParquetFileReader, compression: Compression = .snappy) throws {
         let metadata = reader.skippedColumns.isEmpty ? reader.keyValueMetadata : reader.keyValueMetadata.filter { $0.key != "ARROW:schema" }
         try self.init(path: path, columns: reader.columns, keyValueMetadata: metadata, compression: compression)
     }
@@ -84,7 +84,7 @@ public final class ParquetFileWriter {
     }
 
     /// Writes one row group; `values[c]` holds column `c`'s values, all of the same length.
-    public func writeRowGroup(_ values: [[ParquetValue]]) throws {
+    package func writeRowGroup(_ values: [[ParquetValue]]) throws {
         guard !closed else { throw ParquetError(path: path, message: "write after close") }
         guard values.count == columns.count else {
             throw ParquetError(path: path, message: "row group has \(values.count) columns, the schema \(columns.count)")
@@ -106,7 +106,7 @@ public final class ParquetFileWriter {
     }
 
     /// Writes the footer and moves the file into place.
-    public func close() throws {
+    package func close() throws {
         guard !closed else { return }
         var w = ThriftCompactWriter()
         w.beginStruct(nil)

@@ -5,18 +5,18 @@ import HashscreenCore
 /// at `finish()`, mode 0600 whatever the umask: a reader sees the previous file or the whole new
 /// one, never a part, and a run that fails midway leaves no partial output (the temporary file
 /// is removed). Errors name the file and say what to check.
-public final class AtomicFile: ReportOutput {
+final class AtomicFile: ReportOutput {
     /// Bytes buffered before a `write(2)`.
     static let chunkBytes = 1 << 16
     /// The final path.
-    public let path: String
+    let path: String
     private let temporary: String
     private var fd: Int32
     private var buffer: [UInt8] = []
     private var committed = false
 
     /// Creates the temporary file (`PATH.tmp-PID`, mode 0600).
-    public init(path: String) throws(HashscreenError) {
+    init(path: String) throws(HashscreenError) {
         self.path = path
         temporary = path + ".tmp-\(getpid())"
         fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
@@ -26,13 +26,13 @@ public final class AtomicFile: ReportOutput {
         fchmod(fd, 0o600)
     }
 
-    public func write(_ text: String) throws(HashscreenError) {
+    func write(_ text: String) throws(HashscreenError) {
         buffer.append(contentsOf: text.utf8)
         if buffer.count >= Self.chunkBytes { try flush() }
     }
 
     /// Writes what is buffered, syncs, and renames the file into place.
-    public func finish() throws(HashscreenError) {
+    func finish() throws(HashscreenError) {
         guard !committed else { return }
         try flush()
         let synced = fsync(fd) == 0
