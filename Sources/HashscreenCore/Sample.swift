@@ -62,7 +62,6 @@ package enum FailureStage: String, Sendable, Codable {
     case manifest
     case read
     case decode
-    case hash
     /// A perceptual hash was computed but is below the quality floor: it cannot be screened.
     case unscreenablePerceptual = "unscreenable-perceptual"
 }

@@ -7,7 +7,8 @@ import HashscreenCore
 /// description's width, tuned threshold and permutation are all it reads.
 package enum IndexBuilder {
     /// Default memory ceiling per entry for perceptual indexes: the project's target for a
-    /// 10M-entry PDQ list (issue 5). The compact PDQ layout takes ~62 bytes at 10M entries,
+    /// 10M-entry PDQ list (issue 5). The pipeline always takes it; `maxBytesPerEntry:` exists
+    /// for the tests and the index benchmark (`hashscreen-index-bench --max-bytes`). The compact PDQ layout takes ~62 bytes at 10M entries,
     /// the 64-bit layouts ~23 (docs/index.md).
     package static let defaultMaxBytesPerEntry = 64
 

@@ -130,9 +130,6 @@ package final class ParquetFileReader {
     /// Number of rows in row group `index`.
     package func rowCount(ofRowGroup index: Int) -> Int { Int(metadata.rowGroups[index].numRows) }
 
-    /// Index into `columns` of the column named `name`.
-    func columnIndex(named name: String) -> Int? { columns.firstIndex { $0.name == name } }
-
     /// Reads and decodes row group `index`: all columns, or those at `columnIndices` (into `columns`).
     package func readRowGroup(_ index: Int, columns columnIndices: [Int]? = nil) throws -> ParquetRowGroup {
         guard index >= 0, index < metadata.rowGroups.count else {

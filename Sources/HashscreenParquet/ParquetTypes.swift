@@ -146,15 +146,6 @@ package enum ParquetValue: Sendable, Equatable, Hashable {
         }
     }
 
-    /// The value as a 64-bit integer when it is an integer.
-    var int64Value: Int64? {
-        switch self {
-        case .int32(let v): return Int64(v)
-        case .int64(let v): return v
-        default: return nil
-        }
-    }
-
     /// Julian day number of the Unix epoch (1970-01-01), for INT96 timestamps.
     static let julianDayOfUnixEpoch: Int64 = 2_440_588
 
@@ -172,14 +163,6 @@ package enum ParquetValue: Sendable, Equatable, Hashable {
 
 /// Decodes and encodes the LogicalType union and maps the legacy ConvertedType.
 enum LogicalTypeCoding {
-    // parquet.thrift ConvertedType values.
-    static let convertedNames: [Int32: String] = [
-        0: "UTF8", 1: "MAP", 2: "MAP_KEY_VALUE", 3: "LIST", 4: "ENUM", 5: "DECIMAL", 6: "DATE",
-        7: "TIME_MILLIS", 8: "TIME_MICROS", 9: "TIMESTAMP_MILLIS", 10: "TIMESTAMP_MICROS",
-        11: "UINT_8", 12: "UINT_16", 13: "UINT_32", 14: "UINT_64", 15: "INT_8", 16: "INT_16",
-        17: "INT_32", 18: "INT_64", 19: "JSON", 20: "BSON", 21: "INTERVAL",
-    ]
-
     static func fromConverted(_ c: Int32, precision: Int32?, scale: Int32?) -> ParquetLogicalType? {
         switch c {
         case 0: return .string
