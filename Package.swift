@@ -46,7 +46,7 @@ let package = Package(
 
         .target(name: "HashscreenPerceptual", dependencies: ["HashscreenCore"], swiftSettings: swiftSettings),
 
-        .target(name: "HashscreenParquet", dependencies: ["CSnappy", "CZstd", "CZlib"], swiftSettings: swiftSettings),
+        .target(name: "HashscreenParquet", dependencies: ["HashscreenCore", "CSnappy", "CZstd", "CZlib"], swiftSettings: swiftSettings),
 
         .target(name: "HashscreenTar", swiftSettings: swiftSettings),
 

@@ -39,3 +39,9 @@ final class StringOutput: ReportOutput {
     func write(_ text: String) { self.text += text }
     func finish() {}
 }
+
+/// A file that appears whole at `finish()` (HashscreenCore's `AtomicFile`: temporary name,
+/// mode 0600, synced, renamed).
+extension AtomicFile: ReportOutput {
+    package func finish() throws(HashscreenError) { try commit() }
+}
