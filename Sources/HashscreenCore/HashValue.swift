@@ -5,38 +5,14 @@ package struct HashValue: Hashable, Sendable, Comparable, CustomStringConvertibl
     package init(bytes: [UInt8]) { self.bytes = bytes }
 
     /// Parses hexadecimal text (upper or lower case); nil if any character is not hex or the
-    /// length is odd.
+    /// length is odd (`Hex.decode`).
     package init?(hex: some StringProtocol) {
-        let u = Array(hex.utf8)
-        guard u.count % 2 == 0 else { return nil }
-        var out = [UInt8](repeating: 0, count: u.count / 2)
-        for i in 0..<out.count {
-            guard let hi = Self.nibble(u[2 * i]), let lo = Self.nibble(u[2 * i + 1]) else { return nil }
-            out[i] = hi << 4 | lo
-        }
-        bytes = out
+        guard let b = Hex.decode(hex.utf8) else { return nil }
+        bytes = b
     }
 
-    @inline(__always) static func nibble(_ c: UInt8) -> UInt8? {
-        switch c {
-        case 48...57: return c - 48
-        case 97...102: return c - 87
-        case 65...70: return c - 55
-        default: return nil
-        }
-    }
-
-    private static let digits = Array("0123456789abcdef".utf8)
-
-    /// Lower-case hexadecimal text.
-    package var hex: String {
-        var out = [UInt8](repeating: 0, count: bytes.count * 2)
-        for (i, b) in bytes.enumerated() {
-            out[2 * i] = Self.digits[Int(b >> 4)]
-            out[2 * i + 1] = Self.digits[Int(b & 15)]
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
+    /// Lower-case hexadecimal text (`Hex.encode`).
+    package var hex: String { Hex.encode(bytes) }
 
     package var description: String { hex }
 
