@@ -46,7 +46,7 @@ let package = Package(
 
         .target(name: "HashscreenPerceptual", dependencies: ["HashscreenCore"], swiftSettings: swiftSettings),
 
-        .target(name: "HashscreenParquet", dependencies: ["CSnappy", "CZstd", "CZlib"], swiftSettings: swiftSettings),
+        .target(name: "HashscreenParquet", dependencies: ["HashscreenCore", "CSnappy", "CZstd", "CZlib"], swiftSettings: swiftSettings),
 
         .target(name: "HashscreenTar", swiftSettings: swiftSettings),
 
@@ -69,10 +69,9 @@ let package = Package(
         ),
         .executableTarget(
             name: "hashscreen",
-            // The pipeline's API only (it re-exports HashscreenCore). HashscreenReport: the
-            // `hash` command's CSV field quoting, until that printing moves into Report.
+            // The pipeline's public API only (it re-exports HashscreenCore).
             dependencies: [
-                "HashscreenPipeline", "HashscreenReport",
+                "HashscreenPipeline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

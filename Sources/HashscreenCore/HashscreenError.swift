@@ -1,19 +1,25 @@
 /// A setup failure that stops the run (unreadable list, unwritable output, malformed manifest
-/// header): a code, a message that says how to remedy, and the underlying cause if any.
+/// header): a code, a message that says what failed, what to do about it (`remedy`), and the
+/// underlying cause if any (the system's or a library's words), printed in that order.
 public struct HashscreenError: Error, Sendable, CustomStringConvertible {
-    public enum Code: String, Sendable {
+    package enum Code: String, Sendable {
         case list, output, manifest, input, usage, io
     }
-    public var code: Code
-    public var message: String
-    public var underlying: String?
+    package var code: Code
+    package var message: String
+    /// What the user can do, when the message alone does not say it.
+    package var remedy: String?
+    package var underlying: String?
 
-    public init(_ code: Code, _ message: String, underlying: String? = nil) {
-        self.code = code; self.message = message; self.underlying = underlying
+    package init(_ code: Code, _ message: String, remedy: String? = nil, underlying: String? = nil) {
+        self.code = code; self.message = message; self.remedy = remedy; self.underlying = underlying
     }
 
+    /// `message; remedy (underlying)`.
     public var description: String {
-        if let u = underlying { return "\(message) (\(u))" }
-        return message
+        var s = message
+        if let r = remedy { s += "; \(r)" }
+        if let u = underlying { s += " (\(u))" }
+        return s
     }
 }

@@ -1,6 +1,6 @@
 /// A JSON value with ordered object keys, so every output is byte-for-byte deterministic.
 /// Rendering follows RFC 8259; strings are escaped minimally (`"`, `\`, control characters).
-public indirect enum JSONValue: Sendable, Equatable {
+package indirect enum JSONValue: Sendable, Equatable {
     case null
     case bool(Bool)
     case int(Int)
@@ -9,17 +9,17 @@ public indirect enum JSONValue: Sendable, Equatable {
     case array([JSONValue])
     case object([(String, JSONValue)])
 
-    public static func == (a: JSONValue, b: JSONValue) -> Bool { a.rendered() == b.rendered() }
+    package static func == (a: JSONValue, b: JSONValue) -> Bool { a.rendered() == b.rendered() }
 
     /// Compact single-line JSON (for JSON lines).
-    public func rendered() -> String {
+    package func rendered() -> String {
         var out = ""
         render(into: &out, indent: nil, level: 0)
         return out
     }
 
     /// Indented JSON (for summary files a person reads).
-    public func pretty() -> String {
+    package func pretty() -> String {
         var out = ""
         render(into: &out, indent: "  ", level: 0)
         return out
@@ -60,7 +60,7 @@ public indirect enum JSONValue: Sendable, Equatable {
         }
     }
 
-    public static func escape(_ s: String, into out: inout String) {
+    package static func escape(_ s: String, into out: inout String) {
         out += "\""
         for u in s.unicodeScalars {
             switch u {
@@ -81,5 +81,5 @@ public indirect enum JSONValue: Sendable, Equatable {
 
 extension JSONValue {
     /// `.string(s)` or `.null` when s is nil.
-    public static func optional(_ s: String?) -> JSONValue { s.map { .string($0) } ?? .null }
+    package static func optional(_ s: String?) -> JSONValue { s.map { .string($0) } ?? .null }
 }

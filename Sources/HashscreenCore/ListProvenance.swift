@@ -1,45 +1,45 @@
 /// Where a list came from: the one value that describes a stored list wherever it is shown
 /// (`list info`, `list import`'s report, the lists of `summary.json`). The list store fills
 /// it; HashscreenReport renders it, in one JSON shape for every output. Never holds entries.
-public struct ListProvenance: Sendable, Equatable {
+package struct ListProvenance: Sendable, Equatable {
     /// One source file of the list, as imported.
-    public struct Source: Sendable, Equatable {
+    package struct Source: Sendable, Equatable {
         /// The path as given to the import.
-        public var path: String
+        package var path: String
         /// Lower-case hex SHA-256 of the file's bytes.
-        public var sha256: String
+        package var sha256: String
         /// How the file was read: `csv`, `tsv`, `table` (whitespace-separated with a header) or `lines`.
-        public var format: String
+        package var format: String
         /// Data lines (records) read, valid or not.
-        public var records: Int
+        package var records: Int
         /// New entries this file added to the list.
-        public var entries: Int
-        public var duplicates: Int
-        public var skipped: Int
+        package var entries: Int
+        package var duplicates: Int
+        package var skipped: Int
 
-        public init(path: String, sha256: String, format: String, records: Int, entries: Int, duplicates: Int, skipped: Int) {
+        package init(path: String, sha256: String, format: String, records: Int, entries: Int, duplicates: Int, skipped: Int) {
             self.path = path; self.sha256 = sha256; self.format = format; self.records = records
             self.entries = entries; self.duplicates = duplicates; self.skipped = skipped
         }
     }
 
-    public var name: String
-    public var version: String
+    package var name: String
+    package var version: String
     /// UTC ISO 8601 time of the import, e.g. `2024-05-01T10:00:00Z`.
-    public var importedAt: String
+    package var importedAt: String
     /// The importing tool, e.g. `hashscreen 0.1.0`.
-    public var toolVersion: String
+    package var toolVersion: String
     /// Entries stored (after removing duplicates).
-    public var entryCount: Int
-    public var duplicateCount: Int
-    public var skippedCount: Int
+    package var entryCount: Int
+    package var duplicateCount: Int
+    package var skippedCount: Int
     /// Entries per signal.
-    public var countsByType: [SignalKind: Int]
+    package var countsByType: [SignalKind: Int]
     /// Entries of signals this build does not know (written by a newer hashscreen); never screened.
-    public var otherTypeCounts: [String: Int]
-    public var sources: [Source]
+    package var otherTypeCounts: [String: Int]
+    package var sources: [Source]
 
-    public init(name: String, version: String, importedAt: String, toolVersion: String, entryCount: Int,
+    package init(name: String, version: String, importedAt: String, toolVersion: String, entryCount: Int,
                 duplicateCount: Int, skippedCount: Int, countsByType: [SignalKind: Int] = [:],
                 otherTypeCounts: [String: Int] = [:], sources: [Source] = []) {
         self.name = name; self.version = version; self.importedAt = importedAt; self.toolVersion = toolVersion
@@ -48,5 +48,5 @@ public struct ListProvenance: Sendable, Equatable {
     }
 
     /// The list's name and version, as matches name it.
-    public var ref: ListRef { ListRef(name: name, version: version) }
+    package var ref: ListRef { ListRef(name: name, version: version) }
 }

@@ -1,7 +1,7 @@
 /// What a scan finds, as plain values: the pipeline makes them, the report stage writes them.
 
 /// Where a matched value came from.
-public enum ValueSource: String, Sendable {
+package enum ValueSource: String, Sendable {
     /// Computed by hashscreen from the image bytes, pixels or URL.
     case computed
     /// Recorded in the manifest (e.g. img2dataset's sha256 of the original download).
@@ -9,34 +9,34 @@ public enum ValueSource: String, Sendable {
 }
 
 /// The list a match was found in (name and version; never its contents).
-public struct ListRef: Sendable, Hashable, Comparable {
-    public var name: String
-    public var version: String
-    public init(name: String, version: String) { self.name = name; self.version = version }
-    public static func < (a: ListRef, b: ListRef) -> Bool { (a.name, a.version) < (b.name, b.version) }
-    public var label: String { "\(name)@\(version)" }
+package struct ListRef: Sendable, Hashable, Comparable {
+    package var name: String
+    package var version: String
+    package init(name: String, version: String) { self.name = name; self.version = version }
+    package static func < (a: ListRef, b: ListRef) -> Bool { (a.name, a.version) < (b.name, b.version) }
+    package var label: String { "\(name)@\(version)" }
 }
 
 /// One match of one sample's value against one list entry.
-public struct MatchRecord: Sendable, Equatable {
-    public var key: String
-    public var url: String?
-    public var path: String?
-    public var signal: SignalKind
+package struct MatchRecord: Sendable, Equatable {
+    package var key: String
+    package var url: String?
+    package var path: String?
+    package var signal: SignalKind
     /// The sample's value (computed or recorded), never the list entry's.
-    public var value: HashValue
-    public var source: ValueSource
-    public var list: ListRef
+    package var value: HashValue
+    package var source: ValueSource
+    package var list: ListRef
     /// Hamming distance (0 for exact signals).
-    public var distance: Int
+    package var distance: Int
     /// For perceptual matches: which dihedral variant of the sample matched (`orig` ...).
-    public var variant: String?
+    package var variant: String?
     /// Notes on how the value was computed (e.g. a border crop applied).
-    public var notes: [String]
+    package var notes: [String]
     /// The matched sample's identity.
-    public var sampleID: SampleID
+    package var sampleID: SampleID
 
-    public init(key: String, url: String?, path: String?, signal: SignalKind, value: HashValue,
+    package init(key: String, url: String?, path: String?, signal: SignalKind, value: HashValue,
                 source: ValueSource, list: ListRef, distance: Int, variant: String? = nil,
                 notes: [String] = [], sampleID: SampleID) {
         self.key = key; self.url = url; self.path = path; self.signal = signal; self.value = value
@@ -45,21 +45,21 @@ public struct MatchRecord: Sendable, Equatable {
     }
 
     /// The removal reason word, e.g. `sha256:LISTNAME`.
-    public var reason: String { "\(signal.name):\(list.name)" }
+    package var reason: String { "\(signal.name):\(list.name)" }
 }
 
 /// One sample that could not be fully screened.
-public struct FailureRecord: Sendable, Equatable {
-    public var key: String
-    public var path: String?
-    public var stage: FailureStage
-    public var message: String
+package struct FailureRecord: Sendable, Equatable {
+    package var key: String
+    package var path: String?
+    package var stage: FailureStage
+    package var message: String
     /// PDQ quality, for `unscreenable-perceptual` failures.
-    public var quality: Int?
+    package var quality: Int?
     /// The failed sample's identity (for a row that could not be read: that row's).
-    public var sampleID: SampleID
+    package var sampleID: SampleID
 
-    public init(key: String, path: String?, stage: FailureStage, message: String, quality: Int? = nil, sampleID: SampleID) {
+    package init(key: String, path: String?, stage: FailureStage, message: String, quality: Int? = nil, sampleID: SampleID) {
         self.key = key; self.path = path; self.stage = stage; self.message = message
         self.quality = quality; self.sampleID = sampleID
     }

@@ -1,27 +1,27 @@
 /// One sample of a dataset: a manifest row, a folder's file, or a shard member group.
-public struct Sample: Sendable, Equatable {
+package struct Sample: Sendable, Equatable {
     /// The key outputs are sorted by (img2dataset's `key`, or the path for a folder).
-    public var key: String
-    public var url: String?
-    public var caption: String?
+    package var key: String
+    package var url: String?
+    package var caption: String?
     /// Absolute or working-directory-relative path of the image file, if the sample has one.
-    public var path: String?
+    package var path: String?
     /// Path as written in the manifest (what outputs print).
-    public var displayPath: String?
+    package var displayPath: String?
     /// Hash values recorded in the manifest itself (e.g. img2dataset's `sha256` of the original
     /// download): matched without reading the image.
-    public var recorded: [RecordedHash]
+    package var recorded: [RecordedHash]
     /// Where the sample sits in the scan's inputs: a stable tie-break for sorting, and how
     /// cleaned manifests find the rows to drop.
-    public var id: SampleID
+    package var id: SampleID
     /// When the image is a member of a container file at `path` (a tar shard): its bytes'
     /// range there, read in place.
-    public var member: ByteRange?
+    package var member: ByteRange?
     /// How the stored image was made from the original, when the layout says so (img2dataset
     /// pads to a square): perceptual hashes are computed on the content box.
-    public var padding: PaddingHint?
+    package var padding: PaddingHint?
 
-    public init(key: String, url: String? = nil, caption: String? = nil, path: String? = nil,
+    package init(key: String, url: String? = nil, caption: String? = nil, path: String? = nil,
                 displayPath: String? = nil, recorded: [RecordedHash] = [], id: SampleID,
                 member: ByteRange? = nil, padding: PaddingHint? = nil) {
         self.key = key; self.url = url; self.caption = caption; self.path = path
@@ -31,14 +31,14 @@ public struct Sample: Sendable, Equatable {
 }
 
 /// A byte range inside a container file.
-public struct ByteRange: Sendable, Equatable {
-    public var offset: Int
-    public var length: Int
-    public init(offset: Int, length: Int) { self.offset = offset; self.length = length }
+package struct ByteRange: Sendable, Equatable {
+    package var offset: Int
+    package var length: Int
+    package init(offset: Int, length: Int) { self.offset = offset; self.length = length }
 }
 
 /// How a stored image was padded from its original.
-public enum PaddingHint: Sendable, Equatable {
+package enum PaddingHint: Sendable, Equatable {
     /// img2dataset `resize_mode=border`: the original (width x height) was resized so its
     /// longest side fills the stored square and centred on a uniform (white) border.
     case img2datasetBorder(originalWidth: Int, originalHeight: Int)
@@ -47,22 +47,21 @@ public enum PaddingHint: Sendable, Equatable {
 }
 
 /// A hash value recorded in a manifest column.
-public struct RecordedHash: Sendable, Equatable {
-    public var signal: SignalKind
-    public var value: HashValue
+package struct RecordedHash: Sendable, Equatable {
+    package var signal: SignalKind
+    package var value: HashValue
     /// The manifest column it came from.
-    public var column: String
-    public init(signal: SignalKind, value: HashValue, column: String) {
+    package var column: String
+    package init(signal: SignalKind, value: HashValue, column: String) {
         self.signal = signal; self.value = value; self.column = column
     }
 }
 
 /// Where in the pipeline a sample failed. Failures are data: they go to `errors.jsonl`.
-public enum FailureStage: String, Sendable, Codable {
+package enum FailureStage: String, Sendable, Codable {
     case manifest
     case read
     case decode
-    case hash
     /// A perceptual hash was computed but is below the quality floor: it cannot be screened.
     case unscreenablePerceptual = "unscreenable-perceptual"
 }

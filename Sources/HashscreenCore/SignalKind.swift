@@ -41,7 +41,7 @@ public enum SignalKind: String, CaseIterable, Sendable, Hashable, Comparable, Cu
     case urlSHA256 = "url_sha256"
 
     /// Everything hashscreen knows about this kind.
-    public var descriptor: SignalDescriptor {
+    package var descriptor: SignalDescriptor {
         switch self {
         case .md5: return Descriptors.md5
         case .sha1: return Descriptors.sha1
@@ -90,7 +90,7 @@ extension QualityGate {
 // MARK: - What a descriptor says
 
 /// How two values of a signal are compared.
-public enum Comparison: Sendable, Equatable {
+package enum Comparison: Sendable, Equatable {
     /// Equal bytes or no match (cryptographic and URL digests).
     case exact
     /// Hamming distance at most a threshold (perceptual hashes).
@@ -98,7 +98,7 @@ public enum Comparison: Sendable, Equatable {
 }
 
 /// What a signal's value is computed from.
-public enum SignalSource: Sendable, Equatable {
+enum SignalSource: Sendable, Equatable {
     /// The image bytes as stored (cryptographic digests).
     case bytes
     /// The decoded pixels (perceptual hashes).
@@ -108,15 +108,15 @@ public enum SignalSource: Sendable, Equatable {
 }
 
 /// How a signal compared by Hamming distance is matched and indexed.
-public struct HammingMatching: Sendable {
+package struct HammingMatching: Sendable {
     /// The match threshold when the user gives none: the largest distance that is a match.
-    public let defaultThreshold: Int
+    package let defaultThreshold: Int
     /// The threshold the index layout is tuned for; every threshold is still answered exactly.
-    public let indexTunedThreshold: Int
+    package let indexTunedThreshold: Int
     /// A bit permutation under which the hasher's variants of one image come in pairs (PDQ's
     /// transpose: 4 of the 8 dihedral variants are the transposes of the other 4), so that an
     /// index can serve a query and its image with one set of probes.
-    public let transpose: BitPermutation?
+    package let transpose: BitPermutation?
 }
 
 /// A hasher's own score of how reliable a value is, and the minimum worth matching.
@@ -128,18 +128,18 @@ public struct QualityGate: Sendable, Equatable {
 }
 
 /// Every fact about one signal (see the module comment).
-public struct SignalDescriptor: Sendable {
+package struct SignalDescriptor: Sendable {
     /// Length of the binary value in bytes.
-    public let byteCount: Int
-    public let source: SignalSource
+    let byteCount: Int
+    let source: SignalSource
     /// Other spellings accepted wherever a signal is named (lists and flags), lower case.
-    public let aliases: [String]
+    package let aliases: [String]
     /// Names other exchanges give the signal, accepted in list files only (lower case).
-    public let listAliases: [String]
+    package let listAliases: [String]
     /// Matching by Hamming distance; nil for signals compared exactly.
-    public let hamming: HammingMatching?
+    package let hamming: HammingMatching?
     /// The quality gate, for a hasher that scores its values (PDQ).
-    public let quality: QualityGate?
+    let quality: QualityGate?
 
     init(byteCount: Int, source: SignalSource, aliases: [String] = [], listAliases: [String] = [],
          hamming: HammingMatching? = nil, quality: QualityGate? = nil) {
@@ -151,14 +151,14 @@ public struct SignalDescriptor: Sendable {
 /// What an index is told about the values of one signal, and nothing else about it: their
 /// width, how they compare, the threshold to tune the layout for, and the permutation (if any)
 /// under which queries arrive in pairs.
-public struct IndexDescription: Sendable {
-    public var comparison: Comparison
-    public var bitCount: Int
+package struct IndexDescription: Sendable {
+    package var comparison: Comparison
+    package var bitCount: Int
     /// 0 for exact signals.
-    public var tunedThreshold: Int
-    public var transpose: BitPermutation?
+    package var tunedThreshold: Int
+    package var transpose: BitPermutation?
 
-    public init(comparison: Comparison, bitCount: Int, tunedThreshold: Int = 0, transpose: BitPermutation? = nil) {
+    package init(comparison: Comparison, bitCount: Int, tunedThreshold: Int = 0, transpose: BitPermutation? = nil) {
         self.comparison = comparison; self.bitCount = bitCount
         self.tunedThreshold = tunedThreshold; self.transpose = transpose
     }
@@ -172,21 +172,21 @@ extension SignalKind {
     public var description: String { rawValue }
 
     /// Length of the binary value in bytes.
-    public var byteCount: Int { descriptor.byteCount }
+    package var byteCount: Int { descriptor.byteCount }
     public var bitCount: Int { byteCount * 8 }
     /// Length of the hexadecimal text form.
-    public var hexLength: Int { byteCount * 2 }
+    package var hexLength: Int { byteCount * 2 }
 
-    public var comparison: Comparison { descriptor.hamming == nil ? .exact : .hamming }
+    package var comparison: Comparison { descriptor.hamming == nil ? .exact : .hamming }
 
     /// Cryptographic digests of the image bytes as stored.
-    public var isCryptographic: Bool { descriptor.source == .bytes }
+    package var isCryptographic: Bool { descriptor.source == .bytes }
     /// Perceptual hashes of the decoded pixels.
-    public var isPerceptual: Bool { descriptor.source == .pixels }
+    package var isPerceptual: Bool { descriptor.source == .pixels }
     /// Digests of the sample's normalised URL.
     public var isURL: Bool { urlDigest != nil }
     /// The digest a URL signal applies to the normalised URL (url_md5: md5).
-    public var urlDigest: SignalKind? {
+    package var urlDigest: SignalKind? {
         if case .url(let d) = descriptor.source { return d }
         return nil
     }
@@ -197,10 +197,10 @@ extension SignalKind {
     public var thresholdRange: ClosedRange<Int>? { descriptor.hamming.map { _ in 0...(bitCount - 1) } }
     public var quality: QualityGate? { descriptor.quality }
     /// The permutation the signal's variants pair under (PDQ's transpose).
-    public var transpose: BitPermutation? { descriptor.hamming?.transpose }
+    package var transpose: BitPermutation? { descriptor.hamming?.transpose }
 
     /// What the index of this signal's values is built from.
-    public var indexDescription: IndexDescription {
+    package var indexDescription: IndexDescription {
         IndexDescription(comparison: comparison, bitCount: bitCount,
                          tunedThreshold: descriptor.hamming?.indexTunedThreshold ?? 0, transpose: transpose)
     }
@@ -222,7 +222,7 @@ extension SignalKind {
 
     /// Parses a signal name as written in a list file: also the `listAliases` of other
     /// exchanges (ThreatExchange's `photo_md5`).
-    public init?(listName: some StringProtocol) {
+    package init?(listName: some StringProtocol) {
         let n = listName.trimmingCharacters(in: .whitespaces).lowercased()
         guard let k = Self.byName[n] ?? Self.byListName[n] else { return nil }
         self = k
@@ -236,7 +236,7 @@ extension SignalKind {
     // MARK: Text form
 
     /// Parses and validates the text form of a value of this signal.
-    public func parse(_ text: some StringProtocol) throws(HashParseError) -> HashValue {
+    package func parse(_ text: some StringProtocol) throws(HashParseError) -> HashValue {
         let t = text.trimmingCharacters(in: .whitespaces)
         guard t.utf8.count == hexLength else {
             throw HashParseError(reason: "\(name) hash must be \(hexLength) hex digits, got \(t.utf8.count)")
@@ -253,10 +253,10 @@ extension SignalKind {
 }
 
 /// Why a hash's text could not be parsed.
-public struct HashParseError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var reason: String
-    public init(reason: String) { self.reason = reason }
-    public var description: String { reason }
+package struct HashParseError: Error, Sendable, Equatable, CustomStringConvertible {
+    package var reason: String
+    package init(reason: String) { self.reason = reason }
+    package var description: String { reason }
 }
 
 // MARK: - PDQ's bit layout
@@ -268,13 +268,13 @@ public struct HashParseError: Error, Sendable, Equatable, CustomStringConvertibl
 /// each high byte first. So in `HashValue` order (bit 0 the most significant bit of byte 0),
 /// coefficient (i, j) is byte 2(15 - i) + (j >= 8 ? 0 : 1), bit j & 7 counted from the least
 /// significant. `PDQHasher.bits` writes hashes through this layout.
-public enum PDQBitLayout {
+package enum PDQBitLayout {
     /// Side of the DCT block.
-    public static let side = 16
+    package static let side = 16
 
     /// Bit position (`HashValue` order) of coefficient (row `i`, column `j`).
     @inlinable
-    public static func position(row i: Int, column j: Int) -> Int {
+    package static func position(row i: Int, column j: Int) -> Int {
         (2 * (15 - i) + (j >= 8 ? 0 : 1)) * 8 + 7 - (j & 7)
     }
 
@@ -282,7 +282,7 @@ public enum PDQBitLayout {
     /// since that flip transposes the DCT and the median of the same 256 values is unchanged.
     /// The dihedral variants `flipp`, `rot90`, `rot270` and `flipm` are the transposes of
     /// `orig`, `flipy`, `flipx` and `rot180`.
-    public static let transpose: BitPermutation = {
+    package static let transpose: BitPermutation = {
         var image = [Int](repeating: 0, count: side * side)
         for i in 0..<side { for j in 0..<side { image[position(row: i, column: j)] = position(row: j, column: i) } }
         return BitPermutation(bitCount: side * side) { image[$0] }!

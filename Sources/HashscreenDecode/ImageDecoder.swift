@@ -14,12 +14,12 @@ import CImageShim
 import HashscreenCore
 
 /// An image file format, sniffed from magic bytes.
-public enum ImageFormat: String, Sendable, CaseIterable {
+package enum ImageFormat: String, Sendable, CaseIterable {
     case jpeg, png, webp, gif
 
     /// The format the leading bytes announce, or nil. References: JPEG SOI (ITU T.81 B.1.1.2),
     /// PNG signature (PNG spec 5.2), RIFF/WEBP (RFC 9649 2.5), GIF87a/GIF89a (GIF89a spec 17).
-    public static func sniff(_ bytes: UnsafeRawBufferPointer) -> ImageFormat? {
+    package static func sniff(_ bytes: UnsafeRawBufferPointer) -> ImageFormat? {
         let b = bytes
         if b.count >= 3, b[0] == 0xFF, b[1] == 0xD8, b[2] == 0xFF { return .jpeg }
         if b.count >= 8, b[0] == 0x89, b[1] == 0x50, b[2] == 0x4E, b[3] == 0x47,
@@ -31,7 +31,7 @@ public enum ImageFormat: String, Sendable, CaseIterable {
         return nil
     }
 
-    public static func sniff(_ bytes: [UInt8]) -> ImageFormat? {
+    package static func sniff(_ bytes: [UInt8]) -> ImageFormat? {
         bytes.withUnsafeBytes { sniff($0) }
     }
 
@@ -55,30 +55,30 @@ public enum ImageFormat: String, Sendable, CaseIterable {
 }
 
 /// What a file's header says, read without decoding any pixel.
-public struct ImageHeader: Sendable, Equatable {
-    public var format: ImageFormat
+package struct ImageHeader: Sendable, Equatable {
+    package var format: ImageFormat
     /// Stored size, before any JPEG DCT scaling: for GIF the logical screen grown to hold the
     /// first frame (what Pillow decodes), for WebP the canvas.
-    public var width: Int
-    public var height: Int
+    package var width: Int
+    package var height: Int
     /// Samples per pixel as stored: 1 grey or palette index, 2 grey+alpha, 3 colour, 4 colour+alpha
     /// (WebP) or CMYK/YCCK (JPEG).
-    public var components: Int
+    package var components: Int
     /// 1, 2, 4, 8 or 16 (PNG); 8 for the others.
-    public var bitsPerSample: Int
+    package var bitsPerSample: Int
 
-    public init(format: ImageFormat, width: Int, height: Int, components: Int, bitsPerSample: Int) {
+    init(format: ImageFormat, width: Int, height: Int, components: Int, bitsPerSample: Int) {
         self.format = format; self.width = width; self.height = height
         self.components = components; self.bitsPerSample = bitsPerSample
     }
 }
 
 /// 8-bit RGB pixels, 3 bytes per pixel, rows top to bottom, no padding.
-public struct RGBImage: Sendable {
-    public var width: Int
-    public var height: Int
-    public var pixels: [UInt8]
-    public init(width: Int, height: Int, pixels: [UInt8]) {
+package struct RGBImage: Sendable {
+    package var width: Int
+    package var height: Int
+    package var pixels: [UInt8]
+    package init(width: Int, height: Int, pixels: [UInt8]) {
         precondition(pixels.count == width * height * 3)
         self.width = width; self.height = height; self.pixels = pixels
     }
@@ -86,28 +86,28 @@ public struct RGBImage: Sendable {
 
 /// A decoded image borrowed from an `ImageDecoder`'s buffer: valid only inside the closure
 /// given to `ImageDecoder.withDecoded`, so pixels are never copied on the hot path.
-public struct RGBPixels {
-    public let width: Int
-    public let height: Int
+package struct RGBPixels {
+    package let width: Int
+    package let height: Int
     /// width * height * 3 bytes, RGB, rows top to bottom, no padding.
-    public let pixels: UnsafeBufferPointer<UInt8>
+    package let pixels: UnsafeBufferPointer<UInt8>
     /// The file's header (stored size before any DCT scaling).
-    public let header: ImageHeader
+    package let header: ImageHeader
     /// The JPEG DCT-domain reduction used (1 = full size; always 1 for other formats).
-    public let scaleDenominator: Int
+    package let scaleDenominator: Int
     /// Recoverable decoder warnings that did not fail the decode (e.g. libpng's "known incorrect
     /// sRGB profile", libjpeg's "extraneous bytes before marker").
-    public let warnings: Int
+    let warnings: Int
 
     /// An owned copy.
-    public func makeImage() -> RGBImage {
+    package func makeImage() -> RGBImage {
         RGBImage(width: width, height: height, pixels: Array(pixels))
     }
 }
 
 /// Why an image could not be decoded.
-public struct DecodeError: Error, Sendable, Equatable, CustomStringConvertible {
-    public enum Kind: String, Sendable {
+package struct DecodeError: Error, Sendable, Equatable, CustomStringConvertible {
+    package enum Kind: String, Sendable {
         /// Zero bytes.
         case empty
         /// The leading bytes are not those of an image format we know.
@@ -122,36 +122,36 @@ public struct DecodeError: Error, Sendable, Equatable, CustomStringConvertible {
         case tooLarge
         case outOfMemory
     }
-    public var kind: Kind
-    public var message: String
-    public init(_ kind: Kind, _ message: String) { self.kind = kind; self.message = message }
-    public var description: String { message }
+    package var kind: Kind
+    package var message: String
+    package init(_ kind: Kind, _ message: String) { self.kind = kind; self.message = message }
+    package var description: String { message }
 }
 
 /// Limits and options of one decode.
-public struct DecodeOptions: Sendable {
+package struct DecodeOptions: Sendable {
     /// Default pixel-count limit: 100 megapixels (Pillow warns at 89.5 MP and refuses at 179 MP,
     /// `Image.MAX_IMAGE_PIXELS`); web images are far below it. A decompression bomb (a small file
     /// announcing a huge canvas) is refused from its header, before any pixel memory is allocated.
-    public static let defaultMaxPixels: UInt64 = 100_000_000
+    package static let defaultMaxPixels: UInt64 = 100_000_000
     /// The DCT scaling factors libjpeg offers as 1/N for this option (libjpeg.txt, scale_denom).
-    public static let jpegScaleDenominators = [1, 2, 4, 8]
+    static let jpegScaleDenominators = [1, 2, 4, 8]
 
     /// Largest stored width * height accepted (GIF: the canvas grown to hold the first frame).
-    public var maxPixels: UInt64
+    package var maxPixels: UInt64
     /// DCT-domain downscale for JPEG: 1, 2, 4 or 8. Ignored when `jpegMinimumSide` is set.
-    public var jpegScaleDenominator: Int
+    package var jpegScaleDenominator: Int
     /// If set, JPEGs are reduced in the DCT domain by the largest of 1/8, 1/4, 1/2 that keeps
     /// both output sides >= this many pixels (1/1 if none does). Perceptual hashes need only
     /// ~64-512 px, and decoding at 1/4 costs a fraction of decoding at 1/1. Other formats
     /// are always decoded whole.
-    public var jpegMinimumSide: Int?
+    package var jpegMinimumSide: Int?
     /// JPEG only: accept images whose entropy-coded data libjpeg had to resynchronise past
     /// (garbage pixels in places, as Pillow returns them). Default false: such a file fails
     /// with kind `.corrupt`. A JPEG cut short always fails as `.truncated`.
-    public var acceptCorruptJPEGData: Bool
+    package var acceptCorruptJPEGData: Bool
 
-    public init(maxPixels: UInt64 = DecodeOptions.defaultMaxPixels, jpegScaleDenominator: Int = 1,
+    package init(maxPixels: UInt64 = DecodeOptions.defaultMaxPixels, jpegScaleDenominator: Int = 1,
                 jpegMinimumSide: Int? = nil, acceptCorruptJPEGData: Bool = false) {
         self.maxPixels = maxPixels; self.jpegScaleDenominator = jpegScaleDenominator
         self.jpegMinimumSide = jpegMinimumSide; self.acceptCorruptJPEGData = acceptCorruptJPEGData
@@ -163,17 +163,17 @@ public struct DecodeOptions: Sendable {
 /// An instance owns reusable pixel and scratch memory: make one per worker (it is not
 /// thread-safe) and call `withDecoded` to read pixels in place with no copy and no allocation
 /// once the buffers have grown. The static functions are conveniences that return an owned copy.
-public final class ImageDecoder {
+package final class ImageDecoder {
     /// Buffers grown past this are released after each decode, so one huge image does not pin
     /// its memory in a worker for the rest of a run (64 MiB = a 21-megapixel RGB image).
-    public static let defaultRetainedBytesLimit = 64 << 20
+    static let defaultRetainedBytesLimit = 64 << 20
 
-    public var options: DecodeOptions
-    public var retainedBytesLimit: Int
+    package var options: DecodeOptions
+    package var retainedBytesLimit: Int
     private var output = hs_buffer()
     private var scratch = hs_buffer()
 
-    public init(options: DecodeOptions = .init(), retainedBytesLimit: Int = ImageDecoder.defaultRetainedBytesLimit) {
+    package init(options: DecodeOptions = .init(), retainedBytesLimit: Int = ImageDecoder.defaultRetainedBytesLimit) {
         self.options = options
         self.retainedBytesLimit = retainedBytesLimit
     }
@@ -185,23 +185,23 @@ public final class ImageDecoder {
 
     /// Decodes `bytes` into this decoder's buffer and hands the pixels to `body`; they are valid
     /// only during the call. Throws `DecodeError` for a bad image, or what `body` throws.
-    public func withDecoded<R>(_ bytes: UnsafeRawBufferPointer, _ body: (RGBPixels) throws -> R) throws -> R {
+    package func withDecoded<R>(_ bytes: UnsafeRawBufferPointer, _ body: (RGBPixels) throws -> R) throws -> R {
         defer { trimBuffers() }
         let view = try decodeInPlace(bytes)
         return try body(view)
     }
 
     /// Decodes `bytes` to an owned image (one copy out of the reusable buffer).
-    public func decode(_ bytes: UnsafeRawBufferPointer) throws(DecodeError) -> RGBImage {
+    package func decode(_ bytes: UnsafeRawBufferPointer) throws(DecodeError) -> RGBImage {
         defer { trimBuffers() }
         return try decodeInPlace(bytes).makeImage()
     }
 
-    public static func decode(_ bytes: UnsafeRawBufferPointer, options: DecodeOptions = .init()) throws(DecodeError) -> RGBImage {
+    package static func decode(_ bytes: UnsafeRawBufferPointer, options: DecodeOptions = .init()) throws(DecodeError) -> RGBImage {
         try ImageDecoder(options: options, retainedBytesLimit: 0).decode(bytes)
     }
 
-    public static func decode(_ bytes: [UInt8], options: DecodeOptions = .init()) throws(DecodeError) -> RGBImage {
+    package static func decode(_ bytes: [UInt8], options: DecodeOptions = .init()) throws(DecodeError) -> RGBImage {
         let result: Result<RGBImage, DecodeError> = bytes.withUnsafeBytes { raw in
             Result { () throws(DecodeError) -> RGBImage in try decode(raw, options: options) }
         }
@@ -209,7 +209,7 @@ public final class ImageDecoder {
     }
 
     /// Reads only the header: format, stored size, components and bit depth.
-    public static func probe(_ bytes: UnsafeRawBufferPointer) throws(DecodeError) -> ImageHeader {
+    package static func probe(_ bytes: UnsafeRawBufferPointer) throws(DecodeError) -> ImageHeader {
         let format = try sniffOrThrow(bytes)
         let base = bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)
         var info = hs_image()
@@ -224,7 +224,7 @@ public final class ImageDecoder {
         return header(format, info)
     }
 
-    public static func probe(_ bytes: [UInt8]) throws(DecodeError) -> ImageHeader {
+    package static func probe(_ bytes: [UInt8]) throws(DecodeError) -> ImageHeader {
         let result: Result<ImageHeader, DecodeError> = bytes.withUnsafeBytes { raw in
             Result { () throws(DecodeError) -> ImageHeader in try probe(raw) }
         }

@@ -11,14 +11,14 @@ import CCrypto
 import HashscreenCore
 
 /// Why a digest could not be computed (OpenSSL refused an algorithm; should not happen).
-public struct DigestError: Error, CustomStringConvertible, Sendable {
-    public var message: String
-    public var description: String { message }
+package struct DigestError: Error, CustomStringConvertible, Sendable {
+    var message: String
+    package var description: String { message }
 }
 
 /// Computes the cryptographic signals of byte buffers. Holds its OpenSSL contexts for reuse:
 /// one per worker thread, not thread-safe.
-public final class Digester {
+package final class Digester {
     /// Bytes fed to each digest before moving to the next: small enough to stay in L1/L2.
     static let chunkSize = 16 * 1024
 
@@ -28,10 +28,10 @@ public final class Digester {
         let ctx: OpaquePointer
     }
     private var slots: [Slot] = []
-    public let signals: [SignalKind]
+    package let signals: [SignalKind]
 
     /// - Parameter signals: the cryptographic signals to compute (md5, sha1, sha256; others ignored).
-    public init(signals: [SignalKind]) throws(DigestError) {
+    package init(signals: [SignalKind]) throws(DigestError) {
         var chosen: [SignalKind] = []
         for s in SignalKind.allCases where signals.contains(s) && s.isCryptographic { chosen.append(s) }
         self.signals = chosen
@@ -54,7 +54,7 @@ public final class Digester {
     }
 
     /// Digests `bytes` with every configured signal, in one pass.
-    public func digest(_ bytes: UnsafeRawBufferPointer) -> [(SignalKind, HashValue)] {
+    package func digest(_ bytes: UnsafeRawBufferPointer) -> [(SignalKind, HashValue)] {
         for s in slots { EVP_DigestInit_ex(s.ctx, s.md, nil) }
         var offset = 0
         let base = bytes.baseAddress
@@ -74,12 +74,12 @@ public final class Digester {
         return out
     }
 
-    public func digest(_ bytes: [UInt8]) -> [(SignalKind, HashValue)] {
+    package func digest(_ bytes: [UInt8]) -> [(SignalKind, HashValue)] {
         bytes.withUnsafeBytes { digest($0) }
     }
 
     /// SHA-256 of a whole file, streamed (for provenance: input manifests, list sources).
-    public static func sha256(ofFile path: String) throws -> String {
+    package static func sha256(ofFile path: String) throws -> String {
         guard let ctx = EVP_MD_CTX_new() else { throw DigestError(message: "OpenSSL: no digest context") }
         defer { EVP_MD_CTX_free(ctx) }
         EVP_DigestInit_ex(ctx, EVP_sha256(), nil)
@@ -105,7 +105,7 @@ public final class Digester {
     }
 
     /// The OpenSSL version string, for provenance.
-    public static var libraryVersion: String { String(cString: OpenSSL_version(0)) }
+    package static var libraryVersion: String { String(cString: OpenSSL_version(0)) }
 }
 
 #if canImport(Glibc)

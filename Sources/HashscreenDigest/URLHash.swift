@@ -7,10 +7,10 @@
 /// URLs equal after this are byte-equal on the wire.
 import HashscreenCore
 
-public enum URLNormalizer {
+package enum URLNormalizer {
     static let defaultPorts = ["http": "80", "https": "443"]
 
-    public static func normalize(_ raw: String) -> String {
+    package static func normalize(_ raw: String) -> String {
         var s = Substring(raw.trimmingCharacters(in: .whitespacesAndNewlines))
         if let hash = s.firstIndex(of: "#") { s = s[..<hash] }
         guard let colon = s.range(of: "://") else { return String(s) }
@@ -41,13 +41,13 @@ public enum URLNormalizer {
 
 extension Digester {
     /// The URL signals (url_md5, url_sha256), in canonical order.
-    public static let urlSignals = SignalKind.allCases.filter(\.isURL)
+    package static let urlSignals = SignalKind.allCases.filter(\.isURL)
     /// The digests the URL signals apply to the normalised URL (md5, sha256).
-    public static let urlDigests = SignalKind.allCases.filter { d in urlSignals.contains { $0.urlDigest == d } }
+    package static let urlDigests = SignalKind.allCases.filter { d in urlSignals.contains { $0.urlDigest == d } }
 
     /// The URL signals of a URL after `URLNormalizer.normalize`, with this digester's contexts
     /// (make it with `signals: Digester.urlDigests`); one pass over the URL's bytes.
-    public func urlHashes(_ url: String, signals: Set<SignalKind> = Set(Digester.urlSignals)) -> [(SignalKind, HashValue)] {
+    package func urlHashes(_ url: String, signals: Set<SignalKind> = Set(Digester.urlSignals)) -> [(SignalKind, HashValue)] {
         var bytes = Array(URLNormalizer.normalize(url).utf8)
         var out: [(SignalKind, HashValue)] = []
         for (d, v) in digest(bytes) {
@@ -58,7 +58,7 @@ extension Digester {
     }
 
     /// The URL signals of a URL (a convenience that makes its own contexts).
-    public static func urlHashes(_ url: String, signals: Set<SignalKind> = Set(Digester.urlSignals)) -> [(SignalKind, HashValue)] {
+    package static func urlHashes(_ url: String, signals: Set<SignalKind> = Set(Digester.urlSignals)) -> [(SignalKind, HashValue)] {
         guard let d = try? Digester(signals: urlDigests) else { return [] }
         return d.urlHashes(url, signals: signals)
     }

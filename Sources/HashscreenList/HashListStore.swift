@@ -18,17 +18,17 @@ import HashscreenCore
 ///
 /// Open it for import (creates the file, mode 0600, if missing) or read-only (never creates,
 /// never writes). Not thread-safe: use one store per thread.
-public final class HashListStore {
+package final class HashListStore {
     let db: SQLiteConnection
     /// The database file's path as given.
-    public let path: String
-    public let isReadOnly: Bool
+    package let path: String
+    let isReadOnly: Bool
 
     /// How long a writer waits for another process's lock before failing (milliseconds): long
     /// enough to ride out a concurrent `list info`, short enough to report a stuck importer.
     static let busyTimeoutMilliseconds: Int32 = 5_000
     /// Mode of a database file hashscreen creates: lists are confidential, owner only.
-    public static let fileMode: mode_t = 0o600
+    package static let fileMode: mode_t = 0o600
 
     private init(db: SQLiteConnection, path: String, readOnly: Bool) {
         self.db = db; self.path = path; self.isReadOnly = readOnly
@@ -38,7 +38,7 @@ public final class HashListStore {
 
     /// Opens the database for importing, creating it (mode 0600, schema) if the file is missing
     /// or empty. Refuses a file that is not a hashscreen list database.
-    public static func openForImport(path: String) throws -> HashListStore {
+    package static func openForImport(path: String) throws -> HashListStore {
         try createFileIfMissing(path)
         let db: SQLiteConnection
         do {
@@ -60,7 +60,7 @@ public final class HashListStore {
     }
 
     /// Opens an existing database read-only for `info` and screening. Never creates a file.
-    public static func openReadOnly(path: String) throws -> HashListStore {
+    package static func openReadOnly(path: String) throws -> HashListStore {
         var st = stat()
         guard stat(path, &st) == 0 else {
             if errno == ENOENT { throw ListStoreError(.noSuchFile, "no such file: list database \(path)") }
@@ -168,7 +168,7 @@ public final class HashListStore {
     /// Imports one list from its source files in one transaction: all of it, or (on an invalid
     /// line without `skipInvalid`, an existing name and version without `replace`, or any
     /// failure) nothing.
-    public func importList(_ req: ListImportRequest) throws -> ListImportReport {
+    package func importList(_ req: ListImportRequest) throws -> ListImportReport {
         guard !isReadOnly else { throw ListStoreError(.invalidRequest, "list database \(path) is open read-only") }
         try Self.validate(name: req.name)
         let importedAt = Self.iso8601(req.now)
@@ -385,7 +385,7 @@ public final class HashListStore {
     // MARK: - Describing
 
     /// Every stored list with its provenance, ordered by name, version and id.
-    public func lists() throws -> [ListInfo] {
+    package func lists() throws -> [ListInfo] {
         try mapped {
             var infos: [ListInfo] = []
             var index: [Int64: Int] = [:]
@@ -424,7 +424,7 @@ public final class HashListStore {
 
     /// Resolves selectors (`name` = every version of the list, `name@version` = one) to lists.
     /// An unknown selector is an error naming the lists that exist.
-    public func resolve(selectors: [String]) throws -> [ListRef] {
+    package func resolve(selectors: [String]) throws -> [ListRef] {
         let all = try lists().map(\.ref)
         var chosen: [ListRef] = []
         for selector in selectors {
@@ -448,7 +448,7 @@ public final class HashListStore {
 
     /// Streams every entry of the given signals (of the given lists, or of all lists when nil),
     /// in storage order (list, signal, value), to build an in-memory index.
-    public func forEachEntry(signals: Set<SignalKind>, lists selected: [ListRef]? = nil,
+    package func forEachEntry(signals: Set<SignalKind>, lists selected: [ListRef]? = nil,
                              includeLabels: Bool = false, _ body: (ListEntry) throws -> Void) throws {
         guard !signals.isEmpty, selected.map({ !$0.isEmpty }) ?? true else { return }
         let kinds = signals.sorted()
@@ -496,7 +496,7 @@ public final class HashListStore {
 
     /// The entries equal to one value, in every list (or the given lists): one primary-key probe
     /// per list.
-    public func lookup(_ signal: SignalKind, _ value: HashValue, lists selected: [ListRef]? = nil,
+    package func lookup(_ signal: SignalKind, _ value: HashValue, lists selected: [ListRef]? = nil,
                        includeLabels: Bool = true) throws -> [ListEntry] {
         try mapped {
             let refs = try selected ?? lists().map(\.ref)

@@ -291,18 +291,7 @@ struct ListFileParser {
     /// own parser (`SignalKind.parse`), so messages match everywhere hashscreen reads hashes.
     func decodeHex(_ t: ArraySlice<UInt8>, _ kind: SignalKind) -> Result<HashValue, HashParseError> {
         if t.isEmpty { return .failure(HashParseError(reason: "empty \(kind.name) hash value")) }
-        if t.count == kind.hexLength {
-            var out = [UInt8](repeating: 0, count: kind.byteCount)
-            var ok = true
-            var i = t.startIndex
-            for j in 0..<out.count {
-                let hi = hexNibble[Int(t[i])], lo = hexNibble[Int(t[i + 1])]
-                if hi | lo > 15 { ok = false; break }
-                out[j] = hi << 4 | lo
-                i += 2
-            }
-            if ok { return .success(HashValue(bytes: out)) }
-        }
+        if t.count == kind.hexLength, let bytes = Hex.decode(t) { return .success(HashValue(bytes: bytes)) }
         do { return .success(try kind.parse(String(decoding: t, as: UTF8.self))) } catch { return .failure(error) }
     }
 
@@ -400,16 +389,6 @@ struct TypeCache {
 
 @inline(__always) func isWordByte(_ b: UInt8) -> Bool {
     (b >= 48 && b <= 57) || (b >= 65 && b <= 90) || (b >= 97 && b <= 122) || b == 95 || b == 45
-}
-
-/// Hex digit values by byte; 0xFF for a byte that is not a hex digit.
-let hexNibble: [UInt8] = (0..<256).map { b -> UInt8 in
-    switch b {
-    case 48...57: return UInt8(b - 48)
-    case 65...70: return UInt8(b - 55)
-    case 97...102: return UInt8(b - 87)
-    default: return 0xFF
-    }
 }
 
 /// Without leading and trailing spaces and tabs.

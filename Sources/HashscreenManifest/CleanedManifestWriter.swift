@@ -19,12 +19,12 @@ import HashscreenCore
 import HashscreenParquet
 
 /// One cleaned file written: where, and how many rows it kept and left out.
-public struct CleanedFile: Sendable, Equatable {
-    public var path: String
-    public var kept: Int
-    public var removed: Int
+package struct CleanedFile: Sendable, Equatable {
+    package var path: String
+    package var kept: Int
+    package var removed: Int
 
-    public init(path: String, kept: Int, removed: Int) {
+    package init(path: String, kept: Int, removed: Int) {
         self.path = path
         self.kept = kept
         self.removed = removed
@@ -36,24 +36,21 @@ public struct CleanedFile: Sendable, Equatable {
 /// CSV/TSV and JSONL records are copied byte for byte (header, quoting, CRLF, BOM included); blank
 /// lines, which the readers pass over and which are not rows, are not copied. Parquet is rewritten
 /// with the same schema and key-value metadata, one output row group per input row group that still
-/// has rows, SNAPPY-compressed. Files appear only complete: they are written under a temporary
-/// hidden name in the output folder, synced, then renamed.
-public enum CleanedManifestWriter {
+/// has rows, SNAPPY-compressed. Files appear only complete, mode 0600: every one is an `AtomicFile`
+/// (HashscreenCore).
+package enum CleanedManifestWriter {
     /// Mode of an output folder this writer creates: the cleaned manifests describe a dataset that
     /// held flagged material, so only the operator reads them.
     static let directoryMode: mode_t = 0o700
-    /// Mode of every file written.
-    static let fileMode: mode_t = 0o600
     /// Bytes copied per read and buffered per write for CSV/TSV/JSONL.
     static let copyChunkBytes = 1 << 20
 
     /// Writes `inputPath` (read in `layout` as the scan's input number `input`) minus the rows whose
-    /// identities are in `removed`, into `directory` (created 0700 if needed; files 0600, written to
-    /// a temporary name then renamed).
+    /// identities are in `removed`, into `directory` (created 0700 if needed; files 0600, written atomically).
     ///
     /// Outputs: CSV/TSV/JSONL/Parquet → `directory/<basename of input>`; webdataset/files →
     /// `directory/NNNNN.parquet` for each shard that has a parquet; folder → nothing (returns []).
-    public static func write(inputPath: String, layout: ManifestLayout, input: Int, removed: Set<SampleID>,
+    package static func write(inputPath: String, layout: ManifestLayout, input: Int, removed: Set<SampleID>,
                              into directory: String) throws -> [CleanedFile] {
         if layout == .folder { return [] }
         let n = try SampleID.checked(input, .input, in: inputPath)
@@ -88,7 +85,7 @@ public enum CleanedManifestWriter {
             throw HashscreenError(.manifest, "manifest \(inputPath) is empty: a header row is required")
         }
         let source = try RangeSource(path: inputPath)
-        let out = try OutputFile(target: targetPath(inputPath, directory), input: inputPath)
+        let out = try outputFile(target: targetPath(inputPath, directory), input: inputPath)
         try source.copy(0..<reader.offset, to: out)   // the header, as written
         // Same rule as DelimitedManifestReader: a blank line is not a row.
         return try copyKeptRecords(reader: reader, source: source, out: out, isRemoved: isRemoved) {
@@ -99,7 +96,7 @@ public enum CleanedManifestWriter {
 
     /// Copies every record `next` reads (it returns nil at the end, true for a record that is
     /// not a row) byte for byte, except the rows `isRemoved` (by 0-based row index) says to drop.
-    private static func copyKeptRecords(reader: ByteReader, source: RangeSource, out: OutputFile,
+    private static func copyKeptRecords(reader: ByteReader, source: RangeSource, out: AtomicFile,
                                         isRemoved: (Int) -> Bool, next: () throws -> Bool?) throws -> CleanedFile {
         var row = 0, kept = 0, dropped = 0
         while true {
@@ -115,7 +112,8 @@ public enum CleanedManifestWriter {
                 try source.copy(start..<reader.offset, to: out)
             }
         }
-        return CleanedFile(path: try out.commit(), kept: kept, removed: dropped)
+        try out.commit()
+        return CleanedFile(path: out.path, kept: kept, removed: dropped)
     }
 
     // MARK: - JSON lines
@@ -124,7 +122,7 @@ public enum CleanedManifestWriter {
                                        directory: String) throws -> CleanedFile {
         let reader = try ByteReader(path: inputPath)
         let source = try RangeSource(path: inputPath)
-        let out = try OutputFile(target: targetPath(inputPath, directory), input: inputPath)
+        let out = try outputFile(target: targetPath(inputPath, directory), input: inputPath)
         // Same rule as JSONLinesManifestReader: a line of spaces, tabs and CRs is not a row.
         return try copyKeptRecords(reader: reader, source: source, out: out, isRemoved: isRemoved) {
             guard let line = try reader.nextLine() else { return nil }
@@ -151,30 +149,9 @@ public enum CleanedManifestWriter {
     private static func writeParquet(_ reader: ParquetFileReader, to target: String,
                                      isRemoved: (Int) -> Bool) throws -> CleanedFile {
         try refuseOverwritingInput(target: target, input: reader.path)
-        let directory = (target as NSString).deletingLastPathComponent
-        let temporary = (directory as NSString).appendingPathComponent(temporaryName(for: target))
-        // ParquetFileWriter writes `temporary + ".partial"` with O_TRUNC: creating it first with
-        // mode 0600 keeps that mode (O_CREAT's mode applies only to a new file).
-        let partial = temporary + ".partial"
-        let fd = open(partial, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, fileMode)
-        guard fd >= 0 else { throw outputError("cannot create \(partial)") }
-        guard fchmod(fd, fileMode) == 0 else {
-            let e = outputError("cannot set the mode of \(partial)")
-            close(fd)
-            unlink(partial)
-            throw e
-        }
-        close(fd)
-        var finished = false
-        defer {
-            if !finished {
-                unlink(partial)
-                unlink(temporary)
-            }
-        }
         var kept = 0, dropped = 0, groupsWritten = 0, row = 0
         do {
-            let writer = try ParquetFileWriter(path: temporary, preserving: reader, compression: .snappy)
+            let writer = try ParquetFileWriter(path: target, preserving: reader, compression: .snappy)
             for g in 0..<reader.rowGroupCount {
                 let group = try reader.readRowGroup(g)
                 var keep: [Int] = []
@@ -200,10 +177,6 @@ public enum CleanedManifestWriter {
         } catch {
             throw HashscreenError(.output, "cannot write cleaned Parquet \(target): \(error)")
         }
-        guard chmod(temporary, fileMode) == 0 else { throw outputError("cannot set the mode of \(temporary)") }
-        guard rename(temporary, target) == 0 else { throw outputError("cannot move \(temporary) to \(target)") }
-        finished = true
-        syncDirectory(directory)
         return CleanedFile(path: target, kept: kept, removed: dropped)
     }
 
@@ -257,10 +230,6 @@ public enum CleanedManifestWriter {
         (directory as NSString).appendingPathComponent((input as NSString).lastPathComponent)
     }
 
-    static func temporaryName(for target: String) -> String {
-        ".\((target as NSString).lastPathComponent).\(getpid()).\(UUID().uuidString.prefix(8)).tmp"
-    }
-
     /// Throws when `target` is the input itself (same device and inode): renaming over it would
     /// destroy the original.
     static func refuseOverwritingInput(target: String, input: String) throws {
@@ -289,13 +258,6 @@ public enum CleanedManifestWriter {
     static func outputError(_ message: String) -> HashscreenError {
         HashscreenError(.output, message, underlying: String(cString: strerror(errno)))
     }
-
-    static func syncDirectory(_ path: String) {
-        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { return }
-        _ = fsync(fd)
-        close(fd)
-    }
 }
 
 // MARK: - Byte copying
@@ -316,7 +278,7 @@ private final class RangeSource {
     deinit { close(fd) }
 
     /// Appends the bytes of `range` (file offsets) to `out`.
-    func copy(_ range: Range<Int>, to out: OutputFile) throws {
+    func copy(_ range: Range<Int>, to out: AtomicFile) throws {
         var at = range.lowerBound
         while at < range.upperBound {
             if at < windowStart || at >= windowStart + window.count {
@@ -332,72 +294,15 @@ private final class RangeSource {
                 windowStart = at
             }
             let end = min(range.upperBound, windowStart + window.count)
-            try out.append(window[(at - windowStart)..<(end - windowStart)])
+            try out.write(window[(at - windowStart)..<(end - windowStart)])
             at = end
         }
     }
 }
 
-/// A file written under a temporary hidden name beside its target, mode 0600, renamed into place
-/// by `commit()`; removed if never committed.
-private final class OutputFile {
-    let target: String
-    private let temporary: String
-    private var fd: Int32
-    private var buffer: [UInt8] = []
-    private var committed = false
-
-    init(target: String, input: String) throws {
-        try CleanedManifestWriter.refuseOverwritingInput(target: target, input: input)
-        self.target = target
-        let directory = (target as NSString).deletingLastPathComponent
-        temporary = (directory as NSString).appendingPathComponent(CleanedManifestWriter.temporaryName(for: target))
-        fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, CleanedManifestWriter.fileMode)
-        guard fd >= 0 else { throw CleanedManifestWriter.outputError("cannot create \(temporary)") }
-        buffer.reserveCapacity(CleanedManifestWriter.copyChunkBytes)
-    }
-
-    deinit {
-        if !committed {
-            if fd >= 0 { close(fd) }
-            unlink(temporary)
-        }
-    }
-
-    func append(_ bytes: ArraySlice<UInt8>) throws {
-        buffer.append(contentsOf: bytes)
-        if buffer.count >= CleanedManifestWriter.copyChunkBytes { try flush() }
-    }
-
-    private func flush() throws {
-        var done = 0
-        try buffer.withUnsafeBytes { b in
-            while done < b.count {
-                let n = write(fd, b.baseAddress! + done, b.count - done)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw CleanedManifestWriter.outputError("cannot write \(temporary)")
-                }
-                done += n
-            }
-        }
-        buffer.removeAll(keepingCapacity: true)
-    }
-
-    /// Flushes, syncs, and renames into place; returns the target path.
-    func commit() throws -> String {
-        try flush()
-        guard fchmod(fd, CleanedManifestWriter.fileMode) == 0, fsync(fd) == 0 else {
-            throw CleanedManifestWriter.outputError("cannot finish \(temporary)")
-        }
-        let closed = close(fd)
-        fd = -1
-        guard closed == 0 else { throw CleanedManifestWriter.outputError("cannot finish \(temporary)") }
-        guard rename(temporary, target) == 0 else {
-            throw CleanedManifestWriter.outputError("cannot move \(temporary) to \(target)")
-        }
-        committed = true
-        CleanedManifestWriter.syncDirectory((target as NSString).deletingLastPathComponent)
-        return target
-    }
+/// A cleaned file: `AtomicFile` (HashscreenCore) at the target, after checking the target is
+/// not the input itself.
+private func outputFile(target: String, input: String) throws -> AtomicFile {
+    try CleanedManifestWriter.refuseOverwritingInput(target: target, input: input)
+    return try AtomicFile(path: target, bufferBytes: CleanedManifestWriter.copyChunkBytes)
 }

@@ -21,7 +21,7 @@ public enum ManifestLayout: String, Sendable, CaseIterable {
     case files
 
     /// Detects the layout of a path: a directory is a folder; otherwise the extension decides.
-    public static func detect(path: String) throws(HashscreenError) -> ManifestLayout {
+    package static func detect(path: String) throws(HashscreenError) -> ManifestLayout {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
             throw HashscreenError(.input, "input \(path) does not exist")
@@ -57,7 +57,7 @@ public enum ManifestLayout: String, Sendable, CaseIterable {
 }
 
 /// One item a manifest yields.
-public enum ManifestItem: Sendable {
+package enum ManifestItem: Sendable {
     /// A sample to screen; `problems` are per-row defects (e.g. an unparsable recorded hash)
     /// that are reported while the rest of the row is still screened.
     case sample(Sample, problems: [String])
@@ -66,34 +66,34 @@ public enum ManifestItem: Sendable {
 }
 
 /// Which columns carry what, detected by name (case-insensitive).
-public struct ColumnMap: Sendable, Equatable {
-    public static let keyNames = ["key", "sample_id", "id"]
-    public static let statusNames = ["status"]
-    public static let originalWidthNames = ["original_width"]
-    public static let originalHeightNames = ["original_height"]
-    public static let urlNames = ["url"]
-    public static let captionNames = ["caption", "text"]
-    public static let pathNames = ["path", "filepath", "file", "image_path"]
+struct ColumnMap: Sendable, Equatable {
+    static let keyNames = ["key", "sample_id", "id"]
+    static let statusNames = ["status"]
+    static let originalWidthNames = ["original_width"]
+    static let originalHeightNames = ["original_height"]
+    static let urlNames = ["url"]
+    static let captionNames = ["caption", "text"]
+    static let pathNames = ["path", "filepath", "file", "image_path"]
     /// Recorded hash columns and the signal each carries: a column per file digest, named as
     /// the signal (md5, sha1, sha256).
-    public static let hashColumns: [(String, SignalKind)] = SignalKind.allCases.filter(\.isCryptographic).map { ($0.name, $0) }
+    static let hashColumns: [(String, SignalKind)] = SignalKind.allCases.filter(\.isCryptographic).map { ($0.name, $0) }
 
-    public var key: Int?
-    public var url: Int?
-    public var caption: Int?
-    public var path: Int?
-    public var hashes: [(index: Int, signal: SignalKind, name: String)] = []
-    public var status: Int?
-    public var originalWidth: Int?
-    public var originalHeight: Int?
-    public var names: [String]
+    var key: Int?
+    var url: Int?
+    var caption: Int?
+    var path: Int?
+    var hashes: [(index: Int, signal: SignalKind, name: String)] = []
+    var status: Int?
+    var originalWidth: Int?
+    var originalHeight: Int?
+    var names: [String]
 
-    public static func == (a: ColumnMap, b: ColumnMap) -> Bool {
+    static func == (a: ColumnMap, b: ColumnMap) -> Bool {
         a.key == b.key && a.url == b.url && a.caption == b.caption && a.path == b.path && a.names == b.names
             && a.hashes.map(\.index) == b.hashes.map(\.index)
     }
 
-    public init(names: [String]) {
+    init(names: [String]) {
         self.names = names
         let lower = names.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         func find(_ candidates: [String]) -> Int? {
@@ -113,7 +113,7 @@ public struct ColumnMap: Sendable, Equatable {
     }
 
     /// True when a row can be screened at all: it names an image, a recorded hash or a URL.
-    public var isUsable: Bool { path != nil || !hashes.isEmpty || url != nil }
+    var isUsable: Bool { path != nil || !hashes.isEmpty || url != nil }
 
     /// Builds a sample from one row's fields (nil = missing). `rowNumber` is 1-based.
     func sample(fields: (Int) -> String?, rowNumber: Int, id: SampleID, baseDirectory: String) -> ManifestItem {
@@ -144,7 +144,7 @@ public struct ColumnMap: Sendable, Equatable {
 }
 
 /// A source of samples: one input path read in one layout.
-public protocol ManifestReader {
+package protocol ManifestReader {
     var path: String { get }
     var layout: ManifestLayout { get }
     /// Calls `body` for every item, in input order. Throws only for setup failures
@@ -153,11 +153,11 @@ public protocol ManifestReader {
 }
 
 /// Opens a reader for an input path.
-public enum Manifest {
+package enum Manifest {
     /// Opens `path` as the scan's input number `input` (0-based), which its samples' identities
     /// carry. Throws when the input cannot be opened, or when its shards are more than a
     /// `SampleID` can tell apart.
-    public static func open(path: String, layout: ManifestLayout? = nil, input: Int = 0) throws -> any ManifestReader {
+    package static func open(path: String, layout: ManifestLayout? = nil, input: Int = 0) throws -> any ManifestReader {
         let l = try layout ?? ManifestLayout.detect(path: path)
         let n = try SampleID.checked(input, .input, in: path)
         switch l {

@@ -3,9 +3,9 @@ import HashscreenCore
 import HashscreenParquet
 
 /// `hashscreen manifest inspect|rows`: what hashscreen sees in an input, without screening it.
-public enum ManifestInspector {
+package enum ManifestInspector {
     /// The detected layout, the columns (and which role each plays) and the row count.
-    public static func inspect(path: String, layout: ManifestLayout? = nil) throws -> JSONValue {
+    package static func inspect(path: String, layout: ManifestLayout? = nil) throws -> JSONValue {
         let l = try layout ?? ManifestLayout.detect(path: path)
         var fields: [(String, JSONValue)] = [("path", .string(path)), ("layout", .string(l.rawValue))]
         switch l {
@@ -57,7 +57,7 @@ public enum ManifestInspector {
     }
 
     /// Calls `body` with one JSON object per row, every column under its original name.
-    public static func rows(path: String, layout: ManifestLayout? = nil, limit: Int? = nil, _ body: (JSONValue) throws -> Void) throws {
+    package static func rows(path: String, layout: ManifestLayout? = nil, limit: Int? = nil, _ body: (JSONValue) throws -> Void) throws {
         let l = try layout ?? ManifestLayout.detect(path: path)
         var count = 0
         func emit(_ v: JSONValue) throws -> Bool {

@@ -264,7 +264,7 @@ final class ShardReader: ManifestReader {
 
 extension ManifestReader {
     /// Counts a reader keeps for the summary (files passed over, rows not downloaded).
-    public var counters: [(String, Int)] {
+    package var counters: [(String, Int)] {
         if let f = self as? FolderReader { return [("non_image_files_ignored", f.ignoredFiles)] }
         if let s = self as? ShardReader { return s.counters }
         return []

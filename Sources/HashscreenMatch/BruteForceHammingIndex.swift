@@ -5,21 +5,21 @@ import HashscreenCore
 /// The reference the faster indexes are tested against, and the fallback they use when a
 /// threshold is so wide that no index can skip much (e.g. 64-bit hashes at threshold 30).
 /// Memory: the values only (8 bytes per 64-bit hash, 32 per PDQ hash).
-public final class BruteForceHammingIndex: MatchIndex, @unchecked Sendable {
-    public let count: Int
+package final class BruteForceHammingIndex: MatchIndex, @unchecked Sendable {
+    package let count: Int
     /// Length of the values in bytes.
-    public let byteCount: Int
+    package let byteCount: Int
     let wordCount: Int
     /// Values in input order, `wordCount` words each.
     let words: FlatBuffer<UInt64>
 
     /// Builds the index; every value must have `byteCount` bytes.
-    public convenience init(values: [HashValue], byteCount: Int) throws(IndexBuildError) {
+    package convenience init(values: [HashValue], byteCount: Int) throws(IndexBuildError) {
         try self.init(packed: PackedHashList(values, byteCount: byteCount))
     }
 
     /// Builds the index over packed values (adopting their buffer when it is full).
-    public convenience init(packed list: PackedHashList) {
+    package convenience init(packed list: PackedHashList) {
         self.init(packed: list.exactWords(), count: list.count, byteCount: list.byteCount)
     }
 
@@ -31,9 +31,9 @@ public final class BruteForceHammingIndex: MatchIndex, @unchecked Sendable {
         self.words = packed
     }
 
-    public var memoryBytes: Int { words.memoryBytes }
+    package var memoryBytes: Int { words.memoryBytes }
 
-    public func search(_ query: HashValue, threshold: Int, into hits: inout [IndexHit]) {
+    package func search(_ query: HashValue, threshold: Int, into hits: inout [IndexHit]) {
         guard query.bytes.count == byteCount, threshold >= 0 else { return }
         scan(PackedHash(query.bytes), threshold: threshold, into: &hits)
     }

@@ -43,16 +43,16 @@ import Glibc
 /// The search is bound by memory latency (random reads in a 600 MB structure). It runs in
 /// passes over all probes of all queries of a batch, prefetching the next pass's cache lines,
 /// so that thousands of reads are in flight and no load waits on another.
-public final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
+package final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
     /// Bytes of the values this index takes (PDQ).
-    public static let valueBytes = 32
+    package static let valueBytes = 32
     /// Widest segment: its directory has 2^w bits (2^28 bits = 32 MiB per table).
     static let maxKeyBits = 28
     /// Buckets per directory block (2^5 = 32): one 32-bit entry count per block (~0.1 byte
     /// per entry per table at 10M), and a probe's bucket is nearly always within the first
     /// 56 unary bits of its block. Measured at 10M (docs/index.md): 128 buckets per block
     /// ~7% slower (longer scans, unpredictable loops), 64 in between.
-    public static let defaultBlockShift = 5
+    package static let defaultBlockShift = 5
     /// Largest block: 2^8 buckets (when memory is short, e.g. at 1M entries).
     static let maxBlockShift = 8
     /// Estimated extra search cost per doubling of the block (longer scans; measured at 10M:
@@ -117,20 +117,20 @@ public final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
         func sigmaOf(_ x: UInt32) -> UInt32 { SegmentBits.sigma(x, sigma!) }
     }
 
-    public let count: Int
-    public let segmentCount: Int
+    package let count: Int
+    package let segmentCount: Int
     /// The permutation the segments after the first are closed under (`SegmentBits.pairLayout`):
     /// a search of a query and its image shares their probes. Nil for the standard layout.
-    public let transpose: BitPermutation?
+    package let transpose: BitPermutation?
     /// Whether the layout is in transposed pairs.
-    public var transposedPairs: Bool { transpose != nil }
+    package var transposedPairs: Bool { transpose != nil }
     /// Per segment, its `sigma` table (4 x 256 words; zeros for other segments), with
     /// transposed pairs only.
     let sigmaTables: UnsafeMutablePointer<UInt32>
     /// `segments` as views, `segmentCount` of them.
     let views: UnsafeMutablePointer<SegmentView>
     /// Buckets per directory block, log2.
-    public let blockShift: Int
+    package let blockShift: Int
     let idBits: Int
     let segments: [Segment]
     /// Words 2 and 3 of each value, in entry order.
@@ -144,16 +144,16 @@ public final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
     /// Per threshold 0..<256: the radius of each segment, or nil to scan everything.
     let plans: [[Int]?]
 
-    public var byteCount: Int { Self.valueBytes }
+    package var byteCount: Int { Self.valueBytes }
 
-    public var memoryBytes: Int {
+    package var memoryBytes: Int {
         tail.memoryBytes + head.memoryBytes + (inputPosition?.memoryBytes ?? 0)
             + segments.reduce(0) { $0 + $1.directory.memoryBytes + $1.postings.memoryBytes }
             + (transposedPairs ? segmentCount * 1024 * MemoryLayout<UInt32>.stride : 0)
     }
 
     /// Convenience for tests: values as `HashValue`s.
-    public convenience init(values: [HashValue], segmentCount: Int, blockShift: Int = defaultBlockShift,
+    package convenience init(values: [HashValue], segmentCount: Int, blockShift: Int = defaultBlockShift,
                             allowExhaustive: Bool = true,
                             reorder: ((UnsafeBufferPointer<Int32>) -> Void)? = nil) throws(IndexBuildError) {
         try self.init(packed: PackedHashList(values, byteCount: Self.valueBytes), segmentCount: segmentCount,
@@ -165,7 +165,7 @@ public final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
     /// `reorder`, when given, is called once with `order[e]` = input position of entry `e`, and
     /// hits then name entries by that order (the caller permutes whatever it keeps per entry);
     /// without it, the index keeps the order (4 bytes per entry) and hits name input positions.
-    public init(packed list: PackedHashList, segmentCount m: Int, blockShift: Int = defaultBlockShift,
+    package init(packed list: PackedHashList, segmentCount m: Int, blockShift: Int = defaultBlockShift,
                 transpose: BitPermutation? = nil, allowExhaustive: Bool = true,
                 reorder: ((UnsafeBufferPointer<Int32>) -> Void)? = nil) throws(IndexBuildError) {
         guard list.byteCount == Self.valueBytes else {
@@ -336,13 +336,13 @@ public final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
     }
 
     /// Whether a search at `threshold` uses the tables (false: exhaustive scan).
-    public func usesTables(threshold: Int) -> Bool {
+    func usesTables(threshold: Int) -> Bool {
         threshold >= 0 && threshold < 256 && plans[threshold] != nil
     }
 
     // MARK: - Search
 
-    public func search(_ query: HashValue, threshold: Int, into hits: inout [IndexHit]) {
+    package func search(_ query: HashValue, threshold: Int, into hits: inout [IndexHit]) {
         guard query.bytes.count == Self.valueBytes, threshold >= 0, count > 0 else { return }
         let q = PackedHash(query.bytes)
         if threshold < 256, let radii = plans[threshold] {
@@ -358,7 +358,7 @@ public final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
     /// slower (8 PDQ queries at 10M: 129 vs 101 µs per query): one query's passes already keep
     /// the memory system busy, and eight queries' prefetched lines no longer fit the caches
     /// between passes (docs/index.md).
-    public func search(batch queries: [HashValue], threshold: Int, into hits: inout [IndexBatchHit]) {
+    package func search(batch queries: [HashValue], threshold: Int, into hits: inout [IndexBatchHit]) {
         guard threshold >= 0, count > 0 else { return }
         var packed: [PackedHash] = []
         var positions: [Int32] = []
@@ -709,7 +709,7 @@ public final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
     /// The layout (segment count, block shift) with the least estimated search cost at
     /// `expectedThreshold` among those within `maxBytesPerEntry` (no limit if nil); nil if
     /// none beats a full scan. Each segment count takes the smallest block that fits the cap.
-    public static func chooseLayout(count n: Int, expectedThreshold t: Int,
+    static func chooseLayout(count n: Int, expectedThreshold t: Int,
                                     maxBytesPerEntry: Int? = nil) -> (segmentCount: Int, blockShift: Int)? {
         var best: (segmentCount: Int, blockShift: Int)? = nil
         var bestCost = estimatedScanCost(count: n)

@@ -8,14 +8,14 @@ import HashscreenCore
 /// array per key (≈ 80 bytes of overhead); this holds the key's words plus a 4-byte entry
 /// number (20 bytes per MD5 entry, 36 per SHA-256 entry) and no pointers. Equal keys (the same
 /// value in two lists) sit side by side and are all returned.
-public final class ExactIndex: MatchIndex, @unchecked Sendable {
+package final class ExactIndex: MatchIndex, @unchecked Sendable {
     /// Directory width: the first 16 bits of a key pick a range of the sorted array; digests
     /// are uniform, so a range holds count / 65,536 keys on average.
     static let directoryBits = 16
 
-    public let count: Int
+    package let count: Int
     /// Length of the values in bytes.
-    public let byteCount: Int
+    package let byteCount: Int
     let wordCount: Int
     /// Keys in ascending order, `wordCount` words each.
     let keys: FlatBuffer<UInt64>
@@ -25,12 +25,12 @@ public final class ExactIndex: MatchIndex, @unchecked Sendable {
     let directory: FlatBuffer<UInt32>
 
     /// Builds the index; every value must have `byteCount` bytes.
-    public convenience init(values: [HashValue], byteCount: Int) throws(IndexBuildError) {
+    package convenience init(values: [HashValue], byteCount: Int) throws(IndexBuildError) {
         try self.init(packed: PackedHashList(values, byteCount: byteCount))
     }
 
     /// Builds the index over packed values.
-    public init(packed list: PackedHashList) {
+    package init(packed list: PackedHashList) {
         self.count = list.count
         self.byteCount = list.byteCount
         let w = list.wordCount
@@ -67,9 +67,9 @@ public final class ExactIndex: MatchIndex, @unchecked Sendable {
         self.directory = FlatBuffer(starts)
     }
 
-    public var memoryBytes: Int { keys.memoryBytes + entries.memoryBytes + directory.memoryBytes }
+    package var memoryBytes: Int { keys.memoryBytes + entries.memoryBytes + directory.memoryBytes }
 
-    public func search(_ query: HashValue, threshold: Int, into hits: inout [IndexHit]) {
+    package func search(_ query: HashValue, threshold: Int, into hits: inout [IndexHit]) {
         guard query.bytes.count == byteCount, threshold >= 0 else { return }
         let q = PackedHash(query.bytes)
         let w = wordCount

@@ -5,21 +5,22 @@ import HashscreenCore
 /// values the compact layout where it takes their width (256 bits), multi-index hashing
 /// otherwise, or an exhaustive scan where that is faster. The builder knows no signal: the
 /// description's width, tuned threshold and permutation are all it reads.
-public enum IndexBuilder {
+package enum IndexBuilder {
     /// Default memory ceiling per entry for perceptual indexes: the project's target for a
-    /// 10M-entry PDQ list (issue 5). The compact PDQ layout takes ~62 bytes at 10M entries,
+    /// 10M-entry PDQ list (issue 5). The pipeline always takes it; `maxBytesPerEntry:` exists
+    /// for the tests and the index benchmark (`hashscreen-index-bench --max-bytes`). The compact PDQ layout takes ~62 bytes at 10M entries,
     /// the 64-bit layouts ~23 (docs/index.md).
-    public static let defaultMaxBytesPerEntry = 64
+    package static let defaultMaxBytesPerEntry = 64
 
     /// Memory a compact index may take beyond the per-entry cap in total: lists of ~20k-400k
     /// entries need 65-73 bytes per entry for any table layout (the directories do not
     /// shrink with the list), and a few MiB are better spent than an exhaustive scan 10-20
     /// times slower.
-    public static let smallListAllowanceBytes = 8 << 20
+    static let smallListAllowanceBytes = 8 << 20
 
     /// Builds the index for `values`; entry numbers in hits are positions in `values`.
     /// `maxBytesPerEntry` and the description's tuned threshold tune Hamming layouts only.
-    public static func makeIndex(_ description: IndexDescription, values: [HashValue],
+    package static func makeIndex(_ description: IndexDescription, values: [HashValue],
                                  maxBytesPerEntry: Int? = defaultMaxBytesPerEntry) throws(IndexBuildError) -> any MatchIndex {
         try makeIndex(description, packed: PackedHashList(values, byteCount: description.bitCount / 8),
                       maxBytesPerEntry: maxBytesPerEntry)
@@ -40,7 +41,7 @@ public enum IndexBuilder {
     /// permutation share their probes (4 of each image's 8 searches' worth of random reads
     /// saved; a single query reads ~2x the candidates per probe), when that layout fits the
     /// same memory cap.
-    public static func makeIndex(_ description: IndexDescription, packed: PackedHashList,
+    package static func makeIndex(_ description: IndexDescription, packed: PackedHashList,
                                  maxBytesPerEntry: Int? = defaultMaxBytesPerEntry,
                                  transposedPairs: Bool = false,
                                  reorder: ((UnsafeBufferPointer<Int32>) -> Void)? = nil) throws(IndexBuildError) -> any MatchIndex {

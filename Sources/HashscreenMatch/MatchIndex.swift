@@ -13,26 +13,26 @@
 import HashscreenCore
 
 /// An entry that matches a query.
-public struct IndexHit: Sendable, Hashable, Comparable, CustomStringConvertible {
+package struct IndexHit: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// Position of the entry in the array the index was built from (or in the index's own
     /// order, when the caller took it at build).
-    public var entry: Int32
+    package var entry: Int32
     /// Hamming distance between the entry and the query (0 for exact matches).
-    public var distance: Int
+    package var distance: Int
 
-    public init(entry: Int32, distance: Int) { self.entry = entry; self.distance = distance }
+    package init(entry: Int32, distance: Int) { self.entry = entry; self.distance = distance }
 
-    public static func < (a: IndexHit, b: IndexHit) -> Bool {
+    package static func < (a: IndexHit, b: IndexHit) -> Bool {
         (a.entry, a.distance) < (b.entry, b.distance)
     }
 
-    public var description: String { "\(entry)@\(distance)" }
+    package var description: String { "\(entry)@\(distance)" }
 }
 
 /// A searchable set of hash values of one signal, immutable after it is built.
 ///
 /// Conforming types are safe to search from many threads at once: searching reads only.
-public protocol MatchIndex: Sendable {
+package protocol MatchIndex: Sendable {
     /// Number of entries.
     var count: Int { get }
     /// Bytes of memory the index holds (its arrays; not the values it was built from).
@@ -48,16 +48,16 @@ public protocol MatchIndex: Sendable {
 }
 
 /// A match of one query of a batch.
-public struct IndexBatchHit: Sendable, Hashable, Comparable, CustomStringConvertible {
+package struct IndexBatchHit: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// Position of the query in the batch.
-    public var query: Int32
-    public var hit: IndexHit
+    package var query: Int32
+    package var hit: IndexHit
 
-    public init(query: Int32, hit: IndexHit) { self.query = query; self.hit = hit }
+    package init(query: Int32, hit: IndexHit) { self.query = query; self.hit = hit }
 
-    public static func < (a: IndexBatchHit, b: IndexBatchHit) -> Bool { (a.query, a.hit) < (b.query, b.hit) }
+    package static func < (a: IndexBatchHit, b: IndexBatchHit) -> Bool { (a.query, a.hit) < (b.query, b.hit) }
 
-    public var description: String { "q\(query):\(hit)" }
+    package var description: String { "q\(query):\(hit)" }
 }
 
 extension MatchIndex {
@@ -65,7 +65,7 @@ extension MatchIndex {
     /// queries against 10M entries shares under 1% of its random reads, each single search
     /// already keeps the memory system busy, and interleaving 8 queries' passes was measured
     /// slower (docs/index.md).
-    public func search(batch queries: [HashValue], threshold: Int, into hits: inout [IndexBatchHit]) {
+    package func search(batch queries: [HashValue], threshold: Int, into hits: inout [IndexBatchHit]) {
         var scratch: [IndexHit] = []
         for (i, q) in queries.enumerated() {
             scratch.removeAll(keepingCapacity: true)
@@ -75,7 +75,7 @@ extension MatchIndex {
     }
 
     /// The entries matching `query`, sorted by entry.
-    public func search(_ query: HashValue, threshold: Int) -> [IndexHit] {
+    package func search(_ query: HashValue, threshold: Int) -> [IndexHit] {
         var hits: [IndexHit] = []
         search(query, threshold: threshold, into: &hits)
         hits.sort()

@@ -29,20 +29,20 @@ import HashscreenCore
 /// Thresholds for which the tables would not save work fall back to the exhaustive scan.
 /// `IndexBuilder` uses it for the 64-bit hashes; PDQ lists get `CompactHammingIndex`
 /// (about 25% less memory and faster at 10M entries).
-public final class MultiIndexHammingIndex: MatchIndex, @unchecked Sendable {
+package final class MultiIndexHammingIndex: MatchIndex, @unchecked Sendable {
     /// How the values are cut into segments.
-    public struct Layout: Sendable, Equatable, CustomStringConvertible {
+    package struct Layout: Sendable, Equatable, CustomStringConvertible {
         /// Number of segments (0: no tables, every search is exhaustive).
-        public var segmentCount: Int
+        var segmentCount: Int
         /// Directory bits per segment table, before the limits of the posting format apply
         /// (nil: about log2(count) - `defaultBucketBits`, so a bucket holds a few entries).
-        public var directoryBits: Int?
+        var directoryBits: Int?
 
-        public init(segmentCount: Int, directoryBits: Int? = nil) {
+        package init(segmentCount: Int, directoryBits: Int? = nil) {
             self.segmentCount = segmentCount; self.directoryBits = directoryBits
         }
 
-        public var description: String {
+        package var description: String {
             "\(segmentCount) segments" + (directoryBits.map { ", \($0)-bit directories" } ?? "")
         }
     }
@@ -90,11 +90,11 @@ public final class MultiIndexHammingIndex: MatchIndex, @unchecked Sendable {
         let mask: PackedHash
     }
 
-    public let count: Int
+    package let count: Int
     /// Length of the values in bytes.
-    public let byteCount: Int
+    package let byteCount: Int
     /// The layout the tables were built with (directory bits as chosen).
-    public let layout: Layout
+    package let layout: Layout
     let bitCount: Int
     let wordCount: Int
     let idBits: Int
@@ -106,7 +106,7 @@ public final class MultiIndexHammingIndex: MatchIndex, @unchecked Sendable {
 
     /// Builds an index whose layout is chosen for `expectedThreshold` (any threshold is still
     /// answered exactly) and keeps memory at most `maxBytesPerEntry` per entry where possible.
-    public convenience init(values: [HashValue], byteCount: Int, expectedThreshold: Int,
+    package convenience init(values: [HashValue], byteCount: Int, expectedThreshold: Int,
                             maxBytesPerEntry: Int? = nil) throws(IndexBuildError) {
         try self.init(packed: PackedHashList(values, byteCount: byteCount),
                       expectedThreshold: expectedThreshold, maxBytesPerEntry: maxBytesPerEntry)
@@ -114,14 +114,14 @@ public final class MultiIndexHammingIndex: MatchIndex, @unchecked Sendable {
 
     /// Builds an index with a given layout. `allowExhaustive: false` uses the tables for every
     /// threshold (for tests of the tables themselves).
-    public convenience init(values: [HashValue], byteCount: Int, layout: Layout,
+    package convenience init(values: [HashValue], byteCount: Int, layout: Layout,
                             allowExhaustive: Bool = true) throws(IndexBuildError) {
         try self.init(packed: PackedHashList(values, byteCount: byteCount), layout: layout,
                       allowExhaustive: allowExhaustive)
     }
 
     /// Builds an index over packed values whose layout is chosen for `expectedThreshold`.
-    public convenience init(packed list: PackedHashList, expectedThreshold: Int,
+    package convenience init(packed list: PackedHashList, expectedThreshold: Int,
                             maxBytesPerEntry: Int? = nil) throws(IndexBuildError) {
         let layout = Self.chooseLayout(count: list.count, bitCount: list.byteCount * 8,
                                        expectedThreshold: expectedThreshold,
@@ -131,7 +131,7 @@ public final class MultiIndexHammingIndex: MatchIndex, @unchecked Sendable {
 
     /// Builds an index over packed values with a given layout (adopting the values' buffer
     /// when it is full).
-    public init(packed list: PackedHashList, layout: Layout,
+    package init(packed list: PackedHashList, layout: Layout,
                 allowExhaustive: Bool = true) throws(IndexBuildError) {
         let byteCount = list.byteCount
         guard byteCount % 8 == 0 else {
@@ -193,18 +193,18 @@ public final class MultiIndexHammingIndex: MatchIndex, @unchecked Sendable {
         self.plans = plans
     }
 
-    public var memoryBytes: Int {
+    package var memoryBytes: Int {
         hashes.memoryBytes + segments.reduce(0) { $0 + $1.directory.memoryBytes + $1.postings.memoryBytes }
     }
 
     /// Whether a search at `threshold` uses the tables (false: exhaustive scan).
-    public func usesTables(threshold: Int) -> Bool {
+    func usesTables(threshold: Int) -> Bool {
         threshold >= 0 && threshold < bitCount && plans[threshold] != nil
     }
 
     // MARK: - Search
 
-    public func search(_ query: HashValue, threshold: Int, into hits: inout [IndexHit]) {
+    package func search(_ query: HashValue, threshold: Int, into hits: inout [IndexHit]) {
         guard query.bytes.count == byteCount, threshold >= 0, count > 0 else { return }
         let q = PackedHash(query.bytes)
         guard threshold < bitCount, let radii = plans[threshold] else {
@@ -517,7 +517,7 @@ public final class MultiIndexHammingIndex: MatchIndex, @unchecked Sendable {
 
     /// The layout with the least estimated search cost at `expectedThreshold` among those
     /// within `maxBytesPerEntry` (no limit if nil); 0 segments if none beats a full scan.
-    public static func chooseLayout(count n: Int, bitCount: Int, expectedThreshold t: Int,
+    static func chooseLayout(count n: Int, bitCount: Int, expectedThreshold t: Int,
                                     maxBytesPerEntry: Int? = nil) -> Layout {
         let ids = idBits(count: n)
         var best = Layout(segmentCount: 0)

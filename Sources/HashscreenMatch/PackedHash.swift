@@ -113,21 +113,21 @@ final class FlatBuffer<Element>: @unchecked Sendable {
 /// each, ~1.1 GB) that exist only to be packed again; appending each value's bytes here as it
 /// is read from the list database keeps 32 bytes per value. Reserve the final count up front
 /// (the database knows it) and the index adopts the buffer without copying it.
-public final class PackedHashList: @unchecked Sendable {
+package final class PackedHashList: @unchecked Sendable {
     /// Length of every value in bytes (1...32).
-    public let byteCount: Int
+    package let byteCount: Int
     /// Number of values appended.
-    public private(set) var count = 0
+    package private(set) var count = 0
     let wordCount: Int
     private(set) var storage: FlatBuffer<UInt64>
     private var capacity: Int
     /// Whether an index built from this list may free the values once it has read them (the
     /// list then keeps its `count` but no values: no more `append` or subscript). For a scan's
     /// one-shot load: the 320 MB of 10M PDQ values are gone before the index's tables are built.
-    public var releaseAfterBuild = false
+    package var releaseAfterBuild = false
 
     /// An empty list of `byteCount`-byte values with room for `capacity` of them.
-    public init(byteCount: Int, capacity: Int = 0) throws(IndexBuildError) {
+    package init(byteCount: Int, capacity: Int = 0) throws(IndexBuildError) {
         guard byteCount > 0, byteCount <= PackedHash.maxBytes else {
             throw IndexBuildError("hash length \(byteCount) bytes is not in 1...\(PackedHash.maxBytes)")
         }
@@ -138,13 +138,13 @@ public final class PackedHashList: @unchecked Sendable {
     }
 
     /// The values of `values`, which must all have `byteCount` bytes.
-    public convenience init(_ values: [HashValue], byteCount: Int) throws(IndexBuildError) {
+    package convenience init(_ values: [HashValue], byteCount: Int) throws(IndexBuildError) {
         try self.init(byteCount: byteCount, capacity: values.count)
         for v in values { try append(v.bytes) }
     }
 
     /// Appends one value; its length must be `byteCount`.
-    public func append(_ bytes: [UInt8]) throws(IndexBuildError) {
+    package func append(_ bytes: [UInt8]) throws(IndexBuildError) {
         guard bytes.count == byteCount else {
             throw IndexBuildError("entry \(count) has \(bytes.count) bytes, expected \(byteCount)")
         }
@@ -161,7 +161,7 @@ public final class PackedHashList: @unchecked Sendable {
     }
 
     /// The value at `i`, unpacked (for tests and error messages).
-    public subscript(i: Int) -> HashValue {
+    package subscript(i: Int) -> HashValue {
         precondition(i >= 0 && i < count && !released)
         let row = storage.base + i * wordCount
         return HashValue(bytes: (0..<byteCount).map { UInt8(truncatingIfNeeded: row[$0 >> 3] >> (56 - 8 * UInt64($0 & 7))) })
@@ -195,8 +195,8 @@ public final class PackedHashList: @unchecked Sendable {
 }
 
 /// Why an index could not be built.
-public struct IndexBuildError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { "cannot build match index: \(message)" }
+package struct IndexBuildError: Error, Sendable, Equatable, CustomStringConvertible {
+    var message: String
+    init(_ message: String) { self.message = message }
+    package var description: String { "cannot build match index: \(message)" }
 }

@@ -9,20 +9,20 @@
 import Glibc   // hashscreen targets Linux; pread/write/rename are POSIX
 
 /// The rows of one row group, column by column.
-public struct ParquetRowGroup: Sendable {
+package struct ParquetRowGroup: Sendable {
     /// Number of rows in this row group.
-    public var rowCount: Int
+    package var rowCount: Int
     /// Values per requested column (in the order requested), each `rowCount` long.
-    public var columns: [[ParquetValue]]
+    package var columns: [[ParquetValue]]
 
     /// The values of row `index` across the requested columns.
-    public func row(_ index: Int) -> [ParquetValue] {
+    package func row(_ index: Int) -> [ParquetValue] {
         columns.map { $0[index] }
     }
 }
 
 /// Reads a flat Parquet file: schema and metadata at open, then row groups on demand.
-public final class ParquetFileReader {
+package final class ParquetFileReader {
     /// Magic bytes at the start and end of every Parquet file.
     static let magic: [UInt8] = Array("PAR1".utf8)
     /// Magic bytes of a file with an encrypted footer (parquet-format Encryption.md).
@@ -30,22 +30,22 @@ public final class ParquetFileReader {
     /// Most rows of one row group this reader decodes into memory at once. Bounds allocations on
     /// hostile headers (an all-null column can claim billions of rows in a few bytes); real
     /// writers default to about 1 Mi rows (Arrow) or 128 MiB of data (parquet-mr).
-    public static let maxRowsPerRowGroup = 1 << 26
+    static let maxRowsPerRowGroup = 1 << 26
     /// Bytes read after a chunk's stated end, for old parquet-mr files whose
     /// total_compressed_size omits the dictionary page header (Arrow's kMaxDictHeaderSize, PARQUET-816).
     static let oldWriterChunkPadding: Int64 = 100
 
-    public let path: String
+    package let path: String
     /// The flat columns this reader returns, in schema order.
-    public let columns: [ParquetColumn]
+    package let columns: [ParquetColumn]
     /// Columns that are not read (nested, repeated, unknown type), with the reason.
-    public let skippedColumns: [(name: String, reason: String)]
+    package let skippedColumns: [(name: String, reason: String)]
     /// Total rows over all row groups.
-    public let rowCount: Int
+    package let rowCount: Int
     /// Key-value metadata of the file (e.g. `ARROW:schema`), in file order.
-    public let keyValueMetadata: [(key: String, value: String?)]
+    let keyValueMetadata: [(key: String, value: String?)]
     /// The `created_by` string of the writer, if any.
-    public let createdBy: String?
+    package let createdBy: String?
 
     private let fd: Int32
     private let fileSize: Int64
@@ -56,7 +56,7 @@ public final class ParquetFileReader {
     private let leafCount: Int
 
     /// Opens `path` and decodes its footer; throws `ParquetError` when it is not a readable Parquet file.
-    public init(path: String) throws {
+    package init(path: String) throws {
         self.path = path
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
@@ -125,16 +125,13 @@ public final class ParquetFileReader {
     deinit { close(fd) }
 
     /// Number of row groups.
-    public var rowGroupCount: Int { metadata.rowGroups.count }
+    package var rowGroupCount: Int { metadata.rowGroups.count }
 
     /// Number of rows in row group `index`.
-    public func rowCount(ofRowGroup index: Int) -> Int { Int(metadata.rowGroups[index].numRows) }
-
-    /// Index into `columns` of the column named `name`.
-    public func columnIndex(named name: String) -> Int? { columns.firstIndex { $0.name == name } }
+    package func rowCount(ofRowGroup index: Int) -> Int { Int(metadata.rowGroups[index].numRows) }
 
     /// Reads and decodes row group `index`: all columns, or those at `columnIndices` (into `columns`).
-    public func readRowGroup(_ index: Int, columns columnIndices: [Int]? = nil) throws -> ParquetRowGroup {
+    package func readRowGroup(_ index: Int, columns columnIndices: [Int]? = nil) throws -> ParquetRowGroup {
         guard index >= 0, index < metadata.rowGroups.count else {
             throw ParquetError(path: path, message: "row group \(index) does not exist (the file has \(metadata.rowGroups.count))")
         }
@@ -158,7 +155,7 @@ public final class ParquetFileReader {
     }
 
     /// Reads every row group in turn, calling `body` with each; memory stays within one row group.
-    public func forEachRowGroup(columns columnIndices: [Int]? = nil, _ body: (ParquetRowGroup) throws -> Void) throws {
+    package func forEachRowGroup(columns columnIndices: [Int]? = nil, _ body: (ParquetRowGroup) throws -> Void) throws {
         for i in 0..<rowGroupCount { try body(try readRowGroup(i, columns: columnIndices)) }
     }
 

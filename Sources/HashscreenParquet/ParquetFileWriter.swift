@@ -6,15 +6,16 @@
 // RowGroup, ColumnChunk, ColumnMetaData, PageHeader, DataPageHeader), Encodings.md (PLAIN,
 // RLE/bit-packed hybrid with a 4-byte length prefix for v1 definition levels).
 
-import Glibc   // hashscreen targets Linux; pread/write/rename are POSIX
+import HashscreenCore
 
 /// Writes a flat Parquet file row group by row group; the file appears at `path` on `close()`.
 ///
-/// Data goes to `path + ".partial"` and is renamed into place when `close()` succeeds, so a
-/// reader never sees a half-written manifest. Without `close()`, the partial file is removed.
-public final class ParquetFileWriter {
+/// Data goes to an `AtomicFile` (HashscreenCore: a temporary name beside `path`, mode 0600),
+/// committed by `close()`, so a reader never sees a half-written manifest. Without `close()`,
+/// nothing is left behind.
+package final class ParquetFileWriter {
     /// Page compression the writer offers.
-    public enum Compression: Sendable {
+    package enum Compression: Sendable {
         case uncompressed, snappy
 
         var codec: Int32 { self == .snappy ? ParquetCodec.snappy.rawValue : ParquetCodec.uncompressed.rawValue }
@@ -23,14 +24,13 @@ public final class ParquetFileWriter {
     /// Target size of one data page's values before compression (parquet-mr and Arrow use 1 MiB).
     static let targetPageBytes = 1 << 20
     /// The `created_by` string written in the footer.
-    public static let createdBy = "hashscreen parquet writer"
+    package static let createdBy = "hashscreen parquet writer"
 
-    public let path: String
-    public let columns: [ParquetColumn]
+    package let path: String
+    package let columns: [ParquetColumn]
     private let keyValueMetadata: [(key: String, value: String?)]
     private let compression: Compression
-    private let partialPath: String
-    private var fd: Int32
+    private let file: AtomicFile
     private var offset: Int64 = 0
     private var rowGroups: [RowGroupRecord] = []
     private var closed = false
@@ -48,13 +48,12 @@ public final class ParquetFileWriter {
     }
 
     /// Creates the writer for `columns` (flat; names unique); `keyValueMetadata` is written as is.
-    public init(path: String, columns: [ParquetColumn], keyValueMetadata: [(key: String, value: String?)] = [],
+    package init(path: String, columns: [ParquetColumn], keyValueMetadata: [(key: String, value: String?)] = [],
                 compression: Compression = .snappy) throws {
         self.path = path
         self.columns = columns
         self.keyValueMetadata = keyValueMetadata
         self.compression = compression
-        self.partialPath = path + ".partial"
         var seen = Set<String>()
         for c in columns {
             guard seen.insert(c.name).inserted else { throw ParquetError(path: path, message: "duplicate column name '\(c.name)'") }
@@ -62,29 +61,19 @@ public final class ParquetFileWriter {
                 throw ParquetError(path: path, message: "column '\(c.name)': FIXED_LEN_BYTE_ARRAY needs a positive type length")
             }
         }
-        fd = open(partialPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else {
-            throw ParquetError(path: path, message: "cannot create \(partialPath): \(String(cString: strerror(errno)))")
-        }
+        file = try AtomicFile(path: path)
         try write(ParquetFileReader.magic)
     }
 
     /// A writer with the flat schema and key-value metadata of `reader`, for rewriting its rows.
     /// `ARROW:schema` is dropped when the reader skipped columns, since it would list them.
-    public convenience init(path: String, preserving reader: ParquetFileReader, compression: Compression = .snappy) throws {
+    package convenience init(path: String, preserving reader: ParquetFileReader, compression: Compression = .snappy) throws {
         let metadata = reader.skippedColumns.isEmpty ? reader.keyValueMetadata : reader.keyValueMetadata.filter { $0.key != "ARROW:schema" }
         try self.init(path: path, columns: reader.columns, keyValueMetadata: metadata, compression: compression)
     }
 
-    deinit {
-        if !closed {
-            Glibc.close(fd)
-            unlink(partialPath)
-        }
-    }
-
     /// Writes one row group; `values[c]` holds column `c`'s values, all of the same length.
-    public func writeRowGroup(_ values: [[ParquetValue]]) throws {
+    package func writeRowGroup(_ values: [[ParquetValue]]) throws {
         guard !closed else { throw ParquetError(path: path, message: "write after close") }
         guard values.count == columns.count else {
             throw ParquetError(path: path, message: "row group has \(values.count) columns, the schema \(columns.count)")
@@ -106,7 +95,7 @@ public final class ParquetFileWriter {
     }
 
     /// Writes the footer and moves the file into place.
-    public func close() throws {
+    package func close() throws {
         guard !closed else { return }
         var w = ThriftCompactWriter()
         w.beginStruct(nil)
@@ -162,15 +151,8 @@ public final class ParquetFileWriter {
         let n = UInt32(footer.count)
         try write([UInt8(n & 0xFF), UInt8(n >> 8 & 0xFF), UInt8(n >> 16 & 0xFF), UInt8(n >> 24)])
         try write(ParquetFileReader.magic)
-        guard fsync(fd) == 0, Glibc.close(fd) == 0 else {
-            throw ParquetError(path: path, message: "cannot finish \(partialPath): \(String(cString: strerror(errno)))")
-        }
+        try file.commit()
         closed = true
-        guard rename(partialPath, path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(partialPath)
-            throw ParquetError(path: path, message: "cannot move \(partialPath) into place: \(reason)")
-        }
     }
 
     // MARK: - Column chunks
@@ -301,17 +283,7 @@ public final class ParquetFileWriter {
     }
 
     private func write(_ bytes: [UInt8]) throws {
-        var done = 0
-        try bytes.withUnsafeBytes { buf in
-            while done < buf.count {
-                let n = Glibc.write(fd, buf.baseAddress! + done, buf.count - done)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw ParquetError(path: path, message: "write error: \(String(cString: strerror(errno)))")
-                }
-                done += n
-            }
-        }
+        try file.write(bytes)
         offset += Int64(bytes.count)
     }
 }

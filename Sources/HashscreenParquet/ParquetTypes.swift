@@ -18,28 +18,28 @@
 // MARK: - Errors
 
 /// A Parquet file could not be read or written; the message says which file and what is wrong.
-public struct ParquetError: Error, CustomStringConvertible, Sendable {
+package struct ParquetError: Error, CustomStringConvertible, Sendable {
     /// The file the error is about.
-    public var path: String
+    package var path: String
     /// What is wrong, naming the column, codec or encoding when one is involved.
-    public var message: String
+    package var message: String
 
-    public init(path: String, message: String) {
+    package init(path: String, message: String) {
         self.path = path
         self.message = message
     }
 
-    public var description: String { "\(path): \(message)" }
+    package var description: String { "\(path): \(message)" }
 }
 
 // MARK: - Schema words
 
 /// The storage type of a column (parquet.thrift `Type`).
-public enum ParquetPhysicalType: Int32, Sendable, CustomStringConvertible {
+package enum ParquetPhysicalType: Int32, Sendable, CustomStringConvertible {
     case boolean = 0, int32 = 1, int64 = 2, int96 = 3, float = 4, double = 5
     case byteArray = 6, fixedLenByteArray = 7
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .boolean: return "BOOLEAN"
         case .int32: return "INT32"
@@ -54,13 +54,13 @@ public enum ParquetPhysicalType: Int32, Sendable, CustomStringConvertible {
 }
 
 /// Time resolution of TIME and TIMESTAMP logical types.
-public enum ParquetTimeUnit: Sendable, Equatable {
+package enum ParquetTimeUnit: Sendable, Equatable {
     case millis, micros, nanos
 }
 
 /// How to interpret a column's physical values (parquet.thrift `LogicalType`, or the legacy
 /// `ConvertedType` when no LogicalType is present).
-public enum ParquetLogicalType: Sendable, Equatable {
+package enum ParquetLogicalType: Sendable, Equatable {
     case string, enumeration, json, bson, uuid, float16, date
     case decimal(precision: Int, scale: Int)
     case time(unit: ParquetTimeUnit, isAdjustedToUTC: Bool)
@@ -73,25 +73,25 @@ public enum ParquetLogicalType: Sendable, Equatable {
 }
 
 /// One flat column of a Parquet file.
-public struct ParquetColumn: Sendable, Equatable {
+package struct ParquetColumn: Sendable, Equatable {
     /// The column's name (its schema element name).
-    public var name: String
-    public var physicalType: ParquetPhysicalType
+    package var name: String
+    package var physicalType: ParquetPhysicalType
     /// Byte length of each value for FIXED_LEN_BYTE_ARRAY; 0 otherwise.
-    public var typeLength: Int
+    var typeLength: Int
     /// OPTIONAL (may hold nulls) rather than REQUIRED.
-    public var isOptional: Bool
+    package var isOptional: Bool
     /// The interpretation, from LogicalType or else ConvertedType; nil for plain physical values.
-    public var logicalType: ParquetLogicalType?
+    package var logicalType: ParquetLogicalType?
     /// The legacy ConvertedType enum value, as stored (kept so a rewrite preserves it).
-    public var convertedType: Int32?
-    public var scale: Int32?
-    public var precision: Int32?
-    public var fieldID: Int32?
+    var convertedType: Int32?
+    package var scale: Int32?
+    var precision: Int32?
+    var fieldID: Int32?
     /// The LogicalType struct exactly as it was encoded, so a rewrite preserves it byte for byte.
     var logicalTypeThrift: [UInt8]?
 
-    public init(name: String, physicalType: ParquetPhysicalType, typeLength: Int = 0, isOptional: Bool,
+    package init(name: String, physicalType: ParquetPhysicalType, typeLength: Int = 0, isOptional: Bool,
                 logicalType: ParquetLogicalType? = nil) {
         self.name = name
         self.physicalType = physicalType
@@ -109,7 +109,7 @@ public struct ParquetColumn: Sendable, Equatable {
     }
 
     /// BYTE_ARRAY values of this column are text (STRING, ENUM or JSON) rather than binary.
-    public var holdsText: Bool {
+    var holdsText: Bool {
         guard physicalType == .byteArray else { return false }
         switch logicalType {
         case .string?, .json?, .enumeration?: return true
@@ -121,7 +121,7 @@ public struct ParquetColumn: Sendable, Equatable {
 // MARK: - Values
 
 /// One cell of a flat column.
-public enum ParquetValue: Sendable, Equatable, Hashable {
+package enum ParquetValue: Sendable, Equatable, Hashable {
     case null
     case bool(Bool)
     case int32(Int32)
@@ -135,22 +135,13 @@ public enum ParquetValue: Sendable, Equatable, Hashable {
     /// A BYTE_ARRAY (binary, or text that is not valid UTF-8) or FIXED_LEN_BYTE_ARRAY.
     case bytes([UInt8])
 
-    public var isNull: Bool { if case .null = self { return true } else { return false } }
+    package var isNull: Bool { if case .null = self { return true } else { return false } }
 
     /// The value as text: a string, or bytes decoded as UTF-8 when they are valid.
-    public var stringValue: String? {
+    package var stringValue: String? {
         switch self {
         case .string(let s): return s
         case .bytes(let b): return String(validating: b, as: UTF8.self)
-        default: return nil
-        }
-    }
-
-    /// The value as a 64-bit integer when it is an integer.
-    public var int64Value: Int64? {
-        switch self {
-        case .int32(let v): return Int64(v)
-        case .int64(let v): return v
         default: return nil
         }
     }
@@ -161,7 +152,7 @@ public enum ParquetValue: Sendable, Equatable, Hashable {
     /// Nanoseconds since the Unix epoch of an INT96 timestamp. Out-of-range values wrap as in
     /// Arrow (parquet/types.h Int96GetNanoSeconds: the day is read as unsigned, arithmetic mod 2^64),
     /// so results agree with pyarrow even for the garbage values some writers produce.
-    public var int96EpochNanoseconds: Int64? {
+    package var int96EpochNanoseconds: Int64? {
         guard case let .int96(nanos, day) = self else { return nil }
         let days = UInt64(UInt32(bitPattern: day)) &- UInt64(Self.julianDayOfUnixEpoch)
         return Int64(bitPattern: days &* 86_400_000_000_000 &+ UInt64(bitPattern: nanos))
@@ -172,14 +163,6 @@ public enum ParquetValue: Sendable, Equatable, Hashable {
 
 /// Decodes and encodes the LogicalType union and maps the legacy ConvertedType.
 enum LogicalTypeCoding {
-    // parquet.thrift ConvertedType values.
-    static let convertedNames: [Int32: String] = [
-        0: "UTF8", 1: "MAP", 2: "MAP_KEY_VALUE", 3: "LIST", 4: "ENUM", 5: "DECIMAL", 6: "DATE",
-        7: "TIME_MILLIS", 8: "TIME_MICROS", 9: "TIMESTAMP_MILLIS", 10: "TIMESTAMP_MICROS",
-        11: "UINT_8", 12: "UINT_16", 13: "UINT_32", 14: "UINT_64", 15: "INT_8", 16: "INT_16",
-        17: "INT_32", 18: "INT_64", 19: "JSON", 20: "BSON", 21: "INTERVAL",
-    ]
-
     static func fromConverted(_ c: Int32, precision: Int32?, scale: Int32?) -> ParquetLogicalType? {
         switch c {
         case 0: return .string

@@ -75,14 +75,6 @@ struct ThriftCompactReader {
 
     mutating func readI64() throws -> Int64 { try readZigzag64() }
 
-    mutating func readDouble() throws -> Double {
-        guard remaining >= 8 else { throw ThriftError(description: "truncated double at byte \(position)") }
-        var bits: UInt64 = 0
-        for i in 0..<8 { bits |= UInt64(bytes[position + i]) << (8 * UInt64(i)) }
-        position += 8
-        return Double(bitPattern: bits)
-    }
-
     mutating func readBinary() throws -> [UInt8] {
         let n = try readVarint()
         guard n <= UInt64(remaining) else {

@@ -12,28 +12,28 @@
 /// columns of near-constant colour from each edge.
 
 /// A rectangle of pixels.
-public struct PixelBox: Sendable, Equatable, CustomStringConvertible {
-    public var x: Int
-    public var y: Int
-    public var width: Int
-    public var height: Int
-    public init(x: Int, y: Int, width: Int, height: Int) { self.x = x; self.y = y; self.width = width; self.height = height }
-    public var description: String { "\(width)x\(height)+\(x)+\(y)" }
+package struct PixelBox: Sendable, Equatable, CustomStringConvertible {
+    package var x: Int
+    package var y: Int
+    package var width: Int
+    package var height: Int
+    package init(x: Int, y: Int, width: Int, height: Int) { self.x = x; self.y = y; self.width = width; self.height = height }
+    package var description: String { "\(width)x\(height)+\(x)+\(y)" }
 }
 
-public enum ContentBox {
+package enum ContentBox {
     /// Per-channel difference from the border colour still counted as border: JPEG q95
     /// re-encoding leaves white padding within a few levels of 255 away from the content edge.
-    public static let borderTolerance = 16
+    static let borderTolerance = 16
     /// Rows/columns next to the content edge skipped when checking a border: JPEG ringing.
     static let ringingMargin = 2
     /// A detected content box smaller than this (per side) is not trusted.
-    public static let minimumSide = 8
+    static let minimumSide = 8
 
     /// The box img2dataset's border mode put an original of `originalWidth` x `originalHeight`
     /// in, inside a stored `width` x `height` image, if the stored pixels agree (uniform white
     /// outside it); nil when they do not (then use `detectUniformBorder`).
-    public static func img2datasetBorder(rgb: UnsafeBufferPointer<UInt8>, width: Int, height: Int,
+    package static func img2datasetBorder(rgb: UnsafeBufferPointer<UInt8>, width: Int, height: Int,
                                          originalWidth ow: Int, originalHeight oh: Int) -> PixelBox? {
         guard ow > 0, oh > 0, width > 0, height > 0 else { return nil }
         var candidates: [(Int, Int)] = []
@@ -53,7 +53,7 @@ public enum ContentBox {
 
     /// Strips near-uniform rows and columns (the colour of the top-left pixel) from every
     /// edge; nil when there is no such border or what is left is too small to trust.
-    public static func detectUniformBorder(rgb: UnsafeBufferPointer<UInt8>, width: Int, height: Int) -> PixelBox? {
+    package static func detectUniformBorder(rgb: UnsafeBufferPointer<UInt8>, width: Int, height: Int) -> PixelBox? {
         guard width >= minimumSide, height >= minimumSide else { return nil }
         let c = (Int(rgb[0]), Int(rgb[1]), Int(rgb[2]))
         func near(_ x: Int, _ y: Int) -> Bool {
@@ -75,7 +75,7 @@ public enum ContentBox {
     }
 
     /// Copies `box` of an RGB image into `out` (resized as needed).
-    public static func crop(rgb: UnsafeBufferPointer<UInt8>, width: Int, box: PixelBox, into out: inout [UInt8]) {
+    package static func crop(rgb: UnsafeBufferPointer<UInt8>, width: Int, box: PixelBox, into out: inout [UInt8]) {
         let rowBytes = box.width * 3
         if out.count != rowBytes * box.height { out = [UInt8](repeating: 0, count: rowBytes * box.height) }
         out.withUnsafeMutableBufferPointer { dst in

@@ -18,10 +18,10 @@ import HashscreenCore
 
 /// PDQ's hashing limits. Its match threshold, quality gate and bit layout are facts of the
 /// signal, declared in HashscreenCore (`SignalKind.pdq`, `QualityGate.pdq`, `PDQBitLayout`).
-public enum PDQConstants {
+enum PDQConstants {
     /// Images smaller than this on either side hash to all zeros with quality 0.
     /// Source: ThreatExchange `pdq/cpp/hashing/pdqhashing.cpp` `MIN_HASHABLE_DIM = 5`.
-    public static let minHashableDimension = 5
+    static let minHashableDimension = 5
     /// Bytes in a PDQ hash (256 bits).
-    public static let hashByteCount = SignalKind.pdq.byteCount
+    static let hashByteCount = SignalKind.pdq.byteCount
 }

@@ -19,11 +19,11 @@ import Darwin
 import HashscreenCore
 
 /// The three 64-bit ImageHash hashes of one image.
-public struct ImageHashes64: Sendable, Equatable {
-    public var phash: HashValue
-    public var dhash: HashValue
-    public var ahash: HashValue
-    public init(phash: HashValue, dhash: HashValue, ahash: HashValue) {
+package struct ImageHashes64: Sendable, Equatable {
+    var phash: HashValue
+    var dhash: HashValue
+    var ahash: HashValue
+    init(phash: HashValue, dhash: HashValue, ahash: HashValue) {
         self.phash = phash; self.dhash = dhash; self.ahash = ahash
     }
 }
@@ -31,11 +31,11 @@ public struct ImageHashes64: Sendable, Equatable {
 /// Computes ImageHash's pHash, dHash and average hash, reusing scratch buffers.
 ///
 /// Not thread-safe: one per worker thread. Empty images (a side of 0) hash to zeros.
-public final class ImageHasher64 {
+package final class ImageHasher64 {
     /// The signals this hasher computes: imagehash `phash` (DCT of a 32x32 reduction), `dhash`
     /// (horizontal gradient of a 9x8 reduction) and `average_hash` (8x8 reduction against its
     /// mean). A set of `kinds` given to it may hold other signals: they are ignored.
-    public static let signals: [SignalKind] = [.phash, .dhash, .ahash]
+    package static let signals: [SignalKind] = [.phash, .dhash, .ahash]
 
     /// imagehash `hash_size = 8`: 8x8 = 64 bits.
     static let hashSide = 8
@@ -51,25 +51,25 @@ public final class ImageHasher64 {
     private let smallA = UnsafeMutablePointer<UInt8>.allocate(capacity: 8 * 8)
     private let resizer = PillowResample.Resizer()
 
-    public init() {}
+    package init() {}
 
     deinit { smallP.deallocate(); smallD.deallocate(); smallA.deallocate() }
 
     /// All three hashes of interleaved 8-bit RGB (3 bytes per pixel, rows top to bottom).
-    public func hashes(rgb: UnsafeBufferPointer<UInt8>, width: Int, height: Int) -> ImageHashes64 {
+    package func hashes(rgb: UnsafeBufferPointer<UInt8>, width: Int, height: Int) -> ImageHashes64 {
         let h = hashes(rgb: rgb, width: width, height: height, kinds: Set(Self.signals))
         return ImageHashes64(phash: h[.phash]!, dhash: h[.dhash]!, ahash: h[.ahash]!)
     }
 
     /// All three hashes of interleaved 8-bit RGB held in an array.
-    public func hashes(rgb: [UInt8], width: Int, height: Int) -> ImageHashes64 {
+    package func hashes(rgb: [UInt8], width: Int, height: Int) -> ImageHashes64 {
         rgb.withUnsafeBufferPointer { hashes(rgb: $0, width: width, height: height) }
     }
 
     /// Only the requested hashes of interleaved 8-bit RGB: each costs a Lanczos reduction of
     /// the whole image, so the ones nobody asked for are not computed. The greyscale
     /// conversion is done once per row for all of them, in the same walk over the image.
-    public func hashes(rgb: UnsafeBufferPointer<UInt8>, width: Int, height: Int,
+    package func hashes(rgb: UnsafeBufferPointer<UInt8>, width: Int, height: Int,
                        kinds: Set<SignalKind>) -> [SignalKind: HashValue] {
         precondition(width >= 0 && height >= 0 && rgb.count >= width * height * 3,
                      "RGB buffer smaller than width x height x 3")
@@ -78,13 +78,13 @@ public final class ImageHasher64 {
     }
 
     /// All three hashes of an 8-bit greyscale plane (Pillow mode `L`).
-    public func hashes(grey: UnsafeBufferPointer<UInt8>, width: Int, height: Int) -> ImageHashes64 {
+    package func hashes(grey: UnsafeBufferPointer<UInt8>, width: Int, height: Int) -> ImageHashes64 {
         let h = hashes(grey: grey, width: width, height: height, kinds: Set(Self.signals))
         return ImageHashes64(phash: h[.phash]!, dhash: h[.dhash]!, ahash: h[.ahash]!)
     }
 
     /// Only the requested hashes of an 8-bit greyscale plane (Pillow mode `L`).
-    public func hashes(grey: UnsafeBufferPointer<UInt8>, width: Int, height: Int,
+    package func hashes(grey: UnsafeBufferPointer<UInt8>, width: Int, height: Int,
                        kinds: Set<SignalKind>) -> [SignalKind: HashValue] {
         precondition(width >= 0 && height >= 0 && grey.count >= width * height, "grey buffer smaller than width x height")
         guard width > 0, height > 0, let base = grey.baseAddress else { return Self.zeros(kinds) }

@@ -41,20 +41,20 @@ public enum PDQMode: String, Sendable, CaseIterable {
 /// pointing down): `rot90` turns a quarter counter-clockwise, `rot270` a quarter clockwise,
 /// `flipx` mirrors top to bottom (about the x axis), `flipy` mirrors left to right (about the
 /// y axis), `flipp` transposes (about the main diagonal), `flipm` about the anti-diagonal.
-public enum DihedralVariant: String, CaseIterable, Sendable {
+package enum DihedralVariant: String, CaseIterable, Sendable {
     case orig, rot90, rot180, rot270, flipx, flipy, flipp, flipm
 }
 
 /// A PDQ hash, its quality, and optionally the dihedral variants.
-public struct PDQResult: Sendable, Equatable {
+package struct PDQResult: Sendable, Equatable {
     /// 32 bytes; `hash.hex` is the reference's 64-hex-digit text.
-    public var hash: HashValue
+    package var hash: HashValue
     /// `QualityGate.pdq.range`; below `QualityGate.pdq.minimum` the hash is too flat to screen.
-    public var quality: Int
+    package var quality: Int
     /// All 8 variants (including `.orig`) when asked for, else nil.
-    public var variants: [DihedralVariant: HashValue]?
+    package var variants: [DihedralVariant: HashValue]?
 
-    public init(hash: HashValue, quality: Int, variants: [DihedralVariant: HashValue]? = nil) {
+    package init(hash: HashValue, quality: Int, variants: [DihedralVariant: HashValue]? = nil) {
         self.hash = hash; self.quality = quality; self.variants = variants
     }
 }
@@ -63,7 +63,7 @@ public struct PDQResult: Sendable, Equatable {
 ///
 /// Not thread-safe: give each worker thread its own hasher. Scratch is small (a few rows:
 /// about `(height / 128 + 10) x width` floats), grows to the largest image seen and is kept.
-public final class PDQHasher {
+package final class PDQHasher {
     // MARK: Reference constants
 
     /// Side of the downsampled image the DCT reads (pdqhashing.cpp: 64x64 buffer).
@@ -152,7 +152,7 @@ public final class PDQHasher {
     private let buffer16Aux = UnsafeMutablePointer<Float>.allocate(capacity: 16 * 16)
     private let sampleIndex = UnsafeMutablePointer<Int>.allocate(capacity: 64)
 
-    public init() {}
+    package init() {}
 
     deinit {
         pass1Scratch.free(); ring1.free(); sums1.free(); midRows.free(); lumaScratch.free(); ring2.free()
@@ -165,7 +165,7 @@ public final class PDQHasher {
     // MARK: Public entry points
 
     /// Hashes interleaved 8-bit RGB (3 bytes per pixel, rows top to bottom, no padding).
-    public func hash(rgb: UnsafeBufferPointer<UInt8>, width: Int, height: Int,
+    package func hash(rgb: UnsafeBufferPointer<UInt8>, width: Int, height: Int,
                      mode: PDQMode = .full, dihedral: Bool = false) -> PDQResult {
         precondition(width >= 0 && height >= 0 && rgb.count >= width * height * 3,
                      "RGB buffer smaller than width x height x 3")
@@ -181,7 +181,7 @@ public final class PDQHasher {
     /// image from `hasher64`, reading each pixel once for both where it can (`.full` mode,
     /// images other than 64x64 and at least 5 px a side); the results are those of the two
     /// separate calls.
-    public func hash(rgb: UnsafeBufferPointer<UInt8>, width: Int, height: Int, mode: PDQMode = .full,
+    package func hash(rgb: UnsafeBufferPointer<UInt8>, width: Int, height: Int, mode: PDQMode = .full,
                      dihedral: Bool = false, alongside hasher64: ImageHasher64,
                      kinds: Set<SignalKind>) -> (pdq: PDQResult, hashes64: [SignalKind: HashValue]) {
         precondition(width >= 0 && height >= 0 && rgb.count >= width * height * 3,
@@ -199,14 +199,14 @@ public final class PDQHasher {
     }
 
     /// Hashes interleaved 8-bit RGB held in an array.
-    public func hash(rgb: [UInt8], width: Int, height: Int,
+    package func hash(rgb: [UInt8], width: Int, height: Int,
                      mode: PDQMode = .full, dihedral: Bool = false) -> PDQResult {
         rgb.withUnsafeBufferPointer { hash(rgb: $0, width: width, height: height, mode: mode, dihedral: dihedral) }
     }
 
     /// Hashes a float32 luma plane (row-major, width x height), e.g. a greyscale image's
     /// values as floats, which the reference's grey path uses unweighted.
-    public func hash(luma: UnsafeBufferPointer<Float>, width: Int, height: Int,
+    package func hash(luma: UnsafeBufferPointer<Float>, width: Int, height: Int,
                      mode: PDQMode = .full, dihedral: Bool = false) -> PDQResult {
         precondition(width >= 0 && height >= 0 && luma.count >= width * height,
                      "luma buffer smaller than width x height")

@@ -7,12 +7,12 @@ import HashscreenReport
 
 /// `hashscreen hash`: every requested signal of single files, as `FileHashes` records.
 public final class FileHasher {
-    public let signals: [SignalKind]
-    public let pdqMode: PDQMode
-    public let dihedral: Bool
-    public let maxPixels: UInt64
+    package let signals: [SignalKind]
+    package let pdqMode: PDQMode
+    package let dihedral: Bool
+    package let maxPixels: UInt64
     /// Files larger than this are not read (a `read` error, as in a scan).
-    public let maxFileBytes: Int
+    package let maxFileBytes: Int
     private let digester: Digester
     private let pdq = PDQHasher()
     private let hasher64 = ImageHasher64()
@@ -29,7 +29,7 @@ public final class FileHasher {
     }
 
     /// Output column names, in order.
-    public var columns: [String] {
+    package var columns: [String] {
         var c = ["path"]
         for s in signals {
             c.append(s.name)
@@ -45,7 +45,7 @@ public final class FileHasher {
     /// The hashes of one file, a value per column between `path` and `error`; `error` is set
     /// when it could not be read or decoded (digests of a readable file are still given when
     /// decoding fails).
-    public func hash(path: String) -> FileHashes {
+    package func hash(path: String) -> FileHashes {
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)

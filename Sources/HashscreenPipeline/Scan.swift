@@ -7,10 +7,10 @@ import HashscreenReport
 
 /// The result of a scan, for the CLI's exit status and message.
 public struct ScanResult: Sendable {
-    public var samples: Int
-    public var matchedSamples: Int
-    public var failedSamples: Int
-    public var outputDirectory: String
+    var samples: Int
+    var matchedSamples: Int
+    var failedSamples: Int
+    var outputDirectory: String
 
     /// 0 complete and nothing matched; 1 at least one match; 3 no match but some samples could
     /// not be screened. (2, a fatal error, is thrown instead.)

@@ -15,30 +15,30 @@ import HashscreenPerceptual
 /// Everything a scan needs, resolved from the command line.
 public struct ScanConfiguration: Sendable {
     public struct Input: Sendable {
-        public var path: String
-        public var layout: ManifestLayout?
+        package var path: String
+        package var layout: ManifestLayout?
         public init(path: String, layout: ManifestLayout? = nil) { self.path = path; self.layout = layout }
     }
 
-    public var inputs: [Input]
-    public var listPath: String
-    public var outputDirectory: String
+    package var inputs: [Input]
+    package var listPath: String
+    package var outputDirectory: String
     /// Signals to compute and match, in canonical order.
-    public var signals: [SignalKind]
-    public var jobs: Int
-    public var maxPixels: UInt64
+    package var signals: [SignalKind]
+    package var jobs: Int
+    package var maxPixels: UInt64
     /// Files larger than this are not read (a per-sample `read` error).
-    public var maxFileBytes: Int
-    public var verifyDecode: Bool
-    public var pdqMode: PDQScanMode
+    package var maxFileBytes: Int
+    package var verifyDecode: Bool
+    package var pdqMode: PDQScanMode
     /// Match threshold per Hamming signal (every one, whether scanned or not).
-    public var thresholds: [SignalKind: Int]
+    package var thresholds: [SignalKind: Int]
     /// Minimum quality per signal with a quality gate (PDQ).
-    public var minimumQualities: [SignalKind: Int]
-    public var dihedral: Bool
+    package var minimumQualities: [SignalKind: Int]
+    package var dihedral: Bool
     /// Detect and remove a uniform border before perceptual hashing for every image (img2dataset
     /// layouts always use their known padding).
-    public var unletterbox: Bool
+    package var unletterbox: Bool
     /// Also write each input manifest minus the removed rows into `OUT/cleaned/`.
     public var writeCleaned: Bool = false
 
@@ -71,13 +71,13 @@ public struct ScanConfiguration: Sendable {
     }
 
     /// Whether pixels are needed.
-    public var needsDecode: Bool { verifyDecode || signals.contains(where: \.isPerceptual) }
+    package var needsDecode: Bool { verifyDecode || signals.contains(where: \.isPerceptual) }
 
     /// The match threshold of `signal` (0 for exact signals: equal values only).
-    public func threshold(for signal: SignalKind) -> Int { thresholds[signal] ?? signal.defaultThreshold }
+    package func threshold(for signal: SignalKind) -> Int { thresholds[signal] ?? signal.defaultThreshold }
 
     /// The minimum quality of `signal`'s values (0 for a signal without a quality gate).
-    public func minimumQuality(for signal: SignalKind) -> Int { minimumQualities[signal] ?? signal.quality?.minimum ?? 0 }
+    func minimumQuality(for signal: SignalKind) -> Int { minimumQualities[signal] ?? signal.quality?.minimum ?? 0 }
 }
 
 /// How pixels are prepared for PDQ in a scan.

@@ -2,20 +2,20 @@ import HashscreenCore
 
 /// CSV (RFC 4180): a header line, then one line per record; a field is quoted only when it
 /// holds a comma, a quote or a line break, and a quote inside is doubled. Lines end in `\n`.
-public struct CSVPrinter<Record: CSVRecord>: ReportSink {
+package struct CSVPrinter<Record: CSVRecord>: ReportSink {
     private let output: any ReportOutput
 
     /// Writes the header line at once, so a file without records still names its columns.
-    public init(header: [String], to output: any ReportOutput) throws(HashscreenError) {
+    package init(header: [String], to output: any ReportOutput) throws(HashscreenError) {
         self.output = output
         try output.write(CSV.line(header))
     }
 
-    public func write(_ record: Record) throws(HashscreenError) {
+    package func write(_ record: Record) throws(HashscreenError) {
         try output.write(CSV.line(record.csvFields))
     }
 
-    public func finish() throws(HashscreenError) { try output.finish() }
+    package func finish() throws(HashscreenError) { try output.finish() }
 }
 
 /// RFC 4180 quoting.
@@ -37,12 +37,12 @@ enum CSV {
 
 extension Removal: CSVRecord {
     /// `removals.csv`'s columns.
-    public static let csvHeader = ["key", "url", "path", "reasons"]
+    static let csvHeader = ["key", "url", "path", "reasons"]
     /// Key, URL and path (empty when absent), then the reasons joined by `;`.
-    public var csvFields: [String] { [key, url ?? "", path ?? "", reasons.joined(separator: ";")] }
+    var csvFields: [String] { [key, url ?? "", path ?? "", reasons.joined(separator: ";")] }
 }
 
 extension FileHashes: CSVRecord {
     /// The path, every value (empty when it could not be computed), then the error (empty when none).
-    public var csvFields: [String] { [path] + values.map { $0.value ?? "" } + [error ?? ""] }
+    package var csvFields: [String] { [path] + values.map { $0.value ?? "" } + [error ?? ""] }
 }

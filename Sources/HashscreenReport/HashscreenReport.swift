@@ -22,7 +22,7 @@
 import HashscreenCore
 
 /// Receives records one at a time and prints them (ripgrep's `Sink`): every printer is one.
-public protocol ReportSink<Record> {
+package protocol ReportSink<Record> {
     associatedtype Record
     /// Prints one record, after the ones before it.
     mutating func write(_ record: Record) throws(HashscreenError)
@@ -31,16 +31,16 @@ public protocol ReportSink<Record> {
 }
 
 /// A record's row in a CSV file: one field per column of the printer's header.
-public protocol CSVRecord {
+package protocol CSVRecord {
     var csvFields: [String] { get }
 }
 
 /// A record as a JSON value: one line of a JSON-lines file, or a whole document.
-public protocol JSONRecord {
+package protocol JSONRecord {
     var json: JSONValue { get }
 }
 
 /// A record as text for a person: whole lines, each ending in a newline.
-public protocol TextRecord {
+package protocol TextRecord {
     var text: String { get }
 }

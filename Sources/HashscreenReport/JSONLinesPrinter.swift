@@ -2,14 +2,14 @@ import HashscreenCore
 
 /// JSON lines: one compact JSON value per record, each on its own line (`report.jsonl`,
 /// `errors.jsonl`, `hash`, `manifest rows`). Keys keep the order of the record's rendering.
-public struct JSONLinesPrinter<Record: JSONRecord>: ReportSink {
+package struct JSONLinesPrinter<Record: JSONRecord>: ReportSink {
     private let output: any ReportOutput
 
-    public init(to output: any ReportOutput) { self.output = output }
+    package init(to output: any ReportOutput) { self.output = output }
 
-    public func write(_ record: Record) throws(HashscreenError) {
+    package func write(_ record: Record) throws(HashscreenError) {
         try output.write(record.json.rendered() + "\n")
     }
 
-    public func finish() throws(HashscreenError) { try output.finish() }
+    package func finish() throws(HashscreenError) { try output.finish() }
 }

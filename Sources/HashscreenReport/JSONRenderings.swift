@@ -5,14 +5,14 @@ import HashscreenCore
 
 extension JSONValue: JSONRecord {
     /// A document built elsewhere (a manifest's rows and columns, as `manifest` reads them).
-    public var json: JSONValue { self }
+    package var json: JSONValue { self }
 }
 
 // MARK: - Scan records
 
 extension MatchRecord: JSONRecord {
     /// A line of `report.jsonl`; `variant` and `notes` only when present.
-    public var json: JSONValue {
+    package var json: JSONValue {
         var o: [(String, JSONValue)] = [
             ("key", .string(key)), ("url", .optional(url)), ("path", .optional(path)),
             ("signal", .string(signal.name)), ("value", .string(value.hex)),
@@ -27,7 +27,7 @@ extension MatchRecord: JSONRecord {
 
 extension FailureRecord: JSONRecord {
     /// A line of `errors.jsonl`; `quality` only for `unscreenable-perceptual`.
-    public var json: JSONValue {
+    package var json: JSONValue {
         var o: [(String, JSONValue)] = [
             ("key", .string(key)), ("path", .optional(path)),
             ("stage", .string(stage.rawValue)), ("error", .string(message)),
@@ -123,7 +123,7 @@ extension ListProvenance: JSONRecord {
     /// this build does not know, and per source file its name (without its folder: outputs
     /// are shared with third parties, a local path is not theirs to see), SHA-256, format and
     /// what it contributed.
-    public var json: JSONValue {
+    package var json: JSONValue {
         .object([
             ("name", .string(name)),
             ("version", .string(version)),
@@ -174,7 +174,7 @@ extension ListImportSummary: JSONRecord {
 extension FileHashes: JSONRecord {
     /// A line of `hash`: the path, every value (null when it could not be computed), and
     /// `error` only when there was one.
-    public var json: JSONValue {
+    package var json: JSONValue {
         var o: [(String, JSONValue)] = [("path", .string(path))]
         o += values.map { ($0.column, .optional($0.value)) }
         if let error { o.append(("error", .string(error))) }

@@ -4,20 +4,20 @@
 import HashscreenCore
 
 /// One row of `removals.csv`: a flagged sample and every reason it was flagged.
-public struct Removal: Sendable, Equatable {
-    public var key: String
-    public var url: String?
-    public var path: String?
+struct Removal: Sendable, Equatable {
+    var key: String
+    var url: String?
+    var path: String?
     /// The distinct `signal:list` words of its matches, sorted.
-    public var reasons: [String]
+    var reasons: [String]
 
-    public init(key: String, url: String?, path: String?, reasons: [String]) {
+    init(key: String, url: String?, path: String?, reasons: [String]) {
         self.key = key; self.url = url; self.path = path; self.reasons = reasons
     }
 
     /// One removal per sample of `sortedMatches` (sorted by `RecordOrder`, so a sample's
     /// matches are adjacent); url and path are its first match's.
-    public static func rows(_ sortedMatches: [MatchRecord]) -> [Removal] {
+    static func rows(_ sortedMatches: [MatchRecord]) -> [Removal] {
         var rows: [Removal] = []
         var i = 0
         while i < sortedMatches.count {
@@ -36,14 +36,14 @@ public struct Removal: Sendable, Equatable {
 }
 
 /// The hashes of one file (`hashscreen hash`).
-public struct FileHashes: Sendable {
-    public var path: String
+package struct FileHashes: Sendable {
+    package var path: String
     /// Each requested value in column order, nil when it could not be computed.
-    public var values: [(column: String, value: String?)]
+    package var values: [(column: String, value: String?)]
     /// Why the file could not be read or decoded (`read: ...`, `decode: ...`), if it could not.
-    public var error: String?
+    package var error: String?
 
-    public init(path: String, values: [(column: String, value: String?)], error: String?) {
+    package init(path: String, values: [(column: String, value: String?)], error: String?) {
         self.path = path; self.values = values; self.error = error
     }
 }

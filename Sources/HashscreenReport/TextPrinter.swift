@@ -1,17 +1,17 @@
 import HashscreenCore
 
 /// Text for a person: each record's lines as they are (`list info`, `list import`).
-public struct TextPrinter<Record: TextRecord>: ReportSink {
+package struct TextPrinter<Record: TextRecord>: ReportSink {
     private let output: any ReportOutput
 
-    public init(to output: any ReportOutput) { self.output = output }
+    package init(to output: any ReportOutput) { self.output = output }
 
-    public func write(_ record: Record) throws(HashscreenError) { try output.write(record.text) }
+    package func write(_ record: Record) throws(HashscreenError) { try output.write(record.text) }
 
-    public func finish() throws(HashscreenError) { try output.finish() }
+    package func finish() throws(HashscreenError) { try output.finish() }
 
     /// The text of one record.
-    public static func render(_ record: Record) -> String { record.text }
+    package static func render(_ record: Record) -> String { record.text }
 }
 
 // MARK: - Records

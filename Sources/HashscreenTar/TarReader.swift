@@ -11,36 +11,36 @@
 import Foundation
 
 /// One member of a tar archive.
-public struct TarMember: Sendable, Equatable {
-    public enum Kind: Sendable, Equatable { case file, directory, other(UInt8) }
-    public var name: String
-    public var kind: Kind
+package struct TarMember: Sendable, Equatable {
+    package enum Kind: Sendable, Equatable { case file, directory, other(UInt8) }
+    package var name: String
+    package var kind: Kind
     /// Offset of the member's data in the archive file.
-    public var offset: Int
-    public var size: Int
+    package var offset: Int
+    package var size: Int
 }
 
 /// A damaged or unsupported archive.
-public struct TarError: Error, Sendable, CustomStringConvertible {
-    public var path: String
-    public var offset: Int
-    public var message: String
-    public var description: String { "\(path): tar header at byte \(offset): \(message)" }
+package struct TarError: Error, Sendable, CustomStringConvertible {
+    package var path: String
+    package var offset: Int
+    package var message: String
+    package var description: String { "\(path): tar header at byte \(offset): \(message)" }
 }
 
 /// Reads a tar archive's member list sequentially.
-public final class TarReader {
-    public static let blockSize = 512
+package final class TarReader {
+    package static let blockSize = 512
     /// Longest pax/GNU long-name payload accepted (a header claiming more is damaged).
     static let maxExtendedHeaderBytes = 1 << 20
 
-    public let path: String
+    package let path: String
     private let fd: Int32
     private let fileSize: Int
     private var position = 0
     private var finished = false
 
-    public init(path: String) throws {
+    package init(path: String) throws {
         self.path = path
         fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
@@ -54,7 +54,7 @@ public final class TarReader {
     deinit { close(fd) }
 
     /// Reads `count` bytes at `offset` of the archive (for member data).
-    public func read(offset: Int, count: Int) throws -> [UInt8] {
+    package func read(offset: Int, count: Int) throws -> [UInt8] {
         var buf = [UInt8](repeating: 0, count: count)
         var done = 0
         try buf.withUnsafeMutableBytes { raw in
@@ -70,7 +70,7 @@ public final class TarReader {
 
     /// The next member, or nil at the end of the archive. Throws on a damaged header; after an
     /// error the reader cannot continue (tar has no resynchronisation).
-    public func next() throws -> TarMember? {
+    package func next() throws -> TarMember? {
         if finished { return nil }
         var longName: String? = nil
         var paxPath: String? = nil

@@ -1,6 +1,5 @@
 import Foundation
 import HashscreenCore
-@testable import HashscreenReport
 import HashscreenTestSupport
 import XCTest
 
@@ -12,11 +11,11 @@ final class AtomicFileTests: XCTestCase {
         let old = umask(0)
         defer { umask(old) }
         let f = try AtomicFile(path: path)
-        let big = String(repeating: "0123456789abcdef", count: AtomicFile.chunkBytes / 8)  // two chunks and more
+        let big = String(repeating: "0123456789abcdef", count: AtomicFile.bufferBytes / 8)  // two chunks and more
         try f.write("a\n")
         try f.write(big)
-        XCTAssertEqual(try String(contentsOfFile: path, encoding: .utf8), "old\n", "the old file until finish()")
-        try f.finish()
+        XCTAssertEqual(try String(contentsOfFile: path, encoding: .utf8), "old\n", "the old file until commit()")
+        try f.commit()
         XCTAssertEqual(try String(contentsOfFile: path, encoding: .utf8), "a\n" + big)
         var st = stat()
         XCTAssertEqual(stat(path, &st), 0)
