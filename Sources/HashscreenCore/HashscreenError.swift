@@ -4,6 +4,15 @@
 public struct HashscreenError: Error, Sendable, CustomStringConvertible {
     package enum Code: String, Sendable {
         case list, output, manifest, input, usage, io
+
+        /// The command's exit status when an error of this code stops it: 64 (`EX_USAGE`, as
+        /// ArgumentParser's own usage errors) for bad usage, 2 for every other fatal error.
+        package var exitStatus: Int32 {
+            switch self {
+            case .usage: return 64
+            case .list, .output, .manifest, .input, .io: return 2
+            }
+        }
     }
     package var code: Code
     package var message: String

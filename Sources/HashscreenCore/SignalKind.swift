@@ -235,14 +235,15 @@ extension SignalKind {
 
     // MARK: Text form
 
-    /// Parses and validates the text form of a value of this signal.
-    package func parse(_ text: some StringProtocol) throws(HashParseError) -> HashValue {
+    /// Parses and validates the text form of a value of this signal; a malformed value throws an
+    /// `.input` error whose message is the reason (it never echoes the value).
+    package func parse(_ text: some StringProtocol) throws(HashscreenError) -> HashValue {
         let t = text.trimmingCharacters(in: .whitespaces)
         guard t.utf8.count == hexLength else {
-            throw HashParseError(reason: "\(name) hash must be \(hexLength) hex digits, got \(t.utf8.count)")
+            throw HashscreenError(.input, "\(name) hash must be \(hexLength) hex digits, got \(t.utf8.count)")
         }
         guard let v = HashValue(hex: t) else {
-            throw HashParseError(reason: "\(name) hash is not hexadecimal")
+            throw HashscreenError(.input, "\(name) hash is not hexadecimal")
         }
         return v
     }
@@ -250,13 +251,6 @@ extension SignalKind {
     public static func < (a: SignalKind, b: SignalKind) -> Bool {
         allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
     }
-}
-
-/// Why a hash's text could not be parsed.
-package struct HashParseError: Error, Sendable, Equatable, CustomStringConvertible {
-    package var reason: String
-    package init(reason: String) { self.reason = reason }
-    package var description: String { reason }
 }
 
 // MARK: - PDQ's bit layout

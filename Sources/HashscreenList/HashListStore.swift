@@ -44,7 +44,7 @@ package final class HashListStore {
         do {
             db = try SQLiteConnection(path: path, flags: SQLITE_OPEN_READWRITE)
         } catch let e as SQLiteError {
-            throw ListStoreError(.io, "cannot open list database \(path) for writing: \(e.message)")
+            throw ListError(.io, "cannot open list database \(path) for writing: \(e.message)")
         }
         let store = HashListStore(db: db, path: path, readOnly: false)
         try store.mapped {
@@ -63,24 +63,24 @@ package final class HashListStore {
     package static func openReadOnly(path: String) throws -> HashListStore {
         var st = stat()
         guard stat(path, &st) == 0 else {
-            if errno == ENOENT { throw ListStoreError(.noSuchFile, "no such file: list database \(path)") }
-            throw ListStoreError(.io, "cannot open list database \(path): \(String(cString: strerror(errno)))")
+            if errno == ENOENT { throw ListError(.noSuchFile, "no such file: list database \(path)") }
+            throw ListError(.io, "cannot open list database \(path): \(String(cString: strerror(errno)))")
         }
         guard st.st_mode & S_IFMT == S_IFREG else {
-            throw ListStoreError(.notAListDatabase, "not a hashscreen list database: \(path) is not a regular file")
+            throw ListError(.notAListDatabase, "not a hashscreen list database: \(path) is not a regular file")
         }
         let db: SQLiteConnection
         do {
             db = try SQLiteConnection(path: path, flags: SQLITE_OPEN_READONLY)
         } catch let e as SQLiteError {
-            throw ListStoreError(.io, "cannot open list database \(path): \(e.message)")
+            throw ListError(.io, "cannot open list database \(path): \(e.message)")
         }
         let store = HashListStore(db: db, path: path, readOnly: true)
         try store.mapped {
             sqlite3_busy_timeout(db.handle, busyTimeoutMilliseconds)
             try db.execute("PRAGMA query_only=1")
             if try store.checkIdentity() == .empty {
-                throw ListStoreError(.notAListDatabase, "not a hashscreen list database: \(path) is empty")
+                throw ListError(.notAListDatabase, "not a hashscreen list database: \(path) is empty")
             }
         }
         return store
@@ -92,12 +92,12 @@ package final class HashListStore {
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, fileMode)
         if fd < 0 {
             if errno == EEXIST { return }
-            throw ListStoreError(.io, "cannot create list database \(path): \(String(cString: strerror(errno)))")
+            throw ListError(.io, "cannot create list database \(path): \(String(cString: strerror(errno)))")
         }
         defer { close(fd) }
         // The umask can only clear bits; set the exact mode anyway (a umask of 0700 would leave 0).
         guard fchmod(fd, fileMode) == 0 else {
-            throw ListStoreError(.io, "cannot set mode 0600 on list database \(path): \(String(cString: strerror(errno)))")
+            throw ListError(.io, "cannot set mode 0600 on list database \(path): \(String(cString: strerror(errno)))")
         }
     }
 
@@ -109,16 +109,16 @@ package final class HashListStore {
         let version = try db.scalarInt("PRAGMA user_version") ?? 0
         if appID == ListDatabaseFormat.applicationID {
             if version > ListDatabaseFormat.schemaVersion {
-                throw ListStoreError(.newerSchema, "list database \(path) has schema version \(version); this hashscreen reads up to \(ListDatabaseFormat.schemaVersion): upgrade hashscreen")
+                throw ListError(.newerSchema, "list database \(path) has schema version \(version); this hashscreen reads up to \(ListDatabaseFormat.schemaVersion): upgrade hashscreen")
             }
             guard version == ListDatabaseFormat.schemaVersion else {
-                throw ListStoreError(.damaged, "list database \(path) has no valid schema version (\(version)): it is damaged")
+                throw ListError(.damaged, "list database \(path) has no valid schema version (\(version)): it is damaged")
             }
             return .ours
         }
         let objects = try db.scalarInt("SELECT count(*) FROM sqlite_schema") ?? 0
         if appID == 0 && version == 0 && objects == 0 { return .empty }
-        throw ListStoreError(.notAListDatabase, "not a hashscreen list database: \(path) (an SQLite database of another application)")
+        throw ListError(.notAListDatabase, "not a hashscreen list database: \(path) (an SQLite database of another application)")
     }
 
     static let schemaSQL = """
@@ -169,30 +169,30 @@ package final class HashListStore {
     /// line without `skipInvalid`, an existing name and version without `replace`, or any
     /// failure) nothing.
     package func importList(_ req: ListImportRequest) throws -> ListImportReport {
-        guard !isReadOnly else { throw ListStoreError(.invalidRequest, "list database \(path) is open read-only") }
+        guard !isReadOnly else { throw ListError(.invalidRequest, "list database \(path) is open read-only") }
         try Self.validate(name: req.name)
         let importedAt = Self.iso8601(req.now)
         let version = req.version ?? String(importedAt.prefix(10))
         try Self.validate(version: version)
-        guard !req.files.isEmpty else { throw ListStoreError(.invalidRequest, "no list files given for \(req.name)") }
+        guard !req.files.isEmpty else { throw ListError(.invalidRequest, "no list files given for \(req.name)") }
         var defaultType: ListLineType?
         if let t = req.defaultType {
             guard let parsed = ListLineType(name: t) else {
-                throw ListStoreError(.invalidRequest, "unknown default hash type '\(t)' (known: \(ListLineType.knownNames))")
+                throw ListError(.invalidRequest, "unknown default hash type '\(t)' (known: \(ListLineType.knownNames))")
             }
             defaultType = parsed
         }
         for file in req.files { try Self.checkReadableFile(file) }
         let digests = try req.files.map { file in
             do { return try req.fileDigest(file).lowercased() } catch {
-                throw ListStoreError(.io, "cannot compute the SHA-256 of list file \(file): \(error)")
+                throw ListError(.io, "cannot compute the SHA-256 of list file \(file): \(error)")
             }
         }
 
         let ref = ListRef(id: 0, name: req.name, version: version)
         var replaced = false
         var records = 0, skipped = 0, duplicates = 0
-        var examples: [ListImportError] = []
+        var examples: [ListError] = []
         var listID: Int64 = 0
         try mapped {
             try inTransaction {
@@ -201,7 +201,7 @@ package final class HashListStore {
                 if try find.step() {
                     let old = find.int64(0)
                     guard req.replace else {
-                        throw ListStoreError(.listExists, "list \(ref) already exists in \(path); replace it explicitly or choose another version")
+                        throw ListError(.listExists, "list \(ref) already exists in \(path); replace it explicitly or choose another version")
                     }
                     try deleteList(id: old)
                     replaced = true
@@ -247,7 +247,7 @@ package final class HashListStore {
                         fileRecords += 1
                         switch result {
                         case .problem(let reason):
-                            let error = ListImportError(file: file, line: line, reason: reason)
+                            let error = ListError(file: file, line: line, reason: reason)
                             guard req.skipInvalid else { throw error }
                             fileSkipped += 1
                             if examples.count < ListImportLimits.reportedInvalidLines { examples.append(error) }
@@ -269,7 +269,7 @@ package final class HashListStore {
                 }
                 let total = counts.values.reduce(0, +)
                 guard total > 0 else {
-                    throw ListStoreError(.emptyList, "nothing to import into \(ref): \(req.files.joined(separator: ", ")) \(req.files.count == 1 ? "has" : "have") no valid entries")
+                    throw ListError(.emptyList, "nothing to import into \(ref): \(req.files.joined(separator: ", ")) \(req.files.count == 1 ? "has" : "have") no valid entries")
                 }
                 let addCount = try db.prepare("INSERT INTO list_type_counts(list_id, type, entries) VALUES (?1, ?2, ?3)")
                 for (kind, n) in counts.sorted(by: { $0.key < $1.key }) {
@@ -282,7 +282,7 @@ package final class HashListStore {
             }
         }
         guard let info = try lists().first(where: { $0.id == listID }) else {
-            throw ListStoreError(.sqlite, "list \(ref) vanished from \(path) right after its import")
+            throw ListError(.sqlite, "list \(ref) vanished from \(path) right after its import")
         }
         return ListImportReport(list: info, replaced: replaced, records: records, skipped: skipped,
                                 skippedExamples: examples, duplicates: duplicates)
@@ -345,32 +345,32 @@ package final class HashListStore {
 
     static func validate(name: String) throws {
         guard !name.isEmpty, name.count <= ListImportLimits.maxNameLength else {
-            throw ListStoreError(.invalidRequest, "a list name must have 1 to \(ListImportLimits.maxNameLength) characters")
+            throw ListError(.invalidRequest, "a list name must have 1 to \(ListImportLimits.maxNameLength) characters")
         }
         guard name.trimmingCharacters(in: .whitespaces) == name, !name.contains("@"),
               !name.unicodeScalars.contains(where: { CharacterSet.controlCharacters.contains($0) }) else {
-            throw ListStoreError(.invalidRequest, "a list name must not contain '@', control characters or surrounding spaces")
+            throw ListError(.invalidRequest, "a list name must not contain '@', control characters or surrounding spaces")
         }
     }
 
     static func validate(version: String) throws {
         guard !version.isEmpty, version.count <= ListImportLimits.maxVersionLength else {
-            throw ListStoreError(.invalidRequest, "a list version must have 1 to \(ListImportLimits.maxVersionLength) characters")
+            throw ListError(.invalidRequest, "a list version must have 1 to \(ListImportLimits.maxVersionLength) characters")
         }
         guard version.trimmingCharacters(in: .whitespaces) == version,
               !version.unicodeScalars.contains(where: { CharacterSet.controlCharacters.contains($0) }) else {
-            throw ListStoreError(.invalidRequest, "a list version must not contain control characters or surrounding spaces")
+            throw ListError(.invalidRequest, "a list version must not contain control characters or surrounding spaces")
         }
     }
 
     private static func checkReadableFile(_ file: String) throws {
         var st = stat()
         guard stat(file, &st) == 0 else {
-            if errno == ENOENT { throw ListStoreError(.noSuchFile, "no such file: list file \(file)") }
-            throw ListStoreError(.io, "cannot read list file \(file): \(String(cString: strerror(errno)))")
+            if errno == ENOENT { throw ListError(.noSuchFile, "no such file: list file \(file)") }
+            throw ListError(.io, "cannot read list file \(file): \(String(cString: strerror(errno)))")
         }
         guard st.st_mode & S_IFMT == S_IFREG else {
-            throw ListStoreError(.invalidRequest, "list file \(file) is not a regular file")
+            throw ListError(.invalidRequest, "list file \(file) is not a regular file")
         }
     }
 
@@ -437,7 +437,7 @@ package final class HashListStore {
             }
             guard !matches.isEmpty else {
                 let known = all.isEmpty ? "it holds no lists" : "it holds " + all.map(\.description).joined(separator: ", ")
-                throw ListStoreError(.noSuchList, "no list '\(selector)' in \(path): \(known)")
+                throw ListError(.noSuchList, "no list '\(selector)' in \(path): \(known)")
             }
             for m in matches where !chosen.contains(m) { chosen.append(m) }
         }
@@ -480,13 +480,13 @@ package final class HashListStore {
                 let id = q.int64(0)
                 if lastList?.id != id {
                     guard let r = refs[id] else {
-                        throw ListStoreError(.damaged, "list database \(path) has entries of a list it does not describe (id \(id)): it is damaged")
+                        throw ListError(.damaged, "list database \(path) has entries of a list it does not describe (id \(id)): it is damaged")
                     }
                     lastList = r
                 }
                 let value = q.rawBytes(2)
                 guard value.count == kind.byteCount else {
-                    throw ListStoreError(.damaged, "list database \(path): an entry of \(lastList!) has a \(value.count)-byte \(kind.name) value (expected \(kind.byteCount)): it is damaged")
+                    throw ListError(.damaged, "list database \(path): an entry of \(lastList!) has a \(value.count)-byte \(kind.name) value (expected \(kind.byteCount)): it is damaged")
                 }
                 try body(ListEntry(list: lastList!, signal: kind, value: HashValue(bytes: Array(value)),
                                    quality: q.optionalInt(3), label: includeLabels ? q.text(4) : nil))
@@ -520,20 +520,20 @@ package final class HashListStore {
     /// import): a read-only connection found a hot journal it may not roll back.
     private let sqliteReadOnlyRollback = SQLITE_READONLY | (3 << 8)
 
-    /// Runs `body`, turning sqlite failures into `ListStoreError`s that name the database.
+    /// Runs `body`, turning sqlite failures into `ListError`s that name the database.
     func mapped<T>(_ body: () throws -> T) throws -> T {
         do { return try body() } catch let e as SQLiteError {
             switch e.primaryCode {
             case SQLITE_NOTADB:
-                throw ListStoreError(.notAListDatabase, "not a hashscreen list database: \(path) (\(e.message))")
+                throw ListError(.notAListDatabase, "not a hashscreen list database: \(path) (\(e.message))")
             case SQLITE_CORRUPT:
-                throw ListStoreError(.damaged, "list database \(path) is damaged (\(e.message)); re-import the lists into a new database")
+                throw ListError(.damaged, "list database \(path) is damaged (\(e.message)); re-import the lists into a new database")
             case SQLITE_READONLY where e.code == sqliteReadOnlyRollback:
-                throw ListStoreError(.sqlite, "list database \(path) has an interrupted import that must be rolled back first: run a `hashscreen list import` on it (opening it for writing rolls the interrupted import back)")
+                throw ListError(.sqlite, "list database \(path) has an interrupted import that must be rolled back first: run a `hashscreen list import` on it (opening it for writing rolls the interrupted import back)")
             case SQLITE_FULL:
-                throw ListStoreError(.io, "list database \(path): the disk is full")
+                throw ListError(.io, "list database \(path): the disk is full")
             default:
-                throw ListStoreError(.sqlite, "list database \(path): \(e.message)")
+                throw ListError(.sqlite, "list database \(path): \(e.message)")
             }
         }
     }

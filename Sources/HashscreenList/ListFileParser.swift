@@ -116,8 +116,8 @@ struct ListFileParser {
     let urlHasher: ((String) throws -> [(SignalKind, HashValue)])?
 
     /// Calls `onLine` for every data line (1-based number, entries or problem) and returns the
-    /// detected layout. Throws `ListImportError` when the whole file is unusable (no value column,
-    /// overlong line) and `ListStoreError` when it cannot be read.
+    /// detected layout. Throws `ListError` `.invalidLine` when the whole file is unusable (no value
+    /// column, overlong line) and `.io` when it cannot be read.
     func parse(_ onLine: (Int, LineResult) throws -> Void) throws -> ListFileLayout {
         var layout: ListFileLayout?
         var pending: [UInt8] = []      // a CSV record whose quoted field continues on the next line
@@ -160,10 +160,10 @@ struct ListFileParser {
                 layout = detected
                 if case .table(_, let cols) = detected {
                     guard cols.value != nil else {
-                        throw ListImportError(file: path, line: lineNo, reason: "header has no hash_value, hash or value column")
+                        throw ListError(file: path, line: lineNo, reason: "header has no hash_value, hash or value column")
                     }
                     guard cols.type != nil || defaultType != nil else {
-                        throw ListImportError(file: path, line: lineNo,
+                        throw ListError(file: path, line: lineNo,
                                               reason: "header has no hash_type or type column and no default type was given")
                     }
                     return  // the header is not data
@@ -268,14 +268,14 @@ struct ListFileParser {
         case .signal(let kind):
             switch decodeHex(value, kind) {
             case .success(let v): return .entry(ParsedEntry(signal: kind, value: v, quality: quality, label: label))
-            case .failure(let p): return .problem(p.reason)
+            case .failure(let p): return .problem(p.message)
             }
         case .url:
             guard !value.isEmpty else { return .problem("empty URL") }
             guard let urlHasher else { return .problem("url entries cannot be imported: no URL hasher was provided") }
             let digests: [(SignalKind, HashValue)]
-            do { digests = try urlHasher(String(decoding: value, as: UTF8.self)) } catch let e as HashParseError {
-                return .problem("URL rejected: \(e.reason)")
+            do { digests = try urlHasher(String(decoding: value, as: UTF8.self)) } catch let e as HashscreenError {
+                return .problem("URL rejected: \(e.message)")
             } catch {
                 return .problem("URL rejected")
             }
@@ -289,8 +289,8 @@ struct ListFileParser {
 
     /// Decodes a value's hex from bytes; a malformed value gets the reason worded by the signal's
     /// own parser (`SignalKind.parse`), so messages match everywhere hashscreen reads hashes.
-    func decodeHex(_ t: ArraySlice<UInt8>, _ kind: SignalKind) -> Result<HashValue, HashParseError> {
-        if t.isEmpty { return .failure(HashParseError(reason: "empty \(kind.name) hash value")) }
+    func decodeHex(_ t: ArraySlice<UInt8>, _ kind: SignalKind) -> Result<HashValue, HashscreenError> {
+        if t.isEmpty { return .failure(HashscreenError(.input, "empty \(kind.name) hash value")) }
         if t.count == kind.hexLength, let bytes = Hex.decode(t) { return .success(HashValue(bytes: bytes)) }
         do { return .success(try kind.parse(String(decoding: t, as: UTF8.self))) } catch { return .failure(error) }
     }
@@ -316,7 +316,7 @@ struct ListFileParser {
     /// 1-based number, reading the file in chunks.
     func forEachLine(_ body: (Int, UnsafeBufferPointer<UInt8>) throws -> Void) throws {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw ListStoreError(.io, "cannot read list file \(path): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw ListError(.io, "cannot read list file \(path): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
         let chunk = 1 << 20
         var buf = [UInt8](repeating: 0, count: chunk + ListImportLimits.maxLineBytes)
@@ -328,7 +328,7 @@ struct ListFileParser {
                 let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress! + filled, $0.count - filled) }
                 if n < 0 {
                     if errno == EINTR { continue }
-                    throw ListStoreError(.io, "cannot read list file \(path): \(String(cString: strerror(errno)))")
+                    throw ListError(.io, "cannot read list file \(path): \(String(cString: strerror(errno)))")
                 }
                 if n == 0 { eof = true } else { filled += n }
             }
@@ -341,7 +341,7 @@ struct ListFileParser {
                     if e > s, base[e - 1] == 13 { e -= 1 }
                     if lineNo == 1, e - s >= 3, base[s] == 0xEF, base[s + 1] == 0xBB, base[s + 2] == 0xBF { s += 3 }
                     guard e - s <= ListImportLimits.maxLineBytes else {
-                        throw ListImportError(file: path, line: lineNo, reason: "line longer than \(ListImportLimits.maxLineBytes) bytes: not a list file?")
+                        throw ListError(file: path, line: lineNo, reason: "line longer than \(ListImportLimits.maxLineBytes) bytes: not a list file?")
                     }
                     try body(lineNo, UnsafeBufferPointer(start: base + s, count: e - s))
                 }
@@ -361,7 +361,7 @@ struct ListFileParser {
                 filled -= consumed
             }
             if filled > ListImportLimits.maxLineBytes {
-                throw ListImportError(file: path, line: lineNo + 1, reason: "line longer than \(ListImportLimits.maxLineBytes) bytes: not a list file?")
+                throw ListError(file: path, line: lineNo + 1, reason: "line longer than \(ListImportLimits.maxLineBytes) bytes: not a list file?")
             }
         }
     }

@@ -26,7 +26,7 @@ package struct ListImportRequest {
     /// The hex SHA-256 of a file at a path (provided by the caller: this module does no crypto).
     package var fileDigest: (String) throws -> String
     /// Digests of a URL (normally its `url_md5` and `url_sha256`); nil makes `url` lines invalid.
-    /// A thrown `HashParseError`'s reason is reported; other errors' text is not (it could
+    /// A thrown `HashscreenError`'s message is reported; other errors' text is not (it could
     /// echo the URL).
     package var urlHasher: ((String) throws -> [(SignalKind, HashValue)])?
     /// The import time (injected for tests).
@@ -53,7 +53,7 @@ package struct ListImportReport: Sendable, Equatable {
     /// Invalid lines skipped (only with `skipInvalid`).
     package var skipped: Int
     /// The first few invalid lines (at most `ListImportLimits.reportedInvalidLines`).
-    package var skippedExamples: [ListImportError]
+    package var skippedExamples: [ListError]
     /// Values that were already in the list (stored once).
     package var duplicates: Int
 }
@@ -75,20 +75,15 @@ enum ListImportLimits {
     static let maxVersionLength = 100
 }
 
-/// An invalid line of a source file: `FILE:LINE: reason`. The reason never echoes the value.
-package struct ListImportError: Error, Sendable, Equatable, CustomStringConvertible {
-    package var file: String
-    /// 1-based line number (of the first line of a multi-line CSV record).
-    package var line: Int
-    package var reason: String
-    init(file: String, line: Int, reason: String) { self.file = file; self.line = line; self.reason = reason }
-    package var description: String { "\(file):\(line): \(reason)" }
-}
-
-/// A failure of the store itself (not of one line): missing or foreign database, a list that
-/// exists or does not, an unreadable file, an sqlite failure.
-struct ListStoreError: Error, Sendable, Equatable, CustomStringConvertible {
-    enum Code: String, Sendable {
+/// Why a list could not be imported or read: an invalid line of a source file
+/// (`.invalidLine`, `FILE:LINE: reason`, the reason never echoing the value), or a failure of
+/// the store itself (missing or foreign database, a list that exists or does not, an unreadable
+/// file, an sqlite failure). sqlite's own error (`SQLiteError`) stays inside this module; its
+/// words are kept in the message.
+package struct ListError: Error, Sendable, Equatable, CustomStringConvertible {
+    package enum Code: String, Sendable {
+        /// One line of a source file is invalid (`file`, `line`, `reason` say where and why).
+        case invalidLine
         case noSuchFile
         case notAListDatabase
         /// Written by a newer hashscreen (schema version above ours).
@@ -104,10 +99,26 @@ struct ListStoreError: Error, Sendable, Equatable, CustomStringConvertible {
         /// Another sqlite failure (busy, full disk, read-only file...).
         case sqlite
     }
-    var code: Code
-    var message: String
+    package var code: Code
+    /// The whole message; for `.invalidLine`, `FILE:LINE: reason`.
+    package var message: String
+    /// For `.invalidLine`, the source file; empty otherwise.
+    package var file = ""
+    /// For `.invalidLine`, the 1-based line number (of the first line of a multi-line CSV
+    /// record); 0 otherwise.
+    package var line = 0
+    /// For `.invalidLine`, what is wrong with the line; empty otherwise.
+    package var reason = ""
+
     init(_ code: Code, _ message: String) { self.code = code; self.message = message }
-    var description: String { message }
+    /// An invalid line of a source file.
+    init(file: String, line: Int, reason: String) {
+        self.init(.invalidLine, "\(file):\(line): \(reason)")
+        self.file = file; self.line = line; self.reason = reason
+    }
+    package var description: String { message }
+    /// The same failure as a setup error of the run (code `.list`).
+    package var hashscreenError: HashscreenError { HashscreenError(.list, message) }
 }
 
 // MARK: - Lists

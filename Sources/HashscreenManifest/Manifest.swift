@@ -130,7 +130,7 @@ struct ColumnMap: Sendable, Equatable {
             do {
                 recorded.append(RecordedHash(signal: h.signal, value: try h.signal.parse(text), column: h.name))
             } catch {
-                problems.append("column \(h.name): \(error.reason)")
+                problems.append("column \(h.name): \(error.message)")
             }
         }
         var resolved: String? = nil

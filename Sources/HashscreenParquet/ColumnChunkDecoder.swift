@@ -4,7 +4,7 @@
 // levels, values, all compressed together) and parquet.thrift DataPageHeaderV2 (v2: levels first,
 // never compressed, then values compressed when `is_compressed`); Encodings.md for the rest.
 
-/// Decodes the pages of one column chunk; throws `ThriftError` with a message the reader prefixes
+/// Decodes the pages of one column chunk; throws `ParquetError`s without a path, with a message the reader prefixes
 /// with the file, row group and column.
 struct ColumnChunkDecoder {
     /// Largest uncompressed page accepted: bounds allocations on hostile headers. Real writers
@@ -22,40 +22,40 @@ struct ColumnChunkDecoder {
         var pos = 0
         while values.count < numRows {
             guard pos < buf.count else {
-                throw ThriftError(description: "column chunk ends after \(values.count) of \(numRows) values")
+                throw ParquetError("column chunk ends after \(values.count) of \(numRows) values")
             }
             let pageOffset = pos
             var r = ThriftCompactReader(buf, from: pos)
             let h: PageHeader
-            do { h = try r.decodePageHeader() } catch let e as ThriftError {
-                throw ThriftError(description: "page header at chunk offset \(pos): Thrift decode error: \(e.description)")
+            do { h = try r.decodePageHeader() } catch let e as ParquetError where e.path.isEmpty {
+                throw ParquetError("page header at chunk offset \(pos): Thrift decode error: \(e.description)")
             }
             let bodyStart = r.position
             let csize = Int(h.compressedPageSize)
             let usize = Int(h.uncompressedPageSize)
             guard csize <= buf.count - bodyStart else {
-                throw ThriftError(description: "page of \(csize) bytes at chunk offset \(pos) runs past the end of the column chunk (\(buf.count - bodyStart) bytes left)")
+                throw ParquetError("page of \(csize) bytes at chunk offset \(pos) runs past the end of the column chunk (\(buf.count - bodyStart) bytes left)")
             }
             guard usize <= Self.maxPageBytes else {
-                throw ThriftError(description: "page claims \(usize) uncompressed bytes, more than the \(Self.maxPageBytes) accepted")
+                throw ParquetError("page claims \(usize) uncompressed bytes, more than the \(Self.maxPageBytes) accepted")
             }
             let bodyEnd = bodyStart + csize
             pos = bodyEnd
             do {
                 switch h.type {
                 case ParquetPageType.dictionaryPage.rawValue:
-                    guard let dh = h.dictionaryPage else { throw ThriftError(description: "dictionary page without its header") }
+                    guard let dh = h.dictionaryPage else { throw ParquetError("dictionary page without its header") }
                     guard dictionary == nil, values.isEmpty else {
-                        throw ThriftError(description: "a second dictionary page, or one after data pages")
+                        throw ParquetError("a second dictionary page, or one after data pages")
                     }
                     guard dh.encoding == ParquetEncoding.plain.rawValue || dh.encoding == ParquetEncoding.plainDictionary.rawValue else {
-                        throw ThriftError(description: "dictionary page encoding \(ParquetEncoding.name(dh.encoding)) is not supported")
+                        throw ParquetError("dictionary page encoding \(ParquetEncoding.name(dh.encoding)) is not supported")
                     }
-                    guard dh.numValues >= 0 else { throw ThriftError(description: "dictionary page with \(dh.numValues) values") }
+                    guard dh.numValues >= 0 else { throw ParquetError("dictionary page with \(dh.numValues) values") }
                     let data = try PageCompression.decompress(codec: codec, buf[bodyStart..<bodyEnd], size: usize)
                     dictionary = try ValueDecoding.decodePlain(data, from: 0, to: data.count, count: Int(dh.numValues), column: column)
                 case ParquetPageType.dataPage.rawValue:
-                    guard let dp = h.dataPage else { throw ThriftError(description: "data page without its header") }
+                    guard let dp = h.dataPage else { throw ParquetError("data page without its header") }
                     let n = try checkedCount(dp.numValues, already: values.count)
                     let data = try PageCompression.decompress(codec: codec, buf[bodyStart..<bodyEnd], size: usize)
                     var p = 0
@@ -73,17 +73,17 @@ struct ColumnChunkDecoder {
                             defs = d
                             p = used
                         default:
-                            throw ThriftError(description: "definition level encoding \(ParquetEncoding.name(dp.definitionLevelEncoding)) is not supported")
+                            throw ParquetError("definition level encoding \(ParquetEncoding.name(dp.definitionLevelEncoding)) is not supported")
                         }
                     }
                     try append(data, from: p, to: data.count, count: n, defs: defs, encoding: dp.encoding,
                                dictionary: dictionary, into: &values)
                 case ParquetPageType.dataPageV2.rawValue:
-                    guard let dp = h.dataPageV2 else { throw ThriftError(description: "data page v2 without its header") }
+                    guard let dp = h.dataPageV2 else { throw ParquetError("data page v2 without its header") }
                     let n = try checkedCount(dp.numValues, already: values.count)
                     let repLen = Int(dp.repetitionLevelsByteLength), defLen = Int(dp.definitionLevelsByteLength)
                     guard repLen >= 0, defLen >= 0, repLen + defLen <= csize, repLen + defLen <= usize else {
-                        throw ThriftError(description: "data page v2 level lengths \(repLen)+\(defLen) exceed the page (\(csize) bytes)")
+                        throw ParquetError("data page v2 level lengths \(repLen)+\(defLen) exceed the page (\(csize) bytes)")
                     }
                     var defs: [UInt32]?
                     if column.isOptional {
@@ -97,7 +97,7 @@ struct ColumnChunkDecoder {
                         data = try PageCompression.decompress(codec: codec, buf[valuesStart..<bodyEnd], size: valuesSize)
                     } else {
                         guard bodyEnd - valuesStart == valuesSize else {
-                            throw ThriftError(description: "uncompressed v2 page values hold \(bodyEnd - valuesStart) bytes, header says \(valuesSize)")
+                            throw ParquetError("uncompressed v2 page values hold \(bodyEnd - valuesStart) bytes, header says \(valuesSize)")
                         }
                         data = Array(buf[valuesStart..<bodyEnd])
                     }
@@ -106,8 +106,8 @@ struct ColumnChunkDecoder {
                 default:
                     continue   // index pages and unknown page types are skipped by their size
                 }
-            } catch let e as ThriftError {
-                throw ThriftError(description: "page at chunk offset \(pageOffset): \(e.description)")
+            } catch let e as ParquetError where e.path.isEmpty {
+                throw ParquetError("page at chunk offset \(pageOffset): \(e.description)")
             }
         }
         return values
@@ -115,9 +115,9 @@ struct ColumnChunkDecoder {
 
     /// Checks a page's value count against the rows still expected (flat columns: one value a row).
     private func checkedCount(_ n: Int32, already: Int) throws -> Int {
-        guard n >= 0 else { throw ThriftError(description: "data page with \(n) values") }
+        guard n >= 0 else { throw ParquetError("data page with \(n) values") }
         guard Int(n) <= numRows - already else {
-            throw ThriftError(description: "data page holds \(n) values but only \(numRows - already) rows remain in the row group")
+            throw ParquetError("data page holds \(n) values but only \(numRows - already) rows remain in the row group")
         }
         return Int(n)
     }
@@ -129,13 +129,13 @@ struct ColumnChunkDecoder {
         if let defs {
             present = 0
             for d in defs {
-                guard d <= 1 else { throw ThriftError(description: "definition level \(d) exceeds the maximum 1 of a flat column") }
+                guard d <= 1 else { throw ParquetError("definition level \(d) exceeds the maximum 1 of a flat column") }
                 present += Int(d)
             }
         }
         let decoded = try decodeValues(data, from: start, to: end, count: present, encoding: encoding, dictionary: dictionary)
         guard decoded.count == present else {
-            throw ThriftError(description: "decoded \(decoded.count) values, expected \(present)")
+            throw ParquetError("decoded \(decoded.count) values, expected \(present)")
         }
         if let defs {
             var k = 0
@@ -154,15 +154,15 @@ struct ColumnChunkDecoder {
         case ParquetEncoding.plain.rawValue:
             return try ValueDecoding.decodePlain(data, from: start, to: end, count: count, column: column)
         case ParquetEncoding.plainDictionary.rawValue, ParquetEncoding.rleDictionary.rawValue:
-            guard let dictionary else { throw ThriftError(description: "dictionary-encoded page but the chunk has no dictionary page") }
-            guard start < end else { throw ThriftError(description: "dictionary-encoded page has no index data") }
+            guard let dictionary else { throw ParquetError("dictionary-encoded page but the chunk has no dictionary page") }
+            guard start < end else { throw ParquetError("dictionary-encoded page has no index data") }
             let width = Int(data[start])
             let indices = try ValueDecoding.decodeHybrid(data, from: start + 1, to: end, bitWidth: width, count: count)
             var out: [ParquetValue] = []
             out.reserveCapacity(count)
             for i in indices {
                 guard Int(i) < dictionary.count else {
-                    throw ThriftError(description: "dictionary index \(i) out of range (dictionary has \(dictionary.count) values)")
+                    throw ParquetError("dictionary index \(i) out of range (dictionary has \(dictionary.count) values)")
                 }
                 out.append(dictionary[Int(i)])
             }
@@ -181,7 +181,7 @@ struct ColumnChunkDecoder {
         case ParquetEncoding.byteStreamSplit.rawValue:
             return try ValueDecoding.decodeByteStreamSplit(data, from: start, to: end, count: count, column: column)
         default:
-            throw ThriftError(description: "encoding \(ParquetEncoding.name(encoding)) is not supported for \(column.physicalType) values")
+            throw ParquetError("encoding \(ParquetEncoding.name(encoding)) is not supported for \(column.physicalType) values")
         }
     }
 }

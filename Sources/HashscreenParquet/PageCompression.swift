@@ -23,7 +23,7 @@ enum PageCompression {
         switch codec {
         case ParquetCodec.uncompressed.rawValue:
             guard input.count == size else {
-                throw ThriftError(description: "uncompressed page holds \(input.count) bytes, header says \(size)")
+                throw ParquetError("uncompressed page holds \(input.count) bytes, header says \(size)")
             }
             return Array(input)
         case ParquetCodec.snappy.rawValue:
@@ -33,7 +33,7 @@ enum PageCompression {
         case ParquetCodec.zstd.rawValue:
             return try zstd(input, size: size)
         default:
-            throw ThriftError(description: "compression codec \(ParquetCodec.name(codec)) is not supported")
+            throw ParquetError("compression codec \(ParquetCodec.name(codec)) is not supported")
         }
     }
 
@@ -44,7 +44,7 @@ enum PageCompression {
             src.withMemoryRebound(to: CChar.self) { snappy_uncompressed_length($0.baseAddress, $0.count, &declared) == SNAPPY_OK }
         }
         guard lengthOK, declared == size else {
-            throw ThriftError(description: "snappy data declares \(lengthOK ? "\(declared) bytes" : "no valid length"), the page header \(size)")
+            throw ParquetError("snappy data declares \(lengthOK ? "\(declared) bytes" : "no valid length"), the page header \(size)")
         }
         var out = [UInt8](repeating: 0, count: size)
         let ok: Bool = input.withUnsafeBufferPointer { src in
@@ -57,7 +57,7 @@ enum PageCompression {
                 } && outLen == size
             }
         }
-        guard ok else { throw ThriftError(description: "snappy decompression failed (corrupt data or size other than \(size) bytes)") }
+        guard ok else { throw ParquetError("snappy decompression failed (corrupt data or size other than \(size) bytes)") }
         return out
     }
 
@@ -66,9 +66,9 @@ enum PageCompression {
         // 0ULL-1 unknown, 0ULL-2 error); more than the page holds is refused before allocating.
         let declared = input.withUnsafeBufferPointer { ZSTD_getFrameContentSize($0.baseAddress, $0.count) }
         let unknown = UInt64.max, notZstd = UInt64.max - 1
-        if declared == notZstd { throw ThriftError(description: "zstd decompression failed: not a zstd frame") }
+        if declared == notZstd { throw ParquetError("zstd decompression failed: not a zstd frame") }
         if declared != unknown && declared > UInt64(size) {
-            throw ThriftError(description: "zstd frame declares \(declared) bytes, the page header \(size)")
+            throw ParquetError("zstd frame declares \(declared) bytes, the page header \(size)")
         }
         var out = [UInt8](repeating: 0, count: size)
         let n = input.withUnsafeBufferPointer { src in
@@ -78,9 +78,9 @@ enum PageCompression {
         }
         if ZSTD_isError(n) != 0 {
             let name = String(cString: ZSTD_getErrorName(n))
-            throw ThriftError(description: "zstd decompression failed: \(name)")
+            throw ParquetError("zstd decompression failed: \(name)")
         }
-        guard n == size else { throw ThriftError(description: "zstd data expands to \(n) bytes, header says \(size)") }
+        guard n == size else { throw ParquetError("zstd data expands to \(n) bytes, header says \(size)") }
         return out
     }
 
@@ -92,13 +92,13 @@ enum PageCompression {
     /// Inflates one or more concatenated gzip (or zlib) members.
     private static func gzip(_ input: ArraySlice<UInt8>, size: Int) throws -> [UInt8] {
         guard size <= input.count * maxDeflateRatio + deflateSlackBytes else {
-            throw ThriftError(description: "gzip page of \(input.count) bytes cannot expand to the \(size) bytes the header says")
+            throw ParquetError("gzip page of \(input.count) bytes cannot expand to the \(size) bytes the header says")
         }
         var out = [UInt8](repeating: 0, count: size)
         var stream = z_stream()
         let windowBitsAutoDetect: Int32 = 15 + 32   // zlib manual: gzip or zlib header
         guard inflateInit2_(&stream, windowBitsAutoDetect, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
-            throw ThriftError(description: "zlib inflateInit2 failed")
+            throw ParquetError("zlib inflateInit2 failed")
         }
         defer { inflateEnd(&stream) }
         var produced = 0
@@ -119,19 +119,19 @@ enum PageCompression {
                         // Another member may follow; trailing zero padding is tolerated.
                         if consumed < total {
                             if src[consumed...].allSatisfy({ $0 == 0 }) { break }
-                            guard inflateReset(&stream) == Z_OK else { throw ThriftError(description: "zlib inflateReset failed") }
+                            guard inflateReset(&stream) == Z_OK else { throw ParquetError("zlib inflateReset failed") }
                         }
                         continue
                     }
                     if rc == Z_BUF_ERROR && stream.avail_out == 0 {
-                        throw ThriftError(description: "gzip data expands to more than the \(size) bytes the header says")
+                        throw ParquetError("gzip data expands to more than the \(size) bytes the header says")
                     }
                     let msg = stream.msg.map { String(cString: $0) } ?? "code \(rc)"
-                    throw ThriftError(description: "gzip decompression failed: \(msg)")
+                    throw ParquetError("gzip decompression failed: \(msg)")
                 }
             }
         }
-        guard produced == size else { throw ThriftError(description: "gzip data expands to \(produced) bytes, header says \(size)") }
+        guard produced == size else { throw ParquetError("gzip data expands to \(produced) bytes, header says \(size)") }
         return out
     }
 
@@ -152,11 +152,11 @@ enum PageCompression {
                     }
                 }
             }
-            guard rc == SNAPPY_OK else { throw ThriftError(description: "snappy compression failed") }
+            guard rc == SNAPPY_OK else { throw ParquetError("snappy compression failed") }
             out.removeSubrange(outLen...)
             return out
         default:
-            throw ThriftError(description: "the writer does not support codec \(ParquetCodec.name(codec))")
+            throw ParquetError("the writer does not support codec \(ParquetCodec.name(codec))")
         }
     }
 }

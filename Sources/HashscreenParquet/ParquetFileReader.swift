@@ -91,11 +91,11 @@ package final class ParquetFileReader {
         let footer = try Self.pread(fd, path: path, offset: footerStart, count: Int(footerLength))
         var r = ThriftCompactReader(footer)
         let meta: FileMetaData
-        do { meta = try r.decodeFileMetaData() } catch let e as ThriftError {
+        do { meta = try r.decodeFileMetaData() } catch let e as ParquetError where e.path.isEmpty {
             throw ParquetError(path: path, message: "footer: Thrift decode error: \(e.description)")
         }
         let flat: FlatSchema
-        do { flat = try FlatSchema(meta.schema) } catch let e as ThriftError {
+        do { flat = try FlatSchema(meta.schema) } catch let e as ParquetError where e.path.isEmpty {
             throw ParquetError(path: path, message: "schema: \(e.description)")
         }
         var total = 0
@@ -147,7 +147,7 @@ package final class ParquetFileReader {
             let column = columns[c]
             do {
                 out.append(try readChunk(group.columns[leafIndices[c]], column: column, numRows: numRows))
-            } catch let e as ThriftError {
+            } catch let e as ParquetError where e.path.isEmpty {
                 throw ParquetError(path: path, message: "row group \(index), column '\(column.name)': \(e.description)")
             }
         }
@@ -160,26 +160,26 @@ package final class ParquetFileReader {
     }
 
     private func readChunk(_ chunk: ColumnChunkMeta, column: ParquetColumn, numRows: Int) throws -> [ParquetValue] {
-        if chunk.isEncrypted { throw ThriftError(description: "encrypted column chunks are not supported") }
-        if let p = chunk.filePath { throw ThriftError(description: "column data in another file ('\(p)') is not supported") }
-        guard let cm = chunk.meta else { throw ThriftError(description: "column chunk has no metadata") }
+        if chunk.isEncrypted { throw ParquetError("encrypted column chunks are not supported") }
+        if let p = chunk.filePath { throw ParquetError("column data in another file ('\(p)') is not supported") }
+        guard let cm = chunk.meta else { throw ParquetError("column chunk has no metadata") }
         guard cm.type == column.physicalType.rawValue else {
-            throw ThriftError(description: "chunk type \(cm.type) differs from the schema's \(column.physicalType)")
+            throw ParquetError("chunk type \(cm.type) differs from the schema's \(column.physicalType)")
         }
         guard PageCompression.supported.contains(cm.codec) else {
-            throw ThriftError(description: "compression codec \(ParquetCodec.name(cm.codec)) is not supported (supported: UNCOMPRESSED, SNAPPY, GZIP, ZSTD)")
+            throw ParquetError("compression codec \(ParquetCodec.name(cm.codec)) is not supported (supported: UNCOMPRESSED, SNAPPY, GZIP, ZSTD)")
         }
         if numRows == 0 { return [] }
         var start = cm.dataPageOffset
         if let d = cm.dictionaryPageOffset, d > 0, d < start { start = d }
         let length = cm.totalCompressedSize
         guard start >= 4, start < dataEnd, length > 0, length <= dataEnd - start else {
-            throw ThriftError(description: "column chunk byte range (offset \(start), \(length) bytes) lies outside the data region 4..<\(dataEnd)")
+            throw ParquetError("column chunk byte range (offset \(start), \(length) bytes) lies outside the data region 4..<\(dataEnd)")
         }
         let readLength = min(length + Self.oldWriterChunkPadding, dataEnd - start)
         let buf: [UInt8]
         do { buf = try Self.pread(fd, path: path, offset: start, count: Int(readLength)) } catch let e as ParquetError {
-            throw ThriftError(description: e.message)
+            throw ParquetError(e.message)
         }
         return try ColumnChunkDecoder(column: column, codec: cm.codec, numRows: numRows).decode(buf)
     }
@@ -218,20 +218,20 @@ struct FlatSchema {
     var leafCount = 0
 
     init(_ schema: [SchemaElement]) throws {
-        guard let root = schema.first else { throw ThriftError(description: "the schema is empty") }
+        guard let root = schema.first else { throw ParquetError("the schema is empty") }
         var next = 1
         let children = Int(root.numChildren ?? 0)
-        guard children >= 0 else { throw ThriftError(description: "root has \(children) children") }
+        guard children >= 0 else { throw ParquetError("root has \(children) children") }
         for _ in 0..<children { try visit(schema, &next, path: [], depth: 1) }
         guard next == schema.count else {
-            throw ThriftError(description: "schema has \(schema.count) elements but the tree from the root covers \(next)")
+            throw ParquetError("schema has \(schema.count) elements but the tree from the root covers \(next)")
         }
     }
 
     private mutating func visit(_ schema: [SchemaElement], _ next: inout Int, path: [String], depth: Int) throws {
-        guard depth <= Self.maxDepth else { throw ThriftError(description: "schema nested deeper than \(Self.maxDepth)") }
+        guard depth <= Self.maxDepth else { throw ParquetError("schema nested deeper than \(Self.maxDepth)") }
         guard next < schema.count else {
-            throw ThriftError(description: "schema element counts overrun the schema list (\(schema.count) elements)")
+            throw ParquetError("schema element counts overrun the schema list (\(schema.count) elements)")
         }
         let e = schema[next]
         next += 1
@@ -239,7 +239,7 @@ struct FlatSchema {
         let name = fullPath.joined(separator: ".")
         if e.type == nil || (e.numChildren ?? 0) > 0 {
             let n = Int(e.numChildren ?? 0)
-            guard n >= 0 else { throw ThriftError(description: "group '\(name)' has \(n) children") }
+            guard n >= 0 else { throw ParquetError("group '\(name)' has \(n) children") }
             for _ in 0..<n { try visit(schema, &next, path: fullPath, depth: depth + 1) }
             return
         }

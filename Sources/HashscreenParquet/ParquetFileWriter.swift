@@ -204,7 +204,7 @@ package final class ParquetFileWriter {
             }
             body.append(contentsOf: plain)
             let compressed: [UInt8]
-            do { compressed = try PageCompression.compress(codec: compression.codec, body) } catch let e as ThriftError {
+            do { compressed = try PageCompression.compress(codec: compression.codec, body) } catch let e as ParquetError where e.path.isEmpty {
                 throw ParquetError(path: path, message: "column '\(column.name)': \(e.description)")
             }
             guard body.count <= Int(Int32.max), compressed.count <= Int(Int32.max) else {

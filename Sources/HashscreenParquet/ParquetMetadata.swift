@@ -140,7 +140,7 @@ extension ThriftCompactReader {
     fileprivate mutating func i64Field(_ t: ThriftType, _ name: String) throws -> Int64 {
         // Some writers use a narrower integer type; accept any varint integer.
         guard t == .i64 || t == .i32 || t == .i16 else {
-            throw ThriftError(description: "field \(name) has wire type \(t), expected i64")
+            throw ParquetError("field \(name) has wire type \(t), expected i64")
         }
         return try readI64()
     }
@@ -170,7 +170,7 @@ extension ThriftCompactReader {
                         else if id == 2, t == .binary { value = try r.readString() }
                         else { try r.skip(t) }
                     }
-                    guard let key else { throw ThriftError(description: "KeyValue without a key") }
+                    guard let key else { throw ParquetError("KeyValue without a key") }
                     m.keyValueMetadata.append((key, value))
                 }
             case 6 where t == .binary: m.createdBy = try r.readString()
@@ -178,7 +178,7 @@ extension ThriftCompactReader {
             }
         }
         guard sawSchema, sawRows, sawGroups else {
-            throw ThriftError(description: "FileMetaData lacks a required field (schema, num_rows or row_groups)")
+            throw ParquetError("FileMetaData lacks a required field (schema, num_rows or row_groups)")
         }
         return m
     }
@@ -207,12 +207,12 @@ extension ThriftCompactReader {
                 e.logicalType = try LogicalTypeCoding.decode(&r)
                 e.logicalTypeRaw = try copy.captureRaw(.structure)
                 guard copy.position == r.position, copy.position > start else {
-                    throw ThriftError(description: "inconsistent LogicalType encoding")
+                    throw ParquetError("inconsistent LogicalType encoding")
                 }
             default: try r.skip(t)
             }
         }
-        guard sawName else { throw ThriftError(description: "SchemaElement without a name") }
+        guard sawName else { throw ParquetError("SchemaElement without a name") }
         return e
     }
 
@@ -228,7 +228,7 @@ extension ThriftCompactReader {
             default: try r.skip(t)
             }
         }
-        guard sawRows else { throw ThriftError(description: "RowGroup without num_rows") }
+        guard sawRows else { throw ParquetError("RowGroup without num_rows") }
         return g
     }
 
@@ -322,7 +322,7 @@ extension ThriftCompactReader {
             }
         }
         guard h.type >= 0, h.uncompressedPageSize >= 0, h.compressedPageSize >= 0 else {
-            throw ThriftError(description: "PageHeader lacks or has negative type/sizes (type \(h.type), sizes \(h.uncompressedPageSize)/\(h.compressedPageSize))")
+            throw ParquetError("PageHeader lacks or has negative type/sizes (type \(h.type), sizes \(h.uncompressedPageSize)/\(h.compressedPageSize))")
         }
         return h
     }

@@ -18,8 +18,11 @@
 // MARK: - Errors
 
 /// A Parquet file could not be read or written; the message says which file and what is wrong.
+/// The decoders below the file (Thrift, pages, values, codecs) throw it without a path; the file
+/// reader and writer catch those and rethrow them with the file and the structure (footer,
+/// schema, row group and column) prefixed.
 package struct ParquetError: Error, CustomStringConvertible, Sendable {
-    /// The file the error is about.
+    /// The file the error is about; empty until the reader or writer names it.
     package var path: String
     /// What is wrong, naming the column, codec or encoding when one is involved.
     package var message: String
@@ -29,7 +32,10 @@ package struct ParquetError: Error, CustomStringConvertible, Sendable {
         self.message = message
     }
 
-    package var description: String { "\(path): \(message)" }
+    /// An error of the bytes being decoded or encoded, not yet placed in a file.
+    init(_ message: String) { self.init(path: "", message: message) }
+
+    package var description: String { path.isEmpty ? message : "\(path): \(message)" }
 }
 
 // MARK: - Schema words
@@ -217,7 +223,7 @@ enum LogicalTypeCoding {
             }
             try r.skip(t)
         }
-        guard let unit else { throw ThriftError(description: "TimeUnit with no known unit") }
+        guard let unit else { throw ParquetError("TimeUnit with no known unit") }
         return unit
     }
 

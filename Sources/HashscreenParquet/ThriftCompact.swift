@@ -14,11 +14,6 @@ enum ThriftType: UInt8 {
     case double = 7, binary = 8, list = 9, set = 10, map = 11, structure = 12
 }
 
-/// Why Thrift bytes could not be decoded; the reader wraps it with the file and the structure.
-struct ThriftError: Error, CustomStringConvertible {
-    var description: String
-}
-
 /// Decodes Thrift compact bytes from a buffer, bounds-checking every read.
 struct ThriftCompactReader {
     /// Deepest struct/list nesting accepted; Parquet metadata nests about 6 deep.
@@ -41,7 +36,7 @@ struct ThriftCompactReader {
     var remaining: Int { end - position }
 
     mutating func readByte() throws -> UInt8 {
-        guard position < end else { throw ThriftError(description: "unexpected end of Thrift data at byte \(position)") }
+        guard position < end else { throw ParquetError("unexpected end of Thrift data at byte \(position)") }
         let b = bytes[position]
         position += 1
         return b
@@ -53,12 +48,12 @@ struct ThriftCompactReader {
         while true {
             let b = try readByte()
             if shift == 63 && (b & 0x7E) != 0 {
-                throw ThriftError(description: "varint longer than 64 bits at byte \(position)")
+                throw ParquetError("varint longer than 64 bits at byte \(position)")
             }
             result |= UInt64(b & 0x7F) << shift
             if b & 0x80 == 0 { return result }
             shift += 7
-            if shift > 63 { throw ThriftError(description: "varint longer than 10 bytes at byte \(position)") }
+            if shift > 63 { throw ParquetError("varint longer than 10 bytes at byte \(position)") }
         }
     }
 
@@ -69,7 +64,7 @@ struct ThriftCompactReader {
 
     mutating func readI32() throws -> Int32 {
         let v = try readZigzag64()
-        guard let r = Int32(exactly: v) else { throw ThriftError(description: "i32 value \(v) out of range") }
+        guard let r = Int32(exactly: v) else { throw ParquetError("i32 value \(v) out of range") }
         return r
     }
 
@@ -78,7 +73,7 @@ struct ThriftCompactReader {
     mutating func readBinary() throws -> [UInt8] {
         let n = try readVarint()
         guard n <= UInt64(remaining) else {
-            throw ThriftError(description: "binary of \(n) bytes runs past the end of the Thrift data (\(remaining) left)")
+            throw ParquetError("binary of \(n) bytes runs past the end of the Thrift data (\(remaining) left)")
         }
         let out = Array(bytes[position..<position + Int(n)])
         position += Int(n)
@@ -93,16 +88,16 @@ struct ThriftCompactReader {
     /// Reads a list header: element type and count.
     mutating func readListHeader() throws -> (ThriftType, Int) {
         let h = try readByte()
-        guard let t = ThriftType(rawValue: h & 0x0F) else { throw ThriftError(description: "unknown list element type \(h & 0x0F)") }
+        guard let t = ThriftType(rawValue: h & 0x0F) else { throw ParquetError("unknown list element type \(h & 0x0F)") }
         var count = Int(h >> 4)
         if count == 15 {
             let n = try readVarint()
-            guard n <= UInt64(Self.maxListCount) else { throw ThriftError(description: "list of \(n) elements is implausibly long") }
+            guard n <= UInt64(Self.maxListCount) else { throw ParquetError("list of \(n) elements is implausibly long") }
             count = Int(n)
         }
         // Every element but a bool takes at least one byte.
         guard count <= remaining else {
-            throw ThriftError(description: "list of \(count) elements is longer than the \(remaining) bytes left")
+            throw ParquetError("list of \(count) elements is longer than the \(remaining) bytes left")
         }
         return (t, count)
     }
@@ -112,19 +107,19 @@ struct ThriftCompactReader {
     mutating func readStruct(_ field: (inout ThriftCompactReader, Int16, ThriftType) throws -> Void) throws {
         depth += 1
         defer { depth -= 1 }
-        guard depth <= Self.maxNesting else { throw ThriftError(description: "Thrift structures nested deeper than \(Self.maxNesting)") }
+        guard depth <= Self.maxNesting else { throw ParquetError("Thrift structures nested deeper than \(Self.maxNesting)") }
         var lastID: Int16 = 0
         while true {
             let h = try readByte()
             if h == 0 { return }
             guard let t = ThriftType(rawValue: h & 0x0F), t != .stop else {
-                throw ThriftError(description: "unknown Thrift field type \(h & 0x0F) at byte \(position - 1)")
+                throw ParquetError("unknown Thrift field type \(h & 0x0F) at byte \(position - 1)")
             }
             let delta = Int16(h >> 4)
             let id: Int16
             if delta == 0 {
                 let raw = try readZigzag64()
-                guard let v = Int16(exactly: raw) else { throw ThriftError(description: "field id \(raw) out of range") }
+                guard let v = Int16(exactly: raw) else { throw ParquetError("field id \(raw) out of range") }
                 id = v
             } else {
                 id = lastID &+ delta
@@ -139,43 +134,43 @@ struct ThriftCompactReader {
         switch t {
         case .boolTrue: return true
         case .boolFalse: return false
-        default: throw ThriftError(description: "expected a bool field, found type \(t)")
+        default: throw ParquetError("expected a bool field, found type \(t)")
         }
     }
 
     /// Skips one value of the given type.
     mutating func skip(_ t: ThriftType) throws {
         switch t {
-        case .stop: throw ThriftError(description: "cannot skip a stop marker")
+        case .stop: throw ParquetError("cannot skip a stop marker")
         case .boolTrue, .boolFalse: return
         case .i8: _ = try readByte()
         case .i16, .i32, .i64: _ = try readVarint()
         case .double:
-            guard remaining >= 8 else { throw ThriftError(description: "truncated double") }
+            guard remaining >= 8 else { throw ParquetError("truncated double") }
             position += 8
         case .binary:
             let n = try readVarint()
-            guard n <= UInt64(remaining) else { throw ThriftError(description: "binary of \(n) bytes runs past the end") }
+            guard n <= UInt64(remaining) else { throw ParquetError("binary of \(n) bytes runs past the end") }
             position += Int(n)
         case .list, .set:
             let (et, count) = try readListHeader()
             depth += 1
             defer { depth -= 1 }
-            guard depth <= Self.maxNesting else { throw ThriftError(description: "nested too deep") }
+            guard depth <= Self.maxNesting else { throw ParquetError("nested too deep") }
             for _ in 0..<count {
                 if et == .boolTrue || et == .boolFalse { _ = try readByte() } else { try skip(et) }
             }
         case .map:
             let n = try readVarint()
-            guard n <= UInt64(remaining) else { throw ThriftError(description: "map of \(n) entries is longer than the data") }
+            guard n <= UInt64(remaining) else { throw ParquetError("map of \(n) entries is longer than the data") }
             if n == 0 { return }
             let kv = try readByte()
             guard let kt = ThriftType(rawValue: kv >> 4), let vt = ThriftType(rawValue: kv & 0x0F) else {
-                throw ThriftError(description: "unknown map key/value types")
+                throw ParquetError("unknown map key/value types")
             }
             depth += 1
             defer { depth -= 1 }
-            guard depth <= Self.maxNesting else { throw ThriftError(description: "nested too deep") }
+            guard depth <= Self.maxNesting else { throw ParquetError("nested too deep") }
             for _ in 0..<Int(n) {
                 if kt == .boolTrue || kt == .boolFalse { _ = try readByte() } else { try skip(kt) }
                 if vt == .boolTrue || vt == .boolFalse { _ = try readByte() } else { try skip(vt) }
@@ -190,7 +185,7 @@ struct ThriftCompactReader {
         let (et, count) = try readListHeader()
         guard et == .i32 else {
             for _ in 0..<count { try skip(et) }
-            throw ThriftError(description: "expected a list of i32, found element type \(et)")
+            throw ParquetError("expected a list of i32, found element type \(et)")
         }
         var out: [Int32] = []
         out.reserveCapacity(count)
@@ -200,7 +195,7 @@ struct ThriftCompactReader {
 
     mutating func readStringList() throws -> [String] {
         let (et, count) = try readListHeader()
-        guard et == .binary else { throw ThriftError(description: "expected a list of strings, found element type \(et)") }
+        guard et == .binary else { throw ParquetError("expected a list of strings, found element type \(et)") }
         var out: [String] = []
         out.reserveCapacity(count)
         for _ in 0..<count { out.append(try readString()) }
@@ -210,7 +205,7 @@ struct ThriftCompactReader {
     /// Reads a list of structs, calling `element` on each with the reader positioned at it.
     mutating func readStructList(_ element: (inout ThriftCompactReader) throws -> Void) throws {
         let (et, count) = try readListHeader()
-        guard et == .structure else { throw ThriftError(description: "expected a list of structs, found element type \(et)") }
+        guard et == .structure else { throw ParquetError("expected a list of structs, found element type \(et)") }
         for _ in 0..<count { try element(&self) }
     }
 
@@ -223,7 +218,7 @@ struct ThriftCompactReader {
 
     /// Checks a field's wire type before reading it.
     static func expect(_ t: ThriftType, _ wanted: ThriftType, field: String) throws {
-        guard t == wanted else { throw ThriftError(description: "field \(field) has wire type \(t), expected \(wanted)") }
+        guard t == wanted else { throw ParquetError("field \(field) has wire type \(t), expected \(wanted)") }
     }
 }
 

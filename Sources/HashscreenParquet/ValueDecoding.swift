@@ -28,7 +28,7 @@ struct ByteCursor {
 
     mutating func take(_ n: Int, _ what: @autoclosure () -> String) throws -> Range<Int> {
         guard n >= 0, n <= remaining else {
-            throw ThriftError(description: "\(what()) needs \(n) bytes but only \(max(remaining, 0)) remain")
+            throw ParquetError("\(what()) needs \(n) bytes but only \(max(remaining, 0)) remain")
         }
         defer { position += n }
         return position..<position + n
@@ -44,13 +44,13 @@ struct ByteCursor {
         var result: UInt64 = 0
         var shift: UInt64 = 0
         while true {
-            guard position < end else { throw ThriftError(description: "\(what()): truncated varint") }
+            guard position < end else { throw ParquetError("\(what()): truncated varint") }
             let b = bytes[position]
             position += 1
             result |= UInt64(b & 0x7F) << shift
             if b & 0x80 == 0 { return result }
             shift += 7
-            guard shift < 64 else { throw ThriftError(description: "\(what()): varint longer than 64 bits") }
+            guard shift < 64 else { throw ParquetError("\(what()): varint longer than 64 bits") }
         }
     }
 
@@ -94,7 +94,7 @@ func unpackLSB(_ b: [UInt8], start: Int, width: Int, count: Int, into out: inout
     }
 }
 
-/// Decoders for levels and values; all throw `ThriftError` with a message the reader puts in context.
+/// Decoders for levels and values; all throw a `ParquetError` without a path, with a message the reader puts in context.
 enum ValueDecoding {
     /// Widest dictionary index or level accepted (Encodings.md: indices are at most 32 bits).
     static let maxHybridBitWidth = 32
@@ -102,7 +102,7 @@ enum ValueDecoding {
     /// Decodes `count` values of the RLE/bit-packed hybrid from `cursor` up to `end`.
     static func decodeHybrid(_ bytes: [UInt8], from start: Int, to end: Int, bitWidth: Int, count: Int) throws -> [UInt32] {
         guard bitWidth >= 0, bitWidth <= maxHybridBitWidth else {
-            throw ThriftError(description: "RLE bit width \(bitWidth) is out of range 0...\(maxHybridBitWidth)")
+            throw ParquetError("RLE bit width \(bitWidth) is out of range 0...\(maxHybridBitWidth)")
         }
         var out: [UInt32] = []
         out.reserveCapacity(count)
@@ -111,24 +111,24 @@ enum ValueDecoding {
         var scratch: [UInt64] = []
         while out.count < count {
             guard c.remaining > 0 else {
-                throw ThriftError(description: "RLE data ends after \(out.count) of \(count) values")
+                throw ParquetError("RLE data ends after \(out.count) of \(count) values")
             }
             let header = try c.varint("RLE run header")
             let n = header >> 1
             if header & 1 == 0 {
-                guard n > 0 else { throw ThriftError(description: "RLE run of length zero") }
+                guard n > 0 else { throw ParquetError("RLE run of length zero") }
                 let r = try c.take(valueBytes, "RLE run value")
                 var v: UInt32 = 0
                 for (k, i) in r.enumerated() { v |= UInt32(bytes[i]) << UInt32(8 * k) }
                 if bitWidth < 32, v >> UInt32(bitWidth) != 0 {
-                    throw ThriftError(description: "RLE run value \(v) exceeds bit width \(bitWidth)")
+                    throw ParquetError("RLE run value \(v) exceeds bit width \(bitWidth)")
                 }
                 let take = Int(min(n, UInt64(count - out.count)))
                 // An array, not `repeatElement`: appending a lazy `Repeated` walks a generic
                 // iterator per value in unoptimised builds (40% of a debug read of nulls).
                 out.append(contentsOf: [UInt32](repeating: v, count: take))
             } else {
-                guard n > 0 else { throw ThriftError(description: "bit-packed run of zero groups") }
+                guard n > 0 else { throw ParquetError("bit-packed run of zero groups") }
                 // Writers may end the last run early, after the bytes of the values they hold
                 // (parquet-mr does); accept a short final run and count what it really holds.
                 let stated = n.multipliedReportingOverflow(by: UInt64(bitWidth))
@@ -137,7 +137,7 @@ enum ValueDecoding {
                 let values = bitWidth == 0 ? Int(min(n * 8, UInt64(count))) : Int(min(n * 8, UInt64(byteCount * 8 / bitWidth)))
                 let take = min(values, count - out.count)
                 guard take > 0 else {
-                    throw ThriftError(description: "bit-packed run ends after \(out.count) of \(count) values")
+                    throw ParquetError("bit-packed run ends after \(out.count) of \(count) values")
                 }
                 scratch.removeAll(keepingCapacity: true)
                 unpackLSB(bytes, start: r.lowerBound, width: bitWidth, count: take, into: &scratch)
@@ -150,11 +150,11 @@ enum ValueDecoding {
     /// Decodes deprecated BIT_PACKED levels (MSB first); returns the levels and bytes used.
     static func decodeBitPackedMSB(_ bytes: [UInt8], from start: Int, to end: Int, bitWidth: Int, count: Int) throws -> ([UInt32], Int) {
         guard bitWidth >= 0, bitWidth <= maxHybridBitWidth else {
-            throw ThriftError(description: "BIT_PACKED bit width \(bitWidth) is out of range")
+            throw ParquetError("BIT_PACKED bit width \(bitWidth) is out of range")
         }
         let needed = (count * bitWidth + 7) / 8
         guard needed <= end - start else {
-            throw ThriftError(description: "BIT_PACKED levels need \(needed) bytes, \(end - start) remain")
+            throw ParquetError("BIT_PACKED levels need \(needed) bytes, \(end - start) remain")
         }
         var out: [UInt32] = []
         out.reserveCapacity(count)
@@ -189,7 +189,7 @@ enum ValueDecoding {
         case .fixedLenByteArray: minBitsPerValue = max(column.typeLength, 1) * 8
         }
         guard count >= 0, count <= (end - start) * 8 / minBitsPerValue else {
-            throw ThriftError(description: "PLAIN \(column.physicalType) data of \(end - start) bytes cannot hold \(count) values")
+            throw ParquetError("PLAIN \(column.physicalType) data of \(end - start) bytes cannot hold \(count) values")
         }
         var out: [ParquetValue] = []
         out.reserveCapacity(count)
@@ -225,9 +225,9 @@ enum ValueDecoding {
             }
         case .fixedLenByteArray:
             let w = column.typeLength
-            guard w > 0 else { throw ThriftError(description: "FIXED_LEN_BYTE_ARRAY with type_length \(w)") }
+            guard w > 0 else { throw ParquetError("FIXED_LEN_BYTE_ARRAY with type_length \(w)") }
             guard count <= c.remaining / w else {
-                throw ThriftError(description: "PLAIN FIXED_LEN_BYTE_ARRAY values need \(count) × \(w) bytes but only \(c.remaining) remain")
+                throw ParquetError("PLAIN FIXED_LEN_BYTE_ARRAY values need \(count) × \(w) bytes but only \(c.remaining) remain")
             }
             for _ in 0..<count {
                 let r = try c.take(w, "FIXED_LEN_BYTE_ARRAY value")
@@ -268,15 +268,15 @@ enum ValueDecoding {
         guard blockSize > 0, blockSize <= UInt64(maxDeltaBlockSize), blockSize % 128 == 0,
               miniblocks > 0, miniblocks <= UInt64(maxDeltaMiniblocks), blockSize % miniblocks == 0,
               (blockSize / miniblocks) % 32 == 0 else {
-            throw ThriftError(description: "DELTA_BINARY_PACKED header is invalid (block \(blockSize), miniblocks \(miniblocks))")
+            throw ParquetError("DELTA_BINARY_PACKED header is invalid (block \(blockSize), miniblocks \(miniblocks))")
         }
         if let expected, total != UInt64(expected) {
-            throw ThriftError(description: "DELTA_BINARY_PACKED holds \(total) values, the page needs \(expected)")
+            throw ParquetError("DELTA_BINARY_PACKED holds \(total) values, the page needs \(expected)")
         }
         // Each value after the first needs at least one bit... or a zero-width miniblock; bound by
         // the page's expected count when known, else by a generous multiple of the bytes left.
         guard total <= UInt64(c.remaining) * 8 * 64 + 1 else {
-            throw ThriftError(description: "DELTA_BINARY_PACKED value count \(total) is implausible for its size")
+            throw ParquetError("DELTA_BINARY_PACKED value count \(total) is implausible for its size")
         }
         let count = Int(total)
         var out: [Int64] = []
@@ -292,12 +292,12 @@ enum ValueDecoding {
             for (k, i) in wr.enumerated() { widths[k] = Int(bytes[i]) }
             for m in 0..<Int(miniblocks) where out.count < count {
                 let w = widths[m]
-                guard w <= 64 else { throw ThriftError(description: "DELTA_BINARY_PACKED bit width \(w) > 64") }
+                guard w <= 64 else { throw ParquetError("DELTA_BINARY_PACKED bit width \(w) > 64") }
                 let need = min(perMini, count - out.count)
                 let fullBytes = perMini * w / 8
                 let usedBytes = (need * w + 7) / 8
                 guard usedBytes <= c.remaining else {
-                    throw ThriftError(description: "DELTA_BINARY_PACKED miniblock runs past the end of the page")
+                    throw ParquetError("DELTA_BINARY_PACKED miniblock runs past the end of the page")
                 }
                 scratch.removeAll(keepingCapacity: true)
                 unpackLSB(bytes, start: c.position, width: w, count: need, into: &scratch)
@@ -320,7 +320,7 @@ enum ValueDecoding {
         out.reserveCapacity(count)
         for (i, n) in lengths.enumerated() {
             guard n >= 0, n <= Int64(c.remaining) else {
-                throw ThriftError(description: "DELTA_LENGTH_BYTE_ARRAY value \(i) has length \(n), \(c.remaining) bytes remain")
+                throw ParquetError("DELTA_LENGTH_BYTE_ARRAY value \(i) has length \(n), \(c.remaining) bytes remain")
             }
             let r = try c.take(Int(n), "DELTA_LENGTH_BYTE_ARRAY value")
             out.append(bytes[r])
@@ -338,12 +338,12 @@ enum ValueDecoding {
         for i in 0..<count {
             let pre = prefixes[i]
             guard pre >= 0, pre <= Int64(previous.count) else {
-                throw ThriftError(description: "DELTA_BYTE_ARRAY prefix length \(pre) exceeds the previous value's \(previous.count) bytes")
+                throw ParquetError("DELTA_BYTE_ARRAY prefix length \(pre) exceeds the previous value's \(previous.count) bytes")
             }
             var v = Array(previous[0..<Int(pre)])
             v.append(contentsOf: suffixes[i])
             if column.physicalType == .fixedLenByteArray, v.count != column.typeLength {
-                throw ThriftError(description: "DELTA_BYTE_ARRAY value of \(v.count) bytes in a FIXED_LEN_BYTE_ARRAY(\(column.typeLength)) column")
+                throw ParquetError("DELTA_BYTE_ARRAY value of \(v.count) bytes in a FIXED_LEN_BYTE_ARRAY(\(column.typeLength)) column")
             }
             out.append(column.physicalType == .fixedLenByteArray ? .bytes(v) : makeByteArray(v[...], text: text))
             previous = v
@@ -360,10 +360,10 @@ enum ValueDecoding {
         case .int64, .double: width = 8
         case .fixedLenByteArray: width = column.typeLength
         default:
-            throw ThriftError(description: "BYTE_STREAM_SPLIT is not defined for \(column.physicalType)")
+            throw ParquetError("BYTE_STREAM_SPLIT is not defined for \(column.physicalType)")
         }
         guard width > 0, (end - start) % width == 0, count <= (end - start) / width else {
-            throw ThriftError(description: "BYTE_STREAM_SPLIT needs \(count) × \(width) bytes, the page holds \(end - start)")
+            throw ParquetError("BYTE_STREAM_SPLIT needs \(count) × \(width) bytes, the page holds \(end - start)")
         }
         // Each of the `width` streams is as long as the number of encoded (non-null) values.
         let stride = (end - start) / width
@@ -389,7 +389,7 @@ enum ValueDecoding {
         switch column.physicalType {
         case .int32: return values.map { .int32(Int32(truncatingIfNeeded: $0)) }
         case .int64: return values.map { .int64($0) }
-        default: throw ThriftError(description: "DELTA_BINARY_PACKED is not defined for \(column.physicalType)")
+        default: throw ParquetError("DELTA_BINARY_PACKED is not defined for \(column.physicalType)")
         }
     }
 }

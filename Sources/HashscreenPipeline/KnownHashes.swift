@@ -28,6 +28,9 @@ final class KnownHashes: @unchecked Sendable {
         do {
             store = try HashListStore.openReadOnly(path: listPath)
             infos = try store.lists()
+        } catch let e as ListError where e.code == .noSuchFile {
+            // The store's message names the database again ("no such file: list database X").
+            throw HashscreenError(.list, "cannot use list database \(listPath)", underlying: "no such file")
         } catch {
             throw HashscreenError(.list, "cannot use list database \(listPath): \(error)")
         }

@@ -22,6 +22,8 @@ public enum ListOperations {
             return json ? JSONPrinter.render(summary) : TextPrinter.render(summary)
         } catch let e as HashscreenError {
             throw e
+        } catch let e as ListError {
+            throw e.hashscreenError
         } catch {
             throw HashscreenError(.list, "\(error)")
         }
@@ -34,6 +36,8 @@ public enum ListOperations {
             let description = ListsDescription(database: database, schemaVersion: Int(ListDatabaseFormat.schemaVersion),
                                                lists: try store.lists().map(\.provenance))
             return json ? JSONPrinter.render(description) : TextPrinter.render(description)
+        } catch let e as ListError {
+            throw e.hashscreenError
         } catch {
             throw HashscreenError(.list, "\(error)")
         }

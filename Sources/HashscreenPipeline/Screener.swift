@@ -227,16 +227,15 @@ final class Screener {
         }
     }
 
-    struct ReadError: Error { var message: String }
-
-    /// Reads a tar member's bytes in place into the reusable buffer; returns its length.
-    private func readMember(_ path: String, _ range: ByteRange) throws(ReadError) -> Int {
+    /// Reads a tar member's bytes in place into the reusable buffer; returns its length. Throws a
+    /// `.input` error whose message (no path: the failure record has it) is the sample's failure.
+    private func readMember(_ path: String, _ range: ByteRange) throws(HashscreenError) -> Int {
         guard range.length <= config.maxFileBytes else {
-            throw ReadError(message: "member is \(range.length) bytes, over the limit of \(config.maxFileBytes) (--max-file-bytes)")
+            throw HashscreenError(.input, "member is \(range.length) bytes, over the limit of \(config.maxFileBytes) (--max-file-bytes)")
         }
-        guard range.length > 0 else { throw ReadError(message: "member is empty (0 bytes)") }
+        guard range.length > 0 else { throw HashscreenError(.input, "member is empty (0 bytes)") }
         let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw ReadError(message: "cannot open shard: \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw HashscreenError(.input, "cannot open shard: \(String(cString: strerror(errno)))") }
         defer { close(fd) }
         if fileBuffer.count < range.length { fileBuffer = [UInt8](repeating: 0, count: max(range.length, 1 << 20)) }
         var done = 0
@@ -249,24 +248,24 @@ final class Screener {
             }
             return 0
         }
-        if err == -1 { throw ReadError(message: "shard ends inside this member (truncated)") }
-        if err != 0 { throw ReadError(message: "read failed: \(String(cString: strerror(err)))") }
+        if err == -1 { throw HashscreenError(.input, "shard ends inside this member (truncated)") }
+        if err != 0 { throw HashscreenError(.input, "read failed: \(String(cString: strerror(err)))") }
         return done
     }
 
     /// Reads a whole file into the reusable buffer; returns its length.
-    private func readFile(_ path: String) throws(ReadError) -> Int {
+    private func readFile(_ path: String) throws(HashscreenError) -> Int {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
-            throw ReadError(message: "cannot open: \(String(cString: strerror(errno)))")
+            throw HashscreenError(.input, "cannot open: \(String(cString: strerror(errno)))")
         }
         defer { close(fd) }
         var st = stat()
-        guard fstat(fd, &st) == 0 else { throw ReadError(message: "cannot stat: \(String(cString: strerror(errno)))") }
-        guard (st.st_mode & S_IFMT) == S_IFREG else { throw ReadError(message: "not a regular file") }
+        guard fstat(fd, &st) == 0 else { throw HashscreenError(.input, "cannot stat: \(String(cString: strerror(errno)))") }
+        guard (st.st_mode & S_IFMT) == S_IFREG else { throw HashscreenError(.input, "not a regular file") }
         let size = Int(st.st_size)
         guard size <= config.maxFileBytes else {
-            throw ReadError(message: "file is \(size) bytes, over the limit of \(config.maxFileBytes) (--max-file-bytes)")
+            throw HashscreenError(.input, "file is \(size) bytes, over the limit of \(config.maxFileBytes) (--max-file-bytes)")
         }
         if fileBuffer.count < size + 1 { fileBuffer = [UInt8](repeating: 0, count: max(size + 1, 1 << 20)) }
         var off = 0
@@ -281,9 +280,9 @@ final class Screener {
             }
             return 0
         }
-        if result != 0 { throw ReadError(message: "read failed: \(String(cString: strerror(result)))") }
-        if off > size { throw ReadError(message: "file changed while being read") }
-        if off == 0 { throw ReadError(message: "file is empty (0 bytes)") }
+        if result != 0 { throw HashscreenError(.input, "read failed: \(String(cString: strerror(result)))") }
+        if off > size { throw HashscreenError(.input, "file changed while being read") }
+        if off == 0 { throw HashscreenError(.input, "file is empty (0 bytes)") }
         return off
     }
 }

@@ -21,16 +21,17 @@ struct Hashscreen: ParsableCommand {
         subcommands: [Scan.self, ListCommand.self, HashCommand.self, ManifestCommand.self]
     )
 
-    /// Exit status for fatal errors (unreadable list, unwritable output, malformed manifest header, bad usage).
+    /// Exit status for a fatal error that is not a `HashscreenError` (whose code gives its own).
     static let fatalExitCode: Int32 = 2
 
-    /// Runs `body`, turning setup failures into a message on stderr and exit status 2.
+    /// Runs `body`, turning setup failures into a message on stderr and the exit status of the
+    /// error's code (`HashscreenError.Code.exitStatus`; 2 for other errors).
     static func guarded(_ body: () throws -> Int32) throws -> Int32 {
         do {
             return try body()
         } catch let e as HashscreenError {
             FileHandle.standardError.write(Data("hashscreen: error: \(e.description)\n".utf8))
-            return fatalExitCode
+            return e.code.exitStatus
         } catch let e as ExitCode {
             throw e
         } catch {

@@ -4,6 +4,18 @@ import HashscreenTestSupport
 import XCTest
 
 final class ListEndToEndTests: XCTestCase {
+    func testAMissingListDatabaseIsAFatalErrorNamedOnce() throws {
+        let tmp = try TemporaryDirectory()
+        let db = tmp.file("absent.sqlite")
+        let m = try tmp.write("m.jsonl", "{\"key\": \"a\", \"url\": \"https://example.com/a.jpg\"}\n")
+        let r = try hashscreen(["scan", m, "--list", db, "--out", tmp.file("o"), "--signals", "url_md5", "--quiet"])
+        XCTAssertEqual(r.status, 2)
+        XCTAssertEqual(r.stderr, "hashscreen: error: cannot use list database \(db) (no such file)\n")
+        let info = try hashscreen(["list", "info", "--list", db])
+        XCTAssertEqual(info.status, 2)
+        XCTAssertEqual(info.stderr, "hashscreen: error: no such file: list database \(db)\n")
+    }
+
     func testMalformedLineRefusesTheWholeImportAndStoresNothing() throws {
         let tmp = try TemporaryDirectory()
         let db = tmp.file("l.sqlite")

@@ -21,7 +21,7 @@ final class HashListStoreTests: ListStoreTestCase {
         ]
         for (i, (bad, reason)) in cases.enumerated() {
             let f = try write("bad\(i).txt", "# header comment\nmd5 \(md5B)\n\n\(bad)\nmd5 \(md5A)\n")
-            let e = expectError(ListImportError.self) { try importList([f], name: "bad\(i)") }
+            let e = expectError(ListError.self) { try importList([f], name: "bad\(i)") }
             XCTAssertEqual(e?.description, "\(f):4: \(reason)")
             // The reason never echoes the hash values of the line.
             XCTAssertFalse(e?.reason.contains(md5A.prefix(16)) ?? true)
@@ -37,7 +37,7 @@ final class HashListStoreTests: ListStoreTestCase {
         let pdq = Self.randomValue(.pdq).hex
         for (i, q) in ["101", "-1", "high", "5.5"].enumerated() {
             let f = try write("q\(i).csv", "type,hash,quality\npdq,\(pdq),50\npdq,\(Self.randomValue(.pdq).hex),\(q)\n")
-            let e = expectError(ListImportError.self) { try importList([f]) }
+            let e = expectError(ListError.self) { try importList([f]) }
             XCTAssertEqual(e?.description, "\(f):3: quality must be an integer from 0 to 100")
         }
     }
@@ -45,7 +45,7 @@ final class HashListStoreTests: ListStoreTestCase {
     func testInvalidLineInSecondFileStoresNothingOfTheFirst() throws {
         let good = try write("good.txt", "md5 \(md5A)\n")
         let bad = try write("bad.txt", "md5 \(md5B)\nsha1 1234\n")
-        let e = expectError(ListImportError.self) { try importList([good, bad]) }
+        let e = expectError(ListError.self) { try importList([good, bad]) }
         XCTAssertEqual(e?.description, "\(bad):2: sha1 hash must be 40 hex digits, got 4")
         let store = try HashListStore.openReadOnly(path: dbPath)
         XCTAssertEqual(try store.db.scalarInt("SELECT count(*) FROM entries"), 0)
@@ -71,19 +71,19 @@ final class HashListStoreTests: ListStoreTestCase {
 
     func testImportWithNoValidEntriesIsRefused() throws {
         let f = try write("empty.txt", "# nothing here\n\n")
-        let e = expectError(ListStoreError.self) { try importList([f]) }
+        let e = expectError(ListError.self) { try importList([f]) }
         XCTAssertEqual(e?.code, .emptyList)
         let g = try write("allbad.txt", "md5 1\n")
-        XCTAssertEqual(expectError(ListStoreError.self) { try importList([g], skipInvalid: true) }?.code, .emptyList)
+        XCTAssertEqual(expectError(ListError.self) { try importList([g], skipInvalid: true) }?.code, .emptyList)
     }
 
     func testRequestValidation() throws {
         let f = try write("a.txt", "md5 \(md5A)\n")
-        XCTAssertEqual(expectError(ListStoreError.self) { try importList([f], name: "a@b") }?.code, .invalidRequest)
-        XCTAssertEqual(expectError(ListStoreError.self) { try importList([f], name: "") }?.code, .invalidRequest)
-        XCTAssertEqual(expectError(ListStoreError.self) { try importList([f], version: "v\n1") }?.code, .invalidRequest)
-        XCTAssertEqual(expectError(ListStoreError.self) { try importList([f], defaultType: "crc32") }?.code, .invalidRequest)
-        XCTAssertEqual(expectError(ListStoreError.self) { try importList([dir.appendingPathComponent("nope.txt").path]) }?.code, .noSuchFile)
+        XCTAssertEqual(expectError(ListError.self) { try importList([f], name: "a@b") }?.code, .invalidRequest)
+        XCTAssertEqual(expectError(ListError.self) { try importList([f], name: "") }?.code, .invalidRequest)
+        XCTAssertEqual(expectError(ListError.self) { try importList([f], version: "v\n1") }?.code, .invalidRequest)
+        XCTAssertEqual(expectError(ListError.self) { try importList([f], defaultType: "crc32") }?.code, .invalidRequest)
+        XCTAssertEqual(expectError(ListError.self) { try importList([dir.appendingPathComponent("nope.txt").path]) }?.code, .noSuchFile)
     }
 
     // MARK: - Versions, replace, duplicates
@@ -92,7 +92,7 @@ final class HashListStoreTests: ListStoreTestCase {
         let v1 = try write("v1.txt", "md5 \(md5A)\n")
         let v2 = try write("v2.txt", "md5 \(md5B)\nsha1 a9993e364706816aba3e25717850c26c9cd0d89d\n")
         try importList([v1])
-        let e = expectError(ListStoreError.self) { try importList([v2]) }
+        let e = expectError(ListError.self) { try importList([v2]) }
         XCTAssertEqual(e?.code, .listExists)
         XCTAssertEqual(e?.message, "list test@v1 already exists in \(dbPath); replace it explicitly or choose another version")
         XCTAssertEqual(try allEntries().map(\.value.hex), [md5A], "the refused import changed nothing")
@@ -112,7 +112,7 @@ final class HashListStoreTests: ListStoreTestCase {
         let v1 = try write("v1.txt", "md5 \(md5A)\n")
         let bad = try write("bad.txt", "md5 xyz\n")
         try importList([v1])
-        _ = expectError(ListImportError.self) { try importList([bad], replace: true) }
+        _ = expectError(ListError.self) { try importList([bad], replace: true) }
         XCTAssertEqual(try allEntries().map(\.value.hex), [md5A])
     }
 
@@ -162,7 +162,7 @@ final class HashListStoreTests: ListStoreTestCase {
         var req = request([a])
         req.fileDigest = { _ in throw NoDigest() }
         let store = try HashListStore.openForImport(path: dbPath)
-        XCTAssertEqual(expectError(ListStoreError.self) { _ = try store.importList(req) }?.code, .io)
+        XCTAssertEqual(expectError(ListError.self) { _ = try store.importList(req) }?.code, .io)
         XCTAssertEqual(try store.lists(), [])
     }
 
@@ -190,7 +190,7 @@ final class HashListStoreTests: ListStoreTestCase {
     }
 
     func testReadOnlyOpenOfMissingFileFailsAndCreatesNothing() throws {
-        let e = expectError(ListStoreError.self) { _ = try HashListStore.openReadOnly(path: dbPath) }
+        let e = expectError(ListError.self) { _ = try HashListStore.openReadOnly(path: dbPath) }
         XCTAssertEqual(e?.code, .noSuchFile)
         XCTAssertEqual(e?.message, "no such file: list database \(dbPath)")
         XCTAssertFalse(FileManager.default.fileExists(atPath: dbPath))
@@ -200,7 +200,7 @@ final class HashListStoreTests: ListStoreTestCase {
         let f = try write("a.txt", "md5 \(md5A)\n")
         try importList([f])
         let store = try HashListStore.openReadOnly(path: dbPath)
-        XCTAssertEqual(expectError(ListStoreError.self) { _ = try store.importList(request([f], version: "v2")) }?.code, .invalidRequest)
+        XCTAssertEqual(expectError(ListError.self) { _ = try store.importList(request([f], version: "v2")) }?.code, .invalidRequest)
         // Even raw SQL cannot write through the read-only connection.
         XCTAssertNotNil(expectError(SQLiteError.self) { try store.db.execute("DELETE FROM entries") })
         XCTAssertEqual(try allEntries().count, 1)
@@ -208,7 +208,7 @@ final class HashListStoreTests: ListStoreTestCase {
 
     func testEmptyFileIsNotAListDatabaseWhenReadOnly() throws {
         _ = FileManager.default.createFile(atPath: dbPath, contents: Data())
-        let e = expectError(ListStoreError.self) { _ = try HashListStore.openReadOnly(path: dbPath) }
+        let e = expectError(ListError.self) { _ = try HashListStore.openReadOnly(path: dbPath) }
         XCTAssertEqual(e?.code, .notAListDatabase)
         XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: dbPath)[.size] as? Int, 0)
     }
@@ -218,7 +218,7 @@ final class HashListStoreTests: ListStoreTestCase {
         let bytes = (0..<8192).map { _ in UInt8.random(in: 0...255, using: &g) }
         _ = FileManager.default.createFile(atPath: dbPath, contents: Data(bytes))
         for open in [{ _ = try HashListStore.openReadOnly(path: self.dbPath) }, { _ = try HashListStore.openForImport(path: self.dbPath) }] {
-            let e = expectError(ListStoreError.self) { try open() }
+            let e = expectError(ListError.self) { try open() }
             XCTAssertEqual(e?.code, .notAListDatabase)
             XCTAssertTrue(e?.message.hasPrefix("not a hashscreen list database: \(dbPath)") ?? false, e?.message ?? "")
         }
@@ -231,7 +231,7 @@ final class HashListStoreTests: ListStoreTestCase {
             try other.execute("CREATE TABLE photos(id INTEGER PRIMARY KEY, hash BLOB)")
         }
         for open in [{ _ = try HashListStore.openReadOnly(path: self.dbPath) }, { _ = try HashListStore.openForImport(path: self.dbPath) }] {
-            XCTAssertEqual(expectError(ListStoreError.self) { try open() }?.code, .notAListDatabase)
+            XCTAssertEqual(expectError(ListError.self) { try open() }?.code, .notAListDatabase)
         }
     }
 
@@ -239,7 +239,7 @@ final class HashListStoreTests: ListStoreTestCase {
         let f = try write("a.txt", "md5 \(md5A)\n")
         try importList([f])
         try SQLiteConnection(path: dbPath, flags: SQLITE_OPEN_READWRITE).execute("PRAGMA user_version = 99")
-        let e = expectError(ListStoreError.self) { _ = try HashListStore.openReadOnly(path: dbPath) }
+        let e = expectError(ListError.self) { _ = try HashListStore.openReadOnly(path: dbPath) }
         XCTAssertEqual(e?.code, .newerSchema)
     }
 
@@ -254,7 +254,7 @@ final class HashListStoreTests: ListStoreTestCase {
         try h.seek(toOffset: 8192)
         try h.write(contentsOf: Data(repeating: 0xA5, count: Int(size) - 8192))
         try h.close()
-        let e = expectError(ListStoreError.self) {
+        let e = expectError(ListError.self) {
             let store = try HashListStore.openReadOnly(path: dbPath)
             _ = try store.lists()
             try store.forEachEntry(signals: [.sha256]) { _ in }
@@ -288,7 +288,7 @@ final class HashListStoreTests: ListStoreTestCase {
         try store.forEachEntry(signals: [.md5], lists: []) { _ in none += 1 }
         XCTAssertEqual(none, 0)
 
-        let e = expectError(ListStoreError.self) { _ = try store.resolve(selectors: ["gamma"]) }
+        let e = expectError(ListError.self) { _ = try store.resolve(selectors: ["gamma"]) }
         XCTAssertEqual(e?.code, .noSuchList)
         XCTAssertEqual(e?.message, "no list 'gamma' in \(dbPath): it holds alpha@v1, beta@1, beta@2")
     }
@@ -325,7 +325,7 @@ final class HashListStoreTests: ListStoreTestCase {
 
     private func mode(_ path: String) throws -> Int {
         var st = stat()
-        guard stat(path, &st) == 0 else { throw ListStoreError(.io, "stat \(path) failed") }
+        guard stat(path, &st) == 0 else { throw ListError(.io, "stat \(path) failed") }
         return Int(st.st_mode & 0o7777)
     }
 }

@@ -33,7 +33,7 @@ final class ListFileParserTests: ListStoreTestCase {
     func testCSVQuotedFieldSpanningLinesKeepsLineNumbers() throws {
         let text = "type,hash,label\nmd5,\(md5A),\"two\nlines\"\nmd5,\(md5B)\nmd5,zz\n"
         let f = try write("multi.csv", text)
-        let e = expectError(ListImportError.self) { try importList([f]) }
+        let e = expectError(ListError.self) { try importList([f]) }
         XCTAssertEqual(e?.line, 5, "the bad row is physical line 5")
         let ok = try write("multi-ok.csv", "type,hash,label\nmd5,\(md5A),\"two\nlines\"\nmd5,\(md5B)\n")
         try importList([ok])
@@ -77,13 +77,13 @@ final class ListFileParserTests: ListStoreTestCase {
         try importList([f], defaultType: "sha1")
         XCTAssertEqual(try allEntries().map(\.signal), [.sha1])
         let g = try write("hashes2.csv", "hash\n\(sha1A)\n")
-        let e = expectError(ListImportError.self) { try importList([g], name: "other") }
+        let e = expectError(ListError.self) { try importList([g], name: "other") }
         XCTAssertEqual(e?.description, "\(g):1: header has no hash_type or type column and no default type was given")
     }
 
     func testBareValueWithoutDefaultTypeIsInvalid() throws {
         let f = try write("bare.txt", "\(md5A)\n")
-        let e = expectError(ListImportError.self) { try importList([f]) }
+        let e = expectError(ListError.self) { try importList([f]) }
         XCTAssertEqual(e?.description, "\(f):1: no hash type: write `<type> <hash>` or give a default type")
     }
 
@@ -137,24 +137,24 @@ final class ListFileParserTests: ListStoreTestCase {
 
     func testURLWithoutHasherIsAnInvalidLine() throws {
         let f = try write("urls.txt", "md5 \(md5A)\nurl https://example.com/a.jpg\n")
-        let e = expectError(ListImportError.self) { try importList([f]) }
+        let e = expectError(ListError.self) { try importList([f]) }
         XCTAssertEqual(e?.description, "\(f):2: url entries cannot be imported: no URL hasher was provided")
     }
 
-    func testURLHasherRejectionReasonIsReportedOnlyForHashParseError() throws {
+    func testURLHasherRejectionReasonIsReportedOnlyForHashscreenError() throws {
         struct Secret: Error, CustomStringConvertible { var description: String { "https://secret.example/x" } }
         let f = try write("urls.txt", "url https://secret.example/x\n")
-        let e1 = expectError(ListImportError.self) {
-            try importList([f], urlHasher: { _ in throw HashParseError(reason: "not an http(s) URL") })
+        let e1 = expectError(ListError.self) {
+            try importList([f], urlHasher: { _ in throw HashscreenError(.input, "not an http(s) URL") })
         }
         XCTAssertEqual(e1?.reason, "URL rejected: not an http(s) URL")
-        let e2 = expectError(ListImportError.self) { try importList([f], urlHasher: { _ in throw Secret() }) }
+        let e2 = expectError(ListError.self) { try importList([f], urlHasher: { _ in throw Secret() }) }
         XCTAssertEqual(e2?.reason, "URL rejected")
     }
 
     func testOverlongLineIsRefused() throws {
         let f = try write("binary.bin", String(repeating: "a", count: ListImportLimits.maxLineBytes + 10))
-        let e = expectError(ListImportError.self) { try importList([f], defaultType: "md5", skipInvalid: true) }
+        let e = expectError(ListError.self) { try importList([f], defaultType: "md5", skipInvalid: true) }
         XCTAssertEqual(e?.line, 1)
         XCTAssertTrue(e?.reason.hasPrefix("line longer than") ?? false, e?.reason ?? "")
     }
