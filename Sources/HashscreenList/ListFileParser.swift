@@ -399,28 +399,6 @@ func trimmed(_ s: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
     return s[lo..<hi]
 }
 
-/// The fields of one record: their bytes (unquoted, trimmed) in one buffer reused for every line,
-/// and each field's range in it.
-struct FieldBuffer {
-    var bytes: [UInt8] = []
-    var ranges: [Range<Int>] = []
-
-    var count: Int { ranges.count }
-    func field(_ i: Int) -> ArraySlice<UInt8> { bytes[ranges[i]] }
-    func string(_ i: Int) -> String { String(decoding: bytes[ranges[i]], as: UTF8.self) }
-
-    mutating func removeAll() {
-        bytes.removeAll(keepingCapacity: true)
-        ranges.removeAll(keepingCapacity: true)
-    }
-
-    mutating func append(_ b: UnsafeBufferPointer<UInt8>) {
-        let start = bytes.count
-        bytes.append(contentsOf: b)
-        ranges.append(start..<bytes.count)
-    }
-}
-
 /// Splits on runs of spaces and tabs into at most `maxFields` fields; the last keeps the rest of
 /// the line (trimmed), so a label may contain spaces.
 func splitWhitespace(_ b: UnsafeBufferPointer<UInt8>, maxFields: Int, into f: inout FieldBuffer) {
@@ -449,45 +427,10 @@ enum SplitStatus: Equatable {
     case bad(String)
 }
 
-/// Splits one CSV/TSV record. Fields may be quoted with `"` (a doubled `""` inside is one quote);
-/// spaces around fields are trimmed; a quote inside an unquoted field is literal.
+/// Splits one CSV/TSV line (or lines joined while a quoted field is open) with the shared
+/// tokenizer: spaces around fields are trimmed and text after a closing quote is an error.
 func splitDelimited(_ b: UnsafeBufferPointer<UInt8>, delimiter: UInt8, into f: inout FieldBuffer) -> SplitStatus {
-    f.removeAll()
-    let quote = UInt8(ascii: "\"")
-    let pad: (UInt8) -> Bool = { $0 == 32 || ($0 == 9 && delimiter != 9) }
-    var i = 0
-    let n = b.count
-    while true {
-        var j = i
-        while j < n, pad(b[j]) { j += 1 }
-        if j < n, b[j] == quote {
-            let start = f.bytes.count
-            var k = j + 1
-            var closed = false
-            while k < n {
-                if b[k] == quote {
-                    if k + 1 < n, b[k + 1] == quote { f.bytes.append(quote); k += 2; continue }
-                    closed = true; k += 1; break
-                }
-                f.bytes.append(b[k]); k += 1
-            }
-            guard closed else { return .openQuote }
-            var lo = start, hi = f.bytes.count
-            while lo < hi, isPad(f.bytes[lo]) { lo += 1 }
-            while hi > lo, isPad(f.bytes[hi - 1]) { hi -= 1 }
-            f.ranges.append(lo..<hi)
-            while k < n, pad(b[k]) { k += 1 }
-            if k == n { return .complete }
-            guard b[k] == delimiter else { return .bad("text after the closing quote of field \(f.count)") }
-            i = k + 1
-        } else {
-            var k = j
-            while k < n, b[k] != delimiter { k += 1 }
-            var e = k
-            while e > j, pad(b[e - 1]) { e -= 1 }
-            f.append(UnsafeBufferPointer(rebasing: b[j..<e]))
-            if k == n { return .complete }
-            i = k + 1
-        }
-    }
+    let record = CSVTokenizer(delimiter: delimiter, trimsSpaces: true).nextRecord(b, atEnd: true, into: &f)!
+    if let field = record.textAfterQuote { return .bad("text after the closing quote of field \(field)") }
+    return record.unterminated ? .openQuote : .complete
 }

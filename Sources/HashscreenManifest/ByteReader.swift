@@ -10,6 +10,8 @@ final class ByteReader {
     private var eof = false
     /// File offset of `buffer[0]`.
     private var bufferOffset = 0
+    /// Fields of the last record, reused.
+    private var fields = FieldBuffer()
     let path: String
 
     /// File offset of the next byte to hand out: a line or record spans the bytes between the
@@ -69,57 +71,25 @@ final class ByteReader {
     }
 
     /// The next RFC 4180 record (quoted fields may hold delimiters, quotes as `""`, and
-    /// newlines), with the number of physical lines it spanned; nil at end of file.
+    /// newlines), with the number of physical lines it spanned; nil at end of file. Text after a
+    /// closing quote stays in its field (without CRs); spaces around fields are kept.
     func nextRecord(delimiter: UInt8) throws -> (fields: [String], lines: Int, error: String?)? {
-        var fields: [String] = []
-        var field: [UInt8] = []
-        var i = 0
-        var inQuotes = false
-        var quotedField = false
-        var lines = 1
-        var error: String? = nil
         guard try fill(beyond: 0) else { return nil }
+        let tokenizer = CSVTokenizer(delimiter: delimiter)
         while true {
-            guard try fill(beyond: i) else {
-                if inQuotes { error = "unterminated quoted field" }
-                fields.append(String(decoding: field, as: UTF8.self))
-                start += i
-                return (fields, lines, error)
+            let available = buffer.count - start
+            let atEnd = eof
+            let record = buffer.withUnsafeBufferPointer { b in
+                tokenizer.nextRecord(UnsafeBufferPointer(rebasing: b[start...]), atEnd: atEnd, into: &fields)
             }
-            let c = buffer[start + i]
-            if inQuotes {
-                if c == UInt8(ascii: "\"") {
-                    if try fill(beyond: i + 1), buffer[start + i + 1] == UInt8(ascii: "\"") {
-                        field.append(c)
-                        i += 2
-                        continue
-                    }
-                    inQuotes = false
-                } else {
-                    if c == UInt8(ascii: "\n") { lines += 1 }
-                    field.append(c)
-                }
-                i += 1
-                continue
+            if let record {
+                start += record.end
+                return ((0..<fields.count).map { fields.string($0) }, record.lines,
+                        record.unterminated ? "unterminated quoted field" : nil)
             }
-            switch c {
-            case UInt8(ascii: "\""):
-                if field.isEmpty && !quotedField { inQuotes = true; quotedField = true } else { field.append(c) }
-            case delimiter:
-                fields.append(String(decoding: field, as: UTF8.self))
-                field.removeAll(keepingCapacity: true)
-                quotedField = false
-            case UInt8(ascii: "\n"):
-                if field.last == UInt8(ascii: "\r") && !quotedField { field.removeLast() }
-                fields.append(String(decoding: field, as: UTF8.self))
-                start += i + 1
-                return (fields, lines, error)
-            case UInt8(ascii: "\r"):
-                if !quotedField { field.append(c) }
-            default:
-                field.append(c)
-            }
-            i += 1
+            // The record runs past the buffered bytes: buffer at least as many again (so a long
+            // record is scanned a bounded number of times), or learn that the file ends here.
+            _ = try fill(beyond: 2 * available)
         }
     }
 }
