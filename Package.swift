@@ -35,6 +35,9 @@ let package = Package(
 
         // Software prefetch (header-only) for the match indexes.
         .target(name: "CPrefetch", path: "Sources/C/CPrefetch"),
+        // The perceptual hashes' pixel loops, built for AVX2 and the baseline and chosen at
+        // load (optimised in debug builds too, so that every build runs the shipped code).
+        .target(name: "CPixelKernels", path: "Sources/C/CPixelKernels", cSettings: [.unsafeFlags(["-O2"])]),
 
         // MARK: - Core: words shared by every stage
         .target(name: "HashscreenCore", swiftSettings: swiftSettings),
@@ -44,7 +47,7 @@ let package = Package(
 
         .target(name: "HashscreenDigest", dependencies: ["HashscreenCore", "CCrypto"], swiftSettings: swiftSettings),
 
-        .target(name: "HashscreenPerceptual", dependencies: ["HashscreenCore"], swiftSettings: swiftSettings),
+        .target(name: "HashscreenPerceptual", dependencies: ["HashscreenCore", "CPixelKernels"], swiftSettings: swiftSettings),
 
         .target(name: "HashscreenParquet", dependencies: ["HashscreenCore", "CSnappy", "CZstd", "CZlib"], swiftSettings: swiftSettings),
 

@@ -20,6 +20,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CPixelKernels
 import HashscreenCore
 
 /// How the pixels are prepared before hashing.
@@ -241,46 +242,32 @@ package final class PDQHasher {
 
     /// Writes luma row `i` of the hashed plane (rows x cols) into `out`: the source row, or
     /// in `cimg512` mode the nearest-neighbour sample (luma is per pixel, so sampling luma
-    /// equals resizing the RGB first, as CImg does). Value j goes to `out[j * stride]`.
+    /// equals resizing the RGB first, as CImg does).
     @inline(__always)
-    private static func fillRow(_ source: Source, _ i: Int, rows: Int, cols: Int, _ out: UnsafeMutablePointer<Float>,
-                                stride: Int = 1) {
+    private static func fillRow(_ source: Source, _ i: Int, rows: Int, cols: Int, _ out: UnsafeMutablePointer<Float>) {
         let cr = lumaR, cg = lumaG, cb = lumaB
         switch source {
         case let .rgb(src, width, height):
             if rows == height && cols == width {
-                let row = src + 3 * i * width
-                for j in 0..<cols {
-                    let q = row + 3 * j
-                    out[j * stride] = cr * Float(q[0]) + cg * Float(q[1]) + cb * Float(q[2])
-                }
+                hs_pdq_luma_row(src + 3 * i * width, cols, cr, cg, cb, out)
             } else {
                 let row = src + 3 * (i * height / cimgSide) * width
                 for j in 0..<cols {
                     let q = row + 3 * (j * width / cimgSide)
-                    out[j * stride] = cr * Float(q[0]) + cg * Float(q[1]) + cb * Float(q[2])
+                    out[j] = cr * Float(q[0]) + cg * Float(q[1]) + cb * Float(q[2])
                 }
             }
         case let .rgbAndGrey(src, width, _, resizer):
-            // Only used unscaled (.full mode); called once per row, rows in order.
-            let row = src + 3 * i * width
-            let grey = resizer.rowBuffer
-            for j in 0..<cols {
-                let q = row + 3 * j
-                let r = q[0], g = q[1], b = q[2]
-                out[j * stride] = cr * Float(r) + cg * Float(g) + cb * Float(b)
-                // Convert.c `rgb2l` (as PillowResample.grey, 32-bit: the sum is below 2^24).
-                let l = UInt32(r) &* 19595 &+ UInt32(g) &* 38470 &+ UInt32(b) &* 7471 &+ 0x8000
-                grey[j] = UInt8(truncatingIfNeeded: l >> 16)
-            }
+            // Only used unscaled (.full mode); called once per row, rows in order. The grey
+            // row is Convert.c `rgb2l`, as PillowResample's.
+            hs_pdq_luma_grey_row(src + 3 * i * width, cols, cr, cg, cb, out, resizer.rowBuffer)
             resizer.push(row: i)
         case let .luma(src, width, height):
             if rows == height && cols == width {
-                let row = src + i * width
-                for j in 0..<cols { out[j * stride] = row[j] }
+                out.update(from: src + i * width, count: cols)
             } else {
                 let row = src + (i * height / cimgSide) * width
-                for j in 0..<cols { out[j * stride] = row[j * width / cimgSide] }
+                for j in 0..<cols { out[j] = row[j * width / cimgSide] }
             }
         }
     }
@@ -363,8 +350,8 @@ package final class PDQHasher {
             for r in pending..<batch { (mid + r * cols).update(repeating: 0, count: cols) }
             for r in 0..<batch { rowPointers[r] = mid + r * cols }
             Self.rowsToBlock(rowPointers, cols, midBlock)
-            Self.boxLanesSampled(midBlock, sumsBlock, cols: cols, window: windowAlongRows,
-                                 samples: sampleIndex, count: side, divisors: div, into: sampled)
+            hs_box_lanes_sampled(Self.floats(midBlock), Self.floats(sumsBlock), cols, windowAlongRows,
+                                 sampleIndex, side, div, Self.floats(sampled))
             for r in 0..<pending {
                 let slot = pass4.nextSlot()
                 for k in 0..<side { slot[k] = sampled[k][r] }
@@ -382,7 +369,7 @@ package final class PDQHasher {
             Self.rowsToBlock(rowPointers, cols, lumaBlock)
             // Pass 1 (rows) on the block (vector divisions kept: results stay vectors until
             // stored), then each lane into its pass-2 ring slot.
-            Self.boxLanes(lumaBlock, pass1Block, cols: cols, window: windowAlongRows, divisors: div)
+            hs_box_lanes(Self.floats(lumaBlock), Self.floats(pass1Block), cols, windowAlongRows, div)
             for r in 0..<batch { rowPointers[r] = r < n ? pass2.slot(ahead: r) : discard }
             Self.blockToRows(pass1Block, cols, rowPointers)
             for _ in 0..<n {
@@ -406,8 +393,8 @@ package final class PDQHasher {
         precondition(nextOut == side && emitted == rows, "PDQ downsampling bookkeeping")
     }
 
-    /// Rows filtered side by side in one SIMD vector.
-    static let lanes = 16
+    /// Rows filtered side by side in one SIMD vector (`hs_box_lanes`).
+    static let lanes = Int(HS_BOX_LANES)
     /// One block element: column j of the strip's 16 rows. Two AVX registers, so the
     /// running sums form two independent dependency chains.
     typealias Block = SIMD16<Float>
@@ -488,59 +475,9 @@ package final class PDQHasher {
         for _ in 0..<phase4 { count -= 1; d[oi] = Float(count); oi += 1 }
     }
 
-    /// downscaling.cpp `box1DFloat` with stride 1 along 16 rows at once (one per lane):
-    /// `sum += in[r]`, `sum -= in[l]`, `out = sum / count`, lane by lane in the reference's
-    /// order.
-    static func boxLanes(_ input: UnsafePointer<Block>, _ output: UnsafeMutablePointer<Block>,
-                         cols: Int, window: Int, divisors d: UnsafePointer<Float>) {
-        let half = (window + 2) / 2
-        let phase1 = half - 1, phase2 = window - half + 1, phase3 = cols - window, phase4 = half - 1
-        var li = 0, ri = 0, oi = 0
-        var sum = Block(repeating: 0)
-        for _ in 0..<phase1 { sum += input[ri]; ri += 1 }
-        for _ in 0..<phase2 {
-            sum += input[ri]
-            output[oi] = sum / Block(repeating: d[oi])
-            ri += 1; oi += 1
-        }
-        if phase3 > 0 {
-            let full = Block(repeating: d[oi])
-            for _ in 0..<phase3 {
-                sum += input[ri]
-                sum -= input[li]
-                output[oi] = sum / full
-                li += 1; ri += 1; oi += 1
-            }
-        }
-        for _ in 0..<phase4 {
-            sum -= input[li]
-            output[oi] = sum / Block(repeating: d[oi])
-            li += 1; oi += 1
-        }
-    }
-
-    /// `boxLanes` when only the outputs at `samples[0..<count]` are read: the running sums
-    /// of every index go to `sums`, and only the sampled ones are divided (into `out`).
-    static func boxLanesSampled(_ input: UnsafePointer<Block>, _ sums: UnsafeMutablePointer<Block>,
-                                cols: Int, window: Int, samples: UnsafePointer<Int>, count: Int,
-                                divisors d: UnsafePointer<Float>, into out: UnsafeMutablePointer<Block>) {
-        let half = (window + 2) / 2
-        let phase1 = half - 1, phase2 = window - half + 1, phase3 = cols - window, phase4 = half - 1
-        var li = 0, ri = 0, oi = 0
-        var sum = Block(repeating: 0)
-        for _ in 0..<phase1 { sum += input[ri]; ri += 1 }
-        for _ in 0..<phase2 { sum += input[ri]; sums[oi] = sum; ri += 1; oi += 1 }
-        for _ in 0..<phase3 {
-            sum += input[ri]
-            sum -= input[li]
-            sums[oi] = sum
-            li += 1; ri += 1; oi += 1
-        }
-        for _ in 0..<phase4 { sum -= input[li]; sums[oi] = sum; li += 1; oi += 1 }
-        for k in 0..<count {
-            let j = samples[k]
-            out[k] = sums[j] / Block(repeating: d[j])
-        }
+    /// A block's floats, lane 0 of element 0 first (what the C kernels take).
+    @inline(__always) static func floats(_ block: UnsafeMutablePointer<Block>) -> UnsafeMutablePointer<Float> {
+        UnsafeMutableRawPointer(block).assumingMemoryBound(to: Float.self)
     }
 
     /// downscaling.cpp `computeJaroszFilterWindowSize(dim, 64)`: ceil(dim / 128).
@@ -587,25 +524,18 @@ package final class PDQHasher {
             let x = slotPointer(pushed)
             pushed += 1
             if pushed <= phase1 {
-                for j in 0..<width { sums[j] += x[j] }
+                hs_box_add(sums, x, width)
                 count += 1
                 return false
             }
             if pushed <= phase1 + phase2 {
                 count += 1
-                let c = Float(count)
-                for j in 0..<width { sums[j] += x[j]; o[j] = sums[j] / c }
+                hs_box_add_divide(sums, x, Float(count), o, width)
                 return true
             }
             let l = slotPointer(left)
             left += 1
-            let full = Float(count)
-            for j in 0..<width {
-                var s = sums[j] + x[j]
-                s = s - l[j]
-                sums[j] = s
-                o[j] = s / full
-            }
+            hs_box_slide(sums, x, l, Float(count), o, width)
             return true
         }
 
@@ -618,8 +548,7 @@ package final class PDQHasher {
             left += 1
             tailDone += 1
             count -= 1
-            let c = Float(count)
-            for j in 0..<width { sums[j] -= l[j]; o[j] = sums[j] / c }
+            hs_box_subtract_divide(sums, l, Float(count), o, width)
         }
     }
 

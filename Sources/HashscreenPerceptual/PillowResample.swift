@@ -23,6 +23,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CPixelKernels
 
 /// Pillow's `L` conversion and `Image.resize(..., LANCZOS)` for 8-bit greyscale planes.
 enum PillowResample {
@@ -229,8 +230,6 @@ enum PillowResample {
         let cache = CoefficientCache()
         /// One grey row (RGB sources).
         private var row = Buffer<UInt8>()
-        /// Per-output lane sums of the horizontal pass.
-        private var laneSums = Buffer<SIMD8<Int32>>()
         private var slots: [Slot] = []
 
         /// Per-target scratch: vertical accumulators, one horizontal row, the vertical-first
@@ -251,7 +250,7 @@ enum PillowResample {
         init() { rowBuffer = row.pointer }
 
         deinit {
-            row.free(); laneSums.free()
+            row.free()
             for s in slots { s.acc.free(); s.hrow.free(); s.plane.free() }
         }
 
@@ -363,48 +362,18 @@ enum PillowResample {
         /// Convert.c `rgb2l` along one row (32-bit arithmetic: the sum is below 2^24).
         @inline(__always)
         static func greyRow(_ rgb: UnsafePointer<UInt8>, _ out: UnsafeMutablePointer<UInt8>, _ width: Int) {
-            for x in 0..<width {
-                let r = UInt32(rgb[3 * x]), g = UInt32(rgb[3 * x + 1]), b = UInt32(rgb[3 * x + 2])
-                out[x] = UInt8(truncatingIfNeeded: (r &* 19595 &+ g &* 38470 &+ b &* 7471 &+ 0x8000) >> 16)
-            }
+            hs_grey_row(rgb, width, out)
         }
 
         /// Readable bytes after a row the horizontal pass reads.
         static let padding = 8
 
         /// Resample.c `ImagingResampleHorizontal_8bpc` for one row (`line` followed by
-        /// `padding` readable bytes).
-        ///
-        /// Each output's 8 lane sums are stored, and added up in a second loop: reduced in the
-        /// tap loop itself, the compiler folds lanes with `phaddd` on every step.
+        /// `padding` readable bytes): C `int` arithmetic, wrapping 32-bit sums over each
+        /// output's `count8` taps, exact in any order (see top).
         @inline(__always)
         func horizontal(_ line: UnsafePointer<UInt8>, _ c: Coefficients, _ out: UnsafeMutablePointer<UInt8>) {
-            let stride = c.stride, start = c.start, count8 = c.count8, weights = c.weights
-            let lanes = laneSums.reserve(c.outSize)
-            for xx in 0..<c.outSize {
-                let k = weights + xx &* stride
-                let s = line + start[xx]
-                // C `int` arithmetic: wrapping 32-bit sums, exact in any order (see top).
-                // Two accumulators, 16 taps a step, then the odd 8.
-                var acc = SIMD8<Int32>(repeating: 0), acc2 = SIMD8<Int32>(repeating: 0)
-                let n = count8[xx]
-                var x = 0
-                while x &+ 16 <= n {
-                    acc &+= Self.taps(s + x, k + x)
-                    acc2 &+= Self.taps(s + (x &+ 8), k + (x &+ 8))
-                    x &+= 16
-                }
-                if x < n { acc &+= Self.taps(s + x, k + x) }
-                lanes[xx] = acc &+ acc2
-            }
-            for xx in 0..<c.outSize { out[xx] = clip8(half &+ lanes[xx].wrappedSum()) }
-        }
-
-        /// 8 pixels times 8 taps, lane by lane.
-        @inline(__always)
-        static func taps(_ s: UnsafePointer<UInt8>, _ k: UnsafePointer<Int32>) -> SIMD8<Int32> {
-            let px = SIMD8<Int32>(truncatingIfNeeded: UnsafeRawPointer(s).loadUnaligned(as: SIMD8<UInt8>.self))
-            return px &* UnsafeRawPointer(k).loadUnaligned(as: SIMD8<Int32>.self)
+            hs_resample_row(line, c.weights, c.stride, c.start, c.count8, c.outSize, half, Int32(precisionBits), out)
         }
 
         /// Resample.c `ImagingResampleVertical_8bpc`, turned inside out: adds input row `y`'s
@@ -420,10 +389,7 @@ enum PillowResample {
                 let j = y - start[yy]
                 if j < count[yy] {
                     let w = weights[yy * stride + j]
-                    if w != 0 {
-                        let a = acc + yy * width
-                        for x in 0..<width { a[x] = a[x] &+ Int32(line[x]) &* w }
-                    }
+                    if w != 0 { hs_resample_accumulate(acc + yy * width, line, w, width) }
                 }
                 yy += 1
             }
