@@ -33,10 +33,11 @@ let package = Package(
             ]
         ),
 
-        // Software prefetch (header-only) for the match indexes.
-        .target(name: "CPrefetch", path: "Sources/C/CPrefetch"),
-        // The perceptual hashes' pixel loops, built for AVX2 and the baseline and chosen at
-        // load (optimised in debug builds too, so that every build runs the shipped code).
+        // Loops whose speed depends on the instruction set, built for the baseline and for
+        // AVX2 (+ BMI2) and chosen at run time (optimised in debug builds too, so that every
+        // build runs the shipped code): the match indexes' prefetches and search loops, and
+        // the perceptual hashes' pixel loops.
+        .target(name: "CPrefetch", path: "Sources/C/CPrefetch", cSettings: [.unsafeFlags(["-O2"])]),
         .target(name: "CPixelKernels", path: "Sources/C/CPixelKernels", cSettings: [.unsafeFlags(["-O2"])]),
 
         // MARK: - Core: words shared by every stage

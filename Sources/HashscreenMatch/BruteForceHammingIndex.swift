@@ -1,3 +1,4 @@
+import CPrefetch
 import HashscreenCore
 
 /// Exhaustive Hamming search: the query against every entry, popcount over 64-bit words.
@@ -38,31 +39,23 @@ package final class BruteForceHammingIndex: MatchIndex, @unchecked Sendable {
         scan(PackedHash(query.bytes), threshold: threshold, into: &hits)
     }
 
-    /// Appends every entry within `threshold` of `q`.
+    /// Entries scanned per call of the C loop (its output buffers: 32 KiB).
+    static let chunk = 4096
+
+    /// Appends every entry within `threshold` of `q` (popcount over the words: C, built for
+    /// AVX2 and the baseline).
     func scan(_ q: PackedHash, threshold t: Int, into hits: inout [IndexHit]) {
-        let p = words.base
-        switch wordCount {
-        case 1:
-            let a = q.w0
-            for i in 0..<count {
-                let d = (p[i] ^ a).nonzeroBitCount
-                if d <= t { hits.append(IndexHit(entry: Int32(truncatingIfNeeded: i), distance: d)) }
-            }
-        case 4:
-            let (a, b, c, e) = (q.w0, q.w1, q.w2, q.w3)
-            for i in 0..<count {
-                let r = p + 4 * i
-                let d = (r[0] ^ a).nonzeroBitCount + (r[1] ^ b).nonzeroBitCount
-                    + (r[2] ^ c).nonzeroBitCount + (r[3] ^ e).nonzeroBitCount
-                if d <= t { hits.append(IndexHit(entry: Int32(truncatingIfNeeded: i), distance: d)) }
-            }
-        default:
-            let w = wordCount
-            for i in 0..<count {
-                let r = p + w * i
-                var d = 0
-                for k in 0..<w { d += (r[k] ^ q[k]).nonzeroBitCount }
-                if d <= t { hits.append(IndexHit(entry: Int32(truncatingIfNeeded: i), distance: d)) }
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: PackedHash.maxWords) { qw in
+            for k in 0..<wordCount { qw[k] = q[k] }
+            withUnsafeTemporaryAllocation(of: Int32.self, capacity: 2 * Self.chunk) { buffer in
+                let entries = buffer.baseAddress!, distances = entries + Self.chunk
+                var from = 0
+                while from < count {
+                    let to = min(count, from + Self.chunk)
+                    let found = hs_hamming_matches(words.base, wordCount, from, to, qw.baseAddress!, t, entries, distances)
+                    for i in 0..<found { hits.append(IndexHit(entry: entries[i], distance: Int(distances[i]))) }
+                    from = to
+                }
             }
         }
     }

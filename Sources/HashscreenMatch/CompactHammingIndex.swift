@@ -129,6 +129,8 @@ package final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
     let sigmaTables: UnsafeMutablePointer<UInt32>
     /// `segments` as views, `segmentCount` of them.
     let views: UnsafeMutablePointer<SegmentView>
+    /// `segments` as the C search loops read them, `segmentCount` of them.
+    let tables: UnsafeMutablePointer<hs_unary_table>
     /// Buckets per directory block, log2.
     package let blockShift: Int
     let idBits: Int
@@ -308,6 +310,12 @@ package final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
             }
             (views + k).initialize(to: v)
         }
+        tables = UnsafeMutablePointer<hs_unary_table>.allocate(capacity: m)
+        for k in 0..<m {
+            let d = views[k].dir
+            (tables + k).initialize(to: hs_unary_table(before: d.before, bits: d.bits, postings: views[k].postings,
+                                                       block_shift: d.blockShift))
+        }
 
         if let reorder {
             reorder(UnsafeBufferPointer(start: order.base, count: n))
@@ -325,7 +333,7 @@ package final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
         }
     }
 
-    deinit { views.deallocate(); sigmaTables.deallocate() }
+    deinit { views.deallocate(); tables.deallocate(); sigmaTables.deallocate() }
 
     static func mask(offset: Int, width: Int) -> PackedHash {
         var words = [UInt64](repeating: 0, count: PackedHash.maxWords)
@@ -483,7 +491,6 @@ package final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
         guard probeCount > 0 else { return }
         let groups = nq * m
         let idBits = self.idBits
-        let idMask: UInt64 = (1 << UInt64(idBits)) - 1
         let tail = self.tail.base
 
         withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * groups + 2 * probeCount) { ints in
@@ -534,72 +541,15 @@ package final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
                         probeEnd[qi * m + k] = np
                     }
                 }
-                // Pass 2: block counts, prefetch unary bits.
-                var i0 = 0
-                for g in 0..<groups {
-                    let dir = views[g % m].dir
-                    for i in i0..<probeEnd[g] {
-                        let (base, pos) = dir.block(key[i])
-                        start[i] = base
-                        bitPos[i] = pos
-                        dir.prefetchBits(pos)
-                    }
-                    i0 = probeEnd[g]
-                }
-                // Pass 3: ranges, prefetch postings or records.
-                var total = 0
-                i0 = 0
-                for g in 0..<groups {
-                    let s = views[g % m]
-                    let dir = s.dir
-                    let isTable0 = g % m == 0
-                    let post = UnsafeRawPointer(s.postings)
-                    for i in i0..<probeEnd[g] {
-                        let (first, n) = dir.range(key[i], base: start[i], bitPos: bitPos[i])
-                        start[i] = first
-                        length[i] = UInt32(truncatingIfNeeded: n)
-                        total &+= n
-                        if isTable0 {
-                            indexPrefetch(tail + 2 * first)
-                        } else {
-                            indexPrefetch(post + ((first * idBits) >> 3))
-                        }
-                    }
-                    i0 = probeEnd[g]
-                }
+                // Passes 2 and 3: block counts, prefetch unary bits; ranges, prefetch postings or
+                // records. Pass 4: candidates (C: built for BMI2 and the baseline).
+                let total = hs_compact_ranges(tables, m, probeEnd, groups, key, start, bitPos, length, tail, idBits)
                 guard total > 0 else { return }
                 withUnsafeTemporaryAllocation(of: UInt32.self, capacity: total) { cand in
                     let c = cand.baseAddress!
-                    // Pass 4: candidates.
-                    var nc = 0
-                    i0 = 0
-                    for g in 0..<groups {
-                        let s = views[g % m]
-                        if g % m == 0 {
-                            for i in i0..<probeEnd[g] {
-                                let first = start[i]
-                                for e in first..<(first + Int(length[i])) {
-                                    c[nc] = UInt32(truncatingIfNeeded: e); nc &+= 1
-                                }
-                            }
-                        } else {
-                            let post = UnsafeRawPointer(s.postings)
-                            for i in i0..<probeEnd[g] {
-                                var bit = start[i] &* idBits
-                                for _ in 0..<Int(length[i]) {
-                                    let e = Int((post.loadUnaligned(fromByteOffset: bit >> 3, as: UInt64.self)
-                                        >> UInt64(bit & 7)) & idMask)
-                                    indexPrefetch(tail + 2 * e)
-                                    c[nc] = UInt32(truncatingIfNeeded: e); nc &+= 1
-                                    bit &+= idBits
-                                }
-                            }
-                        }
-                        i0 = probeEnd[g]
-                        candEnd[g] = nc
-                    }
+                    hs_compact_candidates(tables, m, probeEnd, groups, start, length, tail, idBits, c, candEnd)
                     // Pass 5: distances; the tail rejects nearly every candidate.
-                    i0 = 0
+                    var i0 = 0
                     for g in 0..<groups {
                         let qi = g / m, k = g % m
                         let q = qs[qi]
@@ -749,7 +699,7 @@ struct UnaryDirectory {
     var view: UnaryView { UnaryView(keyBits: keyBits, blockShift: blockShift, before: before.base, bits: bits.base) }
 
     /// Valid bits of one unaligned 64-bit read at a bit position (a shift of up to 7).
-    static let window = 56
+    static let window = Int(HS_UNARY_WINDOW)
 
     /// Sorts `count` keys into buckets (stable), calling `place(slot, i)` for key `i` at its
     /// sorted slot, and returns the directory.
@@ -816,7 +766,8 @@ struct UnaryView {
         UnsafeRawPointer(bits).loadUnaligned(fromByteOffset: p >> 3, as: UInt64.self) >> UInt64(p & 7)
     }
 
-    /// Entries before `key`'s block and the block's first bit.
+    /// Entries before `key`'s block and the block's first bit (the search's pass 2 computes
+    /// the same in `hs_compact_ranges`).
     @inline(__always)
     func block(_ key: UInt32) -> (before: Int, bitPos: Int) {
         let j = Int(key) >> blockShift
@@ -824,107 +775,20 @@ struct UnaryView {
         return (b, b + (j << blockShift))
     }
 
-    /// Starts reading the bits a range lookup from `bitPos` needs (its first 64-bit read may
-    /// cross into the next line).
-    @inline(__always)
-    func prefetchBits(_ bitPos: Int) {
-        let p = UnsafeRawPointer(bits) + (bitPos >> 3)
-        indexPrefetch(p)
-        indexPrefetch(p + 8)
-    }
-
-    /// First entry and entry count of bucket `key`, given its block's `block(key)`.
-    ///
-    /// Nearly always answered from one 56-bit read at the block's first bit (a block of 32
-    /// buckets takes ~70 bits at 10M entries); the loops handle crowded blocks.
-    @inline(__always)
+    /// First entry and entry count of bucket `key`, given its block's `block(key)` (nearly
+    /// always one 56-bit read at the block's first bit; crowded blocks need more).
     func range(_ key: UInt32, base: Int, bitPos: Int) -> (Int, Int) {
-        if hs_has_pdep() != 0 {
-            // The bucket starts after the kk-th 0 of the block: with a virtual 0 put before the
-            // block (bit 0 of `zeros`), after the (kk + 1)-th 0 counted from that one, i.e. at
-            // its position in `zeros` (pdep: 64 when the read holds too few 0s). The entry
-            // count is the run of 1s from there, valid when it ends inside the read.
-            let kk = Int(key) & ((1 << blockShift) - 1)
-            let word = load(bitPos)
-            let zeros = (~word << 1) | 1
-            let off = hs_pdep(1 << UInt64(kk), zeros).trailingZeroBitCount
-            let n = (~(word >> UInt64(off))).trailingZeroBitCount
-            if off &+ n < Self.window { return (base &+ off &- kk, n) }
-        }
-        return rangeAnyLength(key, base: base, bitPos: bitPos)
+        var table = hs_unary_table(before: before, bits: bits, postings: nil, block_shift: blockShift)
+        var n = 0
+        let first = hs_unary_range(&table, key, base, bitPos, &n)
+        return (first, n)
     }
 
-    /// `range` for any block (crowded ones need several reads).
-    @inline(never)
-    func rangeAnyLength(_ key: UInt32, base: Int, bitPos: Int) -> (Int, Int) {
-        let kk = Int(key) & ((1 << blockShift) - 1)
-        let low: UInt64 = (1 << UInt64(Self.window)) - 1
-        var word = load(bitPos)
-        var pos = bitPos
-        if kk > 0 {
-            let z = ~word & low
-            if z.nonzeroBitCount >= kk {
-                let off = Self.select(z, kk - 1) + 1
-                pos += off
-                word >>= UInt64(off)
-            } else {
-                var need = kk - z.nonzeroBitCount
-                pos += Self.window
-                while true {
-                    let zz = ~load(pos) & low
-                    let zc = zz.nonzeroBitCount
-                    if zc >= need { pos += Self.select(zz, need - 1) + 1; break }
-                    need -= zc
-                    pos += Self.window
-                }
-                word = load(pos)
-            }
-        }
-        // The run of ones from `pos`: `word` holds at least 1 valid bit beyond it... re-read
-        // when the run may reach past the valid bits.
-        var n = (~word).trailingZeroBitCount
-        if n + (pos - bitPos) >= Self.window {
-            n = 0
-            while true {
-                let ones = (~load(pos + n)).trailingZeroBitCount
-                if ones < Self.window { n += ones; break }
-                n += Self.window
-            }
-        }
-        return (base + (pos - bitPos) - kk, n)
-    }
-
-    /// Position of the `r`-th set bit (from 0) of `x`, which has more than `r` (broadword
-    /// select: S. Vigna, "Broadword Implementation of Rank/Select Queries", WEA 2008).
+    /// Position of the `r`-th set bit (from 0) of `x`, which has more than `r` (`pdep` where
+    /// fast, else a broadword select: S. Vigna, "Broadword Implementation of Rank/Select
+    /// Queries", WEA 2008).
     @inline(__always)
-    static func select(_ x: UInt64, _ r: Int) -> Int {
-        if hs_has_pdep() != 0 { return Int(hs_pdep(1 << UInt64(r), x).trailingZeroBitCount) }
-        let l8: UInt64 = 0x0101_0101_0101_0101, h8: UInt64 = 0x8080_8080_8080_8080
-        var s = x &- ((x >> 1) & 0x5555_5555_5555_5555)
-        s = (s & 0x3333_3333_3333_3333) &+ ((s >> 2) & 0x3333_3333_3333_3333)
-        s = (s &+ (s >> 4)) & 0x0F0F_0F0F_0F0F_0F0F
-        let byteSums = s &* l8                       // byte i: set bits in bytes 0...i
-        let below = ((UInt64(r) &* l8 | h8) &- byteSums) & h8   // bytes whose sum is <= r
-        let place = below.nonzeroBitCount * 8
-        let rest = r - Int(truncatingIfNeeded: ((byteSums << 8) >> UInt64(place)) & 0xFF)
-        let b = Int(truncatingIfNeeded: (x >> UInt64(place)) & 0xFF)
-        return place + Int(selectInByte[b << 3 | rest])
-    }
-
-    /// Position of the `r`-th set bit of byte `b`, at `b << 3 | r` (8 if there is none);
-    /// a plain pointer, so that a lookup is one load (never freed: 2 KiB for the process).
-    static let selectInByte: UnsafeMutablePointer<UInt8> = {
-        let table = UnsafeMutablePointer<UInt8>.allocate(capacity: 2048)
-        for i in 0..<2048 {
-            var b = i >> 3, r = i & 7, p = 0
-            table[i] = 8
-            while b != 0 {
-                if b & 1 == 1 { if r == 0 { table[i] = UInt8(p); break }; r -= 1 }
-                b >>= 1; p += 1
-            }
-        }
-        return table
-    }()
+    static func select(_ x: UInt64, _ r: Int) -> Int { hs_select64(x, r) }
 
     /// The key of the bucket holding entry `e` (the inverse of `range`).
     func key(atEntry e: Int) -> UInt32 {

@@ -4,6 +4,7 @@
 //   (Proposition 1, the refined form with r = m·r' + a) and the choice m ≈ bits / log2(n).
 // - facebook/ThreatExchange pdq/cpp/index/mih.h: the PDQ design (16 segments of 16 bits,
 //   neighbours within distance 1 for threshold 31); this file generalises the segment count.
+import CPrefetch
 import Dispatch
 import HashscreenCore
 
@@ -299,40 +300,13 @@ package final class MultiIndexHammingIndex: MatchIndex, @unchecked Sendable {
                     let c = cand.baseAddress!
                     // Pass 4: postings whose low part is within the radius left become
                     // candidates, eight postings at a time (a bucket's last chunk reads into
-                    // the next bucket or the padding, and masks those lanes off).
+                    // the next bucket or the padding, and masks those lanes off; C: built for
+                    // AVX2 and the baseline).
                     var nc = 0
-                    let shift = SIMD8<UInt32>(repeating: idShift)
-                    let lanes = SIMD8<UInt32>(0, 1, 2, 3, 4, 5, 6, 7)
-                    let top = SIMD8<UInt32>(repeating: 1 << 31)
-                    let laneShift = SIMD8<UInt32>(31, 30, 29, 28, 27, 26, 25, 24)
                     i0 = 0
                     for k in 0..<m {
-                        let post = segments[k].postings.base
-                        let qv = SIMD8<UInt32>(repeating: UInt32(qLows[k]))
-                        for i in i0..<probeEnd[k] {
-                            var j = Int(start[i])
-                            let end = j + Int(length[i])
-                            let remPlusOne = SIMD8<UInt32>(repeating: slack[i] &+ 1)
-                            while j < end {
-                                let p = UnsafeRawPointer(post + j).loadUnaligned(as: SIMD8<UInt32>.self)
-                                let y = (p &>> shift) ^ qv
-                                // The top bit of a - b (both small) is set iff a < b: popcount
-                                // within the radius, and lane inside the bucket. (Plain SIMD
-                                // comparisons compile to a lane-by-lane loop here.)
-                                let inside = lanes &- SIMD8<UInt32>(repeating: UInt32(truncatingIfNeeded: end - j))
-                                let ok = (y.nonzeroBitCount &- remPlusOne) & inside & top
-                                // One bit per passing lane (a horizontal sum of disjoint bits;
-                                // `ok != .zero` compiles to a lane-by-lane loop here), then
-                                // the passing lanes, lowest first.
-                                var pass = (ok &>> laneShift).wrappedSum()
-                                while pass != 0 {
-                                    c[nc] = p[pass.trailingZeroBitCount] & idMask
-                                    nc &+= 1
-                                    pass &= pass &- 1
-                                }
-                                j &+= 8
-                            }
-                        }
+                        nc = hs_multi_candidates(segments[k].postings.base, start, length, slack, i0, probeEnd[k],
+                                                 UInt32(qLows[k]), idShift, idMask, c, nc)
                         i0 = probeEnd[k]
                         candEnd[k] = nc
                     }
