@@ -1,8 +1,7 @@
 // hashscreen-index-bench: build time, memory and queries/s of the match indexes on synthetic
 // lists (uniform hashes plus near-duplicate clusters). Figures go to docs/index.md.
 //
-//   swift build -c release --product hashscreen-index-bench -Xswiftc -target-cpu -Xswiftc haswell
-//   (this Swift 6.3 toolchain rejects `x86-64-v3`; haswell has the same popcnt/AVX2/BMI2)
+//   swift build -c release --product hashscreen-index-bench   (plus the Makefile's RELEASE_FLAGS)
 //   .build/release/hashscreen-index-bench --count 10000000 --bits 256 --layouts 0,11,16 --threads 1,2
 //   .build/release/hashscreen-index-bench --count 10000000 --layouts pipeline --threads 1,2 --batch 8,128 \
 //       --pollute-kb 0,32768     # a decode's cache traffic between images (lists run each in turn)
