@@ -36,7 +36,10 @@ BIG_RUNS=${BENCH_BIG_RUNS:-5}
 VENV=${BENCH_VENV:-$WORK/venv}
 D=${BENCH_DATA:-$WORK/data/ds$N}
 DOC=${BENCH_DOC:-$ROOT/docs/benchmarks.md}
-FLAGS=${BENCH_RELEASE_FLAGS:--c release -Xswiftc -target-cpu -Xswiftc haswell}
+if [ -z "${BENCH_RELEASE_FLAGS:-}" ] && [ "$(uname -m)" = x86_64 ]; then
+  BENCH_RELEASE_FLAGS="-c release -Xswiftc -target-cpu -Xswiftc nehalem -Xcc -march=nehalem"   # the Makefile's
+fi
+FLAGS=${BENCH_RELEASE_FLAGS:--c release}
 O=$WORK/hs                      # this script's outputs
 SIGNALS=md5,sha1,sha256,pdq,phash
 CRYPTO=md5,sha1,sha256
@@ -65,18 +68,9 @@ if [ ! -f "$D/manifest.jsonl" ] || [ ! -f "$D/ground_truth.csv" ]; then
 fi
 NI=$(($(wc -l < "$D/manifest.csv") - 1))
 
-# 3. hashscreen release build. The Makefile's RELEASE_FLAGS name -target-cpu x86-64-v3; a
-#    Swift whose clang importer does not know that name (6.3.1 here: "unknown target CPU")
-#    fails every module, so probe first and use haswell (the same AVX2/FMA/BMI2 level)
-#    instead; the flags used go into the report.
+# 3. hashscreen release build with the shipped flags (the Makefile passes RELEASE_FLAGS; run
+#    alone, the same per-architecture choice); the flags used go into the report.
 SWIFT=${SWIFT:-swift}
-if [[ "$FLAGS" == *x86-64-v3* ]]; then
-  echo 'let x = 1' > "$O/cpu_probe.swift"
-  if ! "${SWIFT}c" -target-cpu x86-64-v3 -typecheck "$O/cpu_probe.swift" > /dev/null 2>&1; then
-    FLAGS=${FLAGS//x86-64-v3/haswell}
-    step "this Swift does not accept -target-cpu x86-64-v3; using haswell"
-  fi
-fi
 step "$SWIFT build $FLAGS"
 (cd "$ROOT" && $SWIFT build $FLAGS > "$O/build.log" 2>&1) || { tail -20 "$O/build.log"; exit 2; }
 BIN=$(cd "$ROOT" && $SWIFT build $FLAGS --show-bin-path)
