@@ -28,6 +28,10 @@ package struct Sample: Sendable, Equatable {
         self.displayPath = displayPath ?? path; self.recorded = recorded; self.id = id
         self.member = member; self.padding = padding
     }
+
+    /// True when the sample names image bytes to read (a file, or a member of a container).
+    /// Image signals (file digests, perceptual hashes) can be computed only for such samples.
+    package var hasImageReference: Bool { path != nil || member != nil }
 }
 
 /// A byte range inside a container file.
