@@ -76,6 +76,41 @@ package enum CleanedManifestWriter {
         }
     }
 
+    // MARK: - Before the scan
+
+    /// Throws, before any work, when `inputPath` cannot be written as a cleaned copy: its rows
+    /// carry images (a cleaned copy would copy their bytes, and hashscreen never writes image
+    /// bytes), or its Parquet schema has columns the writer cannot rewrite (struct fields,
+    /// lists, maps). The message says how to apply `removals.csv` instead.
+    package static func checkBeforeScan(inputPath: String, layout: ManifestLayout, options: ManifestOptions) throws {
+        let remedy = "run the scan without --write-cleaned and drop the rows listed in removals.csv with pyarrow or DuckDB (docs/cleaned-manifests.md, \"Manifests that carry images\", has the one-liners)"
+        func refuse(_ why: String) -> HashscreenError {
+            HashscreenError(.output, "--write-cleaned: \(inputPath) \(why); hashscreen never writes image bytes, so it writes no cleaned copy of this input: \(remedy)")
+        }
+        switch layout {
+        case .parquet:
+            let reader = try openParquet(inputPath, checkColumns: false)
+            let map = try ParquetManifestReader.columnMap(reader, options: options)
+            if let i = map.image, reader.columns[i].physicalType != .byteArray || !reader.columns[i].holdsText {
+                throw refuse("carries images in its rows (binary column '\(reader.columns[i].name)')")
+            }
+            _ = try openParquet(inputPath)   // struct or list columns: refused before the scan too
+        case .csv, .tsv, .jsonl:
+            break
+        case .folder, .webdataset, .files:
+            return   // images are files or tar members, never copied
+        }
+        // Text columns: an image may be base64 or a data: URL in any row.
+        struct Found: Error { var column: String }
+        do {
+            try Manifest.open(path: inputPath, layout: layout, options: options).forEachItem { item in
+                if case .sample(let s, _) = item, s.embedded != nil { throw Found(column: "row \(s.key)") }
+            }
+        } catch let f as Found {
+            throw refuse("carries images in its rows (base64 or a data: URL; first at \(f.column))")
+        }
+    }
+
     // MARK: - CSV / TSV
 
     private static func writeDelimited(inputPath: String, delimiter: UInt8, isRemoved: (Int) -> Bool,
@@ -132,15 +167,17 @@ package enum CleanedManifestWriter {
 
     // MARK: - Parquet
 
-    private static func openParquet(_ path: String) throws -> ParquetFileReader {
+    private static func openParquet(_ path: String, checkColumns: Bool = true) throws -> ParquetFileReader {
         let reader: ParquetFileReader
         do { reader = try ParquetFileReader(path: path) } catch {
             throw HashscreenError(.manifest, "cannot read Parquet manifest: \(error)")
         }
-        // A cleaned copy must not lose columns silently.
-        guard reader.skippedColumns.isEmpty else {
-            let list = reader.skippedColumns.map { "\($0.name) (\($0.reason))" }.joined(separator: ", ")
-            throw HashscreenError(.output, "cannot write a cleaned copy of \(path): columns that are not flat cannot be rewritten: \(list)")
+        guard checkColumns else { return reader }
+        // A cleaned copy must not lose columns silently, and the writer writes flat columns only.
+        let notFlat = reader.skippedColumns.map { "\($0.name) (\($0.reason))" }
+            + reader.columns.filter(\.isNested).map { "\($0.name) (a struct field)" }
+        guard notFlat.isEmpty else {
+            throw HashscreenError(.output, "cannot write a cleaned copy of \(path): columns that are not flat cannot be rewritten: \(notFlat.joined(separator: ", "))")
         }
         return reader
     }
@@ -195,7 +232,7 @@ package enum CleanedManifestWriter {
             guard let pq = shard.parquet else { continue }
             let shardNumber = UInt32(si)   // fits: ShardReader checked the count
             let reader = try openParquet(pq)
-            guard let keyColumn = ColumnMap(names: reader.columns.map(\.name)).key else {
+            guard let keyColumn = try ColumnMap(names: reader.columns.map(\.name)).key else {
                 throw HashscreenError(.manifest, "shard parquet \(pq) has no key column")
             }
             var removedKeys = Set<String>()

@@ -89,31 +89,46 @@ final class ShardReader: ManifestReader {
         for (si, shard) in shards.enumerated() {
             let shardNumber = UInt32(si)   // fits: checked at init
             func id(_ place: SampleID.Place) -> SampleID { SampleID(input: input, shard: shardNumber, place) }
-            var columns = ColumnMap(names: [])
+            var columns = ColumnMap.empty
             var rows: [String: Row] = [:]
             var order: [String] = []
             if let pq = shard.parquet {
-                do {
-                    let reader = try ParquetFileReader(path: pq)
-                    columns = ColumnMap(names: reader.columns.map(\.name))
-                    guard let keyColumn = columns.key else {
-                        throw HashscreenError(.manifest, "shard parquet \(pq) has no key column")
-                    }
-                    var groupStart = 0   // index of the row group's first row in the shard
-                    for g in 0..<reader.rowGroupCount {
-                        let group = try reader.readRowGroup(g)
-                        for r in 0..<group.rowCount {
-                            // A row without a key joins no image: it keeps its place, nothing else.
-                            guard let k = group.columns[keyColumn][r].manifestText else { continue }
-                            if rows[k] == nil { order.append(k) }
-                            rows[k] = Row(index: groupStart + r, fields: group.columns.map { $0[r].manifestText })
-                        }
-                        groupStart += group.rowCount
-                    }
-                } catch let e as HashscreenError {
-                    throw e
-                } catch {
+                let reader: ParquetFileReader
+                do { reader = try ParquetFileReader(path: pq) } catch {
                     throw HashscreenError(.manifest, "cannot read shard parquet: \(error)")
+                }
+                columns = try ColumnMap(names: reader.columns.map(\.name))
+                if let d = columns.duplicateMessage("columns") { throw HashscreenError(.manifest, "shard parquet \(pq): \(d)") }
+                guard let keyColumn = columns.key else {
+                    throw HashscreenError(.manifest, "shard parquet \(pq) has no key column")
+                }
+                // Only the mapped columns are decoded; the others stay nil in a row's fields.
+                let wanted = columns.mappedIndices
+                let width = reader.columns.count
+                var groupStart = 0   // index of the row group's first row in the shard
+                for g in 0..<reader.rowGroupCount {
+                    let n = reader.rowCount(ofRowGroup: g)
+                    defer { groupStart += n }
+                    let group: ParquetRowGroup
+                    do { group = try reader.readRowGroup(g, columns: wanted) } catch {
+                        // Damage stays local: this group's rows are failures (their images,
+                        // unjoined, are still screened as images without a row).
+                        let message = "shard parquet \(pq): row group \(g) (rows \(groupStart + 1)-\(groupStart + n)) cannot be read, its rows are not screened: \(error)"
+                        for r in 0..<n {
+                            try body(.failure(key: "\(shard.stem):row-\(groupStart + r + 1)", path: nil, message: message,
+                                              id: id(.row(UInt64(groupStart + r)))))
+                        }
+                        continue
+                    }
+                    let keyPosition = wanted.firstIndex(of: keyColumn)!
+                    for r in 0..<group.rowCount {
+                        // A row without a key joins no image: it keeps its place, nothing else.
+                        guard let k = group.columns[keyPosition][r].manifestText else { continue }
+                        if rows[k] == nil { order.append(k) }
+                        var fields = [String?](repeating: nil, count: width)
+                        for (p, c) in wanted.enumerated() { fields[c] = group.columns[p][r].manifestText }
+                        rows[k] = Row(index: groupStart + r, fields: fields)
+                    }
                 }
             }
             var extra: UInt64 = 0   // images without a row so far: the next one's `.member` place
@@ -131,7 +146,7 @@ final class ShardReader: ManifestReader {
                 extra += 1
                 if let j = json() {
                     let names = j.keys.sorted()
-                    try body(item(key: key, fields: { j[names[$0]] ?? nil }, columns: ColumnMap(names: names),
+                    try body(item(key: key, fields: { j[names[$0]] ?? nil }, columns: (try? ColumnMap(names: names)) ?? .empty,
                                   imagePath: imagePath, display: display, member: member, id: memberID))
                 } else {
                     try body(.sample(Sample(key: key, path: imagePath, displayPath: display, id: memberID,
@@ -243,14 +258,13 @@ final class ShardReader: ManifestReader {
     /// shard's join key, never a row number.
     private func item(key: String, fields: (Int) -> String?, columns: ColumnMap, imagePath: String?, display: String?,
                       member: ByteRange?, id: SampleID) -> ManifestItem {
-        guard case .sample(var s, let problems) = columns.sample(
-            fields: fields, rowNumber: 0, id: id, baseDirectory: "") else {
-            return .failure(key: key, path: display, message: "unreadable row", id: id)
-        }
+        let built = columns.sample(fields: fields, rowNumber: 0, id: id, baseDirectory: "", place: "shard row of \(key)", failureKey: key)
+        guard case .sample(var s, let problems) = built else { return built }
         s.key = key
         s.path = imagePath
         s.displayPath = display
         s.member = member
+        s.embedded = nil   // a shard's image is its member or file, never a row's field
         if imagePath != nil,
            let ow = columns.originalWidth.flatMap(fields).flatMap({ Int($0) }),
            let oh = columns.originalHeight.flatMap(fields).flatMap({ Int($0) }) {

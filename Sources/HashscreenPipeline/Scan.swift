@@ -84,7 +84,11 @@ public enum Scanner {
         let known = try KnownHashes.load(listPath: config.listPath, signals: Set(config.signals), dihedral: config.dihedral)
         var opened: [(ScanConfiguration.Input, any ManifestReader, String)] = []
         for (i, input) in config.inputs.enumerated() {
-            let reader = try Manifest.open(path: input.path, layout: input.layout, input: i)
+            let options = ManifestOptions(imageColumn: input.imageColumn, maxEmbeddedBytes: config.maxFileBytes)
+            let reader = try Manifest.open(path: input.path, layout: input.layout, input: i, options: options)
+            if config.writeCleaned {
+                try CleanedManifestWriter.checkBeforeScan(inputPath: input.path, layout: reader.layout, options: options)
+            }
             var isDir: ObjCBool = false
             FileManager.default.fileExists(atPath: input.path, isDirectory: &isDir)
             // Folders have no single digest; a manifest file (or a tar shard) does.

@@ -17,7 +17,11 @@ public struct ScanConfiguration: Sendable {
     public struct Input: Sendable {
         package var path: String
         package var layout: ManifestLayout?
-        public init(path: String, layout: ManifestLayout? = nil) { self.path = path; self.layout = layout }
+        /// `--image-column`: the manifest column holding each row's image (manifests only).
+        package var imageColumn: String?
+        public init(path: String, layout: ManifestLayout? = nil, imageColumn: String? = nil) {
+            self.path = path; self.layout = layout; self.imageColumn = imageColumn
+        }
     }
 
     package var inputs: [Input]

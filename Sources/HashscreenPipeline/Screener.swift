@@ -70,7 +70,12 @@ final class Screener {
             }
         }
         // 3. The image bytes, read once (not at all when no signal needs them).
-        guard let path = sample.path, !digester.signals.isEmpty || config.needsDecode else { return out }
+        guard sample.hasImageReference, !digester.signals.isEmpty || config.needsDecode else { return out }
+        if let embedded = sample.embedded {
+            screenEmbedded(sample, embedded, into: &out)
+            return out
+        }
+        guard let path = sample.path else { return out }
         let count: Int
         do {
             if let member = sample.member { count = try readMember(path, member) } else { count = try readFile(path) }
@@ -80,14 +85,39 @@ final class Screener {
         }
         out.bytesRead = count
         fileBuffer.withUnsafeBytes { raw in
-            let bytes = UnsafeRawBufferPointer(rebasing: raw[0..<count])
-            for (signal, value) in digester.digest(bytes) {
-                lookup(sample, signal, value, source: .computed, into: &out)
-            }
-            guard config.needsDecode else { return }
-            screenPixels(sample, bytes, into: &out)
+            screenBytes(sample, UnsafeRawBufferPointer(rebasing: raw[0..<count]), into: &out)
         }
         return out
+    }
+
+    /// An image the manifest carries: the same size limit and failures as a file, then the
+    /// same digests and decode, in memory.
+    private func screenEmbedded(_ sample: Sample, _ embedded: EmbeddedImage, into out: inout SampleOutcome) {
+        let failure: String?
+        switch embedded {
+        case .overLimit(let length):
+            failure = "embedded image is \(length) bytes, over the limit of \(config.maxFileBytes) (--max-file-bytes)"
+        case .bytes(let b) where b.count > config.maxFileBytes:
+            failure = "embedded image is \(b.count) bytes, over the limit of \(config.maxFileBytes) (--max-file-bytes)"
+        case .bytes(let b) where b.isEmpty:
+            failure = "embedded image is empty (0 bytes)"
+        case .bytes(let b):
+            out.bytesRead = b.count
+            b.withUnsafeBytes { screenBytes(sample, $0, into: &out) }
+            failure = nil
+        }
+        if let failure {
+            out.failures.append(FailureRecord(key: sample.key, path: sample.displayPath, stage: .read, message: failure, sampleID: sample.id))
+        }
+    }
+
+    /// Digests and (when pixels are needed) decodes and hashes one image's bytes.
+    private func screenBytes(_ sample: Sample, _ bytes: UnsafeRawBufferPointer, into out: inout SampleOutcome) {
+        for (signal, value) in digester.digest(bytes) {
+            lookup(sample, signal, value, source: .computed, into: &out)
+        }
+        guard config.needsDecode else { return }
+        screenPixels(sample, bytes, into: &out)
     }
 
     private func screenPixels(_ sample: Sample, _ bytes: UnsafeRawBufferPointer, into out: inout SampleOutcome) {

@@ -9,10 +9,17 @@ struct Scan: ParsableCommand {
             INPUT is a CSV/TSV/JSONL/Parquet manifest, an img2dataset output (webdataset .tar \
             shards or a folder of them; a `files` folder with NNNNN.parquet + NNNNN/), or a plain \
             folder (walked recursively for image files); --layout overrides detection. Manifest \
-            columns are detected by name, case-insensitively: key/sample_id, url, caption/text, a \
-            path column (path, filepath, file, image_path; relative paths resolve against the \
-            manifest's folder) and recorded hash columns md5, sha1, sha256. Tar shards are read in \
-            place, never extracted.
+            columns are detected by name, case-insensitively: key/sample_id/id/uid, url, \
+            caption/text, recorded hash columns md5, sha1, sha256, and the image: an image column \
+            (image, img, jpg, jpeg, png, webp, image_bytes, img_bytes, image_base64, img_base64, \
+            image_data, bytes; or a Hugging Face {bytes, path} struct such as image.bytes) or a \
+            path column (path, filepath, file_path, file_name, filename, image_path, img_path, \
+            image_file, image_filename, img_file, file); --image-column NAME names it instead. \
+            An image column's value is the image itself (Parquet binary, base64 or a \
+            data:image/...;base64, URL: screened in memory, under --max-file-bytes) or its path. \
+            Relative paths resolve against the manifest's folder. Tar shards are read in place, \
+            never extracted. --write-cleaned refuses (exit 2, before the scan) inputs whose rows \
+            carry images: hashscreen never writes image bytes.
 
             Outputs in --out (folder 0700, files 0600), sorted by key: removals.csv, report.jsonl, \
             errors.jsonl, summary.json.
@@ -69,7 +76,7 @@ struct Scan: ParsableCommand {
 
     func run() throws {
         var config = ScanConfiguration(
-            inputs: inputs.map { .init(path: $0, layout: input.layout) },
+            inputs: inputs.map { .init(path: $0, layout: input.layout, imageColumn: input.imageColumn) },
             listPath: list, outputDirectory: out, signals: signals.signals, jobs: jobs,
             maxPixels: limits.maxPixels, maxFileBytes: limits.maxFileBytes, verifyDecode: verifyDecode,
             pdqMode: pdqMode, thresholds: matching.thresholds, minimumQualities: matching.minimumQualities,
