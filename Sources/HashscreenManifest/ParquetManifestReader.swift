@@ -70,6 +70,15 @@ struct ParquetManifestReader: ManifestReader {
         if let c = options.imageColumn, let s = reader.skippedColumns.first(where: { $0.name == c || $0.name.hasPrefix(c + ".") }) {
             throw HashscreenError(.manifest, "Parquet manifest \(reader.path): --image-column \(c): column '\(s.name)' cannot be read: \(s.reason)")
         }
+        // A column a role would read, of a type the reader skips (e.g. `image: list<struct<bytes,
+        // path>>`): its images or URLs would go unscreened, so say so instead of scanning less.
+        let roleNames = Set(ColumnMap.imageNames + ColumnMap.pathNames + ColumnMap.urlNames + ColumnMap.keyNames
+                            + ColumnMap.hashColumns.map(\.0))
+        if options.imageColumn == nil,
+           let s = reader.skippedColumns.first(where: { roleNames.contains(String($0.name.prefix { $0 != "." }).trimmingCharacters(in: .whitespaces).lowercased()) }) {
+            let top = s.name.prefix { $0 != "." }
+            throw HashscreenError(.manifest, "Parquet manifest \(reader.path): column '\(top)' has a name hashscreen reads (an image, path, url, key or hash column) but a type it cannot read: '\(s.name)' is \(s.reason); name the image column with --image-column, or convert the file")
+        }
         let eligible = { (i: Int) in
             let t = reader.columns[i].physicalType
             return t == .byteArray || t == .fixedLenByteArray

@@ -162,3 +162,57 @@ final class StrictParsingTests: XCTestCase {
         }
     }
 }
+
+final class ShardDamageTests: XCTestCase {
+    /// img2dataset `files` output whose shard parquet has a damaged second row group: its rows
+    /// are failures, the other rows are joined with their images, and the images of the damaged
+    /// rows are still screened (as images without a row).
+    func testDamagedShardParquetRowGroupFailsItsRowsAndTheImagesAreStillScreened() throws {
+        let tmp = try TemporaryDirectory()
+        let pq = tmp.file("ds/00000.parquet")
+        try FileManager.default.createDirectory(atPath: tmp.file("ds/00000"), withIntermediateDirectories: true)
+        let w = try ParquetFileWriter(path: pq, columns: [
+            ParquetColumn(name: "key", physicalType: .byteArray, isOptional: false, logicalType: .string),
+            ParquetColumn(name: "url", physicalType: .byteArray, isOptional: true, logicalType: .string),
+            ParquetColumn(name: "status", physicalType: .byteArray, isOptional: true, logicalType: .string)],
+            compression: .uncompressed)
+        for g in 0..<2 {
+            let keys = ["00000000\(2 * g)", "00000000\(2 * g + 1)"]
+            try w.writeRowGroup([keys.map { .string($0) }, keys.map { .string("http://example.invalid/\($0)") },
+                                 [.string("success"), .string("success")]])
+            for k in keys { try tmp.write("ds/00000/\(k).jpg", bytes: [0xFF, 0xD8, 0xFF, 0xE0]) }
+        }
+        try w.close()
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: pq)))
+        let needle = Array("http://example.invalid/000000002".utf8)
+        let at = (0...(bytes.count - needle.count)).first { Array(bytes[$0..<($0 + needle.count)]) == needle }!
+        for i in (at - 4)..<at { bytes[i] = 0xFF }
+        try Data(bytes).write(to: URL(fileURLWithPath: pq))
+
+        var out: [String] = []
+        try Manifest.open(path: tmp.file("ds"), layout: .files).forEachItem {
+            switch $0 {
+            case .sample(let s, _): out.append("sample \(s.key) \(s.url ?? "-") \(s.id.place)")
+            case .failure(let key, _, let m, let id):
+                XCTAssertTrue(m.contains("row group 1 (rows 3-4) cannot be read"), m)
+                out.append("failure \(key) \(id.place)")
+            }
+        }
+        XCTAssertEqual(out, ["failure 00000:row-3 row(2)", "failure 00000:row-4 row(3)",
+                             "sample 000000000 http://example.invalid/000000000 row(0)",
+                             "sample 000000001 http://example.invalid/000000001 row(1)",
+                             "sample 000000002 - member(0)", "sample 000000003 - member(1)"])
+    }
+
+    func testParquetColumnWithARoleNameButAListTypeIsASetupError() throws {
+        let tmp = try TemporaryDirectory()
+        _ = try runPython("""
+            import sys, pyarrow as pa, pyarrow.parquet as pq
+            pq.write_table(pa.table({"url": ["http://example.invalid/a"],
+                                     "image": pa.array([[{"bytes": b"\\xff\\xd8\\xff", "path": "a.jpg"}]])}), sys.argv[1])
+            """, [tmp.file("m.parquet")])
+        XCTAssertThrowsError(try Manifest.open(path: tmp.file("m.parquet")).forEachItem { _ in }) { e in
+            XCTAssertTrue("\(e)".contains("column 'image' has a name hashscreen reads") && "\(e)".contains("list"), "\(e)")
+        }
+    }
+}
