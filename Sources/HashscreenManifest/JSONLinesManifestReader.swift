@@ -7,12 +7,20 @@ import HashscreenCore
 /// JSON object, an object with a key twice (JSONSerialization would keep one of them), a mapped
 /// field that is an array or object, a path with a NUL byte, or damaged base64 in the image
 /// field is a per-row failure (stage `manifest`), and the scan goes on.
-struct JSONLinesManifestReader: ManifestReader {
+final class JSONLinesManifestReader: ManifestReader {
     let path: String
     /// The input's position in the scan (its samples' `SampleID.input`).
     let input: UInt32
-    var options = ManifestOptions()
+    let options: ManifestOptions
     var layout: ManifestLayout { .jsonl }
+    /// Rows whose image is inside the line (base64 or a data: URL).
+    private(set) var embeddedImages = 0
+
+    init(path: String, input: UInt32, options: ManifestOptions = ManifestOptions()) {
+        self.path = path; self.input = input; self.options = options
+    }
+
+    var counters: [(String, Int)] { [("embedded_images", embeddedImages)] }
 
     func forEachItem(_ body: (ManifestItem) throws -> Void) throws {
         let reader = try ByteReader(path: path)
@@ -58,6 +66,7 @@ struct JSONLinesManifestReader: ManifestReader {
             let item = columns.sample(cells: { i in Self.cell(object[names[i]]) }, rowNumber: row, id: id,
                                       baseDirectory: base, place: place, failureKey: "\(name):\(lineNo)",
                                       maxEmbeddedBytes: options.maxEmbeddedBytes)
+            if case .sample(let s, _) = item, s.embedded != nil { embeddedImages += 1 }
             try body(item)
         }
     }

@@ -15,12 +15,21 @@ import HashscreenParquet
 /// an embedding — never makes the file unreadable. A damaged row group (a page that does not
 /// decode) is a `manifest` failure for each of its rows (counted from the footer) and the scan
 /// goes on with the next one; a footer or schema that cannot be read is a setup error.
-struct ParquetManifestReader: ManifestReader {
+final class ParquetManifestReader: ManifestReader {
     let path: String
     /// The input's position in the scan (its samples' `SampleID.input`).
     let input: UInt32
-    var options = ManifestOptions()
+    let options: ManifestOptions
     var layout: ManifestLayout { .parquet }
+    /// Rows whose image is inside the file, and row groups that could not be decoded.
+    private(set) var embeddedImages = 0
+    private(set) var damagedRowGroups = 0
+
+    init(path: String, input: UInt32, options: ManifestOptions = ManifestOptions()) {
+        self.path = path; self.input = input; self.options = options
+    }
+
+    var counters: [(String, Int)] { [("embedded_images", embeddedImages), ("damaged_row_groups", damagedRowGroups)] }
 
     func forEachItem(_ body: (ManifestItem) throws -> Void) throws {
         let reader: ParquetFileReader
@@ -42,6 +51,7 @@ struct ParquetManifestReader: ManifestReader {
             do { group = try reader.readRowGroup(g, columns: wanted) } catch {
                 // Damage stays local: every row of this group is a failure, the next group is read.
                 let n = reader.rowCount(ofRowGroup: g)
+                damagedRowGroups += 1
                 let message = "row group \(g) (rows \(row + 1)-\(row + n)) cannot be read, its rows are not screened: \(error)"
                 for _ in 0..<n {
                     let id = SampleID(input: input, row: row)
@@ -53,10 +63,12 @@ struct ParquetManifestReader: ManifestReader {
             for r in 0..<group.rowCount {
                 let id = SampleID(input: input, row: row)
                 row += 1
-                try body(columns.sample(cells: { i in position[i].flatMap { group.columns[$0][r].manifestCell } },
-                                        rowNumber: row, id: id, baseDirectory: base,
-                                        place: "\(name): row group \(g), row \(r + 1)",
-                                        maxEmbeddedBytes: options.maxEmbeddedBytes))
+                let item = columns.sample(cells: { i in position[i].flatMap { group.columns[$0][r].manifestCell } },
+                                          rowNumber: row, id: id, baseDirectory: base,
+                                          place: "\(name): row group \(g), row \(r + 1)",
+                                          maxEmbeddedBytes: options.maxEmbeddedBytes)
+                if case .sample(let s, _) = item, s.embedded != nil { embeddedImages += 1 }
+                try body(item)
             }
         }
     }

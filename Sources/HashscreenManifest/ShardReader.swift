@@ -29,6 +29,8 @@ final class ShardReader: ManifestReader {
     let shards: [Shard]
     private(set) var rowsNotSuccess = 0
     private(set) var ignoredFiles = 0
+    /// Row groups of shard parquets that could not be decoded (their rows are failures).
+    private(set) var damagedRowGroups = 0
 
     init(path: String, layout: ManifestLayout, input: UInt32) throws {
         self.path = path
@@ -76,7 +78,9 @@ final class ShardReader: ManifestReader {
         shards = found
     }
 
-    var counters: [(String, Int)] { [("rows_not_success", rowsNotSuccess), ("non_image_files_ignored", ignoredFiles)] }
+    var counters: [(String, Int)] {
+        [("rows_not_success", rowsNotSuccess), ("non_image_files_ignored", ignoredFiles), ("damaged_row_groups", damagedRowGroups)]
+    }
 
     /// The parquet rows of a shard by key (one shard's rows: bounded by the shard size).
     struct Row {
@@ -113,6 +117,7 @@ final class ShardReader: ManifestReader {
                     do { group = try reader.readRowGroup(g, columns: wanted) } catch {
                         // Damage stays local: this group's rows are failures (their images,
                         // unjoined, are still screened as images without a row).
+                        damagedRowGroups += 1
                         let message = "shard parquet \(pq): row group \(g) (rows \(groupStart + 1)-\(groupStart + n)) cannot be read, its rows are not screened: \(error)"
                         for r in 0..<n {
                             try body(.failure(key: "\(shard.stem):row-\(groupStart + r + 1)", path: nil, message: message,
@@ -281,6 +286,8 @@ extension ManifestReader {
     package var counters: [(String, Int)] {
         if let f = self as? FolderReader { return [("non_image_files_ignored", f.ignoredFiles)] }
         if let s = self as? ShardReader { return s.counters }
+        if let p = self as? ParquetManifestReader { return p.counters }
+        if let j = self as? JSONLinesManifestReader { return j.counters }
         return []
     }
 }

@@ -139,7 +139,7 @@ public enum Scanner {
             let screener = screeners[i]
             while let work = channel.take() {
                 for (sample, problems) in work {
-                    tally.add(screener.screen(sample, problems: problems), hasPath: sample.path != nil)
+                    tally.add(screener.screen(sample, problems: problems), hasPath: sample.hasImageReference)
                 }
             }
         }

@@ -43,6 +43,9 @@ final class EmbeddedImageTests: XCTestCase {
         XCTAssertEqual(s.map(\.key), ["row-000000001", "row-000000002", "row-000000003", "row-000000004"])
         XCTAssertEqual(s.map(\.hasImageReference), [true, true, true, false])
         XCTAssertEqual(s.map(\.caption), ["pattern 2", "pattern 6", "pattern 9", "no image"])
+        let reader = try Manifest.open(path: embedded.appendingPathComponent("hf_image.parquet").path)
+        try reader.forEachItem { _ in }
+        XCTAssertEqual(reader.counters.first { $0.0 == "embedded_images" }?.1, 3, "counted for the summary")
     }
 
     func testHuggingFaceFileSchemaIsTheDatasetsLibrarysOwn() throws {

@@ -139,6 +139,9 @@ final class StrictParsingTests: XCTestCase {
         guard case .failure(let key, _, _, let id) = it[3] else { return XCTFail() }
         XCTAssertEqual(key, "row-000000004")
         XCTAssertEqual(id, SampleID(input: 0, row: 3))
+        let reader = try Manifest.open(path: path)
+        try reader.forEachItem { _ in }
+        XCTAssertEqual(reader.counters.first { $0.0 == "damaged_row_groups" }?.1, 1, "counted for the summary")
     }
 
     func testDamageInAColumnNoRoleReadsDoesNotMatter() throws {
