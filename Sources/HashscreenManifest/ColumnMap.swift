@@ -205,10 +205,10 @@ struct ColumnMap: Sendable {
             case nil: return nil
             }
         }
-        let references = [(image, reference(image)), (path, reference(path))]
+        let fromImage = reference(image), fromPath = reference(path)
         var rawPath: String? = nil
         var embedded: EmbeddedImage? = nil
-        for (column, r) in references {
+        for (column, r) in [(image, fromImage), (path, fromPath)] where r != nil {
             switch r {
             case .embedded(let b)?:
                 if embedded == nil { embedded = b.count > maxEmbeddedBytes ? .overLimit(length: b.count) : .bytes(b) }

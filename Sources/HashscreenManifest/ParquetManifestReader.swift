@@ -41,7 +41,7 @@ final class ParquetManifestReader: ManifestReader {
             throw HashscreenError(.manifest, "Parquet manifest \(path) has no usable column (an image or path column: \(ColumnMap.recognisedImageColumns), or --image-column NAME; a url; or md5/sha1/sha256); found: \(reader.columns.map(\.name).joined(separator: ", "))\(Self.skippedText(reader))")
         }
         let wanted = columns.mappedIndices
-        var position = [Int: Int]()
+        var position = [Int](repeating: -1, count: reader.columns.count)   // column -> place in the projection
         for (p, c) in wanted.enumerated() { position[c] = p }
         let base = (path as NSString).deletingLastPathComponent
         let name = (path as NSString).lastPathComponent
@@ -63,7 +63,7 @@ final class ParquetManifestReader: ManifestReader {
             for r in 0..<group.rowCount {
                 let id = SampleID(input: input, row: row)
                 row += 1
-                let item = columns.sample(cells: { i in position[i].flatMap { group.columns[$0][r].manifestCell } },
+                let item = columns.sample(cells: { i in position[i] < 0 ? nil : group.columns[position[i]][r].manifestCell },
                                           rowNumber: row, id: id, baseDirectory: base,
                                           place: "\(name): row group \(g), row \(r + 1)",
                                           maxEmbeddedBytes: options.maxEmbeddedBytes)
