@@ -227,6 +227,11 @@ struct ColumnMap: Sendable {
         var problems: [String] = []
         var recorded: [RecordedHash] = []
         for h in hashes {
+            // A digest stored as raw bytes (binary of the digest's length) rather than hex.
+            if case .bytes(let b)? = cells(h.index), b.count == h.signal.byteCount {
+                recorded.append(RecordedHash(signal: h.signal, value: HashValue(bytes: b), column: h.name))
+                continue
+            }
             guard let t = text(h.index) else { continue }
             do {
                 recorded.append(RecordedHash(signal: h.signal, value: try h.signal.parse(t), column: h.name))

@@ -94,6 +94,21 @@ final class StrictParsingTests: XCTestCase {
         XCTAssertThrowsError(try items(tmp.file("m.parquet"))) { e in XCTAssertTrue("\(e)".contains("columns 1 ('url') and 2 ('URL')"), "\(e)") }
     }
 
+    func testRecordedDigestAsRawBytesIsReadAndOtherBinaryInAHashColumnIsARowError() throws {
+        let tmp = try TemporaryDirectory()
+        let digest = [UInt8](0..<16)
+        let w = try ParquetFileWriter(path: tmp.file("m.parquet"), columns: [
+            ParquetColumn(name: "key", physicalType: .byteArray, isOptional: false, logicalType: .string),
+            ParquetColumn(name: "md5", physicalType: .byteArray, isOptional: true)])
+        try w.writeRowGroup([[.string("raw"), .string("bad")], [.bytes(digest), .bytes([0xFF, 0xFE])]])
+        try w.close()
+        let it = try items(tmp.file("m.parquet"))
+        guard case .sample(let s, _) = it[0] else { return XCTFail("\(it)") }
+        XCTAssertEqual(s.recorded.map(\.value), [HashValue(bytes: digest)])
+        guard case .failure(_, _, let m, _) = it[1] else { return XCTFail("\(it)") }
+        XCTAssertTrue(m.contains("column 'md5': binary value that is not UTF-8 text"), m)
+    }
+
     // MARK: - Parquet damage
 
     /// A Parquet manifest of `groups` row groups of two rows (key, path), uncompressed so a
