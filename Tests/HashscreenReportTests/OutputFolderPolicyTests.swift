@@ -89,29 +89,23 @@ final class OutputFolderPolicyTests: XCTestCase {
         XCTAssertNoThrow(try OutputFolder(directory: tmp.file("o")))
     }
 
-    func testALinkPlantedAtTheLockFileIsRefusedNotFollowed() throws {
-        let tmp = try TemporaryDirectory()
-        let victim = try tmp.write("victim.txt", "precious\n")
-        chmod(victim, 0o644)
-        XCTAssertEqual(mkdir(tmp.file("o"), 0o700), 0)
-        XCTAssertEqual(symlink(victim, tmp.file("o/.hashscreen.lock")), 0)
-        XCTAssertThrowsError(try OutputFolder(directory: tmp.file("o"))) { e in
-            XCTAssertTrue("\(e)".contains("is a symbolic link"), "\(e)")
+    func testALinkPlantedAtTheLockFileIsRefusedAndItsTargetLeftAsItWas() throws {
+        let plantings: [(String, (String, String) -> Int32, String)] = [
+            ("symbolic", { symlink($0, $1) }, "is a symbolic link"),
+            ("hard", { link($0, $1) }, "not a scan's lock file"),
+        ]
+        for (kind, plant, message) in plantings {
+            let tmp = try TemporaryDirectory()
+            let victim = try tmp.write("victim.txt", "precious\n")
+            chmod(victim, 0o644)
+            XCTAssertEqual(mkdir(tmp.file("o"), 0o700), 0)
+            XCTAssertEqual(plant(victim, tmp.file("o/.hashscreen.lock")), 0, kind)
+            XCTAssertThrowsError(try OutputFolder(directory: tmp.file("o")), kind) { e in
+                XCTAssertTrue("\(e)".contains(message), "\(kind): \(e)")
+            }
+            XCTAssertEqual(mode(victim), 0o644, kind)
+            XCTAssertEqual(try String(contentsOfFile: victim, encoding: .utf8), "precious\n", kind)
         }
-        XCTAssertEqual(mode(victim), 0o644)
-        XCTAssertEqual(try String(contentsOfFile: victim, encoding: .utf8), "precious\n")
-    }
-
-    func testAHardLinkPlantedAtTheLockFileIsRefused() throws {
-        let tmp = try TemporaryDirectory()
-        let victim = try tmp.write("victim.txt", "precious\n")
-        chmod(victim, 0o644)
-        XCTAssertEqual(mkdir(tmp.file("o"), 0o700), 0)
-        XCTAssertEqual(link(victim, tmp.file("o/.hashscreen.lock")), 0)
-        XCTAssertThrowsError(try OutputFolder(directory: tmp.file("o"))) { e in
-            XCTAssertTrue("\(e)".contains("not a scan's lock file"), "\(e)")
-        }
-        XCTAssertEqual(mode(victim), 0o644)
     }
 
     func testAnEarlierScanIsRemovedSummaryFirstAndOtherEntriesStay() throws {
