@@ -66,8 +66,10 @@ struct ColumnMap: Sendable {
     /// `eligible(i)` says whether column `i` may hold an image or path (text or binary: not a number).
     /// `imageColumnOptional`: a missing `imageColumn` means no image column (a JSON line without
     /// that key) rather than an error (a header without it).
+    /// `notImages` are structs known to be something else (a `datasets` `Audio` feature has the
+    /// same `{bytes, path}` shape).
     init(names: [String], imageColumn: String? = nil, imageColumnOptional: Bool = false, structImage: String? = nil,
-         eligible: (Int) -> Bool = { _ in true }) throws(HashscreenError) {
+         notImages: Set<String> = [], eligible: (Int) -> Bool = { _ in true }) throws(HashscreenError) {
         self.names = names
         let lower = names.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         func find(_ candidates: [String], where ok: (Int) -> Bool = { _ in true }) -> Int? {
@@ -96,7 +98,10 @@ struct ColumnMap: Sendable {
         } else if let s = structImage?.lowercased(), let i = lower.firstIndex(of: s + ".bytes") {
             image = i
             path = lower.firstIndex(of: s + ".path")
-        } else if let i = lower.indices.first(where: { lower[$0].hasSuffix(".bytes") && lower.contains(String(lower[$0].dropLast(6)) + ".path") }) {
+        } else if let i = lower.indices.first(where: {
+            let p = String(lower[$0].dropLast(6))
+            return lower[$0].hasSuffix(".bytes") && lower.contains(p + ".path") && !notImages.contains(p)
+        }) {
             image = i
             path = lower.firstIndex(of: String(lower[i].dropLast(6)) + ".path")
         } else {

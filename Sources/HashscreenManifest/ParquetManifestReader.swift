@@ -97,8 +97,11 @@ final class ParquetManifestReader: ManifestReader {
         }
         var map: ColumnMap
         do {
+            let features = huggingFaceFeatureTypes(reader)
             map = try ColumnMap(names: names, imageColumn: options.imageColumn,
-                                structImage: huggingFaceImageFeatures(reader).first, eligible: eligible)
+                                structImage: features.filter { $0.value == "Image" }.keys.sorted().first,
+                                notImages: Set(features.filter { $0.value != "Image" }.keys.map { $0.lowercased() }),
+                                eligible: eligible)
         } catch {
             throw HashscreenError(.manifest, "Parquet manifest \(reader.path): \(error.message)")
         }
@@ -109,13 +112,15 @@ final class ParquetManifestReader: ManifestReader {
         return map
     }
 
-    /// Names of the struct columns the `huggingface` key-value metadata (written by the
-    /// `datasets` library: `{"info": {"features": {NAME: {"_type": "Image"}}}}`) declares as images.
-    static func huggingFaceImageFeatures(_ reader: ParquetFileReader) -> [String] {
+    /// The feature type of each column the `huggingface` key-value metadata (written by the
+    /// `datasets` library: `{"info": {"features": {NAME: {"_type": "Image"}}}}`) describes.
+    static func huggingFaceFeatureTypes(_ reader: ParquetFileReader) -> [String: String] {
         guard let text = reader.keyValueMetadata.first(where: { $0.key == "huggingface" })?.value,
               let o = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
-              let features = (o["info"] as? [String: Any])?["features"] as? [String: Any] else { return [] }
-        return features.keys.sorted().filter { ((features[$0] as? [String: Any])?["_type"] as? String) == "Image" }
+              let features = (o["info"] as? [String: Any])?["features"] as? [String: Any] else { return [:] }
+        var out: [String: String] = [:]
+        for (name, f) in features { if let t = (f as? [String: Any])?["_type"] as? String { out[name] = t } }
+        return out
     }
 
     /// The first non-text binary column whose first non-null value (in the first row group)

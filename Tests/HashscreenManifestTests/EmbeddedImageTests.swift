@@ -76,6 +76,26 @@ final class EmbeddedImageTests: XCTestCase {
         XCTAssertEqual(s.map(\.embedded), [nil, .bytes(jpg)])
     }
 
+    /// A `datasets` Audio feature is a `{bytes, path}` struct too: the metadata says it is not an image.
+    func testStructTheHuggingFaceMetadataCallsAudioIsNotAnImage() throws {
+        let tmp = try TemporaryDirectory()
+        _ = try runPython("""
+            import sys, json, pyarrow as pa, pyarrow.parquet as pq
+            t = pa.table({"audio": pa.array([{"bytes": b"RIFF0000WAVE", "path": "a.wav"}]),
+                          "pic": pa.array([{"bytes": b"\\xff\\xd8\\xff\\xe0", "path": "a.jpg"}])})
+            meta = {"info": {"features": {"audio": {"_type": "Audio"}, "pic": {"_type": "Image"}}}}
+            pq.write_table(t.replace_schema_metadata({"huggingface": json.dumps(meta)}), sys.argv[1])
+            t2 = pa.table({"audio": pa.array([{"bytes": b"RIFF0000WAVE", "path": "a.wav"}]), "url": ["http://example.invalid/a"]})
+            pq.write_table(t2.replace_schema_metadata({"huggingface": json.dumps({"info": {"features": {"audio": {"_type": "Audio"}}}})}), sys.argv[2])
+            """, [tmp.file("both.parquet"), tmp.file("audio.parquet")])
+        let both = samples(try items(tmp.file("both.parquet")))
+        XCTAssertEqual(both.map(\.embedded), [.bytes([0xFF, 0xD8, 0xFF, 0xE0])])
+        XCTAssertEqual(both.map(\.displayPath), ["a.jpg"])
+        let audio = samples(try items(tmp.file("audio.parquet")))
+        XCTAssertEqual(audio.map(\.embedded), [nil])
+        XCTAssertEqual(audio.map(\.hasImageReference), [false])
+    }
+
     func testEmbeddedImageOverTheLimitIsNotKept() throws {
         let s = samples(try items(embedded.appendingPathComponent("binary_jpg.parquet").path,
                                   options: ManifestOptions(maxEmbeddedBytes: 20_000)))
