@@ -20,6 +20,9 @@ package struct Sample: Sendable, Equatable {
     /// How the stored image was made from the original, when the layout says so (img2dataset
     /// pads to a square): perceptual hashes are computed on the content box.
     package var padding: PaddingHint?
+    /// The file's real path bytes when `path` is their escaped text (`EscapedName`): a folder
+    /// walk's name that is not UTF-8 or holds a backslash. What `open()` gets; nil otherwise.
+    package var rawPath: [UInt8]?
 
     package init(key: String, url: String? = nil, caption: String? = nil, path: String? = nil,
                 displayPath: String? = nil, recorded: [RecordedHash] = [], id: SampleID,

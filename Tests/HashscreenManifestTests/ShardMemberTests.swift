@@ -1,0 +1,48 @@
+import Foundation
+import HashscreenCore
+import HashscreenManifest
+import HashscreenTestSupport
+import XCTest
+
+/// Tar shard members that are not plain files, or whose names are odd (issue 11): each is
+/// counted or a failure of its own, never passed over silently, and the shard goes on.
+final class ShardMemberTests: XCTestCase {
+    func testLinksDevicesAndNULNamesAreFailuresDirectoriesAreCountedOddNamesScreened() throws {
+        let tmp = try TemporaryDirectory()
+        _ = try runPython("""
+            import io, sys, tarfile
+            def add(t, name, kind=tarfile.REGTYPE, data=b"", link="", pax=None):
+                info = tarfile.TarInfo(name); info.type = kind; info.size = len(data) if kind == tarfile.REGTYPE else 0
+                info.linkname = link; info.mtime = 0
+                if pax: info.pax_headers = pax
+                t.addfile(info, io.BytesIO(data) if kind == tarfile.REGTYPE else None)
+            with tarfile.open(sys.argv[1], "w", format=tarfile.PAX_FORMAT, encoding="utf-8", errors="surrogateescape") as t:
+                add(t, "00000", tarfile.DIRTYPE)
+                add(t, "00000/000.jpg", data=b"\\xff\\xd8\\xffjpeg")
+                add(t, "00000/001.jpg", tarfile.SYMTYPE, link="000.jpg")
+                add(t, "00000/002.jpg", tarfile.LNKTYPE, link="00000/000.jpg")
+                add(t, "00000/003.jpg", tarfile.FIFOTYPE)
+                add(t, "00000/004.jpg", data=b"x", pax={"path": "00000/00\\x004.jpg"})
+                add(t, "00000/caf\\udce9.jpg", data=b"\\xff\\xd8\\xffcafe")
+                add(t, "00000/999.jpg", data=b"\\xff\\xd8\\xfflast")
+            """, [tmp.file("00000.tar")])
+        let reader = try Manifest.open(path: tmp.file("00000.tar"))
+        var samples: [Sample] = []
+        var failures: [(key: String, message: String, id: SampleID)] = []
+        try reader.forEachItem {
+            switch $0 {
+            case .sample(let s, _): samples.append(s)
+            case .failure(let k, _, let m, let id): failures.append((k, m, id))
+            }
+        }
+        XCTAssertEqual(samples.map(\.displayPath), ["00000.tar:00000/000.jpg", "00000.tar:00000/caf\\xe9.jpg", "00000.tar:00000/999.jpg"],
+                       "the shard goes on past each bad member; a name that is not UTF-8 is screened, escaped")
+        XCTAssertEqual(failures.count, 4)
+        XCTAssertTrue(failures[0].message.contains("a symbolic link to 000.jpg"), failures[0].message)
+        XCTAssertTrue(failures[1].message.contains("a hard link to 00000/000.jpg"), failures[1].message)
+        XCTAssertTrue(failures[2].message.contains("a FIFO"), failures[2].message)
+        XCTAssertTrue(failures[3].message.contains("NUL"), failures[3].message)
+        XCTAssertEqual(Set(failures.map(\.id) + samples.map(\.id)).count, 7, "every member keeps a place of its own")
+        XCTAssertEqual(Dictionary(uniqueKeysWithValues: reader.counters)["tar_directories_skipped"], 1)
+    }
+}
