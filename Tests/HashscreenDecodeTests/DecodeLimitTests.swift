@@ -2,7 +2,7 @@
 /// image cost many normal ones are refused, with a message that names the limit. No test here
 /// times anything: each checks the refusal and where it happens.
 import Foundation
-import HashscreenDecode
+@testable import HashscreenDecode
 import HashscreenTestSupport
 import XCTest
 
@@ -63,15 +63,38 @@ final class DecodeLimitTests: XCTestCase {
     }
 
     /// Corrupt entropy-coded data stops the decode at the first warning (the image is refused,
-    /// so the rest is not decoded): exactly one warning is counted.
+    /// so the rest is not decoded): a JPEG with two damaged restart intervals reports one
+    /// warning, where decoding it to the end (corrupt data accepted) meets both.
     func testCorruptJPEGDataStopsAtTheFirstWarning() throws {
-        let bytes = try readBytes(DecodePaths.images.appendingPathComponent("corrupt_jpeg_entropy.jpg"))
+        let bytes = try pythonBytes("""
+            import io, re, sys, numpy as np
+            from PIL import Image
+            im = Image.fromarray(np.random.default_rng(1).integers(0, 255, (128, 128, 3), dtype=np.uint8))
+            b = io.BytesIO(); im.save(b, "JPEG", quality=90, restart_marker_rows=1); d = bytearray(b.getvalue())
+            rst = [m.start() for m in re.finditer(b"\\xff[\\xd0-\\xd7]", bytes(d))]
+            for p in (rst[1], rst[4]): d[p + 1] = 0xD0 + (d[p + 1] - 0xD0 + 4) % 8   # wrong restart numbers
+            sys.stdout.write(d.hex())
+            """)
         XCTAssertThrowsError(try ImageDecoder.decode(bytes)) { e in
             let err = e as! DecodeError
             XCTAssertEqual(err.kind, .corrupt)
             XCTAssertTrue(err.message.contains("(1 libjpeg warning(s))"), err.message)
         }
-        XCTAssertNoThrow(try ImageDecoder.decode(bytes, options: .init(acceptCorruptJPEGData: true)))
+        let decoder = ImageDecoder(options: .init(acceptCorruptJPEGData: true))
+        let warnings = try bytes.withUnsafeBytes { raw in try decoder.withDecoded(raw) { $0.warnings } }
+        XCTAssertGreaterThan(warnings, 1, "decoded to its end, the file has more than one corrupt spot")
+    }
+
+    /// Bytes a Python snippet writes to stdout as hex.
+    func pythonBytes(_ script: String) throws -> [UInt8] {
+        let out = try runPython(script)
+        var bytes: [UInt8] = []
+        var i = out.startIndex
+        while i < out.endIndex, let j = out.index(i, offsetBy: 2, limitedBy: out.endIndex) {
+            bytes.append(UInt8(out[i..<j], radix: 16)!)
+            i = j
+        }
+        return bytes
     }
 
     /// A GIF made of extension records before its image: refused past HS_GIF_MAX_EXTENSIONS.
@@ -94,7 +117,7 @@ final class DecodeLimitTests: XCTestCase {
     /// A PNG wider than libpng's user limit is refused from its IHDR, even when its pixel count
     /// is under maxPixels.
     func testPNGOverTheSideLimitIsRefusedFromItsHeader() throws {
-        let out = try runPython("""
+        let bytes = try pythonBytes("""
             import struct, sys, zlib
             def chunk(t, d): return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d))
             w = 2_000_000
@@ -102,13 +125,6 @@ final class DecodeLimitTests: XCTestCase {
             png = b"\\x89PNG\\r\\n\\x1a\\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\\0" * (w + 1))) + chunk(b"IEND", b"")
             sys.stdout.write(png.hex())
             """)
-        var bytes: [UInt8] = []
-        var i = out.startIndex
-        while i < out.endIndex {
-            let j = out.index(i, offsetBy: 2)
-            bytes.append(UInt8(out[i..<j], radix: 16)!)
-            i = j
-        }
         XCTAssertThrowsError(try ImageDecoder.decode(bytes)) { e in
             let err = e as! DecodeError
             XCTAssertEqual(err.kind, .overLimit, "\(err)")
