@@ -9,13 +9,7 @@ import XCTest
 final class ShardMemberTests: XCTestCase {
     func testLinksDevicesAndNULNamesAreFailuresDirectoriesAreCountedOddNamesScreened() throws {
         let tmp = try TemporaryDirectory()
-        _ = try runPython("""
-            import io, sys, tarfile
-            def add(t, name, kind=tarfile.REGTYPE, data=b"", link="", pax=None):
-                info = tarfile.TarInfo(name); info.type = kind; info.size = len(data) if kind == tarfile.REGTYPE else 0
-                info.linkname = link; info.mtime = 0
-                if pax: info.pax_headers = pax
-                t.addfile(info, io.BytesIO(data) if kind == tarfile.REGTYPE else None)
+        _ = try runPython(TarArchive.pythonAddMember + """
             with tarfile.open(sys.argv[1], "w", format=tarfile.PAX_FORMAT, encoding="utf-8", errors="surrogateescape") as t:
                 add(t, "00000", tarfile.DIRTYPE)
                 add(t, "00000/000.jpg", data=b"\\xff\\xd8\\xffjpeg")

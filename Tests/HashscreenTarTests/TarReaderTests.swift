@@ -74,13 +74,7 @@ extension TarReaderTests {
     /// not UTF-8, and a pax path holding a NUL (flagged, never cut short silently).
     func testMemberKindsAndOddNamesAreListedExactly() throws {
         let tmp = try TemporaryDirectory()
-        _ = try runPython("""
-            import io, sys, tarfile
-            def add(t, name, kind=tarfile.REGTYPE, data=b"", link="", pax=None):
-                info = tarfile.TarInfo(name); info.type = kind; info.size = len(data) if kind == tarfile.REGTYPE else 0
-                info.linkname = link; info.mtime = 0
-                if pax: info.pax_headers = pax
-                t.addfile(info, io.BytesIO(data) if kind == tarfile.REGTYPE else None)
+        _ = try runPython(TarArchive.pythonAddMember + """
             for fmt, name in [(tarfile.GNU_FORMAT, "gnu"), (tarfile.PAX_FORMAT, "pax")]:
                 with tarfile.open(f"{sys.argv[1]}/{name}.tar", "w", format=fmt, encoding="utf-8", errors="surrogateescape") as t:
                     add(t, "dir", tarfile.DIRTYPE)
