@@ -39,4 +39,25 @@ final class ShardMemberTests: XCTestCase {
         XCTAssertEqual(Set(failures.map(\.id) + samples.map(\.id)).count, 7, "every member keeps a place of its own")
         XCTAssertEqual(Dictionary(uniqueKeysWithValues: reader.counters)["tar_directories_skipped"], 1)
     }
+
+    /// Damage stays per shard: a shard whose header is damaged is one failure, and the next
+    /// shard of the folder is still read whole.
+    func testADamagedShardDoesNotStopTheNextOne() throws {
+        let tmp = try TemporaryDirectory()
+        var bad = TarArchive.ustar([(name: "000.jpg", bytes: [0xFF, 0xD8, 0xFF, 1]), (name: "001.jpg", bytes: [0xFF, 0xD8, 0xFF, 2])])
+        bad[512 + 512 + 10] ^= 0x55   // the second header's name: its checksum no longer holds
+        try tmp.write("w/00000.tar", bytes: bad)
+        try tmp.write("w/00001.tar", bytes: TarArchive.ustar([(name: "100.jpg", bytes: [0xFF, 0xD8, 0xFF, 3])]))
+        var keys: [String] = []
+        var failures: [String] = []
+        try Manifest.open(path: tmp.file("w")).forEachItem {
+            switch $0 {
+            case .sample(let s, _): keys.append(s.key)
+            case .failure(let k, _, let m, _): failures.append("\(k): \(m)")
+            }
+        }
+        XCTAssertEqual(keys, ["000", "100"], "before the damage, and the next shard")
+        XCTAssertEqual(failures.count, 1)
+        XCTAssertTrue(failures[0].hasPrefix("00000.tar: ") && failures[0].contains("checksum"), failures[0])
+    }
 }
