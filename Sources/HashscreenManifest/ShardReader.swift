@@ -58,6 +58,7 @@ final class ShardReader: ManifestReader {
             throw HashscreenError(.input, "cannot list folder \(path)")
         }
         var found: [Shard] = []
+        var hiddenAtRoot = 0
         switch layout {
         case .webdataset:
             for n in names where n.hasSuffix(".tar") {
@@ -66,7 +67,8 @@ final class ShardReader: ManifestReader {
                                    parquet: sibling(path, stem + ".parquet")))
             }
         default:
-            for n in names where !n.hasPrefix(".") {
+            for n in names {
+                if n.hasPrefix(".") { hiddenAtRoot += 1; continue }
                 let p = (path as NSString).appendingPathComponent(n)
                 var d: ObjCBool = false
                 guard FileManager.default.fileExists(atPath: p, isDirectory: &d), d.boolValue else { continue }
@@ -78,6 +80,7 @@ final class ShardReader: ManifestReader {
         }
         _ = try SampleID.checked(found.count - 1, .shard, in: path)
         shards = found
+        hiddenSkipped = hiddenAtRoot
     }
 
     var counters: [(String, Int)] {
