@@ -3,6 +3,7 @@
 /// times anything: each checks the refusal and where it happens.
 import Foundation
 @testable import HashscreenDecode
+import CImageShim
 import HashscreenTestSupport
 import XCTest
 
@@ -130,5 +131,32 @@ final class DecodeLimitTests: XCTestCase {
             XCTAssertEqual(err.kind, .overLimit, "\(err)")
             XCTAssertTrue(err.message.contains("limit"), err.message)
         }
+    }
+
+    /// An animated WebP is demuxed only as far as its first frame (the demuxer indexes every
+    /// frame it is given): damage in a later frame's header does not stop frame 1.
+    func testAnimatedWebPIsDemuxedOnlyAsFarAsItsFirstFrame() throws {
+        let bytes = try pythonBytes("""
+            import io, struct, sys, numpy as np
+            from PIL import Image
+            rng = np.random.default_rng(2)
+            frames = [Image.fromarray(rng.integers(0, 255, (256, 256, 3), dtype=np.uint8)) for _ in range(3)]
+            b = io.BytesIO(); frames[0].save(b, "WEBP", save_all=True, append_images=frames[1:], lossless=True)
+            sys.stdout.write(b.getvalue().hex())
+            """)
+        XCTAssertGreaterThan(bytes.count, 3 * Int(HS_WEBP_DEMUX_FIRST_BYTES), "frame 1 lies past the first prefix")
+        let intact = try ImageDecoder.decode(bytes)
+        // The last ANMF chunk claims far more bytes than the file has.
+        var damaged = bytes
+        var i = 12, anmf: [Int] = []
+        while i + 8 <= damaged.count {
+            let n = Int(damaged[i + 4]) | Int(damaged[i + 5]) << 8 | Int(damaged[i + 6]) << 16 | Int(damaged[i + 7]) << 24
+            if damaged[i..<i + 4].elementsEqual("ANMF".utf8) { anmf.append(i) }
+            i += 8 + n + (n & 1)
+        }
+        XCTAssertEqual(anmf.count, 3)
+        damaged.replaceSubrange(anmf[2] + 4..<anmf[2] + 8, with: [0xF0, 0xFF, 0xFF, 0x7F])
+        let first = try ImageDecoder.decode(damaged)
+        XCTAssertEqual(first.pixels, intact.pixels)
     }
 }

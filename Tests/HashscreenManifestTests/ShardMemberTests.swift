@@ -60,4 +60,25 @@ final class ShardMemberTests: XCTestCase {
         XCTAssertEqual(failures.count, 1)
         XCTAssertTrue(failures[0].hasPrefix("00000.tar: ") && failures[0].contains("checksum"), failures[0])
     }
+
+    /// `files` shard folders are read on bytes too: a name that is not UTF-8 is screened under
+    /// its escaped key and opened by its bytes; hidden entries are counted.
+    func testFilesShardFolderNamesThatAreNotUTF8AreScreenedAndHiddenOnesCounted() throws {
+        let tmp = try TemporaryDirectory()
+        defer { _ = try? runProcess("/bin/rm", ["-rf", tmp.path]) }
+        try tmp.write("f/00000/.hidden.jpg", bytes: [0xFF, 0xD8, 0xFF])
+        let raw = Array(tmp.file("f/00000").utf8) + Array("/caf".utf8) + [0xE9] + Array(".jpg".utf8)
+        let fd = (raw + [0]).withUnsafeBufferPointer { b in
+            b.baseAddress!.withMemoryRebound(to: CChar.self, capacity: b.count) { open($0, O_WRONLY | O_CREAT, 0o600) }
+        }
+        XCTAssertGreaterThanOrEqual(fd, 0)
+        close(fd)
+        let reader = try Manifest.open(path: tmp.file("f"), layout: .files)
+        var samples: [Sample] = []
+        try reader.forEachItem { if case .sample(let s, _) = $0 { samples.append(s) } }
+        XCTAssertEqual(samples.map(\.key), ["caf\\xe9"])
+        XCTAssertEqual(samples.map(\.displayPath), ["00000/caf\\xe9.jpg"])
+        XCTAssertEqual(samples.first?.rawPath, raw)
+        XCTAssertEqual(Dictionary(uniqueKeysWithValues: reader.counters)["hidden_entries_skipped"], 1)
+    }
 }
