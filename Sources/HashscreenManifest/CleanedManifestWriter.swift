@@ -76,6 +76,34 @@ package enum CleanedManifestWriter {
         }
     }
 
+    // MARK: - Before the scan
+
+    /// Checks, before any sample is read, what `write` would otherwise find only after the scan:
+    /// that no cleaned file of `inputPath` would replace its source (same file), that a Parquet
+    /// input and each shard's `NNNNN.parquet` can be read and has only flat columns, and that a
+    /// shard's parquet has a key column. Reads footers and names only. Throws the error `write`
+    /// would throw.
+    package static func preflight(inputPath: String, layout: ManifestLayout, input: Int, into directory: String) throws {
+        switch layout {
+        case .folder:
+            return
+        case .csv, .tsv, .jsonl:
+            try refuseOverwritingInput(target: targetPath(inputPath, directory), input: inputPath)
+        case .parquet:
+            _ = try openParquet(inputPath)
+            try refuseOverwritingInput(target: targetPath(inputPath, directory), input: inputPath)
+        case .webdataset, .files:
+            let n = try SampleID.checked(input, .input, in: inputPath)
+            for shard in try ShardReader(path: inputPath, layout: layout, input: n).shards {
+                guard let pq = shard.parquet else { continue }
+                _ = try openShardParquet(pq)
+                try refuseOverwritingInput(target: targetPath(pq, directory), input: pq)
+            }
+        }
+        // Refusals of inputs whose cleaned copy must not be written at all (e.g. manifests that
+        // carry their images) belong here, before the scan.
+    }
+
     // MARK: - CSV / TSV
 
     private static func writeDelimited(inputPath: String, delimiter: UInt8, isRemoved: (Int) -> Bool,
@@ -145,6 +173,15 @@ package enum CleanedManifestWriter {
         return reader
     }
 
+    /// A shard's `NNNNN.parquet`, opened as `openParquet` does, and its key column.
+    private static func openShardParquet(_ pq: String) throws -> (ParquetFileReader, Int) {
+        let reader = try openParquet(pq)
+        guard let keyColumn = ColumnMap(names: reader.columns.map(\.name)).key else {
+            throw HashscreenError(.manifest, "shard parquet \(pq) has no key column")
+        }
+        return (reader, keyColumn)
+    }
+
     /// Rewrites `reader` to `target` minus rows where `isRemoved(rowIndex0Based)`.
     private static func writeParquet(_ reader: ParquetFileReader, to target: String,
                                      isRemoved: (Int) -> Bool) throws -> CleanedFile {
@@ -194,10 +231,7 @@ package enum CleanedManifestWriter {
         for (si, shard) in shards.enumerated() {
             guard let pq = shard.parquet else { continue }
             let shardNumber = UInt32(si)   // fits: ShardReader checked the count
-            let reader = try openParquet(pq)
-            guard let keyColumn = ColumnMap(names: reader.columns.map(\.name)).key else {
-                throw HashscreenError(.manifest, "shard parquet \(pq) has no key column")
-            }
+            let (reader, keyColumn) = try openShardParquet(pq)
             var removedKeys = Set<String>()
             var rowFlags: [Bool] = []   // removed by identity, per row
             rowFlags.reserveCapacity(reader.rowCount)
@@ -240,16 +274,21 @@ package enum CleanedManifestWriter {
     }
 
     /// Creates `path` and any missing parents with mode 0700; an existing folder is left as it is.
-    static func makeDirectory(_ path: String) throws {
-        var isDir: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDir) {
-            guard isDir.boolValue else { throw HashscreenError(.output, "\(path) exists and is not a folder") }
+    /// A symbolic link at `path` is refused, not followed: a link planted at `OUT/cleaned` must
+    /// not send the cleaned files elsewhere.
+    package static func makeDirectory(_ path: String) throws {
+        var st = stat()
+        if lstat(path, &st) == 0 {
+            guard st.st_mode & S_IFMT == S_IFDIR else {
+                throw HashscreenError(.output, "\(path) exists and is not a folder (a link is not followed): remove it or choose another output folder")
+            }
             return
         }
+        // A parent is followed if it is a link (the user may name a linked folder).
         let parent = (path as NSString).deletingLastPathComponent
-        if !parent.isEmpty && parent != path { try makeDirectory(parent) }
+        if !parent.isEmpty && parent != path && stat(parent, &st) != 0 { try makeDirectory(parent) }
         if mkdir(path, directoryMode) != 0 {
-            if errno == EEXIST { return }
+            if errno == EEXIST { return try makeDirectory(path) }   // made meanwhile: checked as existing
             throw outputError("cannot create folder \(path)")
         }
         _ = chmod(path, directoryMode)   // umask may have cleared bits; 0700 is what is wanted

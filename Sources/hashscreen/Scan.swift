@@ -14,12 +14,13 @@ struct Scan: ParsableCommand {
             manifest's folder) and recorded hash columns md5, sha1, sha256. Tar shards are read in \
             place, never extracted.
 
-            Outputs in --out (folder 0700, files 0600), sorted by key: removals.csv, report.jsonl, \
-            errors.jsonl, summary.json.
+            Outputs in --out (files 0600), sorted by key: removals.csv, report.jsonl, \
+            errors.jsonl, summary.json (last). --out must be new (created 0700), empty, or hold an \
+            earlier scan, which is replaced (its mode is left alone); one scan at a time per --out.
 
             Exit status: 0 complete and nothing matched; 1 at least one match; 3 no match but some \
-            samples could not be screened; 2 fatal error (unreadable list, unwritable output, \
-            malformed manifest header).
+            samples could not be screened; 2 fatal error (unreadable list, unusable or busy output \
+            folder, malformed manifest header).
             """
     )
 
@@ -29,7 +30,7 @@ struct Scan: ParsableCommand {
     @Option(help: "The hash-list database (made by `hashscreen list import`); opened read-only.")
     var list: String
 
-    @Option(help: "Output folder (created with mode 0700).")
+    @Option(help: "Output folder: new (created with mode 0700), empty, or an earlier scan's (replaced).")
     var out: String
 
     @Option(help: "Comma-separated signals to compute and match, of \(SignalKind.allNames) (default: \(SignalList(ScanConfiguration.defaultSignals).text)).",
