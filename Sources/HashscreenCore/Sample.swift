@@ -24,6 +24,9 @@ package struct Sample: Sendable, Equatable {
     /// `{bytes, path}` struct, base64 in JSON lines): screened in memory like a file's bytes,
     /// and then `path` is nil (`displayPath` may still name the image).
     package var embedded: EmbeddedImage?
+    /// The file's real path bytes when `path` is their escaped text (`EscapedName`): a folder
+    /// walk's name that is not UTF-8 or holds a backslash. What `open()` gets; nil otherwise.
+    package var rawPath: [UInt8]?
 
     package init(key: String, url: String? = nil, caption: String? = nil, path: String? = nil,
                 displayPath: String? = nil, recorded: [RecordedHash] = [], id: SampleID,

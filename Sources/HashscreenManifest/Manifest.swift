@@ -97,8 +97,15 @@ package enum Manifest {
     /// Opens `path` as the scan's input number `input` (0-based), which its samples' identities
     /// carry. Throws when the input cannot be opened, when its shards are more than a
     /// `SampleID` can tell apart, or when `--image-column` is given for a layout without columns.
+    /// `walk` says how folders are walked (hidden entries, symbolic links). An input that is
+    /// neither a regular file nor a folder (a FIFO, socket or device) is refused here, before
+    /// anything opens it.
     package static func open(path: String, layout: ManifestLayout? = nil, input: Int = 0,
-                             options: ManifestOptions = ManifestOptions()) throws -> any ManifestReader {
+                             options: ManifestOptions = ManifestOptions(), walk: FolderWalk = .init()) throws -> any ManifestReader {
+        var st = stat()
+        if stat(path, &st) == 0, (st.st_mode & S_IFMT) != S_IFREG, (st.st_mode & S_IFMT) != S_IFDIR {
+            throw HashscreenError(.input, "input \(path) is \(InputFile.kindName(st.st_mode)): an input must be a manifest file or a folder")
+        }
         let l = try layout ?? ManifestLayout.detect(path: path)
         let n = try SampleID.checked(input, .input, in: path)
         if let c = options.imageColumn, ![.csv, .tsv, .jsonl, .parquet].contains(l) {
@@ -108,7 +115,7 @@ package enum Manifest {
         case .csv: return DelimitedManifestReader(path: path, delimiter: UInt8(ascii: ","), layout: .csv, input: n, options: options)
         case .tsv: return DelimitedManifestReader(path: path, delimiter: UInt8(ascii: "\t"), layout: .tsv, input: n, options: options)
         case .jsonl: return JSONLinesManifestReader(path: path, input: n, options: options)
-        case .folder: return FolderReader(path: path, input: n)
+        case .folder: return FolderReader(path: path, input: n, walk: walk)
         case .parquet: return ParquetManifestReader(path: path, input: n, options: options)
         case .webdataset: return try ShardReader(path: path, layout: .webdataset, input: n)
         case .files: return try ShardReader(path: path, layout: .files, input: n)

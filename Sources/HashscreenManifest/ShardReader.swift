@@ -31,6 +31,10 @@ final class ShardReader: ManifestReader {
     private(set) var ignoredFiles = 0
     /// Row groups of shard parquets that could not be decoded (their rows are failures).
     private(set) var damagedRowGroups = 0
+    /// Directory members of tar shards (nothing to screen in them).
+    private(set) var tarDirectories = 0
+    /// Hidden entries of `files` shard folders passed over.
+    private(set) var hiddenSkipped = 0
 
     init(path: String, layout: ManifestLayout, input: UInt32) throws {
         self.path = path
@@ -56,6 +60,7 @@ final class ShardReader: ManifestReader {
             throw HashscreenError(.input, "cannot list folder \(path)")
         }
         var found: [Shard] = []
+        var hiddenAtRoot = 0
         switch layout {
         case .webdataset:
             for n in names where n.hasSuffix(".tar") {
@@ -64,7 +69,8 @@ final class ShardReader: ManifestReader {
                                    parquet: sibling(path, stem + ".parquet")))
             }
         default:
-            for n in names where !n.hasPrefix(".") {
+            for n in names {
+                if n.hasPrefix(".") { hiddenAtRoot += 1; continue }
                 let p = (path as NSString).appendingPathComponent(n)
                 var d: ObjCBool = false
                 guard FileManager.default.fileExists(atPath: p, isDirectory: &d), d.boolValue else { continue }
@@ -76,10 +82,12 @@ final class ShardReader: ManifestReader {
         }
         _ = try SampleID.checked(found.count - 1, .shard, in: path)
         shards = found
+        hiddenSkipped = hiddenAtRoot
     }
 
     var counters: [(String, Int)] {
-        [("rows_not_success", rowsNotSuccess), ("non_image_files_ignored", ignoredFiles), ("damaged_row_groups", damagedRowGroups)]
+        [("rows_not_success", rowsNotSuccess), ("non_image_files_ignored", ignoredFiles), ("damaged_row_groups", damagedRowGroups),
+         ("tar_directories_skipped", tarDirectories), ("hidden_entries_skipped", hiddenSkipped)]
     }
 
     /// The parquet rows of a shard by key (one shard's rows: bounded by the shard size).
@@ -139,23 +147,30 @@ final class ShardReader: ManifestReader {
             var extra: UInt64 = 0   // images without a row so far: the next one's `.member` place
             /// Emits an image: joined with its parquet row, else with its own `KEY.json` (the
             /// same row as JSON, written by img2dataset beside every image), else bare.
-            func emit(key: String, imagePath: String, display: String, member: ByteRange?, json: () -> [String: String?]?) throws {
+            func emit(key: String, imagePath: String, display: String, member: ByteRange?, rawPath: [UInt8]? = nil,
+                      json: () -> [String: String?]?) throws {
+                /// The item, opened by `rawPath` when its path is an escaped name.
+                func withRaw(_ it: ManifestItem) -> ManifestItem {
+                    guard let rawPath, case .sample(var s, let problems) = it else { return it }
+                    s.rawPath = rawPath
+                    return .sample(s, problems: problems)
+                }
                 if var row = rows[key] {
                     row.used = true
                     rows[key] = row
-                    try body(item(key: key, fields: { $0 < row.fields.count ? row.fields[$0] : nil }, columns: columns,
-                                  imagePath: imagePath, display: display, member: member, id: id(.row(UInt64(row.index)))))
+                    try body(withRaw(item(key: key, fields: { $0 < row.fields.count ? row.fields[$0] : nil }, columns: columns,
+                                          imagePath: imagePath, display: display, member: member, id: id(.row(UInt64(row.index))))))
                     return
                 }
                 let memberID = id(.member(extra))
                 extra += 1
                 if let j = json() {
                     let names = j.keys.sorted()
-                    try body(item(key: key, fields: { j[names[$0]] ?? nil }, columns: (try? ColumnMap(names: names)) ?? .empty,
-                                  imagePath: imagePath, display: display, member: member, id: memberID))
+                    try body(withRaw(item(key: key, fields: { j[names[$0]] ?? nil }, columns: (try? ColumnMap(names: names)) ?? .empty,
+                                          imagePath: imagePath, display: display, member: member, id: memberID)))
                 } else {
-                    try body(.sample(Sample(key: key, path: imagePath, displayPath: display, id: memberID,
-                                            member: member, padding: .detectUniformBorder), problems: []))
+                    try body(withRaw(.sample(Sample(key: key, path: imagePath, displayPath: display, id: memberID,
+                                                    member: member, padding: .detectUniformBorder), problems: [])))
                 }
             }
             if let tar = shard.tar {
@@ -170,7 +185,7 @@ final class ShardReader: ManifestReader {
                     guard let k = groupKey, let r = reader else { return }
                     let j = json
                     for m in images {
-                        try emit(key: k, imagePath: tar, display: "\(shardName):\(m.name)",
+                        try emit(key: k, imagePath: tar, display: "\(shardName):\(EscapedName.escape(m.rawName))",
                                  member: ByteRange(offset: m.offset, length: m.size),
                                  json: { j.flatMap { Self.jsonFields(try? r.read(offset: $0.offset, count: min($0.size, Self.maxSidecarBytes))) } })
                     }
@@ -180,8 +195,20 @@ final class ShardReader: ManifestReader {
                     let r = try TarReader(path: tar)
                     reader = r
                     while let m = try r.next() {
-                        guard m.kind == .file else { continue }
-                        let name = (m.name as NSString).lastPathComponent
+                        // Folders hold nothing to screen: counted. A link or a special member
+                        // has no bytes of its own, and a name with a NUL cannot be trusted:
+                        // each is a failure of its own, the shard goes on.
+                        if m.kind == .directory { tarDirectories += 1; continue }
+                        let shown = EscapedName.escape(m.rawName)
+                        if m.kind != .file || m.nameProblem != nil {
+                            let why = m.nameProblem ?? "it is \(m.kind.description): only regular members are read"
+                            let failureID = id(.member(extra))
+                            extra += 1
+                            try body(.failure(key: "\(shardName):\(shown)", path: "\(shardName):\(shown)",
+                                              message: "shard \(tar): member \(shown) is not screened: \(why)", id: failureID))
+                            continue
+                        }
+                        let name = (shown as NSString).lastPathComponent
                         let ext = (name as NSString).pathExtension.lowercased()
                         let key = String(name.prefix(while: { $0 != "." }))
                         if key != groupKey { try flush(); groupKey = key }
@@ -200,18 +227,30 @@ final class ShardReader: ManifestReader {
                                       id: failureID))
                 }
             } else if let dir = shard.directory {
-                let names = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).sorted()
-                for name in names where !name.hasPrefix(".") {
-                    let ext = (name as NSString).pathExtension.lowercased()
+                let dirBytes = Array(dir.utf8)
+                guard let names = FolderReader.listFolder(dirBytes) else {
+                    let failureID = id(.member(extra))
+                    extra += 1
+                    try body(.failure(key: shard.stem, path: shard.stem,
+                                      message: "cannot list shard folder \(dir): \(String(cString: strerror(errno)))", id: failureID))
+                    continue
+                }
+                for nameBytes in names {
+                    if nameBytes.first == UInt8(ascii: ".") { hiddenSkipped += 1; continue }
+                    let name = EscapedName.escape(nameBytes)
+                    let ext = FolderReader.extensionOf(nameBytes)
+                    let fullBytes = dirBytes + [UInt8(ascii: "/")] + nameBytes
                     let full = (dir as NSString).appendingPathComponent(name)
-                    guard Self.imageExtensions.contains(ext) || (!["json", "txt"].contains(ext) && FolderReader.looksLikeImage(full)) else {
+                    guard Self.imageExtensions.contains(ext) || (!["json", "txt"].contains(ext) && FolderReader.looksLikeImage(bytes: fullBytes)) else {
                         if !["json", "txt"].contains(ext) { ignoredFiles += 1 }
                         continue
                     }
                     let key = String(name.prefix(while: { $0 != "." }))
-                    let sidecar = (dir as NSString).appendingPathComponent(key + ".json")
+                    let keyBytes = Array(nameBytes.prefix(while: { $0 != UInt8(ascii: ".") }))
+                    let sidecar = dirBytes + [UInt8(ascii: "/")] + keyBytes + Array(".json".utf8)
                     try emit(key: key, imagePath: full, display: shard.stem + "/" + name, member: nil,
-                             json: { Self.jsonFields(Self.readSmallFile(sidecar)) })
+                             rawPath: EscapedName.isPlain(nameBytes) ? nil : fullBytes,
+                             json: { Self.jsonFields(Self.readSmallFile(bytes: sidecar)) })
                 }
             }
             // Rows without an image: failed downloads are counted and screened by URL and
@@ -253,10 +292,20 @@ final class ShardReader: ManifestReader {
         return out
     }
 
-    static func readSmallFile(_ path: String) -> [UInt8]? {
-        guard let h = FileHandle(forReadingAtPath: path) else { return nil }
-        defer { try? h.close() }
-        return (try? h.read(upToCount: maxSidecarBytes)).map { [UInt8]($0) }
+    /// At most `maxSidecarBytes` of a sidecar file; nil when it is missing or not a regular
+    /// file (`InputFile`: a FIFO named like a sidecar is never waited on).
+    static func readSmallFile(bytes path: [UInt8]) -> [UInt8]? {
+        guard let opened = try? InputFile.openRegular(bytes: path) else { return nil }
+        defer { close(opened.fd) }
+        var buf = [UInt8](repeating: 0, count: min(opened.size, maxSidecarBytes))
+        var done = 0
+        while done < buf.count {
+            let n = buf.withUnsafeMutableBytes { read(opened.fd, $0.baseAddress! + done, $0.count - done) }
+            if n < 0, errno == EINTR { continue }
+            if n <= 0 { break }
+            done += n
+        }
+        return Array(buf[0..<done])
     }
 
     /// A sample of this shard from a row (of the parquet or a `KEY.json`); its key is the
@@ -284,7 +333,7 @@ final class ShardReader: ManifestReader {
 extension ManifestReader {
     /// Counts a reader keeps for the summary (files passed over, rows not downloaded).
     package var counters: [(String, Int)] {
-        if let f = self as? FolderReader { return [("non_image_files_ignored", f.ignoredFiles)] }
+        if let f = self as? FolderReader { return f.counters }
         if let s = self as? ShardReader { return s.counters }
         if let p = self as? ParquetManifestReader { return p.counters }
         if let j = self as? JSONLinesManifestReader { return j.counters }

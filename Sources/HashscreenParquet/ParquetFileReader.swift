@@ -59,7 +59,8 @@ package final class ParquetFileReader {
     /// Opens `path` and decodes its footer; throws `ParquetError` when it is not a readable Parquet file.
     package init(path: String) throws {
         self.path = path
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        // O_NONBLOCK | O_NOCTTY: a FIFO returns at once (and is refused below), never a wait.
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
         guard fd >= 0 else {
             throw ParquetError(path: path, message: "cannot open: \(String(cString: strerror(errno)))")
         }

@@ -45,6 +45,11 @@ public struct ScanConfiguration: Sendable {
     package var unletterbox: Bool
     /// Also write each input manifest minus the removed rows into `OUT/cleaned/`.
     public var writeCleaned: Bool = false
+    /// Folder walks also screen hidden entries (`--include-hidden`).
+    public var includeHidden: Bool = false
+    /// Folder walks follow symbolic links (`--follow-symlinks`; rule in `FolderWalk`).
+    public var followSymlinks: Bool = false
+    package var folderWalk: FolderWalk { FolderWalk(includeHidden: includeHidden, followSymlinks: followSymlinks) }
 
     /// The default signals of a scan.
     public static let defaultSignals: [SignalKind] = [.md5, .sha1, .sha256, .pdq, .phash, .urlMD5, .urlSHA256]

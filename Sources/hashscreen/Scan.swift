@@ -68,6 +68,12 @@ struct Scan: ParsableCommand {
     @Flag(help: "Also write each input manifest minus the removed rows, in its own format, into OUT/cleaned/ (manifests only: never images or tar shards).")
     var writeCleaned = false
 
+    @Flag(help: "Folders: also screen hidden files and folders (names starting with '.'); without it they are passed over and counted in the summary.")
+    var includeHidden = false
+
+    @Flag(help: "Folders: follow symbolic links, wherever they point, each folder walked once (loops end); without it links are passed over and counted in the summary.")
+    var followSymlinks = false
+
     @Flag(name: .shortAndLong, help: "Print no progress line.")
     var quiet = false
 
@@ -83,6 +89,8 @@ struct Scan: ParsableCommand {
             pdqMode: pdqMode, thresholds: matching.thresholds, minimumQualities: matching.minimumQualities,
             dihedral: dihedral, unletterbox: unletterbox)
         config.writeCleaned = writeCleaned
+        config.includeHidden = includeHidden
+        config.followSymlinks = followSymlinks
         let quiet = self.quiet
         let code = try Hashscreen.guarded {
             try Scanner.run(config, log: { if !quiet { Hashscreen.stderr($0) } }).exitCode
