@@ -186,7 +186,8 @@ package enum CleanedManifestWriter {
         let out = try outputFile(target: targetPath(inputPath, directory), input: inputPath)
         // Same rule as JSONLinesManifestReader: a line of spaces, tabs and CRs is not a row.
         return try copyKeptRecords(reader: reader, source: source, out: out, isRemoved: isRemoved) {
-            guard let line = try reader.nextLine() else { return nil }
+            guard let next = try reader.nextLine() else { return nil }
+            guard case .text(let line) = next else { return false }   // an over-long line is a row
             return line.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }
         }
     }

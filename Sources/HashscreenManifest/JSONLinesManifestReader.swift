@@ -28,14 +28,23 @@ final class JSONLinesManifestReader: ManifestReader {
         let name = (path as NSString).lastPathComponent
         var lineNo = 0
         var row = 0
-        while let line = try reader.nextLine() {
+        while let next = try reader.nextLine() {
             lineNo += 1
-            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
+            let line: [UInt8]
+            switch next {
+            case .text(let l): line = l
+            case .tooLong: line = []
+            }
+            if case .text = next, line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
             let id = SampleID(input: input, row: row)
             row += 1
             let place = "\(path):\(lineNo)"
             func fail(_ message: String) throws {
                 try body(.failure(key: "\(name):\(lineNo)", path: nil, message: "\(place): \(message)", id: id))
+            }
+            if case .tooLong(let bytes) = next {
+                try fail("line of \(bytes) bytes is over the limit of \(ByteReader.maxLineBytes) bytes: not read")
+                continue
             }
             let object: [String: Any]
             do {

@@ -44,9 +44,9 @@ package enum ManifestInspector {
             if l == .jsonl {
                 let reader = try ByteReader(path: path)
                 var seen = 0
-                while seen < 1000, let line = try reader.nextLine() {
+                while seen < 1000, let next = try reader.nextLine() {
                     seen += 1
-                    if let o = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] { jsonKeys.formUnion(o.keys) }
+                    if case .text(let line) = next, let o = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] { jsonKeys.formUnion(o.keys) }
                 }
                 names = jsonKeys.sorted()
             }
@@ -93,8 +93,8 @@ package enum ManifestInspector {
             }
         case .jsonl:
             let reader = try ByteReader(path: path)
-            while let line = try reader.nextLine() {
-                guard let any = try? JSONSerialization.jsonObject(with: Data(line)) else { continue }
+            while let next = try reader.nextLine() {
+                guard case .text(let line) = next, let any = try? JSONSerialization.jsonObject(with: Data(line)) else { continue }
                 if try !emit(hidingImages(jsonValue(any))) { return }
             }
         case .folder:
