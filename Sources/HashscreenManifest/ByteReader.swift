@@ -59,21 +59,28 @@ final class ByteReader {
         case tooLong(bytes: Int)
     }
 
-    /// The next line without its terminator (LF or CRLF), or nil at end of file.
+    /// The next line without its terminator (LF, CRLF or a CR alone, as CSV records), or nil at
+    /// end of file.
     func nextLine() throws -> Line? {
-        var scanned = 0   // bytes after `start` known to hold no LF
+        let lf = UInt8(ascii: "\n"), cr = UInt8(ascii: "\r")
+        var scanned = 0   // bytes after `start` known to hold no line end
         var skipped = 0   // bytes of an over-long line already dropped
         while true {
-            if let nl = buffer[(start + scanned)...].firstIndex(of: UInt8(ascii: "\n")) {
-                let length = nl - start
+            if let i = buffer[(start + scanned)...].firstIndex(where: { $0 == lf || $0 == cr }) {
+                if buffer[i] == cr && i + 1 == buffer.count && !eof {
+                    // A CR last in the buffer: CRLF or a CR alone, the next byte tells.
+                    scanned = i - start
+                    _ = try fill(beyond: scanned + 1)   // may move the buffer: search again
+                    continue
+                }
+                let next = buffer[i] == cr && i + 1 < buffer.count && buffer[i + 1] == lf ? i + 2 : i + 1
+                let length = i - start
                 if skipped > 0 || length > Self.maxLineBytes {
-                    start = nl + 1
+                    start = next
                     return .tooLong(bytes: skipped + length)
                 }
-                var end = nl
-                if end > start, buffer[end - 1] == UInt8(ascii: "\r") { end -= 1 }
-                let line = Array(buffer[start..<end])
-                start = nl + 1
+                let line = Array(buffer[start..<i])
+                start = next
                 return .text(line)
             }
             scanned = buffer.count - start
@@ -86,13 +93,9 @@ final class ByteReader {
             guard try fill(beyond: scanned) else {
                 if scanned == 0 && skipped == 0 { return nil }
                 let length = buffer.count - start
-                if skipped > 0 || length > Self.maxLineBytes {
-                    start = buffer.count
-                    return .tooLong(bytes: skipped + length)
-                }
-                let line = Array(buffer[start...])
                 start = buffer.count
-                return .text(line)
+                if skipped > 0 || length > Self.maxLineBytes { return .tooLong(bytes: skipped + length) }
+                return .text(Array(buffer[(buffer.count - length)...]))
             }
         }
     }

@@ -67,3 +67,20 @@ final class LineLimitTests: XCTestCase {
         XCTAssertTrue(failures.first?.contains("longer than") ?? false, "\(failures)")
     }
 }
+
+final class JSONLinesLineEndTests: XCTestCase {
+    func testJSONLinesWithCROnlyCRLFAndMixedLineEndsReadEveryRow() throws {
+        let tmp = try TemporaryDirectory()
+        let rows = ["{\"key\":\"k1\",\"path\":\"a.jpg\"}", "{\"key\":\"k2\",\"path\":\"b.jpg\"}", "{\"key\":\"k3\",\"path\":\"c.jpg\"}"]
+        for (name, sep) in [("cr", "\r"), ("crlf", "\r\n"), ("lf", "\n")] {
+            let p = try tmp.write("\(name).jsonl", rows.joined(separator: sep) + sep)
+            var keys: [String] = []
+            try Manifest.open(path: p).forEachItem { if case .sample(let s, _) = $0 { keys.append(s.key) } else { XCTFail("\(name): \($0)") } }
+            XCTAssertEqual(keys, ["k1", "k2", "k3"], name)
+        }
+        let mixed = try tmp.write("mixed.jsonl", rows[0] + "\r" + rows[1] + "\r\n" + rows[2])
+        var keys: [String] = []
+        try Manifest.open(path: mixed).forEachItem { if case .sample(let s, _) = $0 { keys.append(s.key) } }
+        XCTAssertEqual(keys, ["k1", "k2", "k3"])
+    }
+}
