@@ -401,7 +401,8 @@ def meta_section(mdir):
          "(`--type md5`) into a new database, then `scan FILE --list DB --signals url_md5` (`--signals md5`) "
          "`--jobs 2 -q --out DIR`, whole process, set-up included. Page cache warm for both; each DuckDB "
          "screen after one warm-up run; wall and CPU (user + system) are medians over the runs column's runs, "
-         "RSS the largest.\n",
+         "RSS the largest. Other load on the machine stretches wall times (DuckDB's most, since it uses both "
+         "cores in short bursts); the CPU-seconds ratio moves less.\n",
          f"| step | {duck}: wall s (CPU s) | rows/s | hashscreen: wall s (CPU s) | rows/s | hashscreen set-up s | "
          "hashscreen ÷ DuckDB, wall (CPU) | peak RSS MiB, DuckDB / hashscreen | runs, DuckDB / hashscreen |",
          "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
@@ -842,12 +843,14 @@ def build(args):
              "with `xargs -P2`.")
     L.append("* Across runs and machines compare ratios and CPU-seconds, not wall times.\n")
     L.append("## Re-run\n")
-    L.append("```sh\nmake bench    # about 10 min on 2 cores with the dataset and venv present; + 5-8 min the first time\n"
-             "BENCH_N=500 BENCH_RUNS=1 BENCH_INDEX_COUNTS=1000000 BENCH_RSS_ROWS=20000 make bench   # quick look\n```\n")
+    L.append("```sh\nmake bench    # about 25 min on 2 cores with the data and venv present (12-15 of them the LAION-metadata part, today); + 10-13 min the first time\n"
+             "BENCH_N=500 BENCH_RUNS=1 BENCH_INDEX_COUNTS=1000000 BENCH_RSS_ROWS=20000 BENCH_META_ROWS=500000 BENCH_META_LIST=1600000 make bench   # quick look\n"
+             "bench/meta.sh    # the LAION-metadata workload alone: rewrites only its section\n```\n")
     L.append("Variables (see `bench/bench.sh` and `bench/README.md`): `BENCH_WORK` (default /tmp/hashscreen-bench: dataset, venv, "
              "floors, outputs), `BENCH_N`/`BENCH_SEED` (2000/1), `BENCH_RUNS` (5 paired rounds), "
              "`BENCH_FLOOR_RUNS` (5), `BENCH_PEER_RUNS` (3), `BENCH_PEERS`, `BENCH_RSS_ROWS` (200000), "
-             "`BENCH_INDEX_COUNTS` (\"1000000 10000000\"), `BENCH_BIG_LIST` (10000000; 0 skips), `BENCH_BIG_RUNS` (5), `BENCH_VENV`, `BENCH_DATA`, `BENCH_DOC`.\n")
+             "`BENCH_INDEX_COUNTS` (\"1000000 10000000\"), `BENCH_BIG_LIST` (10000000; 0 skips), `BENCH_BIG_RUNS` (5), `BENCH_VENV`, `BENCH_DATA`, `BENCH_DOC`, "
+             "`BENCH_META_ROWS` (5000000; 0 skips) and the other `BENCH_META_*` of `bench/meta.sh`.\n")
 
     notes = ""
     if os.path.exists(args.doc):
