@@ -61,7 +61,9 @@ fi
 # 1. The data: generated once per parameter set, written aside and moved into place.
 GV=$(sed -n 's/^GENERATOR_VERSION = \([0-9]*\).*/\1/p' "$KIT/make_meta.py")
 D=$WORK/meta-data/r$ROWS-l$LIST-m$MD5_LIST-p$PLANTED-s$SEED-g$GV
+GENERATED=false
 if [ ! -f "$D/meta.json" ]; then
+  GENERATED=true
   step "data: make_meta.py --rows $ROWS --list-entries $LIST -> $D (about 2 min at 5M rows)"
   rm -rf "$D.partial" && mkdir -p "$(dirname "$D")"
   "$PY" "$KIT/make_meta.py" --out "$D.partial" --rows "$ROWS" --list-entries "$LIST" \
@@ -70,7 +72,7 @@ if [ ! -f "$D/meta.json" ]; then
 fi
 
 rm -rf "$M" && mkdir -p "$M"
-echo "{\"start_loadavg\": \"$(cut -d' ' -f1-3 /proc/loadavg)\", \"start\": \"$(date -u +%FT%TZ)\", \"data\": \"$D\", \"hashscreen\": \"$HS\", \"flags\": \"$FLAGS\"}" > "$M/run.json"
+echo "{\"start_loadavg\": \"$(cut -d' ' -f1-3 /proc/loadavg)\", \"start\": \"$(date -u +%FT%TZ)\", \"data\": \"$D\", \"hashscreen\": \"$HS\", \"flags\": \"$FLAGS\", \"generated\": $GENERATED}" > "$M/run.json"
 J=$M/results.jsonl
 : > "$J"
 T() { local label=$1 items=$2 n=$3 w=$4; shift 4

@@ -330,6 +330,14 @@ META_VARIANTS = [  # (name, what is screened, signal, file)
 ]
 
 
+def shown_path(path):
+    """A binary's path as the page shows it: relative to the repository when inside it (no
+    machine paths in the page), else as given."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    rel = os.path.relpath(os.path.abspath(path), root)
+    return path if rel.startswith("..") else rel
+
+
 def meta_results(mdir):
     out = {}
     p = os.path.join(mdir, "results.jsonl")
@@ -379,8 +387,9 @@ def meta_section(mdir):
     b = gen["bytes"]
     L = [META_BEGIN, "## LAION metadata: hashscreen against DuckDB (no images)\n",
          f"`bench/meta.sh` (part of `make bench`) on {run['start'].replace('T', ' ')[:16]} UTC, {elapsed // 60} min "
-         f"{elapsed % 60} s, load average at start {run['start_loadavg']}, at end {end_load}; {hsv} "
-         f"(`{run['hashscreen']}`{', built with `swift build ' + run['flags'] + '`' if run.get('flags') else ''}), "
+         f"{elapsed % 60} s{' including the data generation' if run.get('generated') else ''}, load average at start "
+         f"{run['start_loadavg']}, at end {end_load}; {hsv} "
+         f"(`{shown_path(run['hashscreen'])}`{', built with `swift build ' + run['flags'] + '`' if run.get('flags') else ''}), "
          f"{duck} from PyPI (default threads, i.e. both cores).\n",
          f"Data (`bench/make_meta.py --rows {rows} --list-entries {gen['list_entries']} --md5-entries "
          f"{gen['md5_entries']} --seed {gen['seed']}`, made in {gen['seconds']:.0f} s and kept in BENCH_WORK): "
