@@ -314,7 +314,7 @@ final class LayoutEndToEndTests: XCTestCase {
             http://localhost:8080/wide.png
             http://localhost/missing-2.png?x=1
 
-            """, name: "urls", extra: ["--type", "url"])
+            """, name: "urls", extra: ["--type", "url", "--url-convention", "hashscreen"])
         for input in ["webdataset", "files"] {
             let r = try scan(path(input), list: db, ["--signals", "url_md5,url_sha256"])
             XCTAssertEqual(r.status, 1, r.stderr)
