@@ -217,11 +217,16 @@ package final class HashListStore {
             defaultType = parsed
         }
         for file in req.files { try Self.checkReadableFile(file) }
-        let digests = try req.files.map { file in
-            do { return try req.fileDigest(file).lowercased() } catch {
-                throw ListError(.io, "cannot compute the SHA-256 of list file \(file): \(error)")
+        // The files' SHA-256s are computed on another thread while they are parsed (both read
+        // the files; on 2 cores this hides the digest's time).
+        let digestJob = BackgroundJob {
+            try req.files.map { file in
+                do { return try req.fileDigest(file).lowercased() } catch {
+                    throw ListError(.io, "cannot compute the SHA-256 of list file \(file): \(error)")
+                }
             }
         }
+        defer { _ = try? digestJob.wait() }
 
         let ref = ListRef(id: 0, name: req.name, version: version)
         var replaced = false
@@ -255,9 +260,12 @@ package final class HashListStore {
                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
                     """)
                 var collected = CollectedEntries()
-                for (position, file) in req.files.enumerated() {
+                var sources: [(format: String, records: Int, entries: Int, duplicates: Int, skipped: Int)] = []
+                for file in req.files {
                     var fileRecords = 0, fileSkipped = 0
-                    let parser = ListFileParser(path: file, defaultType: defaultType, urlHasher: req.urlHasher)
+                    collected.beginFile(bytes: Self.fileSize(file))
+                    var parser = ListFileParser(path: file, defaultType: defaultType, urlHasher: req.urlHasher)
+                    parser.onPlainValue = { kind, value, quality in collected.appendPlain(kind, value, quality: quality) }
                     let layout = try parser.parse { line, result in
                         fileRecords += 1
                         switch result {
@@ -273,13 +281,17 @@ package final class HashListStore {
                         }
                     }
                     let (fileEntries, fileDuplicates) = collected.endFile()
+                    sources.append((layout.formatName, fileRecords, fileEntries, fileDuplicates, fileSkipped))
+                    records += fileRecords; skipped += fileSkipped; duplicates += fileDuplicates
+                }
+                let digests = try digestJob.wait()
+                for (position, (file, s)) in zip(req.files, sources).enumerated() {
                     try addSource.bind(1, listID); try addSource.bind(2, Int64(position))
                     try addSource.bind(3, file); try addSource.bind(4, digests[position])
-                    try addSource.bind(5, layout.formatName); try addSource.bind(6, fileRecords)
-                    try addSource.bind(7, fileEntries); try addSource.bind(8, fileDuplicates)
-                    try addSource.bind(9, fileSkipped)
+                    try addSource.bind(5, s.format); try addSource.bind(6, s.records)
+                    try addSource.bind(7, s.entries); try addSource.bind(8, s.duplicates)
+                    try addSource.bind(9, s.skipped)
                     try addSource.step(); addSource.reset()
-                    records += fileRecords; skipped += fileSkipped; duplicates += fileDuplicates
                 }
                 let counts = collected.counts
                 let total = counts.values.reduce(0, +)
@@ -320,11 +332,14 @@ package final class HashListStore {
         for (kind, packed) in collected.plain.sorted(by: { $0.key.name < $1.key.name }) where packed.count > 0 {
             try addBlock.bind(2, kind.name)
             try packed.forEachBlock(size: Self.blockEntries) { block, n in
-                values.removeAll(keepingCapacity: true); qualities.removeAll(keepingCapacity: true)
-                for i in 0..<n {
-                    let r = block[(i * packed.stride)..<((i + 1) * packed.stride)]
-                    values.append(contentsOf: r.dropLast())
-                    qualities.append(r.last!)
+                let k = packed.valueBytes, stride = packed.stride
+                values = [UInt8](unsafeUninitializedCapacity: n * k) { v, count in
+                    for i in 0..<n { memcpy(v.baseAddress! + i * k, block.baseAddress! + i * stride, k) }
+                    count = n * k
+                }
+                qualities = [UInt8](unsafeUninitializedCapacity: n) { q, count in
+                    for i in 0..<n { q[i] = block[i * stride + k] }
+                    count = n
                 }
                 try addBlock.bind(3, blob: Array(values[0..<packed.valueBytes]))
                 try addBlock.bind(4, Int64(n))
@@ -356,7 +371,9 @@ package final class HashListStore {
     struct CollectedEntries {
         /// Values without a label, per signal.
         private(set) var plain: [SignalKind: PackedValues] = [:]
-        private var pending: [SignalKind: PackedValues.Pending] = [:]
+        /// This file's unlabelled values, per signal (in `signals`' order: no hashing per entry).
+        private var pending: [PackedValues.Pending] = []
+        private var signals: [SignalKind] = []
         /// Entries with a label, first occurrence of each value (rare: labels are per entry).
         private var labelledByValue: [SignalKind: [[UInt8]: Int]] = [:]
         private(set) var labelled: [ParsedEntry] = []
@@ -365,10 +382,32 @@ package final class HashListStore {
         private var removed: Set<Int> = []
         private var fileDuplicates = 0
 
+        /// The size of the file being read, to reserve room for its values at once.
+        private var fileBytes = 0
+
+        /// Starts a source file of `bytes` bytes.
+        mutating func beginFile(bytes: Int) { fileBytes = bytes }
+
+        /// The position of `kind` in `pending`, added if new (with room for as many values as
+        /// the file could hold: untouched room costs no memory).
+        @inline(__always) private mutating func slot(_ kind: SignalKind) -> Int {
+            if let i = signals.firstIndex(of: kind) { return i }
+            var p = PackedValues.Pending(valueBytes: kind.byteCount)
+            p.records.reserveCapacity(min(fileBytes / (kind.hexLength + 1) + 1, 1 << 30 / (kind.byteCount + 1)) * (kind.byteCount + 1))
+            signals.append(kind); pending.append(p)
+            return signals.count - 1
+        }
+
+        /// A value without a label (the parser's allocation-free path).
+        mutating func appendPlain(_ kind: SignalKind, _ value: UnsafeBufferPointer<UInt8>, quality: Int?) {
+            if !labelledByValue.isEmpty, labelledByValue[kind]?[Array(value)] != nil { fileDuplicates += 1; return }
+            pending[slot(kind)].append(value, quality: quality)
+        }
+
         mutating func append(_ e: ParsedEntry) {
-            if labelledByValue[e.signal]?[e.value.bytes] != nil { fileDuplicates += 1; return }
+            if !labelledByValue.isEmpty, labelledByValue[e.signal]?[e.value.bytes] != nil { fileDuplicates += 1; return }
             guard e.label != nil else {
-                pending[e.signal, default: .init(valueBytes: e.signal.byteCount)].append(e.value.bytes, quality: e.quality)
+                pending[slot(e.signal)].append(e.value.bytes, quality: e.quality)
                 return
             }
             labelledByValue[e.signal, default: [:]][e.value.bytes] = labelled.count
@@ -379,12 +418,11 @@ package final class HashListStore {
         /// Ends a source file: returns the entries it added and its duplicates.
         mutating func endFile() -> (entries: Int, duplicates: Int) {
             var added = 0, dups = fileDuplicates
-            for kind in pending.keys.sorted() {
-                var p = pending[kind]!
-                let (a, d) = plain[kind, default: PackedValues(valueBytes: kind.byteCount)].add(&p)
+            for (i, kind) in signals.enumerated() {
+                let (a, d) = plain[kind, default: PackedValues(valueBytes: kind.byteCount)].add(&pending[i])
                 added += a; dups += d
             }
-            pending = [:]
+            pending = []; signals = []
             // A labelled value already read without a label (earlier in this file or before)
             // is a repeat: the unlabelled occurrence came first (later ones were dropped above).
             for i in fileLabelled {
@@ -454,6 +492,11 @@ package final class HashListStore {
         guard st.st_mode & S_IFMT == S_IFREG else {
             throw ListError(.invalidRequest, "list file \(file) is not a regular file")
         }
+    }
+
+    private static func fileSize(_ path: String) -> Int {
+        var st = stat()
+        return stat(path, &st) == 0 ? Int(st.st_size) : 0
     }
 
     /// `2024-05-01T10:00:00Z`: UTC, whole seconds.
