@@ -53,9 +53,9 @@ final class URLConventionEndToEndTests: XCTestCase {
             .map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
         let got = report.map { "\($0["key"]!) \($0["list"]!) \($0["value"]!)" }.sorted()
         XCTAssertEqual(got, [
-            "row0 plain@1 \(try hashscreenDigest(Self.urls[0]))",
-            "row0 tx@1 \(te[0])", "row1 tx@1 \(te[1])",
-            "row2 raw@1 \(raw[2])", "row3 raw@1 \(raw[3])",
+            "row0 plain \(try hashscreenDigest(Self.urls[0]))",
+            "row0 tx \(te[0])", "row1 tx \(te[1])",
+            "row2 raw \(raw[2])", "row3 raw \(raw[3])",
         ].sorted())
 
         // The conventions are in every rendering of the provenance.
