@@ -47,17 +47,9 @@ struct PackedValues {
     /// returns how many were new and how many were repeats.
     mutating func add(_ pending: inout Pending) -> (added: Int, duplicates: Int) {
         precondition(pending.valueBytes == valueBytes)
+        var sorted = Self.sortedStable(pending.records, stride: stride, keyBytes: valueBytes)
         let total = pending.records.count / stride
-        var sorted: [UInt8] = []
-        if pending.hasQuality {
-            sorted = Self.sortedStable(pending.records, stride: stride, keyBytes: valueBytes)
-            pending.records = []
-        } else {
-            // Equal values are equal records (no quality): an unstable sort in place gives the
-            // same result with half the memory.
-            swap(&sorted, &pending.records)
-            Self.sortInPlace(&sorted, stride: stride, keyBytes: valueBytes)
-        }
+        pending.records = []
         if pending.hasQuality { hasQuality = true }
         let before = count
         if records.isEmpty {
@@ -147,58 +139,6 @@ struct PackedValues {
             }
         }
         return out
-    }
-
-    /// The records sorted in place by their first `keyBytes` bytes (not stable): an in-place
-    /// radix permutation by buckets (McIlroy, Bostic, McIlroy, "Engineering Radix Sort", 1993:
-    /// American flag sort), then each bucket sorted.
-    static func sortInPlace(_ records: inout [UInt8], stride: Int, keyBytes: Int) {
-        let n = records.count / stride
-        guard n > 1 else { return }
-        precondition(keyBytes >= 4, "values have at least 8 bytes")
-        let bits = bucketBits(n)
-        let shift = UInt32(32 - bits)
-        var start = [Int](repeating: 0, count: (1 << bits) + 1)
-        var carry = [UInt8](repeating: 0, count: stride), swapBuffer = [UInt8](repeating: 0, count: stride)
-        records.withUnsafeMutableBufferPointer { buf in
-            let p = buf.baseAddress!
-            @inline(__always) func bucket(_ q: UnsafePointer<UInt8>) -> Int {
-                Int((UInt32(q[0]) << 24 | UInt32(q[1]) << 16 | UInt32(q[2]) << 8 | UInt32(q[3])) >> shift)
-            }
-            start.withUnsafeMutableBufferPointer { st in
-                for i in 0..<n { st[bucket(p + i * stride) + 1] += 1 }
-                for b in 1..<st.count { st[b] += st[b - 1] }
-                var next = Array(st.dropLast())
-                next.withUnsafeMutableBufferPointer { nx in
-                    carry.withUnsafeMutableBufferPointer { c in
-                        swapBuffer.withUnsafeMutableBufferPointer { w in
-                            let c = c.baseAddress!, w = w.baseAddress!
-                            for b in 0..<(st.count - 1) {
-                                while nx[b] < st[b + 1] {
-                                    var t = bucket(p + nx[b] * stride)
-                                    if t == b { nx[b] += 1; continue }
-                                    // Carry the misplaced record to its bucket, taking the one
-                                    // there, until a record of bucket b comes back.
-                                    memcpy(c, p + nx[b] * stride, stride)
-                                    repeat {
-                                        let slot = p + nx[t] * stride
-                                        nx[t] += 1
-                                        memcpy(w, slot, stride); memcpy(slot, c, stride); memcpy(c, w, stride)
-                                        t = bucket(c)
-                                    } while t != b
-                                    memcpy(p + nx[b] * stride, c, stride)
-                                    nx[b] += 1
-                                }
-                            }
-                        }
-                    }
-                }
-                var scratch = [UInt8](repeating: 0, count: stride)
-                for b in 0..<(st.count - 1) where st[b + 1] - st[b] > 1 {
-                    sortBucket(p + st[b] * stride, count: st[b + 1] - st[b], stride: stride, keyBytes: keyBytes, scratch: &scratch)
-                }
-            }
-        }
     }
 
     /// Sorts one bucket in place, stably: insertion sort when small, else an index sort that

@@ -26,22 +26,6 @@ final class PackedValuesTests: XCTestCase {
         XCTAssertEqual(got, expected)
     }
 
-    func testSortInPlaceOrdersLikeASortOfTheValues() {
-        var g = SplitMix64(seed: 11)
-        for (n, crowded) in [(1, false), (2, false), (3000, false), (3000, true), (70_000, false)] {
-            var records: [UInt8] = []
-            var values: [[UInt8]] = []
-            for i in 0..<n {
-                var v = (0..<16).map { _ in UInt8.random(in: 0...255, using: &g) }
-                if crowded, i % 2 == 0 { for j in 0..<6 { v[j] = 7 } }
-                if i % 9 == 0, let prev = values.last { v = prev }
-                values.append(v); records += v + [PackedValues.noQuality]
-            }
-            PackedValues.sortInPlace(&records, stride: 17, keyBytes: 16)
-            XCTAssertEqual(records, values.sorted { $0.lexicographicallyPrecedes($1) }.flatMap { $0 + [PackedValues.noQuality] }, "n \(n)")
-        }
-    }
-
     func testAddKeepsTheFirstOfRepeatsAcrossCallsAndCountsThem() {
         var packed = PackedValues(valueBytes: 8)
         func value(_ b: UInt8) -> [UInt8] { [b, 0, 0, 0, 0, 0, 0, 1] }
