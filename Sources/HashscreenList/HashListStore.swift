@@ -352,10 +352,23 @@ package final class HashListStore {
         let insert = try db.prepare("INSERT INTO entries(list_id, type, value, quality, label) VALUES (?1, ?2, ?3, ?4, ?5)")
         try insert.bind(1, listID)
         // In key order (type name, value): sorted inserts walk the b-tree in order.
-        let sorted = collected.labelled.sorted { a, b in
-            a.signal.name != b.signal.name ? a.signal.name < b.signal.name : a.value.bytes.lexicographicallyPrecedes(b.value.bytes)
+        let labelled = collected.labelled
+        let rankOf = Dictionary(uniqueKeysWithValues: SignalKind.allCases.sorted { $0.name < $1.name }.enumerated().map { ($1, $0) })
+        // The sort key as integers: the type's rank, then the value as big-endian words (a
+        // signal's values all have one length, so word order is byte order).
+        struct Key: Comparable {
+            var rank: Int, w0: UInt64, w1: UInt64, w2: UInt64, w3: UInt64, index: Int
+            static func < (a: Key, b: Key) -> Bool {
+                (a.rank, a.w0, a.w1, a.w2, a.w3) < (b.rank, b.w0, b.w1, b.w2, b.w3)
+            }
         }
-        for e in sorted {
+        var keys = labelled.enumerated().map { i, e -> Key in
+            var w = [UInt64](repeating: 0, count: 4)
+            for (j, b) in e.value.bytes.prefix(32).enumerated() { w[j / 8] |= UInt64(b) << UInt64(56 - 8 * (j % 8)) }
+            return Key(rank: rankOf[e.signal]!, w0: w[0], w1: w[1], w2: w[2], w3: w[3], index: i)
+        }
+        keys.sort()
+        for e in keys.lazy.map({ labelled[$0.index] }) {
             try insert.bind(2, e.signal.name)
             try insert.bind(3, blob: e.value.bytes)
             try insert.bind(4, e.quality)
@@ -375,7 +388,7 @@ package final class HashListStore {
         private var pending: [PackedValues.Pending] = []
         private var signals: [SignalKind] = []
         /// Entries with a label, first occurrence of each value (rare: labels are per entry).
-        private var labelledByValue: [SignalKind: [[UInt8]: Int]] = [:]
+        private var labelledByValue: [SignalKind: [ValueKey: Int]] = [:]
         private(set) var labelled: [ParsedEntry] = []
         /// Positions in `labelled` of this file's labelled entries.
         private var fileLabelled: [Int] = []
@@ -400,17 +413,17 @@ package final class HashListStore {
 
         /// A value without a label (the parser's allocation-free path).
         mutating func appendPlain(_ kind: SignalKind, _ value: UnsafeBufferPointer<UInt8>, quality: Int?) {
-            if !labelledByValue.isEmpty, labelledByValue[kind]?[Array(value)] != nil { fileDuplicates += 1; return }
+            if !labelledByValue.isEmpty, labelledByValue[kind]?[ValueKey(value)] != nil { fileDuplicates += 1; return }
             pending[slot(kind)].append(value, quality: quality)
         }
 
         mutating func append(_ e: ParsedEntry) {
-            if !labelledByValue.isEmpty, labelledByValue[e.signal]?[e.value.bytes] != nil { fileDuplicates += 1; return }
+            if !labelledByValue.isEmpty, labelledByValue[e.signal]?[ValueKey(e.value.bytes)] != nil { fileDuplicates += 1; return }
             guard e.label != nil else {
                 pending[slot(e.signal)].append(e.value.bytes, quality: e.quality)
                 return
             }
-            labelledByValue[e.signal, default: [:]][e.value.bytes] = labelled.count
+            labelledByValue[e.signal, default: [:]][ValueKey(e.value.bytes)] = labelled.count
             fileLabelled.append(labelled.count)
             labelled.append(e)
         }
@@ -436,12 +449,30 @@ package final class HashListStore {
             if !removed.isEmpty {
                 labelled = labelled.enumerated().filter { !removed.contains($0.offset) }.map(\.element)
                 labelledByValue = [:]
-                for (i, e) in labelled.enumerated() { labelledByValue[e.signal, default: [:]][e.value.bytes] = i }
+                for (i, e) in labelled.enumerated() { labelledByValue[e.signal, default: [:]][ValueKey(e.value.bytes)] = i }
                 removed = []
             }
             fileLabelled = []
             fileDuplicates = 0
             return (added, dups)
+        }
+
+        /// A value of at most 32 bytes (every signal's) as four words: hashed and compared as
+        /// integers, not byte by byte.
+        struct ValueKey: Hashable {
+            var w0: UInt64 = 0, w1: UInt64 = 0, w2: UInt64 = 0, w3: UInt64 = 0
+            init(_ bytes: some Collection<UInt8>) {
+                precondition(bytes.count <= 32, "signal values have at most 32 bytes")
+                for (i, b) in bytes.enumerated() {
+                    let shifted = UInt64(b) << UInt64(8 * (i % 8))
+                    switch i / 8 {
+                    case 0: w0 |= shifted
+                    case 1: w1 |= shifted
+                    case 2: w2 |= shifted
+                    default: w3 |= shifted
+                    }
+                }
+            }
         }
 
         /// Entries per signal.
