@@ -71,6 +71,55 @@ final class URLConventionEndToEndTests: XCTestCase {
                         "  URLs      hashed as threatexchange", "  URLs      hashed as hashscreen"])
     }
 
+    /// A database written before conventions (schema 1, made here with Python's sqlite3 as
+    /// hashscreen 0.1 laid it out) keeps matching as `hashscreen`, says so, and is migrated by the
+    /// next import without losing that.
+    func testListsOfASchema1DatabaseKeepHashscreensNormalisation() throws {
+        let tmp = try TemporaryDirectory()
+        let db = tmp.file("old.sqlite")
+        let digest = try hashscreenDigest(Self.urls[0])
+        _ = try runPython("""
+            import sqlite3, sys
+            c = sqlite3.connect(sys.argv[1])
+            c.executescript('''
+            PRAGMA application_id = 1213418564; PRAGMA user_version = 1;
+            CREATE TABLE lists(id INTEGER PRIMARY KEY, name TEXT NOT NULL, version TEXT NOT NULL, imported_at TEXT NOT NULL,
+              tool_version TEXT NOT NULL, entry_count INTEGER NOT NULL, duplicate_count INTEGER NOT NULL,
+              skipped_count INTEGER NOT NULL, UNIQUE(name, version));
+            CREATE TABLE list_sources(list_id INTEGER NOT NULL, position INTEGER NOT NULL, path TEXT NOT NULL, sha256 TEXT NOT NULL,
+              format TEXT NOT NULL, records INTEGER NOT NULL, entries INTEGER NOT NULL, duplicates INTEGER NOT NULL,
+              skipped INTEGER NOT NULL, PRIMARY KEY(list_id, position));
+            CREATE TABLE list_type_counts(list_id INTEGER NOT NULL, type TEXT NOT NULL, entries INTEGER NOT NULL, PRIMARY KEY(list_id, type));
+            CREATE TABLE entries(list_id INTEGER NOT NULL, type TEXT NOT NULL, value BLOB NOT NULL, quality INTEGER, label TEXT,
+              PRIMARY KEY(list_id, type, value)) WITHOUT ROWID;
+            INSERT INTO lists VALUES (1, 'old', '1', '2024-05-01T10:00:00Z', 'hashscreen 0.1.0', 1, 0, 0);
+            INSERT INTO list_type_counts VALUES (1, 'url_md5', 1);
+            ''')
+            c.execute("INSERT INTO entries VALUES (1, 'url_md5', ?, NULL, NULL)", (bytes.fromhex(sys.argv[2]),))
+            c.commit()
+            """, [db, digest])
+        var info = try hashscreen(["list", "info", "--list", db])
+        XCTAssertEqual(info.status, 0, info.stderr)
+        XCTAssertTrue(info.stdout.contains("  URLs      hashed as hashscreen (not recorded: imported before hashscreen recorded URL conventions)\n"), info.stdout)
+        let manifest = try tmp.write("m.jsonl", "{\"key\": \"row0\", \"url\": \"\(Self.urls[0])\"}\n")
+        func matchedLists() throws -> [String] {
+            let out = tmp.file("out-\(UUID().uuidString)")
+            let r = try hashscreen(["scan", manifest, "--list", db, "--out", out, "--signals", "url_md5", "--quiet"])
+            XCTAssertEqual(r.status, 1, r.stderr)
+            return try String(contentsOfFile: out + "/report.jsonl", encoding: .utf8).split(separator: "\n")
+                .map { (try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any])["list"] as! String }
+        }
+        XCTAssertEqual(try matchedLists(), ["old"])
+        // An import migrates the file; the old list stays unrecorded and keeps matching.
+        let f = try tmp.write("new.txt", "md5 \(String(repeating: "a", count: 32))\n")
+        XCTAssertEqual(try hashscreen(["list", "import", "--list", db, "--name", "new", "--version", "1", f]).status, 0)
+        info = try hashscreen(["list", "info", "--list", db, "--json"])
+        let lists = (try JSONSerialization.jsonObject(with: Data(info.stdout.utf8)) as! [String: Any])["lists"] as! [[String: Any]]
+        XCTAssertEqual(lists.map { "\($0["name"]!) \($0["url_convention"]!) \($0["url_convention_recorded"]!)" },
+                       ["new threatexchange 1", "old hashscreen 0"])
+        XCTAssertEqual(try matchedLists(), ["old"])
+    }
+
     /// md5 of hashscreen's normalised form of `url`, computed by coreutils from the form
     /// docs/url-hashing.md gives (scheme and host lower-cased, default port and fragment dropped).
     func hashscreenDigest(_ url: String) throws -> String {
