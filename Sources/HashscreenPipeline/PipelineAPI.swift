@@ -53,7 +53,7 @@ extension FileHasher {
         }
         var allHashed = true
         for f in files {
-            let hashes = hash(path: f)
+            let hashes = hashesURLs ? hash(url: f) : hash(path: f)
             if hashes.error != nil { allHashed = false }
             try printer.write(hashes)
         }

@@ -63,10 +63,13 @@ final class Screener {
         for r in sample.recorded {
             lookup(sample, r.signal, r.value, source: .manifest, into: &out)
         }
-        // 2. URL hashes.
+        // 2. URL hashes: one digest per URL convention of the loaded lists (each list is
+        // matched with its own); without URL lists, screened (and unmatched) all the same.
         if !urlSignals.isEmpty, let url = sample.url {
-            for (signal, value) in urlDigester.urlHashes(url, signals: urlSignals) {
-                lookup(sample, signal, value, source: .computed, into: &out)
+            for convention in known.urlConventions.isEmpty ? [URLConvention.unrecorded] : known.urlConventions {
+                for (signal, value) in urlDigester.urlHashes(url, convention: convention, signals: urlSignals) {
+                    lookup(sample, signal, value, source: .computed, convention: convention, into: &out)
+                }
             }
         }
         // 3. The image bytes, read once (not at all when no signal needs them).
@@ -216,10 +219,10 @@ final class Screener {
     static let fastDecodeMinimumSide = 512
 
     private func lookup(_ sample: Sample, _ signal: SignalKind, _ value: HashValue, source: ValueSource,
-                        variant: String? = nil, into out: inout SampleOutcome) {
+                        convention: URLConvention? = nil, variant: String? = nil, into out: inout SampleOutcome) {
         if !out.screenedSignals.contains(signal) { out.screenedSignals.append(signal) }
         hits.removeAll(keepingCapacity: true)
-        known.lookup(signal, value, threshold: config.threshold(for: signal), into: &hits, scratch: &indexScratch)
+        known.lookup(signal, value, convention: convention, threshold: config.threshold(for: signal), into: &hits, scratch: &indexScratch)
         record(sample, signal, value, source: source, variant: variant, hits: hits, into: &out)
     }
 
