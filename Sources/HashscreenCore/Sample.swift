@@ -20,6 +20,11 @@ package struct Sample: Sendable, Equatable {
     /// How the stored image was made from the original, when the layout says so (img2dataset
     /// pads to a square): perceptual hashes are computed on the content box.
     package var padding: PaddingHint?
+    /// Whether the sample should have image bytes: false for a row whose image was never
+    /// stored (img2dataset `status` other than `success`, a failed download, counted by its
+    /// reader). Without a reference, image signals are then not applicable rather than a
+    /// failure; the sample is still screened by URL and recorded hashes.
+    package var imageExpected = true
 
     package init(key: String, url: String? = nil, caption: String? = nil, path: String? = nil,
                 displayPath: String? = nil, recorded: [RecordedHash] = [], id: SampleID,
@@ -62,11 +67,15 @@ package struct RecordedHash: Sendable, Equatable {
 }
 
 /// Where in the pipeline a sample failed. Failures are data: they go to `errors.jsonl`.
-package enum FailureStage: String, Sendable, Codable {
+/// (A perceptual hash below its quality gate is not a failure: it is counted per signal as
+/// skipped for low quality, and the sample is screened by the other signals.)
+package enum FailureStage: String, Sendable, Codable, CaseIterable {
+    /// The row could not be read, a value in it is malformed, or it names no image while image
+    /// signals were requested.
     case manifest
+    /// The image could not be read (missing, not a regular file, too large, truncated member).
     case read
+    /// The image bytes could not be decoded.
     case decode
-    /// A perceptual hash was computed but is below the quality floor: it cannot be screened.
-    case unscreenablePerceptual = "unscreenable-perceptual"
 }
 

@@ -201,8 +201,11 @@ final class ShardReader: ManifestReader {
                 let status = columns.status.flatMap { row.fields[$0] }
                 if let status, status != "success" {
                     rowsNotSuccess += 1
-                    try body(item(key: k, fields: { $0 < row.fields.count ? row.fields[$0] : nil }, columns: columns,
-                                  imagePath: nil, display: nil, member: nil, id: id(.row(UInt64(row.index)))))
+                    var failed = item(key: k, fields: { $0 < row.fields.count ? row.fields[$0] : nil }, columns: columns,
+                                      imagePath: nil, display: nil, member: nil, id: id(.row(UInt64(row.index))))
+                    // No image was stored: its image signals are not applicable, not a failure.
+                    if case .sample(var s, let problems) = failed { s.imageExpected = false; failed = .sample(s, problems: problems) }
+                    try body(failed)
                 } else {
                     // Screened by its URL and recorded hashes all the same; the missing image is
                     // reported (a truncated shard, or a file deleted from the shard folder).

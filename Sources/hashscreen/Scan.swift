@@ -18,8 +18,10 @@ struct Scan: ParsableCommand {
             errors.jsonl, summary.json.
 
             Exit status: 0 complete and nothing matched; 1 at least one match; 3 no match but some \
-            samples could not be screened; 2 fatal error (unreadable list, unwritable output, \
-            malformed manifest header).
+            samples could not be screened by a requested signal (image missing, unreadable or \
+            undecodable, or the row names no image); 2 fatal error (unreadable or empty list \
+            database, unwritable output, malformed manifest header). A PDQ hash below \
+            --pdq-min-quality, a row without a URL and a failed download are not failures.
             """
     )
 
