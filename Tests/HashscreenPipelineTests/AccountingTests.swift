@@ -112,7 +112,8 @@ final class AccountingTests: XCTestCase {
     /// signals are asked, or recorded hashes stand in for every requested image signal.
     func testRowsWithoutImageFailOnlyTheImageSignalsNotComputed() throws {
         let tmp = try TemporaryDirectory()
-        let list = try makeList(tmp, ["sha256 " + String(repeating: "ab", count: 32)])
+        let list = try makeList(tmp, ["sha256 " + String(repeating: "ab", count: 32), "md5 " + String(repeating: "0", count: 32),
+                                      "url http://example.org/"])
         let recorded = String(repeating: "cd", count: 32)
         try tmp.write("m.csv", "key,url,sha256\na,http://x.invalid/a,\(recorded)\nb,http://x.invalid/b,\n")
         let urlOnly = try scan(tmp, [tmp.file("m.csv")], list: list, signals: [.urlMD5, .urlSHA256], out: "o1")
