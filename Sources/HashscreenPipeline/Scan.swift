@@ -53,6 +53,13 @@ final class Tally: @unchecked Sendable {
     }
 
     func add(_ o: SampleOutcome, of sample: Sample) {
+        count(o, of: sample)
+        // Outside the lock: a spool sorts and writes a full buffer while others go on.
+        for m in o.matches { spool(m, into: matches) }
+        for f in o.failures { spool(f, into: failures) }
+    }
+
+    private func count(_ o: SampleOutcome, of sample: Sample) {
         lock.lock(); defer { lock.unlock() }
         let i = Int(sample.id.input)
         perInput[i].samples += 1
@@ -74,30 +81,33 @@ final class Tally: @unchecked Sendable {
         if !o.matches.isEmpty {
             perInput[i].matched += 1
             for l in Set(o.matches.map(\.list)) { matchedPerList[l, default: 0] += 1 }
-            for m in o.matches { spool(m, into: matches) }
         }
         if o.failures.isEmpty { perInput[i].scanned += 1 } else {
             perInput[i].errors += 1
             for st in Set(o.failures.map(\.stage)) { perInput[i].errorsByStage[st, default: 0] += 1 }
-            for f in o.failures { spool(f, into: failures) }
         }
     }
 
     /// A row that could not be read at all: a sample none of whose signals was computed.
     func addRowFailure(_ f: FailureRecord) {
-        lock.lock(); defer { lock.unlock() }
-        let i = Int(f.sampleID.input)
-        perInput[i].samples += 1
-        perInput[i].errors += 1
-        perInput[i].errorsByStage[f.stage, default: 0] += 1
-        perInput[i].notComputed[.rowUnreadable, default: 0] += 1
-        for j in signals.indices { perInput[i].perSignal[j].notComputed += 1 }
+        do {
+            lock.lock(); defer { lock.unlock() }
+            let i = Int(f.sampleID.input)
+            perInput[i].samples += 1
+            perInput[i].errors += 1
+            perInput[i].errorsByStage[f.stage, default: 0] += 1
+            perInput[i].notComputed[.rowUnreadable, default: 0] += 1
+            for j in signals.indices { perInput[i].perSignal[j].notComputed += 1 }
+        }
         spool(f, into: failures)
     }
 
+    /// Appends to a spool (thread-safe); keeps its first error.
     private func spool<R>(_ r: R, into spool: RecordSpool<R>) {
-        guard spoolError == nil else { return }
-        do { try spool.append(r) } catch { spoolError = error }
+        do { try spool.append(r) } catch {
+            lock.lock(); defer { lock.unlock() }
+            if spoolError == nil { spoolError = error }
+        }
     }
 
     /// The whole scan's counts: the inputs' summed.

@@ -8,6 +8,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Foundation
 import HashscreenCore
 
 /// Records a spool can hold: a compact binary form, and their order.
@@ -39,10 +40,11 @@ package struct SortedArray<Record: SpoolRecord>: SortedRecords {
     }
 }
 
-/// One record type's spool file: `append` as records are found (not thread-safe: the caller
-/// serialises), `forEachSorted` once at the end, then `remove()`. A spool that is dropped
+/// One record type's spool file: `append` as records are found, from any thread (a full buffer
+/// is sorted and written by the thread that filled it, while the others go on appending to a
+/// new one), then `forEachSorted` once at the end, then `remove()`. A spool that is dropped
 /// removes its file; a killed process leaves it, with every run written so far whole.
-package final class RecordSpool<Record: SpoolRecord>: SortedRecords {
+package final class RecordSpool<Record: SpoolRecord>: SortedRecords, @unchecked Sendable {
     /// Records buffered before a run is written: a few MB of records (the RSS bound).
     package static var defaultBufferRecords: Int { 4096 }
     /// Estimated bytes buffered before a run is written, whatever the count.
@@ -53,6 +55,10 @@ package final class RecordSpool<Record: SpoolRecord>: SortedRecords {
     /// The spool file.
     package let path: String
     private var fd: Int32
+    /// Guards `buffer`, `bufferedBytes` and `count`.
+    private let bufferLock = NSLock()
+    /// Guards the file: `runs`, `end`, `encoder`.
+    private let fileLock = NSLock()
     private var buffer: [Record] = []
     private var bufferedBytes = 0
     private let bufferRecords: Int
@@ -95,27 +101,34 @@ package final class RecordSpool<Record: SpoolRecord>: SortedRecords {
 
     /// Buffers `record`; a full buffer is sorted and written as a run.
     package func append(_ record: Record) throws(HashscreenError) {
+        bufferLock.lock()
         buffer.append(record)
         count += 1
         bufferedBytes += record.memoryEstimate
-        if buffer.count >= bufferRecords || bufferedBytes >= bufferBytes { try writeRun() }
+        var full: [Record] = []
+        if buffer.count >= bufferRecords || bufferedBytes >= bufferBytes {
+            swap(&full, &buffer)
+            buffer.reserveCapacity(full.count)
+            bufferedBytes = 0
+        }
+        bufferLock.unlock()
+        if !full.isEmpty { try writeRun(&full) }
     }
 
-    /// Sorts the buffer and writes it as one run (one `pwrite`: a run is whole or cut short,
+    /// Sorts `records` and writes them as one run (one `pwrite`: a run is whole or cut short,
     /// which its header's length tells).
-    private func writeRun() throws(HashscreenError) {
-        guard !buffer.isEmpty else { return }
-        buffer.sort(by: Record.precedes)
+    private func writeRun(_ records: inout [Record]) throws(HashscreenError) {
+        guard !records.isEmpty else { return }
+        records.sort(by: Record.precedes)
+        fileLock.lock(); defer { fileLock.unlock() }
         encoder.bytes.removeAll(keepingCapacity: true)
         SpoolFormat.appendHeader(kind: Record.spoolKind, count: 0, payload: 0, to: &encoder.bytes)
-        for r in buffer { encoder.record(r) }
+        for r in records { encoder.record(r) }
         let payload = UInt64(encoder.bytes.count - SpoolFormat.headerBytes)
-        SpoolFormat.patchHeader(count: UInt64(buffer.count), payload: payload, in: &encoder.bytes)
+        SpoolFormat.patchHeader(count: UInt64(records.count), payload: payload, in: &encoder.bytes)
         try write(encoder.bytes, at: end)
-        runs.append(SpoolRun(offset: end, count: UInt64(buffer.count), bytes: payload))
+        runs.append(SpoolRun(offset: end, count: UInt64(records.count), bytes: payload))
         end += UInt64(encoder.bytes.count)
-        buffer.removeAll(keepingCapacity: true)
-        bufferedBytes = 0
     }
 
     private func write(_ bytes: [UInt8], at offset: UInt64) throws(HashscreenError) {
@@ -137,7 +150,12 @@ package final class RecordSpool<Record: SpoolRecord>: SortedRecords {
     /// `mergeFanIn` at a time into longer runs (appended to the file) until one merge remains,
     /// whose output is `body`.
     package func forEachSorted(_ body: (Record) throws(HashscreenError) -> Void) throws(HashscreenError) {
-        try writeRun()
+        bufferLock.lock()
+        var last: [Record] = []
+        swap(&last, &buffer)
+        bufferedBytes = 0
+        bufferLock.unlock()
+        try writeRun(&last)
         while runs.count > Self.mergeFanIn {
             var merged: [SpoolRun] = []
             var i = 0
@@ -238,8 +256,10 @@ struct RunCursor {
     /// The file offset of the next byte to read, and of the run's end.
     private var offset: UInt64
     private let end: UInt64
-    private var buffer: [UInt8] = []
+    /// Bytes read, `start..<filled` not yet decoded; grown only for a record larger than it.
+    private var buffer = [UInt8](repeating: 0, count: SpoolFormat.readBufferBytes)
     private var start = 0
+    private var filled = 0
 
     init(fd: Int32, run: SpoolRun) {
         self.fd = fd
@@ -250,13 +270,14 @@ struct RunCursor {
     /// The next record, nil at the run's end.
     mutating func next<R: SpoolRecord>(_ path: String) throws(HashscreenError) -> R? {
         guard try fill(4, path) else { return nil }
-        let length = Int(SpoolDecoder.u32(buffer, at: start))
+        let s = start
+        let length = buffer.withUnsafeBytes { Int(UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: s, as: UInt32.self))) }
         guard try fill(4 + length, path) else { throw SpoolFormat.damaged(path) }
-        var decoded: R?
-        buffer.withUnsafeBytes { raw in
-            var d = SpoolDecoder(UnsafeRawBufferPointer(rebasing: raw[(start + 4)..<(start + 4 + length)]))
-            decoded = R.decode(&d)
-            if !d.atEnd { decoded = nil }
+        let body = (start + 4)..<(start + 4 + length)
+        let decoded: R? = buffer.withUnsafeBytes { raw in
+            var d = SpoolDecoder(UnsafeRawBufferPointer(rebasing: raw[body]))
+            let r = R.decode(&d)
+            return d.atEnd ? r : nil
         }
         guard let decoded else { throw SpoolFormat.damaged(path) }
         start += 4 + length
@@ -266,24 +287,28 @@ struct RunCursor {
     /// Makes `n` bytes available from `start`; false when the run ended first (at a record
     /// boundary with nothing left: the run's end).
     private mutating func fill(_ n: Int, _ path: String) throws(HashscreenError) -> Bool {
-        while buffer.count - start < n {
+        while filled - start < n {
             if offset >= end {
-                if buffer.count == start { return false }
+                if filled == start { return false }
                 throw SpoolFormat.damaged(path)
             }
-            if start > 0 { buffer.removeFirst(start); start = 0 }
-            let want = Int(min(UInt64(max(n - (buffer.count - start), SpoolFormat.readBufferBytes)), end - offset))
-            let old = buffer.count
-            buffer += repeatElement(0, count: want)
+            let kept = filled - start
+            if n > buffer.count { buffer += [UInt8](repeating: 0, count: n - buffer.count) }
+            let (s, k) = (start, kept)
+            if s > 0 { buffer.withUnsafeMutableBytes { raw in _ = memmove(raw.baseAddress!, raw.baseAddress! + s, k) } }
+            start = 0
+            filled = kept
+            let want = Int(min(UInt64(buffer.count - filled), end - offset))
+            let (at, fd, off) = (filled, fd, offset)
             let got: Int = buffer.withUnsafeMutableBytes { raw in
                 while true {
-                    let r = pread(fd, raw.baseAddress! + old, want, off_t(offset))
+                    let r = pread(fd, raw.baseAddress! + at, want, off_t(off))
                     if r < 0 && errno == EINTR { continue }
                     return r
                 }
             }
             guard got > 0 else { throw SpoolFormat.damaged(path) }
-            buffer.removeLast(want - got)
+            filled += got
             offset += UInt64(got)
         }
         return true
@@ -330,7 +355,7 @@ package struct SpoolEncoder {
     package var bytes: [UInt8] = []
 
     static func append(_ v: UInt64, to bytes: inout [UInt8]) {
-        for i in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: v >> (8 * UInt64(i)))) }
+        withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) }
     }
 
     /// A whole record: length, then body.
@@ -338,12 +363,12 @@ package struct SpoolEncoder {
         let at = bytes.count
         bytes += [0, 0, 0, 0]
         r.encode(into: &self)
-        let n = UInt32(bytes.count - at - 4)
-        for i in 0..<4 { bytes[at + i] = UInt8(truncatingIfNeeded: n >> (8 * UInt32(i))) }
+        let n = UInt32(bytes.count - at - 4).littleEndian
+        bytes.withUnsafeMutableBytes { $0.storeBytes(of: n, toByteOffset: at, as: UInt32.self) }
     }
 
     package mutating func u8(_ v: UInt8) { bytes.append(v) }
-    package mutating func u32(_ v: UInt32) { for i in 0..<4 { bytes.append(UInt8(truncatingIfNeeded: v >> (8 * UInt32(i)))) } }
+    package mutating func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
     package mutating func u64(_ v: UInt64) { Self.append(v, to: &bytes) }
     package mutating func string(_ s: String) { u32(UInt32(s.utf8.count)); bytes += s.utf8 }
     package mutating func data(_ b: [UInt8]) { u32(UInt32(b.count)); bytes += b }
@@ -366,10 +391,6 @@ package struct SpoolDecoder {
     init(_ raw: UnsafeRawBufferPointer) { self.raw = raw }
     var atEnd: Bool { at == raw.count }
 
-    static func u32(_ b: [UInt8], at i: Int) -> UInt32 {
-        UInt32(b[i]) | UInt32(b[i + 1]) << 8 | UInt32(b[i + 2]) << 16 | UInt32(b[i + 3]) << 24
-    }
-
     package mutating func u8() -> UInt8? {
         guard at < raw.count else { return nil }
         defer { at += 1 }
@@ -377,17 +398,13 @@ package struct SpoolDecoder {
     }
     package mutating func u32() -> UInt32? {
         guard raw.count - at >= 4 else { return nil }
-        var v: UInt32 = 0
-        for i in 0..<4 { v |= UInt32(raw[at + i]) << (8 * UInt32(i)) }
-        at += 4
-        return v
+        defer { at += 4 }
+        return UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: at, as: UInt32.self))
     }
     package mutating func u64() -> UInt64? {
         guard raw.count - at >= 8 else { return nil }
-        var v: UInt64 = 0
-        for i in 0..<8 { v |= UInt64(raw[at + i]) << (8 * UInt64(i)) }
-        at += 8
-        return v
+        defer { at += 8 }
+        return UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: at, as: UInt64.self))
     }
     package mutating func data() -> [UInt8]? {
         guard let n = u32().map(Int.init), raw.count - at >= n else { return nil }
