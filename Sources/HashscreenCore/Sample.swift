@@ -20,11 +20,9 @@ package struct Sample: Sendable, Equatable {
     /// How the stored image was made from the original, when the layout says so (img2dataset
     /// pads to a square): perceptual hashes are computed on the content box.
     package var padding: PaddingHint?
-    /// Whether the sample should have image bytes: false for a row whose image was never
-    /// stored (img2dataset `status` other than `success`, a failed download, counted by its
-    /// reader). Without a reference, image signals are then not applicable rather than a
-    /// failure; the sample is still screened by URL and recorded hashes.
-    package var imageExpected = true
+    /// Why the sample names no image, when its reader knows (nil otherwise: it names one, or
+    /// its row has no image reference at all).
+    package var imageAbsence: ImageAbsence?
 
     package init(key: String, url: String? = nil, caption: String? = nil, path: String? = nil,
                 displayPath: String? = nil, recorded: [RecordedHash] = [], id: SampleID,
@@ -37,6 +35,17 @@ package struct Sample: Sendable, Equatable {
     /// True when the sample names image bytes to read (a file, or a member of a container).
     /// Image signals (file digests, perceptual hashes) can be computed only for such samples.
     package var hasImageReference: Bool { path != nil || member != nil }
+}
+
+/// Why a sample names no image, as its reader knows it.
+package enum ImageAbsence: Sendable, Equatable {
+    /// None was stored: img2dataset `status` other than `success` (a failed download, counted by
+    /// the reader). Its image signals are not applicable, not a failure; the sample is still
+    /// screened by URL and recorded hashes.
+    case notStored
+    /// One should be there and is not (a truncated shard, a file deleted from a shard folder):
+    /// a failure whatever was screened, reported with this message.
+    case missing(String)
 }
 
 /// A byte range inside a container file.

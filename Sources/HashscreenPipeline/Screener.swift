@@ -117,9 +117,20 @@ final class Screener {
 
     /// A sample naming no image while image signals are requested: one `manifest` failure
     /// saying which signals were not computed (none when recorded hashes stood in for all of
-    /// them), unless no image is expected (a failed download: not applicable).
+    /// them); for an image its reader knows is missing, the reader's message (always a
+    /// failure); for a failed download, nothing (not applicable).
     private func noImageReference(_ sample: Sample, into out: inout SampleOutcome) {
-        guard sample.imageExpected else { return }
+        switch sample.imageAbsence {
+        case .notStored?:
+            return
+        case .missing(let why)?:
+            out.notComputed(imageSignals, .imageMissing)
+            out.failures.append(FailureRecord(key: sample.key, path: sample.displayPath, stage: .manifest,
+                                              message: why, sampleID: sample.id))
+            return
+        case nil:
+            break
+        }
         out.notComputed(imageSignals, .noImageReference)
         guard out.notComputedReason == .noImageReference else { return }
         out.failures.append(FailureRecord(

@@ -435,6 +435,15 @@ final class LayoutEndToEndTests: XCTestCase {
             XCTAssertEqual(r.records(k, "sha256").map { $0["source"] as? String }, ["manifest"], k)
             XCTAssertEqual(r.errors.filter { $0["key"] as? String == k }.map { $0["stage"] as? String }, ["manifest"], k)
         }
+        // With md5 too (not recorded, so not computed): still one record per lost row, the
+        // shard's, counted as an image missing.
+        let both = try scan(dir, list: db, ["--signals", "md5,sha256"])
+        for k in lost {
+            XCTAssertEqual(both.errors.filter { $0["key"] as? String == k }.count, 1, k)
+        }
+        XCTAssertEqual((both.counts["not_computed"] as? [String: Int])?["image_missing"], lost.count)
+        XCTAssertEqual((both.counts["not_computed"] as? [String: Int])?["row_unreadable"], 1, "the rest of the cut shard")
+        XCTAssertEqual(both.perSignal("md5", "not_computed"), lost.count + 1)
     }
 
     /// img2dataset shards are often kept without their parquet; every tar member `KEY.json`

@@ -76,11 +76,17 @@ final class ScreenerTests: XCTestCase {
         XCTAssertEqual(out.screenedSignals, [])
 
         var failedDownload = Sample(key: "failed", url: "http://example.org/x", id: Self.id)
-        failedDownload.imageExpected = false
+        failedDownload.imageAbsence = .notStored
         let passed = s.screen(failedDownload, problems: [])
         XCTAssertEqual(passed.failures, [], "a failed download's image signals are not applicable")
         XCTAssertEqual(passed.notComputed, [])
         XCTAssertEqual(passed.screenedSignals, [.urlMD5])
+
+        var lost = Sample(key: "lost", url: "http://example.org/x", id: Self.id)
+        lost.imageAbsence = .missing("the shard lost it")
+        let missing = s.screen(lost, problems: [])
+        XCTAssertEqual(missing.failures.map(\.message), ["the shard lost it"], "one record, the reader's")
+        XCTAssertEqual(missing.notComputedReason, .imageMissing)
 
         let urlOnly = try screener(try TemporaryDirectory(), list: ["url http://example.org/"], signals: [.urlMD5])
         XCTAssertEqual(urlOnly.screen(Sample(key: "empty", id: Self.id), problems: []).failures, [])
