@@ -16,6 +16,9 @@
 /// - *output folder*: a scan's files (`OutputFolder`): `removals.csv`, `report.jsonl`,
 ///   `errors.jsonl`, `summary.json`, each sorted by key (`RecordOrder`), mode 0600, in a
 ///   folder created 0700.
+/// - *spool*: where a scan's matches and failures go as they are found (`RecordSpool`): sorted
+///   runs in a hidden file of the output folder, merged into the record files at the end
+///   (docs/spool.md), so memory does not grow with their number.
 ///
 /// Nothing here ever sees image bytes or list entries: only keys, paths, URLs, the sample's own
 /// hash values and counts.
