@@ -343,6 +343,11 @@ struct ListFileParser {
                     guard e - s <= ListImportLimits.maxLineBytes else {
                         throw ListError(file: path, line: lineNo, reason: "line longer than \(ListImportLimits.maxLineBytes) bytes: not a list file?")
                     }
+                    // Lines end at LF (a CR before it dropped). A CR alone would end a record in
+                    // the shared tokenizer and cut the line short: CR-only files are refused.
+                    if e > s, memchr(base + s, 13, e - s) != nil {
+                        throw ListError(file: path, line: lineNo, reason: "a carriage return (CR) not followed by LF: list files need LF or CRLF line ends")
+                    }
                     try body(lineNo, UnsafeBufferPointer(start: base + s, count: e - s))
                 }
                 while start < filled, let nl = memchr(base + start, 10, filled - start) {

@@ -20,9 +20,8 @@ final class ByteReader {
 
     init(path: String) throws {
         self.path = path
-        fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            throw HashscreenError(.input, "cannot open manifest \(path): \(String(cString: strerror(errno)))")
+        do { fd = try InputFile.openRegular(path).fd } catch {
+            throw HashscreenError(.input, "cannot open manifest \(path): \(error.message)")
         }
     }
 

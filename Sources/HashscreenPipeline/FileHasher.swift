@@ -47,6 +47,12 @@ public final class FileHasher {
     /// decoding fails).
     package func hash(path: String) -> FileHashes {
         let data: Data
+        // A FIFO or a device would block or never end: only a regular file is read.
+        var st = stat()
+        if stat(path, &st) == 0, (st.st_mode & S_IFMT) != S_IFREG {
+            return FileHashes(path: path, values: columns.dropFirst().dropLast().map { ($0, nil) },
+                              error: "read: \(path) is not a regular file: it is \(InputFile.kindName(st.st_mode))")
+        }
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
         } catch {

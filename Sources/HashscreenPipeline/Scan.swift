@@ -156,7 +156,8 @@ public enum Scanner {
         let known = try KnownHashes.load(listPath: config.listPath, signals: Set(config.signals), dihedral: config.dihedral)
         var opened: [(ScanConfiguration.Input, any ManifestReader, String)] = []
         for (i, input) in config.inputs.enumerated() {
-            let reader = try Manifest.open(path: input.path, layout: input.layout, input: i)
+            let reader = try Manifest.open(path: input.path, layout: input.layout, input: i, options: manifestOptions(config, input),
+                                           walk: config.folderWalk)
             var isDir: ObjCBool = false
             _ = FileManager.default.fileExists(atPath: input.path, isDirectory: &isDir)
             // Folders have no single digest; a manifest file (or a tar shard) does.
@@ -164,6 +165,8 @@ public enum Scanner {
             opened.append((input, reader, digest))
         }
         let inputs = opened
+        // Every check that can fail before a sample is read; then the earlier run in --out goes.
+        try preflight(config: config, inputs: inputs, outputs: outputs)
 
         let imageSignals = config.signals.filter { $0.isCryptographic || $0.isPerceptual }
         let inputPaths = inputs.map(\.0.path)
@@ -274,14 +277,12 @@ public enum Scanner {
         close(fd)
     }
 
-    /// Each input manifest minus the flagged rows: `OUT/cleaned/` for one input,
-    /// `OUT/cleaned/N/` (N from 1, input order) for several, so names never collide.
+    /// Each input manifest minus the flagged rows, in `cleanedDirectory`.
     static func writeCleaned(config: ScanConfiguration, inputs: [(ScanConfiguration.Input, any ManifestReader, String)],
                              removed: Set<SampleID>) throws -> [CleanedFile] {
-        let root = (config.outputDirectory as NSString).appendingPathComponent("cleaned")
         var out: [CleanedFile] = []
         for (i, (input, reader, _)) in inputs.enumerated() {
-            let dir = inputs.count == 1 ? root : (root as NSString).appendingPathComponent(String(i + 1))
+            let dir = cleanedDirectory(config, input: i, of: inputs.count)
             do {
                 out += try CleanedManifestWriter.write(inputPath: input.path, layout: reader.layout,
                                                        input: i, removed: removed, into: dir)
