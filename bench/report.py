@@ -730,9 +730,10 @@ def build(args):
     L.append("")
     if summ_full:
         c = summ_full["counts"]
+        low = c.get("per_signal", {}).get("pdq", {}).get("skipped_low_quality", 0)
         L.append(f"Decoding (full run's summary.json): {c['decoded']} of {c['samples']} images decoded; "
-                 f"errors by stage {c.get('errors_by_stage', {})} (`unscreenable-perceptual` = PDQ quality "
-                 "< 50, reported, not a decode failure).\n")
+                 f"errors by stage {c.get('errors_by_stage', {})}; PDQ skipped for low quality (< 50, too "
+                 f"flat: not an error, the other signals still screen them) {low}.\n")
     agree = {m: pdq_agreement(os.path.join(args.work, f"probe-{m}"), ref) for m in ("full", "fast")}
     L.append("Per-image PDQ against the manifest's reference `pdq` (Meta's algorithm on a careful decode: "
              "first frame, EXIF orientation not applied, alpha dropped, 16-bit `>> 8`). Every image's "
@@ -779,8 +780,8 @@ def build(args):
         matched = f"{sb['counts']['matched']:,} matched samples" if sb else "its matches"
         L.append(f"{b_rows // a_rows}x the rows: peak RSS {a['peak_mib']:.0f} -> {b['peak_mib']:.0f} MiB "
                  f"({b['peak_mib'] / a['peak_mib']:.2f}x). The {b_rows:,}-row run reports {matched} "
-                 "(every copy of a known image matches again), which the report keeps in memory until it "
-                 "sorts them.\n")
+                 "(every copy of a known image matches again), spooled to disk as they are found "
+                 "(docs/spool.md).\n")
 
     # Index
     idx = index_rows(args.work)

@@ -54,13 +54,29 @@ package struct FailureRecord: Sendable, Equatable {
     package var path: String?
     package var stage: FailureStage
     package var message: String
-    /// PDQ quality, for `unscreenable-perceptual` failures.
-    package var quality: Int?
     /// The failed sample's identity (for a row that could not be read: that row's).
     package var sampleID: SampleID
 
-    package init(key: String, path: String?, stage: FailureStage, message: String, quality: Int? = nil, sampleID: SampleID) {
+    package init(key: String, path: String?, stage: FailureStage, message: String, sampleID: SampleID) {
         self.key = key; self.path = path; self.stage = stage; self.message = message
-        self.quality = quality; self.sampleID = sampleID
+        self.sampleID = sampleID
     }
+}
+
+/// Why a requested signal could not be computed for a sample (one reason per sample): the
+/// summary counts samples by it. Each is a failure (an `errors.jsonl` record) and makes the
+/// scan incomplete; a signal that does not apply (no URL for a URL signal, a PDQ hash below its
+/// quality gate, a failed download's image) is not one of these.
+package enum NotComputedReason: String, Sendable, CaseIterable {
+    /// The image file (or the shard holding it) does not exist.
+    case imageMissing = "image_missing"
+    /// The image exists but could not be read (permissions, not a regular file, too large,
+    /// truncated).
+    case unreadable
+    /// The image was read but could not be decoded (perceptual signals only).
+    case undecodable
+    /// The sample names no image (no path, member or image column value).
+    case noImageReference = "no_image_reference"
+    /// The manifest row (or the rest of a damaged shard) could not be read: no signal computed.
+    case rowUnreadable = "row_unreadable"
 }

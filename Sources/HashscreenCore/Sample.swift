@@ -27,6 +27,9 @@ package struct Sample: Sendable, Equatable {
     /// The file's real path bytes when `path` is their escaped text (`EscapedName`): a folder
     /// walk's name that is not UTF-8 or holds a backslash. What `open()` gets; nil otherwise.
     package var rawPath: [UInt8]?
+    /// Why the sample names no image, when its reader knows (nil otherwise: it names one, or
+    /// its row has no image reference at all).
+    package var imageAbsence: ImageAbsence?
 
     package init(key: String, url: String? = nil, caption: String? = nil, path: String? = nil,
                 displayPath: String? = nil, recorded: [RecordedHash] = [], id: SampleID,
@@ -48,6 +51,17 @@ package enum EmbeddedImage: Sendable, Equatable {
     /// Larger than the scan's file-size limit (--max-file-bytes): not kept, only its length
     /// (a `read` failure, as for a file over the limit).
     case overLimit(length: Int)
+}
+
+/// Why a sample names no image, as its reader knows it.
+package enum ImageAbsence: Sendable, Equatable {
+    /// None was stored: img2dataset `status` other than `success` (a failed download, counted by
+    /// the reader). Its image signals are not applicable, not a failure; the sample is still
+    /// screened by URL and recorded hashes.
+    case notStored
+    /// One should be there and is not (a truncated shard, a file deleted from a shard folder):
+    /// a failure whatever was screened, reported with this message.
+    case missing(String)
 }
 
 /// A byte range inside a container file.
@@ -78,11 +92,15 @@ package struct RecordedHash: Sendable, Equatable {
 }
 
 /// Where in the pipeline a sample failed. Failures are data: they go to `errors.jsonl`.
-package enum FailureStage: String, Sendable, Codable {
+/// (A perceptual hash below its quality gate is not a failure: it is counted per signal as
+/// skipped for low quality, and the sample is screened by the other signals.)
+package enum FailureStage: String, Sendable, Codable, CaseIterable {
+    /// The row could not be read, a value in it is malformed, or it names no image while image
+    /// signals were requested.
     case manifest
+    /// The image could not be read (missing, not a regular file, too large, truncated member).
     case read
+    /// The image bytes could not be decoded.
     case decode
-    /// A perceptual hash was computed but is below the quality floor: it cannot be screened.
-    case unscreenablePerceptual = "unscreenable-perceptual"
 }
 

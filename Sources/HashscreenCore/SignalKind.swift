@@ -123,7 +123,8 @@ package struct HammingMatching: Sendable {
 public struct QualityGate: Sendable, Equatable {
     /// Every score the hasher gives.
     public let range: ClosedRange<Int>
-    /// Values scored below this are reported as unscreenable instead of matched.
+    /// Values scored below this are not matched (counted as skipped for low quality, not a
+    /// failure: the sample's other signals still screen it).
     public let minimum: Int
 }
 

@@ -260,15 +260,18 @@ final class ShardReader: ManifestReader {
                 let status = columns.status.flatMap { row.fields[$0] }
                 if let status, status != "success" {
                     rowsNotSuccess += 1
-                    try body(item(key: k, fields: { $0 < row.fields.count ? row.fields[$0] : nil }, columns: columns,
-                                  imagePath: nil, display: nil, member: nil, id: id(.row(UInt64(row.index)))))
+                    var failed = item(key: k, fields: { $0 < row.fields.count ? row.fields[$0] : nil }, columns: columns,
+                                      imagePath: nil, display: nil, member: nil, id: id(.row(UInt64(row.index))))
+                    // No image was stored: its image signals are not applicable, not a failure.
+                    if case .sample(var s, let problems) = failed { s.imageAbsence = .notStored; failed = .sample(s, problems: problems) }
+                    try body(failed)
                 } else {
                     // Screened by its URL and recorded hashes all the same; the missing image is
                     // reported (a truncated shard, or a file deleted from the shard folder).
-                    guard case .sample(let s, var problems) = item(
+                    guard case .sample(var s, let problems) = item(
                         key: k, fields: { $0 < row.fields.count ? row.fields[$0] : nil }, columns: columns,
                         imagePath: nil, display: nil, member: nil, id: id(.row(UInt64(row.index)))) else { continue }
-                    problems.append("shard \(shard.stem): the row has status success but its image is not in the shard (truncated or deleted?): only its URL and recorded hashes were screened")
+                    s.imageAbsence = .missing("shard \(shard.stem): the row has status success but its image is not in the shard (truncated or deleted?): only its URL and recorded hashes were screened")
                     try body(.sample(s, problems: problems))
                 }
             }

@@ -31,7 +31,9 @@ final class KnownHashes: @unchecked Sendable {
     private init(lists: [LoadedList]) { self.lists = lists }
 
     /// Opens the database read-only and builds the indexes of `signals`. Fails (exit 2) when
-    /// the database is missing, not a hashscreen list database, or damaged.
+    /// the database is missing, not a hashscreen list database, or damaged; when it holds no
+    /// list (a failed first import leaves such a file); and when its lists hold no entry of
+    /// any requested signal (nothing could ever match: the scan would screen nothing).
     /// `dihedral`: the scan matches PDQ's 8 variants, so an index whose signal declares a
     /// transpose (PDQ) is laid out for transposed pairs (`IndexBuilder`).
     static func load(listPath: String, signals: Set<SignalKind>, dihedral: Bool = false) throws -> KnownHashes {
@@ -44,7 +46,11 @@ final class KnownHashes: @unchecked Sendable {
             // The store's message names the database again ("no such file: list database X").
             throw HashscreenError(.list, "cannot use list database \(listPath)", underlying: "no such file")
         } catch {
-            throw HashscreenError(.list, "cannot use list database \(listPath): \(error)")
+            throw HashscreenError(.list, "cannot use list database \(listPath)", underlying: String(describing: error))
+        }
+        guard !infos.isEmpty else {
+            throw HashscreenError(.list, "list database \(listPath) holds no lists: a scan against it would match nothing",
+                                  remedy: "import a list into it with `hashscreen list import` (a failed first import leaves an empty database), or pass the right --list")
         }
         guard infos.count <= Int(UInt16.max) else {
             throw HashscreenError(.list, "list database \(listPath) holds more than \(UInt16.max) lists")
@@ -101,10 +107,22 @@ final class KnownHashes: @unchecked Sendable {
             }
             known.urlConventions = Set(known.indexes.keys.compactMap(\.convention)).sorted()
         } catch {
-            throw HashscreenError(.list, "cannot load list database \(listPath): \(error)")
+            throw HashscreenError(.list, "cannot load list database \(listPath)", underlying: String(describing: error))
+        }
+        guard !known.entryCounts.isEmpty else {
+            throw HashscreenError(.list, "list database \(listPath) holds no entries for the requested signals (\(SignalKind.allCases.filter(signals.contains).map(\.name).joined(separator: ", "))): a scan would match nothing",
+                                  remedy: "its lists hold \(Self.storedTypes(infos)); choose --signals among those, or import a list of the requested types")
         }
         known.entryLists = owners
         return known
+    }
+
+    /// What the lists hold, by type (`md5 21, pdq 1`; counts, never values), for a message.
+    static func storedTypes(_ infos: [ListInfo]) -> String {
+        var counts: [SignalKind: Int] = [:]
+        for i in infos { for (s, n) in i.provenance.countsByType { counts[s, default: 0] += n } }
+        let parts = counts.filter { $0.value > 0 }.sorted { $0.key < $1.key }.map { "\($0.key.name) \($0.value)" }
+        return parts.isEmpty ? "no entries of any type this build knows" : parts.joined(separator: ", ")
     }
 
     /// The list of index entry `entry` of `signal`.

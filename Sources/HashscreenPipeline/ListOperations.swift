@@ -30,7 +30,7 @@ public enum ListOperations {
         } catch let e as ListError {
             throw e.hashscreenError
         } catch {
-            throw HashscreenError(.list, "\(error)")
+            throw HashscreenError(.list, "cannot import into list database \(database)", underlying: String(describing: error))
         }
     }
 
@@ -41,10 +41,12 @@ public enum ListOperations {
             let description = ListsDescription(database: database, schemaVersion: Int(store.schemaVersion),
                                                lists: try store.lists().map(\.provenance))
             return json ? JSONPrinter.render(description) : TextPrinter.render(description)
+        } catch let e as HashscreenError {
+            throw e
         } catch let e as ListError {
             throw e.hashscreenError
         } catch {
-            throw HashscreenError(.list, "\(error)")
+            throw HashscreenError(.list, "cannot describe list database \(database)", underlying: String(describing: error))
         }
     }
 

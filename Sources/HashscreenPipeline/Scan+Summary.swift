@@ -5,26 +5,21 @@ import HashscreenManifest
 import HashscreenReport
 
 extension Scanner {
+    /// Reader counters the whole scan's counts always show (0 when no reader has them):
+    /// folder walks' files that are not images, img2dataset's failed downloads.
+    static let alwaysReportedCounters = ["non_image_files_ignored", "rows_not_success"]
+
     /// What `summary.json` says about a finished scan, as raw values (HashscreenReport
     /// renders and rounds them).
-    static func summary(config: ScanConfiguration, tally: Tally, known: KnownHashes,
+    static func summary(config: ScanConfiguration, counts totals: ScanSummary.Counts, tally: Tally, known: KnownHashes,
                         inputs: [(ScanConfiguration.Input, any ManifestReader, String)],
-                        readerCounts: [String: Int], cleaned: [CleanedFile]?, started: Date, finished: Date,
+                        cleaned: [CleanedFile]?, started: Date, finished: Date,
                         phases: Phases) -> ScanSummary {
-        var counts = ScanSummary.Counts()
-        counts.samples = tally.samples
-        counts.scanned = tally.scanned
-        counts.matched = tally.matchedSamples
-        counts.errors = tally.failedSamples
-        counts.decoded = tally.decoded
-        counts.rowsWithoutPath = tally.rowsWithoutPath
-        counts.nonImageFilesIgnored = readerCounts["non_image_files_ignored"] ?? 0
-        counts.rowsNotSuccess = readerCounts["rows_not_success"] ?? 0
-        counts.errorsByStage = tally.failuresPerStage
-        counts.perSignal = config.signals.map { s in
-            ScanSummary.SignalCount(signal: s, screened: tally.screenedPerSignal[s] ?? 0, matched: tally.matchedPerSignal[s] ?? 0)
-        }
+        var counts = totals
+        // The two counters every scan has reported, present (0) whatever the layouts.
+        for k in Self.alwaysReportedCounters where counts.passedOver[k] == nil { counts.passedOver[k] = 0 }
         counts.perList = known.lists.map { ScanSummary.ListCount(list: $0.ref, matched: tally.matchedPerList[$0.ref] ?? 0) }
+        counts.perInput = tally.perInput
         return ScanSummary(
             counts: counts,
             opensslVersion: Digester.libraryVersion,
@@ -39,7 +34,7 @@ extension Scanner {
                                      scanSeconds: phases.scanSeconds, setupCPUSeconds: phases.setupCPUSeconds,
                                      scanCPUSeconds: phases.scanCPUSeconds),
             bytesRead: tally.bytesRead,
-            exitStatus: Int(ScanResult.exitCode(matched: tally.matchedSamples, failed: tally.failedSamples)),
+            exitStatus: Int(ScanResult.exitCode(matched: totals.matched, failed: totals.errors)),
             outputDirectory: config.outputDirectory)
     }
 }

@@ -23,49 +23,118 @@ public struct ScanResult: Sendable {
     }
 }
 
-/// Counts and findings, merged from every worker under a lock.
+/// What the workers found, merged under a lock: counts per input (`ScanSummary.Counts`), and
+/// the findings, streamed into the output folder's spools as they come (memory flat in their
+/// number: `RecordSpool`).
 final class Tally: @unchecked Sendable {
     private let lock = NSLock()
-    var samples = 0
-    var scanned = 0
-    var matchedSamples = 0
-    var failedSamples = 0
-    var bytesRead = 0
-    var decoded = 0
-    var rowsWithoutPath = 0
-    var screenedPerSignal: [SignalKind: Int] = [:]
-    var matchedPerSignal: [SignalKind: Int] = [:]
-    var matchedPerList: [ListRef: Int] = [:]
-    var failuresPerStage: [FailureStage: Int] = [:]
-    var matches: [MatchRecord] = []
-    var failures: [FailureRecord] = []
+    /// The requested signals, in the order of `Counts.perSignal`.
+    let signals: [SignalKind]
+    private(set) var perInput: [ScanSummary.Counts]
+    private(set) var bytesRead = 0
+    private(set) var matchedPerList: [ListRef: Int] = [:]
+    let matches: RecordSpool<MatchRecord>
+    let failures: RecordSpool<FailureRecord>
+    /// The first spool write that failed (a full disk): the scan stops with it.
+    private(set) var spoolError: HashscreenError?
+    /// Called once per input, at its first sample that names no image while image signals
+    /// are requested (under the lock: once, whichever worker meets it).
+    private let noImageReference: (Int) -> Void
+    private var warnedInputs = Set<Int>()
 
-    func add(_ o: SampleOutcome, hasPath: Bool) {
+    init(signals: [SignalKind], inputs: Int, spoolFolder: String, noImageReference: @escaping (Int) -> Void) throws(HashscreenError) {
+        self.signals = signals
+        var empty = ScanSummary.Counts()
+        empty.perSignal = signals.map { ScanSummary.SignalCount(signal: $0, screened: 0, matched: 0) }
+        perInput = Array(repeating: empty, count: inputs)
+        matches = try RecordSpool(folder: spoolFolder, name: OutputFolder.File.matchSpool)
+        failures = try RecordSpool(folder: spoolFolder, name: OutputFolder.File.failureSpool)
+        self.noImageReference = noImageReference
+    }
+
+    func add(_ o: SampleOutcome, of sample: Sample) {
+        count(o, of: sample)
+        // Outside the lock: a spool sorts and writes a full buffer while others go on.
+        for m in o.matches { spool(m, into: matches) }
+        for f in o.failures { spool(f, into: failures) }
+    }
+
+    private func count(_ o: SampleOutcome, of sample: Sample) {
         lock.lock(); defer { lock.unlock() }
-        samples += 1
-        if !hasPath { rowsWithoutPath += 1 }
+        let i = Int(sample.id.input)
+        perInput[i].samples += 1
+        if !sample.hasImageReference { perInput[i].rowsWithoutPath += 1 }
         bytesRead += o.bytesRead
-        if o.decoded { decoded += 1 }
-        for s in o.screenedSignals { screenedPerSignal[s, default: 0] += 1 }
-        if !o.matches.isEmpty {
-            matchedSamples += 1
-            for s in Set(o.matches.map(\.signal)) { matchedPerSignal[s, default: 0] += 1 }
-            for l in Set(o.matches.map(\.list)) { matchedPerList[l, default: 0] += 1 }
-            matches.append(contentsOf: o.matches)
+        if o.decoded { perInput[i].decoded += 1 }
+        let matchedSignals = Set(o.matches.map(\.signal))
+        for (j, s) in signals.enumerated() {
+            if o.screenedSignals.contains(s) { perInput[i].perSignal[j].screened += 1 }
+            else if o.notComputed.contains(s) { perInput[i].perSignal[j].notComputed += 1 }
+            else if o.lowQualitySignals.contains(s) { perInput[i].perSignal[j].skippedLowQuality += 1 }
+            else { perInput[i].perSignal[j].notApplicable += 1 }
+            if matchedSignals.contains(s) { perInput[i].perSignal[j].matched += 1 }
         }
-        if o.failures.isEmpty { scanned += 1 } else {
-            failedSamples += 1
-            for st in Set(o.failures.map(\.stage)) { failuresPerStage[st, default: 0] += 1 }
-            failures.append(contentsOf: o.failures)
+        if let reason = o.notComputedReason {
+            perInput[i].notComputed[reason, default: 0] += 1
+            if reason == .noImageReference, warnedInputs.insert(i).inserted { noImageReference(i) }
+        }
+        if !o.matches.isEmpty {
+            perInput[i].matched += 1
+            for l in Set(o.matches.map(\.list)) { matchedPerList[l, default: 0] += 1 }
+        }
+        if o.failures.isEmpty { perInput[i].scanned += 1 } else {
+            perInput[i].errors += 1
+            for st in Set(o.failures.map(\.stage)) { perInput[i].errorsByStage[st, default: 0] += 1 }
         }
     }
 
+    /// A row that could not be read at all: a sample none of whose signals was computed.
     func addRowFailure(_ f: FailureRecord) {
+        do {
+            lock.lock(); defer { lock.unlock() }
+            let i = Int(f.sampleID.input)
+            perInput[i].samples += 1
+            perInput[i].errors += 1
+            perInput[i].errorsByStage[f.stage, default: 0] += 1
+            perInput[i].notComputed[.rowUnreadable, default: 0] += 1
+            for j in signals.indices { perInput[i].perSignal[j].notComputed += 1 }
+        }
+        spool(f, into: failures)
+    }
+
+    /// Appends to a spool (thread-safe); keeps its first error.
+    private func spool<R>(_ r: R, into spool: RecordSpool<R>) {
+        do { try spool.append(r) } catch {
+            lock.lock(); defer { lock.unlock() }
+            if spoolError == nil { spoolError = error }
+        }
+    }
+
+    /// The whole scan's counts: the inputs' summed.
+    var totals: ScanSummary.Counts {
+        var t = ScanSummary.Counts()
+        t.perSignal = signals.map { ScanSummary.SignalCount(signal: $0, screened: 0, matched: 0) }
+        for c in perInput {
+            t.samples += c.samples; t.scanned += c.scanned; t.matched += c.matched; t.errors += c.errors
+            t.decoded += c.decoded; t.rowsWithoutPath += c.rowsWithoutPath
+            t.errorsByStage.merge(c.errorsByStage, uniquingKeysWith: +)
+            t.notComputed.merge(c.notComputed, uniquingKeysWith: +)
+            t.passedOver.merge(c.passedOver, uniquingKeysWith: +)
+            for j in signals.indices {
+                t.perSignal[j].screened += c.perSignal[j].screened
+                t.perSignal[j].matched += c.perSignal[j].matched
+                t.perSignal[j].notComputed += c.perSignal[j].notComputed
+                t.perSignal[j].skippedLowQuality += c.perSignal[j].skippedLowQuality
+                t.perSignal[j].notApplicable += c.perSignal[j].notApplicable
+            }
+        }
+        return t
+    }
+
+    /// Sets input `i`'s reader counters (entries passed over), once its reading is done.
+    func setPassedOver(_ counters: [(String, Int)], input i: Int) {
         lock.lock(); defer { lock.unlock() }
-        samples += 1
-        failedSamples += 1
-        failuresPerStage[f.stage, default: 0] += 1
-        failures.append(f)
+        for (k, v) in counters { perInput[i].passedOver[k, default: 0] += v }
     }
 }
 
@@ -76,7 +145,10 @@ public enum Scanner {
     /// Batches in flight per job: bounds memory whatever the manifest's length.
     static let batchesInFlightPerJob = 4
 
-    public static func run(_ config: ScanConfiguration, log: (String) -> Void = { _ in }) throws -> ScanResult {
+    /// `log` gets the closing line (the CLI prints it unless `--quiet`); `warn` gets warnings,
+    /// one line each (standard error by default, whatever `--quiet`).
+    public static func run(_ config: ScanConfiguration, log: (String) -> Void = { _ in },
+                           warn: @escaping @Sendable (String) -> Void = Scanner.standardErrorLine) throws -> ScanResult {
         let started = Date()
         let cpuAtStart = processCPUSeconds()
         // Setup failures stop the run before any work: output folder, list, inputs.
@@ -87,7 +159,7 @@ public enum Scanner {
             let reader = try Manifest.open(path: input.path, layout: input.layout, input: i, options: manifestOptions(config, input),
                                            walk: config.folderWalk)
             var isDir: ObjCBool = false
-            FileManager.default.fileExists(atPath: input.path, isDirectory: &isDir)
+            _ = FileManager.default.fileExists(atPath: input.path, isDirectory: &isDir)
             // Folders have no single digest; a manifest file (or a tar shard) does.
             let digest = isDir.boolValue ? "" : try Digester.sha256(ofFile: input.path)
             opened.append((input, reader, digest))
@@ -96,7 +168,11 @@ public enum Scanner {
         // Every check that can fail before a sample is read; then the earlier run in --out goes.
         try preflight(config: config, inputs: inputs, outputs: outputs)
 
-        let tally = Tally()
+        let imageSignals = config.signals.filter { $0.isCryptographic || $0.isPerceptual }
+        let inputPaths = inputs.map(\.0.path)
+        let tally = try Tally(signals: config.signals, inputs: inputs.count, spoolFolder: outputs.directory) { i in
+            warn(noImageReferenceWarning(input: inputPaths[i], imageSignals: imageSignals))
+        }
         var screeners: [Screener] = []
         for _ in 0..<config.jobs { screeners.append(try Screener(config: config, known: known)) }
         let channel = BoundedChannel<[(Sample, [String])]>(capacity: config.jobs * batchesInFlightPerJob)
@@ -113,7 +189,8 @@ public enum Scanner {
             var batch: [(Sample, [String])] = []
             batch.reserveCapacity(batchSize)
             do {
-                for (_, reader, _) in inputs {
+                for (i, (_, reader, _)) in inputs.enumerated() {
+                    defer { tally.setPassedOver(reader.counters, input: i) }
                     try reader.forEachItem { item in
                         switch item {
                         case .sample(let s, let problems):
@@ -138,26 +215,29 @@ public enum Scanner {
             let screener = screeners[i]
             while let work = channel.take() {
                 for (sample, problems) in work {
-                    tally.add(screener.screen(sample, problems: problems), hasPath: sample.hasImageReference)
+                    tally.add(screener.screen(sample, problems: problems), of: sample)
                 }
             }
         }
         if let e = producerError.error { throw e }
+        if let e = tally.spoolError { throw e }
         let finished = Date()
         let phases = Phases(setupSeconds: setupDone.timeIntervalSince(started), scanSeconds: finished.timeIntervalSince(setupDone),
                             setupCPUSeconds: cpuAtSetup - cpuAtStart, scanCPUSeconds: processCPUSeconds() - cpuAtSetup)
 
-        let matches = tally.matches
-        try outputs.write(matches: matches, failures: tally.failures)
-        let cleaned = config.writeCleaned ? try writeCleaned(config: config, inputs: inputs, matches: matches) : nil
-        var readerCounts: [String: Int] = ["non_image_files_ignored": 0, "rows_not_success": 0]
-        for (_, reader, _) in inputs { for (k, v) in reader.counters { readerCounts[k, default: 0] += v } }
-        let summary = summary(config: config, tally: tally, known: known, inputs: inputs, readerCounts: readerCounts,
+        // The spools' sorted runs merged into the record files; the removed samples' identities
+        // kept only for --write-cleaned.
+        let removed = try outputs.write(matches: tally.matches, failures: tally.failures, keepingRemovedIDs: config.writeCleaned)
+        tally.matches.remove()
+        tally.failures.remove()
+        let cleaned = config.writeCleaned ? try writeCleaned(config: config, inputs: inputs, removed: removed) : nil
+        let totals = tally.totals
+        let summary = summary(config: config, counts: totals, tally: tally, known: known, inputs: inputs,
                               cleaned: cleaned, started: started, finished: finished, phases: phases)
         try outputs.write(summary)
         log(String(summary.text.dropLast()))  // the closing line, without its newline
-        return ScanResult(samples: tally.samples, matchedSamples: tally.matchedSamples,
-                          failedSamples: tally.failedSamples, outputDirectory: config.outputDirectory)
+        return ScanResult(samples: totals.samples, matchedSamples: totals.matched,
+                          failedSamples: totals.errors, outputDirectory: config.outputDirectory)
     }
 
     /// Wall and CPU time of a scan's two phases: set-up (reading and indexing the list, opening
@@ -168,6 +248,17 @@ public enum Scanner {
         var scanSeconds: Double
         var setupCPUSeconds: Double
         var scanCPUSeconds: Double
+    }
+
+    /// Writes `line` and a newline to standard error.
+    public static let standardErrorLine: @Sendable (String) -> Void = { line in
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+
+    /// The warning for an input some of whose rows name no image while image signals are
+    /// requested: what happens to such rows, and the remedies.
+    static func noImageReferenceWarning(input: String, imageSignals: [SignalKind]) -> String {
+        "warning: \(input): rows name no image (no path or image column), so \(imageSignals.map(\.name).joined(separator: ", ")) cannot be computed for them: each such row is an error in errors.jsonl and the scan is incomplete (exit 3 unless something matched); to screen its metadata only pass --signals url_md5,url_sha256, or name its image column with --image-column"
     }
 
     /// User plus system CPU time of the whole process so far, in seconds.
@@ -188,8 +279,7 @@ public enum Scanner {
 
     /// Each input manifest minus the flagged rows, in `cleanedDirectory`.
     static func writeCleaned(config: ScanConfiguration, inputs: [(ScanConfiguration.Input, any ManifestReader, String)],
-                             matches: [MatchRecord]) throws -> [CleanedFile] {
-        let removed = Set(matches.map(\.sampleID))
+                             removed: Set<SampleID>) throws -> [CleanedFile] {
         var out: [CleanedFile] = []
         for (i, (input, reader, _)) in inputs.enumerated() {
             let dir = cleanedDirectory(config, input: i, of: inputs.count)
@@ -199,7 +289,7 @@ public enum Scanner {
             } catch let e as HashscreenError {
                 throw e
             } catch {
-                throw HashscreenError(.output, "cannot write the cleaned manifest of \(input.path): \(error)")
+                throw HashscreenError(.output, "cannot write the cleaned manifest of \(input.path)", underlying: String(describing: error))
             }
         }
         return out

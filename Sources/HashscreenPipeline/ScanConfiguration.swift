@@ -6,7 +6,9 @@
 ///   digest them, decode them if a perceptual signal (or --verify-decode) needs pixels, hash
 ///   the pixels, and look every value up in the known-hash indexes. Pure per sample: the
 ///   outcome depends only on (sample, list, options).
-/// - *tally*: what the scan keeps: counts, matches and failures (never image bytes).
+/// - *tally*: what the scan keeps: counts per input and per signal (every sample accounted
+///   for, docs/summary.md); its matches and failures go to the output folder's spools as they
+///   are found (never image bytes).
 import HashscreenCore
 import HashscreenDecode
 import HashscreenManifest

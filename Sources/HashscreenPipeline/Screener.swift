@@ -5,14 +5,30 @@ import HashscreenDigest
 import HashscreenMatch
 import HashscreenPerceptual
 
-/// What screening one sample found.
+/// What screening one sample found, and for each requested signal what became of it: looked
+/// up (`screenedSignals`), not computed for a reason that is a failure (`notComputed`), below
+/// its quality gate (`lowQualitySignals`), or else not applicable (no URL, a failed download).
 struct SampleOutcome {
     var matches: [MatchRecord] = []
     var failures: [FailureRecord] = []
     /// Signals whose value was computed or recorded and looked up.
     var screenedSignals: [SignalKind] = []
+    /// Requested signals that could not be computed, and why (one reason per sample).
+    var notComputed: [SignalKind] = []
+    var notComputedReason: NotComputedReason?
+    /// Signals computed below their quality gate (PDQ): not looked up, not a failure.
+    var lowQualitySignals: [SignalKind] = []
     var bytesRead = 0
     var decoded = false
+
+    /// Records that `signals` (less those already screened, e.g. by a recorded hash) were not
+    /// computed, for `reason`.
+    mutating func notComputed(_ signals: [SignalKind], _ reason: NotComputedReason) {
+        let missed = signals.filter { !screenedSignals.contains($0) }
+        guard !missed.isEmpty else { return }
+        notComputed += missed
+        notComputedReason = reason
+    }
 }
 
 /// Screens samples: one per worker thread, holding that worker's reusable state (digest
@@ -36,6 +52,8 @@ final class Screener {
     let hash64Kinds: Set<SignalKind>
     let pdqMinimumQuality: Int
     let urlSignals: Set<SignalKind>
+    /// The requested signals computed from image bytes (file digests and perceptual hashes).
+    let imageSignals: [SignalKind]
 
     init(config: ScanConfiguration, known: KnownHashes) throws {
         self.config = config
@@ -45,6 +63,7 @@ final class Screener {
         hash64Kinds = Set(perceptual).intersection(ImageHasher64.signals)
         pdqMinimumQuality = config.minimumQuality(for: .pdq)
         urlSignals = Set(config.signals.filter(\.isURL))
+        imageSignals = config.signals.filter { $0.isCryptographic || $0.isPerceptual }
         urlDigester = try Digester(signals: Digester.urlDigests)
         var options = DecodeOptions(maxPixels: config.maxPixels)
         if config.pdqMode == .fast {
@@ -73,7 +92,11 @@ final class Screener {
             }
         }
         // 3. The image bytes, read once (not at all when no signal needs them).
-        guard sample.hasImageReference, !digester.signals.isEmpty || config.needsDecode else { return out }
+        guard !digester.signals.isEmpty || config.needsDecode else { return out }
+        guard sample.hasImageReference else {
+            noImageReference(sample, into: &out)
+            return out
+        }
         if let embedded = sample.embedded {
             screenEmbedded(sample, embedded, into: &out)
             return out
@@ -84,6 +107,7 @@ final class Screener {
             if let member = sample.member { count = try readMember(path, member) } else { count = try readFile(path, raw: sample.rawPath) }
         } catch {
             out.failures.append(FailureRecord(key: sample.key, path: display, stage: .read, message: error.message, sampleID: sample.id))
+            out.notComputed(imageSignals, Self.exists(path, raw: sample.rawPath) ? .unreadable : .imageMissing)
             return out
         }
         out.bytesRead = count
@@ -91,6 +115,41 @@ final class Screener {
             screenBytes(sample, UnsafeRawBufferPointer(rebasing: raw[0..<count]), into: &out)
         }
         return out
+    }
+
+    /// A sample naming no image while image signals are requested: one `manifest` failure
+    /// saying which signals were not computed (none when recorded hashes stood in for all of
+    /// them); for an image its reader knows is missing, the reader's message (always a
+    /// failure); for a failed download, nothing (not applicable).
+    private func noImageReference(_ sample: Sample, into out: inout SampleOutcome) {
+        switch sample.imageAbsence {
+        case .notStored?:
+            return
+        case .missing(let why)?:
+            out.notComputed(imageSignals, .imageMissing)
+            out.failures.append(FailureRecord(key: sample.key, path: sample.displayPath, stage: .manifest,
+                                              message: why, sampleID: sample.id))
+            return
+        case nil:
+            break
+        }
+        out.notComputed(imageSignals, .noImageReference)
+        guard out.notComputedReason == .noImageReference else { return }
+        out.failures.append(FailureRecord(
+            key: sample.key, path: sample.displayPath, stage: .manifest,
+            message: "\(Self.noImageReferenceMessage): \(out.notComputed.map(\.name).joined(separator: ", ")) not computed",
+            sampleID: sample.id))
+    }
+
+    /// The failure of a sample that names no image.
+    static let noImageReferenceMessage = "no image reference (the row names no image file or image column value)"
+
+    /// Whether `path` names an existing file system entry: tells a missing image from an
+    /// unreadable one after a read failed (lstat: a dangling symlink exists but is unreadable).
+    static func exists(_ path: String, raw: [UInt8]?) -> Bool {
+        var st = stat()
+        guard let raw else { return lstat(path, &st) == 0 }
+        return (raw + [0]).withUnsafeBytes { lstat($0.baseAddress!.assumingMemoryBound(to: CChar.self), &st) == 0 }
     }
 
     /// An image the manifest carries: the same size limit and failures as a file, then the
@@ -111,6 +170,7 @@ final class Screener {
         }
         if let failure {
             out.failures.append(FailureRecord(key: sample.key, path: sample.displayPath, stage: .read, message: failure, sampleID: sample.id))
+            out.notComputed(imageSignals, .unreadable)
         }
     }
 
@@ -132,9 +192,11 @@ final class Screener {
         } catch let error as DecodeError {
             out.failures.append(FailureRecord(key: sample.key, path: sample.displayPath, stage: .decode,
                                               message: error.message, sampleID: sample.id))
+            out.notComputed(perceptual, .undecodable)
         } catch {
             out.failures.append(FailureRecord(key: sample.key, path: sample.displayPath, stage: .decode,
                                               message: "\(error)", sampleID: sample.id))
+            out.notComputed(perceptual, .undecodable)
         }
     }
 
@@ -193,10 +255,9 @@ final class Screener {
         }
         if let r = pdqResult {
             if r.quality < pdqMinimumQuality {
-                out.failures.append(FailureRecord(
-                    key: sample.key, path: sample.displayPath, stage: .unscreenablePerceptual,
-                    message: "PDQ quality \(r.quality) is below the minimum \(pdqMinimumQuality): the image is too flat to screen perceptually",
-                    quality: r.quality, sampleID: sample.id))
+                // Too flat to match perceptually: not applicable, not a failure (counted per
+                // signal in the summary); the other signals still screen the image.
+                out.lowQualitySignals.append(.pdq)
             } else {
                 if config.dihedral {
                     // All variants in one batch search, recorded in canonical order.

@@ -17,6 +17,9 @@
 ///   `errors.jsonl`, `summary.json`, each sorted by key (`RecordOrder`), mode 0600, in a
 ///   folder that is new (created 0700), empty, or an earlier scan's, locked for the scan
 ///   (`OutputFolder+Policy.swift`).
+/// - *spool*: where a scan's matches and failures go as they are found (`RecordSpool`): sorted
+///   runs in a hidden file of the output folder, merged into the record files at the end
+///   (docs/spool.md), so memory does not grow with their number.
 ///
 /// Nothing here ever sees image bytes or list entries: only keys, paths, URLs, the sample's own
 /// hash values and counts.

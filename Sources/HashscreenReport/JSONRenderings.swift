@@ -26,14 +26,12 @@ extension MatchRecord: JSONRecord {
 }
 
 extension FailureRecord: JSONRecord {
-    /// A line of `errors.jsonl`; `quality` only for `unscreenable-perceptual`.
+    /// A line of `errors.jsonl`.
     package var json: JSONValue {
-        var o: [(String, JSONValue)] = [
+        .object([
             ("key", .string(key)), ("path", .optional(path)),
             ("stage", .string(stage.rawValue)), ("error", .string(message)),
-        ]
-        if let quality { o.append(("quality", .int(quality))) }
-        return .object(o)
+        ])
     }
 }
 
@@ -50,25 +48,41 @@ extension ScanSummary: JSONRecord {
         return .object(top + [("throughput", throughputJSON), ("exit_status", .int(exitStatus))])
     }
 
+    /// The whole scan's counts, then each input's (docs/summary.md).
     private var countsJSON: JSONValue {
-        .object([
-            ("samples", .int(counts.samples)),
-            ("scanned", .int(counts.scanned)),
-            ("matched", .int(counts.matched)),
-            ("errors", .int(counts.errors)),
-            ("decoded", .int(counts.decoded)),
-            ("rows_without_path", .int(counts.rowsWithoutPath)),
-            ("non_image_files_ignored", .int(counts.nonImageFilesIgnored)),
-            ("rows_not_success", .int(counts.rowsNotSuccess)),
-            ("errors_by_stage", .object(counts.errorsByStage.sorted { $0.key.rawValue < $1.key.rawValue }
-                .map { ($0.key.rawValue, .int($0.value)) })),
-            ("per_signal", .object(counts.perSignal.map { s in
-                (s.signal.name, .object([("screened", .int(s.screened)), ("matched", .int(s.matched))]))
-            })),
-            ("per_list", .array(counts.perList.map { l in
-                .object([("name", .string(l.list.name)), ("version", .string(l.list.version)), ("matched", .int(l.matched))])
-            })),
-        ])
+        var o = Self.countFields(counts)
+        o.append(("per_list", .array(counts.perList.map { l in
+            .object([("name", .string(l.list.name)), ("version", .string(l.list.version)), ("matched", .int(l.matched))])
+        })))
+        o.append(("per_input", .array(counts.perInput.enumerated().map { i, c in
+            let input = i < inputs.count ? inputs[i] : nil
+            return .object([("path", .optional(input?.path)), ("layout", .optional(input?.layout))] + Self.countFields(c))
+        })))
+        return .object(o)
+    }
+
+    /// The fields the whole scan and each input share: sample counts, the readers' counters
+    /// (by name), failures by stage, signals not computed by reason (every reason), per signal.
+    private static func countFields(_ c: Counts) -> [(String, JSONValue)] {
+        var o: [(String, JSONValue)] = [
+            ("samples", .int(c.samples)),
+            ("scanned", .int(c.scanned)),
+            ("matched", .int(c.matched)),
+            ("errors", .int(c.errors)),
+            ("decoded", .int(c.decoded)),
+            ("rows_without_path", .int(c.rowsWithoutPath)),
+        ]
+        o += c.passedOver.sorted { $0.key < $1.key }.map { ($0.key, .int($0.value)) }
+        o.append(("errors_by_stage", .object(c.errorsByStage.sorted { $0.key.rawValue < $1.key.rawValue }
+            .map { ($0.key.rawValue, .int($0.value)) })))
+        o.append(("not_computed", .object(NotComputedReason.allCases.map { ($0.rawValue, .int(c.notComputed[$0] ?? 0)) })))
+        o.append(("per_signal", .object(c.perSignal.map { s in
+            (s.signal.name, .object([
+                ("screened", .int(s.screened)), ("matched", .int(s.matched)), ("not_computed", .int(s.notComputed)),
+                ("skipped_low_quality", .int(s.skippedLowQuality)), ("not_applicable", .int(s.notApplicable)),
+            ]))
+        })))
+        return o
     }
 
     private var provenanceJSON: JSONValue {

@@ -156,10 +156,15 @@ extension OutputFolder {
     }
 
     /// Whether `name` (NUL-terminated) is a temporary of a run's file (`.<name>.<pid>.` ...
-    /// `.tmp`, `AtomicFile`) left by another process: this process's own are being written.
+    /// `.tmp`, `AtomicFile`) or a spool (`.matches.<pid>.` ... `.spool`, `RecordSpool`) left by
+    /// another process: this process's own are being written.
     private static func isTemporary(_ name: [CChar]) -> Bool {
         let s = String(cString: name)
-        return s.hasSuffix(".tmp") && File.run.contains { s.hasPrefix("." + $0 + ".") && !s.hasPrefix("." + $0 + ".\(getpid()).") }
+        func leftOver(_ names: [String]) -> Bool {
+            names.contains { s.hasPrefix("." + $0 + ".") && !s.hasPrefix("." + $0 + ".\(getpid()).") }
+        }
+        if s.hasSuffix(SpoolFormat.fileSuffix) { return leftOver([File.matchSpool, File.failureSpool]) }
+        return s.hasSuffix(".tmp") && leftOver(File.run)
     }
 
     /// Removes `name` (NUL-terminated) in the folder `dir`: a file or link is unlinked, a folder

@@ -13,6 +13,11 @@ package struct OutputFolder {
         package static let report = "report.jsonl"
         package static let errors = "errors.jsonl"
         package static let summary = "summary.json"
+        /// The spools of a scan in progress (`RecordSpool`, docs/spool.md), named
+        /// `.matches.PID.RANDOM.spool` and `.errors.PID.RANDOM.spool`; removed once the files
+        /// above are written (a killed scan leaves them, every run in them whole).
+        package static let matchSpool = "matches"
+        package static let failureSpool = "errors"
     }
 
     package let directory: String
@@ -36,11 +41,37 @@ package struct OutputFolder {
     /// Writes `removals.csv`, `report.jsonl` and `errors.jsonl` from the scan's matches and
     /// failures, in any order (they are sorted here).
     package func write(matches: [MatchRecord], failures: [FailureRecord]) throws(HashscreenError) {
-        let matches = RecordOrder.sorted(matches)
+        _ = try write(matches: SortedArray(matches), failures: SortedArray(failures))
+    }
+
+    /// Writes `removals.csv`, `report.jsonl` and `errors.jsonl` from records handed over in
+    /// `RecordOrder` (a scan's spools): one pass over the matches prints both of their files,
+    /// a removal per run of one sample's matches; nothing is held but the current sample's
+    /// reasons. Returns the removed samples' identities when `keepingRemovedIDs` (for
+    /// `--write-cleaned`: one set entry per removed sample), else an empty set.
+    package func write<M: SortedRecords<MatchRecord>, F: SortedRecords<FailureRecord>>(
+        matches: M, failures: F, keepingRemovedIDs: Bool = false
+    ) throws(HashscreenError) -> Set<SampleID> {
         let removals = try CSVPrinter<Removal>(header: Removal.csvHeader, to: AtomicFile(path: path(File.removals)))
-        try print(Removal.rows(matches), with: removals)
-        try print(matches, with: JSONLinesPrinter<MatchRecord>(to: AtomicFile(path: path(File.report))))
-        try print(RecordOrder.sorted(failures), with: JSONLinesPrinter<FailureRecord>(to: AtomicFile(path: path(File.errors))))
+        let report = JSONLinesPrinter<MatchRecord>(to: try AtomicFile(path: path(File.report)))
+        var removed = Set<SampleID>()
+        var grouping = Removal.Grouping()
+        func emit(_ done: (removal: Removal, id: SampleID)?) throws(HashscreenError) {
+            guard let done else { return }
+            try removals.write(done.removal)
+            if keepingRemovedIDs { removed.insert(done.id) }
+        }
+        try matches.forEachSorted { (m: MatchRecord) throws(HashscreenError) in
+            try report.write(m)
+            try emit(grouping.add(m))
+        }
+        try emit(grouping.finish())
+        try removals.finish()
+        try report.finish()
+        let errors = JSONLinesPrinter<FailureRecord>(to: try AtomicFile(path: path(File.errors)))
+        try failures.forEachSorted { (f: FailureRecord) throws(HashscreenError) in try errors.write(f) }
+        try errors.finish()
+        return removed
     }
 
     /// Writes `summary.json`: last, so its presence says the other files are complete.

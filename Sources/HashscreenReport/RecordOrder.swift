@@ -1,28 +1,29 @@
 import HashscreenCore
 
 /// The order of a scan's record files: by key, then input order, then the remaining fields, a
-/// total order, so the files are the same bytes whatever `--jobs` and the workers' timing.
+/// total order, so the files are the same bytes whatever `--jobs` and the workers' timing. The
+/// spool's sorted runs and their merge (`RecordSpool`) use the same comparisons.
 package enum RecordOrder {
     /// By key, input order, signal, source, list, distance, variant.
-    package static func sorted(_ matches: [MatchRecord]) -> [MatchRecord] {
-        matches.sorted {
-            if $0.key != $1.key { return $0.key < $1.key }
-            if $0.sampleID != $1.sampleID { return $0.sampleID < $1.sampleID }
-            if $0.signal != $1.signal { return $0.signal < $1.signal }
-            if $0.source != $1.source { return $0.source.rawValue < $1.source.rawValue }
-            if $0.list != $1.list { return $0.list < $1.list }
-            if $0.distance != $1.distance { return $0.distance < $1.distance }
-            return ($0.variant ?? "") < ($1.variant ?? "")
-        }
+    package static func precedes(_ a: MatchRecord, _ b: MatchRecord) -> Bool {
+        if a.key != b.key { return a.key < b.key }
+        if a.sampleID != b.sampleID { return a.sampleID < b.sampleID }
+        if a.signal != b.signal { return a.signal < b.signal }
+        if a.source != b.source { return a.source.rawValue < b.source.rawValue }
+        if a.list != b.list { return a.list < b.list }
+        if a.distance != b.distance { return a.distance < b.distance }
+        return (a.variant ?? "") < (b.variant ?? "")
     }
 
     /// By key, input order, stage, message.
-    package static func sorted(_ failures: [FailureRecord]) -> [FailureRecord] {
-        failures.sorted {
-            if $0.key != $1.key { return $0.key < $1.key }
-            if $0.sampleID != $1.sampleID { return $0.sampleID < $1.sampleID }
-            if $0.stage != $1.stage { return $0.stage.rawValue < $1.stage.rawValue }
-            return $0.message < $1.message
-        }
+    package static func precedes(_ a: FailureRecord, _ b: FailureRecord) -> Bool {
+        if a.key != b.key { return a.key < b.key }
+        if a.sampleID != b.sampleID { return a.sampleID < b.sampleID }
+        if a.stage != b.stage { return a.stage.rawValue < b.stage.rawValue }
+        return a.message < b.message
     }
+
+    package static func sorted(_ matches: [MatchRecord]) -> [MatchRecord] { matches.sorted(by: precedes) }
+
+    package static func sorted(_ failures: [FailureRecord]) -> [FailureRecord] { failures.sorted(by: precedes) }
 }

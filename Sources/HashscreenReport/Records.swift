@@ -18,20 +18,37 @@ struct Removal: Sendable, Equatable {
     /// One removal per sample of `sortedMatches` (sorted by `RecordOrder`, so a sample's
     /// matches are adjacent); url and path are its first match's.
     static func rows(_ sortedMatches: [MatchRecord]) -> [Removal] {
-        var rows: [Removal] = []
-        var i = 0
-        while i < sortedMatches.count {
-            let first = sortedMatches[i]
-            var reasons = Set<String>()
-            var j = i
-            while j < sortedMatches.count, sortedMatches[j].key == first.key, sortedMatches[j].sampleID == first.sampleID {
-                reasons.insert(sortedMatches[j].reason)
-                j += 1
-            }
-            rows.append(Removal(key: first.key, url: first.url, path: first.path, reasons: reasons.sorted()))
-            i = j
-        }
+        var grouping = Grouping()
+        var rows = sortedMatches.compactMap { grouping.add($0)?.removal }
+        if let last = grouping.finish() { rows.append(last.removal) }
         return rows
+    }
+
+    /// Turns matches handed over in `RecordOrder` into removals as they come, holding only the
+    /// current sample's first match and reasons.
+    struct Grouping {
+        private var first: MatchRecord?
+        private var reasons = Set<String>()
+
+        /// Adds a match; returns the previous sample's removal (and identity) when `m` is
+        /// another sample's.
+        mutating func add(_ m: MatchRecord) -> (removal: Removal, id: SampleID)? {
+            if let f = first, f.key == m.key, f.sampleID == m.sampleID {
+                reasons.insert(m.reason)
+                return nil
+            }
+            let done = finish()
+            first = m
+            reasons = [m.reason]
+            return done
+        }
+
+        /// The last sample's removal, if any.
+        mutating func finish() -> (removal: Removal, id: SampleID)? {
+            guard let f = first else { return nil }
+            first = nil
+            return (Removal(key: f.key, url: f.url, path: f.path, reasons: reasons.sorted()), f.sampleID)
+        }
     }
 }
 

@@ -5,38 +5,62 @@ import HashscreenCore
 /// options, times), the cleaned manifests, throughput and the exit status. The pipeline fills
 /// it as raw values; `JSONPrinter` renders it (and rounds the figures).
 package struct ScanSummary: Sendable {
-    package struct Counts: Sendable {
+    /// What became of every sample: for the whole scan (`ScanSummary.counts`) and for each
+    /// input (`perInput`, in input order), the same fields. Every requested signal accounts
+    /// for every sample: `screened + notComputed + skippedLowQuality + notApplicable ==
+    /// samples` (docs/summary.md).
+    package struct Counts: Sendable, Equatable {
+        /// Rows, files or members read (a row that could not be read included).
         package var samples = 0
         /// Samples screened without any failure.
         package var scanned = 0
         /// Samples with at least one match.
         package var matched = 0
-        /// Samples that could not be fully screened.
+        /// Samples that could not be fully screened (at least one `errors.jsonl` record).
         package var errors = 0
         package var decoded = 0
+        /// Samples that name no image (a failed download, or a row without one).
         package var rowsWithoutPath = 0
-        package var nonImageFilesIgnored = 0
-        /// Rows img2dataset did not download (`status` other than `success`).
-        package var rowsNotSuccess = 0
+        /// Entries the readers passed over, by reason: each reader's counters
+        /// (`non_image_files_ignored`, `rows_not_success` for failed downloads, ...).
+        package var passedOver: [String: Int] = [:]
         /// Samples failed per stage (a sample counts once per stage it failed in).
         package var errorsByStage: [FailureStage: Int] = [:]
+        /// Samples where a requested signal could not be computed, by reason.
+        package var notComputed: [NotComputedReason: Int] = [:]
         /// In the scan's signal order.
         package var perSignal: [SignalCount] = []
-        /// In the database's list order.
+        /// In the database's list order (whole scan only).
         package var perList: [ListCount] = []
+        /// Per input, in input order (whole scan only).
+        package var perInput: [Counts] = []
         package init() {}
     }
 
-    package struct SignalCount: Sendable {
+    /// What became of one requested signal over the samples.
+    package struct SignalCount: Sendable, Equatable {
         package var signal: SignalKind
+        /// Samples whose value was computed (or recorded) and looked up.
         package var screened: Int
+        /// Samples with a match of this signal.
         package var matched: Int
-        package init(signal: SignalKind, screened: Int, matched: Int) {
+        /// Samples where the value could not be computed (a failure: see `notComputed`).
+        package var notComputed = 0
+        /// Samples whose value is below the signal's quality gate (PDQ): not looked up, not
+        /// a failure.
+        package var skippedLowQuality = 0
+        /// Samples the signal does not apply to: no URL for a URL signal, no image for a
+        /// failed download.
+        package var notApplicable = 0
+        package init(signal: SignalKind, screened: Int, matched: Int, notComputed: Int = 0,
+                     skippedLowQuality: Int = 0, notApplicable: Int = 0) {
             self.signal = signal; self.screened = screened; self.matched = matched
+            self.notComputed = notComputed; self.skippedLowQuality = skippedLowQuality
+            self.notApplicable = notApplicable
         }
     }
 
-    package struct ListCount: Sendable {
+    package struct ListCount: Sendable, Equatable {
         package var list: ListRef
         /// Samples with a match in this list.
         package var matched: Int

@@ -72,7 +72,7 @@ struct MatchOptions: ParsableArguments {
     @Option(help: "aHash match threshold: Hamming distance of \(SignalKind.ahash.bitCount) bits.")
     var ahashThreshold: Int = SignalKind.ahash.defaultThreshold
 
-    @Option(help: "PDQ quality (\(QualityGate.pdq.range.lowerBound)-\(QualityGate.pdq.range.upperBound)) below which an image is reported as unscreenable-perceptual.")
+    @Option(help: "PDQ quality (\(QualityGate.pdq.range.lowerBound)-\(QualityGate.pdq.range.upperBound)) below which an image's PDQ hash is not matched (too flat; counted in summary.json as skipped_low_quality, not an error).")
     var pdqMinQuality: Int = QualityGate.pdq.minimum
 
     /// Each threshold with its signal.

@@ -26,8 +26,10 @@ struct Scan: ParsableCommand {
             earlier scan, which is replaced (its mode is left alone); one scan at a time per --out.
 
             Exit status: 0 complete and nothing matched; 1 at least one match; 3 no match but some \
-            samples could not be screened; 2 fatal error (unreadable list, unusable or busy output \
-            folder, malformed manifest header).
+            samples could not be screened by a requested signal (image missing, unreadable or \
+            undecodable, or the row names no image); 2 fatal error (unreadable or empty list \
+            database, unusable or busy output folder, malformed manifest header). A PDQ hash \
+            below --pdq-min-quality, a row without a URL and a failed download are not failures.
             """
     )
 

@@ -20,8 +20,8 @@ final class LayoutEndToEndTests: XCTestCase {
     /// The PDQ match threshold lists use (docs/perceptual.md) and the pHash one hashscreen uses.
     static let pdqThreshold = 31
     static let phashThreshold = 8
-    /// Lists usually drop PDQ hashes below this quality; hashscreen reports such images as
-    /// unscreenable-perceptual.
+    /// Lists usually drop PDQ hashes below this quality; hashscreen skips such images' PDQ
+    /// (counted as `skipped_low_quality`, not an error).
     static let pdqMinQuality = 50
     /// Fraction of stored images whose content-box PDQ must be within `pdqThreshold` of the
     /// original's. Measured on this fixture: 21 of 22 (docs/img2dataset.md).
@@ -131,11 +131,16 @@ final class LayoutEndToEndTests: XCTestCase {
         XCTAssertEqual(r.count("decoded"), ok.count)
         XCTAssertEqual(r.count("non_image_files_ignored"), 0, ".json/.txt members are img2dataset's own")
         XCTAssertEqual((r.summary["provenance"] as? [String: Any]).flatMap { ($0["inputs"] as? [[String: Any]])?.first?["layout"] as? String }, "webdataset")
-        // The only errors: stored images too flat for PDQ (reference quality of the content box).
+        // No errors: the stored images too flat for PDQ (reference quality of the content box)
+        // have their PDQ skipped, not failed, and the failed downloads are passed over.
         let flat = ok.filter { Int(st[$0]!["box_pdq_quality"]!)! < Self.pdqMinQuality }
         XCTAssertFalse(flat.isEmpty, "the fixture has flat images")
-        XCTAssertEqual(r.errorsByStage, flat.isEmpty ? [:] : ["unscreenable-perceptual": flat.count])
-        XCTAssertEqual(r.errors.map { $0["key"] as! String }, flat)
+        XCTAssertEqual(r.errorsByStage, [:])
+        XCTAssertEqual(r.errors.count, 0, "\(r.errors)")
+        XCTAssertEqual(r.perSignal("pdq", "skipped_low_quality"), flat.count)
+        XCTAssertEqual(r.perSignal("pdq", "screened"), ok.count - flat.count)
+        XCTAssertEqual(r.perSignal("pdq", "not_applicable"), orig.count - ok.count, "failed downloads")
+        XCTAssertEqual(r.perSignal("md5", "not_computed"), 0)
         // Every stored image matched its original (at least by the recorded download sha256),
         // with the parquet row's URL beside the tar member's path.
         XCTAssertEqual(r.removalKeys, ok)
@@ -355,7 +360,14 @@ final class LayoutEndToEndTests: XCTestCase {
         XCTAssertEqual(r.count("samples"), 12)
         XCTAssertEqual(r.count("rows_without_path"), 12)
         XCTAssertEqual(r.count("decoded"), 0)
-        XCTAssertEqual(r.count("errors"), 0)
+        // The default signals ask for image signals the rows cannot give: each row is an error
+        // naming them, and stderr says so once with the remedy (issue 11).
+        XCTAssertEqual(r.count("errors"), 12)
+        XCTAssertEqual((r.counts["not_computed"] as? [String: Int])?["no_image_reference"], 12)
+        XCTAssertEqual(r.errors.map { $0["stage"] as? String }, Array(repeating: "manifest", count: 12))
+        XCTAssertTrue(r.errors.allSatisfy { ($0["error"] as? String)?.hasSuffix("md5, sha1, sha256, pdq, phash not computed") == true }, "\(r.errors)")
+        XCTAssertEqual(r.stderr.components(separatedBy: "rows name no image").count - 1, 1, r.stderr)
+        XCTAssertTrue(r.stderr.contains("--signals url_md5,url_sha256"), r.stderr)
         XCTAssertEqual(r.perSignal("url_sha256", "screened"), 12)
         XCTAssertEqual(r.perSignal("sha256", "screened"), 0)
         XCTAssertEqual(r.perSignal("pdq", "screened"), 0)
@@ -423,6 +435,15 @@ final class LayoutEndToEndTests: XCTestCase {
             XCTAssertEqual(r.records(k, "sha256").map { $0["source"] as? String }, ["manifest"], k)
             XCTAssertEqual(r.errors.filter { $0["key"] as? String == k }.map { $0["stage"] as? String }, ["manifest"], k)
         }
+        // With md5 too (not recorded, so not computed): still one record per lost row, the
+        // shard's, counted as an image missing.
+        let both = try scan(dir, list: db, ["--signals", "md5,sha256"])
+        for k in lost {
+            XCTAssertEqual(both.errors.filter { $0["key"] as? String == k }.count, 1, k)
+        }
+        XCTAssertEqual((both.counts["not_computed"] as? [String: Int])?["image_missing"], lost.count)
+        XCTAssertEqual((both.counts["not_computed"] as? [String: Int])?["row_unreadable"], 1, "the rest of the cut shard")
+        XCTAssertEqual(both.perSignal("md5", "not_computed"), lost.count + 1)
     }
 
     /// img2dataset shards are often kept without their parquet; every tar member `KEY.json`

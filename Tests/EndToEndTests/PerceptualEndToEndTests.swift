@@ -65,9 +65,12 @@ final class PerceptualEndToEndTests: XCTestCase {
         var report = try String(contentsOfFile: tmp.file("o1/report.jsonl"), encoding: .utf8)
         var keys = report.split(separator: "\n").map { (try! JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any])["key"] as! String }
         XCTAssertEqual(keys, ["half", "reencoded"], "the mirror needs --dihedral")
-        let errors = try String(contentsOfFile: tmp.file("o1/errors.jsonl"), encoding: .utf8)
-        XCTAssertTrue(errors.contains(#""key":"flat","path":"flat.png","stage":"unscreenable-perceptual""#), errors)
-        XCTAssertTrue(errors.contains(#""quality":0"#), errors)
+        // The flat image's PDQ (quality 0) is skipped, not a failure (issue 11).
+        XCTAssertEqual(try String(contentsOfFile: tmp.file("o1/errors.jsonl"), encoding: .utf8), "")
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: tmp.file("o1/summary.json")))) as! [String: Any]
+        let pdq = ((summary["counts"] as! [String: Any])["per_signal"] as! [String: [String: Int]])["pdq"]!
+        XCTAssertEqual(pdq["skipped_low_quality"], 1, "\(pdq)")
+        XCTAssertEqual(pdq["screened"], 3, "\(pdq)")
 
         r = try hashscreen(["scan", tmp.file("m.csv"), "--list", db, "--out", tmp.file("o2"), "--signals", "pdq", "--dihedral"])
         XCTAssertEqual(r.status, 1, r.stderr)

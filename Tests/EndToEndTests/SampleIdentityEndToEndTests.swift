@@ -58,7 +58,8 @@ final class SampleIdentityEndToEndTests: XCTestCase {
             [["dup", "http://a.invalid/dup", "success"], ["keep1", "http://a.invalid/keep1", "failed_to_download"]][$1][$0]
         }
         let md5 = String(try runProcess("/usr/bin/md5sum", [tmp.file("many/\(last)/dup.jpg")]).stdout.prefix(32))
-        let csv = try tmp.write("small.csv", "key,url,md5\ndup,http://b.invalid/dup,\(md5)\nx1,http://b.invalid/x1,\(md5)\nkeep2,http://b.invalid/keep2,\n")
+        let unlisted = String(repeating: "0", count: 32)
+        let csv = try tmp.write("small.csv", "key,url,md5\ndup,http://b.invalid/dup,\(md5)\nx1,http://b.invalid/x1,\(md5)\nkeep2,http://b.invalid/keep2,\(unlisted)\n")
 
         let r = try scan([many, csv])
         XCTAssertEqual(r.status, 1)
@@ -70,7 +71,7 @@ final class SampleIdentityEndToEndTests: XCTestCase {
             x1,http://b.invalid/x1,,md5:L
 
             """)
-        XCTAssertEqual(try text(r.out + "/cleaned/2/small.csv"), "key,url,md5\nkeep2,http://b.invalid/keep2,\n")
+        XCTAssertEqual(try text(r.out + "/cleaned/2/small.csv"), "key,url,md5\nkeep2,http://b.invalid/keep2,\(unlisted)\n")
         let keys = try ParquetFixture.nonNullStrings(path: r.out + "/cleaned/1/\(last).parquet", column: "key")
         XCTAssertEqual(keys.values.map(\.value), ["keep1"])
         XCTAssertEqual(cleaned(r.summary), [["kept": 1, "removed": 1], ["kept": 1, "removed": 2]])

@@ -17,7 +17,7 @@ final class ScannerTests: XCTestCase {
 
     func run(_ tmp: TemporaryDirectory, _ inputs: [String], list: String, out: String = "out") throws -> ScanResult {
         try Scanner.run(ScanConfiguration(inputs: inputs.map { .init(path: $0) }, listPath: list,
-                                          outputDirectory: tmp.file(out), signals: [.md5, .sha256], jobs: 2))
+                                          outputDirectory: tmp.file(out), signals: [.sha256], jobs: 2))
     }
 
     func testScansExitWithWhatTheyFound() throws {

@@ -49,6 +49,8 @@ final class ScreenerTests: XCTestCase {
         let missing = s.screen(Sample(key: "gone", path: tmp.file("nothing.jpg"), id: Self.id), problems: ["column md5: not hex"])
         XCTAssertEqual(missing.failures.map(\.stage), [.manifest, .read])
         XCTAssertEqual(missing.failures.first?.message, "column md5: not hex")
+        XCTAssertEqual(missing.notComputedReason, .imageMissing)
+        XCTAssertEqual(missing.notComputed, [.md5, .pdq])
         XCTAssertTrue(missing.failures.allSatisfy { $0.sampleID == Self.id && $0.key == "gone" })
 
         let junk = try tmp.write("junk.jpg", "not an image at all")
@@ -56,15 +58,38 @@ final class ScreenerTests: XCTestCase {
         XCTAssertEqual(undecodable.failures.map(\.stage), [.decode])
         XCTAssertEqual(undecodable.failures.first?.sampleID, Self.id)
         XCTAssertTrue(undecodable.screenedSignals.contains(.md5), "the bytes were still digested")
+        XCTAssertEqual(undecodable.notComputedReason, .undecodable)
+        XCTAssertEqual(undecodable.notComputed, [.pdq])
     }
 
-    func testASampleWithNothingToScreenIsNeitherMatchedNorFailed() throws {
+    /// A sample naming no image fails only the image signals requested (issue 11): not the
+    /// URL ones, and not at all for a failed download (no image expected).
+    func testASampleWithoutImageFailsOnlyTheRequestedImageSignals() throws {
         let tmp = try TemporaryDirectory()
         let s = try screener(tmp, list: ["url http://example.org/"], signals: [.md5, .urlMD5])
         let out = s.screen(Sample(key: "empty", id: Self.id), problems: [])
         XCTAssertEqual(out.matches, [])
-        XCTAssertEqual(out.failures, [])
+        XCTAssertEqual(out.failures.map(\.stage), [.manifest])
+        XCTAssertEqual(out.failures.first?.message, Screener.noImageReferenceMessage + ": md5 not computed")
+        XCTAssertEqual(out.notComputed, [.md5])
+        XCTAssertEqual(out.notComputedReason, .noImageReference)
         XCTAssertEqual(out.screenedSignals, [])
+
+        var failedDownload = Sample(key: "failed", url: "http://example.org/x", id: Self.id)
+        failedDownload.imageAbsence = .notStored
+        let passed = s.screen(failedDownload, problems: [])
+        XCTAssertEqual(passed.failures, [], "a failed download's image signals are not applicable")
+        XCTAssertEqual(passed.notComputed, [])
+        XCTAssertEqual(passed.screenedSignals, [.urlMD5])
+
+        var lost = Sample(key: "lost", url: "http://example.org/x", id: Self.id)
+        lost.imageAbsence = .missing("the shard lost it")
+        let missing = s.screen(lost, problems: [])
+        XCTAssertEqual(missing.failures.map(\.message), ["the shard lost it"], "one record, the reader's")
+        XCTAssertEqual(missing.notComputedReason, .imageMissing)
+
+        let urlOnly = try screener(try TemporaryDirectory(), list: ["url http://example.org/"], signals: [.urlMD5])
+        XCTAssertEqual(urlOnly.screen(Sample(key: "empty", id: Self.id), problems: []).failures, [])
     }
 }
 

@@ -16,14 +16,14 @@ final class JSONLinesPrinterTests: XCTestCase {
             """)
     }
 
-    func testFailureLinesWithNullPathAndQuality() throws {
+    func testFailureLinesWithNullPath() throws {
         let text = try Fixture.printed([Fixture.failure("z", .read, "m"),
-                                        Fixture.failure("q", .unscreenablePerceptual, "low quality", path: "x.jpg", quality: 30)]) {
+                                        Fixture.failure("q", .decode, "not an image", path: "x.jpg")]) {
             JSONLinesPrinter<FailureRecord>(to: $0)
         }
         XCTAssertEqual(text, """
             {"key":"z","path":null,"stage":"read","error":"m"}
-            {"key":"q","path":"x.jpg","stage":"unscreenable-perceptual","error":"low quality","quality":30}
+            {"key":"q","path":"x.jpg","stage":"decode","error":"not an image"}
 
             """)
     }

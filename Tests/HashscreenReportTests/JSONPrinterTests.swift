@@ -100,10 +100,16 @@ final class JSONPrinterTests: XCTestCase {
     func summary(cleaned: [ScanSummary.CleanedManifest]?) -> ScanSummary {
         var counts = ScanSummary.Counts()
         counts.samples = 5; counts.scanned = 3; counts.matched = 1; counts.errors = 2; counts.decoded = 4
-        counts.rowsWithoutPath = 1; counts.nonImageFilesIgnored = 6; counts.rowsNotSuccess = 7
+        counts.rowsWithoutPath = 1; counts.passedOver = ["rows_not_success": 7, "non_image_files_ignored": 6]
         counts.errorsByStage = [.read: 1, .decode: 1, .manifest: 2]
-        counts.perSignal = [.init(signal: .md5, screened: 4, matched: 1), .init(signal: .pdq, screened: 3, matched: 0)]
+        counts.notComputed = [.imageMissing: 1, .noImageReference: 1]
+        counts.perSignal = [.init(signal: .md5, screened: 4, matched: 1, notComputed: 1),
+                            .init(signal: .pdq, screened: 3, matched: 0, notComputed: 1, skippedLowQuality: 1)]
         counts.perList = [.init(list: ListRef(name: "ncmec", version: "2024-05-01"), matched: 1)]
+        var folder = ScanSummary.Counts()
+        folder.samples = 2; folder.scanned = 2; folder.passedOver = ["non_image_files_ignored": 6]
+        folder.perSignal = [.init(signal: .md5, screened: 2, matched: 0)]
+        counts.perInput = [folder]
         let started = Date(timeIntervalSince1970: 1_714_557_600.25)
         return ScanSummary(
             counts: counts, version: "9.9.9", opensslVersion: "OpenSSL 3.0.0",
@@ -134,14 +140,27 @@ final class JSONPrinterTests: XCTestCase {
                   "manifest": 2,
                   "read": 1
                 },
+                "not_computed": {
+                  "image_missing": 1,
+                  "unreadable": 0,
+                  "undecodable": 0,
+                  "no_image_reference": 1,
+                  "row_unreadable": 0
+                },
                 "per_signal": {
                   "md5": {
                     "screened": 4,
-                    "matched": 1
+                    "matched": 1,
+                    "not_computed": 1,
+                    "skipped_low_quality": 0,
+                    "not_applicable": 0
                   },
                   "pdq": {
                     "screened": 3,
-                    "matched": 0
+                    "matched": 0,
+                    "not_computed": 1,
+                    "skipped_low_quality": 1,
+                    "not_applicable": 0
                   }
                 },
                 "per_list": [
@@ -149,6 +168,36 @@ final class JSONPrinterTests: XCTestCase {
                     "name": "ncmec",
                     "version": "2024-05-01",
                     "matched": 1
+                  }
+                ],
+                "per_input": [
+                  {
+                    "path": "m.csv",
+                    "layout": "csv",
+                    "samples": 2,
+                    "scanned": 2,
+                    "matched": 0,
+                    "errors": 0,
+                    "decoded": 0,
+                    "rows_without_path": 0,
+                    "non_image_files_ignored": 6,
+                    "errors_by_stage": {},
+                    "not_computed": {
+                      "image_missing": 0,
+                      "unreadable": 0,
+                      "undecodable": 0,
+                      "no_image_reference": 0,
+                      "row_unreadable": 0
+                    },
+                    "per_signal": {
+                      "md5": {
+                        "screened": 2,
+                        "matched": 0,
+                        "not_computed": 0,
+                        "skipped_low_quality": 0,
+                        "not_applicable": 0
+                      }
+                    }
                   }
                 ]
               },

@@ -128,6 +128,21 @@ final class OutputFolderPolicyTests: XCTestCase {
         XCTAssertEqual(try names(dir), [".hashscreen.lock", own, "notes.txt"])
     }
 
+    /// The spools a killed scan left (docs/spool.md) go with its outputs; this process's own
+    /// spool, being written, stays.
+    func testSpoolsAKilledScanLeftAreRemovedWithIt() throws {
+        let tmp = try TemporaryDirectory()
+        let dir = tmp.file("o")
+        do { _ = try OutputFolder(directory: dir) }
+        try tmp.write("o/.matches.123.ff.spool", "left by a killed scan")
+        try tmp.write("o/.errors.123.fe.spool", "left by a killed scan")
+        try tmp.write("o/.notes.123.fd.spool", "not a scan's name")
+        let folder = try OutputFolder(directory: dir)
+        let own = try RecordSpool<FailureRecord>(folder: dir, name: OutputFolder.File.failureSpool)
+        try folder.removePreviousRun()
+        XCTAssertEqual(try names(dir), [".hashscreen.lock", ".notes.123.fd.spool", (own.path as NSString).lastPathComponent].sorted())
+    }
+
     func testRemovingAnEarlierScanUnlinksPlantedLinksAndNeverFollowsThem() throws {
         let tmp = try TemporaryDirectory()
         let victims = try tmp.write("victims/keep.txt", "precious\n")

@@ -14,8 +14,8 @@ enum Fixture {
     }
 
     static func failure(_ key: String, _ stage: FailureStage, _ message: String, path: String? = nil,
-                        quality: Int? = nil, ordinal: Int = 0) -> FailureRecord {
-        FailureRecord(key: key, path: path, stage: stage, message: message, quality: quality, sampleID: SampleID(input: 0, row: ordinal))
+                        ordinal: Int = 0) -> FailureRecord {
+        FailureRecord(key: key, path: path, stage: stage, message: message, sampleID: SampleID(input: 0, row: ordinal))
     }
 
     /// A list of two source files, md5 and pdq entries and one type this build does not know.

@@ -1,0 +1,137 @@
+import Foundation
+import HashscreenCore
+@testable import HashscreenReport
+import HashscreenTestSupport
+import XCTest
+
+/// The spool findings go to as they are found (issue 11): sorted runs, merged back in
+/// `RecordOrder` (through several merge passes when there are many runs), the outputs
+/// byte-identical to sorting in memory; the file private, exclusive and removed.
+final class RecordSpoolTests: XCTestCase {
+    /// Matches of random samples, two per sample (of different signals: a sample's records
+    /// differ in what `RecordOrder` compares, as a scan's do): repeated keys, several inputs,
+    /// rows and members, lists, variants, notes, keys that CSV must quote.
+    static func randomMatches(_ n: Int, seed: UInt64) -> [MatchRecord] {
+        var rng = SplitMix64(seed: seed)
+        let signals: [SignalKind] = [.md5, .sha256, .pdq, .phash, .urlMD5]
+        var sample: (key: String, url: String?, path: String?, id: SampleID)? = nil
+        return (0..<n).map { i in
+            let j = i / 2
+            if i % 2 == 0 || sample == nil {
+                let key = "k\(rng.next() % 300)" + (rng.next() % 7 == 0 ? " é,\"x\"\n" : "")
+                sample = (key, rng.next() % 3 == 0 ? nil : "http://x.invalid/\(j)", rng.next() % 4 == 0 ? nil : "p/\(key).jpg",
+                          SampleID(input: UInt32(rng.next() % 3), shard: UInt32(rng.next() % 2),
+                                   rng.next() % 4 == 0 ? .member(UInt64(j)) : .row(UInt64(j))))
+            }
+            let s = sample!
+            let signal = signals[i % 2 == 0 ? 0 : 1 + j % 4]
+            return MatchRecord(
+                key: s.key, url: s.url, path: s.path,
+                signal: signal, value: HashValue(bytes: (0..<signal.byteCount).map { _ in UInt8(truncatingIfNeeded: rng.next()) }),
+                source: rng.next() % 2 == 0 ? .computed : .manifest, list: ListRef(name: "L\(rng.next() % 3)", version: "1"),
+                distance: Int(rng.next() % 32), variant: signal.isPerceptual ? "rot90" : nil,
+                notes: rng.next() % 5 == 0 ? ["padding removed", "n\(i)"] : [], sampleID: s.id)
+        }
+    }
+
+    /// Failures of distinct samples with repeated keys.
+    static func randomFailures(_ n: Int, seed: UInt64) -> [FailureRecord] {
+        var rng = SplitMix64(seed: seed)
+        let stages = FailureStage.allCases
+        return (0..<n).map { i in
+            FailureRecord(key: "k\(rng.next() % 200)", path: rng.next() % 3 == 0 ? nil : "p/\(i).jpg",
+                          stage: stages[Int(rng.next() % UInt64(stages.count))], message: "message \(rng.next() % 5)",
+                          sampleID: SampleID(input: UInt32(rng.next() % 2), row: i))
+        }
+    }
+
+    /// 1,000 records in runs of 7: 143 runs, more than one merge can take (64), so a merge
+    /// pass writes longer runs first; the result is exactly the records sorted in memory.
+    func testManyRunsMergeBackIntoRecordOrder() throws {
+        let tmp = try TemporaryDirectory()
+        let matches = Self.randomMatches(1000, seed: 11)
+        let spool = try RecordSpool<MatchRecord>(folder: tmp.path, name: "matches", bufferRecords: 7)
+        for m in matches { try spool.append(m) }
+        XCTAssertEqual(spool.runs.count, 1000 / 7, "full buffers became runs")
+        XCTAssertGreaterThan(spool.runs.count, RecordSpool<MatchRecord>.mergeFanIn)
+        var back: [MatchRecord] = []
+        try spool.forEachSorted { back.append($0) }
+        XCTAssertEqual(back, RecordOrder.sorted(matches))
+
+        let failures = Self.randomFailures(500, seed: 12)
+        let fspool = try RecordSpool<FailureRecord>(folder: tmp.path, name: "errors", bufferRecords: 3)
+        for f in failures { try fspool.append(f) }
+        var fback: [FailureRecord] = []
+        try fspool.forEachSorted { fback.append($0) }
+        XCTAssertEqual(fback, RecordOrder.sorted(failures))
+    }
+
+    /// The output files printed from spools are the same bytes as from the records in memory.
+    func testOutputsFromTheSpoolAreByteIdenticalToSortingInMemory() throws {
+        let tmp = try TemporaryDirectory()
+        let matches = Self.randomMatches(400, seed: 21)
+        let failures = Self.randomFailures(300, seed: 22)
+        let inMemory = try OutputFolder(directory: tmp.file("a"))
+        try inMemory.write(matches: matches, failures: failures)
+        let spooled = try OutputFolder(directory: tmp.file("b"))
+        let ms = try RecordSpool<MatchRecord>(folder: spooled.directory, name: "matches", bufferRecords: 5)
+        let fs = try RecordSpool<FailureRecord>(folder: spooled.directory, name: "errors", bufferRecords: 5)
+        for m in matches { try ms.append(m) }
+        for f in failures { try fs.append(f) }
+        let removed = try spooled.write(matches: ms, failures: fs, keepingRemovedIDs: true)
+        for f in [OutputFolder.File.removals, OutputFolder.File.report, OutputFolder.File.errors] {
+            let a = try Data(contentsOf: URL(fileURLWithPath: inMemory.path(f)))
+            XCTAssertEqual(a, try Data(contentsOf: URL(fileURLWithPath: spooled.path(f))), f)
+            XCTAssertFalse(a.isEmpty, f)
+        }
+        XCTAssertEqual(removed, Set(matches.map(\.sampleID)), "every matched sample's identity, for --write-cleaned")
+    }
+
+    /// Created 0600 under a hidden `.NAME.PID.RANDOM.spool` name, never reused, and gone once
+    /// removed or dropped.
+    func testSpoolFileIsPrivateNewAndRemoved() throws {
+        let tmp = try TemporaryDirectory()
+        let old = umask(0)
+        defer { umask(old) }
+        var spool: RecordSpool<FailureRecord>? = try RecordSpool(folder: tmp.path, name: "errors", bufferRecords: 2)
+        let path = spool!.path
+        XCTAssertTrue((path as NSString).lastPathComponent.hasPrefix(".errors.\(getpid())."), path)
+        XCTAssertTrue(path.hasSuffix(".spool"), path)
+        var st = stat()
+        XCTAssertEqual(stat(path, &st), 0)
+        XCTAssertEqual(st.st_mode & 0o777, 0o600)
+        for f in Self.randomFailures(5, seed: 3) { try spool!.append(f) }
+        XCTAssertEqual(stat(path, &st), 0)
+        XCTAssertGreaterThan(st.st_size, 0, "full buffers reach the disk as they fill")
+        spool = nil
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path), "a dropped spool removes its file")
+        let other = try RecordSpool<MatchRecord>(folder: tmp.path, name: "matches")
+        other.remove()
+        XCTAssertFalse(FileManager.default.fileExists(atPath: other.path))
+    }
+
+    /// A spool whose file was cut short while the scan ran is an output error, not a silent
+    /// loss of records.
+    func testDamagedSpoolIsAnOutputError() throws {
+        let tmp = try TemporaryDirectory()
+        let spool = try RecordSpool<FailureRecord>(folder: tmp.path, name: "errors", bufferRecords: 10)
+        for f in Self.randomFailures(30, seed: 5) { try spool.append(f) }
+        XCTAssertEqual(truncate(spool.path, 100), 0)
+        XCTAssertThrowsError(try spool.forEachSorted { _ in }) { e in
+            XCTAssertEqual((e as? HashscreenError)?.code, .output, "\(e)")
+            XCTAssertTrue("\(e)".contains("damaged"), "\(e)")
+        }
+    }
+
+    /// The run header is the documented one (docs/spool.md): magic, kind, count, length.
+    func testRunHeaderIsTheDocumentedFormat() throws {
+        let tmp = try TemporaryDirectory()
+        let spool = try RecordSpool<MatchRecord>(folder: tmp.path, name: "matches", bufferRecords: 2)
+        for m in Self.randomMatches(2, seed: 9) { try spool.append(m) }
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: spool.path)))
+        XCTAssertEqual(Array(bytes[0..<8]), Array("hsrun1m".utf8) + [0])
+        func u64(_ at: Int) -> UInt64 { (0..<8).reduce(0) { $0 | UInt64(bytes[at + $1]) << (8 * UInt64($1)) } }
+        XCTAssertEqual(u64(8), 2, "record count")
+        XCTAssertEqual(u64(16), UInt64(bytes.count - 24), "payload length")
+    }
+}
