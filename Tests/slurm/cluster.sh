@@ -59,13 +59,24 @@ live_pid() {
   echo "$pid"
 }
 
-# Pids of every process left from this cluster: the daemons and the slurmstepd processes.
+# Pids of every process left from this cluster: the daemons and slurmstepd (which carry MARK),
+# and the jobs' processes (SLURM_JOB_ID set, SLURM_CONF this cluster's), but not this script
+# or its callers, who may have SLURM_CONF set too.
 our_pids() {
-  local e pid
+  local e pid env p callers=" "
+  p=$$
+  while [ "$p" -gt 1 ] 2>/dev/null; do
+    callers+="$p "
+    p="$(awk '{print $4}' "/proc/$p/stat" 2>/dev/null)" || break
+  done
   for e in /proc/[0-9]*/environ; do
     pid="${e#/proc/}"; pid="${pid%/environ}"
-    [ "$pid" = "$$" ] && continue
-    { tr '\0' '\n' < "$e" | grep -qxF "$MARK"; } 2>/dev/null && echo "$pid"
+    [[ "$callers" == *" $pid "* ]] && continue
+    env="$(tr '\0' '\n' 2>/dev/null < "$e")" || continue
+    if grep -qxF "$MARK" <<< "$env" ||
+       { grep -qxF "SLURM_CONF=$CONF" <<< "$env" && grep -q '^SLURM_JOB_ID=' <<< "$env"; }; then
+      echo "$pid"
+    fi
   done
   return 0
 }
@@ -184,32 +195,35 @@ start() {
   say "running in $((SECONDS - t0)) s: $(slurm sinfo -h -o '%P %D %T %c cpus %m MB' | head -1) ($CONF)"
 }
 
-# TERM the process in FILE, wait for it, KILL it after STOP_TIMEOUT.
-stop_one() {
-  local file="$1" pid i
-  pid="$(live_pid "$file")" || return 0
-  kill -TERM "$pid" 2>/dev/null || true
+# TERM the processes in the pid FILES at once (each takes about 2 s to exit), wait for them,
+# KILL those still there after STOP_TIMEOUT.
+stop_pids() {
+  local file pid pids=() i
+  for file in "$@"; do pid="$(live_pid "$file")" && pids+=("$pid"); done
+  [ ${#pids[@]} -gt 0 ] || return 0
+  kill -TERM "${pids[@]}" 2>/dev/null || true
   for ((i = 0; i < STOP_TIMEOUT * 10; i++)); do
-    [ -e "/proc/$pid" ] || return 0
     sleep 0.1
+    for pid in "${pids[@]}"; do [ -e "/proc/$pid" ] && continue 2; done
+    return 0
   done
-  say "$(basename "$file" .pid) ($pid) ignored TERM for ${STOP_TIMEOUT} s; killing it"
-  kill -KILL "$pid" 2>/dev/null || true
+  say "ignored TERM for ${STOP_TIMEOUT} s, killing: ${pids[*]}"
+  kill -KILL "${pids[@]}" 2>/dev/null || true
 }
 
 stop_daemons() {
   local i
   # Jobs first, while slurmctld can still cancel them: slurmstepd outlives slurmd.
   if live_pid "$DIR/run/slurmctld.pid" >/dev/null; then
-    slurm scancel --full --quiet --state=PENDING,RUNNING,SUSPENDED "--user=$(id -un)" 2>/dev/null || true
+    slurm scancel --quiet "--user=$(id -un)" 2>/dev/null || true
     for ((i = 0; i < STOP_TIMEOUT * 2; i++)); do
       [ -z "$(slurm squeue -h -t PENDING,RUNNING,COMPLETING,SUSPENDED 2>/dev/null)" ] && break
       sleep 0.5
     done
   fi
-  stop_one "$DIR/run/slurmd.pid"
-  stop_one "$DIR/run/slurmctld.pid"
-  stop_one "$DIR/munge/munged.pid"
+  # munged last: the Slurm daemons still talk to each other while they stop.
+  stop_pids "$DIR/run/slurmd.pid" "$DIR/run/slurmctld.pid"
+  stop_pids "$DIR/munge/munged.pid"
   local left
   left="$(our_pids)"
   if [ -n "$left" ]; then
