@@ -120,7 +120,7 @@ if [ -n "${merge:-}" ]; then
     [ "$(cat "$WORK"/deploy-ok/part-{0,1,2}/shard 2>/dev/null | tr '\n' ' ')" = "0/3 1/3 2/3 " ]
   check "submit.sh: scan arguments passed as given, brace range unexpanded" \
     [ "$(cat "$WORK/deploy-ok/part-1/args" 2>/dev/null | tr '\n' ' ')" = "--list list.csv shards/{00000..00002}.tar " ]
-  check "submit.sh: merge saw parts 0..2" [ "$(tr '\n' ' ' < "$WORK/deploy-ok/merged/shards" 2>/dev/null)" = "0/3 1/3 2/3 " ]
+  check "submit.sh: merge saw parts 0..2" [ "$(tr '\n' ' ' 2>/dev/null < "$WORK/deploy-ok/merged/shards")" = "0/3 1/3 2/3 " ]
 fi
 read -r _ scan _ merge < "$WORK/deploy-fail.ids" || true
 if [ -n "${merge:-}" ]; then
