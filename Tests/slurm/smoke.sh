@@ -134,8 +134,11 @@ else
 fi
 
 # 4. The draft batch script as it ships (its #SBATCH lines) fits a 2-CPU node.
-check "sbatch --test-only deploy/slurm/hashscreen-array.sbatch" \
-  sbatch --test-only "$REPO/deploy/slurm/hashscreen-array.sbatch" "$WORK/test-only" --list list.csv x.tar
+if said="$(sbatch --test-only "$REPO/deploy/slurm/hashscreen-array.sbatch" "$WORK/test-only" --list list.csv x.tar 2>&1)"; then
+  ok "sbatch --test-only deploy/slurm/hashscreen-array.sbatch (${said#sbatch: })"
+else
+  fail "sbatch --test-only deploy/slurm/hashscreen-array.sbatch: $said"
+fi
 echo "smoke.sh: jobs ran and were checked in $((SECONDS - t0)) s"
 
 if [ "$failures" -eq 0 ]; then
