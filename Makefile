@@ -23,7 +23,7 @@ endif
 QEMU_CPU := Nehalem
 BIN_DEBUG := .build/debug/hashscreen
 
-.PHONY: deps qemu-deps pydeps build release test test-portable demo bench clean
+.PHONY: deps qemu-deps pydeps build release test test-portable test-slurm demo bench clean
 
 # $(call apt_missing,PACKAGES): apt-get install those of PACKAGES not installed.
 define apt_missing
@@ -83,6 +83,13 @@ ifeq ($(ARCH),x86_64)
 else
 	@echo "make test-portable: the emulated-CPU check is for x86-64 builds; skipped on $(ARCH)"
 endif
+
+# The Slurm test (Tests/slurm/README.md): a one-node cluster of Debian's slurm-wlm and munge,
+# started here without systemd (installed if missing), runs job arrays as a sharded scan will;
+# then the deploy/ drafts are checked and the cluster stopped. Needs root; about 20 s.
+test-slurm: build
+	$(call apt_missing,python3-yaml)
+	HASHSCREEN=$(BIN_DEBUG) bash Tests/slurm/run.sh
 
 demo: build
 	@bash Fixtures/demo/run-demo.sh $(BIN_DEBUG)
