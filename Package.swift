@@ -92,7 +92,8 @@ let package = Package(
 
         .testTarget(name: "HashscreenDigestTests", dependencies: ["HashscreenDigest", "HashscreenTestSupport"], swiftSettings: swiftSettings),
 
-        .testTarget(name: "HashscreenPerceptualTests", dependencies: ["HashscreenPerceptual", "HashscreenDecode", "HashscreenTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "HashscreenPerceptualTests", dependencies: ["HashscreenPerceptual", "HashscreenDecode", "HashscreenTestSupport"],
+                    exclude: ["Scripts"], swiftSettings: swiftSettings),
 
         .testTarget(name: "HashscreenParquetTests", dependencies: ["HashscreenParquet", "HashscreenTestSupport"], swiftSettings: swiftSettings),
 

@@ -25,7 +25,7 @@ public final class FileHasher {
     public init(signals: [SignalKind], pdqMode: PDQMode = .full, dihedral: Bool = false,
                 maxPixels: UInt64 = ScanConfiguration.defaultMaxPixels,
                 maxFileBytes: Int = ScanConfiguration.defaultMaxFileBytes,
-                urlConvention: URLConvention = .importDefault) throws {
+                urlConvention: URLConvention = .importDefault) throws(HashscreenError) {
         self.signals = SignalKind.allCases.filter { signals.contains($0) && !$0.isURL }
         urlSignals = SignalKind.allCases.filter { signals.contains($0) && $0.isURL }
         guard urlSignals.isEmpty || self.signals.isEmpty else {
@@ -36,7 +36,8 @@ public final class FileHasher {
         self.dihedral = dihedral
         self.maxPixels = maxPixels
         self.maxFileBytes = maxFileBytes
-        digester = try Digester(signals: urlSignals.isEmpty ? self.signals : Digester.urlDigests)
+        let digests = urlSignals.isEmpty ? self.signals : Digester.urlDigests
+        digester = try HashscreenError.converting { try Digester(signals: digests) }
     }
 
     /// True when the arguments are URLs (only URL signals were asked for).

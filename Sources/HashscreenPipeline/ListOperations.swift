@@ -12,9 +12,9 @@ public enum ListOperations {
     /// URL hashes were made (nil: `URLConvention.importDefault`); `url` lines are digested so.
     public static func importList(database: String, name: String, version: String?, files: [String],
                                   defaultType: String?, skipInvalid: Bool, replace: Bool, json: Bool,
-                                  urlConvention: URLConvention? = nil) throws -> String {
+                                  urlConvention: URLConvention? = nil) throws(HashscreenError) -> String {
         let convention = urlConvention ?? .importDefault
-        let digester = try Digester(signals: Digester.urlDigests)
+        let digester = try HashscreenError.converting { try Digester(signals: Digester.urlDigests) }
         let request = ListImportRequest(
             name: name, version: version, files: files, defaultType: defaultType,
             skipInvalid: skipInvalid, replace: replace, toolVersion: "hashscreen \(HashscreenVersion.current)",
@@ -35,7 +35,7 @@ public enum ListOperations {
     }
 
     /// Describes every list of a database (text, or JSON with `json`).
-    public static func info(database: String, json: Bool) throws -> String {
+    public static func info(database: String, json: Bool) throws(HashscreenError) -> String {
         do {
             let store = try HashListStore.openReadOnly(path: database)
             let description = ListsDescription(database: database, schemaVersion: Int(store.schemaVersion),

@@ -21,18 +21,22 @@ public typealias PDQMode = HashscreenPerceptual.PDQMode
 public enum ManifestOperations {
     /// Prints the detected layout, the columns (and which role each plays) and the row count
     /// as one indented JSON document.
-    public static func printInspection(path: String, layout: ManifestLayout?, imageColumn: String? = nil) throws {
-        let printer = JSONPrinter<JSONValue>(to: StandardOutput())
-        try printer.write(try ManifestInspector.inspect(path: path, layout: layout, options: ManifestOptions(imageColumn: imageColumn)))
-        try printer.finish()
+    public static func printInspection(path: String, layout: ManifestLayout?, imageColumn: String? = nil) throws(HashscreenError) {
+        try HashscreenError.converting {
+            let printer = JSONPrinter<JSONValue>(to: StandardOutput())
+            try printer.write(try ManifestInspector.inspect(path: path, layout: layout, options: ManifestOptions(imageColumn: imageColumn)))
+            try printer.finish()
+        }
     }
 
     /// Prints each row as a JSON line, every column under its original name, at most `limit`
     /// (embedded images replaced by their length).
-    public static func printRows(path: String, layout: ManifestLayout?, imageColumn: String? = nil, limit: Int?) throws {
-        let printer = JSONLinesPrinter<JSONValue>(to: StandardOutput())
-        try ManifestInspector.rows(path: path, layout: layout, limit: limit, options: ManifestOptions(imageColumn: imageColumn)) { try printer.write($0) }
-        try printer.finish()
+    public static func printRows(path: String, layout: ManifestLayout?, imageColumn: String? = nil, limit: Int?) throws(HashscreenError) {
+        try HashscreenError.converting {
+            let printer = JSONLinesPrinter<JSONValue>(to: StandardOutput())
+            try ManifestInspector.rows(path: path, layout: layout, limit: limit, options: ManifestOptions(imageColumn: imageColumn)) { try printer.write($0) }
+            try printer.finish()
+        }
     }
 }
 
@@ -44,7 +48,11 @@ public enum HashOutputFormat: String, Sendable, CaseIterable {
 extension FileHasher {
     /// Hashes `files` in order and prints one row per file on standard output; returns whether
     /// every file was hashed (a file that could not be read or decoded carries its error).
-    public func printHashes(of files: [String], format: HashOutputFormat) throws -> Bool {
+    public func printHashes(of files: [String], format: HashOutputFormat) throws(HashscreenError) -> Bool {
+        try HashscreenError.converting { try printHashesUnconverted(of: files, format: format) }
+    }
+
+    private func printHashesUnconverted(of files: [String], format: HashOutputFormat) throws -> Bool {
         let out = StandardOutput()
         var printer: any ReportSink<FileHashes>
         switch format {

@@ -148,7 +148,12 @@ public enum Scanner {
     /// `log` gets the closing line (the CLI prints it unless `--quiet`); `warn` gets warnings,
     /// one line each (standard error by default, whatever `--quiet`).
     public static func run(_ config: ScanConfiguration, log: (String) -> Void = { _ in },
-                           warn: @escaping @Sendable (String) -> Void = Scanner.standardErrorLine) throws -> ScanResult {
+                           warn: @escaping @Sendable (String) -> Void = Scanner.standardErrorLine) throws(HashscreenError) -> ScanResult {
+        try HashscreenError.converting { try scan(config, log: log, warn: warn) }
+    }
+
+    static func scan(_ config: ScanConfiguration, log: (String) -> Void,
+                     warn: @escaping @Sendable (String) -> Void) throws -> ScanResult {
         let started = Date()
         let cpuAtStart = processCPUSeconds()
         // Setup failures stop the run before any work: output folder, list, inputs.
@@ -258,7 +263,7 @@ public enum Scanner {
     /// The warning for an input some of whose rows name no image while image signals are
     /// requested: what happens to such rows, and the remedies.
     static func noImageReferenceWarning(input: String, imageSignals: [SignalKind]) -> String {
-        "warning: \(input): rows name no image (no path or image column), so \(imageSignals.map(\.name).joined(separator: ", ")) cannot be computed for them: each such row is an error in errors.jsonl and the scan is incomplete (exit 3 unless something matched); to screen its metadata only pass --signals url_md5,url_sha256, or name its image column with --image-column"
+        "warning: \(input): rows name no image (an empty path or image value, or no path or image column at all), so \(imageSignals.map(\.name).joined(separator: ", ")) cannot be computed for them: each such row is an error in errors.jsonl and the scan is incomplete (exit 3 unless something matched); to screen its metadata only pass --signals url_md5,url_sha256, or name its image column with --image-column"
     }
 
     /// User plus system CPU time of the whole process so far, in seconds.
