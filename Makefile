@@ -23,7 +23,7 @@ endif
 QEMU_CPU := Nehalem
 BIN_DEBUG := .build/debug/hashscreen
 
-.PHONY: deps qemu-deps pydeps build release test test-portable demo bench clean
+.PHONY: deps qemu-deps pydeps build release test test-portable test-sanitize fuzz fuzz-build fuzz-seeds demo bench clean
 
 # $(call apt_missing,PACKAGES): apt-get install those of PACKAGES not installed.
 define apt_missing
@@ -83,6 +83,48 @@ ifeq ($(ARCH),x86_64)
 else
 	@echo "make test-portable: the emulated-CPU check is for x86-64 builds; skipped on $(ARCH)"
 endif
+
+# The decoder tests again with the C image shim (and every other target) built with
+# AddressSanitizer and UndefinedBehaviorSanitizer, debug, in a scratch path of its own.
+SANITIZE_TESTS := HashscreenDecodeTests
+test-sanitize: deps pydeps
+	$(TEST_ENV) $(SWIFT) test --scratch-path .build-asan --sanitize=address --sanitize=undefined \
+	  --disable-swift-testing --filter "$(SANITIZE_TESTS)"
+
+# Fuzzing (DEVELOPERS.md, "Fuzzing"): the libFuzzer harnesses of the Fuzzing/ package, built
+# in release with coverage and AddressSanitizer, each run for FUZZ_SECONDS on a corpus seeded
+# from Fixtures/; crashers go to $(FUZZ_DIR)/crashers/<target>/, logs to $(FUZZ_DIR)/logs/.
+# FUZZ_TARGETS picks targets; FUZZ_FLAGS adds libFuzzer flags (e.g. -runs=1000000).
+FUZZ_SECONDS ?= 60
+FUZZ_DIR ?= .build-fuzz
+FUZZ_TIMEOUT ?= 10
+FUZZ_RSS_MB ?= 2048
+FUZZ_FLAGS ?=
+FUZZ_BUILD_FLAGS := -c release --package-path Fuzzing --scratch-path $(FUZZ_DIR)/build \
+  --sanitize=address -Xswiftc -sanitize=fuzzer -Xcc -fsanitize=fuzzer-no-link
+FUZZ_BIN := $(FUZZ_DIR)/build/release/hashscreen-fuzz
+FUZZ_TARGETS ?= $(shell [ -x $(FUZZ_BIN) ] && $(FUZZ_BIN) --list | cut -d' ' -f1)
+
+fuzz-build: deps
+	$(SWIFT) build $(FUZZ_BUILD_FLAGS)
+
+fuzz-seeds: fuzz-build pydeps
+	@$(FUZZ_BIN) --list | $(PY_VENV)/bin/python Fuzzing/make_seeds.py . $(FUZZ_DIR)/seeds
+
+fuzz: fuzz-seeds
+	@targets="$(FUZZ_TARGETS)"; [ -n "$$targets" ] || targets="$$($(FUZZ_BIN) --list | cut -d' ' -f1)"; \
+	failed=""; for t in $$targets; do \
+	  mkdir -p $(FUZZ_DIR)/corpus/$$t $(FUZZ_DIR)/crashers/$$t $(FUZZ_DIR)/logs; \
+	  dict=""; [ -f Fuzzing/dictionaries/$$t.dict ] && dict="-dict=Fuzzing/dictionaries/$$t.dict"; \
+	  echo "make fuzz: $$t, $(FUZZ_SECONDS) s (log: $(FUZZ_DIR)/logs/$$t.log)"; \
+	  SWIFT_BACKTRACE=enable=no nice -n 10 $(FUZZ_BIN) $$t $$dict -max_total_time=$(FUZZ_SECONDS) \
+	    -timeout=$(FUZZ_TIMEOUT) -rss_limit_mb=$(FUZZ_RSS_MB) -print_final_stats=1 \
+	    -artifact_prefix=$(FUZZ_DIR)/crashers/$$t/ $(FUZZ_FLAGS) $(FUZZ_DIR)/corpus/$$t $(FUZZ_DIR)/seeds/$$t \
+	    > $(FUZZ_DIR)/logs/$$t.log 2>&1; \
+	  status=$$?; grep -E "^(stat::number_of_executed_units|stat::average_exec_per_sec|SUMMARY|==[0-9]+== ?ERROR)|artifact_prefix|Test unit written" $(FUZZ_DIR)/logs/$$t.log | sed "s/^/  /"; \
+	  [ $$status -eq 0 ] || failed="$$failed $$t"; \
+	done; \
+	[ -z "$$failed" ] || { echo "make fuzz: findings in$$failed: $(FUZZ_DIR)/crashers/ (DEVELOPERS.md: reproduce, add a regression)"; exit 1; }
 
 demo: build
 	@bash Fixtures/demo/run-demo.sh $(BIN_DEBUG)

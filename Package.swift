@@ -11,6 +11,9 @@ let package = Package(
     name: "hashscreen",
     products: [
         .executable(name: "hashscreen", targets: ["hashscreen"]),
+        // One public entry function per parser, for the libFuzzer harnesses of Fuzz/ (a separate
+        // package: DEVELOPERS.md); the CLI does not depend on it.
+        .library(name: "HashscreenFuzzEntryPoints", targets: ["HashscreenFuzzEntryPoints"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -77,6 +80,15 @@ let package = Package(
             dependencies: [
                 "HashscreenPipeline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        .target(
+            name: "HashscreenFuzzEntryPoints",
+            dependencies: [
+                "HashscreenCore", "HashscreenDecode", "HashscreenDigest", "HashscreenPerceptual",
+                "HashscreenParquet", "HashscreenTar", "HashscreenManifest", "HashscreenList",
             ],
             swiftSettings: swiftSettings
         ),
