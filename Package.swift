@@ -120,6 +120,14 @@ let package = Package(
 
         .testTarget(name: "HashscreenPipelineTests", dependencies: ["HashscreenPipeline", "HashscreenTestSupport"], swiftSettings: swiftSettings),
 
+        // Inputs the fuzzers found (Fixtures/fuzz/<target>/), replayed and checked.
+        .testTarget(
+            name: "HashscreenFuzzEntryPointsTests",
+            dependencies: ["HashscreenFuzzEntryPoints", "HashscreenParquet", "HashscreenTar", "HashscreenManifest",
+                           "HashscreenList", "HashscreenDecode", "HashscreenTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+
         .testTarget(name: "EndToEndTests", dependencies: ["HashscreenTestSupport"], swiftSettings: swiftSettings),
     ]
 )

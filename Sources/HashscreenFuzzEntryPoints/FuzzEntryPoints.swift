@@ -54,8 +54,14 @@ public enum FuzzEntryPoints {
     /// valid footer, so that mutations land in the pages rather than the footer. Layout of the
     /// input: `ParquetPageInput` (a 4-byte header choosing the column, then the chunk).
     public static func parquetPages(_ bytes: UnsafeRawBufferPointer) {
-        guard let file = ParquetPageInput.file(bytes) else { return }
+        guard let file = parquetPagesFile(bytes) else { return }
         file.withUnsafeBytes { raw in parquetFile(raw) }
+    }
+
+    /// The Parquet file a `parquet-pages` input stands for (nil when shorter than its header):
+    /// what its regression tests open with the reader.
+    public static func parquetPagesFile(_ bytes: UnsafeRawBufferPointer) -> [UInt8]? {
+        ParquetPageInput.file(bytes)
     }
 
     // MARK: - Tar

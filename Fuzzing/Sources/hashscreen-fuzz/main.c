@@ -49,42 +49,56 @@ static void usage(FILE *out) {
 
 static int (*selected)(const uint8_t *, size_t);
 
+static int find(const char *name) {
+    for (size_t i = 0; i < target_count; i++)
+        if (strcmp(name, targets[i].name) == 0) return (int)i;
+    return -1;
+}
+
 // libFuzzer's main (linked by -sanitize=fuzzer) calls this before it parses its flags: the first
 // argument names the target and is removed, and the target's -max_len added unless one is given.
+// The name is also left in HASHSCREEN_FUZZ_TARGET, where the processes libFuzzer starts itself
+// (-minimize_crash, -fork, -merge) find it, since they get the argv without it.
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
     if (*argc >= 2 && strcmp((*argv)[1], "--list") == 0) {
         for (size_t i = 0; i < target_count; i++) printf("%s %d\n", targets[i].name, targets[i].max_len);
         exit(0);
     }
-    if (*argc < 2 || (*argv)[1][0] == '-') {
-        usage(*argc < 2 ? stderr : stdout);
-        exit(*argc < 2 ? 2 : 0);
+    if (*argc >= 2 && (strcmp((*argv)[1], "--help") == 0 || strcmp((*argv)[1], "-h") == 0)) {
+        usage(stdout);
+        exit(0);
     }
-    for (size_t i = 0; i < target_count; i++) {
-        if (strcmp((*argv)[1], targets[i].name) != 0) continue;
-        static char *args[256];
-        static char max_len[32];
-        int given = 0, n = 0;
-        for (int a = 2; a < *argc; a++) given |= strncmp((*argv)[a], "-max_len=", 9) == 0;
-        if (*argc + 1 > (int)(sizeof args / sizeof args[0])) {
-            fprintf(stderr, "hashscreen-fuzz: too many arguments\n");
-            exit(2);
-        }
-        args[n++] = (*argv)[0];
-        if (!given) {
-            snprintf(max_len, sizeof max_len, "-max_len=%d", targets[i].max_len);
-            args[n++] = max_len;
-        }
-        for (int a = 2; a < *argc; a++) args[n++] = (*argv)[a];
-        args[n] = NULL;
-        *argc = n;
-        *argv = args;
-        selected = targets[i].callback;
-        return 0;
+    int t = *argc >= 2 ? find((*argv)[1]) : -1;
+    int skip = t >= 0;
+    if (t < 0) {
+        const char *inherited = getenv("HASHSCREEN_FUZZ_TARGET");
+        if (inherited) t = find(inherited);
     }
-    fprintf(stderr, "hashscreen-fuzz: unknown target '%s'\n", (*argv)[1]);
-    usage(stderr);
-    exit(2);
+    if (t < 0) {
+        if (*argc >= 2 && (*argv)[1][0] != '-') fprintf(stderr, "hashscreen-fuzz: unknown target '%s'\n", (*argv)[1]);
+        usage(stderr);
+        exit(2);
+    }
+    setenv("HASHSCREEN_FUZZ_TARGET", targets[t].name, 1);
+    static char *args[256];
+    static char max_len[32];
+    int given = 0, n = 0;
+    for (int a = 1 + skip; a < *argc; a++) given |= strncmp((*argv)[a], "-max_len=", 9) == 0;
+    if (*argc + 1 > (int)(sizeof args / sizeof args[0])) {
+        fprintf(stderr, "hashscreen-fuzz: too many arguments\n");
+        exit(2);
+    }
+    args[n++] = (*argv)[0];
+    if (!given) {
+        snprintf(max_len, sizeof max_len, "-max_len=%d", targets[t].max_len);
+        args[n++] = max_len;
+    }
+    for (int a = 1 + skip; a < *argc; a++) args[n++] = (*argv)[a];
+    args[n] = NULL;
+    *argc = n;
+    *argv = args;
+    selected = targets[t].callback;
+    return 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
