@@ -5,6 +5,7 @@
 import Foundation
 import HashscreenFuzzEntryPoints
 import HashscreenParquet
+import HashscreenTar
 import HashscreenTestSupport
 import XCTest
 
@@ -64,5 +65,29 @@ final class FuzzRegressionTests: XCTestCase {
         }
         XCTAssertTrue(error is ParquetError, "\(error)")
         XCTAssertTrue("\(error)".hasSuffix("row group 0, column 'v': page at chunk offset 0: RLE data ends after 627 of 1000 values"), "\(error)")
+    }
+
+    // MARK: - Tar
+
+    /// The error `TarReader` gives for the input's first member (nil when it reads one).
+    func firstTarError(_ name: String) throws -> TarError? {
+        let dir = try TemporaryDirectory()
+        let reader = try TarReader(path: try dir.write("input.tar", bytes: try input("tar", name)))
+        do { _ = try reader.next(); return nil } catch let e as TarError { return e }
+    }
+
+    /// A GNU base-256 size of about Int.max (found reading the reader while fuzzing): rounding it
+    /// up to whole blocks overflowed (a trap). Now the member runs past the end: an error.
+    func testBase256SizeNearIntMaxIsATruncatedMemberError() throws {
+        let error = try XCTUnwrap(try firstTarError("base-256-size-near-int-max"))
+        XCTAssertEqual(error.offset, 0)
+        XCTAssertEqual(error.message, "member of 9223372036854775551 bytes runs past the end of the archive (truncated)")
+    }
+
+    /// The same size from a pax `size` record: `dataOffset + size` overflowed.
+    func testPaxSizeNearIntMaxIsATruncatedMemberError() throws {
+        let error = try XCTUnwrap(try firstTarError("pax-size-near-int-max"))
+        XCTAssertEqual(error.offset, 1024)
+        XCTAssertEqual(error.message, "member of 9223372036854775000 bytes runs past the end of the archive (truncated)")
     }
 }
