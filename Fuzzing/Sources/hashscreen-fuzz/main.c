@@ -29,7 +29,7 @@ static const struct {
     int max_len;
     const char *what;
 } targets[] = {
-    {"parquet-file", hsfuzz_parquet_file, 131072, "a Parquet file: footer (Thrift compact), schema, every row group"},
+    {"parquet-file", hsfuzz_parquet_file, 32768, "a Parquet file: footer (Thrift compact), schema, every row group"},
     {"parquet-pages", hsfuzz_parquet_pages, 65536, "one Parquet column chunk under a fixed footer: pages, codecs, encodings"},
     {"tar", hsfuzz_tar, 65536, "a tar archive: member listing and member reads"},
     {"csv-tokenizer", hsfuzz_csv_tokenizer, 16384, "Core's CSVTokenizer against its streaming contract"},
