@@ -15,6 +15,8 @@
 #        BENCH_BIG_LIST (10000000)       rows of the synthetic list for the real-scan --dihedral
 #                                        check (0: skip); its database is kept in BENCH_WORK
 #        BENCH_BIG_RUNS (5)              paired rounds of that check
+#        BENCH_META_ROWS (5000000)       rows of the LAION-metadata workload against DuckDB
+#                                        (bench/meta.sh, its other BENCH_META_* variables; 0: skip)
 #        BENCH_VENV (BENCH_WORK/venv)    Python venv with bench/requirements.txt
 #        BENCH_DATA (BENCH_WORK/data/dsN) an existing dataset folder to use instead
 #        BENCH_RELEASE_FLAGS             swift build flags (the Makefile passes RELEASE_FLAGS)
@@ -47,11 +49,11 @@ START=$(date +%s)
 step() { echo "== [$(( $(date +%s) - START ))s] $*" >&2; }
 
 mkdir -p "$WORK/bin" "$O"
-rm -rf "$O"/run-* "$O"/probe-* "$O"/rss-*
+rm -rf "$O"/run-* "$O"/probe-* "$O"/rss-* "$O/meta"
 echo "{\"start_loadavg\": \"$(cut -d' ' -f1-3 /proc/loadavg)\", \"start\": \"$(date -u +%FT%TZ)\"}" > "$O/run.json"
 
 # 1. Python venv with bench/requirements.txt's pinned packages (the generator and the peers).
-if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c "import PIL, numpy, pdqhash, imagehash, skimage, sklearn" 2>/dev/null; then
+if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c "import PIL, numpy, pdqhash, imagehash, skimage, sklearn, duckdb" 2>/dev/null; then
   step "venv $VENV (bench/requirements.txt)"
   python3 -m venv "$VENV"
   "$VENV/bin/pip" install -q -r "$KIT/requirements.txt"
@@ -201,6 +203,14 @@ if [ "$BIG_LIST" -gt 0 ]; then
       T "big:$r:big-$v" "$BIGN" 1 0 "${BSCAN[@]}" "${extra[@]}" --out "$O/big-big-$v-$r"
     done
   done
+fi
+
+# 10c. LAION metadata, no images: hashscreen against DuckDB by URL hash and recorded md5, and
+#      the list import (bench/meta.sh; its data is generated once and kept in BENCH_WORK).
+if [ "${BENCH_META_ROWS:-5000000}" -gt 0 ]; then
+  step "LAION metadata against DuckDB (bench/meta.sh, ${BENCH_META_ROWS:-5000000} rows)"
+  BENCH_HASHSCREEN="$HS" BENCH_META_OUT="$O/meta" BENCH_META_NO_REPORT=1 BENCH_WORK="$WORK" BENCH_VENV="$VENV" \
+    bash "$KIT/meta.sh" || echo "meta.sh failed" >&2
 fi
 
 # 11. Report (it can be re-run alone on $O: every input it reads is kept there).

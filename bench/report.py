@@ -3,10 +3,15 @@
 
   report.py --results RESULTS.jsonl --dataset DIR --work DIR --hashscreen BIN --python PY
             --flags "SWIFT BUILD FLAGS" --elapsed SECONDS --doc docs/benchmarks.md
+  report.py --meta-only --meta DIR --doc docs/benchmarks.md
+            (bench/meta.sh alone: rewrite only the section "LAION metadata", between
+            `<!-- meta -->` and `<!-- /meta -->`, inserted before *Method* if the page has none)
 
 Reads timecmd.py's JSON lines (labels written by bench/bench.sh: `floor:`, `pair:ROUND:NAME`,
 `peerpair:PEER:RUN:floor`, `peer:PEER:RUN`, `rss:ROWS`, `big:ROUND:NAME`), the scans' output folders, the
-dataset's ground_truth.csv and manifest.jsonl, and the index benchmark's captured output.
+dataset's ground_truth.csv and manifest.jsonl, and the index benchmark's captured output; and, when
+WORK/meta holds bench/meta.sh's results (`meta:TOOL:STEP:VARIANT`), the LAION-metadata section
+(hashscreen against DuckDB, checked against the generator's planted.csv).
 Prints the main tables and writes the Markdown page; the text between
 `<!-- notes -->` and `<!-- /notes -->` of an existing page is kept (hand-written analysis).
 
@@ -311,6 +316,230 @@ def big_list_section(big, workdir):
     return L
 
 
+# ---------------------------------------------------------------- LAION metadata
+META_BEGIN, META_END = "<!-- meta -->", "<!-- /meta -->"
+GOAL_META_ROWS_PER_S = 1_200_000  # rows/s of the Parquet scan, set-up included (issue 12)
+GOAL_META_IMPORT_S = 8.0          # s to import the 16M-entry list (DuckDB's ingest here)
+GOAL_META_SETUP_S = 1.0           # s of a scan's set-up with the 16M-entry list
+GOAL_META_RSS_MIB = 658           # peak RSS of the 5M-row scan before issue 12 (its "658 MB", timecmd's MiB)
+META_VARIANTS = [  # (name, what is screened, signal, file)
+    ("parquet", "Parquet (laion2B-en layout)", "url_md5", "laion.parquet"),
+    ("csv", "CSV, same rows", "url_md5", "laion.csv"),
+    ("jsonl", "JSONL, same rows", "url_md5", "laion.jsonl"),
+    ("md5", "Parquet + recorded `md5` column", "md5", "laion_md5.parquet"),
+]
+
+
+def shown_path(path):
+    """A binary's path as the page shows it: relative to the repository when inside it (no
+    machine paths in the page), else as given."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    rel = os.path.relpath(os.path.abspath(path), root)
+    return path if rel.startswith("..") else rel
+
+
+def meta_results(mdir):
+    out = {}
+    p = os.path.join(mdir, "results.jsonl")
+    for l in (open(p) if os.path.exists(p) else []):
+        if l.strip():
+            r = json.loads(l)
+            s = summarize_runs(r["runs"], r["items"]) if r["runs"] else None
+            if s:
+                s["items"] = r["items"]
+                out[r["label"].removeprefix("meta:")] = s
+    return out
+
+
+def meta_found(mdir, name):
+    """Sorted key sets (SAMPLE_IDs as text) found by hashscreen and DuckDB for one variant."""
+    hs = found_keys(os.path.join(mdir, f"hs-{name}"))
+    hs_keys = set().union(*hs.values()) if hs else None
+    dd = None
+    p = os.path.join(mdir, f"duckdb-{name}.csv")
+    if os.path.exists(p):
+        dd = {r["SAMPLE_ID"] for r in csv.DictReader(open(p))}
+    return hs_keys, dd
+
+
+def meta_section(mdir):
+    """The LAION-metadata section (between META_BEGIN and META_END), or [] without results."""
+    res = meta_results(mdir)
+    if not res:
+        return []
+    run = json.load(open(os.path.join(mdir, "run.json")))
+    data = run["data"]
+    gen = json.load(open(os.path.join(data, "meta.json")))
+    rows = gen["rows"]
+    planted = defaultdict(set)
+    for r in csv.DictReader(open(os.path.join(data, "planted.csv"))):
+        planted[r["kind"]].add(r["SAMPLE_ID"])
+    try:
+        import importlib.metadata as im
+        duck = f"DuckDB {im.version('duckdb')}"
+    except Exception:  # report.py run outside the bench venv
+        duck = "DuckDB"
+    summ = {n: load_summary(os.path.join(mdir, f"hs-{n}")) for n, *_ in META_VARIANTS}
+    any_summ = next((s for s in summ.values() if s), None)
+    hsv = f"hashscreen {any_summ['provenance'].get('version', '?')}" if any_summ else "hashscreen"
+    end_load = open(os.path.join(mdir, "end_load.txt")).read().strip() if os.path.exists(os.path.join(mdir, "end_load.txt")) else "?"
+    elapsed = int(open(os.path.join(mdir, "elapsed.txt")).read()) if os.path.exists(os.path.join(mdir, "elapsed.txt")) else 0
+    b = gen["bytes"]
+    L = [META_BEGIN, "## LAION metadata: hashscreen against DuckDB (no images)\n",
+         f"`bench/meta.sh` (part of `make bench`) on {run['start'].replace('T', ' ')[:16]} UTC, {elapsed // 60} min "
+         f"{elapsed % 60} s{' including the data generation' if run.get('generated') else ''}, load average at start "
+         f"{run['start_loadavg']}, at end {end_load}; {hsv} "
+         f"(`{shown_path(run['hashscreen'])}`{', built with `swift build ' + run['flags'] + '`' if run.get('flags') else ''}), "
+         f"{duck} from PyPI (default threads, i.e. both cores).\n",
+         f"Data (`bench/make_meta.py --rows {rows} --list-entries {gen['list_entries']} --md5-entries "
+         f"{gen['md5_entries']} --seed {gen['seed']}`, made in {gen['seconds']:.0f} s and kept in BENCH_WORK): "
+         f"{rows:,} rows of laion2B-en's schema (`SAMPLE_ID, URL, TEXT, HEIGHT, WIDTH, LICENSE, NSFW, similarity`), "
+         f"as Parquet (snappy, row groups of {gen['row_group']:,}; {b['laion.parquet'] / 1e6:.0f} MB), CSV "
+         f"({b['laion.csv'] / 1e6:.0f} MB) and JSONL ({b['laion.jsonl'] / 1e6:.0f} MB), and the Parquet with a "
+         f"recorded `md5` column ({b['laion_md5.parquet'] / 1e6:.0f} MB); a {gen['list_entries']:,}-entry `url_md5` "
+         f"list (random digests plus the URL digests of {gen['planted']:,} planted rows) and a "
+         f"{gen['md5_entries']:,}-entry `md5` list ({gen['md5_planted']:,} other rows planted by their `md5`). "
+         "Every URL is one on which hashscreen's URL normalisation (docs/url-hashing.md) is the identity "
+         "(lower-case scheme and host, no port, no fragment), so DuckDB's `md5(URL)` of the raw string and "
+         "hashscreen's `url_md5` hash the same bytes, and so would any convention that keeps the scheme "
+         "(ThreatExchange's, which lower-cases and strips `scheme://`, would not).\n",
+         "DuckDB: the list in a persistent table (`CREATE TABLE url_md5 AS SELECT h FROM read_csv(...)`), the "
+         "screen one query: `SELECT SAMPLE_ID FROM read_parquet(...) WHERE md5(URL) IN (SELECT h FROM url_md5)` "
+         "(`read_csv`/`read_json` for the other formats; `lower(md5) IN (SELECT h FROM md5)` for the recorded "
+         "column), written to a CSV (`bench/peers/duckdb_meta.py`). hashscreen: `list import --type url_md5` "
+         "(`--type md5`) into a new database, then `scan FILE --list DB --signals url_md5` (`--signals md5`) "
+         "`--jobs 2 -q --out DIR`, whole process, set-up included. Page cache warm for both; each DuckDB "
+         "screen after one warm-up run; wall and CPU (user + system) are medians over the runs column's runs, "
+         "RSS the largest. Other load on the machine stretches wall times (DuckDB's most, since it uses both "
+         "cores in short bursts); the CPU-seconds ratio moves less.\n",
+         f"| step | {duck}: wall s (CPU s) | rows/s | hashscreen: wall s (CPU s) | rows/s | hashscreen set-up s | "
+         "hashscreen ÷ DuckDB, wall (CPU) | peak RSS MiB, DuckDB / hashscreen | runs, DuckDB / hashscreen |",
+         "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+
+    def cell(s):
+        return f"{s['wall']:.2f} ({s['cpu']:.2f})" if s else "-"
+
+    def row(step, d, h, setup="-"):
+        rate = lambda s: f"{s['items'] / s['wall']:,.0f}" if s else "-"
+        ratio = f"{h['wall'] / d['wall']:.1f}x ({h['cpu'] / d['cpu']:.1f}x)" if d and h and d["cpu"] else "-"
+        rss = f"{d['peak']:.0f} / {h['peak']:.0f}" if d and h else "-"
+        runs = f"{d['n'] if d else '-'} / {h['n'] if h else '-'}"
+        L.append(f"| {step} | {cell(d)} | {rate(d)} | {cell(h)} | {rate(h)} | {setup} | {ratio} | {rss} | {runs} |")
+
+    row(f"import the {gen['list_entries']:,}-entry url_md5 list (rows/s = entries/s)",
+        res.get("duckdb:ingest:url_md5"), res.get("hs:import:url_md5"))
+    row(f"import the {gen['md5_entries']:,}-entry md5 list", res.get("duckdb:ingest:md5"), res.get("hs:import:md5"))
+    for name, what, sig, _ in META_VARIANTS:
+        s = summ.get(name) or {}
+        tp = s.get("throughput", {})
+        setup = f"{tp['setup_seconds']:.1f}" if "setup_seconds" in tp else "-"
+        row(f"screen {rows:,} rows: {what}, `{sig}`", res.get(f"duckdb:screen:{name}"), res.get(f"hs:scan:{name}"), setup)
+    for k, what in (("decode", "read every URL (`sum(length(URL))`)"), ("md5", "read and hash every URL (`min(md5(URL))`)")):
+        if f"duckdb:floor:{k}" in res:
+            row(f"DuckDB floor on the Parquet: {what}", res[f"duckdb:floor:{k}"], None)
+    L.append("")
+    p = os.path.join(mdir, "list-files.txt")
+    if os.path.exists(p):
+        sizes = {os.path.basename(l.split()[-1]): int(l.split()[4]) for l in open(p) if l.strip()}
+        L.append("List files: " + ", ".join(f"`{k}` {v / 1e6:.0f} MB" for k, v in sorted(sizes.items())) +
+                 f" (the url_md5 text file: {b['url_md5.txt'] / 1e6:.0f} MB).\n")
+
+    # Correctness
+    L.append("Planted rows found (exactly: no more, no fewer), by SAMPLE_ID:\n")
+    L.append("| variant | planted | DuckDB | hashscreen | hashscreen errors (summary.json) | hashscreen exit |")
+    L.append("|---|---:|---|---|---|---:|")
+    exact_all = True
+    for name, what, sig, _ in META_VARIANTS:
+        exp = planted["url_md5" if sig == "url_md5" else "md5"]
+        hs, dd = meta_found(mdir, name)
+
+        def verdict(got):
+            nonlocal exact_all
+            if got is None:
+                exact_all = False
+                return "not run"
+            miss, extra = exp - got, got - exp
+            if not miss and not extra:
+                return f"{len(got):,} exact"
+            exact_all = False
+            return f"{len(got & exp):,}; missing {len(miss)} ({', '.join(sorted(miss)[:3])}); extra {len(extra)} ({', '.join(sorted(extra)[:3])})"
+        s = summ.get(name) or {}
+        c = s.get("counts", {})
+        errs = f"{c.get('errors', '?')} {c.get('errors_by_stage', {}) or ''}".strip() if s else "-"
+        h = res.get(f"hs:scan:{name}")
+        L.append(f"| {what}, `{sig}` | {len(exp):,} | {verdict(dd)} | {verdict(hs)} | {errs} | "
+                 f"{', '.join(map(str, h['exits'])) if h else '-'} |")
+    L.append("")
+    L.append("(Exit 1 = matches found. The recorded-md5 variant has no image: hashscreen screens each row by "
+             "the recorded digest (`source: manifest` in report.jsonl) and reads no file.)\n")
+
+    # Goals
+    pq_h, pq_d = res.get("hs:scan:parquet"), res.get("duckdb:screen:parquet")
+    im_h, im_d = res.get("hs:import:url_md5"), res.get("duckdb:ingest:url_md5")
+    setup = ((summ.get("parquet") or {}).get("throughput") or {}).get("setup_seconds")
+    yes = lambda ok: "**met**" if ok else "**not met**"
+    small = rows < 5_000_000 or gen["list_entries"] < 16_000_000
+    L.append("Goals (issue 12, stated for 5M rows and a 16M-entry list"
+             + ("; this run is smaller, so the verdicts are indicative" if small else "") + "):\n")
+    if pq_h:
+        rate = rows / pq_h["wall"]
+        L.append(f"* scan of the Parquet, set-up included, >= {GOAL_META_ROWS_PER_S:,} rows/s: {yes(rate >= GOAL_META_ROWS_PER_S)} "
+                 f"({rate:,.0f} rows/s)" + (f"; at least DuckDB's query ({rows / pq_d['wall']:,.0f} rows/s): "
+                                             f"{yes(pq_h['wall'] <= pq_d['wall'])} ({pq_h['wall'] / pq_d['wall']:.1f}x its time)" if pq_d else ""))
+    if im_h:
+        L.append(f"* import of the {gen['list_entries']:,}-entry list <= {GOAL_META_IMPORT_S:.0f} s and no slower than DuckDB's ingest: "
+                 f"{yes(im_h['wall'] <= GOAL_META_IMPORT_S and (not im_d or im_h['wall'] <= im_d['wall']))} "
+                 f"({im_h['wall']:.1f} s" + (f" against {im_d['wall']:.1f} s" if im_d else "") + ")")
+    if setup is not None:
+        L.append(f"* set-up of a scan with the {gen['list_entries']:,}-entry list < {GOAL_META_SETUP_S:.0f} s: "
+                 f"{yes(setup < GOAL_META_SETUP_S)} ({setup:.1f} s, the Parquet scan's summary.json)")
+    info = os.path.join(mdir, "urls-info.txt")
+    stored = re.search(r"entries\s+(\d+)", open(info).read()) if os.path.exists(info) else None
+    if stored and int(stored.group(1)) != gen["list_entries"]:
+        exact_all = False
+        L.append(f"* hashscreen stored {int(stored.group(1)):,} url_md5 entries of {gen['list_entries']:,}")
+    L.append(f"* planted rows found exactly, every variant, both tools: {yes(exact_all)}"
+             + (f" (and the url_md5 list database holds all {gen['list_entries']:,} entries)" if stored else ""))
+    if pq_h:
+        L.append(f"* peak RSS of the {rows:,}-row Parquet scan <= {GOAL_META_RSS_MIB} MiB (before issue 12): "
+                 f"{yes(pq_h['peak'] <= GOAL_META_RSS_MIB)} ({pq_h['peak']:.0f} MiB)")
+    L.append("")
+
+    # Today's figures, for locating the bound (analysis: Notes)
+    if pq_h and setup is not None:
+        tp = summ["parquet"]["throughput"]
+        scan_cpu = tp.get("cpu_seconds", {}).get("scan")
+        parts = [f"hashscreen's Parquet scan: set-up {setup:.1f} s (reading the list from SQLite and building the index), "
+                 f"scan phase {tp['scan_seconds']:.1f} s = {rows / tp['scan_seconds']:,.0f} rows/s"
+                 + (f", {1e6 * scan_cpu / rows:.1f} µs CPU per row" if scan_cpu else "")]
+        fd, fm = res.get("duckdb:floor:decode"), res.get("duckdb:floor:md5")
+        if fd and fm and pq_d:
+            parts.append(f"DuckDB on the same file: reading the URLs {fd['wall']:.2f} s, + MD5 {fm['wall']:.2f} s, "
+                         f"+ the lookup (the whole query) {pq_d['wall']:.2f} s "
+                         f"({1e6 * fm['cpu'] / rows:.2f} µs CPU per row to read and hash)")
+        L.append("Today's figures for locating the bound (Parquet decode, hashing, lookup; the analysis is in "
+                 "*Notes*): " + "; ".join(parts) + ".\n")
+    L.append("Re-run alone (rewrites this section only): `bench/meta.sh`; quick look: "
+             "`BENCH_META_ROWS=500000 BENCH_META_LIST=1600000 bench/meta.sh`. Variables: `BENCH_META_ROWS` "
+             "(5000000; 0 skips), `BENCH_META_LIST` (16000000), `BENCH_META_MD5_LIST` (1000000), "
+             "`BENCH_META_PLANTED` (1000), `BENCH_META_RUNS` (1), `BENCH_META_PEER_RUNS` (3), `BENCH_HASHSCREEN`.\n")
+    L.append(META_END + "\n")
+    return L
+
+
+def replace_meta_section(doc, section):
+    """The page with its LAION-metadata section replaced (or inserted before *Method*)."""
+    old = open(doc).read() if os.path.exists(doc) else ""
+    block = "\n".join(section)
+    if META_BEGIN in old and META_END in old:
+        a, z = old.index(META_BEGIN), old.index(META_END) + len(META_END)
+        return old[:a] + block.rstrip("\n") + old[z:]
+    if "## Method" in old:
+        i = old.index("## Method")
+        return old[:i] + block + "\n" + old[i:]
+    return old + ("\n" if old else "") + block
+
+
 # ---------------------------------------------------------------- machine
 def machine(args):
     model = ""
@@ -603,6 +832,9 @@ def build(args):
     if big:
         L.extend(big_list_section(big, args.work))
 
+    # LAION metadata (bench/meta.sh, step 10c)
+    L.extend(meta_section(os.path.join(args.work, "meta")))
+
     L.append("## Method\n")
     L.append(f"* Whole-process timing with `bench/timecmd.py` (wall start to reap; CPU = user+sys of "
              "the process tree; peak RSS = the largest single process). Warm page cache: a warm-up round "
@@ -620,12 +852,14 @@ def build(args):
              "with `xargs -P2`.")
     L.append("* Across runs and machines compare ratios and CPU-seconds, not wall times.\n")
     L.append("## Re-run\n")
-    L.append("```sh\nmake bench    # about 10 min on 2 cores with the dataset and venv present; + 5-8 min the first time\n"
-             "BENCH_N=500 BENCH_RUNS=1 BENCH_INDEX_COUNTS=1000000 BENCH_RSS_ROWS=20000 make bench   # quick look\n```\n")
+    L.append("```sh\nmake bench    # about 25 min on 2 cores with the data and venv present (12-15 of them the LAION-metadata part, today); + 10-13 min the first time\n"
+             "BENCH_N=500 BENCH_RUNS=1 BENCH_INDEX_COUNTS=1000000 BENCH_RSS_ROWS=20000 BENCH_META_ROWS=500000 BENCH_META_LIST=1600000 make bench   # quick look\n"
+             "bench/meta.sh    # the LAION-metadata workload alone: rewrites only its section\n```\n")
     L.append("Variables (see `bench/bench.sh` and `bench/README.md`): `BENCH_WORK` (default /tmp/hashscreen-bench: dataset, venv, "
              "floors, outputs), `BENCH_N`/`BENCH_SEED` (2000/1), `BENCH_RUNS` (5 paired rounds), "
              "`BENCH_FLOOR_RUNS` (5), `BENCH_PEER_RUNS` (3), `BENCH_PEERS`, `BENCH_RSS_ROWS` (200000), "
-             "`BENCH_INDEX_COUNTS` (\"1000000 10000000\"), `BENCH_BIG_LIST` (10000000; 0 skips), `BENCH_BIG_RUNS` (5), `BENCH_VENV`, `BENCH_DATA`, `BENCH_DOC`.\n")
+             "`BENCH_INDEX_COUNTS` (\"1000000 10000000\"), `BENCH_BIG_LIST` (10000000; 0 skips), `BENCH_BIG_RUNS` (5), `BENCH_VENV`, `BENCH_DATA`, `BENCH_DOC`, "
+             "`BENCH_META_ROWS` (5000000; 0 skips) and the other `BENCH_META_*` of `bench/meta.sh`.\n")
 
     notes = ""
     if os.path.exists(args.doc):
@@ -641,10 +875,27 @@ def build(args):
 
 def main():
     ap = argparse.ArgumentParser()
-    for k in ("results", "dataset", "work", "hashscreen", "python", "flags", "doc"):
-        ap.add_argument(f"--{k}", required=True)
+    ap.add_argument("--doc", required=True)
+    ap.add_argument("--meta-only", action="store_true", help="rewrite only the LAION-metadata section of --doc")
+    ap.add_argument("--meta", help="bench/meta.sh's output folder (with --meta-only)")
+    for k in ("results", "dataset", "work", "hashscreen", "python", "flags"):
+        ap.add_argument(f"--{k}")
     ap.add_argument("--elapsed", type=int, default=0)
     args = ap.parse_args()
+    if args.meta_only:
+        section = meta_section(args.meta or ap.error("--meta-only needs --meta"))
+        if not section:
+            ap.error(f"no results in {args.meta}")
+        page = replace_meta_section(args.doc, section)
+        with open(args.doc + ".partial", "w") as f:
+            f.write(page)
+        os.replace(args.doc + ".partial", args.doc)
+        print("\n".join(section))
+        print(f"wrote {args.doc} (section LAION metadata)")
+        return
+    missing = [k for k in ("results", "dataset", "work", "hashscreen", "python", "flags") if getattr(args, k) is None]
+    if missing:
+        ap.error("required: " + ", ".join("--" + k for k in missing))
     page = build(args)
     with open(args.doc + ".partial", "w") as f:
         f.write(page)

@@ -10,6 +10,14 @@ import Darwin
 /// sees the previous file or the whole new one, never a part, and a file never committed
 /// (an error midway, a writer dropped) leaves nothing behind: the temporary file is removed.
 ///
+/// Planted links cannot redirect it (a scan may run as root in a folder others can write to):
+/// the temporary file is created `O_CREAT | O_EXCL | O_NOFOLLOW`, so a name that already exists,
+/// a symbolic link included, is never opened, and its name carries 64 random bits
+/// (`SystemRandomNumberGenerator`, the kernel's `getrandom`) besides the pid, so it cannot be
+/// guessed ahead; a name that exists all the same is passed over for a new one
+/// (`creationAttempts`). The final `rename(2)` over a symbolic link replaces the link itself,
+/// never the file it points to.
+///
 /// The one atomic writer of hashscreen: the scan's outputs (HashscreenReport), cleaned CSV, TSV
 /// and JSON-lines manifests and Parquet files (HashscreenManifest, HashscreenParquet) all write
 /// through it. Errors are `HashscreenError(.output, ...)` naming the final path, with the
@@ -20,28 +28,49 @@ package final class AtomicFile {
     package static let mode: mode_t = 0o600
     /// Bytes buffered before a `write(2)`.
     package static let bufferBytes = 1 << 16
+    /// Temporary names tried before giving up when each one already exists: with 64 random
+    /// bits a name, a second collision means someone creates the names as fast as they are
+    /// drawn, which no retry outlasts.
+    package static let creationAttempts = 16
+    /// Flags of the temporary file's `open(2)`: created here or not at all, never through a link.
+    static let creationFlags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC
 
     /// The final path.
     package let path: String
-    /// Where the bytes go until `commit()`: `.<name>.<pid>.<random>.tmp` beside `path`.
+    /// Where the bytes go until `commit()`: `.<name>.<pid>.<random>.tmp` beside `path`
+    /// (`temporaryPath(for:pid:nonce:)`).
     package let temporaryPath: String
     private var fd: Int32
     private var buffer: [UInt8] = []
     private let bufferLimit: Int
     private var committed = false
+    /// Whether the temporary file is this writer's (created by it): only then is it removed.
+    private var created = false
     /// Bytes handed to `write` so far (buffered or written): the file's length at `commit()`.
     package private(set) var count = 0
 
-    /// Creates the temporary file (new, exclusive, mode 0600).
-    package init(path: String, bufferBytes: Int = AtomicFile.bufferBytes) throws(HashscreenError) {
+    /// Creates the temporary file (new, exclusive, never through a link, mode 0600).
+    package convenience init(path: String, bufferBytes: Int = AtomicFile.bufferBytes) throws(HashscreenError) {
+        var random = SystemRandomNumberGenerator()
+        try self.init(path: path, bufferBytes: bufferBytes, nonce: { random.next() })
+    }
+
+    /// Creates the temporary file, its random part drawn from `nonce` (tests pass a known
+    /// sequence to plant links at the names it will try).
+    package init(path: String, bufferBytes: Int = AtomicFile.bufferBytes, nonce: () -> UInt64) throws(HashscreenError) {
         self.path = path
         bufferLimit = bufferBytes
-        let slash = path.lastIndex(of: "/")
-        let folder = slash.map { String(path[...$0]) } ?? ""
-        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
-        temporaryPath = folder + ".\(name).\(getpid()).\(String(UInt32.random(in: .min ... .max), radix: 16)).tmp"
-        fd = open(temporaryPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, Self.mode)
-        guard fd >= 0 else { throw Self.failure(path, errno) }
+        var tried = ""
+        var opened: Int32 = -1
+        for _ in 0..<Self.creationAttempts {
+            tried = Self.temporaryPath(for: path, pid: getpid(), nonce: nonce())
+            opened = open(tried, Self.creationFlags, Self.mode)
+            if opened >= 0 || (errno != EEXIST && errno != ELOOP) { break }
+        }
+        temporaryPath = tried
+        fd = opened
+        guard fd >= 0 else { throw Self.failure(path, errno) }   // a name that exists is not ours to remove
+        created = true
         // O_CREAT's mode passes through the umask; 0600 is what is wanted.
         guard fchmod(fd, Self.mode) == 0 else {
             let e = Self.failure(path, errno)
@@ -54,7 +83,7 @@ package final class AtomicFile {
 
     deinit {
         if fd >= 0 { close(fd) }
-        if !committed { unlink(temporaryPath) }
+        if created && !committed { unlink(temporaryPath) }
     }
 
     // MARK: - Writing
@@ -126,6 +155,15 @@ package final class AtomicFile {
     }
 
     // MARK: - Helpers
+
+    /// `.<name>.<pid>.<nonce, 16 hex digits>.tmp` in the folder of `path`.
+    package static func temporaryPath(for path: String, pid: pid_t, nonce: UInt64) -> String {
+        let slash = path.lastIndex(of: "/")
+        let folder = slash.map { String(path[...$0]) } ?? ""
+        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        let hex = String(nonce, radix: 16)
+        return folder + ".\(name).\(pid).\(String(repeating: "0", count: 16 - hex.count))\(hex).tmp"
+    }
 
     /// The error `step` throws, or nil: for `withUnsafeBytes`, whose closure cannot throw a
     /// typed error.

@@ -23,11 +23,16 @@ package struct FieldBuffer {
 }
 
 /// The one RFC 4180 tokenizer of hashscreen, for CSV and TSV manifests and list files: fields
-/// separated by `delimiter`, records by LF or CRLF; a field that starts with `"` is quoted and may
-/// hold delimiters, newlines and quotes written `""`; a quote inside an unquoted field is literal.
+/// separated by `delimiter`; a field that starts with `"` is quoted and may hold delimiters,
+/// newlines (LF, CRLF or CR, kept as they are) and quotes written `""`; a quote inside an
+/// unquoted field is literal.
 ///
-/// Text after a closing quote (`"a"b`) is kept in the field, without any CR, and the first field
-/// holding some is reported, so a strict caller can refuse the record. With `trimsSpaces` spaces
+/// Records end at a line end outside quotes: LF, CRLF, or a CR alone (classic Mac OS files,
+/// and some spreadsheet exports), each line by its own, so a file that mixes them reads as
+/// lines wherever any of the three stands. A CR is therefore never data outside quotes.
+///
+/// Text after a closing quote (`"a"b`) is kept in the field, and the first field holding some
+/// is reported, so a strict caller can refuse the record. With `trimsSpaces` spaces
 /// (and tabs, unless tab is the delimiter) around a field are dropped, a quote after them still
 /// opens a quoted field, and a quoted field's content is trimmed of spaces and tabs.
 package struct CSVTokenizer {
@@ -41,23 +46,24 @@ package struct CSVTokenizer {
 
     /// Where and how a record ended.
     package struct Record: Equatable {
-        /// Bytes the record took, its terminating LF included.
+        /// Bytes the record took, its line end (LF, CRLF or CR) included.
         package var end: Int
-        /// Physical lines it spanned: 1 plus the newlines inside quoted fields.
+        /// Physical lines it spanned: 1 plus the line ends (LF, CRLF, CR) inside quoted fields.
         package var lines: Int
         /// The last field's quote was still open at the end of the input.
         package var unterminated: Bool
         /// 1-based number of the first field with text after its closing quote (spaces and tabs
-        /// too unless `trimsSpaces`; a CR counts unless an LF follows it).
+        /// too unless `trimsSpaces`).
         package var textAfterQuote: Int?
     }
 
     @inline(__always) func isPad(_ b: UInt8) -> Bool { b == 32 || (b == 9 && delimiter != 9) }
     @inline(__always) static func isSpaceOrTab(_ b: UInt8) -> Bool { b == 32 || b == 9 }
 
-    /// Splits the record at the start of `b` into `fields`. A record ends at an LF outside quotes
-    /// or, when `atEnd`, at the end of `b`; without `atEnd`, nil means the record may continue
-    /// past the end of `b` (read more and call again with the longer input).
+    /// Splits the record at the start of `b` into `fields`. A record ends at a line end outside
+    /// quotes or, when `atEnd`, at the end of `b`; without `atEnd`, nil means the record may
+    /// continue past the end of `b` (read more and call again with the longer input; a CR as
+    /// the last byte waits too, since an LF may follow it).
     package func nextRecord(_ b: UnsafeBufferPointer<UInt8>, atEnd: Bool, into f: inout FieldBuffer) -> Record? {
         f.removeAll()
         let quote = UInt8(ascii: "\""), lf = UInt8(ascii: "\n"), cr = UInt8(ascii: "\r")
@@ -82,7 +88,7 @@ package struct CSVTokenizer {
                         }
                         closed = true; k += 1; break
                     }
-                    if c == lf { lines += 1 }
+                    if c == lf || (c == cr && (k + 1 >= n || b[k + 1] != lf)) { lines += 1 }
                     f.bytes.append(c); k += 1
                 }
                 guard closed else {
@@ -93,13 +99,9 @@ package struct CSVTokenizer {
                 var after = false
                 while k < n {
                     let c = b[k]
-                    if c == delimiter || c == lf { break }
-                    if c == cr {
-                        if k + 1 < n ? b[k + 1] != lf : atEnd { after = true }
-                    } else {
-                        if !(trimsSpaces && isPad(c)) { after = true }
-                        f.bytes.append(c)
-                    }
+                    if c == delimiter || c == lf || c == cr { break }
+                    if !(trimsSpaces && isPad(c)) { after = true }
+                    f.bytes.append(c)
                     k += 1
                 }
                 var lo = start, hi = f.bytes.count
@@ -112,9 +114,8 @@ package struct CSVTokenizer {
                 i = k
             } else {
                 var k = j
-                while k < n, b[k] != delimiter, b[k] != lf { k += 1 }
+                while k < n, b[k] != delimiter, b[k] != lf, b[k] != cr { k += 1 }
                 var e = k
-                if k < n, b[k] == lf, e > j, b[e - 1] == cr { e -= 1 }
                 if trimsSpaces { while e > j, isPad(b[e - 1]) { e -= 1 } }
                 f.append(UnsafeBufferPointer(rebasing: b[j..<e]))
                 i = k
@@ -124,6 +125,13 @@ package struct CSVTokenizer {
                 return Record(end: n, lines: lines, unterminated: false, textAfterQuote: textAfterQuote)
             }
             if b[i] == lf { return Record(end: i + 1, lines: lines, unterminated: false, textAfterQuote: textAfterQuote) }
+            if b[i] == cr {
+                if i + 1 < n {
+                    return Record(end: b[i + 1] == lf ? i + 2 : i + 1, lines: lines, unterminated: false, textAfterQuote: textAfterQuote)
+                }
+                guard atEnd else { return nil }  // an LF may follow
+                return Record(end: n, lines: lines, unterminated: false, textAfterQuote: textAfterQuote)
+            }
             i += 1
         }
     }

@@ -32,6 +32,21 @@ package enum Hex {
         return ok ? out : nil
     }
 
+    /// Decodes `digits` (twice `out.count` of them) into `out` without allocating; false when
+    /// the length is not twice `out.count` or a byte is not a hex digit.
+    package static func decode(_ digits: UnsafeBufferPointer<UInt8>, into out: UnsafeMutableBufferPointer<UInt8>) -> Bool {
+        guard digits.count == 2 * out.count else { return false }
+        return nibbles.withUnsafeBufferPointer { table in
+            var bad: UInt8 = 0
+            for j in 0..<out.count {
+                let hi = table[Int(digits[2 * j])], lo = table[Int(digits[2 * j + 1])]
+                bad |= hi | lo
+                out[j] = hi << 4 | lo
+            }
+            return bad <= 15
+        }
+    }
+
     /// `decode` of any byte collection (a slice, a `String`'s UTF-8 view).
     package static func decode(_ digits: some Collection<UInt8>) -> [UInt8]? {
         if let r = digits.withContiguousStorageIfAvailable({ decode($0) }) { return r }

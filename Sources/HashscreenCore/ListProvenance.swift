@@ -38,14 +38,23 @@ package struct ListProvenance: Sendable, Equatable {
     /// Entries of signals this build does not know (written by a newer hashscreen); never screened.
     package var otherTypeCounts: [String: Int]
     package var sources: [Source]
+    /// How the list's URL hashes were made, as declared at import; nil for a list imported
+    /// before conventions were recorded (it is screened as `URLConvention.unrecorded`).
+    package var recordedURLConvention: URLConvention?
 
     package init(name: String, version: String, importedAt: String, toolVersion: String, entryCount: Int,
                 duplicateCount: Int, skippedCount: Int, countsByType: [SignalKind: Int] = [:],
-                otherTypeCounts: [String: Int] = [:], sources: [Source] = []) {
+                otherTypeCounts: [String: Int] = [:], sources: [Source] = [],
+                recordedURLConvention: URLConvention? = nil) {
         self.name = name; self.version = version; self.importedAt = importedAt; self.toolVersion = toolVersion
         self.entryCount = entryCount; self.duplicateCount = duplicateCount; self.skippedCount = skippedCount
         self.countsByType = countsByType; self.otherTypeCounts = otherTypeCounts; self.sources = sources
+        self.recordedURLConvention = recordedURLConvention
     }
+
+    /// The convention the list's URL hashes are matched with: the recorded one, or for a list
+    /// imported before conventions were recorded, today's behaviour then (`hashscreen`).
+    package var urlConvention: URLConvention { recordedURLConvention ?? .unrecorded }
 
     /// The list's name and version, as matches name it.
     package var ref: ListRef { ListRef(name: name, version: version) }

@@ -20,6 +20,13 @@ package struct Sample: Sendable, Equatable {
     /// How the stored image was made from the original, when the layout says so (img2dataset
     /// pads to a square): perceptual hashes are computed on the content box.
     package var padding: PaddingHint?
+    /// The image's bytes when the manifest itself carries them (a Parquet binary column or
+    /// `{bytes, path}` struct, base64 in JSON lines): screened in memory like a file's bytes,
+    /// and then `path` is nil (`displayPath` may still name the image).
+    package var embedded: EmbeddedImage?
+    /// The file's real path bytes when `path` is their escaped text (`EscapedName`): a folder
+    /// walk's name that is not UTF-8 or holds a backslash. What `open()` gets; nil otherwise.
+    package var rawPath: [UInt8]?
 
     package init(key: String, url: String? = nil, caption: String? = nil, path: String? = nil,
                 displayPath: String? = nil, recorded: [RecordedHash] = [], id: SampleID,
@@ -29,9 +36,18 @@ package struct Sample: Sendable, Equatable {
         self.member = member; self.padding = padding
     }
 
-    /// True when the sample names image bytes to read (a file, or a member of a container).
-    /// Image signals (file digests, perceptual hashes) can be computed only for such samples.
-    package var hasImageReference: Bool { path != nil || member != nil }
+    /// True when the sample names image bytes to read (a file, a member of a container) or
+    /// carries them (embedded). Image signals (file digests, perceptual hashes) can be computed
+    /// only for such samples.
+    package var hasImageReference: Bool { path != nil || member != nil || embedded != nil }
+}
+
+/// Image bytes a manifest carries in a row.
+package enum EmbeddedImage: Sendable, Equatable {
+    case bytes([UInt8])
+    /// Larger than the scan's file-size limit (--max-file-bytes): not kept, only its length
+    /// (a `read` failure, as for a file over the limit).
+    case overLimit(length: Int)
 }
 
 /// A byte range inside a container file.

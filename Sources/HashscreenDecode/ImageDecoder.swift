@@ -120,6 +120,9 @@ package struct DecodeError: Error, Sendable, Equatable, CustomStringConvertible 
         case truncated
         /// Over `DecodeOptions.maxPixels`: refused from the header, before allocating pixels.
         case tooLarge
+        /// Over a decoding-cost limit (`DecodeOptions.jpegMaxScans`, PNG chunk limits, GIF
+        /// extension records, WebP frames): refused before its cost is paid.
+        case overLimit
         case outOfMemory
     }
     package var kind: Kind
@@ -148,13 +151,21 @@ package struct DecodeOptions: Sendable {
     package var jpegMinimumSide: Int?
     /// JPEG only: accept images whose entropy-coded data libjpeg had to resynchronise past
     /// (garbage pixels in places, as Pillow returns them). Default false: such a file fails
-    /// with kind `.corrupt`. A JPEG cut short always fails as `.truncated`.
+    /// with kind `.corrupt`. A JPEG cut short always fails as `.truncated`. Either way decoding
+    /// stops at the damage: the rest of a refused image is never decoded.
     package var acceptCorruptJPEGData: Bool
+    /// Most scans a progressive JPEG may have (`HS_JPEG_MAX_SCANS` = 100; docs/decoding.md,
+    /// "Cost bound"): every scan walks every block, so this bounds a JPEG's decoding cost.
+    package var jpegMaxScans: Int
+    /// The default scan limit, from the C shim.
+    package static let defaultJPEGMaxScans = Int(HS_JPEG_MAX_SCANS)
 
     package init(maxPixels: UInt64 = DecodeOptions.defaultMaxPixels, jpegScaleDenominator: Int = 1,
-                jpegMinimumSide: Int? = nil, acceptCorruptJPEGData: Bool = false) {
+                jpegMinimumSide: Int? = nil, acceptCorruptJPEGData: Bool = false,
+                jpegMaxScans: Int = DecodeOptions.defaultJPEGMaxScans) {
         self.maxPixels = maxPixels; self.jpegScaleDenominator = jpegScaleDenominator
         self.jpegMinimumSide = jpegMinimumSide; self.acceptCorruptJPEGData = acceptCorruptJPEGData
+        self.jpegMaxScans = jpegMaxScans
     }
 }
 
@@ -245,15 +256,16 @@ package final class ImageDecoder {
         case .jpeg:
             let minSide = Int32(clamping: max(o.jpegMinimumSide ?? 0, 0))
             rc = hs_jpeg_decode(base, bytes.count, Int32(o.jpegScaleDenominator), minSide, o.maxPixels,
+                                Int32(clamping: max(o.jpegMaxScans, 0)), o.acceptCorruptJPEGData ? 1 : 0,
                                 &output, &scratch, &info)
         case .png: rc = hs_png_decode(base, bytes.count, o.maxPixels, &output, &scratch, &info)
         case .webp: rc = hs_webp_decode(base, bytes.count, o.maxPixels, &output, &info)
         case .gif: rc = hs_gif_decode(base, bytes.count, o.maxPixels, &output, &scratch, &info)
         }
-        try Self.check(rc, format, info)
-        if format == .jpeg, info.corrupt_warnings > 0, !o.acceptCorruptJPEGData {
+        if format == .jpeg, rc == Int32(HS_ERR_DECODE) || rc == Int32(HS_OK), info.corrupt_warnings > 0, !o.acceptCorruptJPEGData {
             throw DecodeError(.corrupt, "JPEG: corrupt compressed data (\(info.corrupt_warnings) libjpeg warning(s)): \(Self.message(info))")
         }
+        try Self.check(rc, format, info)
         let w = Int(info.width), h = Int(info.height)
         return RGBPixels(width: w, height: h,
                          pixels: UnsafeBufferPointer(start: output.data, count: w * h * 3),
@@ -287,6 +299,7 @@ package final class ImageDecoder {
         let text = message(info)
         switch rc {
         case Int32(HS_ERR_TOO_LARGE): throw DecodeError(.tooLarge, "\(name): \(text)")
+        case Int32(HS_ERR_LIMIT): throw DecodeError(.overLimit, "\(name): \(text)")
         case Int32(HS_ERR_NOMEM): throw DecodeError(.outOfMemory, "\(name): out of memory \(text)")
         case Int32(HS_ERR_TRUNCATED): throw DecodeError(.truncated, "\(name): truncated file: \(text)")
         case Int32(HS_ERR_UNSUPPORTED): throw DecodeError(.unsupportedFormat, "\(name): \(text)")

@@ -83,9 +83,9 @@ package final class Digester {
         guard let ctx = EVP_MD_CTX_new() else { throw DigestError(message: "OpenSSL: no digest context") }
         defer { EVP_MD_CTX_free(ctx) }
         EVP_DigestInit_ex(ctx, EVP_sha256(), nil)
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            throw HashscreenError(.io, "cannot read \(path): \(String(cString: strerror(errno)))")
+        let fd: Int32
+        do { fd = try InputFile.openRegular(path).fd } catch {
+            throw HashscreenError(.io, "cannot read \(path): \(error.message)")
         }
         defer { close(fd) }
         var buf = [UInt8](repeating: 0, count: 1 << 20)

@@ -1,5 +1,5 @@
 // One entry function per parser hashscreen owns or wraps, each taking the bytes of one input:
-// what the libFuzzer harnesses of the separate `Fuzz/` package call (DEVELOPERS.md, "Fuzzing").
+// what the libFuzzer harnesses of the separate `Fuzzing/` package call (DEVELOPERS.md, "Fuzzing").
 //
 // `package` access does not cross packages, so this target is the one door: it imports the
 // stage modules with `package` access and makes public only these functions. The CLI does not
@@ -39,15 +39,21 @@ public enum FuzzEntryPoints {
     // MARK: - Parquet
 
     /// A whole Parquet file: magic, footer length, the Thrift compact footer (schema, row groups,
-    /// column metadata), then every row group's column chunks (pages, codecs, encodings).
+    /// column metadata), then every row group's column chunks (pages, codecs, encodings); then,
+    /// when no row group is over the limit, the file as a scan's Parquet manifest reader takes
+    /// it (column recognition, embedded images).
     public static func parquetFile(_ bytes: UnsafeRawBufferPointer) {
+        var small = false
         ScratchFile.shared.with(bytes) { path in
             guard let reader = try? ParquetFileReader(path: path) else { return }
             _ = reader.skippedColumns.count
-            for g in 0..<reader.rowGroupCount where reader.rowCount(ofRowGroup: g) <= Limits.parquetRowsDecoded {
+            small = true
+            for g in 0..<reader.rowGroupCount {
+                guard reader.rowCount(ofRowGroup: g) <= Limits.parquetRowsDecoded else { small = false; continue }
                 _ = try? reader.readRowGroup(g)
             }
         }
+        if small { readManifest(bytes, layout: .parquet) }
     }
 
     /// One column chunk (its pages: dictionary, data v1/v2; codec and encodings) under a fixed,
@@ -148,10 +154,15 @@ public enum FuzzEntryPoints {
     public static func listFile(_ bytes: UnsafeRawBufferPointer) {
         ScratchFile.shared.with(bytes) { path in
             for type in [nil, "md5"] as [String?] {
-                _ = try? ListFileCheck.check(path: path, defaultTypeName: type, urlHasher: { Digester.urlHashes($0) })
+                _ = try? ListFileCheck.check(path: path, defaultTypeName: type, urlHasher: { url in
+                    urlDigester?.urlHashes(url, convention: .importDefault) ?? []
+                })
             }
         }
     }
+
+    /// The URL digests `list import` hashes `url` lines with, made once.
+    private static let urlDigester = try? Digester(signals: Digester.urlDigests)
 
     // MARK: - Images
 

@@ -14,7 +14,7 @@
 ///   converted type (BYTE_ARRAY as text);
 /// - bytes 1-2: the row count, little-endian (0 reads as 1);
 /// - byte 3: FIXED_LEN_BYTE_ARRAY's type length (0 reads as 1).
-/// `Fuzz/make_seeds.py` cuts the seeds out of the fixture files in this layout.
+/// `Fuzzing/make_seeds.py` cuts the seeds out of the fixture files in this layout.
 enum ParquetPageInput {
     static let headerBytes = 4
     /// Codec numbers (parquet.thrift CompressionCodec) by bits 4-5 of byte 0.

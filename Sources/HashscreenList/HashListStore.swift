@@ -1,11 +1,18 @@
 // The list database: one SQLite file (https://sqlite.org/fileformat2.html) holding every list.
 //
-// Schema (version 1; `PRAGMA user_version`, `PRAGMA application_id` = 'HSLD'):
-//   lists(id, name, version, imported_at, tool_version, entry_count, duplicate_count, skipped_count)
+// Schema (version 2; `PRAGMA user_version`, `PRAGMA application_id` = 'HSLD'):
+//   lists(id, name, version, imported_at, tool_version, entry_count, duplicate_count, skipped_count,
+//         url_convention)   url_convention: NULL for a list imported under schema 1 (not recorded)
 //   list_sources(list_id, position, path, sha256, format, records, entries, duplicates, skipped)
 //   list_type_counts(list_id, type, entries)
 //   entries(list_id, type TEXT, value BLOB, quality, label)  PRIMARY KEY (list_id, type, value),
-//   WITHOUT ROWID: the table is its key's b-tree (dedup, per-list scans and lookups, in one tree).
+//   WITHOUT ROWID: the table is its key's b-tree. Since schema 2 only entries with a label.
+//   entry_blocks(list_id, type, first_value, entry_count, packed_values, qualities)
+//   PRIMARY KEY (list_id, type, first_value), WITHOUT ROWID: the entries without a label, as
+//   runs of up to `blockEntries` sorted values end to end (`qualities`: one byte per value,
+//   0xFF = none, or NULL when none has one). A value of a list is in one table, once.
+// Schema 1 (no url_convention, no entry_blocks) is read as it is and migrated to 2 by the first
+// import into it (one transaction: a column and a table added, nothing rewritten).
 // No second index on (type, value): measured, it made a 1M-entry import 1.6x slower, the file 2x
 // larger, and scans 3x slower (docs/lists.md); screening builds its own in-memory index.
 // Types are stored as their names (text), so a new signal kind needs no schema change.
@@ -23,6 +30,8 @@ package final class HashListStore {
     /// The database file's path as given.
     package let path: String
     let isReadOnly: Bool
+    /// The schema version of the open file (an import migrates it to the current one).
+    package private(set) var schemaVersion = ListDatabaseFormat.schemaVersion
 
     /// How long a writer waits for another process's lock before failing (milliseconds): long
     /// enough to ride out a concurrent `list info`, short enough to report a stuck importer.
@@ -49,9 +58,12 @@ package final class HashListStore {
         let store = HashListStore(db: db, path: path, readOnly: false)
         try store.mapped {
             sqlite3_busy_timeout(db.handle, busyTimeoutMilliseconds)
-            if try store.checkIdentity() == .empty {
-                try store.inTransaction { try db.execute(schemaSQL) }
+            switch try store.checkIdentity() {
+            case .empty: try store.inTransaction { try db.execute(schemaSQL) }
+            case .ours(let v) where v < ListDatabaseFormat.schemaVersion: try store.inTransaction { try db.execute(migrationSQL) }
+            case .ours: break
             }
+            store.schemaVersion = ListDatabaseFormat.schemaVersion
             // Rollback journal beside the file, deleted at commit; sqlite gives it the database
             // file's mode (os_unix.c findCreateFileMode), so it is 0600 too. No WAL files.
             try db.execute("PRAGMA journal_mode=DELETE")
@@ -79,8 +91,9 @@ package final class HashListStore {
         try store.mapped {
             sqlite3_busy_timeout(db.handle, busyTimeoutMilliseconds)
             try db.execute("PRAGMA query_only=1")
-            if try store.checkIdentity() == .empty {
-                throw ListError(.notAListDatabase, "not a hashscreen list database: \(path) is empty")
+            switch try store.checkIdentity() {
+            case .empty: throw ListError(.notAListDatabase, "not a hashscreen list database: \(path) is empty")
+            case .ours(let v): store.schemaVersion = v
             }
         }
         return store
@@ -101,7 +114,7 @@ package final class HashListStore {
         }
     }
 
-    private enum Identity { case ours, empty }
+    private enum Identity: Equatable { case ours(schema: Int64), empty }
 
     /// Checks the header says this is our database at a schema version we read.
     private func checkIdentity() throws -> Identity {
@@ -111,10 +124,10 @@ package final class HashListStore {
             if version > ListDatabaseFormat.schemaVersion {
                 throw ListError(.newerSchema, "list database \(path) has schema version \(version); this hashscreen reads up to \(ListDatabaseFormat.schemaVersion): upgrade hashscreen")
             }
-            guard version == ListDatabaseFormat.schemaVersion else {
+            guard version >= ListDatabaseFormat.oldestReadableSchemaVersion else {
                 throw ListError(.damaged, "list database \(path) has no valid schema version (\(version)): it is damaged")
             }
-            return .ours
+            return .ours(schema: version)
         }
         let objects = try db.scalarInt("SELECT count(*) FROM sqlite_schema") ?? 0
         if appID == 0 && version == 0 && objects == 0 { return .empty }
@@ -133,6 +146,7 @@ package final class HashListStore {
             entry_count INTEGER NOT NULL,
             duplicate_count INTEGER NOT NULL,
             skipped_count INTEGER NOT NULL,
+            url_convention TEXT,
             UNIQUE(name, version)
         );
         CREATE TABLE list_sources(
@@ -161,6 +175,26 @@ package final class HashListStore {
             label TEXT,
             PRIMARY KEY(list_id, type, value)
         ) WITHOUT ROWID;
+        \(entryBlocksSQL)
+        """
+
+    static let entryBlocksSQL = """
+        CREATE TABLE entry_blocks(
+            list_id INTEGER NOT NULL,
+            type TEXT NOT NULL,
+            first_value BLOB NOT NULL,
+            entry_count INTEGER NOT NULL,
+            packed_values BLOB NOT NULL,
+            qualities BLOB,
+            PRIMARY KEY(list_id, type, first_value)
+        ) WITHOUT ROWID;
+        """
+
+    /// Schema 1 to 2: lists' URL conventions (NULL: not recorded) and the blocks table.
+    static let migrationSQL = """
+        ALTER TABLE lists ADD COLUMN url_convention TEXT;
+        \(entryBlocksSQL)
+        PRAGMA user_version = \(ListDatabaseFormat.schemaVersion);
         """
 
     // MARK: - Import
@@ -183,11 +217,16 @@ package final class HashListStore {
             defaultType = parsed
         }
         for file in req.files { try Self.checkReadableFile(file) }
-        let digests = try req.files.map { file in
-            do { return try req.fileDigest(file).lowercased() } catch {
-                throw ListError(.io, "cannot compute the SHA-256 of list file \(file): \(error)")
+        // The files' SHA-256s are computed on another thread while they are parsed (both read
+        // the files; on 2 cores this hides the digest's time).
+        let digestJob = BackgroundJob {
+            try req.files.map { file in
+                do { return try req.fileDigest(file).lowercased() } catch {
+                    throw ListError(.io, "cannot compute the SHA-256 of list file \(file): \(error)")
+                }
             }
         }
+        defer { _ = try? digestJob.wait() }
 
         let ref = ListRef(id: 0, name: req.name, version: version)
         var replaced = false
@@ -207,42 +246,26 @@ package final class HashListStore {
                     replaced = true
                 }
                 let addList = try db.prepare("""
-                    INSERT INTO lists(name, version, imported_at, tool_version, entry_count, duplicate_count, skipped_count)
-                    VALUES (?1, ?2, ?3, ?4, 0, 0, 0)
+                    INSERT INTO lists(name, version, imported_at, tool_version, entry_count, duplicate_count, skipped_count, url_convention)
+                    VALUES (?1, ?2, ?3, ?4, 0, 0, 0, ?5)
                     """)
                 try addList.bind(1, ref.name); try addList.bind(2, ref.version)
                 try addList.bind(3, importedAt); try addList.bind(4, req.toolVersion)
+                try addList.bind(5, req.urlConvention.name)
                 try addList.step()
                 listID = db.lastInsertRowID
 
-                let insert = try db.prepare("INSERT OR IGNORE INTO entries(list_id, type, value, quality, label) VALUES (?1, ?2, ?3, ?4, ?5)")
-                try insert.bind(1, listID)
                 let addSource = try db.prepare("""
                     INSERT INTO list_sources(list_id, position, path, sha256, format, records, entries, duplicates, skipped)
                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
                     """)
-                var counts: [SignalKind: Int] = [:]
-                var batch = InsertBatch()
-                for (position, file) in req.files.enumerated() {
-                    var fileRecords = 0, fileEntries = 0, fileDuplicates = 0, fileSkipped = 0
-                    /// Inserts the batch in key order; counts what was new and what was already there.
-                    func flush() throws {
-                        try batch.forEachSorted { e in
-                            try insert.bind(2, e.signal.name)
-                            try insert.bind(3, blob: e.value.bytes)
-                            try insert.bind(4, e.quality)
-                            try insert.bind(5, e.label)
-                            try insert.step()
-                            insert.rewind()
-                            if db.changes > 0 {
-                                fileEntries += 1
-                                counts[e.signal, default: 0] += 1
-                            } else {
-                                fileDuplicates += 1
-                            }
-                        }
-                    }
-                    let parser = ListFileParser(path: file, defaultType: defaultType, urlHasher: req.urlHasher)
+                var collected = CollectedEntries()
+                var sources: [(format: String, records: Int, entries: Int, duplicates: Int, skipped: Int)] = []
+                for file in req.files {
+                    var fileRecords = 0, fileSkipped = 0
+                    collected.beginFile(bytes: Self.fileSize(file))
+                    var parser = ListFileParser(path: file, defaultType: defaultType, urlHasher: req.urlHasher)
+                    parser.onPlainValue = { kind, value, quality in collected.appendPlain(kind, value, quality: quality) }
                     let layout = try parser.parse { line, result in
                         fileRecords += 1
                         switch result {
@@ -252,25 +275,30 @@ package final class HashListStore {
                             fileSkipped += 1
                             if examples.count < ListImportLimits.reportedInvalidLines { examples.append(error) }
                         case .entry(let e):
-                            batch.append(e)
+                            collected.append(e)
                         case .entries(let es):
-                            for e in es { batch.append(e) }
+                            for e in es { collected.append(e) }
                         }
-                        if batch.isFull { try flush() }
                     }
-                    try flush()
-                    try addSource.bind(1, listID); try addSource.bind(2, Int64(position))
-                    try addSource.bind(3, file); try addSource.bind(4, digests[position])
-                    try addSource.bind(5, layout.formatName); try addSource.bind(6, fileRecords)
-                    try addSource.bind(7, fileEntries); try addSource.bind(8, fileDuplicates)
-                    try addSource.bind(9, fileSkipped)
-                    try addSource.step(); addSource.reset()
+                    let (fileEntries, fileDuplicates) = collected.endFile()
+                    sources.append((layout.formatName, fileRecords, fileEntries, fileDuplicates, fileSkipped))
                     records += fileRecords; skipped += fileSkipped; duplicates += fileDuplicates
                 }
+                let digests = try digestJob.wait()
+                for (position, (file, s)) in zip(req.files, sources).enumerated() {
+                    try addSource.bind(1, listID); try addSource.bind(2, Int64(position))
+                    try addSource.bind(3, file); try addSource.bind(4, digests[position])
+                    try addSource.bind(5, s.format); try addSource.bind(6, s.records)
+                    try addSource.bind(7, s.entries); try addSource.bind(8, s.duplicates)
+                    try addSource.bind(9, s.skipped)
+                    try addSource.step(); addSource.reset()
+                }
+                let counts = collected.counts
                 let total = counts.values.reduce(0, +)
                 guard total > 0 else {
                     throw ListError(.emptyList, "nothing to import into \(ref): \(req.files.joined(separator: ", ")) \(req.files.count == 1 ? "has" : "have") no valid entries")
                 }
+                try write(collected, listID: listID)
                 let addCount = try db.prepare("INSERT INTO list_type_counts(list_id, type, entries) VALUES (?1, ?2, ?3)")
                 for (kind, n) in counts.sorted(by: { $0.key < $1.key }) {
                     try addCount.bind(1, listID); try addCount.bind(2, kind.name); try addCount.bind(3, n)
@@ -288,54 +316,177 @@ package final class HashListStore {
                                 skippedExamples: examples, duplicates: duplicates)
     }
 
-    /// Entries waiting to be inserted, kept in input order and inserted sorted by the `entries`
-    /// key (type, value): sorted inserts walk the b-trees in order, which keeps their pages in
-    /// cache and makes a 1M-entry import several times faster than inserting in file order.
-    struct InsertBatch {
-        /// Entries per batch: sorting gains most with big batches; 2^18 entries keep the batch to
-        /// about 30 MB.
-        static let capacity = 1 << 18
-        private var entries: [ParsedEntry] = []
-        var isFull: Bool { entries.count >= Self.capacity }
+    /// Entries per block of `entry_blocks`: a lookup reads one block (16 KB of md5 values);
+    /// 16M entries make 16k rows, so sqlite's per-row cost vanishes from an import.
+    static let blockEntries = 1024
 
-        mutating func append(_ e: ParsedEntry) { entries.append(e) }
-
-        /// Calls `body` for each entry in (type name, value bytes, input order), then empties the
-        /// batch. Input order breaks ties, so the first of duplicate entries is the one stored.
-        mutating func forEachSorted(_ body: (ParsedEntry) throws -> Void) throws {
-            let entries = self.entries  // a local copy: no exclusivity checks in the comparator
-            self.entries.removeAll(keepingCapacity: false)
-            // Rank of each signal by the byte order of its name (the order of the `type` column).
-            let rank = Dictionary(uniqueKeysWithValues: SignalKind.allCases.sorted { $0.name < $1.name }.enumerated().map { ($1, $0) })
-            struct Key { var rank: Int; var prefix: UInt64; var index: Int }
-            var keys = entries.indices.map { i -> Key in
-                var p: UInt64 = 0
-                for b in entries[i].value.bytes.prefix(8) { p = p << 8 | UInt64(b) }
-                // A value shorter than 8 bytes is padded with zeros; ties go to the full compare.
-                p <<= UInt64(8 * max(0, 8 - entries[i].value.bytes.count))
-                return Key(rank: rank[entries[i].signal]!, prefix: p, index: i)
+    /// Stores the collected entries: labelled ones one row each in `entries`, the others in
+    /// blocks of `blockEntries` sorted values in `entry_blocks`.
+    private func write(_ collected: CollectedEntries, listID: Int64) throws {
+        let addBlock = try db.prepare("""
+            INSERT INTO entry_blocks(list_id, type, first_value, entry_count, packed_values, qualities)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+            """)
+        try addBlock.bind(1, listID)
+        var values: [UInt8] = [], qualities: [UInt8] = []
+        for (kind, packed) in collected.plain.sorted(by: { $0.key.name < $1.key.name }) where packed.count > 0 {
+            try addBlock.bind(2, kind.name)
+            try packed.forEachBlock(size: Self.blockEntries) { block, n in
+                let k = packed.valueBytes, stride = packed.stride
+                values = [UInt8](unsafeUninitializedCapacity: n * k) { v, count in
+                    for i in 0..<n { memcpy(v.baseAddress! + i * k, block.baseAddress! + i * stride, k) }
+                    count = n * k
+                }
+                qualities = [UInt8](unsafeUninitializedCapacity: n) { q, count in
+                    for i in 0..<n { q[i] = block[i * stride + k] }
+                    count = n
+                }
+                try addBlock.bind(3, blob: Array(values[0..<packed.valueBytes]))
+                try addBlock.bind(4, Int64(n))
+                try addBlock.bind(5, blob: values)
+                if packed.hasQuality { try addBlock.bind(6, blob: qualities) } else { try addBlock.bindNull(6) }
+                try addBlock.step()
+                addBlock.rewind()
             }
-            // Sort by the packed key alone (the comparator touches no entry), then order each run
-            // of equal 8-byte prefixes (rare) by the full value.
-            keys.sort { a, b in (a.rank, a.prefix, a.index) < (b.rank, b.prefix, b.index) }
-            var start = 0
-            while start < keys.count {
-                var end = start + 1
-                while end < keys.count, keys[end].rank == keys[start].rank, keys[end].prefix == keys[start].prefix { end += 1 }
-                if end - start > 1 {
-                    keys[start..<end].sort { a, b in
-                        let x = entries[a.index].value.bytes, y = entries[b.index].value.bytes
-                        return x != y ? x.lexicographicallyPrecedes(y) : a.index < b.index
+        }
+        let insert = try db.prepare("INSERT INTO entries(list_id, type, value, quality, label) VALUES (?1, ?2, ?3, ?4, ?5)")
+        try insert.bind(1, listID)
+        // In key order (type name, value): sorted inserts walk the b-tree in order.
+        let labelled = collected.labelled
+        let rankOf = Dictionary(uniqueKeysWithValues: SignalKind.allCases.sorted { $0.name < $1.name }.enumerated().map { ($1, $0) })
+        // The sort key as integers: the type's rank, then the value as big-endian words (a
+        // signal's values all have one length, so word order is byte order).
+        struct Key: Comparable {
+            var rank: Int, w0: UInt64, w1: UInt64, w2: UInt64, w3: UInt64, index: Int
+            static func < (a: Key, b: Key) -> Bool {
+                (a.rank, a.w0, a.w1, a.w2, a.w3) < (b.rank, b.w0, b.w1, b.w2, b.w3)
+            }
+        }
+        var keys = labelled.enumerated().map { i, e -> Key in
+            var w = [UInt64](repeating: 0, count: 4)
+            for (j, b) in e.value.bytes.prefix(32).enumerated() { w[j / 8] |= UInt64(b) << UInt64(56 - 8 * (j % 8)) }
+            return Key(rank: rankOf[e.signal]!, w0: w[0], w1: w[1], w2: w[2], w3: w[3], index: i)
+        }
+        keys.sort()
+        for e in keys.lazy.map({ labelled[$0.index] }) {
+            try insert.bind(2, e.signal.name)
+            try insert.bind(3, blob: e.value.bytes)
+            try insert.bind(4, e.quality)
+            try insert.bind(5, e.label)
+            try insert.step()
+            insert.rewind()
+        }
+    }
+
+    /// The entries of an import, made unique per signal as they are read (the first occurrence
+    /// of a value is the one kept, with its label and quality), file by file so each source
+    /// file's contribution is counted.
+    struct CollectedEntries {
+        /// Values without a label, per signal.
+        private(set) var plain: [SignalKind: PackedValues] = [:]
+        /// This file's unlabelled values, per signal (in `signals`' order: no hashing per entry).
+        private var pending: [PackedValues.Pending] = []
+        private var signals: [SignalKind] = []
+        /// Entries with a label, first occurrence of each value (rare: labels are per entry).
+        private var labelledByValue: [SignalKind: [ValueKey: Int]] = [:]
+        private(set) var labelled: [ParsedEntry] = []
+        /// Positions in `labelled` of this file's labelled entries.
+        private var fileLabelled: [Int] = []
+        private var removed: Set<Int> = []
+        private var fileDuplicates = 0
+
+        /// The size of the file being read, to reserve room for its values at once.
+        private var fileBytes = 0
+
+        /// Starts a source file of `bytes` bytes.
+        mutating func beginFile(bytes: Int) { fileBytes = bytes }
+
+        /// The position of `kind` in `pending`, added if new (with room for as many values as
+        /// the file could hold: untouched room costs no memory).
+        @inline(__always) private mutating func slot(_ kind: SignalKind) -> Int {
+            if let i = signals.firstIndex(of: kind) { return i }
+            var p = PackedValues.Pending(valueBytes: kind.byteCount)
+            p.records.reserveCapacity(min(fileBytes / (kind.hexLength + 1) + 1, 1 << 30 / (kind.byteCount + 1)) * (kind.byteCount + 1))
+            signals.append(kind); pending.append(p)
+            return signals.count - 1
+        }
+
+        /// A value without a label (the parser's allocation-free path).
+        mutating func appendPlain(_ kind: SignalKind, _ value: UnsafeBufferPointer<UInt8>, quality: Int?) {
+            if !labelledByValue.isEmpty, labelledByValue[kind]?[ValueKey(value)] != nil { fileDuplicates += 1; return }
+            pending[slot(kind)].append(value, quality: quality)
+        }
+
+        mutating func append(_ e: ParsedEntry) {
+            if !labelledByValue.isEmpty, labelledByValue[e.signal]?[ValueKey(e.value.bytes)] != nil { fileDuplicates += 1; return }
+            guard e.label != nil else {
+                pending[slot(e.signal)].append(e.value.bytes, quality: e.quality)
+                return
+            }
+            labelledByValue[e.signal, default: [:]][ValueKey(e.value.bytes)] = labelled.count
+            fileLabelled.append(labelled.count)
+            labelled.append(e)
+        }
+
+        /// Ends a source file: returns the entries it added and its duplicates.
+        mutating func endFile() -> (entries: Int, duplicates: Int) {
+            var added = 0, dups = fileDuplicates
+            for (i, kind) in signals.enumerated() {
+                let (a, d) = plain[kind, default: PackedValues(valueBytes: kind.byteCount)].add(&pending[i])
+                added += a; dups += d
+            }
+            pending = []; signals = []
+            // A labelled value already read without a label (earlier in this file or before)
+            // is a repeat: the unlabelled occurrence came first (later ones were dropped above).
+            for i in fileLabelled {
+                let e = labelled[i]
+                if plain[e.signal]?.contains(e.value.bytes) == true {
+                    removed.insert(i); dups += 1
+                } else {
+                    added += 1
+                }
+            }
+            if !removed.isEmpty {
+                labelled = labelled.enumerated().filter { !removed.contains($0.offset) }.map(\.element)
+                labelledByValue = [:]
+                for (i, e) in labelled.enumerated() { labelledByValue[e.signal, default: [:]][ValueKey(e.value.bytes)] = i }
+                removed = []
+            }
+            fileLabelled = []
+            fileDuplicates = 0
+            return (added, dups)
+        }
+
+        /// A value of at most 32 bytes (every signal's) as four words: hashed and compared as
+        /// integers, not byte by byte.
+        struct ValueKey: Hashable {
+            var w0: UInt64 = 0, w1: UInt64 = 0, w2: UInt64 = 0, w3: UInt64 = 0
+            init(_ bytes: some Collection<UInt8>) {
+                precondition(bytes.count <= 32, "signal values have at most 32 bytes")
+                for (i, b) in bytes.enumerated() {
+                    let shifted = UInt64(b) << UInt64(8 * (i % 8))
+                    switch i / 8 {
+                    case 0: w0 |= shifted
+                    case 1: w1 |= shifted
+                    case 2: w2 |= shifted
+                    default: w3 |= shifted
                     }
                 }
-                start = end
             }
-            for k in keys { try body(entries[k.index]) }
+        }
+
+        /// Entries per signal.
+        var counts: [SignalKind: Int] {
+            var c: [SignalKind: Int] = [:]
+            for (k, p) in plain where p.count > 0 { c[k] = p.count }
+            for e in labelled { c[e.signal, default: 0] += 1 }
+            return c
         }
     }
 
     private func deleteList(id: Int64) throws {
-        for sql in ["DELETE FROM entries WHERE list_id = ?1", "DELETE FROM list_sources WHERE list_id = ?1",
+        for sql in ["DELETE FROM entries WHERE list_id = ?1", "DELETE FROM entry_blocks WHERE list_id = ?1",
+                    "DELETE FROM list_sources WHERE list_id = ?1",
                     "DELETE FROM list_type_counts WHERE list_id = ?1", "DELETE FROM lists WHERE id = ?1"] {
             let s = try db.prepare(sql)
             try s.bind(1, id)
@@ -374,6 +525,11 @@ package final class HashListStore {
         }
     }
 
+    private static func fileSize(_ path: String) -> Int {
+        var st = stat()
+        return stat(path, &st) == 0 ? Int(st.st_size) : 0
+    }
+
     /// `2024-05-01T10:00:00Z`: UTC, whole seconds.
     static func iso8601(_ date: Date) -> String {
         let f = ISO8601DateFormatter()
@@ -389,8 +545,9 @@ package final class HashListStore {
         try mapped {
             var infos: [ListInfo] = []
             var index: [Int64: Int] = [:]
+            let convention = schemaVersion >= 2 ? "url_convention" : "NULL"
             let q = try db.prepare("""
-                SELECT id, name, version, imported_at, tool_version, entry_count, duplicate_count, skipped_count
+                SELECT id, name, version, imported_at, tool_version, entry_count, duplicate_count, skipped_count, \(convention)
                 FROM lists ORDER BY name, version, id
                 """)
             while try q.step() {
@@ -398,7 +555,8 @@ package final class HashListStore {
                 index[ref.id] = infos.count
                 infos.append(ListInfo(id: ref.id, provenance: ListProvenance(
                     name: ref.name, version: ref.version, importedAt: q.text(3) ?? "", toolVersion: q.text(4) ?? "",
-                    entryCount: q.int(5), duplicateCount: q.int(6), skippedCount: q.int(7))))
+                    entryCount: q.int(5), duplicateCount: q.int(6), skippedCount: q.int(7),
+                    recordedURLConvention: try Self.convention(q.text(8), list: ref))))
             }
             let s = try db.prepare("""
                 SELECT list_id, path, sha256, format, records, entries, duplicates, skipped
@@ -420,6 +578,16 @@ package final class HashListStore {
             }
             return infos
         }
+    }
+
+    /// A stored convention name; one this build does not know is refused (its URL hashes could
+    /// not be matched right).
+    private static func convention(_ name: String?, list: ListRef) throws -> URLConvention? {
+        guard let name else { return nil }
+        guard let c = URLConvention(rawValue: name) else {
+            throw ListError(.newerSchema, "list \(list) declares URL convention '\(name)', unknown to this hashscreen (known: \(URLConvention.allNames)): upgrade hashscreen")
+        }
+        return c
     }
 
     /// Resolves selectors (`name` = every version of the list, `name@version` = one) to lists.
@@ -447,68 +615,138 @@ package final class HashListStore {
     // MARK: - Screening
 
     /// Streams every entry of the given signals (of the given lists, or of all lists when nil),
-    /// in storage order (list, signal, value), to build an in-memory index.
+    /// in storage order (list, signal name, value), to build an in-memory index: the rows of
+    /// `entries` and the values of `entry_blocks` merged in that order.
     package func forEachEntry(signals: Set<SignalKind>, lists selected: [ListRef]? = nil,
                              includeLabels: Bool = false, _ body: (ListEntry) throws -> Void) throws {
         guard !signals.isEmpty, selected.map({ !$0.isEmpty }) ?? true else { return }
         let kinds = signals.sorted()
+        let byName = Dictionary(uniqueKeysWithValues: kinds.map { ($0.name, $0) })
         try mapped {
             var refs: [Int64: ListRef] = [:]
             let l = try db.prepare("SELECT id, name, version FROM lists")
             while try l.step() { refs[l.int64(0)] = ListRef(id: l.int64(0), name: l.text(1) ?? "", version: l.text(2) ?? "") }
-
-            var sql = "SELECT list_id, type, value, quality\(includeLabels ? ", label" : "") FROM entries WHERE type IN ("
-            sql += kinds.indices.map { "?\($0 + 1)" }.joined(separator: ", ") + ")"
-            if let selected {
-                sql += " AND list_id IN (" + selected.indices.map { "?\(kinds.count + $0 + 1)" }.joined(separator: ", ") + ")"
+            func ref(_ id: Int64) throws -> ListRef {
+                guard let r = refs[id] else {
+                    throw ListError(.damaged, "list database \(path) has entries of a list it does not describe (id \(id)): it is damaged")
+                }
+                return r
             }
-            sql += " ORDER BY list_id, type, value"
-            let q = try db.prepare(sql)
-            for (i, k) in kinds.enumerated() { try q.bind(Int32(i + 1), k.name) }
-            for (i, r) in (selected ?? []).enumerated() { try q.bind(Int32(kinds.count + i + 1), r.id) }
+            func query(_ columns: String, _ table: String, order: String) throws -> SQLiteStatement {
+                var sql = "SELECT \(columns) FROM \(table) WHERE type IN ("
+                sql += kinds.indices.map { "?\($0 + 1)" }.joined(separator: ", ") + ")"
+                if let selected {
+                    sql += " AND list_id IN (" + selected.indices.map { "?\(kinds.count + $0 + 1)" }.joined(separator: ", ") + ")"
+                }
+                sql += " ORDER BY list_id, type, \(order)"
+                let q = try db.prepare(sql)
+                for (i, k) in kinds.enumerated() { try q.bind(Int32(i + 1), k.name) }
+                for (i, r) in (selected ?? []).enumerated() { try q.bind(Int32(kinds.count + i + 1), r.id) }
+                return q
+            }
+            let rows = try query("list_id, type, value, quality\(includeLabels ? ", label" : "")", "entries", order: "value")
+            let blocks = schemaVersion >= 2
+                ? try query("list_id, type, packed_values, qualities, entry_count", "entry_blocks", order: "first_value") : nil
 
-            let names = kinds.map { Array($0.name.utf8) }
-            var last = 0
-            var lastList: ListRef?
-            while try q.step() {
-                let typeBytes = q.rawBytes(1)
-                if !typeBytes.elementsEqual(names[last]) {
-                    guard let i = names.firstIndex(where: { typeBytes.elementsEqual($0) }) else { continue }
-                    last = i
-                }
-                let kind = kinds[last]
-                let id = q.int64(0)
-                if lastList?.id != id {
-                    guard let r = refs[id] else {
-                        throw ListError(.damaged, "list database \(path) has entries of a list it does not describe (id \(id)): it is damaged")
+            // The current row of `entries`.
+            var row: ListEntry?
+            func nextRow() throws {
+                row = nil
+                while try rows.step() {
+                    guard let name = rows.text(1), let kind = byName[name] else { continue }
+                    let list = try ref(rows.int64(0))
+                    let value = rows.rawBytes(2)
+                    guard value.count == kind.byteCount else {
+                        throw ListError(.damaged, "list database \(path): an entry of \(list) has a \(value.count)-byte \(kind.name) value (expected \(kind.byteCount)): it is damaged")
                     }
-                    lastList = r
+                    row = ListEntry(list: list, signal: kind, value: HashValue(bytes: Array(value)),
+                                    quality: rows.optionalInt(3), label: includeLabels ? rows.text(4) : nil)
+                    return
                 }
-                let value = q.rawBytes(2)
-                guard value.count == kind.byteCount else {
-                    throw ListError(.damaged, "list database \(path): an entry of \(lastList!) has a \(value.count)-byte \(kind.name) value (expected \(kind.byteCount)): it is damaged")
+            }
+            // The current block of `entry_blocks` and the position in it.
+            var block: (list: ListRef, kind: SignalKind, values: [UInt8], qualities: [UInt8]?, count: Int)?
+            var at = 0
+            func nextBlock() throws {
+                block = nil; at = 0
+                guard let blocks else { return }
+                while try blocks.step() {
+                    guard let name = blocks.text(1), let kind = byName[name] else { continue }
+                    let list = try ref(blocks.int64(0))
+                    let n = blocks.int(4)
+                    let values = Array(blocks.rawBytes(2))
+                    let qualities = blocks.isNull(3) ? nil : Array(blocks.rawBytes(3))
+                    guard n > 0, values.count == n * kind.byteCount, qualities.map({ $0.count == n }) ?? true else {
+                        throw ListError(.damaged, "list database \(path): a block of \(list)'s \(kind.name) entries has the wrong size: it is damaged")
+                    }
+                    block = (list, kind, values, qualities, n)
+                    return
                 }
-                try body(ListEntry(list: lastList!, signal: kind, value: HashValue(bytes: Array(value)),
-                                   quality: q.optionalInt(3), label: includeLabels ? q.text(4) : nil))
+            }
+            try nextRow(); try nextBlock()
+            while true {
+                guard let b = block else {
+                    guard let r = row else { return }
+                    try body(r); try nextRow(); continue
+                }
+                let k = b.kind.byteCount
+                let value = Array(b.values[(at * k)..<((at + 1) * k)])
+                if let r = row, Self.precedes(r, before: (b.list.id, b.kind.name, value)) {
+                    try body(r); try nextRow(); continue
+                }
+                let q = b.qualities.map { $0[at] }.flatMap { $0 == PackedValues.noQuality ? nil : Int($0) }
+                try body(ListEntry(list: b.list, signal: b.kind, value: HashValue(bytes: value), quality: q, label: nil))
+                at += 1
+                if at == b.count { try nextBlock() }
             }
         }
     }
 
+    /// Storage order: list id, then signal name bytes, then value bytes.
+    private static func precedes(_ e: ListEntry, before key: (Int64, String, [UInt8])) -> Bool {
+        if e.list.id != key.0 { return e.list.id < key.0 }
+        if e.signal.name != key.1 { return Array(e.signal.name.utf8).lexicographicallyPrecedes(Array(key.1.utf8)) }
+        return e.value.bytes.lexicographicallyPrecedes(key.2)
+    }
+
     /// The entries equal to one value, in every list (or the given lists): one primary-key probe
-    /// per list.
+    /// per list and table.
     package func lookup(_ signal: SignalKind, _ value: HashValue, lists selected: [ListRef]? = nil,
                        includeLabels: Bool = true) throws -> [ListEntry] {
         try mapped {
             let refs = try selected ?? lists().map(\.ref)
             let q = try db.prepare("SELECT quality, label FROM entries WHERE list_id = ?1 AND type = ?2 AND value = ?3")
+            let b = schemaVersion >= 2 ? try db.prepare("""
+                SELECT packed_values, qualities, entry_count FROM entry_blocks
+                WHERE list_id = ?1 AND type = ?2 AND first_value <= ?3 ORDER BY first_value DESC LIMIT 1
+                """) : nil
             var found: [ListEntry] = []
             for r in refs {
                 try q.bind(1, r.id); try q.bind(2, signal.name); try q.bind(3, blob: value.bytes)
                 if try q.step() {
                     found.append(ListEntry(list: r, signal: signal, value: value, quality: q.optionalInt(0),
                                            label: includeLabels ? q.text(1) : nil))
+                    q.reset()
+                    continue
                 }
                 q.reset()
+                guard let b else { continue }
+                try b.bind(1, r.id); try b.bind(2, signal.name); try b.bind(3, blob: value.bytes)
+                if try b.step(), value.bytes.count == signal.byteCount {
+                    let values = b.rawBytes(0), n = b.int(2), k = signal.byteCount
+                    if n > 0, values.count == n * k {
+                        let hit = value.bytes.withUnsafeBufferPointer { v in
+                            PackedValues.find(v.baseAddress!, in: values.baseAddress!.assumingMemoryBound(to: UInt8.self),
+                                              count: n, stride: k, keyBytes: k)
+                        }
+                        if let i = hit {
+                            let qs = b.isNull(1) ? nil : b.rawBytes(1)
+                            let quality = qs.flatMap { $0.count == n && $0[i] != PackedValues.noQuality ? Int($0[i]) : nil }
+                            found.append(ListEntry(list: r, signal: signal, value: value, quality: quality, label: nil))
+                        }
+                    }
+                }
+                b.reset()
             }
             return found
         }

@@ -18,6 +18,8 @@ import HashscreenCore
 package enum ListDatabaseFormat {
     /// `PRAGMA application_id`: the ASCII bytes "HSLD" (hashscreen list database).
     static let applicationID: Int64 = 0x4853_4C44
-    /// `PRAGMA user_version`: bumped on every incompatible schema change.
-    package static let schemaVersion: Int64 = 1
+    /// `PRAGMA user_version`: bumped on every schema change (2: URL conventions, entry blocks).
+    package static let schemaVersion: Int64 = 2
+    /// The oldest schema this build reads (and migrates on import).
+    static let oldestReadableSchemaVersion: Int64 = 1
 }

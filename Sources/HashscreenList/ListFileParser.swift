@@ -114,6 +114,10 @@ struct ListFileParser {
     let path: String
     let defaultType: ListLineType?
     let urlHasher: ((String) throws -> [(SignalKind, HashValue)])?
+    /// When set, a valid hex entry without a label is handed here as its signal, its decoded
+    /// bytes (valid during the call) and its quality, with no `ParsedEntry` made (the bulk of
+    /// a big list: no allocation per line), and `onLine` gets `.entries([])` for its line.
+    var onPlainValue: ((SignalKind, UnsafeBufferPointer<UInt8>, Int?) -> Void)? = nil
 
     /// Calls `onLine` for every data line (1-based number, entries or problem) and returns the
     /// detected layout. Throws `ListError` `.invalidLine` when the whole file is unusable (no value
@@ -173,6 +177,7 @@ struct ListFileParser {
             }
             switch known {
             case .lines:
+                if plainFast(bytes, &types) { try onLine(lineNo, .entries([])); return }
                 try onLine(lineNo, interpretPlain(bytes, &fields, &types))
             case .table(let d, let cols):
                 if try !tableRecord(bytes, line: lineNo, d, cols) {
@@ -228,6 +233,40 @@ struct ListFileParser {
         return .problem(unknownTypeReason(f.field(0)))
     }
 
+    /// With `onPlainValue`: a line that is exactly `<type> <hex>` (or `<hex>` with a default
+    /// signal type) of the right length, decoded straight from the line, no field copied; false
+    /// (nothing done) for any other line, which then takes `interpretPlain`'s path.
+    func plainFast(_ b: UnsafeBufferPointer<UInt8>, _ types: inout TypeCache) -> Bool {
+        guard let sink = onPlainValue else { return false }
+        let n = b.count
+        var i = 0
+        while i < n, isPad(b[i]) { i += 1 }
+        let a0 = i
+        while i < n, !isPad(b[i]) { i += 1 }
+        let a1 = i
+        while i < n, isPad(b[i]) { i += 1 }
+        let b0 = i
+        while i < n, !isPad(b[i]) { i += 1 }
+        let b1 = i
+        while i < n, isPad(b[i]) { i += 1 }
+        guard i == n, a1 > a0 else { return false }
+        let kind: SignalKind
+        let digits: UnsafeBufferPointer<UInt8>
+        if b1 > b0 {
+            guard case .signal(let k)? = types.type(UnsafeBufferPointer(rebasing: b[a0..<a1])) else { return false }
+            kind = k; digits = UnsafeBufferPointer(rebasing: b[b0..<b1])
+        } else {
+            guard case .signal(let k)? = defaultType else { return false }
+            kind = k; digits = UnsafeBufferPointer(rebasing: b[a0..<a1])
+        }
+        guard digits.count == kind.hexLength else { return false }
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: kind.byteCount) { out in
+            guard Hex.decode(digits, into: out) else { return false }
+            sink(kind, UnsafeBufferPointer(out), nil)
+            return true
+        }
+    }
+
     /// One table row, by the header's columns.
     func interpretRow(_ f: FieldBuffer, _ cols: ListColumns, _ types: inout TypeCache) -> LineResult {
         func present(_ i: Int?) -> Int? {
@@ -266,6 +305,16 @@ struct ListFileParser {
         let value = trimmed(rawValue)
         switch type {
         case .signal(let kind):
+            if label == nil, let sink = onPlainValue, value.count == kind.hexLength {
+                let done = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: kind.byteCount) { out in
+                    value.withUnsafeBufferPointer { digits in
+                        guard Hex.decode(digits, into: out) else { return false }
+                        sink(kind, UnsafeBufferPointer(out), quality)
+                        return true
+                    }
+                }
+                if done { return .entries([]) }
+            }
             switch decodeHex(value, kind) {
             case .success(let v): return .entry(ParsedEntry(signal: kind, value: v, quality: quality, label: label))
             case .failure(let p): return .problem(p.message)
@@ -343,6 +392,11 @@ struct ListFileParser {
                     guard e - s <= ListImportLimits.maxLineBytes else {
                         throw ListError(file: path, line: lineNo, reason: "line longer than \(ListImportLimits.maxLineBytes) bytes: not a list file?")
                     }
+                    // Lines end at LF (a CR before it dropped). A CR alone would end a record in
+                    // the shared tokenizer and cut the line short: CR-only files are refused.
+                    if e > s, memchr(base + s, 13, e - s) != nil {
+                        throw ListError(file: path, line: lineNo, reason: "a carriage return (CR) not followed by LF: list files need LF or CRLF line ends")
+                    }
                     try body(lineNo, UnsafeBufferPointer(start: base + s, count: e - s))
                 }
                 while start < filled, let nl = memchr(base + start, 10, filled - start) {
@@ -374,7 +428,7 @@ struct TypeCache {
     static let capacity = 8
     private var known: [([UInt8], ListLineType?)] = []
 
-    mutating func type(_ field: ArraySlice<UInt8>) -> ListLineType? {
+    mutating func type(_ field: some Collection<UInt8>) -> ListLineType? {
         for (bytes, type) in known where field.elementsEqual(bytes) { return type }
         let type = ListLineType(name: String(decoding: field, as: UTF8.self))
         if known.count == Self.capacity { known.removeFirst() }

@@ -29,16 +29,20 @@ package struct ListImportRequest {
     /// A thrown `HashscreenError`'s message is reported; other errors' text is not (it could
     /// echo the URL).
     package var urlHasher: ((String) throws -> [(SignalKind, HashValue)])?
+    /// How the list's URL hashes were made (or, for `url` lines, are to be made by `urlHasher`):
+    /// recorded in the list's provenance, and the convention a scan matches them with.
+    package var urlConvention: URLConvention
     /// The import time (injected for tests).
     package var now: Date
 
     package init(name: String, version: String? = nil, files: [String], defaultType: String? = nil,
                 skipInvalid: Bool = false, replace: Bool = false, toolVersion: String,
                 fileDigest: @escaping (String) throws -> String,
-                urlHasher: ((String) throws -> [(SignalKind, HashValue)])? = nil, now: Date = Date()) {
+                urlHasher: ((String) throws -> [(SignalKind, HashValue)])? = nil,
+                urlConvention: URLConvention = .importDefault, now: Date = Date()) {
         self.name = name; self.version = version; self.files = files; self.defaultType = defaultType
         self.skipInvalid = skipInvalid; self.replace = replace; self.toolVersion = toolVersion
-        self.fileDigest = fileDigest; self.urlHasher = urlHasher; self.now = now
+        self.fileDigest = fileDigest; self.urlHasher = urlHasher; self.urlConvention = urlConvention; self.now = now
     }
 }
 

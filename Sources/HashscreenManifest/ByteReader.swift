@@ -20,9 +20,8 @@ final class ByteReader {
 
     init(path: String) throws {
         self.path = path
-        fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            throw HashscreenError(.input, "cannot open manifest \(path): \(String(cString: strerror(errno)))")
+        do { fd = try InputFile.openRegular(path).fd } catch {
+            throw HashscreenError(.input, "cannot open manifest \(path): \(error.message)")
         }
     }
 
@@ -49,24 +48,55 @@ final class ByteReader {
         return true
     }
 
-    /// The next line without its terminator (LF or CRLF), or nil at end of file.
-    func nextLine() throws -> [UInt8]? {
-        var i = 0
+    /// The longest line or record handed out: 64 MiB. Longer ones (a JSON line holding a huge
+    /// base64 image, a CSV quote never closed) are passed over up to their end and reported, so
+    /// that memory stays bounded whatever the file holds.
+    static let maxLineBytes = 64 << 20
+
+    /// One line of a file: its bytes, or only its length when over `maxLineBytes`.
+    enum Line {
+        case text([UInt8])
+        case tooLong(bytes: Int)
+    }
+
+    /// The next line without its terminator (LF, CRLF or a CR alone, as CSV records), or nil at
+    /// end of file.
+    func nextLine() throws -> Line? {
+        let lf = UInt8(ascii: "\n"), cr = UInt8(ascii: "\r")
+        var scanned = 0   // bytes after `start` known to hold no line end
+        var skipped = 0   // bytes of an over-long line already dropped
         while true {
-            guard try fill(beyond: i) else {
-                if i == 0 { return nil }
-                let line = Array(buffer[start..<start + i])
-                start += i
-                return line
+            if let i = buffer[(start + scanned)...].firstIndex(where: { $0 == lf || $0 == cr }) {
+                if buffer[i] == cr && i + 1 == buffer.count && !eof {
+                    // A CR last in the buffer: CRLF or a CR alone, the next byte tells.
+                    scanned = i - start
+                    _ = try fill(beyond: scanned + 1)   // may move the buffer: search again
+                    continue
+                }
+                let next = buffer[i] == cr && i + 1 < buffer.count && buffer[i + 1] == lf ? i + 2 : i + 1
+                let length = i - start
+                if skipped > 0 || length > Self.maxLineBytes {
+                    start = next
+                    return .tooLong(bytes: skipped + length)
+                }
+                let line = Array(buffer[start..<i])
+                start = next
+                return .text(line)
             }
-            if buffer[start + i] == UInt8(ascii: "\n") {
-                var end = start + i
-                if end > start, buffer[end - 1] == UInt8(ascii: "\r") { end -= 1 }
-                let line = Array(buffer[start..<end])
-                start += i + 1
-                return line
+            scanned = buffer.count - start
+            if scanned > Self.maxLineBytes {
+                // Drop what is buffered of an over-long line; keep only its length.
+                skipped += scanned
+                start = buffer.count
+                scanned = 0
             }
-            i += 1
+            guard try fill(beyond: scanned) else {
+                if scanned == 0 && skipped == 0 { return nil }
+                let length = buffer.count - start
+                start = buffer.count
+                if skipped > 0 || length > Self.maxLineBytes { return .tooLong(bytes: skipped + length) }
+                return .text(Array(buffer[(buffer.count - length)...]))
+            }
         }
     }
 
@@ -82,10 +112,28 @@ final class ByteReader {
             let record = buffer.withUnsafeBufferPointer { b in
                 tokenizer.nextRecord(UnsafeBufferPointer(rebasing: b[start...]), atEnd: atEnd, into: &fields)
             }
+            if let record, record.end > Self.maxLineBytes {
+                start += record.end
+                return ([], record.lines, "record longer than \(Self.maxLineBytes) bytes (a quote never closed?): not read")
+            }
             if let record {
                 start += record.end
                 return ((0..<fields.count).map { fields.string($0) }, record.lines,
                         record.unterminated ? "unterminated quoted field" : nil)
+            }
+            if available > Self.maxLineBytes {
+                // Over the limit (a quote never closed, most likely): passed over up to the
+                // first line end after the limit, and reported as one bad record.
+                let limit = start + Self.maxLineBytes
+                var lines = buffer[start..<limit].reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
+                var pos = limit
+                while true {
+                    if let nl = buffer[pos...].firstIndex(of: UInt8(ascii: "\n")) { start = nl + 1; lines += 1; break }
+                    start = buffer.count   // no line end buffered: drop it all, read on
+                    guard try fill(beyond: 0) else { break }
+                    pos = start
+                }
+                return ([], max(lines, 1), "record longer than \(Self.maxLineBytes) bytes (a quote never closed?): passed over up to the next line end")
             }
             // The record runs past the buffered bytes: buffer at least as many again (so a long
             // record is scanned a bounded number of times), or learn that the file ends here.

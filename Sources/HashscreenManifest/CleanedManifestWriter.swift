@@ -76,6 +76,67 @@ package enum CleanedManifestWriter {
         }
     }
 
+    // MARK: - Before the scan
+
+    /// Checks, before any sample is read, what `write` would otherwise find only after the scan:
+    /// that no cleaned file of `inputPath` would replace its source (same file), that a Parquet
+    /// input and each shard's `NNNNN.parquet` can be read and has only flat columns, and that a
+    /// shard's parquet has a key column. Reads footers and names only. Throws the error `write`
+    /// would throw.
+    package static func preflight(inputPath: String, layout: ManifestLayout, input: Int, into directory: String,
+                                  options: ManifestOptions = ManifestOptions()) throws {
+        // Inputs whose cleaned copy must not be written at all: manifests that carry their images.
+        try refuseEmbeddedImages(inputPath: inputPath, layout: layout, options: options)
+        switch layout {
+        case .folder:
+            return
+        case .csv, .tsv, .jsonl:
+            try refuseOverwritingInput(target: targetPath(inputPath, directory), input: inputPath)
+        case .parquet:
+            _ = try openParquet(inputPath)
+            try refuseOverwritingInput(target: targetPath(inputPath, directory), input: inputPath)
+        case .webdataset, .files:
+            let n = try SampleID.checked(input, .input, in: inputPath)
+            for shard in try ShardReader(path: inputPath, layout: layout, input: n).shards {
+                guard let pq = shard.parquet else { continue }
+                _ = try openShardParquet(pq)
+                try refuseOverwritingInput(target: targetPath(pq, directory), input: pq)
+            }
+        }
+    }
+
+    /// Throws, before any work, when `inputPath`'s rows carry images: a cleaned copy would copy
+    /// their bytes, and hashscreen never writes image bytes. The message says how to apply
+    /// `removals.csv` instead. CSV, TSV and JSON lines (and Parquet text columns) are read
+    /// through once to find out.
+    static func refuseEmbeddedImages(inputPath: String, layout: ManifestLayout, options: ManifestOptions) throws {
+        let remedy = "run the scan without --write-cleaned and drop the rows listed in removals.csv with pyarrow or DuckDB (docs/cleaned-manifests.md, \"Manifests that carry images\", has the one-liners)"
+        func refuse(_ why: String) -> HashscreenError {
+            HashscreenError(.output, "--write-cleaned: \(inputPath) \(why); hashscreen never writes image bytes, so it writes no cleaned copy of this input: \(remedy)")
+        }
+        switch layout {
+        case .parquet:
+            let reader = try openParquet(inputPath, checkColumns: false)
+            let map = try ParquetManifestReader.columnMap(reader, options: options)
+            if let i = map.image, reader.columns[i].physicalType != .byteArray || !reader.columns[i].holdsText {
+                throw refuse("carries images in its rows (binary column '\(reader.columns[i].name)')")
+            }
+        case .csv, .tsv, .jsonl:
+            break
+        case .folder, .webdataset, .files:
+            return   // images are files or tar members, never copied
+        }
+        // Text columns: an image may be base64 or a data: URL in any row.
+        struct Found: Error { var column: String }
+        do {
+            try Manifest.open(path: inputPath, layout: layout, options: options).forEachItem { item in
+                if case .sample(let s, _) = item, s.embedded != nil { throw Found(column: "row \(s.key)") }
+            }
+        } catch let f as Found {
+            throw refuse("carries images in its rows (base64 or a data: URL; first at \(f.column))")
+        }
+    }
+
     // MARK: - CSV / TSV
 
     private static func writeDelimited(inputPath: String, delimiter: UInt8, isRemoved: (Int) -> Bool,
@@ -125,24 +186,36 @@ package enum CleanedManifestWriter {
         let out = try outputFile(target: targetPath(inputPath, directory), input: inputPath)
         // Same rule as JSONLinesManifestReader: a line of spaces, tabs and CRs is not a row.
         return try copyKeptRecords(reader: reader, source: source, out: out, isRemoved: isRemoved) {
-            guard let line = try reader.nextLine() else { return nil }
+            guard let next = try reader.nextLine() else { return nil }
+            guard case .text(let line) = next else { return false }   // an over-long line is a row
             return line.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }
         }
     }
 
     // MARK: - Parquet
 
-    private static func openParquet(_ path: String) throws -> ParquetFileReader {
+    private static func openParquet(_ path: String, checkColumns: Bool = true) throws -> ParquetFileReader {
         let reader: ParquetFileReader
         do { reader = try ParquetFileReader(path: path) } catch {
             throw HashscreenError(.manifest, "cannot read Parquet manifest: \(error)")
         }
-        // A cleaned copy must not lose columns silently.
-        guard reader.skippedColumns.isEmpty else {
-            let list = reader.skippedColumns.map { "\($0.name) (\($0.reason))" }.joined(separator: ", ")
-            throw HashscreenError(.output, "cannot write a cleaned copy of \(path): columns that are not flat cannot be rewritten: \(list)")
+        guard checkColumns else { return reader }
+        // A cleaned copy must not lose columns silently, and the writer writes flat columns only.
+        let notFlat = reader.skippedColumns.map { "\($0.name) (\($0.reason))" }
+            + reader.columns.filter(\.isNested).map { "\($0.name) (a struct field)" }
+        guard notFlat.isEmpty else {
+            throw HashscreenError(.output, "cannot write a cleaned copy of \(path): columns that are not flat cannot be rewritten: \(notFlat.joined(separator: ", "))")
         }
         return reader
+    }
+
+    /// A shard's `NNNNN.parquet`, opened as `openParquet` does, and its key column.
+    private static func openShardParquet(_ pq: String) throws -> (ParquetFileReader, Int) {
+        let reader = try openParquet(pq)
+        guard let keyColumn = try ColumnMap(names: reader.columns.map(\.name)).key else {
+            throw HashscreenError(.manifest, "shard parquet \(pq) has no key column")
+        }
+        return (reader, keyColumn)
     }
 
     /// Rewrites `reader` to `target` minus rows where `isRemoved(rowIndex0Based)`.
@@ -194,10 +267,7 @@ package enum CleanedManifestWriter {
         for (si, shard) in shards.enumerated() {
             guard let pq = shard.parquet else { continue }
             let shardNumber = UInt32(si)   // fits: ShardReader checked the count
-            let reader = try openParquet(pq)
-            guard let keyColumn = ColumnMap(names: reader.columns.map(\.name)).key else {
-                throw HashscreenError(.manifest, "shard parquet \(pq) has no key column")
-            }
+            let (reader, keyColumn) = try openShardParquet(pq)
             var removedKeys = Set<String>()
             var rowFlags: [Bool] = []   // removed by identity, per row
             rowFlags.reserveCapacity(reader.rowCount)
@@ -240,16 +310,21 @@ package enum CleanedManifestWriter {
     }
 
     /// Creates `path` and any missing parents with mode 0700; an existing folder is left as it is.
-    static func makeDirectory(_ path: String) throws {
-        var isDir: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDir) {
-            guard isDir.boolValue else { throw HashscreenError(.output, "\(path) exists and is not a folder") }
+    /// A symbolic link at `path` is refused, not followed: a link planted at `OUT/cleaned` must
+    /// not send the cleaned files elsewhere.
+    package static func makeDirectory(_ path: String) throws {
+        var st = stat()
+        if lstat(path, &st) == 0 {
+            guard st.st_mode & S_IFMT == S_IFDIR else {
+                throw HashscreenError(.output, "\(path) exists and is not a folder (a link is not followed): remove it or choose another output folder")
+            }
             return
         }
+        // A parent is followed if it is a link (the user may name a linked folder).
         let parent = (path as NSString).deletingLastPathComponent
-        if !parent.isEmpty && parent != path { try makeDirectory(parent) }
+        if !parent.isEmpty && parent != path && stat(parent, &st) != 0 { try makeDirectory(parent) }
         if mkdir(path, directoryMode) != 0 {
-            if errno == EEXIST { return }
+            if errno == EEXIST { return try makeDirectory(path) }   // made meanwhile: checked as existing
             throw outputError("cannot create folder \(path)")
         }
         _ = chmod(path, directoryMode)   // umask may have cleared bits; 0700 is what is wanted

@@ -8,6 +8,7 @@ struct DelimitedManifestReader: ManifestReader {
     let layout: ManifestLayout
     /// The input's position in the scan (its samples' `SampleID.input`).
     let input: UInt32
+    var options = ManifestOptions()
 
     func forEachItem(_ body: (ManifestItem) throws -> Void) throws {
         let reader = try ByteReader(path: path)
@@ -16,9 +17,13 @@ struct DelimitedManifestReader: ManifestReader {
         }
         var names = header.fields
         if let first = names.first, first.hasPrefix("\u{FEFF}") { names[0] = String(first.dropFirst()) }
-        let columns = ColumnMap(names: names)
+        let columns: ColumnMap
+        do { columns = try ColumnMap(names: names, imageColumn: options.imageColumn) } catch {
+            throw HashscreenError(.manifest, "manifest \(path): \(error.message)")
+        }
+        if let d = columns.duplicateMessage("columns") { throw HashscreenError(.manifest, "manifest \(path): header \(d)") }
         guard columns.isUsable else {
-            throw HashscreenError(.manifest, "manifest \(path) has no usable column: its header needs a path column (\(ColumnMap.pathNames.joined(separator: ", "))), a hash column (md5, sha1, sha256) or url; found: \(names.joined(separator: ", "))")
+            throw HashscreenError(.manifest, "manifest \(path) has no usable column: its header needs an image or path column (\(ColumnMap.recognisedImageColumns); or --image-column NAME), a hash column (md5, sha1, sha256) or url; found: \(names.joined(separator: ", "))")
         }
         let base = (path as NSString).deletingLastPathComponent
         var line = 1 + header.lines
@@ -40,7 +45,9 @@ struct DelimitedManifestReader: ManifestReader {
                 continue
             }
             let item = columns.sample(fields: { $0 < rec.fields.count ? rec.fields[$0] : nil },
-                                      rowNumber: row, id: id, baseDirectory: base)
+                                      rowNumber: row, id: id, baseDirectory: base, place: "\(path):\(startLine)",
+                                      failureKey: "\((path as NSString).lastPathComponent):\(startLine)",
+                                      maxEmbeddedBytes: options.maxEmbeddedBytes)
             try body(item)
         }
     }

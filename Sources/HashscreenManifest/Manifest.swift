@@ -2,8 +2,11 @@
 /// images) into a stream of `Sample`s.
 ///
 /// - *layout*: the shape of an input (csv, tsv, jsonl, folder).
-/// - *column map*: which manifest columns carry the key, URL, caption, image path and recorded
-///   hashes; detected by name, case-insensitively.
+/// - *column map*: which manifest columns carry the key, URL, caption, the image (a path, or
+///   its bytes embedded in the manifest) and recorded hashes; detected by name,
+///   case-insensitively (`ColumnMap`), or named by `--image-column`.
+/// - *embedded image*: image bytes inside a manifest row (a Parquet binary column or Hugging
+///   Face `{bytes, path}` struct, base64 or a `data:` URL in text); carried on the `Sample`.
 /// - *item*: one sample, or one row that could not be read (a per-row failure, reported in
 ///   `errors.jsonl` with stage `manifest`; the scan goes on).
 /// Readers stream: memory does not grow with the manifest's length.
@@ -65,84 +68,6 @@ package enum ManifestItem: Sendable {
     case failure(key: String, path: String?, message: String, id: SampleID)
 }
 
-/// Which columns carry what, detected by name (case-insensitive).
-struct ColumnMap: Sendable, Equatable {
-    static let keyNames = ["key", "sample_id", "id"]
-    static let statusNames = ["status"]
-    static let originalWidthNames = ["original_width"]
-    static let originalHeightNames = ["original_height"]
-    static let urlNames = ["url"]
-    static let captionNames = ["caption", "text"]
-    static let pathNames = ["path", "filepath", "file", "image_path"]
-    /// Recorded hash columns and the signal each carries: a column per file digest, named as
-    /// the signal (md5, sha1, sha256).
-    static let hashColumns: [(String, SignalKind)] = SignalKind.allCases.filter(\.isCryptographic).map { ($0.name, $0) }
-
-    var key: Int?
-    var url: Int?
-    var caption: Int?
-    var path: Int?
-    var hashes: [(index: Int, signal: SignalKind, name: String)] = []
-    var status: Int?
-    var originalWidth: Int?
-    var originalHeight: Int?
-    var names: [String]
-
-    static func == (a: ColumnMap, b: ColumnMap) -> Bool {
-        a.key == b.key && a.url == b.url && a.caption == b.caption && a.path == b.path && a.names == b.names
-            && a.hashes.map(\.index) == b.hashes.map(\.index)
-    }
-
-    init(names: [String]) {
-        self.names = names
-        let lower = names.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
-        func find(_ candidates: [String]) -> Int? {
-            for c in candidates { if let i = lower.firstIndex(of: c) { return i } }
-            return nil
-        }
-        key = find(Self.keyNames)
-        url = find(Self.urlNames)
-        caption = find(Self.captionNames)
-        path = find(Self.pathNames)
-        status = find(Self.statusNames)
-        originalWidth = find(Self.originalWidthNames)
-        originalHeight = find(Self.originalHeightNames)
-        for (name, signal) in Self.hashColumns {
-            if let i = lower.firstIndex(of: name) { hashes.append((i, signal, names[i])) }
-        }
-    }
-
-    /// True when a row can be screened at all: it names an image, a recorded hash or a URL.
-    var isUsable: Bool { path != nil || !hashes.isEmpty || url != nil }
-
-    /// Builds a sample from one row's fields (nil = missing). `rowNumber` is 1-based.
-    func sample(fields: (Int) -> String?, rowNumber: Int, id: SampleID, baseDirectory: String) -> ManifestItem {
-        func value(_ i: Int?) -> String? {
-            guard let i, let v = fields(i)?.trimmingCharacters(in: .whitespacesAndNewlines), !v.isEmpty else { return nil }
-            return v
-        }
-        let rawPath = value(path)
-        let key = value(self.key) ?? rawPath ?? String(format: "row-%09d", rowNumber)
-        var problems: [String] = []
-        var recorded: [RecordedHash] = []
-        for h in hashes {
-            guard let text = value(h.index) else { continue }
-            do {
-                recorded.append(RecordedHash(signal: h.signal, value: try h.signal.parse(text), column: h.name))
-            } catch {
-                problems.append("column \(h.name): \(error.message)")
-            }
-        }
-        var resolved: String? = nil
-        if let rawPath {
-            resolved = rawPath.hasPrefix("/") ? rawPath : (baseDirectory as NSString).appendingPathComponent(rawPath)
-        }
-        let s = Sample(key: key, url: value(url), caption: value(caption), path: resolved,
-                       displayPath: rawPath, recorded: recorded, id: id)
-        return .sample(s, problems: problems)
-    }
-}
-
 /// A source of samples: one input path read in one layout.
 package protocol ManifestReader {
     var path: String { get }
@@ -152,20 +77,46 @@ package protocol ManifestReader {
     func forEachItem(_ body: (ManifestItem) throws -> Void) throws
 }
 
+/// How manifests are read, beside their layout.
+package struct ManifestOptions: Sendable, Equatable {
+    /// `--image-column`: the column holding each row's image (bytes, base64, a data URL or a
+    /// path), instead of the one recognised by name. Manifests only (CSV, TSV, JSONL, Parquet).
+    package var imageColumn: String?
+    /// Embedded images longer than this are not kept (`EmbeddedImage.overLimit`): the scan's
+    /// --max-file-bytes, so rows in flight hold at most that much each.
+    package var maxEmbeddedBytes: Int
+
+    package init(imageColumn: String? = nil, maxEmbeddedBytes: Int = .max) {
+        self.imageColumn = imageColumn
+        self.maxEmbeddedBytes = maxEmbeddedBytes
+    }
+}
+
 /// Opens a reader for an input path.
 package enum Manifest {
     /// Opens `path` as the scan's input number `input` (0-based), which its samples' identities
-    /// carry. Throws when the input cannot be opened, or when its shards are more than a
-    /// `SampleID` can tell apart.
-    package static func open(path: String, layout: ManifestLayout? = nil, input: Int = 0) throws -> any ManifestReader {
+    /// carry. Throws when the input cannot be opened, when its shards are more than a
+    /// `SampleID` can tell apart, or when `--image-column` is given for a layout without columns.
+    /// `walk` says how folders are walked (hidden entries, symbolic links). An input that is
+    /// neither a regular file nor a folder (a FIFO, socket or device) is refused here, before
+    /// anything opens it.
+    package static func open(path: String, layout: ManifestLayout? = nil, input: Int = 0,
+                             options: ManifestOptions = ManifestOptions(), walk: FolderWalk = .init()) throws -> any ManifestReader {
+        var st = stat()
+        if stat(path, &st) == 0, (st.st_mode & S_IFMT) != S_IFREG, (st.st_mode & S_IFMT) != S_IFDIR {
+            throw HashscreenError(.input, "input \(path) is \(InputFile.kindName(st.st_mode)): an input must be a manifest file or a folder")
+        }
         let l = try layout ?? ManifestLayout.detect(path: path)
         let n = try SampleID.checked(input, .input, in: path)
+        if let c = options.imageColumn, ![.csv, .tsv, .jsonl, .parquet].contains(l) {
+            throw HashscreenError(.usage, "--image-column \(c) applies to manifests (csv, tsv, jsonl, parquet); \(path) is read as \(l.rawValue), whose images are files or tar members")
+        }
         switch l {
-        case .csv: return DelimitedManifestReader(path: path, delimiter: UInt8(ascii: ","), layout: .csv, input: n)
-        case .tsv: return DelimitedManifestReader(path: path, delimiter: UInt8(ascii: "\t"), layout: .tsv, input: n)
-        case .jsonl: return JSONLinesManifestReader(path: path, input: n)
-        case .folder: return FolderReader(path: path, input: n)
-        case .parquet: return ParquetManifestReader(path: path, input: n)
+        case .csv: return DelimitedManifestReader(path: path, delimiter: UInt8(ascii: ","), layout: .csv, input: n, options: options)
+        case .tsv: return DelimitedManifestReader(path: path, delimiter: UInt8(ascii: "\t"), layout: .tsv, input: n, options: options)
+        case .jsonl: return JSONLinesManifestReader(path: path, input: n, options: options)
+        case .folder: return FolderReader(path: path, input: n, walk: walk)
+        case .parquet: return ParquetManifestReader(path: path, input: n, options: options)
         case .webdataset: return try ShardReader(path: path, layout: .webdataset, input: n)
         case .files: return try ShardReader(path: path, layout: .files, input: n)
         }

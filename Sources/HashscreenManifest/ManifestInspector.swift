@@ -5,13 +5,14 @@ import HashscreenParquet
 /// `hashscreen manifest inspect|rows`: what hashscreen sees in an input, without screening it.
 package enum ManifestInspector {
     /// The detected layout, the columns (and which role each plays) and the row count.
-    package static func inspect(path: String, layout: ManifestLayout? = nil) throws -> JSONValue {
+    package static func inspect(path: String, layout: ManifestLayout? = nil, options: ManifestOptions = ManifestOptions()) throws -> JSONValue {
         let l = try layout ?? ManifestLayout.detect(path: path)
+        _ = try Manifest.open(path: path, layout: l, options: options)   // refuses --image-column where it does not apply
         var fields: [(String, JSONValue)] = [("path", .string(path)), ("layout", .string(l.rawValue))]
         switch l {
         case .parquet:
             let r = try parquet(path)
-            fields += parquetFields(r)
+            fields += try parquetFields(r, options: options)
         case .webdataset, .files:
             let shards = try ShardReader(path: path, layout: l, input: 0).shards
             var shardInfo: [JSONValue] = []
@@ -19,7 +20,7 @@ package enum ManifestInspector {
                 var o: [(String, JSONValue)] = [("shard", .string(s.stem))]
                 if let t = s.tar { o.append(("tar", .string(t))) }
                 if let d = s.directory { o.append(("folder", .string(d))) }
-                if let p = s.parquet { o.append(("parquet", .string(p))); o += parquetFields(try parquet(p)) }
+                if let p = s.parquet { o.append(("parquet", .string(p))); o += try parquetFields(try parquet(p)) }
                 shardInfo.append(.object(o))
             }
             fields.append(("shards", .array(shardInfo)))
@@ -34,7 +35,7 @@ package enum ManifestInspector {
                 names = try reader.nextRecord(delimiter: UInt8(ascii: l == .csv ? "," : "\t"))?.fields ?? []
             }
             var jsonKeys = Set<String>()
-            try Manifest.open(path: path, layout: l).forEachItem {
+            try Manifest.open(path: path, layout: l, options: options).forEachItem {
                 switch $0 {
                 case .sample: rows += 1
                 case .failure: bad += 1
@@ -43,13 +44,16 @@ package enum ManifestInspector {
             if l == .jsonl {
                 let reader = try ByteReader(path: path)
                 var seen = 0
-                while seen < 1000, let line = try reader.nextLine() {
+                while seen < 1000, let next = try reader.nextLine() {
                     seen += 1
-                    if let o = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] { jsonKeys.formUnion(o.keys) }
+                    if case .text(let line) = next, let o = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] { jsonKeys.formUnion(o.keys) }
                 }
                 names = jsonKeys.sorted()
             }
-            if l != .folder { fields.append(("columns", columnsJSON(names))) }
+            if l != .folder {
+                let map = try ColumnMap(names: names, imageColumn: options.imageColumn, imageColumnOptional: l == .jsonl)
+                fields.append(("columns", columnsJSON(names, map: map)))
+            }
             fields.append((l == .folder ? "images" : "rows", .int(rows)))
             if bad > 0 { fields.append(("unreadable_rows", .int(bad))) }
         }
@@ -57,8 +61,13 @@ package enum ManifestInspector {
     }
 
     /// Calls `body` with one JSON object per row, every column under its original name.
-    package static func rows(path: String, layout: ManifestLayout? = nil, limit: Int? = nil, _ body: (JSONValue) throws -> Void) throws {
+    /// Image bytes are never printed: an embedded image (a binary value that starts like an image
+    /// or sits in the image column, a `data:` URL, base64 that decodes to an image) is printed
+    /// as `"<image: N bytes, not shown>"`.
+    package static func rows(path: String, layout: ManifestLayout? = nil, limit: Int? = nil,
+                             options: ManifestOptions = ManifestOptions(), _ body: (JSONValue) throws -> Void) throws {
         let l = try layout ?? ManifestLayout.detect(path: path)
+        _ = try Manifest.open(path: path, layout: l, options: options)
         var count = 0
         func emit(_ v: JSONValue) throws -> Bool {
             if let limit, count >= limit { return false }
@@ -68,7 +77,7 @@ package enum ManifestInspector {
         }
         switch l {
         case .parquet:
-            try parquetRows(try parquet(path), emit)
+            try parquetRows(try parquet(path), options: options, emit)
         case .webdataset, .files:
             for s in try ShardReader(path: path, layout: l, input: 0).shards {
                 if let p = s.parquet { if try !parquetRows(try parquet(p), emit) { return } }
@@ -79,14 +88,14 @@ package enum ManifestInspector {
             guard let header = try reader.nextRecord(delimiter: d)?.fields else { return }
             while let rec = try reader.nextRecord(delimiter: d) {
                 if rec.fields.count == 1 && rec.fields[0].isEmpty { continue }
-                let o = JSONValue.object(header.enumerated().map { (i, n) in (n, i < rec.fields.count ? .string(rec.fields[i]) : .null) })
+                let o = JSONValue.object(header.enumerated().map { (i, n) in (n, i < rec.fields.count ? textJSON(rec.fields[i]) : .null) })
                 if try !emit(o) { return }
             }
         case .jsonl:
             let reader = try ByteReader(path: path)
-            while let line = try reader.nextLine() {
-                guard let any = try? JSONSerialization.jsonObject(with: Data(line)) else { continue }
-                if try !emit(jsonValue(any)) { return }
+            while let next = try reader.nextLine() {
+                guard case .text(let line) = next, let any = try? JSONSerialization.jsonObject(with: Data(line)) else { continue }
+                if try !emit(hidingImages(jsonValue(any))) { return }
             }
         case .folder:
             try Manifest.open(path: path, layout: l).forEachItem { item in
@@ -101,8 +110,9 @@ package enum ManifestInspector {
         }
     }
 
-    static func parquetFields(_ r: ParquetFileReader) -> [(String, JSONValue)] {
-        var f: [(String, JSONValue)] = [("columns", columnsJSON(r.columns.map(\.name), types: r.columns.map { "\($0.physicalType)" })),
+    static func parquetFields(_ r: ParquetFileReader, options: ManifestOptions = ManifestOptions()) throws -> [(String, JSONValue)] {
+        let map = try ParquetManifestReader.columnMap(r, options: options)
+        var f: [(String, JSONValue)] = [("columns", columnsJSON(r.columns.map(\.name), map: map, types: r.columns.map { "\($0.physicalType)" })),
                                         ("rows", .int(r.rowCount)), ("row_groups", .int(r.rowGroupCount))]
         if !r.skippedColumns.isEmpty {
             f.append(("skipped_columns", .array(r.skippedColumns.map { .object([("name", .string($0.name)), ("reason", .string($0.reason))]) })))
@@ -111,13 +121,9 @@ package enum ManifestInspector {
         return f
     }
 
-    static func columnsJSON(_ names: [String], types: [String]? = nil) -> JSONValue {
-        let map = ColumnMap(names: names)
-        return .array(names.enumerated().map { (i, n) in
-            var role: String? = nil
-            if map.key == i { role = "key" } else if map.url == i { role = "url" } else if map.caption == i { role = "caption" }
-            else if map.path == i { role = "path" } else if let h = map.hashes.first(where: { $0.index == i }) { role = "recorded \(h.signal.name)" }
-            else if map.status == i { role = "status" } else if map.originalWidth == i || map.originalHeight == i { role = "original size" }
+    static func columnsJSON(_ names: [String], map: ColumnMap, types: [String]? = nil) -> JSONValue {
+        .array(names.enumerated().map { (i, n) in
+            let role = map.role(of: i)
             var o: [(String, JSONValue)] = [("name", .string(n))]
             if let types { o.append(("type", .string(types[i]))) }
             if let role { o.append(("role", .string(role))) }
@@ -126,13 +132,19 @@ package enum ManifestInspector {
     }
 
     @discardableResult
-    static func parquetRows(_ r: ParquetFileReader, _ emit: (JSONValue) throws -> Bool) throws -> Bool {
+    static func parquetRows(_ r: ParquetFileReader, options: ManifestOptions = ManifestOptions(),
+                            _ emit: (JSONValue) throws -> Bool) throws -> Bool {
         let names = r.columns.map(\.name)
+        let image = try ParquetManifestReader.columnMap(r, options: options).image
         for g in 0..<r.rowGroupCount {
             let group: ParquetRowGroup
             do { group = try r.readRowGroup(g) } catch { throw HashscreenError(.manifest, "cannot read Parquet file: \(error)") }
             for i in 0..<group.rowCount {
-                let o = JSONValue.object(names.enumerated().map { (c, n) in (n, json(group.columns[c][i])) })
+                let o = JSONValue.object(names.enumerated().map { (c, n) in
+                    let v = group.columns[c][i]
+                    if case .bytes(let b) = v, c == image || ImageMagic.matches(b) { return (n, hiddenImage(b.count)) }
+                    return (n, hidingImages(json(v)))
+                })
                 if try !emit(o) { return false }
             }
         }
@@ -152,6 +164,28 @@ package enum ManifestInspector {
         case .int96:
             guard let ns = v.int96EpochNanoseconds else { return .null }
             return .string(isoTimestamp(nanoseconds: ns))
+        }
+    }
+
+    /// What `manifest rows` prints in place of an embedded image.
+    static func hiddenImage(_ length: Int) -> JSONValue { .string("<image: \(length) bytes, not shown>") }
+
+    /// A text field, or the placeholder when it is an embedded image (a `data:` URL, even a
+    /// damaged one, or base64 of an image).
+    static func textJSON(_ s: String) -> JSONValue {
+        let t = s.trimmingCharacters(in: .whitespacesAndNewlines)
+        if t.utf8.count > 5, t.prefix(5).lowercased() == "data:" { return hiddenImage(t.utf8.count) }
+        if case .embedded(let b)? = try? ImageReference.classify(text: t) { return hiddenImage(b.count) }
+        return .string(s)
+    }
+
+    /// `value` with every string that holds an embedded image replaced by the placeholder.
+    static func hidingImages(_ value: JSONValue) -> JSONValue {
+        switch value {
+        case .string(let s): return textJSON(s)
+        case .array(let a): return .array(a.map(hidingImages))
+        case .object(let o): return .object(o.map { ($0.0, hidingImages($0.1)) })
+        default: return value
         }
     }
 

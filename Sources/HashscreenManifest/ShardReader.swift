@@ -29,6 +29,12 @@ final class ShardReader: ManifestReader {
     let shards: [Shard]
     private(set) var rowsNotSuccess = 0
     private(set) var ignoredFiles = 0
+    /// Row groups of shard parquets that could not be decoded (their rows are failures).
+    private(set) var damagedRowGroups = 0
+    /// Directory members of tar shards (nothing to screen in them).
+    private(set) var tarDirectories = 0
+    /// Hidden entries of `files` shard folders passed over.
+    private(set) var hiddenSkipped = 0
 
     init(path: String, layout: ManifestLayout, input: UInt32) throws {
         self.path = path
@@ -54,6 +60,7 @@ final class ShardReader: ManifestReader {
             throw HashscreenError(.input, "cannot list folder \(path)")
         }
         var found: [Shard] = []
+        var hiddenAtRoot = 0
         switch layout {
         case .webdataset:
             for n in names where n.hasSuffix(".tar") {
@@ -62,7 +69,8 @@ final class ShardReader: ManifestReader {
                                    parquet: sibling(path, stem + ".parquet")))
             }
         default:
-            for n in names where !n.hasPrefix(".") {
+            for n in names {
+                if n.hasPrefix(".") { hiddenAtRoot += 1; continue }
                 let p = (path as NSString).appendingPathComponent(n)
                 var d: ObjCBool = false
                 guard FileManager.default.fileExists(atPath: p, isDirectory: &d), d.boolValue else { continue }
@@ -74,9 +82,13 @@ final class ShardReader: ManifestReader {
         }
         _ = try SampleID.checked(found.count - 1, .shard, in: path)
         shards = found
+        hiddenSkipped = hiddenAtRoot
     }
 
-    var counters: [(String, Int)] { [("rows_not_success", rowsNotSuccess), ("non_image_files_ignored", ignoredFiles)] }
+    var counters: [(String, Int)] {
+        [("rows_not_success", rowsNotSuccess), ("non_image_files_ignored", ignoredFiles), ("damaged_row_groups", damagedRowGroups),
+         ("tar_directories_skipped", tarDirectories), ("hidden_entries_skipped", hiddenSkipped)]
+    }
 
     /// The parquet rows of a shard by key (one shard's rows: bounded by the shard size).
     struct Row {
@@ -89,53 +101,76 @@ final class ShardReader: ManifestReader {
         for (si, shard) in shards.enumerated() {
             let shardNumber = UInt32(si)   // fits: checked at init
             func id(_ place: SampleID.Place) -> SampleID { SampleID(input: input, shard: shardNumber, place) }
-            var columns = ColumnMap(names: [])
+            var columns = ColumnMap.empty
             var rows: [String: Row] = [:]
             var order: [String] = []
             if let pq = shard.parquet {
-                do {
-                    let reader = try ParquetFileReader(path: pq)
-                    columns = ColumnMap(names: reader.columns.map(\.name))
-                    guard let keyColumn = columns.key else {
-                        throw HashscreenError(.manifest, "shard parquet \(pq) has no key column")
-                    }
-                    var groupStart = 0   // index of the row group's first row in the shard
-                    for g in 0..<reader.rowGroupCount {
-                        let group = try reader.readRowGroup(g)
-                        for r in 0..<group.rowCount {
-                            // A row without a key joins no image: it keeps its place, nothing else.
-                            guard let k = group.columns[keyColumn][r].manifestText else { continue }
-                            if rows[k] == nil { order.append(k) }
-                            rows[k] = Row(index: groupStart + r, fields: group.columns.map { $0[r].manifestText })
-                        }
-                        groupStart += group.rowCount
-                    }
-                } catch let e as HashscreenError {
-                    throw e
-                } catch {
+                let reader: ParquetFileReader
+                do { reader = try ParquetFileReader(path: pq) } catch {
                     throw HashscreenError(.manifest, "cannot read shard parquet: \(error)")
+                }
+                columns = try ColumnMap(names: reader.columns.map(\.name))
+                if let d = columns.duplicateMessage("columns") { throw HashscreenError(.manifest, "shard parquet \(pq): \(d)") }
+                guard let keyColumn = columns.key else {
+                    throw HashscreenError(.manifest, "shard parquet \(pq) has no key column")
+                }
+                // Only the mapped columns are decoded; the others stay nil in a row's fields.
+                let wanted = columns.mappedIndices
+                let width = reader.columns.count
+                var groupStart = 0   // index of the row group's first row in the shard
+                for g in 0..<reader.rowGroupCount {
+                    let n = reader.rowCount(ofRowGroup: g)
+                    defer { groupStart += n }
+                    let group: ParquetRowGroup
+                    do { group = try reader.readRowGroup(g, columns: wanted) } catch {
+                        // Damage stays local: this group's rows are failures (their images,
+                        // unjoined, are still screened as images without a row).
+                        damagedRowGroups += 1
+                        let message = "shard parquet \(pq): row group \(g) (rows \(groupStart + 1)-\(groupStart + n)) cannot be read, its rows are not screened: \(error)"
+                        for r in 0..<n {
+                            try body(.failure(key: "\(shard.stem):row-\(groupStart + r + 1)", path: nil, message: message,
+                                              id: id(.row(UInt64(groupStart + r)))))
+                        }
+                        continue
+                    }
+                    let keyPosition = wanted.firstIndex(of: keyColumn)!
+                    for r in 0..<group.rowCount {
+                        // A row without a key joins no image: it keeps its place, nothing else.
+                        guard let k = group.columns[keyPosition][r].manifestText else { continue }
+                        if rows[k] == nil { order.append(k) }
+                        var fields = [String?](repeating: nil, count: width)
+                        for (p, c) in wanted.enumerated() { fields[c] = group.columns[p][r].manifestText }
+                        rows[k] = Row(index: groupStart + r, fields: fields)
+                    }
                 }
             }
             var extra: UInt64 = 0   // images without a row so far: the next one's `.member` place
             /// Emits an image: joined with its parquet row, else with its own `KEY.json` (the
             /// same row as JSON, written by img2dataset beside every image), else bare.
-            func emit(key: String, imagePath: String, display: String, member: ByteRange?, json: () -> [String: String?]?) throws {
+            func emit(key: String, imagePath: String, display: String, member: ByteRange?, rawPath: [UInt8]? = nil,
+                      json: () -> [String: String?]?) throws {
+                /// The item, opened by `rawPath` when its path is an escaped name.
+                func withRaw(_ it: ManifestItem) -> ManifestItem {
+                    guard let rawPath, case .sample(var s, let problems) = it else { return it }
+                    s.rawPath = rawPath
+                    return .sample(s, problems: problems)
+                }
                 if var row = rows[key] {
                     row.used = true
                     rows[key] = row
-                    try body(item(key: key, fields: { $0 < row.fields.count ? row.fields[$0] : nil }, columns: columns,
-                                  imagePath: imagePath, display: display, member: member, id: id(.row(UInt64(row.index)))))
+                    try body(withRaw(item(key: key, fields: { $0 < row.fields.count ? row.fields[$0] : nil }, columns: columns,
+                                          imagePath: imagePath, display: display, member: member, id: id(.row(UInt64(row.index))))))
                     return
                 }
                 let memberID = id(.member(extra))
                 extra += 1
                 if let j = json() {
                     let names = j.keys.sorted()
-                    try body(item(key: key, fields: { j[names[$0]] ?? nil }, columns: ColumnMap(names: names),
-                                  imagePath: imagePath, display: display, member: member, id: memberID))
+                    try body(withRaw(item(key: key, fields: { j[names[$0]] ?? nil }, columns: (try? ColumnMap(names: names)) ?? .empty,
+                                          imagePath: imagePath, display: display, member: member, id: memberID)))
                 } else {
-                    try body(.sample(Sample(key: key, path: imagePath, displayPath: display, id: memberID,
-                                            member: member, padding: .detectUniformBorder), problems: []))
+                    try body(withRaw(.sample(Sample(key: key, path: imagePath, displayPath: display, id: memberID,
+                                                    member: member, padding: .detectUniformBorder), problems: [])))
                 }
             }
             if let tar = shard.tar {
@@ -150,7 +185,7 @@ final class ShardReader: ManifestReader {
                     guard let k = groupKey, let r = reader else { return }
                     let j = json
                     for m in images {
-                        try emit(key: k, imagePath: tar, display: "\(shardName):\(m.name)",
+                        try emit(key: k, imagePath: tar, display: "\(shardName):\(EscapedName.escape(m.rawName))",
                                  member: ByteRange(offset: m.offset, length: m.size),
                                  json: { j.flatMap { Self.jsonFields(try? r.read(offset: $0.offset, count: min($0.size, Self.maxSidecarBytes))) } })
                     }
@@ -160,8 +195,20 @@ final class ShardReader: ManifestReader {
                     let r = try TarReader(path: tar)
                     reader = r
                     while let m = try r.next() {
-                        guard m.kind == .file else { continue }
-                        let name = (m.name as NSString).lastPathComponent
+                        // Folders hold nothing to screen: counted. A link or a special member
+                        // has no bytes of its own, and a name with a NUL cannot be trusted:
+                        // each is a failure of its own, the shard goes on.
+                        if m.kind == .directory { tarDirectories += 1; continue }
+                        let shown = EscapedName.escape(m.rawName)
+                        if m.kind != .file || m.nameProblem != nil {
+                            let why = m.nameProblem ?? "it is \(m.kind.description): only regular members are read"
+                            let failureID = id(.member(extra))
+                            extra += 1
+                            try body(.failure(key: "\(shardName):\(shown)", path: "\(shardName):\(shown)",
+                                              message: "shard \(tar): member \(shown) is not screened: \(why)", id: failureID))
+                            continue
+                        }
+                        let name = (shown as NSString).lastPathComponent
                         let ext = (name as NSString).pathExtension.lowercased()
                         let key = String(name.prefix(while: { $0 != "." }))
                         if key != groupKey { try flush(); groupKey = key }
@@ -180,18 +227,30 @@ final class ShardReader: ManifestReader {
                                       id: failureID))
                 }
             } else if let dir = shard.directory {
-                let names = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).sorted()
-                for name in names where !name.hasPrefix(".") {
-                    let ext = (name as NSString).pathExtension.lowercased()
+                let dirBytes = Array(dir.utf8)
+                guard let names = FolderReader.listFolder(dirBytes) else {
+                    let failureID = id(.member(extra))
+                    extra += 1
+                    try body(.failure(key: shard.stem, path: shard.stem,
+                                      message: "cannot list shard folder \(dir): \(String(cString: strerror(errno)))", id: failureID))
+                    continue
+                }
+                for nameBytes in names {
+                    if nameBytes.first == UInt8(ascii: ".") { hiddenSkipped += 1; continue }
+                    let name = EscapedName.escape(nameBytes)
+                    let ext = FolderReader.extensionOf(nameBytes)
+                    let fullBytes = dirBytes + [UInt8(ascii: "/")] + nameBytes
                     let full = (dir as NSString).appendingPathComponent(name)
-                    guard Self.imageExtensions.contains(ext) || (!["json", "txt"].contains(ext) && FolderReader.looksLikeImage(full)) else {
+                    guard Self.imageExtensions.contains(ext) || (!["json", "txt"].contains(ext) && FolderReader.looksLikeImage(bytes: fullBytes)) else {
                         if !["json", "txt"].contains(ext) { ignoredFiles += 1 }
                         continue
                     }
                     let key = String(name.prefix(while: { $0 != "." }))
-                    let sidecar = (dir as NSString).appendingPathComponent(key + ".json")
+                    let keyBytes = Array(nameBytes.prefix(while: { $0 != UInt8(ascii: ".") }))
+                    let sidecar = dirBytes + [UInt8(ascii: "/")] + keyBytes + Array(".json".utf8)
                     try emit(key: key, imagePath: full, display: shard.stem + "/" + name, member: nil,
-                             json: { Self.jsonFields(Self.readSmallFile(sidecar)) })
+                             rawPath: EscapedName.isPlain(nameBytes) ? nil : fullBytes,
+                             json: { Self.jsonFields(Self.readSmallFile(bytes: sidecar)) })
                 }
             }
             // Rows without an image: failed downloads are counted and screened by URL and
@@ -233,24 +292,33 @@ final class ShardReader: ManifestReader {
         return out
     }
 
-    static func readSmallFile(_ path: String) -> [UInt8]? {
-        guard let h = FileHandle(forReadingAtPath: path) else { return nil }
-        defer { try? h.close() }
-        return (try? h.read(upToCount: maxSidecarBytes)).map { [UInt8]($0) }
+    /// At most `maxSidecarBytes` of a sidecar file; nil when it is missing or not a regular
+    /// file (`InputFile`: a FIFO named like a sidecar is never waited on).
+    static func readSmallFile(bytes path: [UInt8]) -> [UInt8]? {
+        guard let opened = try? InputFile.openRegular(bytes: path) else { return nil }
+        defer { close(opened.fd) }
+        var buf = [UInt8](repeating: 0, count: min(opened.size, maxSidecarBytes))
+        var done = 0
+        while done < buf.count {
+            let n = buf.withUnsafeMutableBytes { read(opened.fd, $0.baseAddress! + done, $0.count - done) }
+            if n < 0, errno == EINTR { continue }
+            if n <= 0 { break }
+            done += n
+        }
+        return Array(buf[0..<done])
     }
 
     /// A sample of this shard from a row (of the parquet or a `KEY.json`); its key is the
     /// shard's join key, never a row number.
     private func item(key: String, fields: (Int) -> String?, columns: ColumnMap, imagePath: String?, display: String?,
                       member: ByteRange?, id: SampleID) -> ManifestItem {
-        guard case .sample(var s, let problems) = columns.sample(
-            fields: fields, rowNumber: 0, id: id, baseDirectory: "") else {
-            return .failure(key: key, path: display, message: "unreadable row", id: id)
-        }
+        let built = columns.sample(fields: fields, rowNumber: 0, id: id, baseDirectory: "", place: "shard row of \(key)", failureKey: key)
+        guard case .sample(var s, let problems) = built else { return built }
         s.key = key
         s.path = imagePath
         s.displayPath = display
         s.member = member
+        s.embedded = nil   // a shard's image is its member or file, never a row's field
         if imagePath != nil,
            let ow = columns.originalWidth.flatMap(fields).flatMap({ Int($0) }),
            let oh = columns.originalHeight.flatMap(fields).flatMap({ Int($0) }) {
@@ -265,8 +333,10 @@ final class ShardReader: ManifestReader {
 extension ManifestReader {
     /// Counts a reader keeps for the summary (files passed over, rows not downloaded).
     package var counters: [(String, Int)] {
-        if let f = self as? FolderReader { return [("non_image_files_ignored", f.ignoredFiles)] }
+        if let f = self as? FolderReader { return f.counters }
         if let s = self as? ShardReader { return s.counters }
+        if let p = self as? ParquetManifestReader { return p.counters }
+        if let j = self as? JSONLinesManifestReader { return j.counters }
         return []
     }
 }

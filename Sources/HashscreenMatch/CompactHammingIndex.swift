@@ -460,33 +460,26 @@ package final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
     /// 4. per probe, its entry numbers into a candidate list, prefetching each record;
     /// 5. per candidate, its distance (rarely more than the 16-byte record).
     ///
-    /// The passes run one segment at a time (`segmentsPerRound`): the lines one segment's
-    /// passes prefetch (~700 at 10M) stay in the level-1 cache until used, which the
-    /// non-temporal prefetches need, and the search leaves less behind in the outer caches.
+    /// The passes run one segment at a time: the lines one segment's passes prefetch (~700 at
+    /// 10M) stay in the level-1 cache until used, which the non-temporal prefetches need, and
+    /// the search leaves less behind in the outer caches (all segments in one round measured
+    /// no faster in the benchmark and slower in real scans, docs/index.md).
     private func searchTables(_ qs: [PackedHash], radii: [Int], threshold t: Int, paired: Bool = false,
                               emit: (_ query: Int, _ entry: Int, _ distance: Int) -> Void) {
-        var k0 = 0
-        while k0 < segmentCount {
-            let k1 = min(segmentCount, k0 + Self.segmentsPerRound)
-            searchTables(qs, radii: radii, threshold: t, segments: k0..<k1, paired: paired, emit: emit)
-            k0 = k1
+        for k in 0..<segmentCount {
+            searchTables(qs, radii: radii, threshold: t, segment: k, paired: paired, emit: emit)
         }
     }
 
-    /// Segments whose passes run together (see `searchTables`); one measured as fast as all
-    /// in the benchmark and faster in real scans (docs/index.md).
-    static let segmentsPerRound = 1
-
-    /// The passes of `searchTables` over the segments in `segments` only (earlier segments
+    /// The passes of `searchTables` over segment `segment`'s table only (the other segments
     /// still decide, through `radii`, which one reports a hit).
-
-    private func searchTables(_ qs: [PackedHash], radii: [Int], threshold t: Int, segments: Range<Int>,
+    private func searchTables(_ qs: [PackedHash], radii: [Int], threshold t: Int, segment: Int,
                               paired: Bool = false,
                               emit: (_ query: Int, _ entry: Int, _ distance: Int) -> Void) {
         let m = segmentCount
         let nq = qs.count
         var probesPerQuery = 0
-        for k in segments where radii[k] >= 0 { probesPerQuery += MultiIndexHammingIndex.ballCount(views[k].width, radii[k]) }
+        if radii[segment] >= 0 { probesPerQuery = MultiIndexHammingIndex.ballCount(views[segment].width, radii[segment]) }
         let probeCount = probesPerQuery * nq
         guard probeCount > 0 else { return }
         let groups = nq * m
@@ -506,7 +499,7 @@ package final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
                         let r = radii[k]
                         let s = views[k]
                         // A pair's second query shares the first one's probes on closed segments.
-                        if r >= 0 && segments.contains(k) && !(paired && qi == 1 && s.closed) {
+                        if r >= 0 && k == segment && !(paired && qi == 1 && s.closed) {
                             let v = s.key(q)
                             let limit: UInt64 = 1 << UInt64(s.width)
                             let dirBefore = s.dir.before, bsh = s.dir.blockShift

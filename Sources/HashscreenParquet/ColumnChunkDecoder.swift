@@ -1,4 +1,4 @@
-// Decodes one flat column chunk (dictionary page + data pages v1/v2) into values.
+// Decodes one column chunk of a flat column or struct leaf (dictionary page + data pages v1/v2) into values.
 //
 // Reference: apache/parquet-format README.md "Data Pages" (v1: repetition levels, definition
 // levels, values, all compressed together) and parquet.thrift DataPageHeaderV2 (v2: levels first,
@@ -60,16 +60,16 @@ struct ColumnChunkDecoder {
                     let data = try PageCompression.decompress(codec: codec, buf[bodyStart..<bodyEnd], size: usize)
                     var p = 0
                     var defs: [UInt32]?
-                    if column.isOptional {
+                    if column.maxDefinitionLevel > 0 {
                         switch dp.definitionLevelEncoding {
                         case ParquetEncoding.rle.rawValue:
                             var c = ByteCursor(data)
                             let len = Int(try c.uint32LE("definition levels length"))
                             let lr = try c.take(len, "definition levels")
-                            defs = try ValueDecoding.decodeHybrid(data, from: lr.lowerBound, to: lr.upperBound, bitWidth: 1, count: n)
+                            defs = try ValueDecoding.decodeHybrid(data, from: lr.lowerBound, to: lr.upperBound, bitWidth: levelBitWidth, count: n)
                             p = lr.upperBound
                         case ParquetEncoding.bitPacked.rawValue:
-                            let (d, used) = try ValueDecoding.decodeBitPackedMSB(data, from: 0, to: data.count, bitWidth: 1, count: n)
+                            let (d, used) = try ValueDecoding.decodeBitPackedMSB(data, from: 0, to: data.count, bitWidth: levelBitWidth, count: n)
                             defs = d
                             p = used
                         default:
@@ -86,9 +86,9 @@ struct ColumnChunkDecoder {
                         throw ParquetError("data page v2 level lengths \(repLen)+\(defLen) exceed the page (\(csize) bytes)")
                     }
                     var defs: [UInt32]?
-                    if column.isOptional {
+                    if column.maxDefinitionLevel > 0 {
                         let s = bodyStart + repLen
-                        defs = try ValueDecoding.decodeHybrid(buf, from: s, to: s + defLen, bitWidth: 1, count: n)
+                        defs = try ValueDecoding.decodeHybrid(buf, from: s, to: s + defLen, bitWidth: levelBitWidth, count: n)
                     }
                     let valuesStart = bodyStart + repLen + defLen
                     let valuesSize = usize - repLen - defLen
@@ -113,7 +113,11 @@ struct ColumnChunkDecoder {
         return values
     }
 
-    /// Checks a page's value count against the rows still expected (flat columns: one value a row).
+    /// Bits per definition level (parquet-format Encodings.md: the width of the maximum level).
+    private var levelBitWidth: Int { ValueDecoding.bitWidth(column.maxDefinitionLevel) }
+
+    /// Checks a page's value count against the rows still expected (no repeated field on the
+    /// path: one value a row).
     private func checkedCount(_ n: Int32, already: Int) throws -> Int {
         guard n >= 0 else { throw ParquetError("data page with \(n) values") }
         guard Int(n) <= numRows - already else {
@@ -122,15 +126,17 @@ struct ColumnChunkDecoder {
         return Int(n)
     }
 
-    /// Decodes a page's values and merges them with its definition levels (0 null, 1 present).
+    /// Decodes a page's values and merges them with its definition levels (the maximum: present;
+    /// lower: null, the leaf or a struct above it absent).
     private func append(_ data: [UInt8], from start: Int, to end: Int, count: Int, defs: [UInt32]?,
                         encoding: Int32, dictionary: [ParquetValue]?, into values: inout [ParquetValue]) throws {
         var present = count
+        let maxLevel = UInt32(column.maxDefinitionLevel)
         if let defs {
             present = 0
             for d in defs {
-                guard d <= 1 else { throw ParquetError("definition level \(d) exceeds the maximum 1 of a flat column") }
-                present += Int(d)
+                guard d <= maxLevel else { throw ParquetError("definition level \(d) exceeds the column's maximum \(maxLevel)") }
+                if d == maxLevel { present += 1 }
             }
         }
         let decoded = try decodeValues(data, from: start, to: end, count: present, encoding: encoding, dictionary: dictionary)
@@ -140,7 +146,7 @@ struct ColumnChunkDecoder {
         if let defs {
             var k = 0
             for d in defs {
-                if d == 1 { values.append(decoded[k]); k += 1 } else { values.append(.null) }
+                if d == maxLevel { values.append(decoded[k]); k += 1 } else { values.append(.null) }
             }
         } else {
             values.append(contentsOf: decoded)

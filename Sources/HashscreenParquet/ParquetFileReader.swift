@@ -1,4 +1,4 @@
-// Reads flat Parquet files one row group at a time.
+// Reads Parquet files (flat columns and struct leaves) one row group at a time.
 //
 // Reference: apache/parquet-format README.md "File Format": the file is
 //   "PAR1" <column chunks...> <FileMetaData, Thrift compact> <4-byte LE footer length> "PAR1"
@@ -21,7 +21,8 @@ package struct ParquetRowGroup: Sendable {
     }
 }
 
-/// Reads a flat Parquet file: schema and metadata at open, then row groups on demand.
+/// Reads a Parquet file's flat columns and struct leaves: schema and metadata at open, then row
+/// groups on demand, all columns or a projection.
 package final class ParquetFileReader {
     /// Magic bytes at the start and end of every Parquet file.
     static let magic: [UInt8] = Array("PAR1".utf8)
@@ -36,14 +37,14 @@ package final class ParquetFileReader {
     static let oldWriterChunkPadding: Int64 = 100
 
     package let path: String
-    /// The flat columns this reader returns, in schema order.
+    /// The columns this reader returns (flat columns and struct leaves), in schema order.
     package let columns: [ParquetColumn]
-    /// Columns that are not read (nested, repeated, unknown type), with the reason.
+    /// Columns that are not read (inside lists or maps, repeated, unknown type), with the reason.
     package let skippedColumns: [(name: String, reason: String)]
     /// Total rows over all row groups.
     package let rowCount: Int
     /// Key-value metadata of the file (e.g. `ARROW:schema`), in file order.
-    let keyValueMetadata: [(key: String, value: String?)]
+    package let keyValueMetadata: [(key: String, value: String?)]
     /// The `created_by` string of the writer, if any.
     package let createdBy: String?
 
@@ -58,7 +59,8 @@ package final class ParquetFileReader {
     /// Opens `path` and decodes its footer; throws `ParquetError` when it is not a readable Parquet file.
     package init(path: String) throws {
         self.path = path
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        // O_NONBLOCK | O_NOCTTY: a FIFO returns at once (and is refused below), never a wait.
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
         guard fd >= 0 else {
             throw ParquetError(path: path, message: "cannot open: \(String(cString: strerror(errno)))")
         }
@@ -207,7 +209,13 @@ package final class ParquetFileReader {
 
 // MARK: - Schema flattening
 
-/// The flat leaves of a schema tree, and the leaves that are not flat with why.
+/// The readable leaves of a schema tree (flat columns and struct leaves), and the leaves that
+/// are not readable with why.
+///
+/// Reference: parquet-format README.md "Nested Encoding" (Dremel): a leaf's maximum definition
+/// level counts the OPTIONAL fields on its path and its maximum repetition level the REPEATED
+/// ones. Only leaves with no REPEATED field on their path are read (their repetition level is
+/// always 0, so their pages carry no repetition levels); lists and maps are skipped.
 struct FlatSchema {
     /// Deepest schema nesting walked (recursion bound).
     static let maxDepth = 128
@@ -222,13 +230,16 @@ struct FlatSchema {
         var next = 1
         let children = Int(root.numChildren ?? 0)
         guard children >= 0 else { throw ParquetError("root has \(children) children") }
-        for _ in 0..<children { try visit(schema, &next, path: [], depth: 1) }
+        for _ in 0..<children { try visit(schema, &next, path: [], definition: 0, repeatedAncestor: nil, depth: 1) }
         guard next == schema.count else {
             throw ParquetError("schema has \(schema.count) elements but the tree from the root covers \(next)")
         }
     }
 
-    private mutating func visit(_ schema: [SchemaElement], _ next: inout Int, path: [String], depth: Int) throws {
+    /// Visits one element; `definition` counts the OPTIONAL groups above it, `repeatedAncestor`
+    /// names the first REPEATED group (or LIST/MAP) above it.
+    private mutating func visit(_ schema: [SchemaElement], _ next: inout Int, path: [String], definition: Int,
+                                repeatedAncestor: String?, depth: Int) throws {
         guard depth <= Self.maxDepth else { throw ParquetError("schema nested deeper than \(Self.maxDepth)") }
         guard next < schema.count else {
             throw ParquetError("schema element counts overrun the schema list (\(schema.count) elements)")
@@ -237,20 +248,29 @@ struct FlatSchema {
         next += 1
         let fullPath = path + [e.name]
         let name = fullPath.joined(separator: ".")
+        let level = definition + (e.repetition == 1 ? 1 : 0)
         if e.type == nil || (e.numChildren ?? 0) > 0 {
             let n = Int(e.numChildren ?? 0)
             guard n >= 0 else { throw ParquetError("group '\(name)' has \(n) children") }
-            for _ in 0..<n { try visit(schema, &next, path: fullPath, depth: depth + 1) }
+            var repeated = repeatedAncestor
+            if repeated == nil {
+                if e.repetition == 2 { repeated = "repeated group '\(name)'" }
+                else if case .other(let kind)? = e.logicalType, kind == "LIST" || kind == "MAP" { repeated = "\(kind.lowercased()) '\(name)'" }
+                else if let c = e.convertedType, c == 1 || c == 2 || c == 3 { repeated = "\(c == 3 ? "list" : "map") '\(name)'" }
+            }
+            for _ in 0..<n {
+                try visit(schema, &next, path: fullPath, definition: level, repeatedAncestor: repeated, depth: depth + 1)
+            }
             return
         }
         let leaf = leafCount
         leafCount += 1
-        if depth > 1 {
-            skipped.append((name, "nested column (inside group '\(path.joined(separator: "."))'); only flat columns are read"))
+        if let repeatedAncestor {
+            skipped.append((name, "inside \(repeatedAncestor) (a list or map); only flat columns and struct fields are read"))
             return
         }
         if e.repetition == 2 {
-            skipped.append((name, "repeated column; only REQUIRED and OPTIONAL flat columns are read"))
+            skipped.append((name, "repeated column; only REQUIRED and OPTIONAL columns are read"))
             return
         }
         guard let raw = e.type, let type = ParquetPhysicalType(rawValue: raw) else {
@@ -262,8 +282,10 @@ struct FlatSchema {
             skipped.append((name, "FIXED_LEN_BYTE_ARRAY with type_length \(typeLength)"))
             return
         }
-        var col = ParquetColumn(name: e.name, physicalType: type, typeLength: type == .fixedLenByteArray ? typeLength : 0,
-                                isOptional: e.repetition == 1)
+        var col = ParquetColumn(name: name, physicalType: type, typeLength: type == .fixedLenByteArray ? typeLength : 0,
+                                isOptional: level > 0)
+        col.schemaPath = fullPath
+        col.maxDefinitionLevel = level
         col.convertedType = e.convertedType
         col.scale = e.scale
         col.precision = e.precision

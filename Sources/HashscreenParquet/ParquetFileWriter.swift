@@ -57,6 +57,9 @@ package final class ParquetFileWriter {
         var seen = Set<String>()
         for c in columns {
             guard seen.insert(c.name).inserted else { throw ParquetError(path: path, message: "duplicate column name '\(c.name)'") }
+            guard !c.isNested else {
+                throw ParquetError(path: path, message: "column '\(c.name)' is a struct field: this writer writes flat columns only")
+            }
             if c.physicalType == .fixedLenByteArray && c.typeLength <= 0 {
                 throw ParquetError(path: path, message: "column '\(c.name)': FIXED_LEN_BYTE_ARRAY needs a positive type length")
             }

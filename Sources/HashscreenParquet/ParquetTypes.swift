@@ -7,9 +7,14 @@
 /// - *column chunk*: one column's bytes within one row group: an optional dictionary page, then
 ///   data pages (v1 or v2), each optionally compressed.
 /// - *flat column*: a leaf directly under the schema root that is REQUIRED or OPTIONAL (not
-///   REPEATED, not inside a group). Only flat columns are read; others are listed in
-///   `ParquetFileReader.skippedColumns` with the reason.
-/// - *definition level*: per value, 0 for null and 1 for present in a flat OPTIONAL column.
+///   REPEATED, not inside a group). The writer writes only flat columns.
+/// - *struct leaf*: a leaf inside one or more non-repeated groups (structs), named by its dotted
+///   path (`image.bytes` for the Hugging Face `datasets` Image feature `struct<bytes, path>`).
+///   The reader reads flat columns and struct leaves; leaves under a repeated field (lists,
+///   maps) are listed in `ParquetFileReader.skippedColumns` with the reason.
+/// - *definition level*: per value, how many of the OPTIONAL fields on its path (its groups and
+///   itself) are present; the value is present when the level is the column's maximum (the count
+///   of OPTIONAL fields on the path), null otherwise (0/1 in a flat OPTIONAL column).
 ///
 /// Reference: apache/parquet-format `src/main/thrift/parquet.thrift` (field ids and enum values
 /// below) and `Encodings.md` (PLAIN, RLE/bit-packed hybrid, dictionary, DELTA_*,
@@ -78,10 +83,15 @@ package enum ParquetLogicalType: Sendable, Equatable {
     case other(String)
 }
 
-/// One flat column of a Parquet file.
+/// One leaf column of a Parquet file: a flat column or a struct leaf.
 package struct ParquetColumn: Sendable, Equatable {
-    /// The column's name (its schema element name).
+    /// The column's name: its schema element name, or for a struct leaf its dotted path (`image.bytes`).
     package var name: String
+    /// The schema path from the root's child to the leaf (one element for a flat column).
+    package var schemaPath: [String]
+    /// Number of OPTIONAL fields on the path (groups and the leaf): the definition level of a
+    /// present value. 0 for a REQUIRED flat column, 1 for an OPTIONAL one.
+    package var maxDefinitionLevel: Int
     package var physicalType: ParquetPhysicalType
     /// Byte length of each value for FIXED_LEN_BYTE_ARRAY; 0 otherwise.
     var typeLength: Int
@@ -100,6 +110,8 @@ package struct ParquetColumn: Sendable, Equatable {
     package init(name: String, physicalType: ParquetPhysicalType, typeLength: Int = 0, isOptional: Bool,
                 logicalType: ParquetLogicalType? = nil) {
         self.name = name
+        self.schemaPath = [name]
+        self.maxDefinitionLevel = isOptional ? 1 : 0
         self.physicalType = physicalType
         self.typeLength = typeLength
         self.isOptional = isOptional
@@ -114,8 +126,11 @@ package struct ParquetColumn: Sendable, Equatable {
         }
     }
 
+    /// A leaf inside a struct (not writable by `ParquetFileWriter`, which writes flat columns).
+    package var isNested: Bool { schemaPath.count > 1 }
+
     /// BYTE_ARRAY values of this column are text (STRING, ENUM or JSON) rather than binary.
-    var holdsText: Bool {
+    package var holdsText: Bool {
         guard physicalType == .byteArray else { return false }
         switch logicalType {
         case .string?, .json?, .enumeration?: return true

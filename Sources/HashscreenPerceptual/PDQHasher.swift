@@ -73,8 +73,6 @@ package final class PDQHasher {
     static let dctSide = 16
     /// Side of the `cimg512` pre-resize (pdqio.cpp `DOWNSAMPLE_DIMS = 512`).
     static let cimgSide = 512
-    /// Box-filter row+column pass pairs (pdqhashing.cpp `PDQ_NUM_JAROSZ_XY_PASSES = 2`).
-    static let jaroszPasses = 2
     /// Quality: the gradient sum is divided by this and capped at `qualityCap`
     /// (pdqhashing.cpp `pdqImageDomainQualityMetric`, "heuristic scaling factor").
     static let qualityDivisor = 90
@@ -297,7 +295,8 @@ package final class PDQHasher {
         return PDQResult(hash: Self.bits(buffer16), quality: quality)
     }
 
-    /// Two row/column box-filter passes, then sampling at pixel centres into `buffer64`
+    /// Two row/column box-filter passes (pdqhashing.cpp `PDQ_NUM_JAROSZ_XY_PASSES = 2`: passes
+    /// 1-4 below), then sampling at pixel centres into `buffer64`
     /// (downscaling.cpp `jaroszFilterFloat` + `decimateFloat`).
     ///
     /// Streamed row by row instead of over two full planes: a column filter only needs the

@@ -3,16 +3,28 @@ import HashscreenList
 import HashscreenMatch
 
 /// The known-hash lists of a scan, loaded read-only from the list database into one index per
-/// signal at scan start. Immutable afterwards: workers query it concurrently without locks.
+/// signal (per signal and URL convention for URL signals: a list's URL hashes are matched only
+/// with digests made its way) at scan start. Immutable afterwards: workers query it
+/// concurrently without locks.
 final class KnownHashes: @unchecked Sendable {
     struct Hit { var list: HashscreenCore.ListRef; var distance: Int }
     struct LoadedList { var ref: HashscreenCore.ListRef; var provenance: ListProvenance }
+    /// What an index serves: a signal, and for URL signals the convention of its lists.
+    struct IndexKey: Hashable {
+        var signal: SignalKind
+        var convention: URLConvention?
+        init(_ signal: SignalKind, _ convention: URLConvention?) {
+            self.signal = signal; self.convention = signal.isURL ? convention : nil
+        }
+    }
 
     let lists: [LoadedList]
-    private var indexes: [SignalKind: any MatchIndex] = [:]
-    /// Per signal, the list (position in `lists`) of each index entry, in the index's entry
+    private var indexes: [IndexKey: any MatchIndex] = [:]
+    /// Per index, the list (position in `lists`) of each index entry, in the index's entry
     /// order; absent when the database holds one list (every entry is that list's).
-    private var entryLists: [SignalKind: [UInt16]] = [:]
+    private var entryLists: [IndexKey: [UInt16]] = [:]
+    /// The conventions of the loaded URL indexes, in order: a URL is digested once per convention.
+    private(set) var urlConventions: [URLConvention] = []
     /// Entries loaded per signal (for the summary).
     private(set) var entryCounts: [SignalKind: Int] = [:]
 
@@ -44,42 +56,50 @@ final class KnownHashes: @unchecked Sendable {
         for (i, info) in infos.enumerated() { position[info.id] = UInt16(i) }
         // Values go straight into one packed buffer per signal, sized from the lists' counts
         // (a [HashValue] per entry would be one small heap array each: ~1 GB at 10M PDQ).
-        var values: [SignalKind: PackedHashList] = [:]
-        var owners: [SignalKind: [UInt16]] = [:]
+        var convention: [Int64: URLConvention] = [:]
+        for info in infos { convention[info.id] = info.provenance.urlConvention }
+        var values: [IndexKey: PackedHashList] = [:]
+        var owners: [IndexKey: [UInt16]] = [:]
         // With one list, every entry is that list's: no owner per entry (20 MB at 10M).
         let tracksOwners = infos.count > 1
         do {
-            for signal in signals {
-                let expected = infos.reduce(0) { $0 + ($1.provenance.countsByType[signal] ?? 0) }
-                guard expected > 0 else { continue }
-                values[signal] = try PackedHashList(byteCount: signal.byteCount, capacity: expected)
+            var expected: [IndexKey: Int] = [:]
+            for info in infos {
+                for signal in signals {
+                    expected[IndexKey(signal, info.provenance.urlConvention), default: 0] += info.provenance.countsByType[signal] ?? 0
+                }
+            }
+            for (key, n) in expected where n > 0 {
+                values[key] = try PackedHashList(byteCount: key.signal.byteCount, capacity: n)
                 // The index may free the values once it has read them (a smaller start-up peak).
-                values[signal]!.releaseAfterBuild = true
+                values[key]!.releaseAfterBuild = true
                 if tracksOwners {
-                    owners[signal] = []
-                    owners[signal]!.reserveCapacity(expected)
+                    owners[key] = []
+                    owners[key]!.reserveCapacity(n)
                 }
             }
             try store.forEachEntry(signals: signals) { e in
-                if values[e.signal] == nil {
-                    values[e.signal] = try PackedHashList(byteCount: e.signal.byteCount)
-                    values[e.signal]!.releaseAfterBuild = true
-                    if tracksOwners { owners[e.signal] = [] }
+                let key = IndexKey(e.signal, convention[e.list.id])
+                if values[key] == nil {
+                    values[key] = try PackedHashList(byteCount: e.signal.byteCount)
+                    values[key]!.releaseAfterBuild = true
+                    if tracksOwners { owners[key] = [] }
                 }
-                try values[e.signal]!.append(e.value.bytes)
-                if tracksOwners { owners[e.signal]!.append(position[e.list.id] ?? 0) }
+                try values[key]!.append(e.value.bytes)
+                if tracksOwners { owners[key]!.append(position[e.list.id] ?? 0) }
             }
-            for signal in Array(values.keys) {
-                guard let packed = values.removeValue(forKey: signal), packed.count > 0 else { continue }
+            for key in Array(values.keys) {
+                guard let packed = values.removeValue(forKey: key), packed.count > 0 else { continue }
                 // An index that keeps its entries in its own order hands that order over
                 // once; the owners follow it, so the index keeps no map back.
-                known.indexes[signal] = try IndexBuilder.makeIndex(signal.indexDescription, packed: packed,
-                                                                   transposedPairs: dihedral) { order in
-                    guard let old = owners[signal] else { return }
-                    owners[signal] = order.map { old[Int($0)] }
+                known.indexes[key] = try IndexBuilder.makeIndex(key.signal.indexDescription, packed: packed,
+                                                                transposedPairs: dihedral) { order in
+                    guard let old = owners[key] else { return }
+                    owners[key] = order.map { old[Int($0)] }
                 }
-                known.entryCounts[signal] = packed.count
+                known.entryCounts[key.signal, default: 0] += packed.count
             }
+            known.urlConventions = Set(known.indexes.keys.compactMap(\.convention)).sorted()
         } catch {
             throw HashscreenError(.list, "cannot load list database \(listPath): \(error)")
         }
@@ -93,10 +113,13 @@ final class KnownHashes: @unchecked Sendable {
         lists[owners.map { Int($0[Int(entry)]) } ?? 0].ref
     }
 
-    /// Appends the lists whose entries match `value` within `threshold` (0 for exact signals).
-    func lookup(_ signal: SignalKind, _ value: HashValue, threshold: Int, into hits: inout [Hit], scratch: inout [IndexHit]) {
-        guard let index = indexes[signal] else { return }
-        let owners = entryLists[signal]
+    /// Appends the lists whose entries match `value` within `threshold` (0 for exact signals);
+    /// a URL signal's value is matched against the lists of `convention` only.
+    func lookup(_ signal: SignalKind, _ value: HashValue, convention: URLConvention? = nil, threshold: Int,
+                into hits: inout [Hit], scratch: inout [IndexHit]) {
+        let key = IndexKey(signal, convention)
+        guard let index = indexes[key] else { return }
+        let owners = entryLists[key]
         scratch.removeAll(keepingCapacity: true)
         index.search(value, threshold: signal.comparison == .exact ? 0 : threshold, into: &scratch)
         for h in scratch {
@@ -110,8 +133,9 @@ final class KnownHashes: @unchecked Sendable {
     func lookup(_ signal: SignalKind, batch values: [HashValue], threshold: Int, into hits: inout [[Hit]],
                 scratch: inout [IndexBatchHit]) {
         if hits.count < values.count { hits += Array(repeating: [], count: values.count - hits.count) }
-        guard let index = indexes[signal] else { return }
-        let owners = entryLists[signal]
+        let key = IndexKey(signal, nil)
+        guard let index = indexes[key] else { return }
+        let owners = entryLists[key]
         scratch.removeAll(keepingCapacity: true)
         index.search(batch: values, threshold: signal.comparison == .exact ? 0 : threshold, into: &scratch)
         for h in scratch {

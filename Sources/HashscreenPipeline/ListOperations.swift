@@ -8,14 +8,19 @@ import HashscreenReport
 /// HashscreenReport prints the results.
 public enum ListOperations {
     /// Imports list files; returns the report (text, or JSON with `json`). Refusals throw
-    /// `HashscreenError(.list)` carrying `FILE:LINE: reason`.
+    /// `HashscreenError(.list)` carrying `FILE:LINE: reason`. `urlConvention`: how the list's
+    /// URL hashes were made (nil: `URLConvention.importDefault`); `url` lines are digested so.
     public static func importList(database: String, name: String, version: String?, files: [String],
-                                  defaultType: String?, skipInvalid: Bool, replace: Bool, json: Bool) throws -> String {
+                                  defaultType: String?, skipInvalid: Bool, replace: Bool, json: Bool,
+                                  urlConvention: URLConvention? = nil) throws -> String {
+        let convention = urlConvention ?? .importDefault
+        let digester = try Digester(signals: Digester.urlDigests)
         let request = ListImportRequest(
             name: name, version: version, files: files, defaultType: defaultType,
             skipInvalid: skipInvalid, replace: replace, toolVersion: "hashscreen \(HashscreenVersion.current)",
             fileDigest: { try Digester.sha256(ofFile: $0) },
-            urlHasher: { Digester.urlHashes($0) })
+            urlHasher: { digester.urlHashes($0, convention: convention) },
+            urlConvention: convention)
         do {
             let store = try HashListStore.openForImport(path: database)
             let summary = summary(try store.importList(request))
@@ -33,7 +38,7 @@ public enum ListOperations {
     public static func info(database: String, json: Bool) throws -> String {
         do {
             let store = try HashListStore.openReadOnly(path: database)
-            let description = ListsDescription(database: database, schemaVersion: Int(ListDatabaseFormat.schemaVersion),
+            let description = ListsDescription(database: database, schemaVersion: Int(store.schemaVersion),
                                                lists: try store.lists().map(\.provenance))
             return json ? JSONPrinter.render(description) : TextPrinter.render(description)
         } catch let e as ListError {

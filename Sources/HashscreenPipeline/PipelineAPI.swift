@@ -21,16 +21,17 @@ public typealias PDQMode = HashscreenPerceptual.PDQMode
 public enum ManifestOperations {
     /// Prints the detected layout, the columns (and which role each plays) and the row count
     /// as one indented JSON document.
-    public static func printInspection(path: String, layout: ManifestLayout?) throws {
+    public static func printInspection(path: String, layout: ManifestLayout?, imageColumn: String? = nil) throws {
         let printer = JSONPrinter<JSONValue>(to: StandardOutput())
-        try printer.write(try ManifestInspector.inspect(path: path, layout: layout))
+        try printer.write(try ManifestInspector.inspect(path: path, layout: layout, options: ManifestOptions(imageColumn: imageColumn)))
         try printer.finish()
     }
 
-    /// Prints each row as a JSON line, every column under its original name, at most `limit`.
-    public static func printRows(path: String, layout: ManifestLayout?, limit: Int?) throws {
+    /// Prints each row as a JSON line, every column under its original name, at most `limit`
+    /// (embedded images replaced by their length).
+    public static func printRows(path: String, layout: ManifestLayout?, imageColumn: String? = nil, limit: Int?) throws {
         let printer = JSONLinesPrinter<JSONValue>(to: StandardOutput())
-        try ManifestInspector.rows(path: path, layout: layout, limit: limit) { try printer.write($0) }
+        try ManifestInspector.rows(path: path, layout: layout, limit: limit, options: ManifestOptions(imageColumn: imageColumn)) { try printer.write($0) }
         try printer.finish()
     }
 }
@@ -52,7 +53,7 @@ extension FileHasher {
         }
         var allHashed = true
         for f in files {
-            let hashes = hash(path: f)
+            let hashes = hashesURLs ? hash(url: f) : hash(path: f)
             if hashes.error != nil { allHashed = false }
             try printer.write(hashes)
         }

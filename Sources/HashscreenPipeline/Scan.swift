@@ -84,7 +84,8 @@ public enum Scanner {
         let known = try KnownHashes.load(listPath: config.listPath, signals: Set(config.signals), dihedral: config.dihedral)
         var opened: [(ScanConfiguration.Input, any ManifestReader, String)] = []
         for (i, input) in config.inputs.enumerated() {
-            let reader = try Manifest.open(path: input.path, layout: input.layout, input: i)
+            let reader = try Manifest.open(path: input.path, layout: input.layout, input: i, options: manifestOptions(config, input),
+                                           walk: config.folderWalk)
             var isDir: ObjCBool = false
             FileManager.default.fileExists(atPath: input.path, isDirectory: &isDir)
             // Folders have no single digest; a manifest file (or a tar shard) does.
@@ -92,6 +93,8 @@ public enum Scanner {
             opened.append((input, reader, digest))
         }
         let inputs = opened
+        // Every check that can fail before a sample is read; then the earlier run in --out goes.
+        try preflight(config: config, inputs: inputs, outputs: outputs)
 
         let tally = Tally()
         var screeners: [Screener] = []
@@ -135,7 +138,7 @@ public enum Scanner {
             let screener = screeners[i]
             while let work = channel.take() {
                 for (sample, problems) in work {
-                    tally.add(screener.screen(sample, problems: problems), hasPath: sample.path != nil)
+                    tally.add(screener.screen(sample, problems: problems), hasPath: sample.hasImageReference)
                 }
             }
         }
@@ -183,15 +186,13 @@ public enum Scanner {
         close(fd)
     }
 
-    /// Each input manifest minus the flagged rows: `OUT/cleaned/` for one input,
-    /// `OUT/cleaned/N/` (N from 1, input order) for several, so names never collide.
+    /// Each input manifest minus the flagged rows, in `cleanedDirectory`.
     static func writeCleaned(config: ScanConfiguration, inputs: [(ScanConfiguration.Input, any ManifestReader, String)],
                              matches: [MatchRecord]) throws -> [CleanedFile] {
         let removed = Set(matches.map(\.sampleID))
-        let root = (config.outputDirectory as NSString).appendingPathComponent("cleaned")
         var out: [CleanedFile] = []
         for (i, (input, reader, _)) in inputs.enumerated() {
-            let dir = inputs.count == 1 ? root : (root as NSString).appendingPathComponent(String(i + 1))
+            let dir = cleanedDirectory(config, input: i, of: inputs.count)
             do {
                 out += try CleanedManifestWriter.write(inputPath: input.path, layout: reader.layout,
                                                        input: i, removed: removed, into: dir)

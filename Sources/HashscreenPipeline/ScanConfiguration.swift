@@ -17,7 +17,11 @@ public struct ScanConfiguration: Sendable {
     public struct Input: Sendable {
         package var path: String
         package var layout: ManifestLayout?
-        public init(path: String, layout: ManifestLayout? = nil) { self.path = path; self.layout = layout }
+        /// `--image-column`: the manifest column holding each row's image (manifests only).
+        package var imageColumn: String?
+        public init(path: String, layout: ManifestLayout? = nil, imageColumn: String? = nil) {
+            self.path = path; self.layout = layout; self.imageColumn = imageColumn
+        }
     }
 
     package var inputs: [Input]
@@ -41,6 +45,11 @@ public struct ScanConfiguration: Sendable {
     package var unletterbox: Bool
     /// Also write each input manifest minus the removed rows into `OUT/cleaned/`.
     public var writeCleaned: Bool = false
+    /// Folder walks also screen hidden entries (`--include-hidden`).
+    public var includeHidden: Bool = false
+    /// Folder walks follow symbolic links (`--follow-symlinks`; rule in `FolderWalk`).
+    public var followSymlinks: Bool = false
+    package var folderWalk: FolderWalk { FolderWalk(includeHidden: includeHidden, followSymlinks: followSymlinks) }
 
     /// The default signals of a scan.
     public static let defaultSignals: [SignalKind] = [.md5, .sha1, .sha256, .pdq, .phash, .urlMD5, .urlSHA256]

@@ -63,31 +63,64 @@ final class Screener {
         for r in sample.recorded {
             lookup(sample, r.signal, r.value, source: .manifest, into: &out)
         }
-        // 2. URL hashes.
+        // 2. URL hashes: one digest per URL convention of the loaded lists (each list is
+        // matched with its own); without URL lists, screened (and unmatched) all the same.
         if !urlSignals.isEmpty, let url = sample.url {
-            for (signal, value) in urlDigester.urlHashes(url, signals: urlSignals) {
-                lookup(sample, signal, value, source: .computed, into: &out)
+            for convention in known.urlConventions.isEmpty ? [URLConvention.unrecorded] : known.urlConventions {
+                for (signal, value) in urlDigester.urlHashes(url, convention: convention, signals: urlSignals) {
+                    lookup(sample, signal, value, source: .computed, convention: convention, into: &out)
+                }
             }
         }
         // 3. The image bytes, read once (not at all when no signal needs them).
-        guard let path = sample.path, !digester.signals.isEmpty || config.needsDecode else { return out }
+        guard sample.hasImageReference, !digester.signals.isEmpty || config.needsDecode else { return out }
+        if let embedded = sample.embedded {
+            screenEmbedded(sample, embedded, into: &out)
+            return out
+        }
+        guard let path = sample.path else { return out }
         let count: Int
         do {
-            if let member = sample.member { count = try readMember(path, member) } else { count = try readFile(path) }
+            if let member = sample.member { count = try readMember(path, member) } else { count = try readFile(path, raw: sample.rawPath) }
         } catch {
             out.failures.append(FailureRecord(key: sample.key, path: display, stage: .read, message: error.message, sampleID: sample.id))
             return out
         }
         out.bytesRead = count
         fileBuffer.withUnsafeBytes { raw in
-            let bytes = UnsafeRawBufferPointer(rebasing: raw[0..<count])
-            for (signal, value) in digester.digest(bytes) {
-                lookup(sample, signal, value, source: .computed, into: &out)
-            }
-            guard config.needsDecode else { return }
-            screenPixels(sample, bytes, into: &out)
+            screenBytes(sample, UnsafeRawBufferPointer(rebasing: raw[0..<count]), into: &out)
         }
         return out
+    }
+
+    /// An image the manifest carries: the same size limit and failures as a file, then the
+    /// same digests and decode, in memory.
+    private func screenEmbedded(_ sample: Sample, _ embedded: EmbeddedImage, into out: inout SampleOutcome) {
+        let failure: String?
+        switch embedded {
+        case .overLimit(let length):
+            failure = "embedded image is \(length) bytes, over the limit of \(config.maxFileBytes) (--max-file-bytes)"
+        case .bytes(let b) where b.count > config.maxFileBytes:
+            failure = "embedded image is \(b.count) bytes, over the limit of \(config.maxFileBytes) (--max-file-bytes)"
+        case .bytes(let b) where b.isEmpty:
+            failure = "embedded image is empty (0 bytes)"
+        case .bytes(let b):
+            out.bytesRead = b.count
+            b.withUnsafeBytes { screenBytes(sample, $0, into: &out) }
+            failure = nil
+        }
+        if let failure {
+            out.failures.append(FailureRecord(key: sample.key, path: sample.displayPath, stage: .read, message: failure, sampleID: sample.id))
+        }
+    }
+
+    /// Digests and (when pixels are needed) decodes and hashes one image's bytes.
+    private func screenBytes(_ sample: Sample, _ bytes: UnsafeRawBufferPointer, into out: inout SampleOutcome) {
+        for (signal, value) in digester.digest(bytes) {
+            lookup(sample, signal, value, source: .computed, into: &out)
+        }
+        guard config.needsDecode else { return }
+        screenPixels(sample, bytes, into: &out)
     }
 
     private func screenPixels(_ sample: Sample, _ bytes: UnsafeRawBufferPointer, into out: inout SampleOutcome) {
@@ -186,10 +219,10 @@ final class Screener {
     static let fastDecodeMinimumSide = 512
 
     private func lookup(_ sample: Sample, _ signal: SignalKind, _ value: HashValue, source: ValueSource,
-                        variant: String? = nil, into out: inout SampleOutcome) {
+                        convention: URLConvention? = nil, variant: String? = nil, into out: inout SampleOutcome) {
         if !out.screenedSignals.contains(signal) { out.screenedSignals.append(signal) }
         hits.removeAll(keepingCapacity: true)
-        known.lookup(signal, value, threshold: config.threshold(for: signal), into: &hits, scratch: &indexScratch)
+        known.lookup(signal, value, convention: convention, threshold: config.threshold(for: signal), into: &hits, scratch: &indexScratch)
         record(sample, signal, value, source: source, variant: variant, hits: hits, into: &out)
     }
 
@@ -229,13 +262,16 @@ final class Screener {
 
     /// Reads a tar member's bytes in place into the reusable buffer; returns its length. Throws a
     /// `.input` error whose message (no path: the failure record has it) is the sample's failure.
+    /// The shard is opened as any input is (`InputFile`): never a FIFO or a device.
     private func readMember(_ path: String, _ range: ByteRange) throws(HashscreenError) -> Int {
         guard range.length <= config.maxFileBytes else {
             throw HashscreenError(.input, "member is \(range.length) bytes, over the limit of \(config.maxFileBytes) (--max-file-bytes)")
         }
         guard range.length > 0 else { throw HashscreenError(.input, "member is empty (0 bytes)") }
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw HashscreenError(.input, "cannot open shard: \(String(cString: strerror(errno)))") }
+        let fd: Int32
+        do { fd = try InputFile.openRegular(path).fd } catch {
+            throw HashscreenError(.input, "shard: \(error.message)")
+        }
         defer { close(fd) }
         if fileBuffer.count < range.length { fileBuffer = [UInt8](repeating: 0, count: max(range.length, 1 << 20)) }
         var done = 0
@@ -253,17 +289,15 @@ final class Screener {
         return done
     }
 
-    /// Reads a whole file into the reusable buffer; returns its length.
-    private func readFile(_ path: String) throws(HashscreenError) -> Int {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            throw HashscreenError(.input, "cannot open: \(String(cString: strerror(errno)))")
-        }
+    /// Reads a whole file into the reusable buffer; returns its length. `raw` is the path's real
+    /// bytes when `path` is their escaped text. Only a regular file is opened (`InputFile`): a
+    /// FIFO, device, socket or directory is a `read` failure at once, never a wait.
+    private func readFile(_ path: String, raw: [UInt8]?) throws(HashscreenError) -> Int {
+        let opened: InputFile.Opened
+        if let raw { opened = try InputFile.openRegular(bytes: raw) } else { opened = try InputFile.openRegular(path) }
+        let fd = opened.fd
         defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else { throw HashscreenError(.input, "cannot stat: \(String(cString: strerror(errno)))") }
-        guard (st.st_mode & S_IFMT) == S_IFREG else { throw HashscreenError(.input, "not a regular file") }
-        let size = Int(st.st_size)
+        let size = opened.size
         guard size <= config.maxFileBytes else {
             throw HashscreenError(.input, "file is \(size) bytes, over the limit of \(config.maxFileBytes) (--max-file-bytes)")
         }

@@ -15,7 +15,8 @@
 ///   (`AtomicFile`), standard output (`StandardOutput`), a string (`StringOutput`).
 /// - *output folder*: a scan's files (`OutputFolder`): `removals.csv`, `report.jsonl`,
 ///   `errors.jsonl`, `summary.json`, each sorted by key (`RecordOrder`), mode 0600, in a
-///   folder created 0700.
+///   folder that is new (created 0700), empty, or an earlier scan's, locked for the scan
+///   (`OutputFolder+Policy.swift`).
 ///
 /// Nothing here ever sees image bytes or list entries: only keys, paths, URLs, the sample's own
 /// hash values and counts.

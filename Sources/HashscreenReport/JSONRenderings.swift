@@ -120,7 +120,9 @@ extension ListProvenance: JSONRecord {
     /// The one JSON shape of a list, in `summary.json`, `list info --json` and `list import
     /// --json` alike: name, version, import time and tool, entries stored, duplicates stored
     /// once and invalid lines skipped, entries per signal (in signal order), entries of types
-    /// this build does not know, and per source file its name (without its folder: outputs
+    /// this build does not know, the URL convention its URL hashes are matched with (and
+    /// whether the import recorded it: lists imported before conventions existed did not), and
+    /// per source file its name (without its folder: outputs
     /// are shared with third parties, a local path is not theirs to see), SHA-256, format and
     /// what it contributed.
     package var json: JSONValue {
@@ -134,6 +136,8 @@ extension ListProvenance: JSONRecord {
             ("skipped_invalid", .int(skippedCount)),
             ("counts_by_type", .object(countsByType.sorted { $0.key < $1.key }.map { ($0.key.name, .int($0.value)) })),
             ("other_type_counts", .object(otherTypeCounts.sorted { $0.key < $1.key }.map { ($0.key, .int($0.value)) })),
+            ("url_convention", .string(urlConvention.name)),
+            ("url_convention_recorded", .bool(recordedURLConvention != nil)),
             ("sources", .array(sources.map { s in
                 .object([
                     ("file", .string((s.path as NSString).lastPathComponent)), ("sha256", .string(s.sha256)),
@@ -172,10 +176,10 @@ extension ListImportSummary: JSONRecord {
 // MARK: - hash
 
 extension FileHashes: JSONRecord {
-    /// A line of `hash`: the path, every value (null when it could not be computed), and
+    /// A line of `hash`: the path (or URL), every value (null when it could not be computed), and
     /// `error` only when there was one.
     package var json: JSONValue {
-        var o: [(String, JSONValue)] = [("path", .string(path))]
+        var o: [(String, JSONValue)] = [(subject, .string(path))]
         o += values.map { ($0.column, .optional($0.value)) }
         if let error { o.append(("error", .string(error))) }
         return .object(o)

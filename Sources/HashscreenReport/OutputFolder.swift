@@ -4,7 +4,8 @@ import HashscreenCore
 /// A scan's output folder, and the sink the scan hands its results to: first every match and
 /// failure, then the summary. Each file has its printer (`removals.csv`: CSV; `report.jsonl`
 /// and `errors.jsonl`: JSON lines; `summary.json`: JSON), is sorted by `RecordOrder` and is
-/// written atomically with mode 0600; the folder is created 0700.
+/// written atomically with mode 0600. Which folder may be used, the lock and the replacement
+/// of an earlier scan: `OutputFolder+Policy.swift`.
 package struct OutputFolder {
     /// Output file names.
     package enum File {
@@ -15,29 +16,18 @@ package struct OutputFolder {
     }
 
     package let directory: String
+    /// Held while this value (or a copy) lives: one scan at a time per folder.
+    private let lock: OutputLock
 
-    /// Creates (or reuses) the folder with mode 0700; fails with a remedy if it cannot. Called
-    /// before any work, so an unusable `--out` stops the run at once.
-    package init(directory: String) throws(HashscreenError) {
+    /// Opens the folder by the `--out` policy, before any work, so an unusable `--out` stops
+    /// the run at once: a missing folder is created 0700; an existing one is used only if it
+    /// is empty or holds an earlier scan (its lock file), and its mode is left alone (`warn`
+    /// says when everyone may write to it); then it is locked, and a second scan into it
+    /// fails here. Nothing is removed yet: `removePreviousRun()` does that once every other
+    /// check has passed.
+    package init(directory: String, warn: (String) -> Void = OutputFolder.printWarning) throws(HashscreenError) {
         self.directory = directory
-        var isDir: ObjCBool = false
-        if FileManager.default.fileExists(atPath: directory, isDirectory: &isDir) {
-            guard isDir.boolValue else {
-                throw HashscreenError(.output, "output path \(directory) exists and is not a folder: choose another --out")
-            }
-        } else {
-            do {
-                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
-                                                        attributes: [.posixPermissions: 0o700])
-            } catch {
-                throw HashscreenError(.output, "cannot create output folder \(directory): check the path and permissions",
-                                      underlying: String(describing: error))
-            }
-        }
-        chmod(directory, 0o700)
-        guard access(directory, W_OK) == 0 else {
-            throw HashscreenError(.output, "output folder \(directory) is not writable: choose another --out")
-        }
+        lock = try Self.prepare(directory, warn: warn)
     }
 
     /// The path of `name` in the folder.

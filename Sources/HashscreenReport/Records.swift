@@ -37,7 +37,10 @@ struct Removal: Sendable, Equatable {
 
 /// The hashes of one file (`hashscreen hash`).
 package struct FileHashes: Sendable {
+    /// The file's path, or for URL signals the URL.
     package var path: String
+    /// The name `path` is printed under: `path`, or `url` when URLs were hashed.
+    package var subject = "path"
     /// Each requested value in column order, nil when it could not be computed.
     package var values: [(column: String, value: String?)]
     /// Why the file could not be read or decoded (`read: ...`, `decode: ...`), if it could not.

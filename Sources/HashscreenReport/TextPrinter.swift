@@ -27,6 +27,7 @@ extension ListsDescription: TextRecord {
             out += "  imported  \(l.importedAt) by \(l.toolVersion)\n"
             out += "  entries   \(l.entryCount) (\(l.countsSummary))\n"
             out += "  dropped   \(plural(l.duplicateCount, "duplicate")), \(plural(l.skippedCount, "invalid line")) skipped\n"
+            out += "  URLs      \(l.urlConventionText)\n"
             for s in l.sources {
                 out += "  source    \(s.path) (\(s.format), \(plural(s.records, "line"))) sha256 \(s.sha256)\n"
             }
@@ -41,7 +42,9 @@ extension ListImportSummary: TextRecord {
         let entries = "\(list.entryCount) entr\(list.entryCount == 1 ? "y" : "ies")"
         var out = "\(replaced ? "replaced" : "imported") \(list.ref.label): \(entries) (\(list.countsSummary)) from \(plural(list.sources.count, "file"))"
         out += "; \(plural(duplicates, "duplicate")) stored once"
-        out += "; \(plural(skipped, "invalid line")) skipped\n"
+        out += "; \(plural(skipped, "invalid line")) skipped"
+        if list.countsByType.keys.contains(where: \.isURL) { out += "; URL hashes as \(list.urlConvention.name)" }
+        out += "\n"
         for e in skippedExamples { out += "  \(e.file):\(e.line): \(e.reason)\n" }
         if skipped > skippedExamples.count { out += "  (and \(skipped - skippedExamples.count) more)\n" }
         return out
@@ -61,6 +64,14 @@ extension ListProvenance {
         let known = countsByType.sorted { $0.key < $1.key }.map { "\($0.key.name) \($0.value)" }
         let other = otherTypeCounts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value) (unknown type)" }
         return (known + other).joined(separator: ", ")
+    }
+
+    /// How the list's URL hashes are matched, and whether that was recorded at import.
+    var urlConventionText: String {
+        guard recordedURLConvention != nil else {
+            return "hashed as \(urlConvention.name) (not recorded: imported before hashscreen recorded URL conventions)"
+        }
+        return "hashed as \(urlConvention.name)"
     }
 }
 

@@ -12,12 +12,42 @@ import Foundation
 
 /// One member of a tar archive.
 package struct TarMember: Sendable, Equatable {
-    package enum Kind: Sendable, Equatable { case file, directory, other(UInt8) }
+    package enum Kind: Sendable, Equatable {
+        case file, directory
+        /// A symbolic link (type `2`) or a hard link (type `1`) to `target`: no bytes of its own.
+        case symlink(target: String), hardlink(target: String)
+        /// Any other type flag: `3` character device, `4` block device, `6` FIFO, or unknown.
+        case other(UInt8)
+
+        /// What the member is, for messages ("a symbolic link to x", "a FIFO").
+        package var description: String {
+            switch self {
+            case .file: return "a regular file"
+            case .directory: return "a directory"
+            case .symlink(let t): return "a symbolic link to \(t)"
+            case .hardlink(let t): return "a hard link to \(t)"
+            case .other(UInt8(ascii: "3")): return "a character device"
+            case .other(UInt8(ascii: "4")): return "a block device"
+            case .other(UInt8(ascii: "6")): return "a FIFO"
+            case .other(let t): return "of unknown type \(t >= 32 && t < 127 ? "'\(Character(Unicode.Scalar(t)))'" : "byte \(t)")"
+            }
+        }
+    }
+    /// The name as text (bytes that are not UTF-8 replaced by U+FFFD): `rawName` is exact.
     package var name: String
     package var kind: Kind
     /// Offset of the member's data in the archive file.
     package var offset: Int
     package var size: Int
+    /// The name's bytes as stored (pax `path`, GNU long name, or ustar prefix/name).
+    package var rawName: [UInt8]
+    /// Why the name cannot be trusted (a NUL byte inside it), or nil.
+    package var nameProblem: String?
+
+    package init(name: String, kind: Kind, offset: Int, size: Int, rawName: [UInt8]? = nil, nameProblem: String? = nil) {
+        self.name = name; self.kind = kind; self.offset = offset; self.size = size
+        self.rawName = rawName ?? Array(name.utf8); self.nameProblem = nameProblem
+    }
 }
 
 /// A damaged or unsupported archive.
@@ -42,12 +72,23 @@ package final class TarReader {
 
     package init(path: String) throws {
         self.path = path
-        fd = open(path, O_RDONLY | O_CLOEXEC)
+        // Only a regular file is opened (stat first), and O_NONBLOCK | O_NOCTTY so that a FIFO
+        // swapped in between returns at once and is refused by fstat: never a wait.
+        var st = stat()
+        guard stat(path, &st) == 0 else {
+            throw TarError(path: path, offset: 0, message: "cannot open: \(String(cString: strerror(errno)))")
+        }
+        guard (st.st_mode & S_IFMT) == S_IFREG else {
+            throw TarError(path: path, offset: 0, message: "not a regular file")
+        }
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
         guard fd >= 0 else {
             throw TarError(path: path, offset: 0, message: "cannot open: \(String(cString: strerror(errno)))")
         }
-        var st = stat()
-        fstat(fd, &st)
+        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
+            close(fd)
+            throw TarError(path: path, offset: 0, message: "not a regular file")
+        }
         fileSize = Int(st.st_size)
     }
 
@@ -72,9 +113,12 @@ package final class TarReader {
     /// error the reader cannot continue (tar has no resynchronisation).
     package func next() throws -> TarMember? {
         if finished { return nil }
-        var longName: String? = nil
-        var paxPath: String? = nil
+        var longName: [UInt8]? = nil
+        var longLink: [UInt8]? = nil
+        var paxPath: [UInt8]? = nil
+        var paxLink: [UInt8]? = nil
         var paxSize: Int? = nil
+        var nameProblem: String? = nil
         while true {
             let headerOffset = position
             if position + Self.blockSize > fileSize {
@@ -100,44 +144,55 @@ package final class TarReader {
             position = dataOffset + padded
             let type = h[156]
             switch type {
-            case UInt8(ascii: "L"):  // GNU long name for the next member
+            case UInt8(ascii: "L"), UInt8(ascii: "K"):  // GNU long name / long link target for the next member
                 guard size <= Self.maxExtendedHeaderBytes else { throw TarError(path: path, offset: headerOffset, message: "long name too long") }
                 let data = try read(offset: dataOffset, count: size)
-                longName = String(decoding: data.prefix(while: { $0 != 0 }), as: UTF8.self)
+                let text = Array(data.prefix(while: { $0 != 0 }))
+                // The payload is the name and NUL padding: bytes after a NUL mean a name with a NUL inside.
+                if data[text.count...].contains(where: { $0 != 0 }) { nameProblem = "its GNU long name holds a NUL byte" }
+                if type == UInt8(ascii: "L") { longName = text } else { longLink = text }
                 continue
             case UInt8(ascii: "x"):  // pax extended header for the next member
                 guard size <= Self.maxExtendedHeaderBytes else { throw TarError(path: path, offset: headerOffset, message: "pax header too long") }
                 let records = try Self.paxRecords(try read(offset: dataOffset, count: size))
                 guard let records else { throw TarError(path: path, offset: headerOffset, message: "malformed pax header") }
-                if let p = records["path"] { paxPath = p }
+                if let p = records["path"] {
+                    paxPath = p
+                    if p.contains(0) { nameProblem = "its pax path holds a NUL byte" }
+                }
+                if let l = records["linkpath"] { paxLink = l }
                 if let s = records["size"] {
-                    guard let v = Int(s), v >= 0 else { throw TarError(path: path, offset: headerOffset, message: "bad pax size") }
+                    guard let v = Int(String(decoding: s, as: UTF8.self)), v >= 0 else { throw TarError(path: path, offset: headerOffset, message: "bad pax size") }
                     paxSize = v
                 }
                 continue
-            case UInt8(ascii: "g"), UInt8(ascii: "K"):  // global pax header, GNU long link: not needed
+            case UInt8(ascii: "g"):  // global pax header: nothing hashscreen needs
                 continue
             default:
                 break
             }
-            var name = paxPath ?? longName ?? Self.string(h[0..<100])
+            var name = paxPath ?? longName ?? Self.field(h[0..<100])
             if paxPath == nil, longName == nil, h[257..<262].elementsEqual(Array("ustar".utf8)) {
-                let prefix = Self.string(h[345..<500])
-                if !prefix.isEmpty { name = prefix + "/" + name }
+                let prefix = Self.field(h[345..<500])
+                if !prefix.isEmpty { name = prefix + [UInt8(ascii: "/")] + name }
             }
+            let link = String(decoding: paxLink ?? longLink ?? Self.field(h[157..<257]), as: UTF8.self)
             let kind: TarMember.Kind
             switch type {
             case 0, UInt8(ascii: "0"), UInt8(ascii: "7"): kind = .file
             case UInt8(ascii: "5"): kind = .directory
+            case UInt8(ascii: "1"): kind = .hardlink(target: link)
+            case UInt8(ascii: "2"): kind = .symlink(target: link)
             default: kind = .other(type)
             }
-            return TarMember(name: name, kind: kind, offset: dataOffset, size: size)
+            if name.isEmpty, nameProblem == nil { nameProblem = "it has an empty name" }
+            return TarMember(name: String(decoding: name, as: UTF8.self), kind: kind, offset: dataOffset, size: size,
+                             rawName: name, nameProblem: nameProblem)
         }
     }
 
-    static func string(_ b: ArraySlice<UInt8>) -> String {
-        String(decoding: b.prefix(while: { $0 != 0 }), as: UTF8.self)
-    }
+    /// A NUL-terminated header field's bytes.
+    static func field(_ b: ArraySlice<UInt8>) -> [UInt8] { Array(b.prefix(while: { $0 != 0 })) }
 
     /// Octal (NUL/space terminated) or GNU base-256 (high bit of the first byte set).
     static func number(_ b: ArraySlice<UInt8>) -> Int? {
@@ -170,9 +225,9 @@ package final class TarReader {
         return sum == stored
     }
 
-    /// pax records: "LEN key=value\n" repeated; nil when malformed.
-    static func paxRecords(_ data: [UInt8]) throws -> [String: String]? {
-        var out: [String: String] = [:]
+    /// pax records: "LEN key=value\n" repeated (values as bytes); nil when malformed.
+    static func paxRecords(_ data: [UInt8]) throws -> [String: [UInt8]]? {
+        var out: [String: [UInt8]] = [:]
         var i = 0
         while i < data.count {
             if data[i] == 0 { break }
@@ -186,8 +241,7 @@ package final class TarReader {
             guard len > 0, i + len <= data.count, j < i + len, data[i + len - 1] == UInt8(ascii: "\n") else { return nil }
             let record = data[(j + 1)..<(i + len - 1)]
             guard let eq = record.firstIndex(of: UInt8(ascii: "=")) else { return nil }
-            out[String(decoding: record[record.startIndex..<eq], as: UTF8.self)] =
-                String(decoding: record[(eq + 1)...], as: UTF8.self)
+            out[String(decoding: record[record.startIndex..<eq], as: UTF8.self)] = Array(record[(eq + 1)...])
             i += len
         }
         return out

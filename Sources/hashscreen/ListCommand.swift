@@ -16,8 +16,14 @@ struct ListCommand: ParsableCommand {
                 FILE formats: CSV/TSV with a header (hash_type/type, hash_value/hash/value, optional \
                 label, optional quality); lines `<type> <hash>` (ThreatExchange); bare hex lines with \
                 --type. `#` comments and blank lines are ignored. Types: \(SignalKind.allNames), and url \
-                (a URL, stored as \(SignalKind.allCases.filter(\.isURL).map(\.name).joined(separator: " and ")) \
-                of its normalised form).
+                (a URL, stored as its \(SignalKind.allCases.filter(\.isURL).map(\.name).joined(separator: " and ")) \
+                under --url-convention).
+
+                URL conventions (how the list's URL hashes were made; a scan digests each URL the \
+                way each list needs): threatexchange (python-threatexchange url_md5: whole URL \
+                lower-cased, scheme:// removed), raw (the URL's bytes as written), hashscreen \
+                (scheme and host lower-cased, default port and fragment dropped). Default: \
+                \(URLConvention.importDefault.name).
 
                 An invalid line refuses the whole import (FILE:LINE: reason; nothing stored) unless \
                 --skip-invalid. Exit status: 0 imported; 2 refused.
@@ -36,6 +42,9 @@ struct ListCommand: ParsableCommand {
         @Option(help: "Hash type of bare hex lines: a signal name or url.")
         var type: String?
 
+        @Option(help: "How the list's URL hashes were made: \(URLConvention.allNames) (default: \(URLConvention.importDefault.name)).")
+        var urlConvention: URLConvention?
+
         @Flag(help: "Store the valid lines and report how many invalid ones were skipped.")
         var skipInvalid = false
 
@@ -52,7 +61,7 @@ struct ListCommand: ParsableCommand {
             let code = try Hashscreen.guarded {
                 let r = try ListOperations.importList(
                     database: list, name: name, version: version, files: files, defaultType: type,
-                    skipInvalid: skipInvalid, replace: replace, json: json)
+                    skipInvalid: skipInvalid, replace: replace, json: json, urlConvention: urlConvention)
                 print(r, terminator: "")
                 return 0
             }

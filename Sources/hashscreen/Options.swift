@@ -35,10 +35,13 @@ extension ManifestLayout: ExpressibleByArgument {}
 
 // MARK: - Option groups
 
-/// `--layout`, shared by `scan`, `manifest inspect` and `manifest rows`.
+/// `--layout` and `--image-column`, shared by `scan`, `manifest inspect` and `manifest rows`.
 struct LayoutOptions: ParsableArguments {
     @Option(help: "Input layout, when detection from the path is not wanted.")
     var layout: ManifestLayout?
+
+    @Option(help: "The manifest column (CSV, TSV, JSONL, Parquet) holding each row's image: its bytes (a Parquet binary column or {bytes, path} struct), base64 or a data: URL, or its path; instead of the column recognised by name.")
+    var imageColumn: String?
 }
 
 /// The limits `scan` and `hash` read and decode files under.

@@ -9,17 +9,25 @@ struct Scan: ParsableCommand {
             INPUT is a CSV/TSV/JSONL/Parquet manifest, an img2dataset output (webdataset .tar \
             shards or a folder of them; a `files` folder with NNNNN.parquet + NNNNN/), or a plain \
             folder (walked recursively for image files); --layout overrides detection. Manifest \
-            columns are detected by name, case-insensitively: key/sample_id, url, caption/text, a \
-            path column (path, filepath, file, image_path; relative paths resolve against the \
-            manifest's folder) and recorded hash columns md5, sha1, sha256. Tar shards are read in \
-            place, never extracted.
+            columns are detected by name, case-insensitively: key/sample_id/id/uid, url, \
+            caption/text, recorded hash columns md5, sha1, sha256, and the image: an image column \
+            (image, img, jpg, jpeg, png, webp, image_bytes, img_bytes, image_base64, img_base64, \
+            image_data, bytes; or a Hugging Face {bytes, path} struct such as image.bytes) or a \
+            path column (path, filepath, file_path, file_name, filename, image_path, img_path, \
+            image_file, image_filename, img_file, file); --image-column NAME names it instead. \
+            An image column's value is the image itself (Parquet binary, base64 or a \
+            data:image/...;base64, URL: screened in memory, under --max-file-bytes) or its path. \
+            Relative paths resolve against the manifest's folder. Tar shards are read in place, \
+            never extracted. --write-cleaned refuses (exit 2, before the scan) inputs whose rows \
+            carry images: hashscreen never writes image bytes.
 
-            Outputs in --out (folder 0700, files 0600), sorted by key: removals.csv, report.jsonl, \
-            errors.jsonl, summary.json.
+            Outputs in --out (files 0600), sorted by key: removals.csv, report.jsonl, \
+            errors.jsonl, summary.json (last). --out must be new (created 0700), empty, or hold an \
+            earlier scan, which is replaced (its mode is left alone); one scan at a time per --out.
 
             Exit status: 0 complete and nothing matched; 1 at least one match; 3 no match but some \
-            samples could not be screened; 2 fatal error (unreadable list, unwritable output, \
-            malformed manifest header).
+            samples could not be screened; 2 fatal error (unreadable list, unusable or busy output \
+            folder, malformed manifest header).
             """
     )
 
@@ -29,7 +37,7 @@ struct Scan: ParsableCommand {
     @Option(help: "The hash-list database (made by `hashscreen list import`); opened read-only.")
     var list: String
 
-    @Option(help: "Output folder (created with mode 0700).")
+    @Option(help: "Output folder: new (created with mode 0700), empty, or an earlier scan's (replaced).")
     var out: String
 
     @Option(help: "Comma-separated signals to compute and match, of \(SignalKind.allNames) (default: \(SignalList(ScanConfiguration.defaultSignals).text)).",
@@ -60,6 +68,12 @@ struct Scan: ParsableCommand {
     @Flag(help: "Also write each input manifest minus the removed rows, in its own format, into OUT/cleaned/ (manifests only: never images or tar shards).")
     var writeCleaned = false
 
+    @Flag(help: "Folders: also screen hidden files and folders (names starting with '.'); without it they are passed over and counted in the summary.")
+    var includeHidden = false
+
+    @Flag(help: "Folders: follow symbolic links, wherever they point, each folder walked once (loops end); without it links are passed over and counted in the summary.")
+    var followSymlinks = false
+
     @Flag(name: .shortAndLong, help: "Print no progress line.")
     var quiet = false
 
@@ -69,12 +83,14 @@ struct Scan: ParsableCommand {
 
     func run() throws {
         var config = ScanConfiguration(
-            inputs: inputs.map { .init(path: $0, layout: input.layout) },
+            inputs: inputs.map { .init(path: $0, layout: input.layout, imageColumn: input.imageColumn) },
             listPath: list, outputDirectory: out, signals: signals.signals, jobs: jobs,
             maxPixels: limits.maxPixels, maxFileBytes: limits.maxFileBytes, verifyDecode: verifyDecode,
             pdqMode: pdqMode, thresholds: matching.thresholds, minimumQualities: matching.minimumQualities,
             dihedral: dihedral, unletterbox: unletterbox)
         config.writeCleaned = writeCleaned
+        config.includeHidden = includeHidden
+        config.followSymlinks = followSymlinks
         let quiet = self.quiet
         let code = try Hashscreen.guarded {
             try Scanner.run(config, log: { if !quiet { Hashscreen.stderr($0) } }).exitCode

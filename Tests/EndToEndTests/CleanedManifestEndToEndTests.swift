@@ -19,7 +19,8 @@ final class CleanedManifestEndToEndTests: XCTestCase {
             """, [tmp.path])
         let db = tmp.file("l.sqlite")
         try tmp.write("list.txt", "sha256 \(listed)\nurl http://A.invalid:80/2#frag\n")
-        XCTAssertEqual(try hashscreen(["list", "import", "--list", db, "--name", "L", "--version", "1", tmp.file("list.txt")]).status, 0)
+        XCTAssertEqual(try hashscreen(["list", "import", "--list", db, "--name", "L", "--version", "1",
+                                            "--url-convention", "hashscreen", tmp.file("list.txt")]).status, 0)
         let out = tmp.file("o")
         let r = try hashscreen(["scan", tmp.file("a.csv"), tmp.file("laion.parquet"), "--list", db, "--out", out,
                                 "--signals", "sha256,url_sha256", "--write-cleaned"])

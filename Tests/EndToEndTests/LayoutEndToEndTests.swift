@@ -314,7 +314,7 @@ final class LayoutEndToEndTests: XCTestCase {
             http://localhost:8080/wide.png
             http://localhost/missing-2.png?x=1
 
-            """, name: "urls", extra: ["--type", "url"])
+            """, name: "urls", extra: ["--type", "url", "--url-convention", "hashscreen"])
         for input in ["webdataset", "files"] {
             let r = try scan(path(input), list: db, ["--signals", "url_md5,url_sha256"])
             XCTAssertEqual(r.status, 1, r.stderr)
@@ -344,7 +344,7 @@ final class LayoutEndToEndTests: XCTestCase {
             https://static.example.org/gallery/img_2231.jpg
             http://photos.example.org/p/77
 
-            """, name: "laion-urls", extra: ["--type", "url"])
+            """, name: "laion-urls", extra: ["--type", "url", "--url-convention", "hashscreen"])
         let r = try scan(path("laion.parquet"), list: db, [])
         XCTAssertEqual(r.status, 1, r.stderr)
         // Rows 3 and 4 of laion.parquet (make_fixtures.py LAION_ROWS), 1-based row keys.

@@ -77,7 +77,7 @@ final class ListEndToEndTests: XCTestCase {
         let summaryLists = (summary["provenance"] as! [String: Any])["lists"] as! [[String: Any]]
         XCTAssertEqual(infoLists.count, 2)
         XCTAssertEqual(infoLists as NSArray, summaryLists as NSArray)
-        XCTAssertEqual(infoLists[0].keys.sorted(), ["counts_by_type", "duplicates", "entries", "imported_at", "imported_by", "name", "other_type_counts", "skipped_invalid", "sources", "version"])
+        XCTAssertEqual(infoLists[0].keys.sorted(), ["counts_by_type", "duplicates", "entries", "imported_at", "imported_by", "name", "other_type_counts", "skipped_invalid", "sources", "url_convention", "url_convention_recorded", "version"])
         XCTAssertEqual((infoLists[0]["sources"] as! [[String: Any]]).map { $0["file"] as? String }, ["a.txt", "b.csv"])
         XCTAssertEqual(infoLists[0]["counts_by_type"] as? [String: Int], ["md5": 2, "pdq": 1])
         // And the same bytes: the info's list blocks, indented one level deeper, are the summary's.
@@ -99,7 +99,7 @@ final class ListEndToEndTests: XCTestCase {
         try tmp.write("bare.txt", "\(h["sha1"]!)\n\n")
         try tmp.write("t.tsv", "type\thash\tlabel\nsha256\t\(h["sha256"]!)\tsome label\n")
         try tmp.write("urls.txt", "http://example.invalid/a.png\n")
-        for (args, file) in [([], "tx.txt"), (["--type", "sha1"], "bare.txt"), ([], "t.tsv"), (["--type", "url"], "urls.txt")] {
+        for (args, file) in [([], "tx.txt"), (["--type", "sha1"], "bare.txt"), ([], "t.tsv"), (["--type", "url", "--url-convention", "hashscreen"], "urls.txt")] {
             let r = try hashscreen(["list", "import", "--list", db, "--name", file, "--version", "v"] + args + [tmp.file(file)])
             XCTAssertEqual(r.status, 0, "\(file): \(r.stderr)")
         }

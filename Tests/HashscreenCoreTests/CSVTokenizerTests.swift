@@ -35,9 +35,37 @@ final class CSVTokenizerTests: XCTestCase {
 
     func testLineEndings() {
         XCTAssertEqual(records("a,b\r\nc,d\ne,f"), [["a", "b"], ["c", "d"], ["e", "f"]])
-        XCTAssertEqual(records("\"a\",\"b\"\r\nc\r\r\n"), [["a", "b"], ["c\r"]])
+        XCTAssertEqual(records("\"a\",\"b\"\r\nc\r\r\n"), [["a", "b"], ["c"], [""]], "CR, then CRLF: two line ends")
         XCTAssertEqual(split("a,b\nc").record?.end, 4)
-        XCTAssertEqual(split("a\rb,c").fields, ["a\rb", "c"], "a CR not before LF is data")
+        XCTAssertEqual(split("a,b\r\nc").record?.end, 5)
+    }
+
+    /// Issue 11: a file with CR-only line ends (classic Mac OS, some spreadsheet exports) read
+    /// as one header line, so a manifest had 0 rows and exited 0.
+    func testCROnlyLineEndsSeparateRecords() {
+        XCTAssertEqual(records("key,path\rk1,a.jpg\rk2,b.jpg\r"), [["key", "path"], ["k1", "a.jpg"], ["k2", "b.jpg"]])
+        XCTAssertEqual(records("key,path\rk1,a.jpg"), [["key", "path"], ["k1", "a.jpg"]])
+        XCTAssertEqual(split("a,b\rc").record?.end, 4)
+        XCTAssertEqual(split("a\rb,c").fields, ["a"], "a CR outside quotes ends the record")
+        XCTAssertEqual(records("\"q\"\rx"), [["q"], ["x"]], "after a closing quote too")
+    }
+
+    func testMixedLineEndsEachEndALine() {
+        XCTAssertEqual(records("h\ra\r\nb\nc\rd"), [["h"], ["a"], ["b"], ["c"], ["d"]])
+    }
+
+    func testQuotedFieldsKeepEmbeddedLineEndsOfEveryKind() {
+        let (fields, record) = split("\"one\rtwo\r\nthree\nfour\",x\rnext")
+        XCTAssertEqual(fields, ["one\rtwo\r\nthree\nfour", "x"])
+        XCTAssertEqual(record?.lines, 4)
+        XCTAssertEqual(record?.end, 24)
+    }
+
+    func testATrailingCRWaitsForThePossibleLF() {
+        XCTAssertNil(split("a,b\r", atEnd: false).record, "an LF may follow the CR")
+        XCTAssertEqual(split("a,b\r", atEnd: true).record?.end, 4)
+        XCTAssertEqual(split("a,b\r\n", atEnd: false).record?.end, 5)
+        XCTAssertEqual(split("a,b\rc", atEnd: false).record?.end, 4)
     }
 
     func testQuotedNewlinesCountLines() {
@@ -58,8 +86,8 @@ final class CSVTokenizerTests: XCTestCase {
         let (fields, record) = split(#"x,"ab"c d,"e""#)
         XCTAssertEqual(fields, ["x", "abc d", "e"])
         XCTAssertEqual(record?.textAfterQuote, 2)
-        XCTAssertEqual(split("\"a\"\r,b").fields, ["a", "b"], "CRs after the quote are dropped")
-        XCTAssertEqual(split("\"a\"\r,b").record?.textAfterQuote, 1)
+        XCTAssertEqual(split("\"a\"\r,b").fields, ["a"], "a CR after the quote ends the record")
+        XCTAssertNil(split("\"a\"\r,b").record?.textAfterQuote)
         XCTAssertNil(split("\"a\"\r\nb").record?.textAfterQuote, "CRLF ends the record")
         XCTAssertEqual(split(#""a" ,b"#).record?.textAfterQuote, 1, "spaces count unless trimmed")
         XCTAssertNil(split(#""a" ,b"#, trims: true).record?.textAfterQuote)

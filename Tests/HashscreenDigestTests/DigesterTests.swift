@@ -44,7 +44,7 @@ final class DigesterTests: XCTestCase {
     }
 
     func testURLHashesAreDigestsOfTheNormalisedURL() throws {
-        let h = Digester.urlHashes("HTTP://Example.com:80/a#x")
+        let h = Digester.urlHashes("HTTP://Example.com:80/a#x", convention: .hashscreen)
         XCTAssertEqual(h.map { $0.0 }, [.urlMD5, .urlSHA256])
         let expected = try Digester(signals: [.md5, .sha256]).digest(Array("http://example.com/a".utf8))
         XCTAssertEqual(h[0].1, expected[0].1)

@@ -40,6 +40,14 @@ final class ListFileParserTests: ListStoreTestCase {
         XCTAssertEqual(Set(try allEntries().map { $0.label ?? "-" }), ["two\nlines", "-"])
     }
 
+    /// The shared tokenizer ends a record at a CR alone (issue 11, for manifests); list lines are
+    /// split at LF, so a CR-only list file is refused with a reason, never read as one short row.
+    func testCSVListWithCROnlyLineEndsIsRefusedNotCutShort() throws {
+        let f = try write("cr.csv", "type,hash\rmd5,\(md5A)\rmd5,\(md5B)\r")
+        let e = expectError(ListError.self) { try importList([f]) }
+        XCTAssertTrue("\(e.map { "\($0)" } ?? "")".contains("carriage return"), "\(String(describing: e))")
+    }
+
     func testTSVWithHeader() throws {
         let f = try write("list.tsv", "hash\ttype\tnote\n\(md5A)\tmd5\tanything, with comma\n\(sha1A)\tsha1\t\n")
         let report = try importList([f])

@@ -46,19 +46,23 @@ class ListStoreTestCase: XCTestCase {
     func request(_ files: [String], name: String = "test", version: String? = "v1", defaultType: String? = nil,
                  skipInvalid: Bool = false, replace: Bool = false,
                  urlHasher: ((String) throws -> [(SignalKind, HashValue)])? = nil,
+                 urlConvention: URLConvention = .importDefault,
                  now: Date = Date(timeIntervalSince1970: 1_714_557_600)) -> ListImportRequest {
         ListImportRequest(name: name, version: version, files: files, defaultType: defaultType,
                           skipInvalid: skipInvalid, replace: replace, toolVersion: "hashscreen test",
-                          fileDigest: { try Self.sha256sum($0) }, urlHasher: urlHasher, now: now)
+                          fileDigest: { try Self.sha256sum($0) }, urlHasher: urlHasher,
+                          urlConvention: urlConvention, now: now)
     }
 
     @discardableResult
     func importList(_ files: [String], name: String = "test", version: String? = "v1", defaultType: String? = nil,
                     skipInvalid: Bool = false, replace: Bool = false,
-                    urlHasher: ((String) throws -> [(SignalKind, HashValue)])? = nil) throws -> ListImportReport {
+                    urlHasher: ((String) throws -> [(SignalKind, HashValue)])? = nil,
+                    urlConvention: URLConvention = .importDefault) throws -> ListImportReport {
         let store = try HashListStore.openForImport(path: dbPath)
         return try store.importList(request(files, name: name, version: version, defaultType: defaultType,
-                                            skipInvalid: skipInvalid, replace: replace, urlHasher: urlHasher))
+                                            skipInvalid: skipInvalid, replace: replace, urlHasher: urlHasher,
+                                            urlConvention: urlConvention))
     }
 
     /// All entries of all signals, read back through a read-only store.

@@ -83,6 +83,24 @@ final class ManifestReaderTests: XCTestCase {
         XCTAssertEqual(reader.layout, .folder)
     }
 
+    /// Issue 11: CR-only line ends made the whole CSV one header (0 rows, exit 0). LF, CRLF and
+    /// CR files give the same rows and line numbers; a quoted path may still hold a newline.
+    func testCSVAndTSVReadTheSameRowsWithLFCRLFAndCROnlyLineEnds() throws {
+        let tmp = try TemporaryDirectory()
+        for (ending, label) in [("\n", "lf"), ("\r\n", "crlf"), ("\r", "cr")] {
+            let csv = ["key,path", "k1,a.jpg", "k2,\"multi\nline.jpg\"", "k3,c.jpg,extra"].joined(separator: ending) + ending
+            let tsv = csv.replacingOccurrences(of: ",", with: "\t")
+            for (name, text) in [("m-\(label).csv", csv), ("m-\(label).tsv", tsv)] {
+                try tmp.write(name, text)
+                let it = try items(tmp.file(name))
+                XCTAssertEqual(samples(it).map(\.key), ["k1", "k2"], name)
+                XCTAssertEqual(samples(it).map(\.displayPath), ["a.jpg", "multi\nline.jpg"], name)
+                guard it.count == 3, case .failure(_, _, let message, _) = it[2] else { XCTFail("\(name): \(it)"); continue }
+                XCTAssertTrue(message.contains(":5: 3 fields"), "\(name): line numbers count CR line ends too: \(message)")
+            }
+        }
+    }
+
     func testManifestsStreamInBoundedChunks() throws {
         // 200k rows (> several read chunks): all rows arrive, in order, with correct lines.
         let tmp = try TemporaryDirectory()

@@ -275,6 +275,18 @@ func packageRoot(_ file: String = #filePath) -> URL {
 }
 
 /// Compares every row our reader decodes from `path` with `expected`; returns mismatch messages.
+/// The expected value of a leaf at `schemaPath` in a row object: a struct leaf is found inside
+/// its parents' objects; a null parent makes the leaf null (as the reader returns it).
+func expectedValue(_ row: JSONValue, _ schemaPath: [String]) -> JSONValue? {
+    var v = row
+    for name in schemaPath {
+        if case .null = v { return .null }
+        guard let next = v[name] else { return nil }
+        v = next
+    }
+    return v
+}
+
 func compareFile(_ path: String, expected: [JSONValue], maxMessages: Int = 5) throws -> [String] {
     let reader = try ParquetFileReader(path: path)
     var messages: [String] = []
@@ -287,7 +299,7 @@ func compareFile(_ path: String, expected: [JSONValue], maxMessages: Int = 5) th
                 continue
             }
             for (c, column) in reader.columns.enumerated() {
-                guard let e = expected[row][column.name] else {
+                guard let e = expectedValue(expected[row], column.schemaPath) else {
                     if messages.count < maxMessages { messages.append("row \(row): expected has no column '\(column.name)'") }
                     continue
                 }

@@ -67,3 +67,58 @@ final class ScreenerTests: XCTestCase {
         XCTAssertEqual(out.screenedSignals, [])
     }
 }
+
+/// Images a manifest carries: screened in memory exactly like the same bytes in a file.
+final class EmbeddedScreenerTests: XCTestCase {
+    static let id = SampleID(input: 0, row: 3)
+
+    func screener(_ tmp: TemporaryDirectory, list: [String], signals: [SignalKind], maxFileBytes: Int = ScanConfiguration.defaultMaxFileBytes) throws -> Screener {
+        let config = ScanConfiguration(inputs: [], listPath: try makeList(tmp, list), outputDirectory: tmp.file("out"),
+                                       signals: signals, jobs: 1, maxFileBytes: maxFileBytes)
+        return try Screener(config: config, known: try KnownHashes.load(listPath: config.listPath, signals: Set(signals)))
+    }
+
+    func testEmbeddedBytesGiveTheSameValuesAsTheFile() throws {
+        let tmp = try TemporaryDirectory()
+        let image = fixtureImage("0004.jpg")
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: image)))
+        let s = try screener(tmp, list: ["md5 \(try coreutilsDigest("md5sum", image))"], signals: [.md5, .sha1, .pdq, .phash])
+        let fromFile = s.screen(Sample(key: "f", path: image, id: Self.id), problems: [])
+        var sample = Sample(key: "e", displayPath: "0004.jpg", id: Self.id)
+        sample.embedded = .bytes(bytes)
+        let fromRow = s.screen(sample, problems: [])
+        XCTAssertEqual(fromRow.failures, [])
+        XCTAssertEqual(fromRow.matches.map(\.signal), [.md5])
+        XCTAssertEqual(fromRow.matches.first?.path, "0004.jpg")
+        XCTAssertEqual(Set(fromRow.screenedSignals), Set(fromFile.screenedSignals))
+        XCTAssertEqual(Set(fromRow.screenedSignals), [.md5, .sha1, .pdq, .phash])
+        XCTAssertTrue(fromRow.decoded)
+        XCTAssertEqual(fromRow.bytesRead, bytes.count)
+    }
+
+    func testEmbeddedImageOverTheLimitEmptyOrUndecodableFailsLikeAFile() throws {
+        let tmp = try TemporaryDirectory()
+        let s = try screener(tmp, list: ["md5 " + String(repeating: "0", count: 32)], signals: [.md5, .pdq], maxFileBytes: 100)
+        var over = Sample(key: "big", id: Self.id)
+        over.embedded = .overLimit(length: 5000)
+        var big = Sample(key: "big2", id: Self.id)
+        big.embedded = .bytes([UInt8](repeating: 0xFF, count: 101))
+        var empty = Sample(key: "empty", id: Self.id)
+        empty.embedded = .bytes([])
+        var junk = Sample(key: "junk", id: Self.id)
+        junk.embedded = .bytes(Array("not an image".utf8))
+        let outs = [over, big, empty, junk].map { s.screen($0, problems: []) }
+        XCTAssertEqual(outs.map { $0.failures.map(\.stage) }, [[.read], [.read], [.read], [.decode]])
+        XCTAssertTrue(outs[0].failures[0].message.contains("5000 bytes, over the limit of 100 (--max-file-bytes)"), outs[0].failures[0].message)
+        XCTAssertTrue(outs[1].failures[0].message.contains("101 bytes, over the limit"), outs[1].failures[0].message)
+        XCTAssertTrue(outs[2].failures[0].message.contains("empty"), outs[2].failures[0].message)
+        XCTAssertEqual(outs[3].screenedSignals, [.md5], "undecodable bytes are still digested")
+    }
+
+    func testHasImageReferenceIncludesEmbeddedBytes() {
+        var s = Sample(key: "k", id: Self.id)
+        XCTAssertFalse(s.hasImageReference)
+        s.embedded = .overLimit(length: 1)
+        XCTAssertTrue(s.hasImageReference)
+    }
+}

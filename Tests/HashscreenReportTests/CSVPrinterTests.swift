@@ -52,4 +52,33 @@ final class CSVPrinterTests: XCTestCase {
 
             """)
     }
+
+    // MARK: - Formulas (issue 11, OWASP CSV injection)
+
+    func testFieldsASpreadsheetWouldRunAsFormulasGetAQuoteInFrontAndAreQuoted() throws {
+        let r = Removal(key: "=cmd|' /C calc'!A0", url: "+1", path: "-2", reasons: ["@SUM(1)"])
+        let text = try Fixture.printed([r]) { try CSVPrinter<Removal>(header: Removal.csvHeader, to: $0) }
+        XCTAssertEqual(text, "key,url,path,reasons\n\"'=cmd|' /C calc'!A0\",\"'+1\",\"'-2\",\"'@SUM(1)\"\n")
+    }
+
+    func testEveryFormulaStartIsNeutralisedAndOthersAreNot() {
+        XCTAssertEqual(CSV.field("\tx"), "\"'\tx\"")
+        XCTAssertEqual(CSV.field("\rx"), "\"'\rx\"")
+        XCTAssertEqual(CSV.field("\r\nx"), "\"'\r\nx\"")
+        XCTAssertEqual(CSV.field("\0x"), "\"'\0x\"")
+        XCTAssertEqual(CSV.field("=HYPERLINK(\"http://x\")"), "\"'=HYPERLINK(\"\"http://x\"\")\"")
+        // A leading quote is doubled too, so the rule reverses: drop one leading ' from a field.
+        XCTAssertEqual(CSV.field("'=1"), "\"''=1\"")
+        for plain in ["a=b", "1-2", "key@host", "x+y", " =1", ""] { XCTAssertEqual(CSV.field(plain), plain) }
+    }
+
+    func testALineBreakCRLFInsideAFieldIsQuoted() {
+        XCTAssertEqual(CSV.field("a\r\nb"), "\"a\r\nb\"")
+    }
+
+    func testHashRowsNeutraliseAPathThatStartsLikeAFormula() throws {
+        let rows = [FileHashes(path: "-rf.jpg", values: [("md5", "00ff")], error: "=1+1")]
+        let text = try Fixture.printed(rows) { try CSVPrinter<FileHashes>(header: ["path", "md5", "error"], to: $0) }
+        XCTAssertEqual(text, "path,md5,error\n\"'-rf.jpg\",00ff,\"'=1+1\"\n")
+    }
 }

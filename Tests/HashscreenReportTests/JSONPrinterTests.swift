@@ -24,6 +24,8 @@ final class JSONPrinterTests: XCTestCase {
           "other_type_counts": {
             "future_hash": 4
           },
+          "url_convention": "hashscreen",
+          "url_convention_recorded": false,
           "sources": [
             {
               "file": "a.csv",

@@ -9,6 +9,7 @@ final class TextPrinterTests: XCTestCase {
         var one = Fixture.provenance
         one.name = "other"; one.version = "7"; one.entryCount = 1; one.duplicateCount = 0; one.skippedCount = 1
         one.countsByType = [.sha1: 1]; one.otherTypeCounts = [:]; one.sources = [one.sources[1]]
+        one.recordedURLConvention = .raw
         let text = try Fixture.printed([ListsDescription(database: "lists.db", schemaVersion: 1, lists: [Fixture.provenance, one])]) {
             TextPrinter<ListsDescription>(to: $0)
         }
@@ -19,6 +20,7 @@ final class TextPrinterTests: XCTestCase {
               imported  2024-05-01T10:00:00Z by hashscreen 0.1.0
               entries   3 (md5 2, pdq 1, future_hash 4 (unknown type))
               dropped   1 duplicate, 2 invalid lines skipped
+              URLs      hashed as hashscreen (not recorded: imported before hashscreen recorded URL conventions)
               source    exports/a.csv (csv, 4 lines) sha256 \(a64)
               source    /abs/b.txt (lines, 1 line) sha256 \(b64)
 
@@ -26,6 +28,7 @@ final class TextPrinterTests: XCTestCase {
               imported  2024-05-01T10:00:00Z by hashscreen 0.1.0
               entries   1 (sha1 1)
               dropped   0 duplicates, 1 invalid line skipped
+              URLs      hashed as raw
               source    /abs/b.txt (lines, 1 line) sha256 \(b64)
 
             """)

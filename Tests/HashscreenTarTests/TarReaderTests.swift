@@ -68,6 +68,44 @@ final class TarReaderTests: XCTestCase {
     }
 }
 
+extension TarReaderTests {
+    /// Issue 11: every member type Python's tarfile writes is listed with its kind (links with
+    /// their target), and names keep their exact bytes: GNU and pax long names, a name that is
+    /// not UTF-8, and a pax path holding a NUL (flagged, never cut short silently).
+    func testMemberKindsAndOddNamesAreListedExactly() throws {
+        let tmp = try TemporaryDirectory()
+        _ = try runPython(TarArchive.pythonAddMember + """
+            for fmt, name in [(tarfile.GNU_FORMAT, "gnu"), (tarfile.PAX_FORMAT, "pax")]:
+                with tarfile.open(f"{sys.argv[1]}/{name}.tar", "w", format=fmt, encoding="utf-8", errors="surrogateescape") as t:
+                    add(t, "dir", tarfile.DIRTYPE)
+                    add(t, "dir/a.jpg", data=b"jpeg")
+                    add(t, "dir/s.jpg", tarfile.SYMTYPE, link="a.jpg")
+                    add(t, "dir/h.jpg", tarfile.LNKTYPE, link="dir/a.jpg")
+                    add(t, "dev", tarfile.CHRTYPE)
+                    add(t, "fifo", tarfile.FIFOTYPE)
+                    add(t, "caf\\udce9.jpg", data=b"x")
+                    add(t, "L" * 120 + ".jpg", data=b"long")
+            with tarfile.open(f"{sys.argv[1]}/nul.tar", "w", format=tarfile.PAX_FORMAT) as t:
+                add(t, "placeholder.jpg", data=b"n", pax={"path": "a\\x00b.jpg"})
+            """, [tmp.path])
+        for name in ["gnu", "pax"] {
+            let reader = try TarReader(path: tmp.file("\(name).tar"))
+            var got: [TarMember] = []
+            while let m = try reader.next() { got.append(m) }
+            XCTAssertEqual(got.map(\.kind), [.directory, .file, .symlink(target: "a.jpg"), .hardlink(target: "dir/a.jpg"),
+                                             .other(UInt8(ascii: "3")), .other(UInt8(ascii: "6")), .file, .file], name)
+            XCTAssertEqual(got[6].rawName, Array("caf".utf8) + [0xE9] + Array(".jpg".utf8), name)
+            XCTAssertEqual(got[7].name, String(repeating: "L", count: 120) + ".jpg", name)
+            XCTAssertTrue(got.allSatisfy { $0.nameProblem == nil }, name)
+            XCTAssertEqual(got[4].kind.description, "a character device")
+        }
+        let nul = try TarReader(path: tmp.file("nul.tar"))
+        let m = try XCTUnwrap(try nul.next())
+        XCTAssertEqual(m.rawName, Array("a".utf8) + [0] + Array("b.jpg".utf8))
+        XCTAssertEqual(m.nameProblem, "its pax path holds a NUL byte")
+    }
+}
+
 extension Array {
     func repeated(_ n: Int) -> [Element] { Array((0..<n).map { _ in self }.joined()) }
 }

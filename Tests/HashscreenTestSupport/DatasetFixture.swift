@@ -195,6 +195,18 @@ public enum ParquetFixture {
 public enum TarArchive {
     public static let blockSize = 512
 
+    /// Python (tarfile) defining `add(t, name, kind, data, link, pax)`: adds a member of any
+    /// type to an open archive `t`, for scripts that write unusual members.
+    public static let pythonAddMember = """
+        import io, sys, tarfile
+        def add(t, name, kind=tarfile.REGTYPE, data=b"", link="", pax=None):
+            info = tarfile.TarInfo(name); info.type = kind; info.size = len(data) if kind == tarfile.REGTYPE else 0
+            info.linkname = link; info.mtime = 0
+            if pax: info.pax_headers = pax
+            t.addfile(info, io.BytesIO(data) if kind == tarfile.REGTYPE else None)
+
+        """
+
     /// The archive holding `members` in order, ended by two zero blocks.
     public static func ustar(_ members: [(name: String, bytes: [UInt8])]) -> [UInt8] {
         var out: [UInt8] = []

@@ -98,7 +98,7 @@ public func hashscreen(_ arguments: [String], cwd: String? = nil) throws -> Proc
 public func runPython(_ code: String, _ arguments: [String] = [], file: StaticString = #filePath, line: UInt = #line) throws -> String {
     let r = try runProcess(TestPaths.python, TestPaths.pythonArguments + ["-c", code] + arguments)
     if r.status != 0 {
-        XCTFail("python failed (run `make test`, which installs pyarrow/Pillow/pdqhash/imagehash): \(r.stderr)", file: file, line: line)
+        XCTFail("python failed (run `make test`, which installs pyarrow/Pillow/pdqhash/imagehash/threatexchange): \(r.stderr)", file: file, line: line)
     }
     return r.stdout
 }

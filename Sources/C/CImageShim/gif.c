@@ -9,7 +9,8 @@
  *   - index -> RGB through the local colour table, else the global one; with no table at all
  *     (or with a table that is the identity grey ramp, which Pillow reads as mode L) the index
  *     is a grey level; an index past the end of a table is black (0, 0, 0), as in Pillow.
- * Only the records up to the first image are read, so a long animation costs nothing more. */
+ * Only the records up to the first image are read, so a long animation costs nothing more;
+ * at most HS_GIF_MAX_EXTENSIONS extension records may come before it. */
 #include "CImageShim.h"
 #include "internal.h"
 #include <stdio.h>
@@ -69,6 +70,7 @@ static GifFileType *hs_gif_open(hs_gif_src *src, hs_image *img, int *rc) {
  * is closed and an HS_ERR_* returned. */
 static int hs_gif_first_frame(GifFileType *gif, hs_gif_src *src, hs_image *img, int *transparency) {
     *transparency = -1;
+    int extensions = 0;
     for (;;) {
         GifRecordType type;
         if (DGifGetRecordType(gif, &type) == GIF_ERROR)
@@ -79,6 +81,13 @@ static int hs_gif_first_frame(GifFileType *gif, hs_gif_src *src, hs_image *img, 
             return HS_ERR_DECODE;
         }
         if (type == EXTENSION_RECORD_TYPE) {
+            if (++extensions > HS_GIF_MAX_EXTENSIONS) {
+                DGifCloseFile(gif, NULL);
+                snprintf(img->message, sizeof img->message,
+                         "GIF has more than %d extension records before its first image "
+                         "(the limit HS_GIF_MAX_EXTENSIONS)", HS_GIF_MAX_EXTENSIONS);
+                return HS_ERR_LIMIT;
+            }
             int code;
             GifByteType *ext;
             if (DGifGetExtension(gif, &code, &ext) == GIF_ERROR)

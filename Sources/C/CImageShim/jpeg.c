@@ -5,7 +5,16 @@
  * A JPEG cut mid-scan is only a warning in libjpeg (JWRN_JPEG_EOF: the source manager inserts
  * a fake EOI and the rest of the image is grey), so warnings are counted and classified:
  * JWRN_JPEG_EOF -> truncated; corrupt entropy-coded data -> corrupt_warnings; the rest
- * (e.g. extraneous bytes before a marker, unknown JFIF revision) are harmless to the pixels. */
+ * (e.g. extraneous bytes before a marker, unknown JFIF revision) are harmless to the pixels.
+ *
+ * Cost bound. A decode stops at once (longjmp from the warning handler) at a truncation, and at
+ * corrupt entropy-coded data unless the caller accepts it: the rest of such an image is
+ * refused anyway, so it is not decoded. A progressive JPEG may hold up to 2,660 valid scans
+ * (T.81 G.1.1.1: DC and each AC coefficient of each component at every successive-approximation
+ * bit), each of which walks every block of the image, so a small file can cost hundreds of
+ * normal decodes; a progress monitor refuses a file whose scan count passes a limit, as
+ * libjpeg-turbo's djpeg -maxscans does (libjpeg-turbo's libjpeg.txt, "Progress monitoring").
+ * setjmp and every libjpeg call stay in hs_jpeg_info / hs_jpeg_decode. */
 #include "CImageShim.h"
 #include "internal.h"
 #include <setjmp.h>
@@ -19,13 +28,39 @@
  * rows at once; 16 covers every sampling factor). */
 #define HS_JPEG_ROWS_PER_CALL 16
 
+typedef struct hs_jpeg_progress hs_jpeg_progress;
+
 typedef struct {
     struct jpeg_error_mgr pub;
     jmp_buf jump;
     hs_image *img;
     int truncated;
     int unsupported;
+    int over_limit;      /* the progress monitor refused the scan count */
+    int stop_at_damage;  /* longjmp at a truncation or (unless accepted) corrupt data */
+    int accept_corrupt;
 } hs_jpeg_err;
+
+/* libjpeg's progress hook, here only to count scans: input_scan_number is the scan being
+ * read (1-based), so a file is refused as soon as it starts scan max_scans + 1. */
+struct hs_jpeg_progress {
+    struct jpeg_progress_mgr pub;
+    hs_jpeg_err *err;
+    int max_scans;
+};
+
+static void hs_jpeg_progress_monitor(j_common_ptr cinfo) {
+    hs_jpeg_progress *p = (hs_jpeg_progress *)cinfo->progress;
+    if (!cinfo->is_decompressor || p->max_scans <= 0) return;
+    int scan = ((j_decompress_ptr)cinfo)->input_scan_number;
+    if (scan > p->max_scans) {
+        snprintf(p->err->img->message, sizeof p->err->img->message,
+                 "progressive JPEG has more than %d scans (the limit HS_JPEG_MAX_SCANS): refused, "
+                 "its decoding cost is unbounded", p->max_scans);
+        p->err->over_limit = 1;
+        longjmp(p->err->jump, 1);
+    }
+}
 
 /* Valid JPEG variants this libjpeg build (8-bit samples) does not decode: 12/16-bit precision,
  * lossless (SOF3) and hierarchical processes. Pillow refuses them too. */
@@ -63,18 +98,22 @@ static void hs_jpeg_emit(j_common_ptr cinfo, int level) {
     hs_jpeg_err *e = (hs_jpeg_err *)cinfo->err;
     if (level >= 0) return;                       /* trace messages */
     int code = cinfo->err->msg_code;
+    int stop = 0;
     if (code == JWRN_JPEG_EOF) {
         if (!e->truncated) (*cinfo->err->format_message)(cinfo, e->img->message);
         e->truncated = 1;
+        stop = e->stop_at_damage;                 /* refused anyway: decode no further */
     } else if (hs_is_corrupt_data_warning(code)) {
         if (!e->truncated && e->img->corrupt_warnings == 0)
             (*cinfo->err->format_message)(cinfo, e->img->message);
         e->img->corrupt_warnings++;
+        stop = e->stop_at_damage && !e->accept_corrupt;
     } else if (e->img->warnings == 0 && !e->truncated && e->img->corrupt_warnings == 0) {
         (*cinfo->err->format_message)(cinfo, e->img->message);
     }
     e->img->warnings++;
     cinfo->err->num_warnings++;
+    if (stop) longjmp(e->jump, 1);
 }
 
 static void hs_jpeg_output_message(j_common_ptr cinfo) { (void)cinfo; }
@@ -88,6 +127,17 @@ static void hs_setup(struct jpeg_decompress_struct *cinfo, hs_jpeg_err *err, hs_
     err->img = img;
     err->truncated = 0;
     err->unsupported = 0;
+    err->over_limit = 0;
+    err->stop_at_damage = 0;
+    err->accept_corrupt = 1;
+}
+
+/* What a longjmp back to a decode function means. */
+static int hs_jpeg_failure(const hs_jpeg_err *err) {
+    if (err->over_limit) return HS_ERR_LIMIT;
+    if (err->unsupported) return HS_ERR_UNSUPPORTED;
+    if (err->truncated) return HS_ERR_TRUNCATED;
+    return HS_ERR_DECODE;  /* a fatal error, or corrupt data the caller does not accept */
 }
 
 static void hs_fill_header(struct jpeg_decompress_struct *cinfo, hs_image *img) {
@@ -105,7 +155,7 @@ int hs_jpeg_info(const uint8_t *data, size_t size, hs_image *img) {
     hs_setup(&cinfo, &err, img);
     if (setjmp(err.jump)) {
         jpeg_destroy_decompress(&cinfo);
-        return err.unsupported ? HS_ERR_UNSUPPORTED : err.truncated ? HS_ERR_TRUNCATED : HS_ERR_DECODE;
+        return hs_jpeg_failure(&err);
     }
     jpeg_create_decompress(&cinfo);
     jpeg_mem_src(&cinfo, data, (unsigned long)size);
@@ -125,15 +175,24 @@ static inline unsigned hs_muldiv255(unsigned a, unsigned b) {
 }
 
 int hs_jpeg_decode(const uint8_t *data, size_t size, int scale_denom, int min_side,
-                   uint64_t max_pixels, hs_buffer *out, hs_buffer *scratch, hs_image *img) {
+                   uint64_t max_pixels, int max_scans, int accept_corrupt,
+                   hs_buffer *out, hs_buffer *scratch, hs_image *img) {
     struct jpeg_decompress_struct cinfo;
     hs_jpeg_err err;
+    hs_jpeg_progress progress;
     hs_setup(&cinfo, &err, img);
+    err.stop_at_damage = 1;
+    err.accept_corrupt = accept_corrupt;
     if (setjmp(err.jump)) {
         jpeg_destroy_decompress(&cinfo);
-        return err.unsupported ? HS_ERR_UNSUPPORTED : err.truncated ? HS_ERR_TRUNCATED : HS_ERR_DECODE;
+        return hs_jpeg_failure(&err);
     }
     jpeg_create_decompress(&cinfo);
+    memset(&progress, 0, sizeof progress);
+    progress.pub.progress_monitor = hs_jpeg_progress_monitor;
+    progress.err = &err;
+    progress.max_scans = max_scans;
+    cinfo.progress = &progress.pub;
     jpeg_mem_src(&cinfo, data, (unsigned long)size);
     jpeg_read_header(&cinfo, TRUE);
     hs_fill_header(&cinfo, img);

@@ -23,6 +23,7 @@ typedef struct {
     size_t size;
     size_t pos;
     int truncated;
+    int over_limit;
     hs_image *img;
 } hs_png_src;
 
@@ -36,17 +37,34 @@ static void hs_png_read(png_structp png, png_bytep dst, png_size_t n) {
     src->pos += n;
 }
 
+/* libpng reports a user limit passed ("Image width exceeds user limit in IHDR") as a warning
+ * followed by an error ("Invalid IHDR data"), and an oversized chunk as "chunk data is too
+ * large": either makes the failure HS_ERR_LIMIT, with the limit's message. */
+static int hs_png_is_limit(png_const_charp msg) {
+    return strstr(msg, "user limit") != NULL || strstr(msg, "too large") != NULL;
+}
+
 static void hs_png_error(png_structp png, png_const_charp msg) {
     hs_png_src *src = (hs_png_src *)png_get_error_ptr(png);
-    if (!src->truncated || src->img->message[0] == 0)
+    if (!src->over_limit && hs_png_is_limit(msg)) {
+        src->over_limit = 1;
+        snprintf(src->img->message, sizeof src->img->message, "%s (libpng limits: HS_PNG_MAX_SIDE, HS_PNG_MAX_CHUNK_MALLOC)", msg);
+    } else if (!src->over_limit && (!src->truncated || src->img->message[0] == 0)) {
         snprintf(src->img->message, sizeof src->img->message, "%s", msg);
+    }
     png_longjmp(png, 1);
 }
 
 static void hs_png_warning(png_structp png, png_const_charp msg) {
     hs_png_src *src = (hs_png_src *)png_get_error_ptr(png);
-    if (src->img->warnings == 0)
+    /* only the IHDR one: an ancillary chunk over a limit is skipped, harmlessly */
+    if (strstr(msg, "user limit") != NULL && !src->over_limit) {
+        src->over_limit = 1;
+        snprintf(src->img->message, sizeof src->img->message,
+                 "%s (the limit HS_PNG_MAX_SIDE is %d pixels a side)", msg, HS_PNG_MAX_SIDE);
+    } else if (src->img->warnings == 0 && !src->over_limit) {
         snprintf(src->img->message, sizeof src->img->message, "%s", msg);
+    }
     src->img->warnings++;
 }
 
@@ -58,6 +76,10 @@ static int hs_png_create(hs_png_src *src, png_structp *png, png_infop *info) {
     *info = png_create_info_struct(*png);
     if (!*info) { png_destroy_read_struct(png, NULL, NULL); return HS_ERR_NOMEM; }
     png_set_read_fn(*png, src, hs_png_read);
+    /* Cost limits (CImageShim.h): sides, ancillary chunks kept, largest chunk allocation. */
+    png_set_user_limits(*png, HS_PNG_MAX_SIDE, HS_PNG_MAX_SIDE);
+    png_set_chunk_cache_max(*png, HS_PNG_MAX_CHUNK_CACHE);
+    png_set_chunk_malloc_max(*png, HS_PNG_MAX_CHUNK_MALLOC);
     return HS_OK;
 }
 
@@ -72,14 +94,14 @@ static void hs_png_fill_header(png_structp png, png_infop info, hs_image *img) {
 
 int hs_png_info(const uint8_t *data, size_t size, hs_image *img) {
     memset(img, 0, sizeof(*img));
-    hs_png_src src = {data, size, 0, 0, img};
+    hs_png_src src = {data, size, 0, 0, 0, img};
     png_structp png;
     png_infop info;
     int rc = hs_png_create(&src, &png, &info);
     if (rc != HS_OK) return rc;
     if (setjmp(png_jmpbuf(png))) {
         png_destroy_read_struct(&png, &info, NULL);
-        return src.truncated ? HS_ERR_TRUNCATED : HS_ERR_DECODE;
+        return src.truncated ? HS_ERR_TRUNCATED : src.over_limit ? HS_ERR_LIMIT : HS_ERR_DECODE;
     }
     png_read_info(png, info);
     hs_png_fill_header(png, info, img);
@@ -90,14 +112,14 @@ int hs_png_info(const uint8_t *data, size_t size, hs_image *img) {
 int hs_png_decode(const uint8_t *data, size_t size, uint64_t max_pixels,
                   hs_buffer *out, hs_buffer *scratch, hs_image *img) {
     memset(img, 0, sizeof(*img));
-    hs_png_src src = {data, size, 0, 0, img};
+    hs_png_src src = {data, size, 0, 0, 0, img};
     png_structp png;
     png_infop info;
     int rc = hs_png_create(&src, &png, &info);
     if (rc != HS_OK) return rc;
     if (setjmp(png_jmpbuf(png))) {
         png_destroy_read_struct(&png, &info, NULL);
-        return src.truncated ? HS_ERR_TRUNCATED : HS_ERR_DECODE;
+        return src.truncated ? HS_ERR_TRUNCATED : src.over_limit ? HS_ERR_LIMIT : HS_ERR_DECODE;
     }
     png_read_info(png, info);
     hs_png_fill_header(png, info, img);

@@ -81,29 +81,38 @@ int hs_webp_decode(const uint8_t *data, size_t size, uint64_t max_pixels, hs_buf
         if (hs_buffer_reserve(out, cw * ch * 3)) return HS_ERR_NOMEM;
         return hs_webp_decode_into(data, size, out->data, cw * 3, (int)cw, (int)ch, img);
     }
-    WebPData wd = {data, size};
-    WebPDemuxState state;
-    WebPDemuxer *demux = WebPDemuxPartial(&wd, &state);
-    if (!demux || state != WEBP_DEMUX_DONE) {
-        int truncated = demux && (state == WEBP_DEMUX_PARSED_HEADER || state == WEBP_DEMUX_PARSING_HEADER);
+    /* Demux a prefix that holds frame 1 whole (doubling from HS_WEBP_DEMUX_FIRST_BYTES): the
+     * demuxer indexes every frame it is given, and only frame 1 is decoded. */
+    size_t prefix = size < HS_WEBP_DEMUX_FIRST_BYTES ? size : HS_WEBP_DEMUX_FIRST_BYTES;
+    WebPDemuxer *demux = NULL;
+    WebPIterator it;
+    for (;;) {
+        WebPData wd = {data, prefix};
+        WebPDemuxState state = WEBP_DEMUX_PARSE_ERROR;
+        demux = WebPDemuxPartial(&wd, &state);
+        if (demux && state != WEBP_DEMUX_PARSE_ERROR && WebPDemuxGetFrame(demux, 1, &it)) {
+            if (it.complete || state == WEBP_DEMUX_DONE) break;
+            WebPDemuxReleaseIterator(&it);
+        }
+        if (prefix == size || state == WEBP_DEMUX_PARSE_ERROR) {
+            int done = demux && state == WEBP_DEMUX_DONE;
+            if (demux) WebPDemuxDelete(demux);
+            int invalid = state == WEBP_DEMUX_PARSE_ERROR;
+            snprintf(img->message, sizeof img->message, invalid ? "animated WebP: invalid container"
+                     : done ? "animated WebP has no frames"
+                     : "animated WebP: file ends before the frames do (truncated)");
+            return invalid || done ? HS_ERR_DECODE : HS_ERR_TRUNCATED;
+        }
         if (demux) WebPDemuxDelete(demux);
-        snprintf(img->message, sizeof img->message, truncated
-                 ? "animated WebP: file ends before the frames do (truncated)"
-                 : "animated WebP: invalid container");
-        return truncated ? HS_ERR_TRUNCATED : HS_ERR_DECODE;
+        prefix = prefix > size / 2 ? size : prefix * 2;
     }
     if (WebPDemuxGetI(demux, WEBP_FF_CANVAS_WIDTH) != cw || WebPDemuxGetI(demux, WEBP_FF_CANVAS_HEIGHT) != ch) {
+        WebPDemuxReleaseIterator(&it);
         WebPDemuxDelete(demux);
         snprintf(img->message, sizeof img->message, "animated WebP: canvas size disagrees with header");
         return HS_ERR_DECODE;
     }
-    img->frame_count = (int)WebPDemuxGetI(demux, WEBP_FF_FRAME_COUNT);
-    WebPIterator it;
-    if (!WebPDemuxGetFrame(demux, 1, &it)) {
-        WebPDemuxDelete(demux);
-        snprintf(img->message, sizeof img->message, "animated WebP has no frames");
-        return HS_ERR_DECODE;
-    }
+    img->frame_count = (int)WebPDemuxGetI(demux, WEBP_FF_FRAME_COUNT);  /* frames in the prefix */
     if (it.x_offset < 0 || it.y_offset < 0 || it.width <= 0 || it.height <= 0 ||
         (size_t)it.x_offset + (size_t)it.width > cw || (size_t)it.y_offset + (size_t)it.height > ch) {
         WebPDemuxReleaseIterator(&it);
