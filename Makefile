@@ -23,7 +23,7 @@ endif
 QEMU_CPU := Nehalem
 BIN_DEBUG := .build/debug/hashscreen
 
-.PHONY: deps qemu-deps pydeps build release test test-portable test-slurm demo bench clean
+.PHONY: deps qemu-deps pydeps build release test test-portable test-sanitize test-slurm fuzz fuzz-build fuzz-seeds demo bench clean
 
 # $(call apt_missing,PACKAGES): apt-get install those of PACKAGES not installed.
 define apt_missing
@@ -66,7 +66,9 @@ test: deps pydeps
 	  status=$${PIPESTATUS[0]}; [ $$status -eq 0 ] || exit $$status; \
 	$(TEST_ENV) $(SWIFT) test $(RELEASE_TEST_FLAGS) --disable-swift-testing --filter "$(SHIPPED_TESTS)" 2>&1 | tee -a .build-test.log; \
 	  status=$${PIPESTATUS[0]}; [ $$status -eq 0 ] || exit $$status
-	@$(MAKE) --no-print-directory test-portable 2>&1 | tee -a .build-test.log; exit $${PIPESTATUS[0]}
+	@$(MAKE) --no-print-directory test-portable 2>&1 | tee -a .build-test.log; status=$${PIPESTATUS[0]}; \
+	  [ $$status -eq 0 ] || exit $$status
+	@$(MAKE) --no-print-directory test-sanitize 2>&1 | tee -a .build-test.log; exit $${PIPESTATUS[0]}
 
 # The shipped-configuration tests once more on an emulated x86-64 without AVX, AVX2, BMI2 or
 # FMA (qemu-user, -cpu $(QEMU_CPU)), so that the baseline kernels run and must give the same
@@ -90,6 +92,57 @@ endif
 test-slurm: build
 	$(call apt_missing,python3-yaml)
 	HASHSCREEN=$(BIN_DEBUG) bash Tests/slurm/run.sh
+
+# The decoder tests again on a debug build with AddressSanitizer everywhere and, in the C
+# targets (the image shim, the pixel kernels), UndefinedBehaviorSanitizer stopping at the first
+# report (swiftc has no -sanitize=undefined on Linux); scratch path of its own. DEVELOPERS.md.
+# Leak checks are off: XCTest's own bookkeeping (suites, test names) outlives main.
+SANITIZE_TESTS := HashscreenDecodeTests
+test-sanitize: deps pydeps
+	$(TEST_ENV) ASAN_OPTIONS=detect_leaks=0 $(SWIFT) test --scratch-path .build-asan --sanitize=address \
+	  -Xcc -fsanitize=undefined -Xcc -fno-sanitize-recover=undefined \
+	  --disable-swift-testing --filter "$(SANITIZE_TESTS)"
+
+# Fuzzing (DEVELOPERS.md, "Fuzzing"): the libFuzzer harnesses of the Fuzzing/ package, built
+# in release with coverage (and AddressSanitizer), each run for FUZZ_SECONDS on a corpus seeded
+# from Fixtures/; crashers go to $(FUZZ_DIR)/crashers/<target>/, logs to $(FUZZ_DIR)/logs/.
+# FUZZ_TARGETS picks targets; FUZZ_FLAGS adds libFuzzer flags (e.g. -runs=1000000).
+FUZZ_SECONDS ?= 60
+FUZZ_DIR ?= .build-fuzz
+FUZZ_TIMEOUT ?= 10
+FUZZ_RSS_MB ?= 2048
+FUZZ_FLAGS ?=
+FUZZ_BUILD_FLAGS := -c release --package-path Fuzzing -Xswiftc -sanitize=fuzzer -Xcc -fsanitize=fuzzer-no-link
+FUZZ_BIN := $(FUZZ_DIR)/build/release/hashscreen-fuzz
+# Targets run on a second build without AddressSanitizer: pure Swift readers (bounds-checked
+# already) whose ByteReader takes a fresh 1 MiB buffer per read, which ASan maps and unmaps
+# each time (300 runs/s with ASan, about 5,000 without).
+FUZZ_PLAIN_TARGETS := delimited-manifest jsonl-manifest list-file
+FUZZ_PLAIN_BIN := $(FUZZ_DIR)/build-plain/release/hashscreen-fuzz
+FUZZ_TARGETS ?=
+
+fuzz-build: deps
+	$(SWIFT) build $(FUZZ_BUILD_FLAGS) --scratch-path $(FUZZ_DIR)/build --sanitize=address
+	$(SWIFT) build $(FUZZ_BUILD_FLAGS) --scratch-path $(FUZZ_DIR)/build-plain
+
+fuzz-seeds: fuzz-build pydeps
+	@$(FUZZ_BIN) --list | $(PY_VENV)/bin/python Fuzzing/make_seeds.py . $(FUZZ_DIR)/seeds
+
+fuzz: fuzz-seeds
+	@targets="$(FUZZ_TARGETS)"; [ -n "$$targets" ] || targets="$$($(FUZZ_BIN) --list | cut -d' ' -f1)"; \
+	failed=""; for t in $$targets; do \
+	  bin=$(FUZZ_BIN); case " $(FUZZ_PLAIN_TARGETS) " in *" $$t "*) bin=$(FUZZ_PLAIN_BIN);; esac; \
+	  mkdir -p $(FUZZ_DIR)/corpus/$$t $(FUZZ_DIR)/crashers/$$t $(FUZZ_DIR)/logs; \
+	  dict=""; [ -f Fuzzing/dictionaries/$$t.dict ] && dict="-dict=Fuzzing/dictionaries/$$t.dict"; \
+	  echo "make fuzz: $$t, $(FUZZ_SECONDS) s, $$bin (log: $(FUZZ_DIR)/logs/$$t.log)"; \
+	  SWIFT_BACKTRACE=enable=no nice -n 10 $$bin $$t $$dict -max_total_time=$(FUZZ_SECONDS) \
+	    -timeout=$(FUZZ_TIMEOUT) -rss_limit_mb=$(FUZZ_RSS_MB) -print_final_stats=1 \
+	    -artifact_prefix=$(FUZZ_DIR)/crashers/$$t/ $(FUZZ_FLAGS) $(FUZZ_DIR)/corpus/$$t $(FUZZ_DIR)/seeds/$$t \
+	    > $(FUZZ_DIR)/logs/$$t.log 2>&1; \
+	  status=$$?; grep -E "^(stat::number_of_executed_units|stat::average_exec_per_sec|SUMMARY|==[0-9]+== ?ERROR)|artifact_prefix|Test unit written" $(FUZZ_DIR)/logs/$$t.log | sed "s/^/  /"; \
+	  [ $$status -eq 0 ] || failed="$$failed $$t"; \
+	done; \
+	[ -z "$$failed" ] || { echo "make fuzz: findings in$$failed: $(FUZZ_DIR)/crashers/ (DEVELOPERS.md: reproduce, add a regression)"; exit 1; }
 
 demo: build
 	@bash Fixtures/demo/run-demo.sh $(BIN_DEBUG)

@@ -11,6 +11,9 @@ let package = Package(
     name: "hashscreen",
     products: [
         .executable(name: "hashscreen", targets: ["hashscreen"]),
+        // One public entry function per parser, for the libFuzzer harnesses of Fuzz/ (a separate
+        // package: DEVELOPERS.md); the CLI does not depend on it.
+        .library(name: "HashscreenFuzzEntryPoints", targets: ["HashscreenFuzzEntryPoints"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -81,6 +84,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        .target(
+            name: "HashscreenFuzzEntryPoints",
+            dependencies: [
+                "HashscreenCore", "HashscreenDecode", "HashscreenDigest", "HashscreenPerceptual",
+                "HashscreenParquet", "HashscreenTar", "HashscreenManifest", "HashscreenList",
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         .executableTarget(name: "hashscreen-index-bench", dependencies: ["HashscreenCore", "HashscreenMatch"], path: "Benchmarks/IndexBench"),
 
         // MARK: - Tests (mirror the modules)
@@ -108,6 +120,14 @@ let package = Package(
         .testTarget(name: "HashscreenReportTests", dependencies: ["HashscreenReport", "HashscreenTestSupport"], swiftSettings: swiftSettings),
 
         .testTarget(name: "HashscreenPipelineTests", dependencies: ["HashscreenPipeline", "HashscreenTestSupport"], swiftSettings: swiftSettings),
+
+        // Inputs the fuzzers found (Fixtures/fuzz/<target>/), replayed and checked.
+        .testTarget(
+            name: "HashscreenFuzzEntryPointsTests",
+            dependencies: ["HashscreenFuzzEntryPoints", "HashscreenParquet", "HashscreenTar", "HashscreenManifest",
+                           "HashscreenList", "HashscreenDecode", "HashscreenTestSupport"],
+            swiftSettings: swiftSettings
+        ),
 
         .testTarget(name: "EndToEndTests", dependencies: ["HashscreenTestSupport"], swiftSettings: swiftSettings),
     ]

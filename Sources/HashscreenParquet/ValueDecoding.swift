@@ -134,7 +134,8 @@ enum ValueDecoding {
                 let stated = n.multipliedReportingOverflow(by: UInt64(bitWidth))
                 let byteCount = stated.overflow ? c.remaining : Int(min(stated.partialValue, UInt64(c.remaining)))
                 let r = try c.take(byteCount, "bit-packed run")
-                let values = bitWidth == 0 ? Int(min(n * 8, UInt64(count))) : Int(min(n * 8, UInt64(byteCount * 8 / bitWidth)))
+                let statedValues = n > UInt64.max / 8 ? UInt64.max : n * 8   // a header can claim 2^63 groups
+                let values = bitWidth == 0 ? Int(min(statedValues, UInt64(count))) : Int(min(statedValues, UInt64(byteCount * 8 / bitWidth)))
                 let take = min(values, count - out.count)
                 guard take > 0 else {
                     throw ParquetError("bit-packed run ends after \(out.count) of \(count) values")

@@ -136,10 +136,11 @@ package final class TarReader {
             }
             if let s = paxSize { size = s }
             let dataOffset = position
-            let padded = (size + Self.blockSize - 1) / Self.blockSize * Self.blockSize
-            guard size >= 0, dataOffset + size <= fileSize else {
+            // Checked before any arithmetic on it: a base-256 or pax size can be near Int.max.
+            guard size >= 0, size <= fileSize - dataOffset else {
                 throw TarError(path: path, offset: headerOffset, message: "member of \(size) bytes runs past the end of the archive (truncated)")
             }
+            let padded = (size + Self.blockSize - 1) / Self.blockSize * Self.blockSize
             position = dataOffset + padded
             let type = h[156]
             switch type {
