@@ -60,7 +60,11 @@ package final class HashListStore {
             sqlite3_busy_timeout(db.handle, busyTimeoutMilliseconds)
             switch try store.checkIdentity() {
             case .empty: try store.inTransaction { try db.execute(schemaSQL) }
-            case .ours(let v) where v < ListDatabaseFormat.schemaVersion: try store.inTransaction { try db.execute(migrationSQL) }
+            case .ours(let v) where v < ListDatabaseFormat.schemaVersion:
+                // Checked again inside the write transaction: another importer may have migrated it.
+                try store.inTransaction {
+                    if case .ours(let now) = try store.checkIdentity(), now < ListDatabaseFormat.schemaVersion { try db.execute(migrationSQL) }
+                }
             case .ours: break
             }
             store.schemaVersion = ListDatabaseFormat.schemaVersion

@@ -52,6 +52,9 @@ final class ByteReader {
     /// base64 image, a CSV quote never closed) are passed over up to their end and reported, so
     /// that memory stays bounded whatever the file holds.
     static let maxLineBytes = 64 << 20
+    /// Part of the failure message of a line or record over `maxLineBytes` (readers and the
+    /// cleaned-copy check recognise such rows by it).
+    static let overLimitMessage = "bytes is over the limit of \(maxLineBytes) bytes: not read"
 
     /// One line of a file: its bytes, or only its length when over `maxLineBytes`.
     enum Line {
@@ -59,28 +62,22 @@ final class ByteReader {
         case tooLong(bytes: Int)
     }
 
-    /// The next line without its terminator (LF, CRLF or a CR alone, as CSV records), or nil at
-    /// end of file.
+    /// The next line without its terminator (LF or CRLF), or nil at end of file. A CR alone is
+    /// not a line end here: JSON lines end at LF, and JSON allows a CR as whitespace.
     func nextLine() throws -> Line? {
         let lf = UInt8(ascii: "\n"), cr = UInt8(ascii: "\r")
-        var scanned = 0   // bytes after `start` known to hold no line end
+        var scanned = 0   // bytes after `start` known to hold no LF
         var skipped = 0   // bytes of an over-long line already dropped
         while true {
-            if let i = buffer[(start + scanned)...].firstIndex(where: { $0 == lf || $0 == cr }) {
-                if buffer[i] == cr && i + 1 == buffer.count && !eof {
-                    // A CR last in the buffer: CRLF or a CR alone, the next byte tells.
-                    scanned = i - start
-                    _ = try fill(beyond: scanned + 1)   // may move the buffer: search again
-                    continue
-                }
-                let next = buffer[i] == cr && i + 1 < buffer.count && buffer[i + 1] == lf ? i + 2 : i + 1
+            if let i = buffer[(start + scanned)...].firstIndex(of: lf) {
                 let length = i - start
                 if skipped > 0 || length > Self.maxLineBytes {
-                    start = next
+                    start = i + 1
                     return .tooLong(bytes: skipped + length)
                 }
-                let line = Array(buffer[start..<i])
-                start = next
+                let end = i > start && buffer[i - 1] == cr ? i - 1 : i
+                let line = Array(buffer[start..<end])
+                start = i + 1
                 return .text(line)
             }
             scanned = buffer.count - start
@@ -114,7 +111,7 @@ final class ByteReader {
             }
             if let record, record.end > Self.maxLineBytes {
                 start += record.end
-                return ([], record.lines, "record longer than \(Self.maxLineBytes) bytes (a quote never closed?): not read")
+                return ([], record.lines, "record of \(record.end) \(Self.overLimitMessage) (a quote never closed?)")
             }
             if let record {
                 start += record.end
@@ -133,7 +130,7 @@ final class ByteReader {
                     guard try fill(beyond: 0) else { break }
                     pos = start
                 }
-                return ([], max(lines, 1), "record longer than \(Self.maxLineBytes) bytes (a quote never closed?): passed over up to the next line end")
+                return ([], max(lines, 1), "record of more than \(Self.maxLineBytes) \(Self.overLimitMessage) (a quote never closed?); passed over up to the next line end")
             }
             // The record runs past the buffered bytes: buffer at least as many again (so a long
             // record is scanned a bounded number of times), or learn that the file ends here.

@@ -127,13 +127,19 @@ package enum CleanedManifestWriter {
             return   // images are files or tar members, never copied
         }
         // Text columns: an image may be base64 or a data: URL in any row.
-        struct Found: Error { var column: String }
+        struct Found: Error { var column: String; var overLimit: Bool }
         do {
             try Manifest.open(path: inputPath, layout: layout, options: options).forEachItem { item in
-                if case .sample(let s, _) = item, s.embedded != nil { throw Found(column: "row \(s.key)") }
+                switch item {
+                case .sample(let s, _) where s.embedded != nil: throw Found(column: "row \(s.key)", overLimit: false)
+                case .failure(let key, _, let message, _) where message.contains(ByteReader.overLimitMessage):
+                    throw Found(column: key, overLimit: true)   // unread: it may hold anything, an image included
+                default: break
+                }
             }
         } catch let f as Found {
-            throw refuse("carries images in its rows (base64 or a data: URL; first at \(f.column))")
+            throw refuse(f.overLimit ? "has a row over \(ByteReader.maxLineBytes) bytes (\(f.column)), which a copy could not check for images"
+                                     : "carries images in its rows (base64 or a data: URL; first at \(f.column))")
         }
     }
 

@@ -166,8 +166,6 @@ final class FolderReader: ManifestReader {
     }
 
     /// Reads the first 12 bytes: JPEG, PNG, WebP or GIF magic. Only a regular file is opened.
-    static func looksLikeImage(_ path: String) -> Bool { looksLikeImage(bytes: Array(path.utf8)) }
-
     static func looksLikeImage(bytes path: [UInt8]) -> Bool {
         guard let opened = try? InputFile.openRegular(bytes: path) else { return false }
         let fd = opened.fd

@@ -43,7 +43,7 @@ final class JSONLinesManifestReader: ManifestReader {
                 try body(.failure(key: "\(name):\(lineNo)", path: nil, message: "\(place): \(message)", id: id))
             }
             if case .tooLong(let bytes) = next {
-                try fail("line of \(bytes) bytes is over the limit of \(ByteReader.maxLineBytes) bytes: not read")
+                try fail("line of \(bytes) \(ByteReader.overLimitMessage)")
                 continue
             }
             let object: [String: Any]

@@ -268,9 +268,9 @@ final class ShardReader: ManifestReader {
                 } else {
                     // Screened by its URL and recorded hashes all the same; the missing image is
                     // reported (a truncated shard, or a file deleted from the shard folder).
-                    guard case .sample(var s, let problems) = item(
-                        key: k, fields: { $0 < row.fields.count ? row.fields[$0] : nil }, columns: columns,
-                        imagePath: nil, display: nil, member: nil, id: id(.row(UInt64(row.index)))) else { continue }
+                    let built = item(key: k, fields: { $0 < row.fields.count ? row.fields[$0] : nil }, columns: columns,
+                                     imagePath: nil, display: nil, member: nil, id: id(.row(UInt64(row.index))))
+                    guard case .sample(var s, let problems) = built else { try body(built); continue }   // a row defect
                     s.imageAbsence = .missing("shard \(shard.stem): the row has status success but its image is not in the shard (truncated or deleted?): only its URL and recorded hashes were screened")
                     try body(.sample(s, problems: problems))
                 }

@@ -7,6 +7,7 @@
 // (read with pread), then the decoded values of that row group. Nothing else of the file is held.
 
 import Glibc   // hashscreen targets Linux; pread/write/rename are POSIX
+import HashscreenCore
 
 /// The rows of one row group, column by column.
 package struct ParquetRowGroup: Sendable {
@@ -59,19 +60,14 @@ package final class ParquetFileReader {
     /// Opens `path` and decodes its footer; throws `ParquetError` when it is not a readable Parquet file.
     package init(path: String) throws {
         self.path = path
-        // O_NONBLOCK | O_NOCTTY: a FIFO returns at once (and is refused below), never a wait.
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
-        guard fd >= 0 else {
-            throw ParquetError(path: path, message: "cannot open: \(String(cString: strerror(errno)))")
-        }
+        // As every input is opened (Core InputFile): regular files only, never a FIFO's wait
+        // or a device's open.
+        let opened: InputFile.Opened
+        do { opened = try InputFile.openRegular(path) } catch { throw ParquetError(path: path, message: error.message) }
+        let fd = opened.fd
         var closeOnError = true
         defer { if closeOnError { close(fd) } }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else {
-            throw ParquetError(path: path, message: "cannot stat: \(String(cString: strerror(errno)))")
-        }
-        guard (st.st_mode & S_IFMT) == S_IFREG else { throw ParquetError(path: path, message: "not a regular file") }
-        let size = Int64(st.st_size)
+        let size = Int64(opened.size)
         let minimumFileSize: Int64 = 12   // "PAR1" + footer length + "PAR1"
         guard size >= minimumFileSize else {
             throw ParquetError(path: path, message: "file of \(size) bytes is too short to be Parquet (needs at least \(minimumFileSize))")

@@ -102,6 +102,12 @@ final class Tally: @unchecked Sendable {
         spool(f, into: failures)
     }
 
+    /// The first spool error so far (thread-safe): the producer stops reading at it.
+    var spoolFailure: HashscreenError? {
+        lock.lock(); defer { lock.unlock() }
+        return spoolError
+    }
+
     /// Appends to a spool (thread-safe); keeps its first error.
     private func spool<R>(_ r: R, into spool: RecordSpool<R>) {
         do { try spool.append(r) } catch {
@@ -201,7 +207,11 @@ public enum Scanner {
                         case .sample(let s, let problems):
                             if readAhead, let p = s.path, s.member == nil { Scanner.adviseWillNeed(p) }
                             batch.append((s, problems))
-                            if batch.count == batchSize { channel.put(batch); batch.removeAll(keepingCapacity: true) }
+                            if batch.count == batchSize {
+                                // A findings spool that cannot be written (a full disk) stops the scan here.
+                                if let e = tally.spoolFailure { throw e }
+                                channel.put(batch); batch.removeAll(keepingCapacity: true)
+                            }
                         case .failure(let key, let path, let message, let id):
                             tally.addRowFailure(FailureRecord(key: key, path: path, stage: .manifest, message: message, sampleID: id))
                         }

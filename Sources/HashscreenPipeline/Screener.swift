@@ -54,6 +54,9 @@ final class Screener {
     let urlSignals: Set<SignalKind>
     /// The requested signals computed from image bytes (file digests and perceptual hashes).
     let imageSignals: [SignalKind]
+    /// The URL conventions each URL is digested in: the loaded lists' (or the unrecorded one
+    /// when no list holds URL hashes: URLs are screened, and unmatched, all the same).
+    let urlConventions: [URLConvention]
 
     init(config: ScanConfiguration, known: KnownHashes) throws {
         self.config = config
@@ -64,7 +67,11 @@ final class Screener {
         pdqMinimumQuality = config.minimumQuality(for: .pdq)
         urlSignals = Set(config.signals.filter(\.isURL))
         imageSignals = config.signals.filter { $0.isCryptographic || $0.isPerceptual }
-        urlDigester = try Digester(signals: Digester.urlDigests)
+        urlConventions = known.urlConventions.isEmpty ? [.unrecorded] : known.urlConventions
+        // Only the digests the requested URL signals need (url_md5 alone: no SHA-256 per URL).
+        let requestedURL = Set(config.signals.filter(\.isURL))
+        let urlDigests = Digester.urlDigests.filter { d in requestedURL.contains { $0.urlDigest == d } }
+        urlDigester = try Digester(signals: urlDigests.isEmpty ? Digester.urlDigests : urlDigests)
         var options = DecodeOptions(maxPixels: config.maxPixels)
         if config.pdqMode == .fast {
             options.jpegMinimumSide = Screener.fastDecodeMinimumSide
@@ -85,7 +92,7 @@ final class Screener {
         // 2. URL hashes: one digest per URL convention of the loaded lists (each list is
         // matched with its own); without URL lists, screened (and unmatched) all the same.
         if !urlSignals.isEmpty, let url = sample.url {
-            for convention in known.urlConventions.isEmpty ? [URLConvention.unrecorded] : known.urlConventions {
+            for convention in urlConventions {
                 for (signal, value) in urlDigester.urlHashes(url, convention: convention, signals: urlSignals) {
                     lookup(sample, signal, value, source: .computed, convention: convention, into: &out)
                 }
@@ -159,7 +166,7 @@ final class Screener {
         switch embedded {
         case .overLimit(let length):
             failure = "embedded image is \(length) bytes, over the limit of \(config.maxFileBytes) (--max-file-bytes)"
-        case .bytes(let b) where b.count > config.maxFileBytes:
+        case .bytes(let b) where b.count > config.maxFileBytes:   // a Sample made without the reader's limit
             failure = "embedded image is \(b.count) bytes, over the limit of \(config.maxFileBytes) (--max-file-bytes)"
         case .bytes(let b) where b.isEmpty:
             failure = "embedded image is empty (0 bytes)"

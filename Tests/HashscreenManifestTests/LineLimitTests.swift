@@ -16,7 +16,7 @@ final class LineLimitTests: XCTestCase {
     }
 
     /// A file of `head`, then `filler` bytes of `fill`, then `tail`.
-    func write(_ path: String, head: String, fill: UInt8, filler: Int, tail: String) throws {
+    static func write(_ path: String, head: String, fill: UInt8, filler: Int, tail: String) throws {
         FileManager.default.createFile(atPath: path, contents: nil)
         let h = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
         h.write(Data(head.utf8))
@@ -30,7 +30,7 @@ final class LineLimitTests: XCTestCase {
         let tmp = try TemporaryDirectory()
         let p = tmp.file("m.jsonl")
         let over = ByteReader.maxLineBytes + (2 << 20)
-        try write(p, head: "{\"key\":\"k1\",\"path\":\"a.jpg\"}\n{\"key\":\"big\",\"image\":\"", fill: UInt8(ascii: "A"),
+        try Self.write(p, head: "{\"key\":\"k1\",\"path\":\"a.jpg\"}\n{\"key\":\"big\",\"image\":\"", fill: UInt8(ascii: "A"),
                   filler: over, tail: "\"}\n{\"key\":\"k3\",\"path\":\"c.jpg\"}\n")
         let got = try items(p)
         XCTAssertEqual(got.count, 3)
@@ -46,7 +46,7 @@ final class LineLimitTests: XCTestCase {
     func testAJSONLastLineOverTheLimitWithoutALineEndIsOneRowError() throws {
         let tmp = try TemporaryDirectory()
         let p = tmp.file("m.jsonl")
-        try write(p, head: "{\"key\":\"k1\",\"path\":\"a.jpg\"}\n{\"image\":\"", fill: UInt8(ascii: "B"),
+        try Self.write(p, head: "{\"key\":\"k1\",\"path\":\"a.jpg\"}\n{\"image\":\"", fill: UInt8(ascii: "B"),
                   filler: ByteReader.maxLineBytes + (1 << 20), tail: "")
         let got = try items(p)
         XCTAssertEqual(got.count, 2)
@@ -57,30 +57,36 @@ final class LineLimitTests: XCTestCase {
         let tmp = try TemporaryDirectory()
         let p = tmp.file("m.csv")
         // A quote opened in row 2 and closed only after the limit; rows 3 and 4 follow on their lines.
-        try write(p, head: "key,path\nk1,a.jpg\nk2,\"b", fill: UInt8(ascii: "x"),
+        try Self.write(p, head: "key,path\nk1,a.jpg\nk2,\"b", fill: UInt8(ascii: "x"),
                   filler: ByteReader.maxLineBytes + (1 << 20), tail: "\"\nk3,c.jpg\nk4,d.jpg\n")
         let got = try items(p)
         let keys = got.compactMap { if case .sample(let s, _) = $0 { return s.key } else { return nil } }
         let failures = got.compactMap { if case .failure(_, _, let m, _) = $0 { return m } else { return nil } }
         XCTAssertEqual(keys, ["k1", "k3", "k4"])
         XCTAssertEqual(failures.count, 1)
-        XCTAssertTrue(failures.first?.contains("longer than") ?? false, "\(failures)")
+        XCTAssertTrue(failures.first?.contains("over the limit") ?? false, "\(failures)")
     }
 }
 
 final class JSONLinesLineEndTests: XCTestCase {
-    func testJSONLinesWithCROnlyCRLFAndMixedLineEndsReadEveryRow() throws {
+    func testJSONLinesEndAtLFOrCRLFAndACRAloneIsJSONWhitespace() throws {
         let tmp = try TemporaryDirectory()
-        let rows = ["{\"key\":\"k1\",\"path\":\"a.jpg\"}", "{\"key\":\"k2\",\"path\":\"b.jpg\"}", "{\"key\":\"k3\",\"path\":\"c.jpg\"}"]
-        for (name, sep) in [("cr", "\r"), ("crlf", "\r\n"), ("lf", "\n")] {
+        let rows = ["{\"key\":\"k1\",\"path\":\"a.jpg\"}", "{\"key\":\"k2\",\r\"path\":\"b.jpg\"}", "{\"key\":\"k3\",\"path\":\"c.jpg\"}"]
+        for (name, sep) in [("crlf", "\r\n"), ("lf", "\n")] {
             let p = try tmp.write("\(name).jsonl", rows.joined(separator: sep) + sep)
             var keys: [String] = []
             try Manifest.open(path: p).forEachItem { if case .sample(let s, _) = $0 { keys.append(s.key) } else { XCTFail("\(name): \($0)") } }
             XCTAssertEqual(keys, ["k1", "k2", "k3"], name)
         }
-        let mixed = try tmp.write("mixed.jsonl", rows[0] + "\r" + rows[1] + "\r\n" + rows[2])
-        var keys: [String] = []
-        try Manifest.open(path: mixed).forEachItem { if case .sample(let s, _) = $0 { keys.append(s.key) } }
-        XCTAssertEqual(keys, ["k1", "k2", "k3"])
+    }
+
+    func testACleanedCopyOfAJSONLinesManifestWithALineOverTheLimitIsRefused() throws {
+        let tmp = try TemporaryDirectory()
+        let p = tmp.file("m.jsonl")
+        try LineLimitTests.write(p, head: "{\"key\":\"k1\",\"path\":\"a.jpg\"}\n{\"key\":\"big\",\"blob\":\"", fill: UInt8(ascii: "A"),
+                                   filler: ByteReader.maxLineBytes + (1 << 20), tail: "\"}\n")
+        XCTAssertThrowsError(try CleanedManifestWriter.refuseEmbeddedImages(inputPath: p, layout: .jsonl, options: ManifestOptions())) { e in
+            XCTAssertTrue("\(e)".contains("over \(ByteReader.maxLineBytes) bytes"), "\(e)")
+        }
     }
 }
