@@ -86,7 +86,7 @@ cat "$D/url_md5.txt" "$D/md5.txt" > /dev/null
 T "meta:duckdb:ingest:url_md5" "$LIST" "$PEER_RUNS" 0 sh -c 'rm -f "$1" "$1.wal"; exec "$2" "$3" ingest "$1" url_md5 "$4"' \
   sh "$DDB" "$PY" "$KIT/peers/duckdb_meta.py" "$D/url_md5.txt"
 T "meta:duckdb:ingest:md5" "$MD5_LIST" 1 0 "${DUCK[@]}" ingest "$DDB" md5 "$D/md5.txt"
-T "meta:hs:import:url_md5" "$LIST" "$RUNS" 0 sh -c 'rm -f "$1"; exec "$2" list import --list "$1" --name urls --version bench --type url_md5 "$3"' \
+T "meta:hs:import:url_md5" "$LIST" "$RUNS" 0 sh -c 'rm -f "$1"; exec "$2" list import --list "$1" --name urls --version bench --type url_md5 --url-convention raw "$3"' \
   sh "$M/urls.db" "$HS" "$D/url_md5.txt"
 T "meta:hs:import:md5" "$MD5_LIST" "$RUNS" 0 sh -c 'rm -f "$1"; exec "$2" list import --list "$1" --name md5 --version bench --type md5 "$3"' \
   sh "$M/md5.db" "$HS" "$D/md5.txt"

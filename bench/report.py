@@ -406,7 +406,7 @@ def meta_section(mdir):
          "DuckDB: the list in a persistent table (`CREATE TABLE url_md5 AS SELECT h FROM read_csv(...)`), the "
          "screen one query: `SELECT SAMPLE_ID FROM read_parquet(...) WHERE md5(URL) IN (SELECT h FROM url_md5)` "
          "(`read_csv`/`read_json` for the other formats; `lower(md5) IN (SELECT h FROM md5)` for the recorded "
-         "column), written to a CSV (`bench/peers/duckdb_meta.py`). hashscreen: `list import --type url_md5` "
+         "column), written to a CSV (`bench/peers/duckdb_meta.py`). hashscreen: `list import --type url_md5 --url-convention raw` "
          "(`--type md5`) into a new database, then `scan FILE --list DB --signals url_md5` (`--signals md5`) "
          "`--jobs 2 -q --out DIR`, whole process, set-up included. Page cache warm for both; each DuckDB "
          "screen after one warm-up run; wall and CPU (user + system) are medians over the runs column's runs, "
