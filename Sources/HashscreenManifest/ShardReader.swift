@@ -34,7 +34,9 @@ final class ShardReader: ManifestReader {
     /// Directory members of tar shards (nothing to screen in them).
     private(set) var tarDirectories = 0
     /// Hidden entries of `files` shard folders passed over.
-    private(set) var hiddenSkipped = 0
+    var hiddenSkipped = 0
+    /// The shards read (positions in `shards`); nil: all (`select(units:)`, a sharded scan).
+    var selected: Set<Int>? = nil
 
     init(path: String, layout: ManifestLayout, input: UInt32) throws {
         self.path = path
@@ -98,7 +100,7 @@ final class ShardReader: ManifestReader {
     }
 
     func forEachItem(_ body: (ManifestItem) throws -> Void) throws {
-        for (si, shard) in shards.enumerated() {
+        for (si, shard) in shards.enumerated() where selected?.contains(si) ?? true {
             let shardNumber = UInt32(si)   // fits: checked at init
             func id(_ place: SampleID.Place) -> SampleID { SampleID(input: input, shard: shardNumber, place) }
             var columns = ColumnMap.empty

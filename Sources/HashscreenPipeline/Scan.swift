@@ -163,17 +163,23 @@ public enum Scanner {
         let started = Date()
         let cpuAtStart = processCPUSeconds()
         // Setup failures stop the run before any work: output folder, list, inputs.
+        try checkShardOptions(config)
         let outputs = try OutputFolder(directory: config.outputDirectory)
         let known = try KnownHashes.load(listPath: config.listPath, signals: Set(config.signals), dihedral: config.dihedral)
+        var readers: [(path: String, reader: any ManifestReader)] = []
+        for (i, input) in config.inputs.enumerated() {
+            readers.append((input.path, try Manifest.open(path: input.path, layout: input.layout, input: i,
+                                                          options: manifestOptions(config, input), walk: config.folderWalk)))
+        }
+        // A sharded scan reads (and digests) only the inputs with a unit in its part.
+        let plan = try config.shard.map { try ShardPlan($0, inputs: readers) }
         var opened: [(ScanConfiguration.Input, any ManifestReader, String)] = []
         for (i, input) in config.inputs.enumerated() {
-            let reader = try Manifest.open(path: input.path, layout: input.layout, input: i, options: manifestOptions(config, input),
-                                           walk: config.folderWalk)
             var isDir: ObjCBool = false
             _ = FileManager.default.fileExists(atPath: input.path, isDirectory: &isDir)
             // Folders have no single digest; a manifest file (or a tar shard) does.
-            let digest = isDir.boolValue ? "" : try Digester.sha256(ofFile: input.path)
-            opened.append((input, reader, digest))
+            let digest = isDir.boolValue || plan?.screens(i) == false ? "" : try Digester.sha256(ofFile: input.path)
+            opened.append((input, readers[i].reader, digest))
         }
         let inputs = opened
         // Every check that can fail before a sample is read; then the earlier run in --out goes.
@@ -202,6 +208,7 @@ public enum Scanner {
             do {
                 for (i, (_, reader, _)) in inputs.enumerated() {
                     defer { tally.setPassedOver(reader.counters, input: i) }
+                    if plan?.screens(i) == false { continue }
                     try reader.forEachItem { item in
                         switch item {
                         case .sample(let s, let problems):
@@ -242,13 +249,15 @@ public enum Scanner {
 
         // The spools' sorted runs merged into the record files; the removed samples' identities
         // kept only for --write-cleaned.
-        let removed = try outputs.write(matches: tally.matches, failures: tally.failures, keepingRemovedIDs: config.writeCleaned)
+        let removed = try outputs.write(matches: tally.matches, failures: tally.failures, keepingRemovedIDs: config.writeCleaned,
+                                        partRecords: plan != nil)
         tally.matches.remove()
         tally.failures.remove()
         let cleaned = config.writeCleaned ? try writeCleaned(config: config, inputs: inputs, removed: removed) : nil
         let totals = tally.totals
-        let summary = summary(config: config, counts: totals, tally: tally, known: known, inputs: inputs,
+        var summary = summary(config: config, counts: totals, tally: tally, known: known, inputs: inputs,
                               cleaned: cleaned, started: started, finished: finished, phases: phases)
+        summary.shard = plan?.summaryPart
         try outputs.write(summary)
         log(String(summary.text.dropLast()))  // the closing line, without its newline
         return ScanResult(samples: totals.samples, matchedSamples: totals.matched,

@@ -47,6 +47,8 @@ public struct ScanConfiguration: Sendable {
     package var unletterbox: Bool
     /// Also write each input manifest minus the removed rows into `OUT/cleaned/`.
     public var writeCleaned: Bool = false
+    /// `--shard I/N` (or `auto`, resolved): screen part I of N of the work units (docs/sharding.md).
+    public var shard: ShardSpec? = nil
     /// Folder walks also screen hidden entries (`--include-hidden`).
     public var includeHidden: Bool = false
     /// Folder walks follow symbolic links (`--follow-symlinks`; rule in `FolderWalk`).

@@ -49,7 +49,7 @@ extension ScanSummary: JSONRecord {
     }
 
     /// The whole scan's counts, then each input's (docs/summary.md).
-    private var countsJSON: JSONValue {
+    var countsJSON: JSONValue {
         var o = Self.countFields(counts)
         o.append(("per_list", .array(counts.perList.map { l in
             .object([("name", .string(l.list.name)), ("version", .string(l.list.version)), ("matched", .int(l.matched))])
@@ -100,10 +100,12 @@ extension ScanSummary: JSONRecord {
             ("options", .object(options.map { ($0.name, $0.value.json) })),
             ("started", .string(iso.string(from: times.started))),
             ("finished", .string(iso.string(from: times.finished))),
-        ])
+        ] + (shard.map { s in [("shard", .object([
+            ("index", .int(s.index)), ("count", .int(s.count)), ("units", .int(s.units)), ("units_total", .int(s.unitsTotal)),
+        ]))] } ?? []))
     }
 
-    private var throughputJSON: JSONValue {
+    var throughputJSON: JSONValue {
         let seconds = max(times.finished.timeIntervalSince(times.started), 1e-9)
         func milli(_ s: Double) -> JSONValue { .double((s * 1000).rounded() / 1000) }
         return .object([

@@ -18,6 +18,10 @@ package struct OutputFolder {
         /// above are written (a killed scan leaves them, every run in them whole).
         package static let matchSpool = "matches"
         package static let failureSpool = "errors"
+        /// A sharded scan's findings for `merge`, in `RecordOrder` (`PartRecords.swift`,
+        /// docs/sharding.md); written only by `scan --shard`.
+        package static let partMatches = "part-matches.run"
+        package static let partErrors = "part-errors.run"
     }
 
     package let directory: String
@@ -49,9 +53,13 @@ package struct OutputFolder {
     /// a removal per run of one sample's matches; nothing is held but the current sample's
     /// reasons. Returns the removed samples' identities when `keepingRemovedIDs` (for
     /// `--write-cleaned`: one set entry per removed sample), else an empty set.
+    /// With `partRecords` (a sharded scan), the same records also go, in the same order, to
+    /// `part-matches.run` and `part-errors.run` for `merge`.
     package func write<M: SortedRecords<MatchRecord>, F: SortedRecords<FailureRecord>>(
-        matches: M, failures: F, keepingRemovedIDs: Bool = false
+        matches: M, failures: F, keepingRemovedIDs: Bool = false, partRecords: Bool = false
     ) throws(HashscreenError) -> Set<SampleID> {
+        let partMatches = partRecords ? try PartRecordWriter<MatchRecord>(path: path(File.partMatches)) : nil
+        let partErrors = partRecords ? try PartRecordWriter<FailureRecord>(path: path(File.partErrors)) : nil
         let removals = try CSVPrinter<Removal>(header: Removal.csvHeader, to: AtomicFile(path: path(File.removals)))
         let report = JSONLinesPrinter<MatchRecord>(to: try AtomicFile(path: path(File.report)))
         var removed = Set<SampleID>()
@@ -62,6 +70,7 @@ package struct OutputFolder {
             if keepingRemovedIDs { removed.insert(done.id) }
         }
         try matches.forEachSorted { (m: MatchRecord) throws(HashscreenError) in
+            try partMatches?.append(m)
             try report.write(m)
             try emit(grouping.add(m))
         }
@@ -69,8 +78,13 @@ package struct OutputFolder {
         try removals.finish()
         try report.finish()
         let errors = JSONLinesPrinter<FailureRecord>(to: try AtomicFile(path: path(File.errors)))
-        try failures.forEachSorted { (f: FailureRecord) throws(HashscreenError) in try errors.write(f) }
+        try failures.forEachSorted { (f: FailureRecord) throws(HashscreenError) in
+            try partErrors?.append(f)
+            try errors.write(f)
+        }
         try errors.finish()
+        try partMatches?.finish()
+        try partErrors?.finish()
         return removed
     }
 

@@ -76,6 +76,12 @@ struct Scan: ParsableCommand {
     @Flag(help: "Folders: follow symbolic links, wherever they point, each folder walked once (loops end); without it links are passed over and counted in the summary.")
     var followSymlinks = false
 
+    @Option(help: "Screen part I of N (0-based: 0/4 ... 3/4) of the work, split by whole units (an img2dataset shard, a Parquet row group, any other input whole), for `hashscreen merge`; or auto: the part from the job engine (Kubernetes JOB_COMPLETION_INDEX, Slurm SLURM_ARRAY_TASK_*), with --shard-count. See docs/sharding.md.")
+    var shard: String?
+
+    @Option(help: "With --shard auto: the number of parts (default: $HASHSCREEN_SHARD_COUNT), checked against the Slurm array's task count.")
+    var shardCount: Int?
+
     @Flag(name: .shortAndLong, help: "Print no progress line.")
     var quiet = false
 
@@ -95,7 +101,14 @@ struct Scan: ParsableCommand {
         config.followSymlinks = followSymlinks
         let quiet = self.quiet
         let code = try Hashscreen.guarded {
-            try Scanner.run(config, log: { if !quiet { Hashscreen.stderr($0) } }).exitCode
+            if let shard {
+                config.shard = shard == "auto"
+                    ? try ShardSpec.fromEnvironment(ProcessInfo.processInfo.environment, expectedCount: shardCount)
+                    : try ShardSpec.parse(shard)
+            } else if shardCount != nil {
+                throw HashscreenError(.usage, "--shard-count applies to --shard auto only")
+            }
+            return try Scanner.run(config, log: { if !quiet { Hashscreen.stderr($0) } }).exitCode
         }
         throw ExitCode(code)
     }
