@@ -28,7 +28,9 @@ struct Scan: ParsableCommand {
             Exit status: 0 complete and nothing matched; 1 at least one match; 3 no match but some \
             samples could not be screened by a requested signal (image missing, unreadable or \
             undecodable, or the row names no image); 2 fatal error (unreadable or empty list \
-            database, unusable or busy output folder, malformed manifest header). A PDQ hash \
+            database, unusable or busy output folder, malformed manifest header); 64 usage error. \
+            A part of a sharded scan (--shard) exits 0 when it finishes: `hashscreen merge` gives \
+            the scan's status. A PDQ hash \
             below --pdq-min-quality, a row without a URL and a failed download are not failures.
             """
     )
@@ -108,7 +110,10 @@ struct Scan: ParsableCommand {
             } else if shardCount != nil {
                 throw HashscreenError(.usage, "--shard-count applies to --shard auto only")
             }
-            return try Scanner.run(config, log: { if !quiet { Hashscreen.stderr($0) } }).exitCode
+            let result = try Scanner.run(config, log: { if !quiet { Hashscreen.stderr($0) } })
+            // A part that finished exits 0 (job engines retry or stop on anything else); its
+            // matches and errors are the merge's result, and its summary.json's exit_status.
+            return config.shard == nil ? result.exitCode : 0
         }
         throw ExitCode(code)
     }
