@@ -37,15 +37,13 @@ extension Manifest {
 
 extension ShardReader: UnitSplitReader {
     func unitCount() throws -> Int { shards.count }
-    func select(units: Set<Int>) {
-        selected = units
-        if !units.contains(0) { hiddenSkipped = 0 }
-    }
+    func select(units: Set<Int>) { selected = units }
 }
 
 extension ParquetManifestReader: UnitSplitReader {
     func unitCount() throws -> Int {
-        do { return try ParquetFileReader(path: path).rowGroupCount } catch {
+        // At least one: a file without row groups is still opened (and its columns checked).
+        do { return max(1, try ParquetFileReader(path: path).rowGroupCount) } catch {
             throw HashscreenError(.manifest, "cannot read Parquet manifest: \(error)")
         }
     }

@@ -34,7 +34,10 @@ final class ShardReader: ManifestReader {
     /// Directory members of tar shards (nothing to screen in them).
     private(set) var tarDirectories = 0
     /// Hidden entries of `files` shard folders passed over.
-    var hiddenSkipped = 0
+    private(set) var hiddenSkipped = 0
+    /// Hidden entries at the folder's root: counted with shard 0 (a unit of its own in a
+    /// sharded or checkpointed scan, `Manifest+Units.swift`).
+    private var rootHidden = 0
     /// The shards read (positions in `shards`); nil: all (`select(units:)`, a sharded scan).
     var selected: Set<Int>? = nil
 
@@ -84,7 +87,7 @@ final class ShardReader: ManifestReader {
         }
         _ = try SampleID.checked(found.count - 1, .shard, in: path)
         shards = found
-        hiddenSkipped = hiddenAtRoot
+        rootHidden = hiddenAtRoot
     }
 
     var counters: [(String, Int)] {
@@ -101,6 +104,7 @@ final class ShardReader: ManifestReader {
 
     func forEachItem(_ body: (ManifestItem) throws -> Void) throws {
         for (si, shard) in shards.enumerated() where selected?.contains(si) ?? true {
+            if si == 0 { hiddenSkipped += rootHidden }
             let shardNumber = UInt32(si)   // fits: checked at init
             func id(_ place: SampleID.Place) -> SampleID { SampleID(input: input, shard: shardNumber, place) }
             var columns = ColumnMap.empty

@@ -42,13 +42,24 @@ final class Tally: @unchecked Sendable {
     private let noImageReference: (Int) -> Void
     private var warnedInputs = Set<Int>()
 
-    init(signals: [SignalKind], inputs: Int, spoolFolder: String, noImageReference: @escaping (Int) -> Void) throws(HashscreenError) {
+    /// `resuming`: continue from a checkpoint (its counts, its spools cut back to it).
+    init(signals: [SignalKind], inputs: Int, spoolFolder: String, resuming: ScanCheckpoint? = nil,
+         noImageReference: @escaping (Int) -> Void) throws(HashscreenError) {
         self.signals = signals
         var empty = ScanSummary.Counts()
         empty.perSignal = signals.map { ScanSummary.SignalCount(signal: $0, screened: 0, matched: 0) }
         perInput = Array(repeating: empty, count: inputs)
-        matches = try RecordSpool(folder: spoolFolder, name: OutputFolder.File.matchSpool)
-        failures = try RecordSpool(folder: spoolFolder, name: OutputFolder.File.failureSpool)
+        if let r = resuming {
+            let folder = spoolFolder.hasSuffix("/") ? spoolFolder : spoolFolder + "/"
+            matches = try RecordSpool(adopting: folder + r.matchSpool.name, end: r.matchSpool.end)
+            failures = try RecordSpool(adopting: folder + r.failureSpool.name, end: r.failureSpool.end)
+            perInput = r.perInput
+            bytesRead = r.bytesRead
+            for (l, n) in r.matchedPerList { matchedPerList[l, default: 0] += n }
+        } else {
+            matches = try RecordSpool(folder: spoolFolder, name: OutputFolder.File.matchSpool)
+            failures = try RecordSpool(folder: spoolFolder, name: OutputFolder.File.failureSpool)
+        }
         self.noImageReference = noImageReference
     }
 
@@ -171,23 +182,28 @@ public enum Scanner {
             readers.append((input.path, try Manifest.open(path: input.path, layout: input.layout, input: i,
                                                           options: manifestOptions(config, input), walk: config.folderWalk)))
         }
-        // A sharded scan reads (and digests) only the inputs with a unit in its part.
-        let plan = try config.shard.map { try ShardPlan($0, inputs: readers) }
+        // The work units in order (a sharded scan's part of them): it reads (and digests) only
+        // the inputs with a unit in its part, and checkpoints after each unit.
+        let plan = try ShardPlan(config.shard ?? ShardSpec(index: 0, count: 1), inputs: readers)
         var opened: [(ScanConfiguration.Input, any ManifestReader, String)] = []
         for (i, input) in config.inputs.enumerated() {
             var isDir: ObjCBool = false
             _ = FileManager.default.fileExists(atPath: input.path, isDirectory: &isDir)
             // Folders have no single digest; a manifest file (or a tar shard) does.
-            let digest = isDir.boolValue || plan?.screens(i) == false ? "" : try Digester.sha256(ofFile: input.path)
+            let digest = isDir.boolValue || (config.shard != nil && !plan.screens(i)) ? "" : try Digester.sha256(ofFile: input.path)
             opened.append((input, readers[i].reader, digest))
         }
         let inputs = opened
-        // Every check that can fail before a sample is read; then the earlier run in --out goes.
-        try preflight(config: config, inputs: inputs, outputs: outputs)
+        let fingerprint = fingerprint(config: config, known: known, inputs: inputs, plan: plan)
+        let resumed = try resumePoint(outputs, config: config, fingerprint: fingerprint, inputs: inputs.count)
+        // Every check that can fail before a sample is read; then the earlier run in --out goes
+        // (but for what a resumed scan continues from).
+        try preflight(config: config, inputs: inputs, outputs: outputs,
+                      keeping: resumed.map { [OutputFolder.File.checkpoint, $0.matchSpool.name, $0.failureSpool.name] } ?? [])
 
         let imageSignals = config.signals.filter { $0.isCryptographic || $0.isPerceptual }
         let inputPaths = inputs.map(\.0.path)
-        let tally = try Tally(signals: config.signals, inputs: inputs.count, spoolFolder: outputs.directory) { i in
+        let tally = try Tally(signals: config.signals, inputs: inputs.count, spoolFolder: outputs.directory, resuming: resumed) { i in
             warn(noImageReferenceWarning(input: inputPaths[i], imageSignals: imageSignals))
         }
         var screeners: [Screener] = []
@@ -202,13 +218,18 @@ public enum Scanner {
         // wait on the disk while the channel holds work.
         let readAhead = config.needsDecode || config.signals.contains(where: \.isCryptographic)
         let producerError = ErrorBox()
+        let inFlight = InFlight()
         let producer = Thread {
             var batch: [(Sample, [String])] = []
             batch.reserveCapacity(batchSize)
+            var unitsDone = 0   // in the scan's unit order
             do {
                 for (i, (_, reader, _)) in inputs.enumerated() {
-                    defer { tally.setPassedOver(reader.counters, input: i) }
-                    if plan?.screens(i) == false { continue }
+                    if !plan.screens(i) { tally.setPassedOver(reader.counters, input: i); continue }
+                    for unit in plan.units[i].sorted() {
+                    if unitsDone < resumed?.unitsDone ?? 0 { unitsDone += 1; continue }
+                    let before = reader.counters
+                    _ = Manifest.select([unit], of: reader)
                     try reader.forEachItem { item in
                         switch item {
                         case .sample(let s, let problems):
@@ -217,14 +238,21 @@ public enum Scanner {
                             if batch.count == batchSize {
                                 // A findings spool that cannot be written (a full disk) stops the scan here.
                                 if let e = tally.spoolFailure { throw e }
-                                channel.put(batch); batch.removeAll(keepingCapacity: true)
+                                inFlight.sent(); channel.put(batch); batch.removeAll(keepingCapacity: true)
                             }
                         case .failure(let key, let path, let message, let id):
                             tally.addRowFailure(FailureRecord(key: key, path: path, stage: .manifest, message: message, sampleID: id))
                         }
                     }
+                    if !batch.isEmpty { inFlight.sent(); channel.put(batch); batch.removeAll(keepingCapacity: true) }
+                    // The unit is whole once the workers are idle: checkpoint it.
+                    inFlight.waitIdle()
+                    tally.setPassedOver(Scanner.delta(before, reader.counters), input: i)
+                    if let e = tally.spoolFailure { throw e }
+                    unitsDone += 1
+                    try outputs.write(try tally.checkpoint(fingerprint: fingerprint, unitsDone: unitsDone))
+                    }
                 }
-                if !batch.isEmpty { channel.put(batch) }
             } catch {
                 producerError.set(error)
             }
@@ -239,6 +267,7 @@ public enum Scanner {
                 for (sample, problems) in work {
                     tally.add(screener.screen(sample, problems: problems), of: sample)
                 }
+                inFlight.finished()
             }
         }
         if let e = producerError.error { throw e }
@@ -250,15 +279,16 @@ public enum Scanner {
         // The spools' sorted runs merged into the record files; the removed samples' identities
         // kept only for --write-cleaned.
         let removed = try outputs.write(matches: tally.matches, failures: tally.failures, keepingRemovedIDs: config.writeCleaned,
-                                        partRecords: plan != nil)
+                                        partRecords: config.shard != nil)
         tally.matches.remove()
         tally.failures.remove()
         let cleaned = config.writeCleaned ? try writeCleaned(config: config, inputs: inputs, removed: removed) : nil
         let totals = tally.totals
         var summary = summary(config: config, counts: totals, tally: tally, known: known, inputs: inputs,
                               cleaned: cleaned, started: started, finished: finished, phases: phases)
-        summary.shard = plan?.summaryPart
+        summary.shard = config.shard == nil ? nil : plan.summaryPart
         try outputs.write(summary)
+        outputs.removeCheckpoint()
         log(String(summary.text.dropLast()))  // the closing line, without its newline
         return ScanResult(samples: totals.samples, matchedSamples: totals.matched,
                           failedSamples: totals.errors, outputDirectory: config.outputDirectory)

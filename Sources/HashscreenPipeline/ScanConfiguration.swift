@@ -49,6 +49,8 @@ public struct ScanConfiguration: Sendable {
     public var writeCleaned: Bool = false
     /// `--shard I/N` (or `auto`, resolved): screen part I of N of the work units (docs/sharding.md).
     public var shard: ShardSpec? = nil
+    /// `--resume`: continue the scan in the output folder from its checkpoint, if it has one.
+    public var resume: Bool = false
     /// Folder walks also screen hidden entries (`--include-hidden`).
     public var includeHidden: Bool = false
     /// Folder walks follow symbolic links (`--follow-symlinks`; rule in `FolderWalk`).

@@ -186,7 +186,7 @@ package enum PartMerge {
     }
 
     /// The first place where `a` and `b` differ, named by its path (`provenance.lists[0].version`).
-    static func difference(_ a: JSONValue, _ b: JSONValue, at path: String) -> String? {
+    package static func difference(_ a: JSONValue, _ b: JSONValue, at path: String) -> String? {
         switch (a, b) {
         case (.object(let x), .object(let y)):
             for (k, v) in x {
@@ -227,7 +227,7 @@ package enum PartMerge {
 
     /// The counts of one `per_input` entry (docs/summary.md): the fixed fields, the stages,
     /// reasons and signals by name, every other integer a reader counter.
-    static func counts(_ v: JSONValue, signals: [SignalKind]) -> ScanSummary.Counts? {
+    package static func counts(_ v: JSONValue, signals: [SignalKind]) -> ScanSummary.Counts? {
         guard let o = v.objectValue else { return nil }
         var c = ScanSummary.Counts()
         c.perSignal = signals.map { ScanSummary.SignalCount(signal: $0, screened: 0, matched: 0) }

@@ -84,6 +84,9 @@ struct Scan: ParsableCommand {
     @Option(help: "With --shard auto: the number of parts (default: $HASHSCREEN_SHARD_COUNT), checked against the Slurm array's task count.")
     var shardCount: Int?
 
+    @Flag(help: "Continue the scan in --out from its checkpoint (after a crash or kill), with the same arguments: finished work units are not screened again; refused, naming the difference, when the inputs, list or options differ. Without a checkpoint the scan starts from the beginning.")
+    var resume = false
+
     @Flag(name: .shortAndLong, help: "Print no progress line.")
     var quiet = false
 
@@ -101,6 +104,7 @@ struct Scan: ParsableCommand {
         config.writeCleaned = writeCleaned
         config.includeHidden = includeHidden
         config.followSymlinks = followSymlinks
+        config.resume = resume
         let quiet = self.quiet
         let code = try Hashscreen.guarded {
             if let shard {
