@@ -45,7 +45,7 @@ extension Scanner {
     /// is none (the scan starts from the beginning).
     static func resumePoint(_ outputs: OutputFolder, config: ScanConfiguration, fingerprint: JSONValue,
                             inputs: Int) throws -> ScanCheckpoint? {
-        guard config.resume, let c = try outputs.readCheckpoint(signals: config.signals) else { return nil }
+        guard config.resume, let c = try outputs.readCheckpoint() else { return nil }
         if let d = PartMerge.difference(c.fingerprint, fingerprint, at: "scan") {
             throw HashscreenError(.usage, "cannot resume the scan in \(outputs.directory): this scan is not the one it holds: \(d.replacingOccurrences(of: "in the first", with: "there").replacingOccurrences(of: "in the second", with: "here"))",
                                   remedy: "run it with the same inputs, list and options, or without --resume to start over")

@@ -223,6 +223,7 @@ public enum Scanner {
             var batch: [(Sample, [String])] = []
             batch.reserveCapacity(batchSize)
             var unitsDone = 0   // in the scan's unit order
+            var nextCheckpoint = Date()
             do {
                 for (i, (_, reader, _)) in inputs.enumerated() {
                     if !plan.screens(i) { tally.setPassedOver(reader.counters, input: i); continue }
@@ -245,12 +246,15 @@ public enum Scanner {
                         }
                     }
                     if !batch.isEmpty { inFlight.sent(); channel.put(batch); batch.removeAll(keepingCapacity: true) }
-                    // The unit is whole once the workers are idle: checkpoint it.
-                    inFlight.waitIdle()
                     tally.setPassedOver(Scanner.delta(before, reader.counters), input: i)
-                    if let e = tally.spoolFailure { throw e }
                     unitsDone += 1
-                    try outputs.write(try tally.checkpoint(fingerprint: fingerprint, unitsDone: unitsDone))
+                    // The units so far are whole once the workers are idle: checkpoint them.
+                    if Date() >= nextCheckpoint {
+                        inFlight.waitIdle()
+                        if let e = tally.spoolFailure { throw e }
+                        try outputs.write(try tally.checkpoint(fingerprint: fingerprint, unitsDone: unitsDone))
+                        nextCheckpoint = Date().addingTimeInterval(config.checkpointInterval)
+                    }
                     }
                 }
             } catch {
@@ -280,15 +284,17 @@ public enum Scanner {
         // kept only for --write-cleaned.
         let removed = try outputs.write(matches: tally.matches, failures: tally.failures, keepingRemovedIDs: config.writeCleaned,
                                         partRecords: config.shard != nil)
-        tally.matches.remove()
-        tally.failures.remove()
         let cleaned = config.writeCleaned ? try writeCleaned(config: config, inputs: inputs, removed: removed) : nil
         let totals = tally.totals
         var summary = summary(config: config, counts: totals, tally: tally, known: known, inputs: inputs,
                               cleaned: cleaned, started: started, finished: finished, phases: phases)
         summary.shard = config.shard == nil ? nil : plan.summaryPart
         try outputs.write(summary)
+        // The checkpoint before the spools it names: a scan killed in between resumes from
+        // spools that are still there, or (checkpoint gone) starts over.
         outputs.removeCheckpoint()
+        tally.matches.remove()
+        tally.failures.remove()
         log(String(summary.text.dropLast()))  // the closing line, without its newline
         return ScanResult(samples: totals.samples, matchedSamples: totals.matched,
                           failedSamples: totals.errors, outputDirectory: config.outputDirectory)

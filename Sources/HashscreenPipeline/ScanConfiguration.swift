@@ -51,6 +51,8 @@ public struct ScanConfiguration: Sendable {
     public var shard: ShardSpec? = nil
     /// `--resume`: continue the scan in the output folder from its checkpoint, if it has one.
     public var resume: Bool = false
+    /// `--checkpoint-interval`: seconds at least between two checkpoints (0: after every unit).
+    public var checkpointInterval: Double = 0
     /// Folder walks also screen hidden entries (`--include-hidden`).
     public var includeHidden: Bool = false
     /// Folder walks follow symbolic links (`--follow-symlinks`; rule in `FolderWalk`).

@@ -62,23 +62,26 @@ extension OutputFolder {
     }
 
     /// The folder's checkpoint, nil when there is none (a scan killed before its first one, or
-    /// one that finished). `signals` are the scan's, in order (the counts' per-signal order).
-    package func readCheckpoint(signals: [SignalKind]) throws(HashscreenError) -> ScanCheckpoint? {
+    /// one that finished). Its counts are read with the signals its fingerprint names (the
+    /// scan that resumes compares the fingerprint, and so the signals, next).
+    package func readCheckpoint() throws(HashscreenError) -> ScanCheckpoint? {
         let p = path(File.checkpoint)
         guard let data = FileManager.default.contents(atPath: p) else { return nil }
-        func damaged() -> HashscreenError {
-            HashscreenError(.output, "the checkpoint \(p) cannot be read (not written by this version of hashscreen, or changed)",
+        func damaged(_ what: String = "its fields") -> HashscreenError {
+            HashscreenError(.output, "the checkpoint \(p) cannot be read (\(what): not written by this version of hashscreen, or changed)",
                             remedy: "scan again without --resume (the scan starts over)")
         }
-        guard let doc = JSONValue.parse(Array(data)), doc["format"]?.intValue == ScanCheckpoint.formatVersion,
+        guard let doc = JSONValue.parse(Array(data)) else { throw damaged("not JSON") }
+        guard doc["format"]?.intValue == ScanCheckpoint.formatVersion,
               let fingerprint = doc["fingerprint"], let done = doc["units_done"]?.intValue, let bytes = doc["bytes_read"]?.intValue,
               let inputs = doc["per_input"]?.arrayValue, let lists = doc["matched_per_list"]?.arrayValue,
               let m = doc["spools"]?["matches"], let mName = m["name"]?.stringValue, let mEnd = m["end"]?.intValue,
               let f = doc["spools"]?["errors"], let fName = f["name"]?.stringValue, let fEnd = f["end"]?.intValue
         else { throw damaged() }
+        let signals = (fingerprint["options"]?["signals"]?.arrayValue ?? []).compactMap { $0.stringValue.flatMap { SignalKind(name: $0) } }
         var perInput: [ScanSummary.Counts] = []
         for c in inputs {
-            guard let counts = PartMerge.counts(c, signals: signals) else { throw damaged() }
+            guard let counts = PartMerge.counts(c, signals: signals) else { throw damaged("its counts, for the signals \(signals.map(\.name).joined(separator: ","))") }
             perInput.append(counts)
         }
         var perList: [(list: ListRef, matched: Int)] = []

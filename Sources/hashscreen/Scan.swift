@@ -87,11 +87,15 @@ struct Scan: ParsableCommand {
     @Flag(help: "Continue the scan in --out from its checkpoint (after a crash or kill), with the same arguments: finished work units are not screened again; refused, naming the difference, when the inputs, list or options differ. Without a checkpoint the scan starts from the beginning.")
     var resume = false
 
+    @Option(help: "Checkpoint at most every this many seconds (default 0: after every work unit, e.g. every img2dataset shard). See docs/sharding.md.")
+    var checkpointInterval: Double = 0
+
     @Flag(name: .shortAndLong, help: "Print no progress line.")
     var quiet = false
 
     func validate() throws {
         if jobs < 0 { throw ValidationError("--jobs must be 0 (all cores) or more") }
+        if !(checkpointInterval >= 0 && checkpointInterval.isFinite) { throw ValidationError("--checkpoint-interval must be 0 or more seconds") }
     }
 
     func run() throws {
@@ -105,6 +109,7 @@ struct Scan: ParsableCommand {
         config.includeHidden = includeHidden
         config.followSymlinks = followSymlinks
         config.resume = resume
+        config.checkpointInterval = checkpointInterval
         let quiet = self.quiet
         let code = try Hashscreen.guarded {
             if let shard {
