@@ -103,7 +103,11 @@ final class ShardReader: ManifestReader {
     }
 
     func forEachItem(_ body: (ManifestItem) throws -> Void) throws {
-        for (si, shard) in shards.enumerated() where selected?.contains(si) ?? true {
+        // The selected shards only (a sharded or checkpointed scan reads one at a time: never
+        // a pass over all of them per shard).
+        let order = selected.map { $0.sorted() } ?? Array(shards.indices)
+        for si in order where si < shards.count {
+            let shard = shards[si]
             if si == 0 { hiddenSkipped += rootHidden }
             let shardNumber = UInt32(si)   // fits: checked at init
             func id(_ place: SampleID.Place) -> SampleID { SampleID(input: input, shard: shardNumber, place) }

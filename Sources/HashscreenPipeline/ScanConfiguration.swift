@@ -52,7 +52,10 @@ public struct ScanConfiguration: Sendable {
     /// `--resume`: continue the scan in the output folder from its checkpoint, if it has one.
     public var resume: Bool = false
     /// `--checkpoint-interval`: seconds at least between two checkpoints (0: after every unit).
-    public var checkpointInterval: Double = 0
+    public var checkpointInterval: Double = ScanConfiguration.defaultCheckpointInterval
+    /// One second: an img2dataset shard (10,000 images, ~15 s at 650 images/s) gets its own
+    /// checkpoint; a folder of 65,536 empty shards does not pay four fsyncs each.
+    public static let defaultCheckpointInterval = 1.0
     /// Folder walks also screen hidden entries (`--include-hidden`).
     public var includeHidden: Bool = false
     /// Folder walks follow symbolic links (`--follow-symlinks`; rule in `FolderWalk`).

@@ -87,8 +87,8 @@ struct Scan: ParsableCommand {
     @Flag(help: "Continue the scan in --out from its checkpoint (after a crash or kill), with the same arguments: finished work units are not screened again; refused, naming the difference, when the inputs, list or options differ. Without a checkpoint the scan starts from the beginning.")
     var resume = false
 
-    @Option(help: "Checkpoint at most every this many seconds (default 0: after every work unit, e.g. every img2dataset shard). See docs/sharding.md.")
-    var checkpointInterval: Double = 0
+    @Option(help: "Checkpoint after a work unit (an img2dataset shard, a Parquet row group, an input) once this many seconds have passed since the last checkpoint (0: after every unit). See docs/sharding.md.")
+    var checkpointInterval: Double = ScanConfiguration.defaultCheckpointInterval
 
     @Flag(name: .shortAndLong, help: "Print no progress line.")
     var quiet = false
