@@ -21,7 +21,7 @@ extension OutputFolder.File {
     package static let cleaned = "cleaned"
     /// Every name a scan writes in the folder besides the lock, in the order a new scan removes
     /// them: the summary first, so no moment shows a summary beside files it does not describe.
-    package static let run = [summary, removals, report, errors, cleaned]
+    package static let run = [summary, verification, removals, report, errors, flagged, cleaned]
 }
 
 /// The open lock file: the lock is held for as long as this lives.
@@ -163,7 +163,7 @@ extension OutputFolder {
         func leftOver(_ names: [String]) -> Bool {
             names.contains { s.hasPrefix("." + $0 + ".") && !s.hasPrefix("." + $0 + ".\(getpid()).") }
         }
-        if s.hasSuffix(SpoolFormat.fileSuffix) { return leftOver([File.matchSpool, File.failureSpool]) }
+        if s.hasSuffix(SpoolFormat.fileSuffix) { return leftOver([File.matchSpool, File.failureSpool, File.flaggedSpool]) }
         return s.hasSuffix(".tmp") && leftOver(File.run)
     }
 
