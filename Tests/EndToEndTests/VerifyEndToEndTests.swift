@@ -274,6 +274,10 @@ final class VerifyEndToEndTests: XCTestCase {
         // The earlier options (URL signals only) were adopted: no image is asked for.
         XCTAssertEqual(check(v, "complete")["errors"] as? Int, 0)
         XCTAssertEqual(check(v, "earlier_flagged_gone")["content_checked"] as? Bool, false)
+        // A one-character relative --out (Foundation trapped on its parent once).
+        let short = try hashscreen(["verify", m, "--list", db, "--against", earlier, "--out", "v", "--quiet"], cwd: tmp.path)
+        XCTAssertEqual(short.status, 1, short.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: tmp.file("v/verify.json")))
     }
 
     /// The content digest is SHA-256("hashscreen flagged content v1" || SHA-256(bytes)) as

@@ -159,4 +159,16 @@ final class OutputFolderPolicyTests: XCTestCase {
         XCTAssertEqual(try names(tmp.file("victims")), ["keep.txt"])
         XCTAssertEqual(try String(contentsOfFile: victims, encoding: .utf8), "precious\n")
     }
+
+    /// Regression: `--out v` (a one-character relative name) trapped in Foundation's
+    /// `deletingLastPathComponent`.
+    func testParentFolderOfShortAndOddPaths() {
+        XCTAssertEqual(OutputFolder.parentFolder("v"), "")
+        XCTAssertEqual(OutputFolder.parentFolder("v/"), "")
+        XCTAssertEqual(OutputFolder.parentFolder("a/v"), "a")
+        XCTAssertEqual(OutputFolder.parentFolder("a//v/"), "a")
+        XCTAssertEqual(OutputFolder.parentFolder("/v"), "/")
+        XCTAssertEqual(OutputFolder.parentFolder("/"), "/")
+        XCTAssertEqual(OutputFolder.parentFolder("/x/yy/z"), "/x/yy")
+    }
 }
