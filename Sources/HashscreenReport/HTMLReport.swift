@@ -188,7 +188,7 @@ struct HTMLReport {
         let p = r.prevalence
         out += "<section id=\"kinds\">\n<h2>By match kind</h2>\n"
         let names: [Prevalence.MatchKind: String] = [
-            .fileDigest: "File digest (exact)", .recordedHash: "Hash recorded in the manifest (exact)",
+            .fileDigest: "File digest (exact)", .recordedHash: "Recorded in the manifest (exact)",
             .url: "URL hash (exact)", .perceptual: "Perceptual (within threshold)",
         ]
         var rows = Prevalence.MatchKind.allCases.map { k in
@@ -292,11 +292,11 @@ struct HTMLReport {
     }
 
     /// A table whose cells are HTML already (escaped by the caller). A header starting with `#`
-    /// is a numeric column (right-aligned). At a phone's width each row stacks into label/value
-    /// lines (`data-label`, CSS only).
+    /// is a numeric column (right-aligned). At a phone's width a table of more than three
+    /// columns stacks each row into label/value lines (`data-label`, CSS only).
     private mutating func table(_ headers: [String], _ rows: [[String]]) {
         let cols = headers.map { h in h.hasPrefix("#") ? (String(h.dropFirst()), true) : (h, false) }
-        out += "<table class=\"stack\">\n<thead><tr>"
+        out += cols.count > 3 ? "<table class=\"stack\">\n<thead><tr>" : "<table>\n<thead><tr>"
         for (h, n) in cols { out += n ? "<th class=\"n\">\(h)</th>" : "<th>\(h)</th>" }
         out += "</tr></thead>\n<tbody>\n"
         for row in rows {
