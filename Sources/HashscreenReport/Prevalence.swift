@@ -9,7 +9,8 @@ package struct Prevalence: Sendable, Equatable {
     /// One shard of an input (the whole input for layouts without shards: shard 0).
     package struct Shard: Sendable, Equatable {
         package var shard: UInt32
-        /// The shard's name (img2dataset's `00000`); nil for layouts without shards.
+        /// The shard's name (img2dataset's `00000`); nil for layouts without shards. Filled when
+        /// reported (`PrevalenceReport.shards(ofInput:)`), not while counting.
         package var name: String?
         package var samples = 0
         /// Samples with at least one match.
@@ -77,7 +78,7 @@ package struct Prevalence: Sendable, Equatable {
     /// Counts one sample: where it is, whether it failed, and its matches.
     package mutating func add(_ id: SampleID, failed: Bool, matches: [MatchRecord]) {
         let i = Int(id.input)
-        var s = shards[i][id.shard] ?? Shard(shard: id.shard, name: name(input: i, shard: id.shard))
+        var s = shards[i][id.shard] ?? Shard(shard: id.shard)
         s.samples += 1
         if failed { s.unscreened += 1 }
         if !matches.isEmpty {
@@ -123,7 +124,8 @@ package struct Prevalence: Sendable, Equatable {
         return a < b
     }
 
-    private func name(input: Int, shard: UInt32) -> String? {
+    /// Shard `shard` of input `input`'s name, if its layout has shards.
+    func name(input: Int, shard: UInt32) -> String? {
         guard input < shardNames.count, Int(shard) < shardNames[input].count else { return nil }
         return shardNames[input][Int(shard)]
     }

@@ -53,10 +53,14 @@ package struct PrevalenceReport: Sendable {
         }
     }
 
-    /// Input `i`'s shards with samples, by shard number.
+    /// Input `i`'s shards with samples, by shard number, named.
     func shards(ofInput i: Int) -> [Prevalence.Shard] {
         guard i < prevalence.shards.count else { return [] }
-        return prevalence.shards[i].values.sorted { $0.shard < $1.shard }
+        return prevalence.shards[i].values.sorted { $0.shard < $1.shard }.map { s in
+            var named = s
+            named.name = prevalence.name(input: i, shard: s.shard)
+            return named
+        }
     }
 
     /// A perceptual signal's histogram: samples at each distance 0 ... threshold.
