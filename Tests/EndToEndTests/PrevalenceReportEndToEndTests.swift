@@ -183,6 +183,30 @@ final class PrevalenceReportEndToEndTests: XCTestCase {
         }
     }
 
+    /// A shard whose file name is not UTF-8 (bytes `a 0xFF <b>`): the page shows its name as
+    /// text, escaped, whatever became of the shard's samples.
+    func testANonUTF8ShardNameIsShownEscaped() throws {
+        let input = tmp.file("nonutf8")
+        try FileManager.default.createDirectory(atPath: input, withIntermediateDirectories: true)
+        let db = tmp.file("known.sqlite")
+        XCTAssertEqual(try hashscreen(["list", "import", "--list", db, "--name", "k", "--version", "1", knownCSV]).status, 0)
+        for ext in ["tar", "parquet"] {
+            let name = Array("\(input)/a".utf8) + [0xFF] + Array("<b>.\(ext)".utf8) + [0]
+            let src = try [UInt8](Data(contentsOf: webdataset.appendingPathComponent("00000.\(ext)")))
+            let fd = name.withUnsafeBufferPointer { open(UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), O_WRONLY | O_CREAT | O_EXCL, 0o600) }
+            XCTAssertGreaterThanOrEqual(fd, 0)
+            XCTAssertEqual(src.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }, src.count)
+            close(fd)
+        }
+        let out = tmp.file("out")
+        let r = try hashscreen(["scan", input, "--layout", "webdataset", "--list", db, "--out", out])
+        XCTAssertTrue([0, 1, 3].contains(r.status), r.stderr)
+        let html = try read(out + "/report.html")
+        XCTAssertFalse(html.contains("<b>"))
+        XCTAssertTrue(html.contains("&lt;b&gt;"), "the shard's name, escaped")
+        XCTAssertNotNil(try json(out + "/prevalence.json")["per_input"], "valid JSON")
+    }
+
     // MARK: - Headless Chromium
 
     /// Debian's chromium (`make chromium-deps` installs it).
