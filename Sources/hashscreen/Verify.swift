@@ -15,8 +15,8 @@ struct Verify: ParsableCommand {
             with the earlier flagged rows by key, content digest and URL digest.
 
             Outputs in --out (files 0600; as `scan`'s --out): the re-screening's removals.csv, \
-            report.jsonl, errors.jsonl, flagged.jsonl, then verify.json (the verdict) and \
-            summary.json (last). The verdict is also printed on standard error unless --quiet.
+            report.jsonl, errors.jsonl, flagged.jsonl, then verify.json (the verdict), \
+            prevalence.json, report.html and summary.json (last). The verdict is also printed on standard error unless --quiet.
 
             Exit status: 0 verified; 1 a row the earlier scan flagged is still in the release; \
             4 a release sample matches the lists now; 3 some samples could not be screened; \
