@@ -11,7 +11,7 @@ extension JSONValue {
     }
 
     /// The value at `key` of an object; nil for other values or a missing key.
-    package subscript(key: String) -> JSONValue? {
+    package subscript(key key: String) -> JSONValue? {
         guard case .object(let o) = self else { return nil }
         return o.first { $0.0 == key }?.1
     }

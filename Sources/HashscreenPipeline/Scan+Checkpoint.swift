@@ -67,9 +67,11 @@ extension Tally {
     func checkpoint(fingerprint: JSONValue, unitsDone: Int) throws(HashscreenError) -> ScanCheckpoint {
         let m = try matches.checkpoint()
         let f = try failures.checkpoint()
+        let g = try flagged.checkpoint()
         return ScanCheckpoint(fingerprint: fingerprint, unitsDone: unitsDone, perInput: perInput,
                               matchedPerList: matchedPerList.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
-                              bytesRead: bytesRead, matchSpool: (matches.fileName, m), failureSpool: (failures.fileName, f))
+                              bytesRead: bytesRead, matchSpool: (matches.fileName, m), failureSpool: (failures.fileName, f),
+                              flaggedSpool: (flagged.fileName, g))
     }
 }
 

@@ -3,6 +3,7 @@ import Foundation
 import HashscreenCore
 import HashscreenDigest
 import HashscreenManifest
+import HashscreenPerceptual
 import HashscreenReport
 
 /// The result of a scan, for the CLI's exit status and message.
@@ -33,8 +34,14 @@ final class Tally: @unchecked Sendable {
     private(set) var perInput: [ScanSummary.Counts]
     private(set) var bytesRead = 0
     private(set) var matchedPerList: [ListRef: Int] = [:]
+    /// Flagged samples by shard, signal and list, and match kind (`report.html`, `prevalence.json`).
+    private(set) var prevalence: Prevalence
     let matches: RecordSpool<MatchRecord>
     let failures: RecordSpool<FailureRecord>
+    let flagged: RecordSpool<FlaggedRecord>
+    /// With `verify`: release samples that are rows the earlier scan flagged (held in memory:
+    /// at most one per release sample that is one, docs/verify.md).
+    private(set) var remaining: [RemainingRow] = []
     /// The first spool write that failed (a full disk): the scan stops with it.
     private(set) var spoolError: HashscreenError?
     /// Called once per input, at its first sample that names no image while image signals
@@ -43,9 +50,14 @@ final class Tally: @unchecked Sendable {
     private var warnedInputs = Set<Int>()
 
     /// `resuming`: continue from a checkpoint (its counts, its spools cut back to it).
-    init(signals: [SignalKind], inputs: Int, spoolFolder: String, resuming: ScanCheckpoint? = nil,
+    init(signals: [SignalKind], inputs: Int, shardNames: [[String]] = [], thresholds: (SignalKind) -> Int = \.defaultThreshold,
+         dihedral: Bool = false, spoolFolder: String, resuming: ScanCheckpoint? = nil,
          noImageReference: @escaping (Int) -> Void) throws(HashscreenError) {
         self.signals = signals
+        // Only PDQ is searched in its dihedral variants (Screener).
+        prevalence = Prevalence(inputs: inputs, shardNames: shardNames, perceptual: signals.filter(\.isPerceptual).map { s in
+            (s, thresholds(s), dihedral && s == .pdq ? DihedralVariant.allCases.map(\.rawValue) : [DihedralVariant.orig.rawValue])
+        })
         var empty = ScanSummary.Counts()
         empty.perSignal = signals.map { ScanSummary.SignalCount(signal: $0, screened: 0, matched: 0) }
         perInput = Array(repeating: empty, count: inputs)
@@ -53,12 +65,14 @@ final class Tally: @unchecked Sendable {
             let folder = spoolFolder.hasSuffix("/") ? spoolFolder : spoolFolder + "/"
             matches = try RecordSpool(adopting: folder + r.matchSpool.name, end: r.matchSpool.end)
             failures = try RecordSpool(adopting: folder + r.failureSpool.name, end: r.failureSpool.end)
+            flagged = try RecordSpool(adopting: folder + r.flaggedSpool.name, end: r.flaggedSpool.end)
             perInput = r.perInput
             bytesRead = r.bytesRead
             for (l, n) in r.matchedPerList { matchedPerList[l, default: 0] += n }
         } else {
             matches = try RecordSpool(folder: spoolFolder, name: OutputFolder.File.matchSpool)
             failures = try RecordSpool(folder: spoolFolder, name: OutputFolder.File.failureSpool)
+            flagged = try RecordSpool(folder: spoolFolder, name: OutputFolder.File.flaggedSpool)
         }
         self.noImageReference = noImageReference
     }
@@ -68,6 +82,7 @@ final class Tally: @unchecked Sendable {
         // Outside the lock: a spool sorts and writes a full buffer while others go on.
         for m in o.matches { spool(m, into: matches) }
         for f in o.failures { spool(f, into: failures) }
+        if let g = o.flagged { spool(g, into: flagged) }
     }
 
     private func count(_ o: SampleOutcome, of sample: Sample) {
@@ -89,10 +104,12 @@ final class Tally: @unchecked Sendable {
             perInput[i].notComputed[reason, default: 0] += 1
             if reason == .noImageReference, warnedInputs.insert(i).inserted { noImageReference(i) }
         }
+        if let r = o.remaining { remaining.append(r) }
         if !o.matches.isEmpty {
             perInput[i].matched += 1
             for l in Set(o.matches.map(\.list)) { matchedPerList[l, default: 0] += 1 }
         }
+        prevalence.add(sample.id, failed: !o.failures.isEmpty, matches: o.matches)
         if o.failures.isEmpty { perInput[i].scanned += 1 } else {
             perInput[i].errors += 1
             for st in Set(o.failures.map(\.stage)) { perInput[i].errorsByStage[st, default: 0] += 1 }
@@ -109,6 +126,7 @@ final class Tally: @unchecked Sendable {
             perInput[i].errorsByStage[f.stage, default: 0] += 1
             perInput[i].notComputed[.rowUnreadable, default: 0] += 1
             for j in signals.indices { perInput[i].perSignal[j].notComputed += 1 }
+            prevalence.add(f.sampleID, failed: true, matches: [])
         }
         spool(f, into: failures)
     }
@@ -169,8 +187,12 @@ public enum Scanner {
         try HashscreenError.converting { try scan(config, log: log, warn: warn) }
     }
 
+    /// What `verify` adds before `summary.json` is written (last): the finished scan's summary,
+    /// the release samples that are earlier-flagged rows, the output folder.
+    typealias Finishing = (ScanSummary, [RemainingRow], OutputFolder) throws -> Void
+
     static func scan(_ config: ScanConfiguration, log: (String) -> Void,
-                     warn: @escaping @Sendable (String) -> Void) throws -> ScanResult {
+                     warn: @escaping @Sendable (String) -> Void, finishing: Finishing? = nil) throws -> ScanResult {
         let started = Date()
         let cpuAtStart = processCPUSeconds()
         // Setup failures stop the run before any work: output folder, list, inputs.
@@ -199,11 +221,13 @@ public enum Scanner {
         // Every check that can fail before a sample is read; then the earlier run in --out goes
         // (but for what a resumed scan continues from).
         try preflight(config: config, inputs: inputs, outputs: outputs,
-                      keeping: resumed.map { [OutputFolder.File.checkpoint, $0.matchSpool.name, $0.failureSpool.name] } ?? [])
+                      keeping: resumed.map { [OutputFolder.File.checkpoint, $0.matchSpool.name, $0.failureSpool.name, $0.flaggedSpool.name] } ?? [])
 
         let imageSignals = config.signals.filter { $0.isCryptographic || $0.isPerceptual }
         let inputPaths = inputs.map(\.0.path)
-        let tally = try Tally(signals: config.signals, inputs: inputs.count, spoolFolder: outputs.directory, resuming: resumed) { i in
+        let tally = try Tally(signals: config.signals, inputs: inputs.count, shardNames: inputs.map { $0.1.shardNames },
+                              thresholds: config.threshold(for:), dihedral: config.dihedral, spoolFolder: outputs.directory,
+                              resuming: resumed) { i in
             warn(noImageReferenceWarning(input: inputPaths[i], imageSignals: imageSignals))
         }
         var screeners: [Screener] = []
@@ -282,20 +306,26 @@ public enum Scanner {
 
         // The spools' sorted runs merged into the record files; the removed samples' identities
         // kept only for --write-cleaned.
-        let removed = try outputs.write(matches: tally.matches, failures: tally.failures, keepingRemovedIDs: config.writeCleaned,
-                                        partRecords: config.shard != nil)
+        let removed = try outputs.write(matches: tally.matches, failures: tally.failures, flagged: tally.flagged,
+                                        keepingRemovedIDs: config.writeCleaned, partRecords: config.shard != nil)
         let cleaned = config.writeCleaned ? try writeCleaned(config: config, inputs: inputs, removed: removed) : nil
         let totals = tally.totals
         var summary = summary(config: config, counts: totals, tally: tally, known: known, inputs: inputs,
                               cleaned: cleaned, started: started, finished: finished, phases: phases)
         summary.shard = config.shard == nil ? nil : plan.summaryPart
-        try outputs.write(summary)
+        if let finishing {
+            try finishing(summary, tally.remaining.sorted(by: RemainingRow.precedes), outputs)
+            try outputs.write(summary, prevalence: tally.prevalence)
+        } else {
+            try outputs.write(summary, prevalence: tally.prevalence)
+            log(String(summary.text.dropLast()))  // the closing line, without its newline
+        }
         // The checkpoint before the spools it names: a scan killed in between resumes from
         // spools that are still there, or (checkpoint gone) starts over.
         outputs.removeCheckpoint()
         tally.matches.remove()
         tally.failures.remove()
-        log(String(summary.text.dropLast()))  // the closing line, without its newline
+        tally.flagged.remove()
         return ScanResult(samples: totals.samples, matchedSamples: totals.matched,
                           failedSamples: totals.errors, outputDirectory: config.outputDirectory)
     }

@@ -13,6 +13,13 @@ package struct OutputFolder {
         package static let report = "report.jsonl"
         package static let errors = "errors.jsonl"
         package static let summary = "summary.json"
+        /// One line per flagged sample: its key and domain-separated digests (docs/verify.md).
+        package static let flagged = "flagged.jsonl"
+        /// `verify`'s verdict (docs/verify.md).
+        package static let verification = "verify.json"
+        /// The prevalence report for people and its figures for programs (docs/report.md).
+        package static let html = "report.html"
+        package static let prevalence = "prevalence.json"
         /// The spools of a scan in progress (`RecordSpool`, docs/spool.md), named
         /// `.matches.PID.RANDOM.spool` and `.errors.PID.RANDOM.spool`; removed once the files
         /// above are written (a killed scan leaves them, every run in them whole).
@@ -22,6 +29,8 @@ package struct OutputFolder {
         /// docs/sharding.md); written only by `scan --shard`.
         package static let partMatches = "part-matches.run"
         package static let partErrors = "part-errors.run"
+        package static let partFlagged = "part-flagged.run"
+        package static let flaggedSpool = "flagged"
     }
 
     package let directory: String
@@ -44,19 +53,19 @@ package struct OutputFolder {
 
     /// Writes `removals.csv`, `report.jsonl` and `errors.jsonl` from the scan's matches and
     /// failures, in any order (they are sorted here).
-    package func write(matches: [MatchRecord], failures: [FailureRecord]) throws(HashscreenError) {
-        _ = try write(matches: SortedArray(matches), failures: SortedArray(failures))
+    package func write(matches: [MatchRecord], failures: [FailureRecord], flagged: [FlaggedRecord] = []) throws(HashscreenError) {
+        _ = try write(matches: SortedArray(matches), failures: SortedArray(failures), flagged: SortedArray(flagged))
     }
 
-    /// Writes `removals.csv`, `report.jsonl` and `errors.jsonl` from records handed over in
+    /// Writes `removals.csv`, `report.jsonl`, `errors.jsonl` and `flagged.jsonl` from records handed over in
     /// `RecordOrder` (a scan's spools): one pass over the matches prints both of their files,
     /// a removal per run of one sample's matches; nothing is held but the current sample's
     /// reasons. Returns the removed samples' identities when `keepingRemovedIDs` (for
     /// `--write-cleaned`: one set entry per removed sample), else an empty set.
     /// With `partRecords` (a sharded scan), the same records also go, in the same order, to
-    /// `part-matches.run` and `part-errors.run` for `merge`.
-    package func write<M: SortedRecords<MatchRecord>, F: SortedRecords<FailureRecord>>(
-        matches: M, failures: F, keepingRemovedIDs: Bool = false, partRecords: Bool = false
+    /// `part-matches.run`, `part-errors.run` and `part-flagged.run` for `merge`.
+    package func write<M: SortedRecords<MatchRecord>, F: SortedRecords<FailureRecord>, G: SortedRecords<FlaggedRecord>>(
+        matches: M, failures: F, flagged: G, keepingRemovedIDs: Bool = false, partRecords: Bool = false
     ) throws(HashscreenError) -> Set<SampleID> {
         let partMatches = partRecords ? try PartRecordWriter<MatchRecord>(path: path(File.partMatches)) : nil
         let partErrors = partRecords ? try PartRecordWriter<FailureRecord>(path: path(File.partErrors)) : nil
@@ -83,13 +92,25 @@ package struct OutputFolder {
             try errors.write(f)
         }
         try errors.finish()
+        let partFlagged = partRecords ? try PartRecordWriter<FlaggedRecord>(path: path(File.partFlagged)) : nil
+        let flaggedFile = JSONLinesPrinter<FlaggedRecord>(to: try AtomicFile(path: path(File.flagged)))
+        try flagged.forEachSorted { (g: FlaggedRecord) throws(HashscreenError) in
+            try partFlagged?.append(g)
+            try flaggedFile.write(g)
+        }
+        try flaggedFile.finish()
         try partMatches?.finish()
         try partErrors?.finish()
+        try partFlagged?.finish()
         return removed
     }
 
-    /// Writes `summary.json`: last, so its presence says the other files are complete.
-    package func write(_ summary: ScanSummary) throws(HashscreenError) {
+    /// Writes `prevalence.json` and `report.html`, then `summary.json`: last, so its presence
+    /// says the other files are complete.
+    package func write(_ summary: ScanSummary, prevalence: Prevalence) throws(HashscreenError) {
+        let report = PrevalenceReport(summary: summary, prevalence: prevalence)
+        try print([report], with: JSONPrinter<PrevalenceReport>(to: AtomicFile(path: path(File.prevalence))))
+        try print([report], with: HTMLPrinter(to: AtomicFile(path: path(File.html))))
         try print([summary], with: JSONPrinter<ScanSummary>(to: AtomicFile(path: path(File.summary))))
     }
 
@@ -97,5 +118,12 @@ package struct OutputFolder {
         var sink = sink
         for r in records { try sink.write(r) }
         try sink.finish()
+    }
+}
+
+extension OutputFolder {
+    /// Writes `verify.json` (before `summary.json`, which stays last).
+    package func write(_ report: VerifyReport) throws(HashscreenError) {
+        try print([report], with: JSONPrinter<VerifyReport>(to: AtomicFile(path: path(File.verification))))
     }
 }

@@ -12,7 +12,7 @@ package enum PartMerge {
         var folder: String
         var summary: JSONValue
         var shard: ScanSummary.ShardPart
-        var provenance: JSONValue { summary["provenance"] ?? .null }
+        var provenance: JSONValue { summary[key: "provenance"] ?? .null }
     }
 
     /// Checks `folders` are the complete parts of one sharded scan and writes their merge into
@@ -45,13 +45,13 @@ package enum PartMerge {
             seen[part.shard.index] = folder
             units += part.shard.units
             let counts = try inputCounts(part)
-            let lists = (part.summary["counts"]?["per_list"]?.arrayValue ?? []).map { $0["matched"]?.intValue ?? 0 }
-            let inputs = part.provenance["inputs"]?.arrayValue ?? []
+            let lists = (part.summary[key: "counts"]?[key: "per_list"]?.arrayValue ?? []).map { $0[key: "matched"]?.intValue ?? 0 }
+            let inputs = part.provenance[key: "inputs"]?.arrayValue ?? []
             if first == nil {
                 perInput = counts; perList = lists
-                digests = inputs.map { $0["sha256"]?.stringValue }
-                started = part.provenance["started"]?.stringValue ?? ""
-                finished = part.provenance["finished"]?.stringValue ?? ""
+                digests = inputs.map { $0[key: "sha256"]?.stringValue }
+                started = part.provenance[key: "started"]?.stringValue ?? ""
+                finished = part.provenance[key: "finished"]?.stringValue ?? ""
                 first = part
             } else {
                 guard counts.count == perInput.count, lists.count == perList.count else {
@@ -60,20 +60,20 @@ package enum PartMerge {
                 for i in counts.indices { perInput[i] = sum(perInput[i], counts[i]) }
                 for j in lists.indices { perList[j] += lists[j] }
                 for (i, input) in inputs.enumerated() {
-                    guard let d = input["sha256"]?.stringValue else { continue }
+                    guard let d = input[key: "sha256"]?.stringValue else { continue }
                     if let known = digests[i], known != d {
-                        throw HashscreenError(.input, "input \(input["path"]?.stringValue ?? "#\(i + 1)") has SHA-256 \(known) in the part \(first!.folder) but \(d) in the part \(folder): it changed between the parts' scans",
+                        throw HashscreenError(.input, "input \(input[key: "path"]?.stringValue ?? "#\(i + 1)") has SHA-256 \(known) in the part \(first!.folder) but \(d) in the part \(folder): it changed between the parts' scans",
                                               remedy: "scan every part again on the same files")
                     }
                     digests[i] = d
                 }
-                started = min(started, part.provenance["started"]?.stringValue ?? started)
-                finished = max(finished, part.provenance["finished"]?.stringValue ?? finished)
+                started = min(started, part.provenance[key: "started"]?.stringValue ?? started)
+                finished = max(finished, part.provenance[key: "finished"]?.stringValue ?? finished)
             }
-            let t = part.summary["throughput"]
-            setup += number(t?["setup_seconds"]); scan += number(t?["scan_seconds"])
-            setupCPU += number(t?["cpu_seconds"]?["setup"]); scanCPU += number(t?["cpu_seconds"]?["scan"])
-            megabytes += number(t?["megabytes_read"])
+            let t = part.summary[key: "throughput"]
+            setup += number(t?[key: "setup_seconds"]); scan += number(t?[key: "scan_seconds"])
+            setupCPU += number(t?[key: "cpu_seconds"]?[key: "setup"]); scanCPU += number(t?[key: "cpu_seconds"]?[key: "scan"])
+            megabytes += number(t?[key: "megabytes_read"])
         }
         let base = first!
         let missing = (0..<base.shard.count).filter { seen[$0] == nil }
@@ -90,19 +90,21 @@ package enum PartMerge {
         let matches = folders.map { ($0 as NSString).appendingPathComponent(OutputFolder.File.partMatches) }
         let errors = folders.map { ($0 as NSString).appendingPathComponent(OutputFolder.File.partErrors) }
         try out.removePreviousRun()
-        _ = try out.write(matches: MergedPartRecords<MatchRecord>(paths: matches), failures: MergedPartRecords<FailureRecord>(paths: errors))
+        let flagged = folders.map { ($0 as NSString).appendingPathComponent(OutputFolder.File.partFlagged) }
+        _ = try out.write(matches: MergedPartRecords<MatchRecord>(paths: matches), failures: MergedPartRecords<FailureRecord>(paths: errors),
+                          flagged: MergedPartRecords<FlaggedRecord>(paths: flagged))
 
         // The counts as a scan makes them from its inputs'.
         let signals = signalsOf(base)
         var totals = total(perInput, signals: signals)
         for k in ["non_image_files_ignored", "rows_not_success"] where totals.passedOver[k] == nil { totals.passedOver[k] = 0 }
-        let listsJSON = base.summary["counts"]?["per_list"]?.arrayValue ?? []
+        let listsJSON = base.summary[key: "counts"]?[key: "per_list"]?.arrayValue ?? []
         totals.perList = zip(listsJSON, perList).map { l, m in
-            ScanSummary.ListCount(list: ListRef(name: l["name"]?.stringValue ?? "", version: l["version"]?.stringValue ?? ""), matched: m)
+            ScanSummary.ListCount(list: ListRef(name: l[key: "name"]?.stringValue ?? "", version: l[key: "version"]?.stringValue ?? ""), matched: m)
         }
         totals.perInput = perInput
-        let inputsJSON = base.provenance["inputs"]?.arrayValue ?? []
-        let inputs = inputsJSON.map { ScanSummary.Input(path: $0["path"]?.stringValue ?? "", layout: $0["layout"]?.stringValue ?? "", sha256: nil) }
+        let inputsJSON = base.provenance[key: "inputs"]?.arrayValue ?? []
+        let inputs = inputsJSON.map { ScanSummary.Input(path: $0[key: "path"]?.stringValue ?? "", layout: $0[key: "layout"]?.stringValue ?? "", sha256: nil) }
         let exit = totals.matched > 0 ? 1 : totals.errors > 0 ? 3 : 0
         let start = date(started), end = date(finished)
         let summary = ScanSummary(counts: totals, opensslVersion: "", lists: [], listDatabase: "", inputs: inputs, options: [],
@@ -138,15 +140,15 @@ package enum PartMerge {
             throw HashscreenError(.input, "\(folder) has no summary.json: it is not the output folder of a finished scan (a part still running, failed or killed has none)",
                                   remedy: "run (or rerun) that part's `scan --shard I/N` to its end")
         }
-        guard let doc = JSONValue.parse(Array(data)), let p = doc["provenance"] else {
+        guard let doc = JSONValue.parse(Array(data)), let p = doc[key: "provenance"] else {
             throw HashscreenError(.input, "\(path) is not a scan's summary (not JSON, or no provenance)")
         }
-        guard let s = p["shard"], let i = s["index"]?.intValue, let n = s["count"]?.intValue,
-              let u = s["units"]?.intValue, let t = s["units_total"]?.intValue else {
+        guard let s = p[key: "shard"], let i = s[key: "index"]?.intValue, let n = s[key: "count"]?.intValue,
+              let u = s[key: "units"]?.intValue, let t = s[key: "units_total"]?.intValue else {
             throw HashscreenError(.input, "\(folder) holds a whole scan, not a part of a sharded one (its summary.json has no provenance.shard)",
                                   remedy: "merge the folders of `scan --shard I/N` runs")
         }
-        for name in [OutputFolder.File.partMatches, OutputFolder.File.partErrors] {
+        for name in [OutputFolder.File.partMatches, OutputFolder.File.partErrors, OutputFolder.File.partFlagged] {
             let f = (folder as NSString).appendingPathComponent(name)
             guard FileManager.default.fileExists(atPath: f) else {
                 throw HashscreenError(.input, "the part \(folder) has no \(name): its folder is incomplete")
@@ -212,7 +214,7 @@ package enum PartMerge {
     static func inputCounts(_ part: Part) throws(HashscreenError) -> [ScanSummary.Counts] {
         let signals = signalsOf(part)
         var out: [ScanSummary.Counts] = []
-        for c in part.summary["counts"]?["per_input"]?.arrayValue ?? [] {
+        for c in part.summary[key: "counts"]?[key: "per_input"]?.arrayValue ?? [] {
             guard let counts = self.counts(c, signals: signals) else {
                 throw HashscreenError(.input, "\(part.folder)/summary.json: counts.per_input holds an entry hashscreen cannot read")
             }
@@ -222,7 +224,7 @@ package enum PartMerge {
     }
 
     static func signalsOf(_ part: Part) -> [SignalKind] {
-        (part.provenance["options"]?["signals"]?.arrayValue ?? []).compactMap { $0.stringValue.flatMap { SignalKind(name: $0) } }
+        (part.provenance[key: "options"]?[key: "signals"]?.arrayValue ?? []).compactMap { $0.stringValue.flatMap { SignalKind(name: $0) } }
     }
 
     /// The counts of one `per_input` entry (docs/summary.md): the fixed fields, the stages,
@@ -253,11 +255,11 @@ package enum PartMerge {
             case "per_signal":
                 for (name, s) in value.objectValue ?? [] {
                     guard let j = signals.firstIndex(where: { $0.name == name }) else { return nil }
-                    c.perSignal[j].screened = s["screened"]?.intValue ?? 0
-                    c.perSignal[j].matched = s["matched"]?.intValue ?? 0
-                    c.perSignal[j].notComputed = s["not_computed"]?.intValue ?? 0
-                    c.perSignal[j].skippedLowQuality = s["skipped_low_quality"]?.intValue ?? 0
-                    c.perSignal[j].notApplicable = s["not_applicable"]?.intValue ?? 0
+                    c.perSignal[j].screened = s[key: "screened"]?.intValue ?? 0
+                    c.perSignal[j].matched = s[key: "matched"]?.intValue ?? 0
+                    c.perSignal[j].notComputed = s[key: "not_computed"]?.intValue ?? 0
+                    c.perSignal[j].skippedLowQuality = s[key: "skipped_low_quality"]?.intValue ?? 0
+                    c.perSignal[j].notApplicable = s[key: "not_applicable"]?.intValue ?? 0
                 }
             default:
                 guard let n = value.intValue else { return nil }

@@ -20,12 +20,14 @@ package struct ScanCheckpoint {
     /// The spools' file names in the folder and the lengths they had at the checkpoint.
     package var matchSpool: (name: String, end: UInt64)
     package var failureSpool: (name: String, end: UInt64)
+    package var flaggedSpool: (name: String, end: UInt64)
 
     package init(fingerprint: JSONValue, unitsDone: Int, perInput: [ScanSummary.Counts], matchedPerList: [(list: ListRef, matched: Int)],
-                 bytesRead: Int, matchSpool: (name: String, end: UInt64), failureSpool: (name: String, end: UInt64)) {
+                 bytesRead: Int, matchSpool: (name: String, end: UInt64), failureSpool: (name: String, end: UInt64),
+                 flaggedSpool: (name: String, end: UInt64)) {
         self.fingerprint = fingerprint; self.unitsDone = unitsDone; self.perInput = perInput
         self.matchedPerList = matchedPerList; self.bytesRead = bytesRead
-        self.matchSpool = matchSpool; self.failureSpool = failureSpool
+        self.matchSpool = matchSpool; self.failureSpool = failureSpool; self.flaggedSpool = flaggedSpool
     }
 
     var json: JSONValue {
@@ -41,6 +43,7 @@ package struct ScanCheckpoint {
             ("spools", .object([
                 ("matches", .object([("name", .string(matchSpool.name)), ("end", .int(Int(matchSpool.end)))])),
                 ("errors", .object([("name", .string(failureSpool.name)), ("end", .int(Int(failureSpool.end)))])),
+                ("flagged", .object([("name", .string(flaggedSpool.name)), ("end", .int(Int(flaggedSpool.end)))])),
             ])),
         ])
     }
@@ -72,13 +75,14 @@ extension OutputFolder {
                             remedy: "scan again without --resume (the scan starts over)")
         }
         guard let doc = JSONValue.parse(Array(data)) else { throw damaged("not JSON") }
-        guard doc["format"]?.intValue == ScanCheckpoint.formatVersion,
-              let fingerprint = doc["fingerprint"], let done = doc["units_done"]?.intValue, let bytes = doc["bytes_read"]?.intValue,
-              let inputs = doc["per_input"]?.arrayValue, let lists = doc["matched_per_list"]?.arrayValue,
-              let m = doc["spools"]?["matches"], let mName = m["name"]?.stringValue, let mEnd = m["end"]?.intValue,
-              let f = doc["spools"]?["errors"], let fName = f["name"]?.stringValue, let fEnd = f["end"]?.intValue
+        guard doc[key: "format"]?.intValue == ScanCheckpoint.formatVersion,
+              let fingerprint = doc[key: "fingerprint"], let done = doc[key: "units_done"]?.intValue, let bytes = doc[key: "bytes_read"]?.intValue,
+              let inputs = doc[key: "per_input"]?.arrayValue, let lists = doc[key: "matched_per_list"]?.arrayValue,
+              let m = doc[key: "spools"]?[key: "matches"], let mName = m[key: "name"]?.stringValue, let mEnd = m[key: "end"]?.intValue,
+              let f = doc[key: "spools"]?[key: "errors"], let fName = f[key: "name"]?.stringValue, let fEnd = f[key: "end"]?.intValue,
+              let g = doc[key: "spools"]?[key: "flagged"], let gName = g[key: "name"]?.stringValue, let gEnd = g[key: "end"]?.intValue
         else { throw damaged() }
-        let signals = (fingerprint["options"]?["signals"]?.arrayValue ?? []).compactMap { $0.stringValue.flatMap { SignalKind(name: $0) } }
+        let signals = (fingerprint[key: "options"]?[key: "signals"]?.arrayValue ?? []).compactMap { $0.stringValue.flatMap { SignalKind(name: $0) } }
         var perInput: [ScanSummary.Counts] = []
         for c in inputs {
             guard let counts = PartMerge.counts(c, signals: signals) else { throw damaged("its counts, for the signals \(signals.map(\.name).joined(separator: ","))") }
@@ -86,11 +90,12 @@ extension OutputFolder {
         }
         var perList: [(list: ListRef, matched: Int)] = []
         for l in lists {
-            guard let n = l["name"]?.stringValue, let v = l["version"]?.stringValue, let k = l["matched"]?.intValue else { throw damaged() }
+            guard let n = l[key: "name"]?.stringValue, let v = l[key: "version"]?.stringValue, let k = l[key: "matched"]?.intValue else { throw damaged() }
             perList.append((ListRef(name: n, version: v), k))
         }
-        for name in [mName, fName] where name.contains("/") || !name.hasPrefix(".") { throw damaged() }
+        for name in [mName, fName, gName] where name.contains("/") || !name.hasPrefix(".") { throw damaged() }
         return ScanCheckpoint(fingerprint: fingerprint, unitsDone: done, perInput: perInput, matchedPerList: perList,
-                              bytesRead: bytes, matchSpool: (mName, UInt64(mEnd)), failureSpool: (fName, UInt64(fEnd)))
+                              bytesRead: bytes, matchSpool: (mName, UInt64(mEnd)), failureSpool: (fName, UInt64(fEnd)),
+                              flaggedSpool: (gName, UInt64(gEnd)))
     }
 }

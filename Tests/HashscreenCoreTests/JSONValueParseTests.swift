@@ -10,7 +10,7 @@ final class JSONValueParseTests: XCTestCase {
         ])
         XCTAssertEqual(JSONValue.parse(Array(v.pretty().utf8))?.pretty(), v.pretty())
         XCTAssertEqual(JSONValue.parse(Array(v.rendered().utf8))?.rendered(), v.rendered())
-        XCTAssertEqual(JSONValue.parse(Array(#"{"k": "\ud83d\ude00\u00e9"}"#.utf8))?["k"]?.stringValue, "😀é")
+        XCTAssertEqual(JSONValue.parse(Array(#"{"k": "\ud83d\ude00\u00e9"}"#.utf8))?[key: "k"]?.stringValue, "😀é")
     }
 
     func testMalformedIsNil() {
