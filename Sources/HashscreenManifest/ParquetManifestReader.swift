@@ -24,6 +24,8 @@ final class ParquetManifestReader: ManifestReader {
     /// Rows whose image is inside the file, and row groups that could not be decoded.
     private(set) var embeddedImages = 0
     private(set) var damagedRowGroups = 0
+    /// The row groups read; nil: all (`select(units:)`, a sharded scan).
+    var selected: Set<Int>? = nil
 
     init(path: String, input: UInt32, options: ManifestOptions = ManifestOptions()) {
         self.path = path; self.input = input; self.options = options
@@ -47,6 +49,7 @@ final class ParquetManifestReader: ManifestReader {
         let name = (path as NSString).lastPathComponent
         var row = 0
         for g in 0..<reader.rowGroupCount {
+            if let selected, !selected.contains(g) { row += reader.rowCount(ofRowGroup: g); continue }
             let group: ParquetRowGroup
             do { group = try reader.readRowGroup(g, columns: wanted) } catch {
                 // Damage stays local: every row of this group is a failure, the next group is read.

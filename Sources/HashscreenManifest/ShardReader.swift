@@ -36,6 +36,11 @@ final class ShardReader: ManifestReader {
     private(set) var tarDirectories = 0
     /// Hidden entries of `files` shard folders passed over.
     private(set) var hiddenSkipped = 0
+    /// Hidden entries at the folder's root: counted with shard 0 (a unit of its own in a
+    /// sharded or checkpointed scan, `Manifest+Units.swift`).
+    private var rootHidden = 0
+    /// The shards read (positions in `shards`); nil: all (`select(units:)`, a sharded scan).
+    var selected: Set<Int>? = nil
 
     init(path: String, layout: ManifestLayout, input: UInt32) throws {
         self.path = path
@@ -83,7 +88,7 @@ final class ShardReader: ManifestReader {
         }
         _ = try SampleID.checked(found.count - 1, .shard, in: path)
         shards = found
-        hiddenSkipped = hiddenAtRoot
+        rootHidden = hiddenAtRoot
     }
 
     var counters: [(String, Int)] {
@@ -99,7 +104,12 @@ final class ShardReader: ManifestReader {
     }
 
     func forEachItem(_ body: (ManifestItem) throws -> Void) throws {
-        for (si, shard) in shards.enumerated() {
+        // The selected shards only (a sharded or checkpointed scan reads one at a time: never
+        // a pass over all of them per shard).
+        let order = selected.map { $0.sorted() } ?? Array(shards.indices)
+        for si in order where si < shards.count {
+            let shard = shards[si]
+            if si == 0 { hiddenSkipped += rootHidden }
             let shardNumber = UInt32(si)   // fits: checked at init
             func id(_ place: SampleID.Place) -> SampleID { SampleID(input: input, shard: shardNumber, place) }
             var columns = ColumnMap.empty

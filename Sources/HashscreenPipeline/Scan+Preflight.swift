@@ -17,7 +17,7 @@ extension Scanner {
     /// 3. then the earlier run is removed (`OutputFolder.removePreviousRun`) and the cleaned
     ///    folders are created.
     static func preflight(config: ScanConfiguration, inputs: [(ScanConfiguration.Input, any ManifestReader, String)],
-                          outputs: OutputFolder) throws {
+                          outputs: OutputFolder, keeping: Set<String> = []) throws {
         let out = resolved(outputs.directory)
         for (input, _, _) in inputs {
             let path = resolved(input.path)
@@ -37,7 +37,7 @@ extension Scanner {
                                                     options: manifestOptions(config, input))
             }
         }
-        try outputs.removePreviousRun()
+        try outputs.removePreviousRun(keeping: keeping)
         if config.writeCleaned {
             for (i, (_, reader, _)) in inputs.enumerated() where reader.layout != .folder {
                 try CleanedManifestWriter.makeDirectory(cleanedDirectory(config, input: i, of: inputs.count))

@@ -49,8 +49,10 @@ final class Tally: @unchecked Sendable {
     private let noImageReference: (Int) -> Void
     private var warnedInputs = Set<Int>()
 
+    /// `resuming`: continue from a checkpoint (its counts, its spools cut back to it).
     init(signals: [SignalKind], inputs: Int, shardNames: [[String]] = [], thresholds: (SignalKind) -> Int = \.defaultThreshold,
-         dihedral: Bool = false, spoolFolder: String, noImageReference: @escaping (Int) -> Void) throws(HashscreenError) {
+         dihedral: Bool = false, spoolFolder: String, resuming: ScanCheckpoint? = nil,
+         noImageReference: @escaping (Int) -> Void) throws(HashscreenError) {
         self.signals = signals
         // Only PDQ is searched in its dihedral variants (Screener).
         prevalence = Prevalence(inputs: inputs, shardNames: shardNames, perceptual: signals.filter(\.isPerceptual).map { s in
@@ -59,9 +61,19 @@ final class Tally: @unchecked Sendable {
         var empty = ScanSummary.Counts()
         empty.perSignal = signals.map { ScanSummary.SignalCount(signal: $0, screened: 0, matched: 0) }
         perInput = Array(repeating: empty, count: inputs)
-        matches = try RecordSpool(folder: spoolFolder, name: OutputFolder.File.matchSpool)
-        failures = try RecordSpool(folder: spoolFolder, name: OutputFolder.File.failureSpool)
-        flagged = try RecordSpool(folder: spoolFolder, name: OutputFolder.File.flaggedSpool)
+        if let r = resuming {
+            let folder = spoolFolder.hasSuffix("/") ? spoolFolder : spoolFolder + "/"
+            matches = try RecordSpool(adopting: folder + r.matchSpool.name, end: r.matchSpool.end)
+            failures = try RecordSpool(adopting: folder + r.failureSpool.name, end: r.failureSpool.end)
+            flagged = try RecordSpool(adopting: folder + r.flaggedSpool.name, end: r.flaggedSpool.end)
+            perInput = r.perInput
+            bytesRead = r.bytesRead
+            for (l, n) in r.matchedPerList { matchedPerList[l, default: 0] += n }
+        } else {
+            matches = try RecordSpool(folder: spoolFolder, name: OutputFolder.File.matchSpool)
+            failures = try RecordSpool(folder: spoolFolder, name: OutputFolder.File.failureSpool)
+            flagged = try RecordSpool(folder: spoolFolder, name: OutputFolder.File.flaggedSpool)
+        }
         self.noImageReference = noImageReference
     }
 
@@ -184,26 +196,38 @@ public enum Scanner {
         let started = Date()
         let cpuAtStart = processCPUSeconds()
         // Setup failures stop the run before any work: output folder, list, inputs.
+        try checkShardOptions(config)
         let outputs = try OutputFolder(directory: config.outputDirectory)
         let known = try KnownHashes.load(listPath: config.listPath, signals: Set(config.signals), dihedral: config.dihedral)
+        var readers: [(path: String, reader: any ManifestReader)] = []
+        for (i, input) in config.inputs.enumerated() {
+            readers.append((input.path, try Manifest.open(path: input.path, layout: input.layout, input: i,
+                                                          options: manifestOptions(config, input), walk: config.folderWalk)))
+        }
+        // The work units in order (a sharded scan's part of them): it reads (and digests) only
+        // the inputs with a unit in its part, and checkpoints after each unit.
+        let plan = try ShardPlan(config.shard ?? ShardSpec(index: 0, count: 1), inputs: readers)
         var opened: [(ScanConfiguration.Input, any ManifestReader, String)] = []
         for (i, input) in config.inputs.enumerated() {
-            let reader = try Manifest.open(path: input.path, layout: input.layout, input: i, options: manifestOptions(config, input),
-                                           walk: config.folderWalk)
             var isDir: ObjCBool = false
             _ = FileManager.default.fileExists(atPath: input.path, isDirectory: &isDir)
             // Folders have no single digest; a manifest file (or a tar shard) does.
-            let digest = isDir.boolValue ? "" : try Digester.sha256(ofFile: input.path)
-            opened.append((input, reader, digest))
+            let digest = isDir.boolValue || (config.shard != nil && !plan.screens(i)) ? "" : try Digester.sha256(ofFile: input.path)
+            opened.append((input, readers[i].reader, digest))
         }
         let inputs = opened
-        // Every check that can fail before a sample is read; then the earlier run in --out goes.
-        try preflight(config: config, inputs: inputs, outputs: outputs)
+        let fingerprint = fingerprint(config: config, known: known, inputs: inputs, plan: plan)
+        let resumed = try resumePoint(outputs, config: config, fingerprint: fingerprint, inputs: inputs.count)
+        // Every check that can fail before a sample is read; then the earlier run in --out goes
+        // (but for what a resumed scan continues from).
+        try preflight(config: config, inputs: inputs, outputs: outputs,
+                      keeping: resumed.map { [OutputFolder.File.checkpoint, $0.matchSpool.name, $0.failureSpool.name, $0.flaggedSpool.name] } ?? [])
 
         let imageSignals = config.signals.filter { $0.isCryptographic || $0.isPerceptual }
         let inputPaths = inputs.map(\.0.path)
         let tally = try Tally(signals: config.signals, inputs: inputs.count, shardNames: inputs.map { $0.1.shardNames },
-                              thresholds: config.threshold(for:), dihedral: config.dihedral, spoolFolder: outputs.directory) { i in
+                              thresholds: config.threshold(for:), dihedral: config.dihedral, spoolFolder: outputs.directory,
+                              resuming: resumed) { i in
             warn(noImageReferenceWarning(input: inputPaths[i], imageSignals: imageSignals))
         }
         var screeners: [Screener] = []
@@ -218,12 +242,19 @@ public enum Scanner {
         // wait on the disk while the channel holds work.
         let readAhead = config.needsDecode || config.signals.contains(where: \.isCryptographic)
         let producerError = ErrorBox()
+        let inFlight = InFlight()
         let producer = Thread {
             var batch: [(Sample, [String])] = []
             batch.reserveCapacity(batchSize)
+            var unitsDone = 0   // in the scan's unit order
+            var nextCheckpoint = Date()
             do {
                 for (i, (_, reader, _)) in inputs.enumerated() {
-                    defer { tally.setPassedOver(reader.counters, input: i) }
+                    if !plan.screens(i) { tally.setPassedOver(reader.counters, input: i); continue }
+                    for unit in plan.units[i].sorted() {
+                    if unitsDone < resumed?.unitsDone ?? 0 { unitsDone += 1; continue }
+                    let before = reader.counters
+                    _ = Manifest.select([unit], of: reader)
                     try reader.forEachItem { item in
                         switch item {
                         case .sample(let s, let problems):
@@ -232,14 +263,24 @@ public enum Scanner {
                             if batch.count == batchSize {
                                 // A findings spool that cannot be written (a full disk) stops the scan here.
                                 if let e = tally.spoolFailure { throw e }
-                                channel.put(batch); batch.removeAll(keepingCapacity: true)
+                                inFlight.sent(); channel.put(batch); batch.removeAll(keepingCapacity: true)
                             }
                         case .failure(let key, let path, let message, let id):
                             tally.addRowFailure(FailureRecord(key: key, path: path, stage: .manifest, message: message, sampleID: id))
                         }
                     }
+                    if !batch.isEmpty { inFlight.sent(); channel.put(batch); batch.removeAll(keepingCapacity: true) }
+                    tally.setPassedOver(Scanner.delta(before, reader.counters), input: i)
+                    unitsDone += 1
+                    // The units so far are whole once the workers are idle: checkpoint them.
+                    if Date() >= nextCheckpoint {
+                        inFlight.waitIdle()
+                        if let e = tally.spoolFailure { throw e }
+                        try outputs.write(try tally.checkpoint(fingerprint: fingerprint, unitsDone: unitsDone))
+                        nextCheckpoint = Date().addingTimeInterval(config.checkpointInterval)
+                    }
+                    }
                 }
-                if !batch.isEmpty { channel.put(batch) }
             } catch {
                 producerError.set(error)
             }
@@ -254,6 +295,7 @@ public enum Scanner {
                 for (sample, problems) in work {
                     tally.add(screener.screen(sample, problems: problems), of: sample)
                 }
+                inFlight.finished()
             }
         }
         if let e = producerError.error { throw e }
@@ -265,14 +307,12 @@ public enum Scanner {
         // The spools' sorted runs merged into the record files; the removed samples' identities
         // kept only for --write-cleaned.
         let removed = try outputs.write(matches: tally.matches, failures: tally.failures, flagged: tally.flagged,
-                                        keepingRemovedIDs: config.writeCleaned)
-        tally.matches.remove()
-        tally.failures.remove()
-        tally.flagged.remove()
+                                        keepingRemovedIDs: config.writeCleaned, partRecords: config.shard != nil)
         let cleaned = config.writeCleaned ? try writeCleaned(config: config, inputs: inputs, removed: removed) : nil
         let totals = tally.totals
-        let summary = summary(config: config, counts: totals, tally: tally, known: known, inputs: inputs,
+        var summary = summary(config: config, counts: totals, tally: tally, known: known, inputs: inputs,
                               cleaned: cleaned, started: started, finished: finished, phases: phases)
+        summary.shard = config.shard == nil ? nil : plan.summaryPart
         if let finishing {
             try finishing(summary, tally.remaining.sorted(by: RemainingRow.precedes), outputs)
             try outputs.write(summary, prevalence: tally.prevalence)
@@ -280,6 +320,12 @@ public enum Scanner {
             try outputs.write(summary, prevalence: tally.prevalence)
             log(String(summary.text.dropLast()))  // the closing line, without its newline
         }
+        // The checkpoint before the spools it names: a scan killed in between resumes from
+        // spools that are still there, or (checkpoint gone) starts over.
+        outputs.removeCheckpoint()
+        tally.matches.remove()
+        tally.failures.remove()
+        tally.flagged.remove()
         return ScanResult(samples: totals.samples, matchedSamples: totals.matched,
                           failedSamples: totals.errors, outputDirectory: config.outputDirectory)
     }

@@ -29,7 +29,9 @@ struct Scan: ParsableCommand {
             Exit status: 0 complete and nothing matched; 1 at least one match; 3 no match but some \
             samples could not be screened by a requested signal (image missing, unreadable or \
             undecodable, or the row names no image); 2 fatal error (unreadable or empty list \
-            database, unusable or busy output folder, malformed manifest header). A PDQ hash \
+            database, unusable or busy output folder, malformed manifest header); 64 usage error. \
+            A part of a sharded scan (--shard) exits 0 when it finishes: `hashscreen merge` gives \
+            the scan's status. A PDQ hash \
             below --pdq-min-quality, a row without a URL and a failed download are not failures.
             """
     )
@@ -77,11 +79,24 @@ struct Scan: ParsableCommand {
     @Flag(help: "Folders: follow symbolic links, wherever they point, each folder walked once (loops end); without it links are passed over and counted in the summary.")
     var followSymlinks = false
 
+    @Option(help: "Screen part I of N (0-based: 0/4 ... 3/4) of the work, split by whole units (an img2dataset shard, a Parquet row group, any other input whole), for `hashscreen merge`; or auto: the part from the job engine (Kubernetes JOB_COMPLETION_INDEX, Slurm SLURM_ARRAY_TASK_*), with --shard-count. See docs/sharding.md.")
+    var shard: String?
+
+    @Option(help: "With --shard auto: the number of parts (default: $HASHSCREEN_SHARD_COUNT), checked against the Slurm array's task count.")
+    var shardCount: Int?
+
+    @Flag(help: "Continue the scan in --out from its checkpoint (after a crash or kill), with the same arguments: finished work units are not screened again; refused, naming the difference, when the inputs, list or options differ. Without a checkpoint the scan starts from the beginning.")
+    var resume = false
+
+    @Option(help: "Checkpoint after a work unit (an img2dataset shard, a Parquet row group, an input) once this many seconds have passed since the last checkpoint (0: after every unit). See docs/sharding.md.")
+    var checkpointInterval: Double = ScanConfiguration.defaultCheckpointInterval
+
     @Flag(name: .shortAndLong, help: "Print no progress line.")
     var quiet = false
 
     func validate() throws {
         if jobs < 0 { throw ValidationError("--jobs must be 0 (all cores) or more") }
+        if !(checkpointInterval >= 0 && checkpointInterval.isFinite) { throw ValidationError("--checkpoint-interval must be 0 or more seconds") }
     }
 
     func run() throws {
@@ -94,9 +109,21 @@ struct Scan: ParsableCommand {
         config.writeCleaned = writeCleaned
         config.includeHidden = includeHidden
         config.followSymlinks = followSymlinks
+        config.resume = resume
+        config.checkpointInterval = checkpointInterval
         let quiet = self.quiet
         let code = try Hashscreen.guarded {
-            try Scanner.run(config, log: { if !quiet { Hashscreen.stderr($0) } }).exitCode
+            if let shard {
+                config.shard = shard == "auto"
+                    ? try ShardSpec.fromEnvironment(ProcessInfo.processInfo.environment, expectedCount: shardCount)
+                    : try ShardSpec.parse(shard)
+            } else if shardCount != nil {
+                throw HashscreenError(.usage, "--shard-count applies to --shard auto only")
+            }
+            let result = try Scanner.run(config, log: { if !quiet { Hashscreen.stderr($0) } })
+            // A part that finished exits 0 (job engines retry or stop on anything else); its
+            // matches and errors are the merge's result, and its summary.json's exit_status.
+            return config.shard == nil ? result.exitCode : 0
         }
         throw ExitCode(code)
     }
