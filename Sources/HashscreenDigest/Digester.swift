@@ -65,11 +65,12 @@ package final class Digester {
         }
         var out: [(SignalKind, HashValue)] = []
         out.reserveCapacity(slots.count)
-        var buf = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
-        for s in slots {
-            var len: UInt32 = 0
-            EVP_DigestFinal_ex(s.ctx, &buf, &len)
-            out.append((s.signal, HashValue(bytes: Array(buf[0..<Int(len)]))))
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Int(EVP_MAX_MD_SIZE)) { buf in
+            for s in slots {
+                var len: UInt32 = 0
+                EVP_DigestFinal_ex(s.ctx, buf.baseAddress, &len)
+                out.append((s.signal, HashValue(bytes: Array(buf[0..<Int(len)]))))
+            }
         }
         return out
     }

@@ -14,7 +14,7 @@ package enum URLNormalizer {
     static let defaultPorts = ["http": "80", "https": "443"]
 
     package static func normalize(_ raw: String) -> String {
-        var s = Substring(raw.trimmingCharacters(in: .whitespacesAndNewlines))
+        var s = Substring(raw.trimmedWhitespaceAndNewlines)
         if let hash = s.firstIndex(of: "#") { s = s[..<hash] }
         guard let colon = s.range(of: "://") else { return String(s) }
         let scheme = s[..<colon.lowerBound].lowercased()
@@ -171,12 +171,19 @@ extension Digester {
     /// `signals: Digester.urlDigests`); one pass over the URL's bytes.
     package func urlHashes(_ url: String, convention: URLConvention,
                            signals: Set<SignalKind> = Set(Digester.urlSignals)) -> [(SignalKind, HashValue)] {
-        var bytes = URLNormalizer.bytes(url, convention: convention)
         var out: [(SignalKind, HashValue)] = []
-        for (d, v) in digest(bytes) {
-            for s in Self.urlSignals where s.urlDigest == d && signals.contains(s) { out.append((s, v)) }
+        func collect(_ digests: [(SignalKind, HashValue)]) {
+            for (d, v) in digests {
+                for s in Self.urlSignals where s.urlDigest == d && signals.contains(s) { out.append((s, v)) }
+            }
         }
-        bytes.removeAll()
+        if convention == .raw {
+            // The URL's own UTF-8 bytes, digested in place (no copy).
+            var u = url
+            u.withUTF8 { collect(digest(UnsafeRawBufferPointer($0))) }
+        } else {
+            collect(digest(URLNormalizer.bytes(url, convention: convention)))
+        }
         return out
     }
 

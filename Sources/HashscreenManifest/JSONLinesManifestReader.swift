@@ -63,7 +63,8 @@ final class JSONLinesManifestReader: ManifestReader {
             }
             let names = object.keys.sorted()
             // --image-column naming a key this line lacks: the line has no image reference.
-            let columns = try ColumnMap(names: names, imageColumn: options.imageColumn, imageColumnOptional: true)
+            var columns = try ColumnMap(names: names, imageColumn: options.imageColumn, imageColumnOptional: true)
+            columns.readsCaption = options.readsCaptions
             if let d = columns.duplicateMessage("keys (in sorted order)") {
                 try fail(d)
                 continue

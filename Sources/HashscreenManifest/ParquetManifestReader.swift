@@ -36,7 +36,8 @@ final class ParquetManifestReader: ManifestReader {
         do { reader = try ParquetFileReader(path: path) } catch {
             throw HashscreenError(.manifest, "cannot read Parquet manifest: \(error)")
         }
-        let columns = try Self.columnMap(reader, options: options)
+        var columns = try Self.columnMap(reader, options: options)
+        columns.readsCaption = options.readsCaptions
         guard columns.isUsable else {
             throw HashscreenError(.manifest, "Parquet manifest \(path) has no usable column (an image or path column: \(ColumnMap.recognisedImageColumns), or --image-column NAME; a url; or md5/sha1/sha256); found: \(reader.columns.map(\.name).joined(separator: ", "))\(Self.skippedText(reader))")
         }
