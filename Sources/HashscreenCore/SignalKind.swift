@@ -40,6 +40,27 @@ public enum SignalKind: String, CaseIterable, Sendable, Hashable, Comparable, Cu
     case urlMD5 = "url_md5"
     case urlSHA256 = "url_sha256"
 
+    /// Hashed by case, not by its raw name: sets and dictionaries of signals are consulted per
+    /// sample, and hashing the name string was a measurable part of screening a metadata row.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(ordinal)
+    }
+
+    /// The case's position in declaration order.
+    @inline(__always) var ordinal: UInt8 {
+        switch self {
+        case .md5: 0
+        case .sha1: 1
+        case .sha256: 2
+        case .pdq: 3
+        case .phash: 4
+        case .dhash: 5
+        case .ahash: 6
+        case .urlMD5: 7
+        case .urlSHA256: 8
+        }
+    }
+
     /// Everything hashscreen knows about this kind.
     package var descriptor: SignalDescriptor {
         switch self {

@@ -166,6 +166,8 @@ extension Digester {
     package static let urlSignals = SignalKind.allCases.filter(\.isURL)
     /// The digests the URL signals apply to the URL's bytes (md5, sha256).
     package static let urlDigests = SignalKind.allCases.filter { d in urlSignals.contains { $0.urlDigest == d } }
+    /// Each URL signal with its digest, in canonical order (read once, not per URL).
+    static let urlSignalDigests: [(signal: SignalKind, digest: SignalKind)] = urlSignals.map { ($0, $0.urlDigest!) }
 
     /// The URL signals of a URL under `convention`, with this digester's contexts (make it with
     /// `signals: Digester.urlDigests`); one pass over the URL's bytes.
@@ -174,7 +176,7 @@ extension Digester {
         var out: [(SignalKind, HashValue)] = []
         func collect(_ digests: [(SignalKind, HashValue)]) {
             for (d, v) in digests {
-                for s in Self.urlSignals where s.urlDigest == d && signals.contains(s) { out.append((s, v)) }
+                for (s, sd) in Self.urlSignalDigests where sd == d && signals.contains(s) { out.append((s, v)) }
             }
         }
         if convention == .raw {
