@@ -46,6 +46,7 @@ final class ParquetManifestReader: ManifestReader {
         for (p, c) in wanted.enumerated() { position[c] = p }
         let base = (path as NSString).deletingLastPathComponent
         let name = (path as NSString).lastPathComponent
+        let mayEmbed = columns.image != nil || columns.path != nil
         var row = 0
         for g in 0..<reader.rowGroupCount {
             let group: ParquetRowGroup
@@ -68,7 +69,8 @@ final class ParquetManifestReader: ManifestReader {
                                           rowNumber: row, id: id, baseDirectory: base,
                                           place: "\(name): row group \(g), row \(r + 1)",
                                           maxEmbeddedBytes: options.maxEmbeddedBytes)
-                if case .sample(let s, _) = item, s.embedded != nil { embeddedImages += 1 }
+                // (Only a file with an image column can embed one: no copy of each sample otherwise.)
+                if mayEmbed, case .sample(let s, _) = item, s.embedded != nil { embeddedImages += 1 }
                 try body(item)
             }
         }
