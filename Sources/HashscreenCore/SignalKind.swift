@@ -260,7 +260,17 @@ extension SignalKind {
     /// Parses and validates the text form of a value of this signal; a malformed value throws an
     /// `.input` error whose message is the reason (it never echoes the value).
     package func parse(_ text: some StringProtocol) throws(HashscreenError) -> HashValue {
-        let t = text.trimmingCharacters(in: .whitespaces)
+        // Text whose ends are ASCII other than space and tab has nothing Foundation's
+        // `.whitespaces` trims (its other members are not ASCII): parsed as it is, without
+        // the bridging to NSString that was most of the cost of a recorded-hash column.
+        let u = text.utf8
+        if let f = u.first, let l = u.last, f < 0x80, l < 0x80, f != 0x20, f != 0x09, l != 0x20, l != 0x09 {
+            return try parseTrimmed(text)
+        }
+        return try parseTrimmed(text.trimmingCharacters(in: .whitespaces))
+    }
+
+    private func parseTrimmed(_ t: some StringProtocol) throws(HashscreenError) -> HashValue {
         guard t.utf8.count == hexLength else {
             throw HashscreenError(.input, "\(name) hash must be \(hexLength) hex digits, got \(t.utf8.count)")
         }
