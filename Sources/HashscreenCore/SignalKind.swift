@@ -263,8 +263,7 @@ extension SignalKind {
         // Text whose ends are ASCII other than space and tab has nothing Foundation's
         // `.whitespaces` trims (its other members are not ASCII): parsed as it is, without
         // the bridging to NSString that was most of the cost of a recorded-hash column.
-        let u = text.utf8
-        if let f = u.first, let l = u.last, f < 0x80, l < 0x80, f != 0x20, f != 0x09, l != 0x20, l != 0x09 {
+        if let f = text.first, let l = text.last, f.isASCII, l.isASCII, f != " ", f != "\t", l != " ", l != "\t" {
             return try parseTrimmed(text)
         }
         return try parseTrimmed(text.trimmingCharacters(in: .whitespaces))
