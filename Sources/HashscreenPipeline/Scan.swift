@@ -386,7 +386,9 @@ public enum Scanner {
 /// `take` blocks while empty and returns nil once closed and drained.
 final class BoundedChannel<T>: @unchecked Sendable {
     private let cond = NSCondition()
-    private var items: [T] = []
+    /// Taken items are cleared at once (nil): a taken batch of thousands of samples is not kept
+    /// alive until the array is compacted.
+    private var items: [T?] = []
     private var head = 0
     private var closed = false
     private let capacity: Int
@@ -405,7 +407,7 @@ final class BoundedChannel<T>: @unchecked Sendable {
         cond.lock(); defer { cond.unlock() }
         while head == items.count && !closed { cond.wait() }
         guard head < items.count else { return nil }
-        let item = items[head]
+        let item = items[head].take()
         head += 1
         if head > 64 && head * 2 > items.count { items.removeFirst(head); head = 0 }
         cond.broadcast()
