@@ -3,6 +3,7 @@ import Foundation
 import HashscreenCore
 import HashscreenDigest
 import HashscreenManifest
+import HashscreenPerceptual
 import HashscreenReport
 
 /// The result of a scan, for the CLI's exit status and message.
@@ -33,8 +34,14 @@ final class Tally: @unchecked Sendable {
     private(set) var perInput: [ScanSummary.Counts]
     private(set) var bytesRead = 0
     private(set) var matchedPerList: [ListRef: Int] = [:]
+    /// Flagged samples by shard, signal and list, and match kind (`report.html`, `prevalence.json`).
+    private(set) var prevalence: Prevalence
     let matches: RecordSpool<MatchRecord>
     let failures: RecordSpool<FailureRecord>
+    let flagged: RecordSpool<FlaggedRecord>
+    /// With `verify`: release samples that are rows the earlier scan flagged (held in memory:
+    /// at most one per release sample that is one, docs/verify.md).
+    private(set) var remaining: [RemainingRow] = []
     /// The first spool write that failed (a full disk): the scan stops with it.
     private(set) var spoolError: HashscreenError?
     /// Called once per input, at its first sample that names no image while image signals
@@ -42,13 +49,19 @@ final class Tally: @unchecked Sendable {
     private let noImageReference: (Int) -> Void
     private var warnedInputs = Set<Int>()
 
-    init(signals: [SignalKind], inputs: Int, spoolFolder: String, noImageReference: @escaping (Int) -> Void) throws(HashscreenError) {
+    init(signals: [SignalKind], inputs: Int, shardNames: [[String]] = [], thresholds: (SignalKind) -> Int = \.defaultThreshold,
+         dihedral: Bool = false, spoolFolder: String, noImageReference: @escaping (Int) -> Void) throws(HashscreenError) {
         self.signals = signals
+        // Only PDQ is searched in its dihedral variants (Screener).
+        prevalence = Prevalence(inputs: inputs, shardNames: shardNames, perceptual: signals.filter(\.isPerceptual).map { s in
+            (s, thresholds(s), dihedral && s == .pdq ? DihedralVariant.allCases.map(\.rawValue) : [DihedralVariant.orig.rawValue])
+        })
         var empty = ScanSummary.Counts()
         empty.perSignal = signals.map { ScanSummary.SignalCount(signal: $0, screened: 0, matched: 0) }
         perInput = Array(repeating: empty, count: inputs)
         matches = try RecordSpool(folder: spoolFolder, name: OutputFolder.File.matchSpool)
         failures = try RecordSpool(folder: spoolFolder, name: OutputFolder.File.failureSpool)
+        flagged = try RecordSpool(folder: spoolFolder, name: OutputFolder.File.flaggedSpool)
         self.noImageReference = noImageReference
     }
 
@@ -62,9 +75,12 @@ final class Tally: @unchecked Sendable {
             bytesRead += local.bytesRead
             for (l, n) in local.matchedPerList { matchedPerList[l, default: 0] += n }
             for i in local.noImageInputs where warnedInputs.insert(i).inserted { noImageReference(i) }
+            remaining += local.remaining
+            for (id, failed, matches) in local.prevalence { prevalence.add(id, failed: failed, matches: matches) }
         }
         for m in local.matches { spool(m, into: matches) }
         for f in local.failures { spool(f, into: failures) }
+        for g in local.flagged { spool(g, into: flagged) }
         local.reset()
     }
 
@@ -85,6 +101,7 @@ final class Tally: @unchecked Sendable {
             perInput[i].errorsByStage[f.stage, default: 0] += 1
             perInput[i].notComputed[.rowUnreadable, default: 0] += 1
             for j in signals.indices { perInput[i].perSignal[j].notComputed += 1 }
+            prevalence.add(f.sampleID, failed: true, matches: [])
         }
         spool(f, into: failures)
     }
@@ -131,6 +148,10 @@ struct BatchTally {
     private(set) var noImageInputs: [Int] = []
     private(set) var matches: [MatchRecord] = []
     private(set) var failures: [FailureRecord] = []
+    private(set) var flagged: [FlaggedRecord] = []
+    private(set) var remaining: [RemainingRow] = []
+    /// Per sample, what `Prevalence.add` counts (merged in order under the tally's lock).
+    private(set) var prevalence: [(SampleID, Bool, [MatchRecord])] = []
     private let empty: ScanSummary.Counts
 
     init(signals: [SignalKind]) {
@@ -147,6 +168,9 @@ struct BatchTally {
         noImageInputs.removeAll(keepingCapacity: true)
         matches.removeAll(keepingCapacity: true)
         failures.removeAll(keepingCapacity: true)
+        flagged.removeAll(keepingCapacity: true)
+        remaining.removeAll(keepingCapacity: true)
+        prevalence.removeAll(keepingCapacity: true)
     }
 
     /// Counts one sample's outcome and keeps its findings.
@@ -163,6 +187,9 @@ struct BatchTally {
             matches += o.matches
         }
         if !o.failures.isEmpty { failures += o.failures }
+        if let g = o.flagged { flagged.append(g) }
+        if let r = o.remaining { remaining.append(r) }
+        prevalence.append((sample.id, !o.failures.isEmpty, o.matches))
     }
 
     private static func count(_ o: SampleOutcome, of sample: Sample, signals: [SignalKind], into c: inout ScanSummary.Counts) {
@@ -224,8 +251,12 @@ public enum Scanner {
         try HashscreenError.converting { try scan(config, log: log, warn: warn) }
     }
 
+    /// What `verify` adds before `summary.json` is written (last): the finished scan's summary,
+    /// the release samples that are earlier-flagged rows, the output folder.
+    typealias Finishing = (ScanSummary, [RemainingRow], OutputFolder) throws -> Void
+
     static func scan(_ config: ScanConfiguration, log: (String) -> Void,
-                     warn: @escaping @Sendable (String) -> Void) throws -> ScanResult {
+                     warn: @escaping @Sendable (String) -> Void, finishing: Finishing? = nil) throws -> ScanResult {
         let started = Date()
         let cpuAtStart = processCPUSeconds()
         // Setup failures stop the run before any work: output folder, list, inputs.
@@ -247,7 +278,8 @@ public enum Scanner {
 
         let imageSignals = config.signals.filter { $0.isCryptographic || $0.isPerceptual }
         let inputPaths = inputs.map(\.0.path)
-        let tally = try Tally(signals: config.signals, inputs: inputs.count, spoolFolder: outputs.directory) { i in
+        let tally = try Tally(signals: config.signals, inputs: inputs.count, shardNames: inputs.map { $0.1.shardNames },
+                              thresholds: config.threshold(for:), dihedral: config.dihedral, spoolFolder: outputs.directory) { i in
             warn(noImageReferenceWarning(input: inputPaths[i], imageSignals: imageSignals))
         }
         var screeners: [Screener] = []
@@ -313,15 +345,22 @@ public enum Scanner {
 
         // The spools' sorted runs merged into the record files; the removed samples' identities
         // kept only for --write-cleaned.
-        let removed = try outputs.write(matches: tally.matches, failures: tally.failures, keepingRemovedIDs: config.writeCleaned)
+        let removed = try outputs.write(matches: tally.matches, failures: tally.failures, flagged: tally.flagged,
+                                        keepingRemovedIDs: config.writeCleaned)
         tally.matches.remove()
         tally.failures.remove()
+        tally.flagged.remove()
         let cleaned = config.writeCleaned ? try writeCleaned(config: config, inputs: inputs, removed: removed) : nil
         let totals = tally.totals
         let summary = summary(config: config, counts: totals, tally: tally, known: known, inputs: inputs,
                               cleaned: cleaned, started: started, finished: finished, phases: phases)
-        try outputs.write(summary)
-        log(String(summary.text.dropLast()))  // the closing line, without its newline
+        if let finishing {
+            try finishing(summary, tally.remaining.sorted(by: RemainingRow.precedes), outputs)
+            try outputs.write(summary, prevalence: tally.prevalence)
+        } else {
+            try outputs.write(summary, prevalence: tally.prevalence)
+            log(String(summary.text.dropLast()))  // the closing line, without its newline
+        }
         return ScanResult(samples: totals.samples, matchedSamples: totals.matched,
                           failedSamples: totals.errors, outputDirectory: config.outputDirectory)
     }

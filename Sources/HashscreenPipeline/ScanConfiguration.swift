@@ -51,6 +51,8 @@ public struct ScanConfiguration: Sendable {
     public var includeHidden: Bool = false
     /// Folder walks follow symbolic links (`--follow-symlinks`; rule in `FolderWalk`).
     public var followSymlinks: Bool = false
+    /// With `verify`: the earlier scan's flagged rows, every sample is compared with.
+    package var earlier: EarlierFlags?
     package var folderWalk: FolderWalk { FolderWalk(includeHidden: includeHidden, followSymlinks: followSymlinks) }
 
     /// The default signals of a scan.
