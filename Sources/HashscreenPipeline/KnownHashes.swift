@@ -145,6 +145,30 @@ final class KnownHashes: @unchecked Sendable {
         }
     }
 
+    /// One index and the owners of its entries, found once: a worker's loop over metadata rows
+    /// looks its URL digests up through it without hashing a key per row.
+    struct Resolved {
+        fileprivate let index: any MatchIndex
+        fileprivate let owners: [UInt16]?
+    }
+
+    /// The index serving `signal` (and `convention`, for a URL signal); nil when no loaded list
+    /// holds that signal (a lookup would find nothing).
+    func resolved(_ signal: SignalKind, convention: URLConvention? = nil) -> Resolved? {
+        let key = IndexKey(signal, convention)
+        return indexes[key].map { Resolved(index: $0, owners: entryLists[key]) }
+    }
+
+    /// `lookup(_:_:convention:threshold:into:scratch:)` through a resolved index, exact match
+    /// (the URL signals').
+    func lookupExact(_ r: Resolved, _ value: HashValue, into hits: inout [Hit], scratch: inout [IndexHit]) {
+        scratch.removeAll(keepingCapacity: true)
+        r.index.search(value, threshold: 0, into: &scratch)
+        for h in scratch {
+            hits.append(Hit(list: list(r.owners, h.entry), distance: h.distance))
+        }
+    }
+
     /// Looks up several values of one signal at once (an image's PDQ dihedral variants: one
     /// call, the index runs the searches one after another, docs/index.md) and appends their
     /// hits to `hits[i]` for `values[i]`.

@@ -47,7 +47,7 @@ extension Scanner {
 
     /// How input `input` is read: its `--image-column`, and embedded images over --max-file-bytes not kept.
     static func manifestOptions(_ config: ScanConfiguration, _ input: ScanConfiguration.Input) -> ManifestOptions {
-        ManifestOptions(imageColumn: input.imageColumn, maxEmbeddedBytes: config.maxFileBytes)
+        ManifestOptions(imageColumn: input.imageColumn, maxEmbeddedBytes: config.maxFileBytes, readsCaptions: false)
     }
 
     /// Where the cleaned copy of input `i` (0-based) of `count` goes: `OUT/cleaned/` for one

@@ -77,43 +77,30 @@ final class Tally: @unchecked Sendable {
         self.noImageReference = noImageReference
     }
 
-    func add(_ o: SampleOutcome, of sample: Sample) {
-        count(o, of: sample)
-        // Outside the lock: a spool sorts and writes a full buffer while others go on.
-        for m in o.matches { spool(m, into: matches) }
-        for f in o.failures { spool(f, into: failures) }
-        if let g = o.flagged { spool(g, into: flagged) }
+    /// Adds one batch's outcomes, counted by the worker in `local`: the counts merged under the
+    /// lock once per batch, the findings spooled outside it (a spool sorts and writes a full
+    /// buffer while others go on). `local` is left empty for the next batch.
+    func add(_ local: inout BatchTally) {
+        do {
+            lock.lock(); defer { lock.unlock() }
+            for (i, c) in local.perInput { perInput[i].accumulate(c) }
+            bytesRead += local.bytesRead
+            for (l, n) in local.matchedPerList { matchedPerList[l, default: 0] += n }
+            for i in local.noImageInputs where warnedInputs.insert(i).inserted { noImageReference(i) }
+            remaining += local.remaining
+            for (id, failed, matches) in local.prevalence { prevalence.add(id, failed: failed, matches: matches) }
+        }
+        for m in local.matches { spool(m, into: matches) }
+        for f in local.failures { spool(f, into: failures) }
+        for g in local.flagged { spool(g, into: flagged) }
+        local.reset()
     }
 
-    private func count(_ o: SampleOutcome, of sample: Sample) {
-        lock.lock(); defer { lock.unlock() }
-        let i = Int(sample.id.input)
-        perInput[i].samples += 1
-        if !sample.hasImageReference { perInput[i].rowsWithoutPath += 1 }
-        bytesRead += o.bytesRead
-        if o.decoded { perInput[i].decoded += 1 }
-        let matchedSignals = Set(o.matches.map(\.signal))
-        for (j, s) in signals.enumerated() {
-            if o.screenedSignals.contains(s) { perInput[i].perSignal[j].screened += 1 }
-            else if o.notComputed.contains(s) { perInput[i].perSignal[j].notComputed += 1 }
-            else if o.lowQualitySignals.contains(s) { perInput[i].perSignal[j].skippedLowQuality += 1 }
-            else { perInput[i].perSignal[j].notApplicable += 1 }
-            if matchedSignals.contains(s) { perInput[i].perSignal[j].matched += 1 }
-        }
-        if let reason = o.notComputedReason {
-            perInput[i].notComputed[reason, default: 0] += 1
-            if reason == .noImageReference, warnedInputs.insert(i).inserted { noImageReference(i) }
-        }
-        if let r = o.remaining { remaining.append(r) }
-        if !o.matches.isEmpty {
-            perInput[i].matched += 1
-            for l in Set(o.matches.map(\.list)) { matchedPerList[l, default: 0] += 1 }
-        }
-        prevalence.add(sample.id, failed: !o.failures.isEmpty, matches: o.matches)
-        if o.failures.isEmpty { perInput[i].scanned += 1 } else {
-            perInput[i].errors += 1
-            for st in Set(o.failures.map(\.stage)) { perInput[i].errorsByStage[st, default: 0] += 1 }
-        }
+    /// One sample's outcome (a convenience for one sample: a batch of one).
+    func add(_ o: SampleOutcome, of sample: Sample) {
+        var local = BatchTally(signals: signals)
+        local.count(o, of: sample)
+        add(&local)
     }
 
     /// A row that could not be read at all: a sample none of whose signals was computed.
@@ -149,20 +136,7 @@ final class Tally: @unchecked Sendable {
     var totals: ScanSummary.Counts {
         var t = ScanSummary.Counts()
         t.perSignal = signals.map { ScanSummary.SignalCount(signal: $0, screened: 0, matched: 0) }
-        for c in perInput {
-            t.samples += c.samples; t.scanned += c.scanned; t.matched += c.matched; t.errors += c.errors
-            t.decoded += c.decoded; t.rowsWithoutPath += c.rowsWithoutPath
-            t.errorsByStage.merge(c.errorsByStage, uniquingKeysWith: +)
-            t.notComputed.merge(c.notComputed, uniquingKeysWith: +)
-            t.passedOver.merge(c.passedOver, uniquingKeysWith: +)
-            for j in signals.indices {
-                t.perSignal[j].screened += c.perSignal[j].screened
-                t.perSignal[j].matched += c.perSignal[j].matched
-                t.perSignal[j].notComputed += c.perSignal[j].notComputed
-                t.perSignal[j].skippedLowQuality += c.perSignal[j].skippedLowQuality
-                t.perSignal[j].notApplicable += c.perSignal[j].notApplicable
-            }
-        }
+        for c in perInput { t.accumulate(c) }
         return t
     }
 
@@ -173,10 +147,112 @@ final class Tally: @unchecked Sendable {
     }
 }
 
+/// What one worker found in one batch, counted without a lock and merged into the `Tally`
+/// once per batch (`Tally.add(_:)`): per-sample locking cost more than the screening of a
+/// metadata row (docs/decisions.md, "Metadata rows in large batches").
+struct BatchTally {
+    let signals: [SignalKind]
+    /// Counts per input touched by the batch (a batch holds one input's rows, or a few).
+    private(set) var perInput: [(Int, ScanSummary.Counts)] = []
+    private(set) var bytesRead = 0
+    private(set) var matchedPerList: [ListRef: Int] = [:]
+    /// Inputs with a sample that named no image while image signals were requested.
+    private(set) var noImageInputs: [Int] = []
+    private(set) var matches: [MatchRecord] = []
+    private(set) var failures: [FailureRecord] = []
+    private(set) var flagged: [FlaggedRecord] = []
+    private(set) var remaining: [RemainingRow] = []
+    /// Per sample, what `Prevalence.add` counts (merged in order under the tally's lock).
+    private(set) var prevalence: [(SampleID, Bool, [MatchRecord])] = []
+    private let empty: ScanSummary.Counts
+
+    init(signals: [SignalKind]) {
+        self.signals = signals
+        var e = ScanSummary.Counts()
+        e.perSignal = signals.map { ScanSummary.SignalCount(signal: $0, screened: 0, matched: 0) }
+        empty = e
+    }
+
+    mutating func reset() {
+        perInput.removeAll(keepingCapacity: true)
+        bytesRead = 0
+        matchedPerList.removeAll(keepingCapacity: true)
+        noImageInputs.removeAll(keepingCapacity: true)
+        matches.removeAll(keepingCapacity: true)
+        failures.removeAll(keepingCapacity: true)
+        flagged.removeAll(keepingCapacity: true)
+        remaining.removeAll(keepingCapacity: true)
+        prevalence.removeAll(keepingCapacity: true)
+    }
+
+    /// Counts one sample's outcome and keeps its findings.
+    mutating func count(_ o: SampleOutcome, of sample: Sample) {
+        let i = Int(sample.id.input)
+        if perInput.last?.0 != i { perInput.append((i, empty)) }
+        let last = perInput.count - 1
+        Self.count(o, of: sample, signals: signals, into: &perInput[last].1)
+        bytesRead += o.bytesRead
+        if o.notComputedReason == .noImageReference, noImageInputs.last != i, !noImageInputs.contains(i) { noImageInputs.append(i) }
+        if !o.matches.isEmpty {
+            if o.matches.count == 1 { matchedPerList[o.matches[0].list, default: 0] += 1 }
+            else { for l in Set(o.matches.map(\.list)) { matchedPerList[l, default: 0] += 1 } }
+            matches += o.matches
+        }
+        if !o.failures.isEmpty { failures += o.failures }
+        if let g = o.flagged { flagged.append(g) }
+        if let r = o.remaining { remaining.append(r) }
+        prevalence.append((sample.id, !o.failures.isEmpty, o.matches))
+    }
+
+    private static func count(_ o: SampleOutcome, of sample: Sample, signals: [SignalKind], into c: inout ScanSummary.Counts) {
+        c.samples += 1
+        if !sample.hasImageReference { c.rowsWithoutPath += 1 }
+        if o.decoded { c.decoded += 1 }
+        for (j, s) in signals.enumerated() {
+            if o.screenedSignals.contains(s) { c.perSignal[j].screened += 1 }
+            else if o.notComputed.contains(s) { c.perSignal[j].notComputed += 1 }
+            else if o.lowQualitySignals.contains(s) { c.perSignal[j].skippedLowQuality += 1 }
+            else { c.perSignal[j].notApplicable += 1 }
+            if o.matches.contains(where: { $0.signal == s }) { c.perSignal[j].matched += 1 }
+        }
+        if let reason = o.notComputedReason { c.notComputed[reason, default: 0] += 1 }
+        if !o.matches.isEmpty { c.matched += 1 }
+        if o.failures.isEmpty { c.scanned += 1 } else {
+            c.errors += 1
+            if o.failures.count == 1 { c.errorsByStage[o.failures[0].stage, default: 0] += 1 }
+            else { for st in Set(o.failures.map(\.stage)) { c.errorsByStage[st, default: 0] += 1 } }
+        }
+    }
+}
+
+extension ScanSummary.Counts {
+    /// Adds `c`'s counts (same signals, in the same order) to these.
+    mutating func accumulate(_ c: ScanSummary.Counts) {
+        samples += c.samples; scanned += c.scanned; matched += c.matched; errors += c.errors
+        decoded += c.decoded; rowsWithoutPath += c.rowsWithoutPath
+        if !c.errorsByStage.isEmpty { errorsByStage.merge(c.errorsByStage, uniquingKeysWith: +) }
+        if !c.notComputed.isEmpty { notComputed.merge(c.notComputed, uniquingKeysWith: +) }
+        if !c.passedOver.isEmpty { passedOver.merge(c.passedOver, uniquingKeysWith: +) }
+        for j in perSignal.indices {
+            perSignal[j].screened += c.perSignal[j].screened
+            perSignal[j].matched += c.perSignal[j].matched
+            perSignal[j].notComputed += c.perSignal[j].notComputed
+            perSignal[j].skippedLowQuality += c.perSignal[j].skippedLowQuality
+            perSignal[j].notApplicable += c.perSignal[j].notApplicable
+        }
+    }
+}
+
 /// Runs a scan: inputs → screened samples → sorted outputs.
 public enum Scanner {
-    /// Samples handed to a worker at a time: dispatch per batch, not per tiny item.
+    /// Samples with image work (bytes to read, decode or digest; or embedded image bytes held
+    /// in memory) handed to a worker at a time: dispatch per batch, not per tiny item.
     static let batchSize = 16
+    /// Samples handed to a worker at a time when none of them has image work (metadata rows:
+    /// a URL and recorded hashes to look up, microseconds each): the hand-over (a lock and a
+    /// wake-up) and the merge into the tally are paid per thousands of rows, not per 16. Such a
+    /// row holds a few hundred bytes, so batches in flight stay within a few MB.
+    static let metadataBatchSize = 4096
     /// Batches in flight per job: bounds memory whatever the manifest's length.
     static let batchesInFlightPerJob = 4
 
@@ -245,6 +321,7 @@ public enum Scanner {
         let inFlight = InFlight()
         let producer = Thread {
             var batch: [(Sample, [String])] = []
+            var imageWork = 0   // samples of the batch with image work
             batch.reserveCapacity(batchSize)
             var unitsDone = 0   // in the scan's unit order
             var nextCheckpoint = Date()
@@ -260,16 +337,18 @@ public enum Scanner {
                         case .sample(let s, let problems):
                             if readAhead, let p = s.path, s.member == nil { Scanner.adviseWillNeed(p) }
                             batch.append((s, problems))
-                            if batch.count == batchSize {
+                            if s.embedded != nil || (readAhead && s.hasImageReference) { imageWork += 1 }
+                            if imageWork == batchSize || batch.count == metadataBatchSize {
                                 // A findings spool that cannot be written (a full disk) stops the scan here.
                                 if let e = tally.spoolFailure { throw e }
                                 inFlight.sent(); channel.put(batch); batch.removeAll(keepingCapacity: true)
+                                imageWork = 0
                             }
                         case .failure(let key, let path, let message, let id):
                             tally.addRowFailure(FailureRecord(key: key, path: path, stage: .manifest, message: message, sampleID: id))
                         }
                     }
-                    if !batch.isEmpty { inFlight.sent(); channel.put(batch); batch.removeAll(keepingCapacity: true) }
+                    if !batch.isEmpty { inFlight.sent(); channel.put(batch); batch.removeAll(keepingCapacity: true); imageWork = 0 }
                     tally.setPassedOver(Scanner.delta(before, reader.counters), input: i)
                     unitsDone += 1
                     // The units so far are whole once the workers are idle: checkpoint them.
@@ -291,10 +370,13 @@ public enum Scanner {
         // One worker per job, each with its own screener, pulling batches until the channel closes.
         DispatchQueue.concurrentPerform(iterations: config.jobs) { i in
             let screener = screeners[i]
+            var local = BatchTally(signals: config.signals)
             while let work = channel.take() {
                 for (sample, problems) in work {
-                    tally.add(screener.screen(sample, problems: problems), of: sample)
+                    local.count(screener.screen(sample, problems: problems), of: sample)
                 }
+                // Counted before the batch is done, so that a checkpoint after waitIdle has it.
+                tally.add(&local)
                 inFlight.finished()
             }
         }
@@ -390,7 +472,9 @@ public enum Scanner {
 /// `take` blocks while empty and returns nil once closed and drained.
 final class BoundedChannel<T>: @unchecked Sendable {
     private let cond = NSCondition()
-    private var items: [T] = []
+    /// Taken items are cleared at once (nil): a taken batch of thousands of samples is not kept
+    /// alive until the array is compacted.
+    private var items: [T?] = []
     private var head = 0
     private var closed = false
     private let capacity: Int
@@ -409,7 +493,7 @@ final class BoundedChannel<T>: @unchecked Sendable {
         cond.lock(); defer { cond.unlock() }
         while head == items.count && !closed { cond.wait() }
         guard head < items.count else { return nil }
-        let item = items[head]
+        let item = items[head].take()
         head += 1
         if head > 64 && head * 2 > items.count { items.removeFirst(head); head = 0 }
         cond.broadcast()
