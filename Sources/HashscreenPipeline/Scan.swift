@@ -165,20 +165,15 @@ public enum Scanner {
         // Setup failures stop the run before any work: output folder, list, inputs.
         let outputs = try OutputFolder(directory: config.outputDirectory)
         let known = try KnownHashes.load(listPath: config.listPath, signals: Set(config.signals), dihedral: config.dihedral)
-        var opened: [(ScanConfiguration.Input, any ManifestReader, String)] = []
-        for (i, input) in config.inputs.enumerated() {
-            let reader = try Manifest.open(path: input.path, layout: input.layout, input: i, options: manifestOptions(config, input),
-                                           walk: config.folderWalk)
-            var isDir: ObjCBool = false
-            _ = FileManager.default.fileExists(atPath: input.path, isDirectory: &isDir)
-            // Folders have no single digest; a manifest file (or a tar shard) does.
-            let digest = isDir.boolValue ? "" : try Digester.sha256(ofFile: input.path)
-            opened.append((input, reader, digest))
-        }
-        let inputs = opened
+        let opened = try openInputs(config)
+        let inputs = opened.inputs
         // Every check that can fail before a sample is read; then the earlier run in --out goes.
         try preflight(config: config, inputs: inputs, outputs: outputs)
 
+        // Progress on standard error from its own thread (off: nil); stopped however the scan ends.
+        let progress = ProgressReporter.start(config, readers: inputs.map(\.1))
+        defer { progress?.stop() }
+        let warn = progress?.interleaving(warn) ?? warn
         let imageSignals = config.signals.filter { $0.isCryptographic || $0.isPerceptual }
         let inputPaths = inputs.map(\.0.path)
         let tally = try Tally(signals: config.signals, inputs: inputs.count, spoolFolder: outputs.directory) { i in
@@ -214,6 +209,7 @@ public enum Scanner {
                             }
                         case .failure(let key, let path, let message, let id):
                             tally.addRowFailure(FailureRecord(key: key, path: path, stage: .manifest, message: message, sampleID: id))
+                            progress?.counters.add(samples: 1, matched: 0, errors: 1)
                         }
                     }
                 }
@@ -229,13 +225,19 @@ public enum Scanner {
         DispatchQueue.concurrentPerform(iterations: config.jobs) { i in
             let screener = screeners[i]
             while let work = channel.take() {
+                var matched = 0, failed = 0
                 for (sample, problems) in work {
-                    tally.add(screener.screen(sample, problems: problems), of: sample)
+                    let outcome = screener.screen(sample, problems: problems)
+                    if !outcome.matches.isEmpty { matched += 1 }
+                    if !outcome.failures.isEmpty { failed += 1 }
+                    tally.add(outcome, of: sample)
                 }
+                progress?.counters.add(samples: work.count, matched: matched, errors: failed)
             }
         }
         if let e = producerError.error { throw e }
         if let e = tally.spoolError { throw e }
+        progress?.stop()
         let finished = Date()
         let phases = Phases(setupSeconds: setupDone.timeIntervalSince(started), scanSeconds: finished.timeIntervalSince(setupDone),
                             setupCPUSeconds: cpuAtSetup - cpuAtStart, scanCPUSeconds: processCPUSeconds() - cpuAtSetup)
@@ -247,7 +249,7 @@ public enum Scanner {
         tally.failures.remove()
         let cleaned = config.writeCleaned ? try writeCleaned(config: config, inputs: inputs, removed: removed) : nil
         let totals = tally.totals
-        let summary = summary(config: config, counts: totals, tally: tally, known: known, inputs: inputs,
+        let summary = summary(config: config, counts: totals, tally: tally, known: known, inputs: opened.withStreamDigests,
                               cleaned: cleaned, started: started, finished: finished, phases: phases)
         try outputs.write(summary)
         log(String(summary.text.dropLast()))  // the closing line, without its newline
