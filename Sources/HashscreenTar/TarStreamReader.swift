@@ -26,6 +26,8 @@ package final class TarStreamReader: TarBlockInput {
     private var tail = 0
     private var atEOF = false
     private var finished = false
+    /// The stream ended inside a member's padding: the member is whole, the next header is not.
+    private var endedInPadding = false
     private(set) var consumed = 0
     var remaining: Int? { nil }
 
@@ -74,7 +76,7 @@ package final class TarStreamReader: TarBlockInput {
     func readBlock() throws -> [UInt8]? {
         try ensure(TarReader.blockSize)
         let available = tail - head
-        if available == 0 { return nil }  // no end blocks: tolerated
+        if available == 0, !endedInPadding { return nil }  // no end blocks: tolerated
         guard available >= TarReader.blockSize else {
             throw TarError(path: path, offset: consumed, message: "truncated header (the stream ends inside it)")
         }
@@ -120,8 +122,11 @@ package final class TarStreamReader: TarBlockInput {
         let pad = TarHeaders.padded(count) - count
         guard pad > 0 else { return }
         try ensure(pad)
-        guard tail - head >= pad else { throw truncated() }
-        head += pad; consumed += pad
+        // Cut inside the padding: the member is whole (as the in-place reader sees it); the
+        // next header read fails.
+        let n = min(pad, tail - head)
+        if n < pad { endedInPadding = true }
+        head += n; consumed += n
     }
 
     private func truncated() -> TarError {
