@@ -92,14 +92,15 @@ final class ShardReader: ManifestReader {
 
     /// A tar read from a stream (standard input) as the input's one shard, joined with the
     /// shard's `parquet` when one is named, else with its members' `KEY.json` sidecars. It is
-    /// shown as the tar its parquet names (`00001.parquet`: `00001.tar`), or as `-`.
+    /// shown as the tar its parquet names (`00001.parquet`: `00001.tar`), or as `stdin`
+    /// (members `stdin:KEY.jpg`; not `-`, which CSV outputs would neutralise as a formula).
     init(stream: TarStreamReader, parquet: String?, input: UInt32, maxMemberBytes: Int) {
         path = stream.path
         layout = .webdataset
         self.input = input
         let stem = parquet.map { (($0 as NSString).lastPathComponent as NSString).deletingPathExtension }
-        shards = [Shard(stem: stem ?? stream.path, tar: nil, directory: nil, parquet: parquet, stream: stream,
-                        tarName: stem.map { $0 + ".tar" } ?? stream.path)]
+        shards = [Shard(stem: stem ?? "stdin", tar: nil, directory: nil, parquet: parquet, stream: stream,
+                        tarName: stem.map { $0 + ".tar" } ?? "stdin")]
         self.maxMemberBytes = maxMemberBytes
     }
 
@@ -194,7 +195,7 @@ final class ShardReader: ManifestReader {
                 }
             }
             if shard.tar != nil || shard.stream != nil {
-                let tar = shard.tar ?? "-"
+                let tar = shard.tar ?? "- (standard input)"
                 let shardName = shard.tarName ?? (tar as NSString).lastPathComponent
                 // webdataset writes a sample's members together (KEY.jpg, KEY.json, KEY.txt):
                 // gather one key's members, then emit its image with its JSON at hand.
