@@ -101,7 +101,7 @@ final class ProgressReporter: @unchecked Sendable {
     private func snapshot(final: Bool) -> ProgressSnapshot {
         cond.lock(); let t = total; cond.unlock()
         return ProgressSnapshot(elapsedSeconds: Date().timeIntervalSince(started),
-                                samples: counters.samples.load(ordering: .relaxed), total: final && t == nil ? nil : t,
+                                samples: counters.samples.load(ordering: .relaxed), total: t,
                                 matched: counters.matched.load(ordering: .relaxed),
                                 errors: counters.errors.load(ordering: .relaxed), final: final)
     }
