@@ -1,4 +1,6 @@
-/// HashscreenTar: lists the members of a tar archive in place, without extracting anything.
+/// HashscreenTar: lists the members of a tar archive in place, without extracting anything
+/// (`TarReader`), or reads them in order from a stream such as standard input
+/// (`TarStreamReader`); both walk the headers with `TarHeaders`.
 ///
 /// - *member*: one file stored in the archive: its name, and the byte range of its data inside
 ///   the archive file, so a reader can `pread` exactly those bytes later.
