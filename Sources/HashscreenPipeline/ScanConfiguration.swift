@@ -59,6 +59,8 @@ public struct ScanConfiguration: Sendable {
     /// `--stdin-parquet`: the img2dataset shard parquet of the tar read from standard input
     /// (input `-`); nil: the members' `KEY.json` sidecars give each image's row.
     public var standardInputParquet: String? = nil
+    /// With `verify`: the earlier scan's flagged rows, every sample is compared with.
+    package var earlier: EarlierFlags?
     package var folderWalk: FolderWalk { FolderWalk(includeHidden: includeHidden, followSymlinks: followSymlinks) }
 
     /// The default signals of a scan.
