@@ -275,23 +275,12 @@ public enum Scanner {
         try checkShardOptions(config)
         let outputs = try OutputFolder(directory: config.outputDirectory)
         let known = try KnownHashes.load(listPath: config.listPath, signals: Set(config.signals), dihedral: config.dihedral)
-        var readers: [(path: String, reader: any ManifestReader)] = []
-        for (i, input) in config.inputs.enumerated() {
-            readers.append((input.path, try Manifest.open(path: input.path, layout: input.layout, input: i,
-                                                          options: manifestOptions(config, input), walk: config.folderWalk)))
-        }
+        var opened = try openInputs(config)
         // The work units in order (a sharded scan's part of them): it reads (and digests) only
         // the inputs with a unit in its part, and checkpoints after each unit.
-        let plan = try ShardPlan(config.shard ?? ShardSpec(index: 0, count: 1), inputs: readers)
-        var opened: [(ScanConfiguration.Input, any ManifestReader, String)] = []
-        for (i, input) in config.inputs.enumerated() {
-            var isDir: ObjCBool = false
-            _ = FileManager.default.fileExists(atPath: input.path, isDirectory: &isDir)
-            // Folders have no single digest; a manifest file (or a tar shard) does.
-            let digest = isDir.boolValue || (config.shard != nil && !plan.screens(i)) ? "" : try Digester.sha256(ofFile: input.path)
-            opened.append((input, readers[i].reader, digest))
-        }
-        let inputs = opened
+        let plan = try ShardPlan(config.shard ?? ShardSpec(index: 0, count: 1), inputs: opened.inputs.map { ($0.0.path, $0.1) })
+        try digestInputs(&opened, where: { config.shard == nil || plan.screens($0) })
+        let inputs = opened.inputs
         let fingerprint = fingerprint(config: config, known: known, inputs: inputs, plan: plan)
         let resumed = try resumePoint(outputs, config: config, fingerprint: fingerprint, inputs: inputs.count)
         // Every check that can fail before a sample is read; then the earlier run in --out goes
@@ -299,6 +288,10 @@ public enum Scanner {
         try preflight(config: config, inputs: inputs, outputs: outputs,
                       keeping: resumed.map { [OutputFolder.File.checkpoint, $0.matchSpool.name, $0.failureSpool.name, $0.flaggedSpool.name] } ?? [])
 
+        // Progress on standard error from its own thread (off: nil); stopped however the scan ends.
+        let progress = ProgressReporter.start(config, readers: inputs.map(\.1))
+        defer { progress?.stop() }
+        let warn = progress?.interleaving(warn) ?? warn
         let imageSignals = config.signals.filter { $0.isCryptographic || $0.isPerceptual }
         let inputPaths = inputs.map(\.0.path)
         let tally = try Tally(signals: config.signals, inputs: inputs.count, shardNames: inputs.map { $0.1.shardNames },
@@ -346,6 +339,7 @@ public enum Scanner {
                             }
                         case .failure(let key, let path, let message, let id):
                             tally.addRowFailure(FailureRecord(key: key, path: path, stage: .manifest, message: message, sampleID: id))
+                            progress?.counters.add(samples: 1, matched: 0, errors: 1)
                         }
                     }
                     if !batch.isEmpty { inFlight.sent(); channel.put(batch); batch.removeAll(keepingCapacity: true); imageWork = 0 }
@@ -372,16 +366,22 @@ public enum Scanner {
             let screener = screeners[i]
             var local = BatchTally(signals: config.signals)
             while let work = channel.take() {
+                var matched = 0, failed = 0
                 for (sample, problems) in work {
-                    local.count(screener.screen(sample, problems: problems), of: sample)
+                    let outcome = screener.screen(sample, problems: problems)
+                    if !outcome.matches.isEmpty { matched += 1 }
+                    if !outcome.failures.isEmpty { failed += 1 }
+                    local.count(outcome, of: sample)
                 }
                 // Counted before the batch is done, so that a checkpoint after waitIdle has it.
                 tally.add(&local)
                 inFlight.finished()
+                progress?.counters.add(samples: work.count, matched: matched, errors: failed)
             }
         }
         if let e = producerError.error { throw e }
         if let e = tally.spoolError { throw e }
+        progress?.stop()
         let finished = Date()
         let phases = Phases(setupSeconds: setupDone.timeIntervalSince(started), scanSeconds: finished.timeIntervalSince(setupDone),
                             setupCPUSeconds: cpuAtSetup - cpuAtStart, scanCPUSeconds: processCPUSeconds() - cpuAtSetup)
@@ -392,7 +392,7 @@ public enum Scanner {
                                         keepingRemovedIDs: config.writeCleaned, partRecords: config.shard != nil)
         let cleaned = config.writeCleaned ? try writeCleaned(config: config, inputs: inputs, removed: removed) : nil
         let totals = tally.totals
-        var summary = summary(config: config, counts: totals, tally: tally, known: known, inputs: inputs,
+        var summary = summary(config: config, counts: totals, tally: tally, known: known, inputs: opened.withStreamDigests,
                               cleaned: cleaned, started: started, finished: finished, phases: phases)
         summary.shard = config.shard == nil ? nil : plan.summaryPart
         if let finishing {

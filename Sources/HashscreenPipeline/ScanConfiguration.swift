@@ -60,6 +60,14 @@ public struct ScanConfiguration: Sendable {
     public var includeHidden: Bool = false
     /// Folder walks follow symbolic links (`--follow-symlinks`; rule in `FolderWalk`).
     public var followSymlinks: Bool = false
+    /// How progress is shown on standard error while the scan runs (docs/progress.md); never
+    /// part of the outputs.
+    public var progress: ProgressMode = .none
+    /// Seconds between two progress updates; nil: the mode's default.
+    public var progressInterval: Double? = nil
+    /// `--stdin-parquet`: the img2dataset shard parquet of the tar read from standard input
+    /// (input `-`); nil: the members' `KEY.json` sidecars give each image's row.
+    public var standardInputParquet: String? = nil
     /// With `verify`: the earlier scan's flagged rows, every sample is compared with.
     package var earlier: EarlierFlags?
     package var folderWalk: FolderWalk { FolderWalk(includeHidden: includeHidden, followSymlinks: followSymlinks) }

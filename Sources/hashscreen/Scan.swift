@@ -18,7 +18,11 @@ struct Scan: ParsableCommand {
             An image column's value is the image itself (Parquet binary, base64 or a \
             data:image/...;base64, URL: screened in memory, under --max-file-bytes) or its path. \
             Relative paths resolve against the manifest's folder. Tar shards are read in place, \
-            never extracted. --write-cleaned refuses (exit 2, before the scan) inputs whose rows \
+            never extracted. A brace range `{00000..01023}` in an input (numeric, zero padding \
+            kept, several allowed) names one input per number; each must exist. `-` reads one \
+            webdataset tar shard from standard input as a stream (`aws s3 cp s3://b/00001.tar - | \
+            hashscreen scan - --stdin-parquet 00001.parquet ...`), images held in memory only. \
+            --write-cleaned refuses (exit 2, before the scan) inputs whose rows \
             carry images: hashscreen never writes image bytes.
 
             Outputs in --out (files 0600), sorted by key: removals.csv, report.jsonl, \
@@ -36,7 +40,7 @@ struct Scan: ParsableCommand {
             """
     )
 
-    @Argument(help: "Manifests (CSV, TSV, JSONL, Parquet), img2dataset shards or folders to screen.")
+    @Argument(help: "Manifests (CSV, TSV, JSONL, Parquet), img2dataset shards or folders to screen; brace ranges as webdataset writes them (shards/{00000..01023}.tar) are expanded; '-' reads one webdataset tar shard from standard input.")
     var inputs: [String]
 
     @Option(help: "The hash-list database (made by `hashscreen list import`); opened read-only.")
@@ -91,12 +95,24 @@ struct Scan: ParsableCommand {
     @Option(help: "Checkpoint after a work unit (an img2dataset shard, a Parquet row group, an input) once this many seconds have passed since the last checkpoint (0: after every unit). See docs/sharding.md.")
     var checkpointInterval: Double = ScanConfiguration.defaultCheckpointInterval
 
-    @Flag(name: .shortAndLong, help: "Print no progress line.")
+    @Option(name: .customLong("stdin-parquet"), help: "With input '-' (a webdataset tar on standard input): the shard's img2dataset parquet, joined by key; without it each image takes its row from its KEY.json member.")
+    var stdinParquet: String?
+
+    @Option(help: "Progress on standard error: auto (a status line when standard error is a terminal, else nothing), tty, json (a JSON line every --progress-interval seconds), none.")
+    var progress: ProgressMode = .auto
+
+    @Option(help: "Seconds between progress updates (default: 0.25 for tty, 10 for json).")
+    var progressInterval: Double?
+
+    @Flag(name: .shortAndLong, help: "Print no progress and no closing line (warnings and errors still go to standard error).")
     var quiet = false
 
     func validate() throws {
         if jobs < 0 { throw ValidationError("--jobs must be 0 (all cores) or more") }
         if !(checkpointInterval >= 0 && checkpointInterval.isFinite) { throw ValidationError("--checkpoint-interval must be 0 or more seconds") }
+        if let i = progressInterval, !(i >= 0.01 && i <= 86_400) {
+            throw ValidationError("--progress-interval must be between 0.01 and 86400 seconds")
+        }
     }
 
     func run() throws {
@@ -111,8 +127,12 @@ struct Scan: ParsableCommand {
         config.followSymlinks = followSymlinks
         config.resume = resume
         config.checkpointInterval = checkpointInterval
+        config.standardInputParquet = stdinParquet
+        config.progress = quiet ? .none : progress
+        config.progressInterval = progressInterval
         let quiet = self.quiet
         let code = try Hashscreen.guarded {
+            try config.expandInputPatterns()
             if let shard {
                 config.shard = shard == "auto"
                     ? try ShardSpec.fromEnvironment(ProcessInfo.processInfo.environment, expectedCount: shardCount)
