@@ -164,7 +164,7 @@ public enum Scanner {
         let cpuAtStart = processCPUSeconds()
         // Setup failures stop the run before any work: output folder, list, inputs.
         let outputs = try OutputFolder(directory: config.outputDirectory)
-        let known = try KnownHashes.load(listPath: config.listPath, signals: Set(config.signals), dihedral: config.dihedral)
+        let known = try KnownHashes.load(listPath: config.listPath, signals: Set(config.signals), dihedral: config.dihedral, warn: warn)
         var opened: [(ScanConfiguration.Input, any ManifestReader, String)] = []
         for (i, input) in config.inputs.enumerated() {
             let reader = try Manifest.open(path: input.path, layout: input.layout, input: i, options: manifestOptions(config, input),
