@@ -80,14 +80,17 @@ package final class ExactIndex: MatchIndex, @unchecked Sendable {
         let buckets = 1 << Self.directoryBits
         let starts = FlatBuffer<UInt32>(repeating: 0, count: buckets + 1)
         let shift = UInt64(64 - Self.directoryBits)
+        let whole = byteCount / 8
         for i in 0..<count {
             let p = bytes + i * stride
-            for k in 0..<w {
+            let row = keys.base + i * w
+            for k in 0..<whole { row[k] = UInt64(bigEndian: UnsafeRawPointer(p).loadUnaligned(fromByteOffset: 8 * k, as: UInt64.self)) }
+            if whole < w {
                 var word: UInt64 = 0
-                for b in 0..<8 where 8 * k + b < byteCount { word |= UInt64(p[8 * k + b]) << UInt64(56 - 8 * b) }
-                keys.base[i * w + k] = word
+                for b in 0..<(byteCount - 8 * whole) { word |= UInt64(p[8 * whole + b]) << UInt64(56 - 8 * b) }
+                row[whole] = word
             }
-            starts.base[Int(keys.base[i * w] >> shift) + 1] += 1
+            starts.base[Int(row[0] >> shift) + 1] += 1
         }
         for b in 0..<buckets { starts.base[b + 1] += starts.base[b] }
         self.keys = keys

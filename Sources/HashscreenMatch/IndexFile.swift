@@ -241,5 +241,10 @@ package final class IndexFile: @unchecked Sendable {
         UInt32(truncatingIfNeeded: mapping!.assumingMemoryBound(to: UInt64.self)[4])
     }
 
+    /// CRC-32C of `bytes` (the files' checksum; `software`: the table version, for the tests).
+    package static func crc32c(_ bytes: [UInt8], software: Bool = false) -> UInt32 {
+        bytes.withUnsafeBytes { software ? hs_crc32c_soft(0, $0.baseAddress, $0.count) : hs_crc32c(0, $0.baseAddress, $0.count) }
+    }
+
     private static func roundUp(_ n: Int) -> Int { (n + alignment - 1) / alignment * alignment }
 }
