@@ -11,10 +11,14 @@
 //   PRIMARY KEY (list_id, type, first_value), WITHOUT ROWID: the entries without a label, as
 //   runs of up to `blockEntries` sorted values end to end (`qualities`: one byte per value,
 //   0xFF = none, or NULL when none has one). A value of a list is in one table, once.
+//   list_indexes(list_id, file, identity, fingerprint, bytes, checksum): each list's index file
+//   beside the database (HashListStore+Index.swift; optional, created by the first import that
+//   writes one, no version bump).
 // Schema 1 (no url_convention, no entry_blocks) is read as it is and migrated to 2 by the first
 // import into it (one transaction: a column and a table added, nothing rewritten).
 // No second index on (type, value): measured, it made a 1M-entry import 1.6x slower, the file 2x
-// larger, and scans 3x slower (docs/lists.md); screening builds its own in-memory index.
+// larger, and scans 3x slower (docs/lists.md); screening maps each list's index file (or builds
+// its own in-memory index).
 // Types are stored as their names (text), so a new signal kind needs no schema change.
 // Rationale, modes and speed: docs/lists.md.
 import CSQLite

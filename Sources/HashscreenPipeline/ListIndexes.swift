@@ -58,6 +58,10 @@ enum ListIndexes {
     /// missing, damaged, or not this list's (the list changed since it was written).
     static func open(_ store: HashListStore, listID: Int64) throws -> IndexFile? {
         guard let record = try store.indexRecord(listID: listID) else { return nil }
+        // The database names a file beside itself, nothing else.
+        guard !record.file.isEmpty, !record.file.contains("/"), record.file != ".", record.file != ".." else {
+            throw IndexFileProblem("the database names an index file outside its folder")
+        }
         let fingerprint = fingerprintDigest(try store.indexFingerprint(listID: listID))
         guard record.fingerprint == fingerprint else { throw IndexFileProblem("it is stale (the list changed after it was built)") }
         let path = store.indexFilePath(record.file)
