@@ -274,7 +274,7 @@ public enum Scanner {
         // Setup failures stop the run before any work: output folder, list, inputs.
         try checkShardOptions(config)
         let outputs = try OutputFolder(directory: config.outputDirectory)
-        let known = try KnownHashes.load(listPath: config.listPath, signals: Set(config.signals), dihedral: config.dihedral)
+        let known = try KnownHashes.load(listPath: config.listPath, signals: Set(config.signals), dihedral: config.dihedral, warn: warn)
         var opened = try openInputs(config)
         // The work units in order (a sharded scan's part of them): it reads (and digests) only
         // the inputs with a unit in its part, and checkpoints after each unit.
