@@ -164,6 +164,8 @@ public enum Scanner {
         let cpuAtStart = processCPUSeconds()
         // Setup failures stop the run before any work: output folder, list, inputs.
         let outputs = try OutputFolder(directory: config.outputDirectory)
+        // The signing key is read before any work, so a bad --attest stops the run at once.
+        let signingKey = try config.attestationKey.map { path throws(HashscreenError) in try Attestation.signingKey(at: path) }
         let known = try KnownHashes.load(listPath: config.listPath, signals: Set(config.signals), dihedral: config.dihedral)
         var opened: [(ScanConfiguration.Input, any ManifestReader, String)] = []
         for (i, input) in config.inputs.enumerated() {
@@ -250,6 +252,9 @@ public enum Scanner {
         let summary = summary(config: config, counts: totals, tally: tally, known: known, inputs: inputs,
                               cleaned: cleaned, started: started, finished: finished, phases: phases)
         try outputs.write(summary)
+        if let signingKey {
+            try Attestation.write(summary: summary, inputs: inputs.map { ($0.0.path, $0.2) }, key: signingKey, into: outputs)
+        }
         log(String(summary.text.dropLast()))  // the closing line, without its newline
         return ScanResult(samples: totals.samples, matchedSamples: totals.matched,
                           failedSamples: totals.errors, outputDirectory: config.outputDirectory)

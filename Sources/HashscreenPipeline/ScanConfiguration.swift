@@ -51,6 +51,9 @@ public struct ScanConfiguration: Sendable {
     public var includeHidden: Bool = false
     /// Folder walks follow symbolic links (`--follow-symlinks`; rule in `FolderWalk`).
     public var followSymlinks: Bool = false
+    /// `--attest`: the Ed25519 private key (PEM PKCS#8) that signs `attestation.intoto.json`;
+    /// nil writes none.
+    public var attestationKey: String? = nil
     package var folderWalk: FolderWalk { FolderWalk(includeHidden: includeHidden, followSymlinks: followSymlinks) }
 
     /// The default signals of a scan.

@@ -63,7 +63,7 @@ extension ScanSummary: JSONRecord {
 
     /// The fields the whole scan and each input share: sample counts, the readers' counters
     /// (by name), failures by stage, signals not computed by reason (every reason), per signal.
-    private static func countFields(_ c: Counts) -> [(String, JSONValue)] {
+    static func countFields(_ c: Counts) -> [(String, JSONValue)] {
         var o: [(String, JSONValue)] = [
             ("samples", .int(c.samples)),
             ("scanned", .int(c.scanned)),

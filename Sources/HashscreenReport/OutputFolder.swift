@@ -13,6 +13,8 @@ package struct OutputFolder {
         package static let report = "report.jsonl"
         package static let errors = "errors.jsonl"
         package static let summary = "summary.json"
+        /// With `--attest`: the signed screening attestation (docs/attestation.md), after the summary.
+        package static let attestation = "attestation.intoto.json"
         /// The spools of a scan in progress (`RecordSpool`, docs/spool.md), named
         /// `.matches.PID.RANDOM.spool` and `.errors.PID.RANDOM.spool`; removed once the files
         /// above are written (a killed scan leaves them, every run in them whole).
@@ -77,6 +79,11 @@ package struct OutputFolder {
     /// Writes `summary.json`: last, so its presence says the other files are complete.
     package func write(_ summary: ScanSummary) throws(HashscreenError) {
         try print([summary], with: JSONPrinter<ScanSummary>(to: AtomicFile(path: path(File.summary))))
+    }
+
+    /// Writes `attestation.intoto.json` (a DSSE envelope's JSON): after the summary.
+    package func write(attestation envelope: JSONValue) throws(HashscreenError) {
+        try print([envelope], with: JSONPrinter<JSONValue>(to: AtomicFile(path: path(File.attestation))))
     }
 
     private func print<S: ReportSink>(_ records: [S.Record], with sink: S) throws(HashscreenError) {

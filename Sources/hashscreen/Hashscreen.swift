@@ -18,7 +18,7 @@ struct Hashscreen: ParsableCommand {
             3 no match but some samples could not be screened; 2 fatal error.
             """,
         version: HashscreenVersion.current,
-        subcommands: [Scan.self, ListCommand.self, HashCommand.self, ManifestCommand.self]
+        subcommands: [Scan.self, ListCommand.self, HashCommand.self, ManifestCommand.self, KeyCommand.self, AttestationCommand.self]
     )
 
     /// Exit status for a fatal error that is not a `HashscreenError` (whose code gives its own).

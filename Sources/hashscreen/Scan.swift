@@ -22,7 +22,8 @@ struct Scan: ParsableCommand {
             carry images: hashscreen never writes image bytes.
 
             Outputs in --out (files 0600), sorted by key: removals.csv, report.jsonl, \
-            errors.jsonl, summary.json (last). --out must be new (created 0700), empty, or hold an \
+            errors.jsonl, summary.json (last), and with --attest attestation.intoto.json (after the \
+            summary). --out must be new (created 0700), empty, or hold an \
             earlier scan, which is replaced (its mode is left alone); one scan at a time per --out.
 
             Exit status: 0 complete and nothing matched; 1 at least one match; 3 no match but some \
@@ -76,6 +77,9 @@ struct Scan: ParsableCommand {
     @Flag(help: "Folders: follow symbolic links, wherever they point, each folder walked once (loops end); without it links are passed over and counted in the summary.")
     var followSymlinks = false
 
+    @Option(help: ArgumentHelp("Also write attestation.intoto.json: an in-toto statement of the screening in a DSSE envelope, signed with this Ed25519 private key (`hashscreen key generate`; docs/attestation.md).", valueName: "key"))
+    var attest: String?
+
     @Flag(name: .shortAndLong, help: "Print no progress line.")
     var quiet = false
 
@@ -93,6 +97,7 @@ struct Scan: ParsableCommand {
         config.writeCleaned = writeCleaned
         config.includeHidden = includeHidden
         config.followSymlinks = followSymlinks
+        config.attestationKey = attest
         let quiet = self.quiet
         let code = try Hashscreen.guarded {
             try Scanner.run(config, log: { if !quiet { Hashscreen.stderr($0) } }).exitCode
