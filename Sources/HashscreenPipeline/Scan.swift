@@ -13,8 +13,8 @@ public struct ScanResult: Sendable {
     var outputDirectory: String
 
     /// 0 complete and nothing matched; 1 at least one match; 3 no match but some samples could
-    /// not be screened. (2, a fatal error, is thrown instead.)
-    public var exitCode: Int32 { Self.exitCode(matched: matchedSamples, failed: failedSamples) }
+    /// not be screened (beyond `--max-unscreened`, when given). (2, a fatal error, is thrown instead.)
+    public var exitCode: Int32
 
     static func exitCode(matched: Int, failed: Int) -> Int32 {
         if matched > 0 { return 1 }
@@ -256,8 +256,16 @@ public enum Scanner {
             try Attestation.write(summary: summary, inputs: inputs.map { ($0.0.path, $0.2) }, key: signingKey, into: outputs)
         }
         log(String(summary.text.dropLast()))  // the closing line, without its newline
+        if config.summaryFormat != nil {
+            try HashscreenError.converting {
+                let printer = MarkdownPrinter<ScanSummary>(to: StandardOutput())
+                try printer.write(summary)
+                try printer.finish()
+            }
+        }
         return ScanResult(samples: totals.samples, matchedSamples: totals.matched,
-                          failedSamples: totals.errors, outputDirectory: config.outputDirectory)
+                          failedSamples: totals.errors, outputDirectory: config.outputDirectory,
+                          exitCode: Int32(summary.exitStatus))
     }
 
     /// Wall and CPU time of a scan's two phases: set-up (reading and indexing the list, opening

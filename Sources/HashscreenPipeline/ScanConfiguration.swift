@@ -54,6 +54,10 @@ public struct ScanConfiguration: Sendable {
     /// `--attest`: the Ed25519 private key (PEM PKCS#8) that signs `attestation.intoto.json`;
     /// nil writes none.
     public var attestationKey: String? = nil
+    /// `--max-unscreened`: nil fails the scan as incomplete (3) at any failure.
+    public var maxUnscreened: UnscreenedLimit? = nil
+    /// `--summary-format`: also print the summary on standard output (nil: nothing there).
+    public var summaryFormat: SummaryFormat? = nil
     package var folderWalk: FolderWalk { FolderWalk(includeHidden: includeHidden, followSymlinks: followSymlinks) }
 
     /// The default signals of a scan.

@@ -10,10 +10,11 @@ extension ScanSummary {
     /// (RFC 2606), since hashscreen owns no domain; its schema is docs/attestation.md.
     package static let attestationPredicateType = "https://hashscreen.invalid/attestation/screening/v1"
 
-    /// What each exit status of a scan means, as the predicate's `result.meaning` says it.
-    package static func resultMeaning(_ exitStatus: Int) -> String {
+    /// What each exit status of a scan means, as the predicate's `result.meaning` says it:
+    /// 0 is `clean`, or `unscreened_within_limit` when `--max-unscreened` let failures pass.
+    package static func resultMeaning(_ exitStatus: Int, failures: Int = 0) -> String {
         switch exitStatus {
-        case 0: return "clean"
+        case 0: return failures > 0 ? "unscreened_within_limit" : "clean"
         case 1: return "matched"
         case 3: return "incomplete"
         default: return "failed"
@@ -50,7 +51,7 @@ extension ScanSummary {
             ("lists", .array(lists.map(\.json))),
             ("options", .object(options.map { ($0.name, $0.value.json) })),
             ("counts", .object(counts)),
-            ("result", .object([("exit_status", .int(exitStatus)), ("meaning", .string(Self.resultMeaning(exitStatus)))])),
+            ("result", .object([("exit_status", .int(exitStatus)), ("meaning", .string(Self.resultMeaning(exitStatus, failures: self.counts.errors)))])),
             ("times", .object([
                 ("started", .string(iso.string(from: times.started))), ("finished", .string(iso.string(from: times.finished))),
             ])),

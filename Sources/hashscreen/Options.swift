@@ -32,6 +32,7 @@ struct SignalList: Sendable {
 extension PDQScanMode: ExpressibleByArgument {}
 extension PDQMode: ExpressibleByArgument {}
 extension ManifestLayout: ExpressibleByArgument {}
+extension SummaryFormat: ExpressibleByArgument {}
 
 // MARK: - Option groups
 

@@ -28,7 +28,8 @@ struct Scan: ParsableCommand {
 
             Exit status: 0 complete and nothing matched; 1 at least one match; 3 no match but some \
             samples could not be screened by a requested signal (image missing, unreadable or \
-            undecodable, or the row names no image); 2 fatal error (unreadable or empty list \
+            undecodable, or the row names no image), or with --max-unscreened more of them than it \
+            allows (within it: 0); 2 fatal error (unreadable or empty list \
             database, unusable or busy output folder, malformed manifest header). A PDQ hash \
             below --pdq-min-quality, a row without a URL and a failed download are not failures.
             """
@@ -80,6 +81,18 @@ struct Scan: ParsableCommand {
     @Option(help: ArgumentHelp("Also write attestation.intoto.json: an in-toto statement of the screening in a DSSE envelope, signed with this Ed25519 private key (`hashscreen key generate`; docs/attestation.md).", valueName: "key"))
     var attest: String?
 
+    @Option(help: ArgumentHelp("CI gate: let up to N samples (25) or a percentage of them (0.1%) go unscreened — a requested signal not computed — and still exit 0 when nothing matched; above it exit 3. Default: any unscreened sample exits 3.", valueName: "N|P%"),
+            transform: { text in
+                guard let limit = UnscreenedLimit(parsing: text) else {
+                    throw ValidationError("--max-unscreened takes a count (25) or a percentage from 0% to 100% (0.1%), not \(text)")
+                }
+                return limit
+            })
+    var maxUnscreened: UnscreenedLimit?
+
+    @Option(help: "Also print the summary on standard output as Markdown (github: the same, for >> \"$GITHUB_STEP_SUMMARY\"): \(SummaryFormat.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var summaryFormat: SummaryFormat?
+
     @Flag(name: .shortAndLong, help: "Print no progress line.")
     var quiet = false
 
@@ -98,6 +111,8 @@ struct Scan: ParsableCommand {
         config.includeHidden = includeHidden
         config.followSymlinks = followSymlinks
         config.attestationKey = attest
+        config.maxUnscreened = maxUnscreened
+        config.summaryFormat = summaryFormat
         let quiet = self.quiet
         let code = try Hashscreen.guarded {
             try Scanner.run(config, log: { if !quiet { Hashscreen.stderr($0) } }).exitCode
