@@ -22,9 +22,7 @@ enum Attestation {
         do { bytes = try readSmallFile(path) } catch {
             throw HashscreenError(.input, "cannot read the key \(path)", underlying: error.message)
         }
-        do { return try Ed25519Key(pem: bytes, source: path) } catch {
-            throw HashscreenError(.input, error.message)
-        }
+        return try HashscreenError.converting { try Ed25519Key(pem: bytes, source: path) }
     }
 
     /// Writes `attestation.intoto.json` for a finished scan: one subject per input (a file's
@@ -38,10 +36,7 @@ enum Attestation {
         }
         let statement = Statement(subjects: subjects, predicateType: ScanSummary.attestationPredicateType,
                                   predicate: summary.attestationPredicate)
-        let envelope: Envelope
-        do { envelope = try statement.signed(with: key) } catch {
-            throw HashscreenError(.io, "cannot sign the attestation", underlying: error.message)
-        }
+        let envelope = try HashscreenError.converting { try statement.signed(with: key) }
         try outputs.write(attestation: envelope.json)
     }
 
@@ -136,13 +131,9 @@ public enum AttestationOperations {
                 throw HashscreenError(.output, "\(p) exists", remedy: "remove it or choose another --out: a key is never overwritten")
             }
         }
-        let key: Ed25519Key
-        let privatePEM: [UInt8], publicPEM: [UInt8], keyID: String
-        do {
-            key = try Ed25519Key.generate()
-            privatePEM = try key.privateKeyPEM(); publicPEM = try key.publicKeyPEM(); keyID = try key.keyID()
-        } catch {
-            throw HashscreenError(.io, "cannot make a key", underlying: error.message)
+        let (privatePEM, publicPEM, keyID) = try HashscreenError.converting {
+            let key = try Ed25519Key.generate()
+            return (try key.privateKeyPEM(), try key.publicKeyPEM(), try key.keyID())
         }
         let privateFile = try AtomicFile(path: out)
         try privateFile.write(privatePEM)
@@ -180,7 +171,7 @@ public enum AttestationOperations {
         let statement: VerifiedStatement
         do { statement = try VerifiedStatement(try Envelope(json: bytes), key: key) } catch {
             if error.kind == .notVerified { return (VerifyStatus.notVerified, "\(file): not verified: \(error.message)") }
-            throw HashscreenError(.input, error.message)
+            throw HashscreenError(stopping: error)
         }
         var checked: [AttestationCheck.Input] = []
         for path in inputs {
