@@ -111,19 +111,12 @@ enum Attestation {
 
 /// `hashscreen key generate` and `hashscreen attestation verify`.
 public enum AttestationOperations {
-    /// The files `generateKey` wrote.
-    public struct GeneratedKey: Sendable {
-        public var privateKeyPath: String
-        public var publicKeyPath: String
-        public var keyID: String
-    }
-
     /// The public key's file name beside the private key `path`: `path.pub`.
     public static func publicKeyPath(for path: String) -> String { path + ".pub" }
 
     /// Makes an Ed25519 key pair: `out` (PEM PKCS#8) and `out.pub` (PEM SubjectPublicKeyInfo),
-    /// both 0600; neither file may exist (never overwritten).
-    public static func generateKey(out: String) throws(HashscreenError) -> GeneratedKey {
+    /// both 0600; neither file may exist (never overwritten). Prints the files and the keyid.
+    public static func generateKey(out: String) throws(HashscreenError) {
         let pub = publicKeyPath(for: out)
         for p in [out, pub] {
             var st = stat()
@@ -146,7 +139,11 @@ public enum AttestationOperations {
             unlink(out)  // no private key without its public half
             throw error
         }
-        return GeneratedKey(privateKeyPath: out, publicKeyPath: pub, keyID: keyID)
+        try HashscreenError.converting {
+            let printer = TextPrinter<KeyPairWritten>(to: StandardOutput())
+            try printer.write(KeyPairWritten(privateKeyPath: out, publicKeyPath: pub, keyID: keyID))
+            try printer.finish()
+        }
     }
 
     /// Exit statuses of `attestation verify`.

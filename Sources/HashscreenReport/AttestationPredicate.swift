@@ -59,6 +59,17 @@ extension ScanSummary {
     }
 }
 
+/// What `key generate` wrote.
+package struct KeyPairWritten: Sendable, TextRecord {
+    package var privateKeyPath: String
+    package var publicKeyPath: String
+    package var keyID: String
+    package init(privateKeyPath: String, publicKeyPath: String, keyID: String) {
+        self.privateKeyPath = privateKeyPath; self.publicKeyPath = publicKeyPath; self.keyID = keyID
+    }
+    package var text: String { "wrote \(privateKeyPath) (private) and \(publicKeyPath) (public); keyid \(keyID)\n" }
+}
+
 /// What `attestation verify` found: the signature's verdict and, per input given, the subject
 /// its digest matched.
 package struct AttestationCheck: Sendable {

@@ -26,8 +26,7 @@ struct KeyCommand: ParsableCommand {
         func run() throws {
             let out = self.out
             let code = try Hashscreen.guarded {
-                let key = try AttestationOperations.generateKey(out: out)
-                print("wrote \(key.privateKeyPath) (private) and \(key.publicKeyPath) (public); keyid \(key.keyID)")
+                try AttestationOperations.generateKey(out: out)
                 return 0
             }
             throw ExitCode(code)

@@ -30,10 +30,14 @@ final class AttestationEndToEndTests: XCTestCase {
     }
 
     func generateKey(_ name: String = "signer") throws -> (key: String, pub: String) {
+        try generateKeyPrinting(name).0
+    }
+
+    func generateKeyPrinting(_ name: String) throws -> ((key: String, pub: String), String) {
         let key = tmp.file(name)
         let r = try hashscreen(["key", "generate", "--out", key])
         XCTAssertEqual(r.status, 0, r.stderr)
-        return (key, key + ".pub")
+        return ((key, key + ".pub"), r.stdout)
     }
 
     func importList(_ lines: String) throws -> String {
@@ -104,22 +108,25 @@ final class AttestationEndToEndTests: XCTestCase {
     // MARK: - key generate
 
     func testKeyGenerateWritesPKCS8AndSPKIFilesThatCryptographyReadsAndNeverOverwrites() throws {
-        let (key, pub) = try generateKey()
+        let ((key, pub), printed) = try generateKeyPrinting("signer")
         XCTAssertEqual(mode(key), 0o600)
         XCTAssertEqual(mode(pub), 0o600)
         XCTAssertTrue(try read(key).hasPrefix("-----BEGIN PRIVATE KEY-----\n"))
         XCTAssertTrue(try read(pub).hasPrefix("-----BEGIN PUBLIC KEY-----\n"))
         let out = try runPython("""
-            import sys
+            import hashlib, sys
             from cryptography.hazmat.primitives.serialization import load_pem_private_key, load_pem_public_key, Encoding, PublicFormat
             from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
             k = load_pem_private_key(open(sys.argv[1], 'rb').read(), password=None)
             p = load_pem_public_key(open(sys.argv[2], 'rb').read())
             assert isinstance(k, Ed25519PrivateKey) and isinstance(p, Ed25519PublicKey)
             same = k.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw) == p.public_bytes(Encoding.Raw, PublicFormat.Raw)
-            print("ed25519 pair" if same else "mismatch")
+            keyid = hashlib.sha256(p.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)).hexdigest()
+            print(("ed25519 pair" if same else "mismatch") + " " + keyid)
             """, [key, pub])
-        XCTAssertEqual(out, "ed25519 pair\n")
+        let keyid = String(out.dropFirst("ed25519 pair ".count).prefix(64))
+        XCTAssertEqual(out, "ed25519 pair \(keyid)\n")
+        XCTAssertEqual(printed, "wrote \(key) (private) and \(pub) (public); keyid \(keyid)\n")
         let before = try read(key)
         for existing in [key, tmp.file("other")] {
             if existing != key { try tmp.write("other.pub", "mine\n") }
