@@ -2,7 +2,8 @@
 // hashscreen — screens image datasets against known-abuse hash lists.
 // Modules by pipeline stage, depending one way (see docs/architecture.md):
 //   HashscreenCore <- Decode / Digest / Perceptual / Manifest / List / Match / Report / Attest <- Pipeline <- hashscreen
-// C libraries enter only through the C* targets below, each imported by exactly one module.
+// C libraries enter only through the C* targets below, each imported by one module (CCrypto by two:
+// Digest for digests, Attest for Ed25519 keys; each handle owned by one type).
 import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [.swiftLanguageMode(.v5)]
