@@ -23,7 +23,7 @@ endif
 QEMU_CPU := Nehalem
 BIN_DEBUG := .build/debug/hashscreen
 
-.PHONY: deps qemu-deps pydeps build release test test-portable test-sanitize test-slurm fuzz fuzz-build fuzz-seeds demo bench clean
+.PHONY: deps qemu-deps chromium-deps pydeps build release test test-portable test-sanitize test-slurm fuzz fuzz-build fuzz-seeds demo bench clean
 
 # $(call apt_missing,PACKAGES): apt-get install those of PACKAGES not installed.
 define apt_missing
@@ -41,6 +41,10 @@ deps:
 
 qemu-deps:
 	$(call apt_missing,qemu-user)
+
+# Headless Chromium renders report.html in the end-to-end tests (PrevalenceReportEndToEndTests).
+chromium-deps:
+	$(call apt_missing,chromium)
 
 pydeps:
 	@if [ ! -x $(PY_VENV)/bin/python ]; then python3 -m venv $(PY_VENV); fi
@@ -61,7 +65,7 @@ SHIPPED_TESTS := HashscreenPerceptualTests|HashscreenMatchTests
 RELEASE_TEST_FLAGS := $(RELEASE_FLAGS) -Xswiftc -enable-testing --scratch-path .build-release-test
 TEST_ENV := HASHSCREEN_PYTHON=$(abspath $(PY_VENV))/bin/python
 
-test: deps pydeps
+test: deps pydeps chromium-deps
 	$(TEST_ENV) $(SWIFT) test --disable-swift-testing 2>&1 | tee .build-test.log; \
 	  status=$${PIPESTATUS[0]}; [ $$status -eq 0 ] || exit $$status; \
 	$(TEST_ENV) $(SWIFT) test $(RELEASE_TEST_FLAGS) --disable-swift-testing --filter "$(SHIPPED_TESTS)" 2>&1 | tee -a .build-test.log; \

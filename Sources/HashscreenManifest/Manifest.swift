@@ -75,6 +75,13 @@ package protocol ManifestReader {
     /// Calls `body` for every item, in input order. Throws only for setup failures
     /// (unreadable file, malformed header): per-row defects are items.
     func forEachItem(_ body: (ManifestItem) throws -> Void) throws
+    /// The names of the input's shards by `SampleID.shard` (img2dataset's `00000`); empty for
+    /// layouts without shards.
+    var shardNames: [String] { get }
+}
+
+extension ManifestReader {
+    package var shardNames: [String] { [] }
 }
 
 /// How manifests are read, beside their layout.

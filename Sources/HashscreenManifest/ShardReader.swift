@@ -27,6 +27,7 @@ final class ShardReader: ManifestReader {
     let input: UInt32
     /// In sorted order: a shard's position here is its samples' `SampleID.shard`.
     let shards: [Shard]
+    var shardNames: [String] { shards.map(\.stem) }
     private(set) var rowsNotSuccess = 0
     private(set) var ignoredFiles = 0
     /// Row groups of shard parquets that could not be decoded (their rows are failures).

@@ -3,6 +3,7 @@ import Foundation
 import HashscreenCore
 import HashscreenDigest
 import HashscreenManifest
+import HashscreenPerceptual
 import HashscreenReport
 
 /// The result of a scan, for the CLI's exit status and message.
@@ -33,6 +34,8 @@ final class Tally: @unchecked Sendable {
     private(set) var perInput: [ScanSummary.Counts]
     private(set) var bytesRead = 0
     private(set) var matchedPerList: [ListRef: Int] = [:]
+    /// Flagged samples by shard, signal and list, and match kind (`report.html`, `prevalence.json`).
+    private(set) var prevalence: Prevalence
     let matches: RecordSpool<MatchRecord>
     let failures: RecordSpool<FailureRecord>
     /// The first spool write that failed (a full disk): the scan stops with it.
@@ -42,8 +45,13 @@ final class Tally: @unchecked Sendable {
     private let noImageReference: (Int) -> Void
     private var warnedInputs = Set<Int>()
 
-    init(signals: [SignalKind], inputs: Int, spoolFolder: String, noImageReference: @escaping (Int) -> Void) throws(HashscreenError) {
+    init(signals: [SignalKind], inputs: Int, shardNames: [[String]] = [], thresholds: (SignalKind) -> Int = \.defaultThreshold,
+         dihedral: Bool = false, spoolFolder: String, noImageReference: @escaping (Int) -> Void) throws(HashscreenError) {
         self.signals = signals
+        // Only PDQ is searched in its dihedral variants (Screener).
+        prevalence = Prevalence(inputs: inputs, shardNames: shardNames, perceptual: signals.filter(\.isPerceptual).map { s in
+            (s, thresholds(s), dihedral && s == .pdq ? DihedralVariant.allCases.map(\.rawValue) : [DihedralVariant.orig.rawValue])
+        })
         var empty = ScanSummary.Counts()
         empty.perSignal = signals.map { ScanSummary.SignalCount(signal: $0, screened: 0, matched: 0) }
         perInput = Array(repeating: empty, count: inputs)
@@ -82,6 +90,7 @@ final class Tally: @unchecked Sendable {
             perInput[i].matched += 1
             for l in Set(o.matches.map(\.list)) { matchedPerList[l, default: 0] += 1 }
         }
+        prevalence.add(sample.id, failed: !o.failures.isEmpty, matches: o.matches)
         if o.failures.isEmpty { perInput[i].scanned += 1 } else {
             perInput[i].errors += 1
             for st in Set(o.failures.map(\.stage)) { perInput[i].errorsByStage[st, default: 0] += 1 }
@@ -98,6 +107,7 @@ final class Tally: @unchecked Sendable {
             perInput[i].errorsByStage[f.stage, default: 0] += 1
             perInput[i].notComputed[.rowUnreadable, default: 0] += 1
             for j in signals.indices { perInput[i].perSignal[j].notComputed += 1 }
+            prevalence.add(f.sampleID, failed: true, matches: [])
         }
         spool(f, into: failures)
     }
@@ -183,7 +193,8 @@ public enum Scanner {
 
         let imageSignals = config.signals.filter { $0.isCryptographic || $0.isPerceptual }
         let inputPaths = inputs.map(\.0.path)
-        let tally = try Tally(signals: config.signals, inputs: inputs.count, spoolFolder: outputs.directory) { i in
+        let tally = try Tally(signals: config.signals, inputs: inputs.count, shardNames: inputs.map { $0.1.shardNames },
+                              thresholds: config.threshold(for:), dihedral: config.dihedral, spoolFolder: outputs.directory) { i in
             warn(noImageReferenceWarning(input: inputPaths[i], imageSignals: imageSignals))
         }
         var screeners: [Screener] = []
@@ -251,7 +262,7 @@ public enum Scanner {
         let totals = tally.totals
         let summary = summary(config: config, counts: totals, tally: tally, known: known, inputs: inputs,
                               cleaned: cleaned, started: started, finished: finished, phases: phases)
-        try outputs.write(summary)
+        try outputs.write(summary, prevalence: tally.prevalence)
         if let signingKey {
             try Attestation.write(summary: summary, inputs: inputs.map { ($0.0.path, $0.2) }, key: signingKey, into: outputs)
         }

@@ -15,6 +15,9 @@ package struct OutputFolder {
         package static let summary = "summary.json"
         /// With `--attest`: the signed screening attestation (docs/attestation.md), after the summary.
         package static let attestation = "attestation.intoto.json"
+        /// The prevalence report for people and its figures for programs (docs/report.md).
+        package static let html = "report.html"
+        package static let prevalence = "prevalence.json"
         /// The spools of a scan in progress (`RecordSpool`, docs/spool.md), named
         /// `.matches.PID.RANDOM.spool` and `.errors.PID.RANDOM.spool`; removed once the files
         /// above are written (a killed scan leaves them, every run in them whole).
@@ -76,8 +79,12 @@ package struct OutputFolder {
         return removed
     }
 
-    /// Writes `summary.json`: last, so its presence says the other files are complete.
-    package func write(_ summary: ScanSummary) throws(HashscreenError) {
+    /// Writes `prevalence.json` and `report.html`, then `summary.json`: last, so its presence
+    /// says the other files are complete.
+    package func write(_ summary: ScanSummary, prevalence: Prevalence) throws(HashscreenError) {
+        let report = PrevalenceReport(summary: summary, prevalence: prevalence)
+        try print([report], with: JSONPrinter<PrevalenceReport>(to: AtomicFile(path: path(File.prevalence))))
+        try print([report], with: HTMLPrinter(to: AtomicFile(path: path(File.html))))
         try print([summary], with: JSONPrinter<ScanSummary>(to: AtomicFile(path: path(File.summary))))
     }
 

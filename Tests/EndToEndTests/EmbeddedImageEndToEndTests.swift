@@ -240,6 +240,11 @@ final class EmbeddedImageEndToEndTests: XCTestCase {
             written += 1
         }
         XCTAssertGreaterThan(written, 40, "the scans wrote their outputs")
+        for i in inputs.indices {
+            for f in ["report.html", "prevalence.json"] {
+                XCTAssertTrue(streams.contains { $0.0 == "scan\(i)/\(f)" }, "scan\(i)/\(f) is among the outputs searched")
+            }
+        }
         for (name, image) in images {
             for needle in needles(image) {
                 for (stream, data) in streams where data.range(of: needle) != nil {

@@ -66,7 +66,7 @@ final class OutputSafetyEndToEndTests: XCTestCase {
         let r = try scan([m], db, tmp.file("shared"))
         XCTAssertEqual(r.status, 1, r.stderr)
         XCTAssertEqual(mode(tmp.file("shared")), 0o1777, "chmod'ed to 0700 before issue 11")
-        for f in ["removals.csv", "report.jsonl", "errors.jsonl", "summary.json", ".hashscreen.lock"] {
+        for f in ["removals.csv", "report.jsonl", "errors.jsonl", "summary.json", "prevalence.json", "report.html", ".hashscreen.lock"] {
             XCTAssertEqual(mode(tmp.file("shared/" + f)), 0o600, f)
         }
     }
@@ -81,7 +81,7 @@ final class OutputSafetyEndToEndTests: XCTestCase {
         let clean = try tmp.write("in/clean.csv", "key,path\nclean,\(images)/0002.jpg\n")
         let r = try scan([clean], db, out)
         XCTAssertEqual(r.status, 0, r.stderr)
-        XCTAssertEqual(try names(out), [".hashscreen.lock", "errors.jsonl", "notes.txt", "removals.csv", "report.jsonl", "summary.json"])
+        XCTAssertEqual(try names(out), [".hashscreen.lock", "errors.jsonl", "notes.txt", "prevalence.json", "removals.csv", "report.html", "report.jsonl", "summary.json"])
         XCTAssertEqual(try read(out + "/removals.csv"), "key,url,path,reasons\n")
         XCTAssertTrue(try read(out + "/summary.json").contains("clean.csv"))
         XCTAssertEqual(try read(out + "/notes.txt"), "the user's\n")
@@ -153,7 +153,7 @@ final class OutputSafetyEndToEndTests: XCTestCase {
         let out = tmp.file("o")
         XCTAssertEqual(try scan([m], db, out).status, 1)
         let victim = try tmp.write("victims/m.csv", "precious\n")
-        for f in ["removals.csv", "report.jsonl", "errors.jsonl", "summary.json"] {
+        for f in ["removals.csv", "report.jsonl", "errors.jsonl", "summary.json", "prevalence.json", "report.html"] {
             XCTAssertEqual(unlink(out + "/" + f), 0)
             XCTAssertEqual(symlink(victim, out + "/" + f), 0, f)
         }
@@ -162,7 +162,7 @@ final class OutputSafetyEndToEndTests: XCTestCase {
         XCTAssertEqual(r.status, 1, r.stderr)
         XCTAssertEqual(try read(victim), "precious\n")
         XCTAssertEqual(try names(tmp.file("victims")), ["m.csv"])
-        for f in ["removals.csv", "report.jsonl", "errors.jsonl", "summary.json", "cleaned/m.csv"] {
+        for f in ["removals.csv", "report.jsonl", "errors.jsonl", "summary.json", "prevalence.json", "report.html", "cleaned/m.csv"] {
             var st = stat()
             XCTAssertEqual(lstat(out + "/" + f, &st), 0, f)
             XCTAssertEqual(st.st_mode & S_IFMT, S_IFREG, f)

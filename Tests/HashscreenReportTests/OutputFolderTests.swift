@@ -57,13 +57,16 @@ final class OutputFolderTests: XCTestCase {
                                      cleanedManifests: nil,
                                      times: .init(started: now, finished: now, setupSeconds: 0, scanSeconds: 0,
                                                   setupCPUSeconds: 0, scanCPUSeconds: 0),
-                                     bytesRead: 0, exitStatus: 0, outputDirectory: tmp.path))
+                                     bytesRead: 0, exitStatus: 0, outputDirectory: tmp.path),
+                         prevalence: Prevalence(inputs: 0, perceptual: []))
         let text = try String(contentsOfFile: tmp.file("summary.json"), encoding: .utf8)
         XCTAssertTrue(text.hasPrefix("{\n  \"counts\": {\n    \"samples\": 0,"), text)
         XCTAssertTrue(text.hasSuffix("\n  \"exit_status\": 0\n}\n"), text)
-        var st = stat()
-        XCTAssertEqual(stat(tmp.file("summary.json"), &st), 0)
-        XCTAssertEqual(st.st_mode & 0o777, 0o600)
+        for f in ["summary.json", "prevalence.json", "report.html"] {
+            var st = stat()
+            XCTAssertEqual(stat(tmp.file(f), &st), 0, f)
+            XCTAssertEqual(st.st_mode & 0o777, 0o600, f)
+        }
     }
 
     func testUnwritableOutputIsASetupError() throws {
