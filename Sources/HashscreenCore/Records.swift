@@ -80,3 +80,23 @@ package enum NotComputedReason: String, Sendable, CaseIterable {
     /// The manifest row (or the rest of a damaged shard) could not be read: no signal computed.
     case rowUnreadable = "row_unreadable"
 }
+
+/// What a scan records of one flagged sample so that a later `verify` can tell whether it is
+/// still in a release (`flagged.jsonl`, docs/verify.md): its key and domain-separated digests
+/// of its content and URL. Never a list value: a flagged image's own SHA-256 may be one.
+package struct FlaggedRecord: Sendable, Equatable {
+    package var key: String
+    /// The key is a row number (`Sample.keyIsRowNumber`): it does not identify the row.
+    package var keyIsRowNumber: Bool
+    /// `FlagDigest.content` of each SHA-256 the sample has: of its image bytes (when read) and
+    /// recorded in its row (img2dataset's original download), distinct, sorted.
+    package var content: [HashValue]
+    /// `FlagDigest.url` of its URL, when it has one.
+    package var url: HashValue?
+    package var sampleID: SampleID
+
+    package init(key: String, keyIsRowNumber: Bool, content: [HashValue], url: HashValue?, sampleID: SampleID) {
+        self.key = key; self.keyIsRowNumber = keyIsRowNumber; self.content = content; self.url = url
+        self.sampleID = sampleID
+    }
+}

@@ -30,6 +30,9 @@ package struct Sample: Sendable, Equatable {
     /// Why the sample names no image, when its reader knows (nil otherwise: it names one, or
     /// its row has no image reference at all).
     package var imageAbsence: ImageAbsence?
+    /// The key is the row's number (`row-NNNNNNNNN`: no key column, and no path, or an image
+    /// inside the row): it names a position, which changes when rows are removed, not the row.
+    package var keyIsRowNumber = false
 
     package init(key: String, url: String? = nil, caption: String? = nil, path: String? = nil,
                 displayPath: String? = nil, recorded: [RecordedHash] = [], id: SampleID,

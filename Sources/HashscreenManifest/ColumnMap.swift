@@ -255,6 +255,7 @@ struct ColumnMap: Sendable {
         var s = Sample(key: key, url: url, caption: caption, path: resolved,
                        displayPath: rawPath, recorded: recorded, id: id)
         s.embedded = embedded
+        s.keyIsRowNumber = rowKey == nil && (embedded != nil || rawPath == nil)
         return .sample(s, problems: problems)
     }
 }

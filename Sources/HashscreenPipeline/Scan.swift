@@ -38,6 +38,10 @@ final class Tally: @unchecked Sendable {
     private(set) var prevalence: Prevalence
     let matches: RecordSpool<MatchRecord>
     let failures: RecordSpool<FailureRecord>
+    let flagged: RecordSpool<FlaggedRecord>
+    /// With `verify`: release samples that are rows the earlier scan flagged (held in memory:
+    /// at most one per release sample that is one, docs/verify.md).
+    private(set) var remaining: [RemainingRow] = []
     /// The first spool write that failed (a full disk): the scan stops with it.
     private(set) var spoolError: HashscreenError?
     /// Called once per input, at its first sample that names no image while image signals
@@ -57,6 +61,7 @@ final class Tally: @unchecked Sendable {
         perInput = Array(repeating: empty, count: inputs)
         matches = try RecordSpool(folder: spoolFolder, name: OutputFolder.File.matchSpool)
         failures = try RecordSpool(folder: spoolFolder, name: OutputFolder.File.failureSpool)
+        flagged = try RecordSpool(folder: spoolFolder, name: OutputFolder.File.flaggedSpool)
         self.noImageReference = noImageReference
     }
 
@@ -65,6 +70,7 @@ final class Tally: @unchecked Sendable {
         // Outside the lock: a spool sorts and writes a full buffer while others go on.
         for m in o.matches { spool(m, into: matches) }
         for f in o.failures { spool(f, into: failures) }
+        if let g = o.flagged { spool(g, into: flagged) }
     }
 
     private func count(_ o: SampleOutcome, of sample: Sample) {
@@ -86,6 +92,7 @@ final class Tally: @unchecked Sendable {
             perInput[i].notComputed[reason, default: 0] += 1
             if reason == .noImageReference, warnedInputs.insert(i).inserted { noImageReference(i) }
         }
+        if let r = o.remaining { remaining.append(r) }
         if !o.matches.isEmpty {
             perInput[i].matched += 1
             for l in Set(o.matches.map(\.list)) { matchedPerList[l, default: 0] += 1 }
@@ -168,8 +175,12 @@ public enum Scanner {
         try HashscreenError.converting { try scan(config, log: log, warn: warn) }
     }
 
+    /// What `verify` adds before `summary.json` is written (last): the finished scan's summary,
+    /// the release samples that are earlier-flagged rows, the output folder.
+    typealias Finishing = (ScanSummary, [RemainingRow], OutputFolder) throws -> Void
+
     static func scan(_ config: ScanConfiguration, log: (String) -> Void,
-                     warn: @escaping @Sendable (String) -> Void) throws -> ScanResult {
+                     warn: @escaping @Sendable (String) -> Void, finishing: Finishing? = nil) throws -> ScanResult {
         let started = Date()
         let cpuAtStart = processCPUSeconds()
         // Setup failures stop the run before any work: output folder, list, inputs.
@@ -255,18 +266,27 @@ public enum Scanner {
 
         // The spools' sorted runs merged into the record files; the removed samples' identities
         // kept only for --write-cleaned.
-        let removed = try outputs.write(matches: tally.matches, failures: tally.failures, keepingRemovedIDs: config.writeCleaned)
+        let removed = try outputs.write(matches: tally.matches, failures: tally.failures, flagged: tally.flagged,
+                                        keepingRemovedIDs: config.writeCleaned)
         tally.matches.remove()
         tally.failures.remove()
+        tally.flagged.remove()
         let cleaned = config.writeCleaned ? try writeCleaned(config: config, inputs: inputs, removed: removed) : nil
         let totals = tally.totals
         let summary = summary(config: config, counts: totals, tally: tally, known: known, inputs: inputs,
                               cleaned: cleaned, started: started, finished: finished, phases: phases)
-        try outputs.write(summary, prevalence: tally.prevalence)
+        if let finishing {
+            try finishing(summary, tally.remaining.sorted(by: RemainingRow.precedes), outputs)
+            try outputs.write(summary, prevalence: tally.prevalence)
+        } else {
+            try outputs.write(summary, prevalence: tally.prevalence)
+        }
         if let signingKey {
             try Attestation.write(summary: summary, inputs: inputs.map { ($0.0.path, $0.2) }, key: signingKey, into: outputs)
         }
-        log(String(summary.text.dropLast()))  // the closing line, without its newline
+        if finishing == nil {
+            log(String(summary.text.dropLast()))  // the closing line, without its newline
+        }
         if config.summaryFormat != nil {
             try HashscreenError.converting {
                 let printer = MarkdownPrinter<ScanSummary>(to: StandardOutput())

@@ -58,6 +58,8 @@ public struct ScanConfiguration: Sendable {
     public var maxUnscreened: UnscreenedLimit? = nil
     /// `--summary-format`: also print the summary on standard output (nil: nothing there).
     public var summaryFormat: SummaryFormat? = nil
+    /// With `verify`: the earlier scan's flagged rows, every sample is compared with.
+    package var earlier: EarlierFlags?
     package var folderWalk: FolderWalk { FolderWalk(includeHidden: includeHidden, followSymlinks: followSymlinks) }
 
     /// The default signals of a scan.

@@ -4,6 +4,7 @@ import HashscreenDecode
 import HashscreenDigest
 import HashscreenMatch
 import HashscreenPerceptual
+import HashscreenReport
 
 /// What screening one sample found, and for each requested signal what became of it: looked
 /// up (`screenedSignals`), not computed for a reason that is a failure (`notComputed`), below
@@ -20,6 +21,13 @@ struct SampleOutcome {
     var lowQualitySignals: [SignalKind] = []
     var bytesRead = 0
     var decoded = false
+    /// `FlagDigest.content` of the image bytes, when they were read and the digest is wanted (the
+    /// sample matched, or `verify` compares every sample).
+    var contentDigest: HashValue?
+    /// What `flagged.jsonl` records of the sample, when it matched.
+    var flagged: FlaggedRecord?
+    /// With `verify`: the sample is a row the earlier scan flagged.
+    var remaining: RemainingRow?
 
     /// Records that `signals` (less those already screened, e.g. by a recorded hash) were not
     /// computed, for `reason`.
@@ -79,7 +87,24 @@ final class Screener {
         decoder = ImageDecoder(options: options)
     }
 
+    /// Screens one sample; a flagged one gets its `flagged.jsonl` record and, with `verify`, every
+    /// sample is compared with the earlier scan's flagged rows.
     func screen(_ sample: Sample, problems: [String]) -> SampleOutcome {
+        var out = screenSignals(sample, problems: problems)
+        guard config.earlier != nil || !out.matches.isEmpty else { return out }
+        var content = Set(out.contentDigest.map { [$0] } ?? [])
+        for r in sample.recorded where r.signal == .sha256 { content.insert(FlagDigest.content(sha256: r.value)) }
+        let digests = content.sorted()
+        let url = sample.url.map(FlagDigest.url)
+        if !out.matches.isEmpty {
+            out.flagged = FlaggedRecord(key: sample.key, keyIsRowNumber: sample.keyIsRowNumber, content: digests, url: url,
+                                        sampleID: sample.id)
+        }
+        out.remaining = config.earlier?.remaining(sample, content: digests, url: url)
+        return out
+    }
+
+    private func screenSignals(_ sample: Sample, problems: [String]) -> SampleOutcome {
         var out = SampleOutcome()
         let display = sample.displayPath
         for p in problems {
@@ -183,11 +208,17 @@ final class Screener {
 
     /// Digests and (when pixels are needed) decodes and hashes one image's bytes.
     private func screenBytes(_ sample: Sample, _ bytes: UnsafeRawBufferPointer, into out: inout SampleOutcome) {
+        var sha256: HashValue? = nil
         for (signal, value) in digester.digest(bytes) {
+            if signal == .sha256 { sha256 = value }
             lookup(sample, signal, value, source: .computed, into: &out)
         }
-        guard config.needsDecode else { return }
-        screenPixels(sample, bytes, into: &out)
+        if config.needsDecode { screenPixels(sample, bytes, into: &out) }
+        // The content digest of flagged.jsonl (and verify's comparison): from the SHA-256 just
+        // computed, else (sha256 not requested) computed now, for flagged samples only unless verifying.
+        if config.earlier != nil || !out.matches.isEmpty {
+            out.contentDigest = sha256.map { FlagDigest.content(sha256: $0) } ?? FlagDigest.content(of: bytes)
+        }
     }
 
     private func screenPixels(_ sample: Sample, _ bytes: UnsafeRawBufferPointer, into out: inout SampleOutcome) {

@@ -35,6 +35,17 @@ extension FailureRecord: JSONRecord {
     }
 }
 
+extension FlaggedRecord: JSONRecord {
+    /// A line of `flagged.jsonl`: digests in lower-case hex.
+    package var json: JSONValue {
+        .object([
+            ("key", .string(key)), ("key_is_row_number", .bool(keyIsRowNumber)),
+            ("content_digests", .array(content.map { .string($0.hex) })),
+            ("url_digest", .optional(url?.hex)),
+        ])
+    }
+}
+
 extension ScanSummary: JSONRecord {
     /// `summary.json`: counts, provenance, cleaned manifests (with `--write-cleaned`),
     /// throughput (seconds to the millisecond, rates to a tenth), exit status.
@@ -118,7 +129,7 @@ extension ScanSummary: JSONRecord {
 }
 
 extension ScanSummary.OptionValue {
-    var json: JSONValue {
+    package var json: JSONValue {
         switch self {
         case .bool(let b): return .bool(b)
         case .int(let i): return .int(i)

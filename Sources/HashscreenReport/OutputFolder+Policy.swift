@@ -21,7 +21,7 @@ extension OutputFolder.File {
     package static let cleaned = "cleaned"
     /// Every name a scan writes in the folder besides the lock, in the order a new scan removes
     /// them: the summary first, so no moment shows a summary beside files it does not describe.
-    package static let run = [summary, attestation, removals, report, errors, prevalence, html, cleaned]
+    package static let run = [summary, attestation, verification, removals, report, errors, flagged, prevalence, html, cleaned]
 }
 
 /// The open lock file: the lock is held for as long as this lives.
@@ -73,10 +73,22 @@ extension OutputFolder {
 
     // MARK: - Creating
 
+    /// `path` without its last component ("" for a bare name, "/" at the root), trailing
+    /// slashes ignored. Not `NSString.deletingLastPathComponent`: Foundation on Linux traps on a
+    /// one-character name (`--out v`).
+    static func parentFolder(_ path: String) -> String {
+        var p = Substring(path)
+        while p.count > 1, p.hasSuffix("/") { p = p.dropLast() }
+        guard let slash = p.lastIndex(of: "/") else { return "" }
+        var parent = p[..<slash]
+        while parent.count > 1, parent.hasSuffix("/") { parent = parent.dropLast() }
+        return parent.isEmpty ? "/" : String(parent)
+    }
+
     /// Creates `path` and any missing parents with `directoryMode`; false when another process
     /// made `path` first (it is then checked like any existing folder).
     private static func create(_ path: String) throws(HashscreenError) -> Bool {
-        let parent = (path as NSString).deletingLastPathComponent
+        let parent = parentFolder(path)
         var st = stat()
         if !parent.isEmpty && parent != path && stat(parent, &st) != 0 && errno == ENOENT {
             _ = try create(parent)
@@ -163,7 +175,7 @@ extension OutputFolder {
         func leftOver(_ names: [String]) -> Bool {
             names.contains { s.hasPrefix("." + $0 + ".") && !s.hasPrefix("." + $0 + ".\(getpid()).") }
         }
-        if s.hasSuffix(SpoolFormat.fileSuffix) { return leftOver([File.matchSpool, File.failureSpool]) }
+        if s.hasSuffix(SpoolFormat.fileSuffix) { return leftOver([File.matchSpool, File.failureSpool, File.flaggedSpool]) }
         return s.hasSuffix(".tmp") && leftOver(File.run)
     }
 

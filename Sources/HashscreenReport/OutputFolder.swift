@@ -15,6 +15,10 @@ package struct OutputFolder {
         package static let summary = "summary.json"
         /// With `--attest`: the signed screening attestation (docs/attestation.md), after the summary.
         package static let attestation = "attestation.intoto.json"
+        /// One line per flagged sample: its key and domain-separated digests (docs/verify.md).
+        package static let flagged = "flagged.jsonl"
+        /// `verify`'s verdict (docs/verify.md).
+        package static let verification = "verify.json"
         /// The prevalence report for people and its figures for programs (docs/report.md).
         package static let html = "report.html"
         package static let prevalence = "prevalence.json"
@@ -23,6 +27,7 @@ package struct OutputFolder {
         /// above are written (a killed scan leaves them, every run in them whole).
         package static let matchSpool = "matches"
         package static let failureSpool = "errors"
+        package static let flaggedSpool = "flagged"
     }
 
     package let directory: String
@@ -45,17 +50,17 @@ package struct OutputFolder {
 
     /// Writes `removals.csv`, `report.jsonl` and `errors.jsonl` from the scan's matches and
     /// failures, in any order (they are sorted here).
-    package func write(matches: [MatchRecord], failures: [FailureRecord]) throws(HashscreenError) {
-        _ = try write(matches: SortedArray(matches), failures: SortedArray(failures))
+    package func write(matches: [MatchRecord], failures: [FailureRecord], flagged: [FlaggedRecord] = []) throws(HashscreenError) {
+        _ = try write(matches: SortedArray(matches), failures: SortedArray(failures), flagged: SortedArray(flagged))
     }
 
-    /// Writes `removals.csv`, `report.jsonl` and `errors.jsonl` from records handed over in
+    /// Writes `removals.csv`, `report.jsonl`, `errors.jsonl` and `flagged.jsonl` from records handed over in
     /// `RecordOrder` (a scan's spools): one pass over the matches prints both of their files,
     /// a removal per run of one sample's matches; nothing is held but the current sample's
     /// reasons. Returns the removed samples' identities when `keepingRemovedIDs` (for
     /// `--write-cleaned`: one set entry per removed sample), else an empty set.
-    package func write<M: SortedRecords<MatchRecord>, F: SortedRecords<FailureRecord>>(
-        matches: M, failures: F, keepingRemovedIDs: Bool = false
+    package func write<M: SortedRecords<MatchRecord>, F: SortedRecords<FailureRecord>, G: SortedRecords<FlaggedRecord>>(
+        matches: M, failures: F, flagged: G, keepingRemovedIDs: Bool = false
     ) throws(HashscreenError) -> Set<SampleID> {
         let removals = try CSVPrinter<Removal>(header: Removal.csvHeader, to: AtomicFile(path: path(File.removals)))
         let report = JSONLinesPrinter<MatchRecord>(to: try AtomicFile(path: path(File.report)))
@@ -76,6 +81,9 @@ package struct OutputFolder {
         let errors = JSONLinesPrinter<FailureRecord>(to: try AtomicFile(path: path(File.errors)))
         try failures.forEachSorted { (f: FailureRecord) throws(HashscreenError) in try errors.write(f) }
         try errors.finish()
+        let flaggedFile = JSONLinesPrinter<FlaggedRecord>(to: try AtomicFile(path: path(File.flagged)))
+        try flagged.forEachSorted { (g: FlaggedRecord) throws(HashscreenError) in try flaggedFile.write(g) }
+        try flaggedFile.finish()
         return removed
     }
 
@@ -97,5 +105,12 @@ package struct OutputFolder {
         var sink = sink
         for r in records { try sink.write(r) }
         try sink.finish()
+    }
+}
+
+extension OutputFolder {
+    /// Writes `verify.json` (before `summary.json`, which stays last).
+    package func write(_ report: VerifyReport) throws(HashscreenError) {
+        try print([report], with: JSONPrinter<VerifyReport>(to: AtomicFile(path: path(File.verification))))
     }
 }

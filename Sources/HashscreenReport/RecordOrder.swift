@@ -23,6 +23,12 @@ package enum RecordOrder {
         return a.message < b.message
     }
 
+    /// By key, input order (one record per sample).
+    package static func precedes(_ a: FlaggedRecord, _ b: FlaggedRecord) -> Bool {
+        if a.key != b.key { return a.key < b.key }
+        return a.sampleID < b.sampleID
+    }
+
     package static func sorted(_ matches: [MatchRecord]) -> [MatchRecord] { matches.sorted(by: precedes) }
 
     package static func sorted(_ failures: [FailureRecord]) -> [FailureRecord] { failures.sorted(by: precedes) }

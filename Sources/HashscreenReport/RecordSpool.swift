@@ -495,3 +495,40 @@ extension FailureRecord: SpoolRecord {
 
     package var memoryEstimate: Int { 96 + key.utf8.count + (path?.utf8.count ?? 0) + message.utf8.count }
 }
+
+extension FlaggedRecord: SpoolRecord {
+    package static var spoolKind: UInt8 { UInt8(ascii: "g") }
+
+    /// key, key is a row number (u8), content digests (u32 count, bytes each), url digest
+    /// (u8 0 or 1 and bytes), sample identity.
+    package func encode(into e: inout SpoolEncoder) {
+        e.string(key); e.u8(keyIsRowNumber ? 1 : 0)
+        e.u32(UInt32(content.count))
+        for c in content { e.data(c.bytes) }
+        if let url { e.u8(1); e.data(url.bytes) } else { e.u8(0) }
+        e.sampleID(sampleID)
+    }
+
+    package static func decode(_ d: inout SpoolDecoder) -> FlaggedRecord? {
+        guard let key = d.string(), let rowNumber = d.u8(), rowNumber <= 1, let n = d.u32() else { return nil }
+        var content: [HashValue] = []
+        for _ in 0..<n {
+            guard let b = d.data() else { return nil }
+            content.append(HashValue(bytes: b))
+        }
+        var url: HashValue? = nil
+        switch d.u8() {
+        case 0: break
+        case 1:
+            guard let b = d.data() else { return nil }
+            url = HashValue(bytes: b)
+        default: return nil
+        }
+        guard let id = d.sampleID() else { return nil }
+        return FlaggedRecord(key: key, keyIsRowNumber: rowNumber == 1, content: content, url: url, sampleID: id)
+    }
+
+    package static func precedes(_ a: FlaggedRecord, _ b: FlaggedRecord) -> Bool { RecordOrder.precedes(a, b) }
+
+    package var memoryEstimate: Int { 96 + key.utf8.count + content.count * 48 + (url == nil ? 0 : 48) }
+}

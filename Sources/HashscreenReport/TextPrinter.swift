@@ -76,4 +76,4 @@ extension ListProvenance {
 }
 
 /// `1 line`, `2 lines`, `0 lines`.
-func plural(_ n: Int, _ word: String) -> String { "\(n) \(word)\(n == 1 ? "" : "s")" }
+func plural(_ n: Int, _ word: String, _ many: String? = nil) -> String { "\(n) \(n == 1 ? word : (many ?? word + "s"))" }

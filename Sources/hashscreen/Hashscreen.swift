@@ -15,10 +15,12 @@ struct Hashscreen: ParsableCommand {
             removal manifest, a report and a summary. It never writes image content.
 
             Exit status of `scan`: 0 complete and nothing matched; 1 at least one match; \
-            3 no match but some samples could not be screened; 2 fatal error.
+            3 no match but some samples could not be screened; 2 fatal error. Of `verify`: 0 \
+            verified; 1 a row the earlier scan flagged is still in the release; 4 a sample matches \
+            now; 3 incomplete; 5 the earlier screening not reproduced; 2 fatal error.
             """,
         version: HashscreenVersion.current,
-        subcommands: [Scan.self, ListCommand.self, HashCommand.self, ManifestCommand.self, KeyCommand.self, AttestationCommand.self]
+        subcommands: [Scan.self, Verify.self, ListCommand.self, HashCommand.self, ManifestCommand.self, KeyCommand.self, AttestationCommand.self]
     )
 
     /// Exit status for a fatal error that is not a `HashscreenError` (whose code gives its own).

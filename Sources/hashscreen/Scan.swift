@@ -22,7 +22,8 @@ struct Scan: ParsableCommand {
             carry images: hashscreen never writes image bytes.
 
             Outputs in --out (files 0600), sorted by key: removals.csv, report.jsonl, \
-            errors.jsonl, summary.json (last), and with --attest attestation.intoto.json (after the \
+            errors.jsonl, flagged.jsonl (digests of the flagged samples for `verify`, never a list \
+            value), summary.json (last), and with --attest attestation.intoto.json (after the \
             summary). --out must be new (created 0700), empty, or hold an \
             earlier scan, which is replaced (its mode is left alone); one scan at a time per --out.
 

@@ -81,7 +81,7 @@ final class OutputSafetyEndToEndTests: XCTestCase {
         let clean = try tmp.write("in/clean.csv", "key,path\nclean,\(images)/0002.jpg\n")
         let r = try scan([clean], db, out)
         XCTAssertEqual(r.status, 0, r.stderr)
-        XCTAssertEqual(try names(out), [".hashscreen.lock", "errors.jsonl", "notes.txt", "prevalence.json", "removals.csv", "report.html", "report.jsonl", "summary.json"])
+        XCTAssertEqual(try names(out), [".hashscreen.lock", "errors.jsonl", "flagged.jsonl", "notes.txt", "prevalence.json", "removals.csv", "report.html", "report.jsonl", "summary.json"])
         XCTAssertEqual(try read(out + "/removals.csv"), "key,url,path,reasons\n")
         XCTAssertTrue(try read(out + "/summary.json").contains("clean.csv"))
         XCTAssertEqual(try read(out + "/notes.txt"), "the user's\n")

@@ -116,6 +116,7 @@ final class OutputFolderPolicyTests: XCTestCase {
             try earlier.write(matches: [Fixture.match("a", .md5)], failures: [])
         }
         try tmp.write("o/summary.json", "{}\n")
+        try tmp.write("o/verify.json", "{}\n")  // a verify run's verdict goes with it
         try tmp.write("o/cleaned/1/m.csv", "key\n")
         try tmp.write("o/.removals.csv.123.00000000000000ff.tmp", "left by a killed scan")
         try tmp.write("o/notes.txt", "the user's\n")
@@ -123,7 +124,7 @@ final class OutputFolderPolicyTests: XCTestCase {
         let own = ".report.jsonl.\(getpid()).0000000000000001.tmp"
         try tmp.write("o/" + own, "being written")
         let folder = try OutputFolder(directory: dir)
-        XCTAssertEqual(try names(dir).count, 9, "nothing is removed before removePreviousRun()")
+        XCTAssertEqual(try names(dir).count, 11, "nothing is removed before removePreviousRun()")
         try folder.removePreviousRun()
         XCTAssertEqual(try names(dir), [".hashscreen.lock", own, "notes.txt"])
     }
@@ -136,6 +137,7 @@ final class OutputFolderPolicyTests: XCTestCase {
         do { _ = try OutputFolder(directory: dir) }
         try tmp.write("o/.matches.123.ff.spool", "left by a killed scan")
         try tmp.write("o/.errors.123.fe.spool", "left by a killed scan")
+        try tmp.write("o/.flagged.123.fc.spool", "left by a killed scan")
         try tmp.write("o/.notes.123.fd.spool", "not a scan's name")
         let folder = try OutputFolder(directory: dir)
         let own = try RecordSpool<FailureRecord>(folder: dir, name: OutputFolder.File.failureSpool)
@@ -156,5 +158,17 @@ final class OutputFolderPolicyTests: XCTestCase {
         XCTAssertEqual(try names(dir), [".hashscreen.lock"])
         XCTAssertEqual(try names(tmp.file("victims")), ["keep.txt"])
         XCTAssertEqual(try String(contentsOfFile: victims, encoding: .utf8), "precious\n")
+    }
+
+    /// Regression: `--out v` (a one-character relative name) trapped in Foundation's
+    /// `deletingLastPathComponent`.
+    func testParentFolderOfShortAndOddPaths() {
+        XCTAssertEqual(OutputFolder.parentFolder("v"), "")
+        XCTAssertEqual(OutputFolder.parentFolder("v/"), "")
+        XCTAssertEqual(OutputFolder.parentFolder("a/v"), "a")
+        XCTAssertEqual(OutputFolder.parentFolder("a//v/"), "a")
+        XCTAssertEqual(OutputFolder.parentFolder("/v"), "/")
+        XCTAssertEqual(OutputFolder.parentFolder("/"), "/")
+        XCTAssertEqual(OutputFolder.parentFolder("/x/yy/z"), "/x/yy")
     }
 }

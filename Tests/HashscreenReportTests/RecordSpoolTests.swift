@@ -71,15 +71,25 @@ final class RecordSpoolTests: XCTestCase {
         let tmp = try TemporaryDirectory()
         let matches = Self.randomMatches(400, seed: 21)
         let failures = Self.randomFailures(300, seed: 22)
+        // One flagged record per matched sample, some with digests, some with a URL digest.
+        var seen = Set<SampleID>()
+        let flagged = matches.filter { seen.insert($0.sampleID).inserted }.enumerated().map { i, m in
+            FlaggedRecord(key: m.key, keyIsRowNumber: i % 5 == 0,
+                          content: (0..<(i % 3)).map { j in HashValue(bytes: (0..<32).map { UInt8(truncatingIfNeeded: i * 7 + j * 13 + $0) }) },
+                          url: i % 2 == 0 ? HashValue(bytes: [UInt8](repeating: UInt8(truncatingIfNeeded: i), count: 32)) : nil,
+                          sampleID: m.sampleID)
+        }
         let inMemory = try OutputFolder(directory: tmp.file("a"))
-        try inMemory.write(matches: matches, failures: failures)
+        try inMemory.write(matches: matches, failures: failures, flagged: flagged)
         let spooled = try OutputFolder(directory: tmp.file("b"))
         let ms = try RecordSpool<MatchRecord>(folder: spooled.directory, name: "matches", bufferRecords: 5)
         let fs = try RecordSpool<FailureRecord>(folder: spooled.directory, name: "errors", bufferRecords: 5)
+        let gs = try RecordSpool<FlaggedRecord>(folder: spooled.directory, name: "flagged", bufferRecords: 5)
         for m in matches { try ms.append(m) }
         for f in failures { try fs.append(f) }
-        let removed = try spooled.write(matches: ms, failures: fs, keepingRemovedIDs: true)
-        for f in [OutputFolder.File.removals, OutputFolder.File.report, OutputFolder.File.errors] {
+        for g in flagged.reversed() { try gs.append(g) }
+        let removed = try spooled.write(matches: ms, failures: fs, flagged: gs, keepingRemovedIDs: true)
+        for f in [OutputFolder.File.removals, OutputFolder.File.report, OutputFolder.File.errors, OutputFolder.File.flagged] {
             let a = try Data(contentsOf: URL(fileURLWithPath: inMemory.path(f)))
             XCTAssertEqual(a, try Data(contentsOf: URL(fileURLWithPath: spooled.path(f))), f)
             XCTAssertFalse(a.isEmpty, f)

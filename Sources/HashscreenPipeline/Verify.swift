@@ -1,0 +1,349 @@
+// `hashscreen verify`: an auditor's re-check of a published release against an earlier scan's
+// output folder (docs/verify.md). The release is re-screened by the scan pipeline itself
+// (`Scanner.scan`, with the earlier scan's options and every list of the database now), with
+// each sample also compared with the earlier scan's flagged rows (`flagged.jsonl`: by key,
+// content digest and URL digest); then the two provenances are compared.
+//
+// Words:
+// - *earlier scan*: the output folder `--against` names; it must be complete (`summary.json`)
+//   and hold `flagged.jsonl`.
+// - *remaining row*: a release sample that is one of the earlier flagged rows.
+// - *new list*: a list (name@version) of the database now that the earlier scan did not have.
+import Foundation
+import HashscreenCore
+import HashscreenDigest
+import HashscreenReport
+
+/// What `verify` is asked to do, resolved from the command line.
+public struct VerifyConfiguration: Sendable {
+    package var inputs: [ScanConfiguration.Input]
+    package var listPath: String
+    package var earlierDirectory: String
+    package var outputDirectory: String
+    package var jobs: Int
+    /// Input digests that differ from the earlier scan's make provenance not reproduced (the
+    /// release should be exactly what was screened); without it they are listed only.
+    package var sameInputs: Bool
+    package var includeHidden: Bool
+    package var followSymlinks: Bool
+
+    public init(inputs: [ScanConfiguration.Input], listPath: String, earlierDirectory: String, outputDirectory: String,
+                jobs: Int = 0, sameInputs: Bool = false, includeHidden: Bool = false, followSymlinks: Bool = false) {
+        self.inputs = inputs; self.listPath = listPath; self.earlierDirectory = earlierDirectory
+        self.outputDirectory = outputDirectory; self.jobs = jobs; self.sameInputs = sameInputs
+        self.includeHidden = includeHidden; self.followSymlinks = followSymlinks
+    }
+}
+
+/// The result of `verify`, for the CLI's exit status.
+public struct VerifyResult: Sendable {
+    /// 0 verified; 1 an earlier-flagged row is still in the release; 4 a sample matches now;
+    /// 3 incomplete; 5 the earlier screening not reproduced (README, docs/verify.md).
+    public var exitCode: Int32
+}
+
+/// The earlier scan's flagged rows, indexed for the per-sample comparison.
+package struct EarlierFlags: Sendable {
+    /// Each flagged row's key, by position in `flagged.jsonl`.
+    let keys: [String]
+    let byKey: [String: [Int]]
+    let byContent: [HashValue: [Int]]
+    let byURL: [HashValue: [Int]]
+    let withContent: Int
+    let withURL: Int
+    let rowNumberKeys: Int
+
+    init(_ rows: [FlaggedRecord]) {
+        var byKey: [String: [Int]] = [:], byContent: [HashValue: [Int]] = [:], byURL: [HashValue: [Int]] = [:]
+        for (i, r) in rows.enumerated() {
+            if !r.keyIsRowNumber { byKey[r.key, default: []].append(i) }
+            for c in r.content { byContent[c, default: []].append(i) }
+            if let u = r.url { byURL[u, default: []].append(i) }
+        }
+        keys = rows.map(\.key)
+        self.byKey = byKey; self.byContent = byContent; self.byURL = byURL
+        withContent = rows.filter { !$0.content.isEmpty }.count
+        withURL = rows.filter { $0.url != nil }.count
+        rowNumberKeys = rows.filter(\.keyIsRowNumber).count
+    }
+
+    /// The sample as a remaining row, if its key (unless a row number), a content digest or its
+    /// URL digest is an earlier flagged row's.
+    func remaining(_ sample: Sample, content: [HashValue], url: HashValue?) -> RemainingRow? {
+        var by: [String] = []
+        var rows = Set<Int>()
+        if !sample.keyIsRowNumber, let k = byKey[sample.key] { by.append("key"); rows.formUnion(k) }
+        let c = content.flatMap { byContent[$0] ?? [] }
+        if !c.isEmpty { by.append("content"); rows.formUnion(c) }
+        if let url, let u = byURL[url] { by.append("url"); rows.formUnion(u) }
+        guard !by.isEmpty else { return nil }
+        return RemainingRow(key: sample.key, path: sample.displayPath, by: by,
+                            earlierKeys: Array(Set(rows.map { keys[$0] })).sorted(), sampleID: sample.id)
+    }
+}
+
+/// What `verify` reads of the earlier scan's folder.
+struct EarlierScan {
+    var flagged: [FlaggedRecord]
+    var version: JSONValue
+    var openssl: JSONValue
+    /// `provenance.options`, in their order.
+    var options: [(String, JSONValue)]
+    var lists: [(ref: ListRef, entries: Int?, sources: [String])]
+    var inputs: [(layout: JSONValue, sha256: JSONValue)]
+
+    static func read(_ directory: String) throws(HashscreenError) -> EarlierScan {
+        let summaryPath = (directory as NSString).appendingPathComponent(OutputFolder.File.summary)
+        let flaggedPath = (directory as NSString).appendingPathComponent(OutputFolder.File.flagged)
+        guard FileManager.default.fileExists(atPath: summaryPath) else {
+            throw HashscreenError(.input, "\(directory) holds no complete scan (no \(OutputFolder.File.summary))",
+                                  remedy: "name the output folder of a finished `hashscreen scan` with --against")
+        }
+        guard FileManager.default.fileExists(atPath: flaggedPath) else {
+            throw HashscreenError(.input, "\(directory) holds no \(OutputFolder.File.flagged): it was written by a hashscreen before verify existed",
+                                  remedy: "scan the screened dataset again with this hashscreen, then verify against that scan")
+        }
+        let summary = try parse(try contents(summaryPath), path: summaryPath)
+        guard case .object = summary["provenance"] else {
+            throw HashscreenError(.input, "\(summaryPath) has no provenance: not a hashscreen summary")
+        }
+        let provenance = summary["provenance"]
+        var scan = EarlierScan(flagged: [], version: provenance["version"], openssl: provenance["openssl"],
+                               options: [], lists: [], inputs: [])
+        if case .object(let o) = provenance["options"] { scan.options = o }
+        for l in provenance["lists"].elements {
+            let sources = l["sources"].elements.compactMap { $0["sha256"].string }.sorted()
+            scan.lists.append((ListRef(name: l["name"].string ?? "", version: l["version"].string ?? ""), l["entries"].int, sources))
+        }
+        for i in provenance["inputs"].elements { scan.inputs.append((i["layout"], i["sha256"])) }
+        let text = try contents(flaggedPath)
+        for (n, line) in text.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true).enumerated() {
+            let o = try parse(Data(line), path: "\(flaggedPath):\(n + 1)")
+            guard let key = o["key"].string else { throw HashscreenError(.input, "\(flaggedPath):\(n + 1): not a flagged.jsonl record (no key)") }
+            scan.flagged.append(FlaggedRecord(
+                key: key, keyIsRowNumber: o["key_is_row_number"] == .bool(true),
+                content: o["content_digests"].elements.compactMap { $0.string.flatMap { HashValue(hex: $0) } },
+                url: o["url_digest"].string.flatMap { HashValue(hex: $0) },
+                sampleID: SampleID(input: 0, row: n)))
+        }
+        return scan
+    }
+
+    private static func contents(_ path: String) throws(HashscreenError) -> Data {
+        do { return try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+            throw HashscreenError(.input, "cannot read \(path)", underlying: String(describing: error))
+        }
+    }
+
+    private static func parse(_ data: Data, path: String) throws(HashscreenError) -> JSONValue {
+        do { return try JSONDecoder().decode(DecodedJSON.self, from: data).value } catch {
+            throw HashscreenError(.input, "\(path) is not hashscreen's JSON", underlying: String(describing: error))
+        }
+    }
+}
+
+/// A JSON document read back as a `JSONValue`; objects keep the file's key order (hashscreen's
+/// outputs have it fixed).
+struct DecodedJSON: Decodable {
+    let value: JSONValue
+
+    struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { return nil }
+    }
+
+    init(from decoder: Decoder) throws {
+        if let o = try? decoder.container(keyedBy: Key.self) {
+            // allKeys is in document order in swift-foundation's decoder.
+            value = .object(try o.allKeys.map { ($0.stringValue, try o.decode(DecodedJSON.self, forKey: $0).value) })
+        } else if var a = try? decoder.unkeyedContainer() {
+            var items: [JSONValue] = []
+            while !a.isAtEnd { items.append(try a.decode(DecodedJSON.self).value) }
+            value = .array(items)
+        } else {
+            let c = try decoder.singleValueContainer()
+            if c.decodeNil() { value = .null }
+            else if let b = try? c.decode(Bool.self) { value = .bool(b) }
+            else if let i = try? c.decode(Int.self) { value = .int(i) }
+            else if let d = try? c.decode(Double.self) { value = .double(d) }
+            else { value = .string(try c.decode(String.self)) }
+        }
+    }
+}
+
+extension JSONValue {
+    /// An object's member (null when absent or not an object).
+    subscript(_ key: String) -> JSONValue {
+        if case .object(let o) = self { return o.first { $0.0 == key }?.1 ?? .null }
+        return .null
+    }
+    var elements: [JSONValue] { if case .array(let a) = self { return a }; return [] }
+    var string: String? { if case .string(let s) = self { return s }; return nil }
+    var int: Int? { if case .int(let i) = self { return i }; return nil }
+}
+
+public enum Verifier {
+    /// Re-screens the release and writes the scan's outputs, `verify.json`, then `summary.json`
+    /// into the output folder; `log` gets the summary a person reads (the CLI prints it unless
+    /// `--quiet`).
+    public static func run(_ v: VerifyConfiguration, log: (String) -> Void = { _ in },
+                           warn: @escaping @Sendable (String) -> Void = Scanner.standardErrorLine) throws(HashscreenError) -> VerifyResult {
+        try HashscreenError.converting { try verify(v, log: log, warn: warn) }
+    }
+
+    static func verify(_ v: VerifyConfiguration, log: (String) -> Void, warn: @escaping @Sendable (String) -> Void) throws -> VerifyResult {
+        if sameFolder(v.earlierDirectory, v.outputDirectory) {
+            throw HashscreenError(.usage, "--out \(v.outputDirectory) is the earlier scan's folder: verify would replace what it checks against",
+                                  remedy: "choose another --out")
+        }
+        let earlier = try EarlierScan.read(v.earlierDirectory)
+        var unadopted: [VerifyReport.Difference] = []
+        var config = try configuration(v, adopting: earlier.options, unadopted: &unadopted)
+        let flags = EarlierFlags(earlier.flagged)
+        config.earlier = flags
+        let contentChecked = config.signals.contains { $0.isCryptographic || $0.isPerceptual } || config.verifyDecode
+        var report: VerifyReport?
+        _ = try Scanner.scan(config, log: { _ in }, warn: warn) { summary, remaining, outputs in
+            let r = VerifyReport(
+                earlierDirectory: v.earlierDirectory, earlierFlagged: earlier.flagged.count,
+                earlierWithContent: flags.withContent, earlierWithURL: flags.withURL,
+                earlierRowNumberKeys: flags.rowNumberKeys, samples: summary.counts.samples,
+                matched: summary.counts.matched, errors: summary.counts.errors, remaining: remaining,
+                contentChecked: contentChecked, lists: listChecks(earlier, summary),
+                differences: unadopted + differences(earlier, summary, sameInputs: v.sameInputs),
+                outputDirectory: v.outputDirectory)
+            try outputs.write(r)
+            report = r
+        }
+        guard let report else { return VerifyResult(exitCode: 2) }
+        log(String(report.text.dropLast()))
+        return VerifyResult(exitCode: Int32(report.exitStatus))
+    }
+
+    /// Whether two paths name the same existing folder.
+    static func sameFolder(_ a: String, _ b: String) -> Bool {
+        var sa = stat(), sb = stat()
+        guard stat(a, &sa) == 0, stat(b, &sb) == 0 else { return false }
+        return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino
+    }
+
+    /// Options `verify` never adopts: they do not change what is screened (`jobs`) or are not
+    /// verify's to do (`write_cleaned`).
+    static let notAdopted: Set<String> = ["jobs", "write_cleaned"]
+
+    /// The scan configuration of the re-screening: the earlier scan's options; an option this
+    /// hashscreen does not know or cannot take goes to `unadopted` (it affects the screening).
+    static func configuration(_ v: VerifyConfiguration, adopting options: [(String, JSONValue)],
+                              unadopted: inout [VerifyReport.Difference]) throws(HashscreenError) -> ScanConfiguration {
+        var signals = ScanConfiguration.defaultSignals
+        var maxPixels = ScanConfiguration.defaultMaxPixels, maxFileBytes = ScanConfiguration.defaultMaxFileBytes
+        var verifyDecode = false, dihedral = false, unletterbox = false
+        var pdqMode = PDQScanMode.fast
+        var thresholds: [SignalKind: Int] = [:], qualities: [SignalKind: Int] = [:]
+        let hamming = Dictionary(uniqueKeysWithValues: SignalKind.hammingSignals.map { ("\($0.name)_threshold", $0) })
+        let gated = Dictionary(uniqueKeysWithValues: SignalKind.allCases.filter { $0.quality != nil }.map { ("\($0.name)_min_quality", $0) })
+        for (name, value) in options where !notAdopted.contains(name) {
+            var taken = true
+            switch (name, value) {
+            case ("signals", .array(let a)):
+                let parsed = a.compactMap { v -> SignalKind? in if case .string(let s) = v { return SignalKind(name: s) } else { return nil } }
+                if parsed.count == a.count, !parsed.isEmpty { signals = parsed } else { taken = false }
+            case ("max_pixels", .int(let i)) where i > 0: maxPixels = UInt64(i)
+            case ("max_file_bytes", .int(let i)): maxFileBytes = i
+            case ("verify_decode", .bool(let b)): verifyDecode = b
+            case ("dihedral", .bool(let b)): dihedral = b
+            case ("unletterbox", .bool(let b)): unletterbox = b
+            case ("pdq_mode", .string(let s)):
+                if let m = PDQScanMode(rawValue: s) { pdqMode = m } else { taken = false }
+            case (_, .int(let i)) where hamming[name] != nil:
+                let s = hamming[name]!
+                if s.thresholdRange.map({ $0.contains(i) }) ?? true { thresholds[s] = i } else { taken = false }
+            case (_, .int(let i)) where gated[name] != nil:
+                let s = gated[name]!
+                if s.quality!.range.contains(i) { qualities[s] = i } else { taken = false }
+            default:
+                taken = false
+            }
+            if !taken { unadopted.append(.init(field: "options.\(name)", earlier: value, now: .null, affectsScreening: true)) }
+        }
+        // Options this hashscreen does not have, by name (the summary's own are compared after the scan).
+        let known = Set(ScanConfiguration(inputs: [], listPath: "", outputDirectory: "").summaryOptions.map(\.name))
+        unadopted = unadopted.filter { !known.contains(String($0.field.dropFirst("options.".count))) }.sorted { $0.field < $1.field }
+        var c = ScanConfiguration(inputs: v.inputs, listPath: v.listPath, outputDirectory: v.outputDirectory,
+                                  signals: signals, jobs: v.jobs, maxPixels: maxPixels, maxFileBytes: maxFileBytes,
+                                  verifyDecode: verifyDecode, pdqMode: pdqMode, thresholds: thresholds,
+                                  minimumQualities: qualities, dihedral: dihedral, unletterbox: unletterbox)
+        c.includeHidden = v.includeHidden
+        c.followSymlinks = v.followSymlinks
+        return c
+    }
+
+    /// The lists of the earlier scan and of the database now, in the database's order, then the
+    /// earlier ones no longer there.
+    static func listChecks(_ earlier: EarlierScan, _ summary: ScanSummary) -> [VerifyReport.ListCheck] {
+        let matched = Dictionary(summary.counts.perList.map { ($0.list, $0.matched) }, uniquingKeysWith: +)
+        var out: [VerifyReport.ListCheck] = []
+        for l in summary.lists {
+            let status: VerifyReport.ListCheck.Status
+            if let e = earlier.lists.first(where: { $0.ref == l.ref }) {
+                status = e.entries == l.entryCount && e.sources == l.sources.map(\.sha256).sorted() ? .same : .changed
+            } else {
+                status = .new
+            }
+            out.append(.init(list: l.ref, status: status, entries: l.entryCount, matched: matched[l.ref] ?? 0))
+        }
+        for e in earlier.lists where !summary.lists.contains(where: { $0.ref == e.ref }) {
+            out.append(.init(list: e.ref, status: .missing, entries: nil, matched: 0))
+        }
+        return out
+    }
+
+    /// Every provenance field that differs: tool and OpenSSL versions and the inputs (listed),
+    /// options and lists missing or changed (affecting the screening), inputs too with `sameInputs`.
+    static func differences(_ earlier: EarlierScan, _ summary: ScanSummary, sameInputs: Bool) -> [VerifyReport.Difference] {
+        var out: [VerifyReport.Difference] = []
+        if earlier.version != .string(summary.version) {
+            out.append(.init(field: "version", earlier: earlier.version, now: .string(summary.version), affectsScreening: false))
+        }
+        if earlier.openssl != .string(summary.opensslVersion) {
+            out.append(.init(field: "openssl", earlier: earlier.openssl, now: .string(summary.opensslVersion), affectsScreening: false))
+        }
+        // In the summary's option order (the earlier file's order is not kept by the decoder).
+        let earlierOptions = Dictionary(earlier.options, uniquingKeysWith: { a, _ in a })
+        for (name, value) in summary.options where !notAdopted.contains(name) {
+            let e = earlierOptions[name] ?? .null
+            if e != value.json { out.append(.init(field: "options.\(name)", earlier: e, now: value.json, affectsScreening: true)) }
+        }
+        for e in earlier.lists {
+            guard let l = summary.lists.first(where: { $0.ref == e.ref }) else {
+                out.append(.init(field: "lists.\(e.ref.label)", earlier: .string("present"), now: .string("missing"), affectsScreening: true))
+                continue
+            }
+            if e.entries != l.entryCount {
+                out.append(.init(field: "lists.\(e.ref.label).entries", earlier: e.entries.map { .int($0) } ?? .null,
+                                 now: .int(l.entryCount), affectsScreening: true))
+            }
+            let sources = l.sources.map(\.sha256).sorted()
+            if e.sources != sources {
+                out.append(.init(field: "lists.\(e.ref.label).sources", earlier: .array(e.sources.map { .string($0) }),
+                                 now: .array(sources.map { .string($0) }), affectsScreening: true))
+            }
+        }
+        if earlier.inputs.count != summary.inputs.count {
+            out.append(.init(field: "inputs", earlier: .int(earlier.inputs.count), now: .int(summary.inputs.count),
+                             affectsScreening: sameInputs))
+        }
+        for (i, (e, n)) in zip(earlier.inputs, summary.inputs).enumerated() {
+            if e.layout != .string(n.layout) {
+                out.append(.init(field: "inputs.\(i + 1).layout", earlier: e.layout, now: .string(n.layout), affectsScreening: sameInputs))
+            }
+            let digest: JSONValue = .optional(n.sha256)
+            if e.sha256 != digest {
+                out.append(.init(field: "inputs.\(i + 1).sha256", earlier: e.sha256, now: digest, affectsScreening: sameInputs))
+            }
+        }
+        return out
+    }
+}
