@@ -264,8 +264,10 @@ public enum Scanner {
 
         // The spools' sorted runs merged into the record files; the removed samples' identities
         // kept only for --write-cleaned.
+        let reporting = config.exportReporting
+            ? ReportingContext(scannedAt: started, inputs: inputs.map(\.0.path), shards: inputs.map { $0.1.shardNames }) : nil
         let removed = try outputs.write(matches: tally.matches, failures: tally.failures, flagged: tally.flagged,
-                                        keepingRemovedIDs: config.writeCleaned)
+                                        keepingRemovedIDs: config.writeCleaned, reporting: reporting)
         tally.matches.remove()
         tally.failures.remove()
         tally.flagged.remove()

@@ -15,6 +15,9 @@ package struct OutputFolder {
         package static let summary = "summary.json"
         /// One line per flagged sample: its key and domain-separated digests (docs/verify.md).
         package static let flagged = "flagged.jsonl"
+        /// With `--export-reporting`: one line per flagged sample for a CyberTipline-style
+        /// report, its own hashes included (docs/reporting.md).
+        package static let reporting = "reporting.jsonl"
         /// `verify`'s verdict (docs/verify.md).
         package static let verification = "verify.json"
         /// The prevalence report for people and its figures for programs (docs/report.md).
@@ -58,7 +61,7 @@ package struct OutputFolder {
     /// reasons. Returns the removed samples' identities when `keepingRemovedIDs` (for
     /// `--write-cleaned`: one set entry per removed sample), else an empty set.
     package func write<M: SortedRecords<MatchRecord>, F: SortedRecords<FailureRecord>, G: SortedRecords<FlaggedRecord>>(
-        matches: M, failures: F, flagged: G, keepingRemovedIDs: Bool = false
+        matches: M, failures: F, flagged: G, keepingRemovedIDs: Bool = false, reporting: ReportingContext? = nil
     ) throws(HashscreenError) -> Set<SampleID> {
         let removals = try CSVPrinter<Removal>(header: Removal.csvHeader, to: AtomicFile(path: path(File.removals)))
         let report = JSONLinesPrinter<MatchRecord>(to: try AtomicFile(path: path(File.report)))
@@ -80,8 +83,18 @@ package struct OutputFolder {
         try failures.forEachSorted { (f: FailureRecord) throws(HashscreenError) in try errors.write(f) }
         try errors.finish()
         let flaggedFile = JSONLinesPrinter<FlaggedRecord>(to: try AtomicFile(path: path(File.flagged)))
-        try flagged.forEachSorted { (g: FlaggedRecord) throws(HashscreenError) in try flaggedFile.write(g) }
+        // reporting.jsonl (--export-reporting) in the same pass: a line per flagged sample, its order.
+        let reportingFile = try reporting.map { (_) throws(HashscreenError) in
+            JSONLinesPrinter<ReportingLine>(to: try AtomicFile(path: path(File.reporting)))
+        }
+        try flagged.forEachSorted { (g: FlaggedRecord) throws(HashscreenError) in
+            try flaggedFile.write(g)
+            if let reportingFile, let reporting, let facts = g.reporting {
+                try reportingFile.write(ReportingLine(record: g, facts: facts, context: reporting))
+            }
+        }
         try flaggedFile.finish()
+        try reportingFile?.finish()
         return removed
     }
 

@@ -71,6 +71,9 @@ struct Scan: ParsableCommand {
     @Flag(help: "Also write each input manifest minus the removed rows, in its own format, into OUT/cleaned/ (manifests only: never images or tar shards).")
     var writeCleaned = false
 
+    @Flag(help: "Also write OUT/reporting.jsonl: per flagged sample, the fields a CyberTipline-style report of an image file carries (file name, URL, the sample's own MD5/SHA-1/SHA-256 and any original-download hash the manifest records, matches, timestamps, viewed: false; docs/reporting.md). Opt-in because a flagged sample's own hashes may be list values. hashscreen contacts no service.")
+    var exportReporting = false
+
     @Flag(help: "Folders: also screen hidden files and folders (names starting with '.'); without it they are passed over and counted in the summary.")
     var includeHidden = false
 
@@ -92,6 +95,7 @@ struct Scan: ParsableCommand {
             pdqMode: pdqMode, thresholds: matching.thresholds, minimumQualities: matching.minimumQualities,
             dihedral: dihedral, unletterbox: unletterbox)
         config.writeCleaned = writeCleaned
+        config.exportReporting = exportReporting
         config.includeHidden = includeHidden
         config.followSymlinks = followSymlinks
         let quiet = self.quiet
