@@ -97,6 +97,7 @@ final class Screener {
     func screen(_ sample: Sample, problems: [String]) -> SampleOutcome {
         var out = screenSignals(sample, problems: problems)
         guard config.earlier != nil || !out.matches.isEmpty else { return out }
+        if reportingDigester != nil, !out.matches.isEmpty, !readsImages { storedFileForReport(sample, into: &out) }
         var content = Set(out.contentDigest.map { [$0] } ?? [])
         for r in sample.recorded where r.signal == .sha256 { content.insert(FlagDigest.content(sha256: r.value)) }
         let digests = content.sorted()
@@ -107,6 +108,24 @@ final class Screener {
         }
         out.remaining = config.earlier?.remaining(sample, content: digests, url: url)
         return out
+    }
+
+    /// Whether screening reads image bytes at all (an image signal or decoding requested).
+    private var readsImages: Bool { !digester.signals.isEmpty || config.needsDecode }
+
+    /// With `--export-reporting` and no image signal requested (`--signals url_md5`): a flagged
+    /// sample's bytes are read for `reporting.jsonl`'s stored-file hashes only; a read that
+    /// fails leaves them out (the sample was not screened by its bytes, so it is no failure).
+    private func storedFileForReport(_ sample: Sample, into out: inout SampleOutcome) {
+        guard let reportingDigester else { return }
+        if case .bytes(let b)? = sample.embedded, !b.isEmpty, b.count <= config.maxFileBytes {
+            out.storedFile = b.withUnsafeBytes { reportingDigester.digest($0) }
+            return
+        }
+        guard sample.embedded == nil, let path = sample.path,
+              let count = try? (sample.member.map { try readMember(path, $0) } ?? readFile(path, raw: sample.rawPath))
+        else { return }
+        out.storedFile = fileBuffer.withUnsafeBytes { reportingDigester.digest(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
     }
 
     /// `reporting.jsonl`'s facts of a flagged sample: its file name (a tar member's name, with
@@ -163,7 +182,7 @@ final class Screener {
             }
         }
         // 3. The image bytes, read once (not at all when no signal needs them).
-        guard !digester.signals.isEmpty || config.needsDecode else { return out }
+        guard readsImages else { return out }
         guard sample.hasImageReference else {
             noImageReference(sample, into: &out)
             return out

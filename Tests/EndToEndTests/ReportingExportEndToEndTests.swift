@@ -19,9 +19,9 @@ final class ReportingExportEndToEndTests: XCTestCase {
                       "hashscreen not built at \(TestPaths.executable.path)")
     }
 
-    func importList(_ csv: String, name: String) throws -> String {
+    func importList(_ csv: String, name: String, _ extra: [String] = []) throws -> String {
         let db = tmp.file(name + ".sqlite")
-        let r = try hashscreen(["list", "import", "--list", db, "--name", name, "--version", "1", csv])
+        let r = try hashscreen(["list", "import", "--list", db, "--name", name, "--version", "1", csv] + extra)
         XCTAssertEqual(r.status, 0, r.stderr)
         return db
     }
@@ -139,6 +139,20 @@ final class ReportingExportEndToEndTests: XCTestCase {
             try read(p + "/reporting.jsonl").replacingOccurrences(of: #""scanned_at":"[^"]*""#, with: "", options: .regularExpression)
         }
         XCTAssertEqual(try untimed(one), try untimed(out))
+
+        // URL signals only (nothing reads the images): a sample flagged by its URL still gets its
+        // stored file's hashes, read for the export alone.
+        let urlList = try tmp.write("urls.csv", "hash_type,hash_value\nurl_md5,\(try Self.md5Hex("http://example.com/0001.jpg"))\n")
+        let udb = try importList(urlList, name: "urls", ["--url-convention", "raw"])
+        let u = tmp.file("u")
+        XCTAssertEqual(try hashscreen(["scan", m, "--list", udb, "--out", u, "--quiet", "--signals", "url_md5", "--export-reporting"]).status, 1,
+                       u)
+        XCTAssertEqual(try runPython(Self.checker, [u, m, ""]).trimmingCharacters(in: .whitespacesAndNewlines), "1")
+    }
+
+    static func md5Hex(_ s: String) throws -> String {
+        try runPython("import hashlib, sys; print(hashlib.md5(sys.argv[1].encode()).hexdigest())", [s])
+            .trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// The img2dataset webdataset: each line names the tar member and its shard, its stored
