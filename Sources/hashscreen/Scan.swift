@@ -23,7 +23,9 @@ struct Scan: ParsableCommand {
 
             Outputs in --out (files 0600), sorted by key: removals.csv, report.jsonl, \
             errors.jsonl, flagged.jsonl (digests of the flagged samples for `verify`, never a list \
-            value), summary.json (last). --out must be new (created 0700), empty, or hold an \
+            value), with --export-reporting reporting.jsonl (per flagged sample its own \
+            MD5/SHA-1/SHA-256, which may be list values: handle it like the list; hashscreen \
+            contacts no service), summary.json (last). --out must be new (created 0700), empty, or hold an \
             earlier scan, which is replaced (its mode is left alone); one scan at a time per --out.
 
             Exit status: 0 complete and nothing matched; 1 at least one match; 3 no match but some \
