@@ -1,8 +1,9 @@
 # hashscreen — all set-up on a fresh machine is `make demo` and `make test`.
 SHELL := /bin/bash
 SWIFT ?= swift
-# Debian packages the build and the tests need (C libraries and pkg-config).
-DEB_PACKAGES := pkg-config libjpeg62-turbo-dev libpng-dev libssl-dev libsqlite3-dev \
+# Debian packages the build and the tests need (C libraries, pkg-config; tmux for the
+# progress line test, ProgressEndToEndTests).
+DEB_PACKAGES := pkg-config libjpeg62-turbo-dev libpng-dev libssl-dev libsqlite3-dev tmux \
                 libwebp-dev libgif-dev libsnappy-dev libzstd-dev zlib1g-dev
 # Python packages some cross-check tests use (installed into a venv under .build-py).
 PY_VENV := .build-py

@@ -26,6 +26,8 @@ package final class Digester {
         let signal: SignalKind
         let md: OpaquePointer
         let ctx: OpaquePointer
+        /// Whether `md` was fetched (and is freed with the digester).
+        let fetched: Bool
     }
     private var slots: [Slot] = []
     package let signals: [SignalKind]
@@ -36,21 +38,31 @@ package final class Digester {
         for s in SignalKind.allCases where signals.contains(s) && s.isCryptographic { chosen.append(s) }
         self.signals = chosen
         for s in chosen {
-            let md: OpaquePointer?
-            switch s {
-            case .md5: md = EVP_md5()
-            case .sha1: md = EVP_sha1()
-            default: md = EVP_sha256()
+            // Fetched once (OpenSSL 3): initialising a context with the static EVP_md5() makes
+            // OpenSSL fetch the implementation again, under a lock, every time — as much as the
+            // MD5 itself of a 100-byte URL.
+            let name = s == .md5 ? "MD5" : s == .sha1 ? "SHA1" : "SHA256"
+            var md: OpaquePointer? = EVP_MD_fetch(nil, name, nil)
+            let fetched = md != nil
+            if md == nil {
+                switch s {
+                case .md5: md = EVP_md5()
+                case .sha1: md = EVP_sha1()
+                default: md = EVP_sha256()
+                }
             }
             guard let md, let ctx = EVP_MD_CTX_new() else {
                 throw DigestError(message: "OpenSSL cannot provide \(s.name)")
             }
-            slots.append(Slot(signal: s, md: md, ctx: ctx))
+            slots.append(Slot(signal: s, md: md, ctx: ctx, fetched: fetched))
         }
     }
 
     deinit {
-        for s in slots { EVP_MD_CTX_free(s.ctx) }
+        for s in slots {
+            EVP_MD_CTX_free(s.ctx)
+            if s.fetched { EVP_MD_free(s.md) }
+        }
     }
 
     /// Digests `bytes` with every configured signal, in one pass.
@@ -65,11 +77,12 @@ package final class Digester {
         }
         var out: [(SignalKind, HashValue)] = []
         out.reserveCapacity(slots.count)
-        var buf = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
-        for s in slots {
-            var len: UInt32 = 0
-            EVP_DigestFinal_ex(s.ctx, &buf, &len)
-            out.append((s.signal, HashValue(bytes: Array(buf[0..<Int(len)]))))
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Int(EVP_MAX_MD_SIZE)) { buf in
+            for s in slots {
+                var len: UInt32 = 0
+                EVP_DigestFinal_ex(s.ctx, buf.baseAddress, &len)
+                out.append((s.signal, HashValue(bytes: Array(buf[0..<Int(len)]))))
+            }
         }
         return out
     }

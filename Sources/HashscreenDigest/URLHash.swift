@@ -14,7 +14,7 @@ package enum URLNormalizer {
     static let defaultPorts = ["http": "80", "https": "443"]
 
     package static func normalize(_ raw: String) -> String {
-        var s = Substring(raw.trimmingCharacters(in: .whitespacesAndNewlines))
+        var s = Substring(raw.trimmedWhitespaceAndNewlines)
         if let hash = s.firstIndex(of: "#") { s = s[..<hash] }
         guard let colon = s.range(of: "://") else { return String(s) }
         let scheme = s[..<colon.lowerBound].lowercased()
@@ -166,17 +166,26 @@ extension Digester {
     package static let urlSignals = SignalKind.allCases.filter(\.isURL)
     /// The digests the URL signals apply to the URL's bytes (md5, sha256).
     package static let urlDigests = SignalKind.allCases.filter { d in urlSignals.contains { $0.urlDigest == d } }
+    /// Each URL signal with its digest, in canonical order (read once, not per URL).
+    static let urlSignalDigests: [(signal: SignalKind, digest: SignalKind)] = urlSignals.map { ($0, $0.urlDigest!) }
 
     /// The URL signals of a URL under `convention`, with this digester's contexts (make it with
     /// `signals: Digester.urlDigests`); one pass over the URL's bytes.
     package func urlHashes(_ url: String, convention: URLConvention,
                            signals: Set<SignalKind> = Set(Digester.urlSignals)) -> [(SignalKind, HashValue)] {
-        var bytes = URLNormalizer.bytes(url, convention: convention)
         var out: [(SignalKind, HashValue)] = []
-        for (d, v) in digest(bytes) {
-            for s in Self.urlSignals where s.urlDigest == d && signals.contains(s) { out.append((s, v)) }
+        func collect(_ digests: [(SignalKind, HashValue)]) {
+            for (d, v) in digests {
+                for (s, sd) in Self.urlSignalDigests where sd == d && signals.contains(s) { out.append((s, v)) }
+            }
         }
-        bytes.removeAll()
+        if convention == .raw {
+            // The URL's own UTF-8 bytes, digested in place (no copy).
+            var u = url
+            u.withUTF8 { collect(digest(UnsafeRawBufferPointer($0))) }
+        } else {
+            collect(digest(URLNormalizer.bytes(url, convention: convention)))
+        }
         return out
     }
 

@@ -11,10 +11,14 @@
 //   PRIMARY KEY (list_id, type, first_value), WITHOUT ROWID: the entries without a label, as
 //   runs of up to `blockEntries` sorted values end to end (`qualities`: one byte per value,
 //   0xFF = none, or NULL when none has one). A value of a list is in one table, once.
+//   list_indexes(list_id, file, identity, fingerprint, bytes, checksum): each list's index file
+//   beside the database (HashListStore+Index.swift; optional, created by the first import that
+//   writes one, no version bump).
 // Schema 1 (no url_convention, no entry_blocks) is read as it is and migrated to 2 by the first
 // import into it (one transaction: a column and a table added, nothing rewritten).
 // No second index on (type, value): measured, it made a 1M-entry import 1.6x slower, the file 2x
-// larger, and scans 3x slower (docs/lists.md); screening builds its own in-memory index.
+// larger, and scans 3x slower (docs/lists.md); screening maps each list's index file (or builds
+// its own in-memory index).
 // Types are stored as their names (text), so a new signal kind needs no schema change.
 // Rationale, modes and speed: docs/lists.md.
 import CSQLite
@@ -180,6 +184,7 @@ package final class HashListStore {
             PRIMARY KEY(list_id, type, value)
         ) WITHOUT ROWID;
         \(entryBlocksSQL)
+        \(indexTableSQL)
         """
 
     static let entryBlocksSQL = """
@@ -237,6 +242,11 @@ package final class HashListStore {
         var records = 0, skipped = 0, duplicates = 0
         var examples: [ListError] = []
         var listID: Int64 = 0
+        // Index files: the one written for this list (removed if the import fails) and those of
+        // the list it replaces (removed once the import commits).
+        var writtenIndex: String?
+        var oldIndexes: [String] = []
+        do {
         try mapped {
             try inTransaction {
                 let find = try db.prepare("SELECT id FROM lists WHERE name = ?1 AND version = ?2")
@@ -246,7 +256,7 @@ package final class HashListStore {
                     guard req.replace else {
                         throw ListError(.listExists, "list \(ref) already exists in \(path); replace it explicitly or choose another version")
                     }
-                    try deleteList(id: old)
+                    if let f = try deleteList(id: old) { oldIndexes.append(f) }
                     replaced = true
                 }
                 let addList = try db.prepare("""
@@ -311,8 +321,24 @@ package final class HashListStore {
                 let finish = try db.prepare("UPDATE lists SET entry_count = ?1, duplicate_count = ?2, skipped_count = ?3 WHERE id = ?4")
                 try finish.bind(1, total); try finish.bind(2, duplicates); try finish.bind(3, skipped); try finish.bind(4, listID)
                 try finish.step()
+                if let writer = req.indexWriter {
+                    let file = newIndexFileName()
+                    let fingerprint = try indexFingerprint(listID: listID)
+                    let record = try withImportedValues(collected) { values in
+                        writtenIndex = file
+                        return try writer(ListIndexInput(list: ListRef(id: listID, name: ref.name, version: ref.version),
+                                                         values: values, file: file, folder: folder, fingerprint: fingerprint))
+                    }
+                    if record == nil { writtenIndex = nil }
+                    _ = try storeIndexRecord(record, listID: listID)
+                }
             }
         }
+        } catch {
+            if let writtenIndex { unlink(indexFilePath(writtenIndex)) }
+            throw error
+        }
+        for f in oldIndexes { unlink(indexFilePath(f)) }
         guard let info = try lists().first(where: { $0.id == listID }) else {
             throw ListError(.sqlite, "list \(ref) vanished from \(path) right after its import")
         }
@@ -488,14 +514,18 @@ package final class HashListStore {
         }
     }
 
-    private func deleteList(id: Int64) throws {
-        for sql in ["DELETE FROM entries WHERE list_id = ?1", "DELETE FROM entry_blocks WHERE list_id = ?1",
+    /// Deletes a list's rows; returns its index file's name (to remove after the commit).
+    private func deleteList(id: Int64) throws -> String? {
+        try db.execute(Self.indexTableSQL)
+        let indexFile = try indexRecord(listID: id)?.file
+        for sql in ["DELETE FROM list_indexes WHERE list_id = ?1","DELETE FROM entries WHERE list_id = ?1", "DELETE FROM entry_blocks WHERE list_id = ?1",
                     "DELETE FROM list_sources WHERE list_id = ?1",
                     "DELETE FROM list_type_counts WHERE list_id = ?1", "DELETE FROM lists WHERE id = ?1"] {
             let s = try db.prepare(sql)
             try s.bind(1, id)
             try s.step()
         }
+        return indexFile
     }
 
     static func validate(name: String) throws {

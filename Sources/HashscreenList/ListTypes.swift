@@ -34,15 +34,20 @@ package struct ListImportRequest {
     package var urlConvention: URLConvention
     /// The import time (injected for tests).
     package var now: Date
+    /// Writes the list's index file from its sorted values, inside the import's transaction
+    /// (nil: none; a scan then builds the list's indexes in memory).
+    package var indexWriter: ListIndexWriter?
 
     package init(name: String, version: String? = nil, files: [String], defaultType: String? = nil,
                 skipInvalid: Bool = false, replace: Bool = false, toolVersion: String,
                 fileDigest: @escaping (String) throws -> String,
                 urlHasher: ((String) throws -> [(SignalKind, HashValue)])? = nil,
-                urlConvention: URLConvention = .importDefault, now: Date = Date()) {
+                urlConvention: URLConvention = .importDefault, now: Date = Date(),
+                indexWriter: ListIndexWriter? = nil) {
         self.name = name; self.version = version; self.files = files; self.defaultType = defaultType
         self.skipInvalid = skipInvalid; self.replace = replace; self.toolVersion = toolVersion
         self.fileDigest = fileDigest; self.urlHasher = urlHasher; self.urlConvention = urlConvention; self.now = now
+        self.indexWriter = indexWriter
     }
 }
 

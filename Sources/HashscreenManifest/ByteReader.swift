@@ -101,6 +101,16 @@ final class ByteReader {
     /// newlines), with the number of physical lines it spanned; nil at end of file. Text after a
     /// closing quote stays in its field (without CRs); spaces around fields are kept.
     func nextRecord(delimiter: UInt8) throws -> (fields: [String], lines: Int, error: String?)? {
+        guard let r = try nextRecordFields(delimiter: delimiter) else { return nil }
+        return ((0..<fields.count).map { fields.string($0) }, r.lines, r.error)
+    }
+
+    /// The fields of the record `nextRecordFields` read last (reused by the next call).
+    var recordFields: FieldBuffer { fields }
+
+    /// Reads the next record as `nextRecord` does, leaving its fields in `recordFields` as
+    /// bytes (none for a record over the limit): no `String` is made for a field nobody reads.
+    func nextRecordFields(delimiter: UInt8) throws -> (lines: Int, error: String?)? {
         guard try fill(beyond: 0) else { return nil }
         let tokenizer = CSVTokenizer(delimiter: delimiter)
         while true {
@@ -111,12 +121,12 @@ final class ByteReader {
             }
             if let record, record.end > Self.maxLineBytes {
                 start += record.end
-                return ([], record.lines, "record of \(record.end) \(Self.overLimitMessage) (a quote never closed?)")
+                fields.removeAll()
+                return (record.lines, "record of \(record.end) \(Self.overLimitMessage) (a quote never closed?)")
             }
             if let record {
                 start += record.end
-                return ((0..<fields.count).map { fields.string($0) }, record.lines,
-                        record.unterminated ? "unterminated quoted field" : nil)
+                return (record.lines, record.unterminated ? "unterminated quoted field" : nil)
             }
             if available > Self.maxLineBytes {
                 // Over the limit (a quote never closed, most likely): passed over up to the
@@ -130,7 +140,8 @@ final class ByteReader {
                     guard try fill(beyond: 0) else { break }
                     pos = start
                 }
-                return ([], max(lines, 1), "record of more than \(Self.maxLineBytes) \(Self.overLimitMessage) (a quote never closed?); passed over up to the next line end")
+                fields.removeAll()
+                return (max(lines, 1), "record of more than \(Self.maxLineBytes) \(Self.overLimitMessage) (a quote never closed?); passed over up to the next line end")
             }
             // The record runs past the buffered bytes: buffer at least as many again (so a long
             // record is scanned a bounded number of times), or learn that the file ends here.

@@ -55,6 +55,9 @@ struct ColumnMap: Sendable {
     var originalWidth: Int?
     var originalHeight: Int?
     var names: [String]
+    /// Whether samples carry the caption (`ManifestOptions.readsCaptions`): a scan never uses
+    /// it, so its readers neither decode nor copy it (the largest column of LAION metadata).
+    var readsCaption = true
     /// Two columns with the same name (case-insensitive, trimmed) where one is mapped to a role:
     /// which is ambiguous, so readers refuse the header (or the JSON line). 0-based positions.
     var duplicate: (first: Int, second: Int, role: String)?
@@ -135,7 +138,7 @@ struct ColumnMap: Sendable {
 
     /// Indices of every column a role reads (what a columnar reader needs to decode), sorted.
     var mappedIndices: [Int] {
-        let all = [key, url, caption, path, image, status, originalWidth, originalHeight].compactMap { $0 } + hashes.map(\.index)
+        let all = [key, url, readsCaption ? caption : nil, path, image, status, originalWidth, originalHeight].compactMap { $0 } + hashes.map(\.index)
         return Array(Set(all)).sorted()
     }
 
@@ -159,9 +162,10 @@ struct ColumnMap: Sendable {
 
     /// Builds a sample from one row's fields (nil = missing) — text fields.
     func sample(fields: (Int) -> String?, rowNumber: Int, id: SampleID, baseDirectory: String,
-                place: String = "", failureKey: String? = nil, maxEmbeddedBytes: Int = .max) -> ManifestItem {
+                place: @autoclosure () -> String = "", failureKey: @autoclosure () -> String? = nil,
+                maxEmbeddedBytes: Int = .max) -> ManifestItem {
         sample(cells: { fields($0).map(ManifestCell.text) }, rowNumber: rowNumber, id: id, baseDirectory: baseDirectory,
-               place: place, failureKey: failureKey, maxEmbeddedBytes: maxEmbeddedBytes)
+               place: place(), failureKey: failureKey(), maxEmbeddedBytes: maxEmbeddedBytes)
     }
 
     /// Builds a sample from one row's cells (nil = missing). `rowNumber` is 1-based; `place`
@@ -169,7 +173,8 @@ struct ColumnMap: Sendable {
     /// row's own key, or its row number). A mapped field that cannot be used (an array or
     /// object, a path with a NUL byte, damaged base64) makes the row a failure.
     func sample(cells: (Int) -> ManifestCell?, rowNumber: Int, id: SampleID, baseDirectory: String,
-                place: String = "", failureKey: String? = nil, maxEmbeddedBytes: Int = .max) -> ManifestItem {
+                place: @autoclosure () -> String = "", failureKey: @autoclosure () -> String? = nil,
+                maxEmbeddedBytes: Int = .max) -> ManifestItem {
         var defect: String? = nil
         /// A text field; `strict`: bytes that are not UTF-8 are a defect (else decoded lossily).
         func text(_ i: Int?, strict: Bool = true) -> String? {
@@ -190,7 +195,7 @@ struct ColumnMap: Sendable {
                 if defect == nil { defect = "column '\(names[i])': \(what), not a string" }
                 return nil
             }
-            let v = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+            let v = raw.trimmedWhitespaceAndNewlines
             return v.isEmpty ? nil : v
         }
         let rowKey = text(self.key)
@@ -213,7 +218,7 @@ struct ColumnMap: Sendable {
         let fromImage = reference(image), fromPath = reference(path)
         var rawPath: String? = nil
         var embedded: EmbeddedImage? = nil
-        for (column, r) in [(image, fromImage), (path, fromPath)] where r != nil {
+        for (column, r) in (fromImage == nil && fromPath == nil ? [] : [(image, fromImage), (path, fromPath)]) where r != nil {
             switch r {
             case .embedded(let b)?:
                 if embedded == nil { embedded = b.count > maxEmbeddedBytes ? .overLimit(length: b.count) : .bytes(b) }
@@ -244,9 +249,10 @@ struct ColumnMap: Sendable {
                 problems.append("column \(h.name): \(error.message)")
             }
         }
-        let url = text(self.url), caption = text(self.caption, strict: false)
+        let url = text(self.url), caption = readsCaption ? text(self.caption, strict: false) : nil
         if let defect {
-            return .failure(key: failureKey ?? key, path: nil, message: place.isEmpty ? defect : "\(place): \(defect)", id: id)
+            let place = place()
+            return .failure(key: failureKey() ?? key, path: nil, message: place.isEmpty ? defect : "\(place): \(defect)", id: id)
         }
         var resolved: String? = nil
         if let rawPath, embedded == nil {

@@ -17,10 +17,11 @@ struct DelimitedManifestReader: ManifestReader {
         }
         var names = header.fields
         if let first = names.first, first.hasPrefix("\u{FEFF}") { names[0] = String(first.dropFirst()) }
-        let columns: ColumnMap
+        var columns: ColumnMap
         do { columns = try ColumnMap(names: names, imageColumn: options.imageColumn) } catch {
             throw HashscreenError(.manifest, "manifest \(path): \(error.message)")
         }
+        columns.readsCaption = options.readsCaptions
         if let d = columns.duplicateMessage("columns") { throw HashscreenError(.manifest, "manifest \(path): header \(d)") }
         guard columns.isUsable else {
             throw HashscreenError(.manifest, "manifest \(path) has no usable column: its header needs an image or path column (\(ColumnMap.recognisedImageColumns); or --image-column NAME), a hash column (md5, sha1, sha256) or url; found: \(names.joined(separator: ", "))")
@@ -28,10 +29,11 @@ struct DelimitedManifestReader: ManifestReader {
         let base = (path as NSString).deletingLastPathComponent
         var line = 1 + header.lines
         var row = 0
-        while let rec = try reader.nextRecord(delimiter: delimiter) {
+        while let rec = try reader.nextRecordFields(delimiter: delimiter) {
             let startLine = line
             line += rec.lines
-            if rec.fields.count == 1 && rec.fields[0].isEmpty { continue }  // blank line
+            let fields = reader.recordFields   // bytes; a String is made only for a mapped field
+            if fields.count == 1 && fields.ranges[0].isEmpty { continue }  // blank line
             let id = SampleID(input: input, row: row)
             row += 1
             if let err = rec.error {
@@ -39,12 +41,12 @@ struct DelimitedManifestReader: ManifestReader {
                                   message: "\(path):\(startLine): \(err)", id: id))
                 continue
             }
-            if rec.fields.count != names.count {
+            if fields.count != names.count {
                 try body(.failure(key: "\((path as NSString).lastPathComponent):\(startLine)", path: nil,
-                                  message: "\(path):\(startLine): \(rec.fields.count) fields, header has \(names.count)", id: id))
+                                  message: "\(path):\(startLine): \(fields.count) fields, header has \(names.count)", id: id))
                 continue
             }
-            let item = columns.sample(fields: { $0 < rec.fields.count ? rec.fields[$0] : nil },
+            let item = columns.sample(fields: { $0 < fields.count ? fields.string($0) : nil },
                                       rowNumber: row, id: id, baseDirectory: base, place: "\(path):\(startLine)",
                                       failureKey: "\((path as NSString).lastPathComponent):\(startLine)",
                                       maxEmbeddedBytes: options.maxEmbeddedBytes)

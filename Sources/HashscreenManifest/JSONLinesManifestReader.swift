@@ -28,6 +28,9 @@ final class JSONLinesManifestReader: ManifestReader {
         let name = (path as NSString).lastPathComponent
         var lineNo = 0
         var row = 0
+        // The fast path's column map, kept while lines have the same keys in the same order.
+        var cachedKeys: [String] = []
+        var cached: (columns: ColumnMap, position: [Int], mapped: [Int])? = nil
         while let next = try reader.nextLine() {
             lineNo += 1
             let line: [UInt8]
@@ -38,13 +41,45 @@ final class JSONLinesManifestReader: ManifestReader {
             if case .text = next, line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
             let id = SampleID(input: input, row: row)
             row += 1
-            let place = "\(path):\(lineNo)"
+            let place = { [path] in "\(path):\(lineNo)" }
             func fail(_ message: String) throws {
-                try body(.failure(key: "\(name):\(lineNo)", path: nil, message: "\(place): \(message)", id: id))
+                try body(.failure(key: "\(name):\(lineNo)", path: nil, message: "\(place()): \(message)", id: id))
             }
             if case .tooLong(let bytes) = next {
                 try fail("line of \(bytes) \(ByteReader.overLimitMessage)")
                 continue
+            }
+            // The common line (a flat object of strings, numbers and nulls) read on its bytes.
+            if let fields = FlatJSONLine.parse(line) {
+                if cached == nil || fields.count != cachedKeys.count || !zip(fields, cachedKeys).allSatisfy({ $0.0.key == $0.1 }) {
+                    cachedKeys = fields.map(\.key)
+                    let names = cachedKeys.sorted()
+                    var columns = try ColumnMap(names: names, imageColumn: options.imageColumn, imageColumnOptional: true)
+                    columns.readsCaption = options.readsCaptions
+                    let position = names.map { n in cachedKeys.firstIndex(of: n)! }
+                    cached = (columns, position, columns.mappedIndices)
+                }
+                let (columns, position, mapped) = cached!
+                // A mapped number Foundation might write otherwise: the Foundation path decides.
+                if !mapped.contains(where: { fields[position[$0]].value == .unsure }) {
+                    if let d = columns.duplicateMessage("keys (in sorted order)") {
+                        try fail(d)
+                        continue
+                    }
+                    if !columns.isUsable {
+                        try fail("no image, path, hash or url field")
+                        continue
+                    }
+                    let item = columns.sample(cells: { i in
+                                                  if case .text(let s) = fields[position[i]].value { return .text(s) }
+                                                  return nil
+                                              }, rowNumber: row, id: id,
+                                              baseDirectory: base, place: place(), failureKey: "\(name):\(lineNo)",
+                                              maxEmbeddedBytes: options.maxEmbeddedBytes)
+                    if columns.image != nil || columns.path != nil, case .sample(let s, _) = item, s.embedded != nil { embeddedImages += 1 }
+                    try body(item)
+                    continue
+                }
             }
             let object: [String: Any]
             do {
@@ -63,7 +98,8 @@ final class JSONLinesManifestReader: ManifestReader {
             }
             let names = object.keys.sorted()
             // --image-column naming a key this line lacks: the line has no image reference.
-            let columns = try ColumnMap(names: names, imageColumn: options.imageColumn, imageColumnOptional: true)
+            var columns = try ColumnMap(names: names, imageColumn: options.imageColumn, imageColumnOptional: true)
+            columns.readsCaption = options.readsCaptions
             if let d = columns.duplicateMessage("keys (in sorted order)") {
                 try fail(d)
                 continue
@@ -73,7 +109,7 @@ final class JSONLinesManifestReader: ManifestReader {
                 continue
             }
             let item = columns.sample(cells: { i in Self.cell(object[names[i]]) }, rowNumber: row, id: id,
-                                      baseDirectory: base, place: place, failureKey: "\(name):\(lineNo)",
+                                      baseDirectory: base, place: place(), failureKey: "\(name):\(lineNo)",
                                       maxEmbeddedBytes: options.maxEmbeddedBytes)
             if case .sample(let s, _) = item, s.embedded != nil { embeddedImages += 1 }
             try body(item)

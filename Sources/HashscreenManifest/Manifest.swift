@@ -92,10 +92,15 @@ package struct ManifestOptions: Sendable, Equatable {
     /// Embedded images longer than this are not kept (`EmbeddedImage.overLimit`): the scan's
     /// --max-file-bytes, so rows in flight hold at most that much each.
     package var maxEmbeddedBytes: Int
+    /// Whether samples carry their caption (`Sample.caption`). A scan passes false: nothing it
+    /// writes holds a caption, and not decoding the column (a Parquet projection without it) or
+    /// copying it is most of the reading of LAION metadata.
+    package var readsCaptions: Bool
 
-    package init(imageColumn: String? = nil, maxEmbeddedBytes: Int = .max) {
+    package init(imageColumn: String? = nil, maxEmbeddedBytes: Int = .max, readsCaptions: Bool = true) {
         self.imageColumn = imageColumn
         self.maxEmbeddedBytes = maxEmbeddedBytes
+        self.readsCaptions = readsCaptions
     }
 }
 

@@ -24,6 +24,8 @@ final class ParquetManifestReader: ManifestReader {
     /// Rows whose image is inside the file, and row groups that could not be decoded.
     private(set) var embeddedImages = 0
     private(set) var damagedRowGroups = 0
+    /// The row groups read; nil: all (`select(units:)`, a sharded scan).
+    var selected: Set<Int>? = nil
 
     init(path: String, input: UInt32, options: ManifestOptions = ManifestOptions()) {
         self.path = path; self.input = input; self.options = options
@@ -36,7 +38,8 @@ final class ParquetManifestReader: ManifestReader {
         do { reader = try ParquetFileReader(path: path) } catch {
             throw HashscreenError(.manifest, "cannot read Parquet manifest: \(error)")
         }
-        let columns = try Self.columnMap(reader, options: options)
+        var columns = try Self.columnMap(reader, options: options)
+        columns.readsCaption = options.readsCaptions
         guard columns.isUsable else {
             throw HashscreenError(.manifest, "Parquet manifest \(path) has no usable column (an image or path column: \(ColumnMap.recognisedImageColumns), or --image-column NAME; a url; or md5/sha1/sha256); found: \(reader.columns.map(\.name).joined(separator: ", "))\(Self.skippedText(reader))")
         }
@@ -45,8 +48,10 @@ final class ParquetManifestReader: ManifestReader {
         for (p, c) in wanted.enumerated() { position[c] = p }
         let base = (path as NSString).deletingLastPathComponent
         let name = (path as NSString).lastPathComponent
+        let mayEmbed = columns.image != nil || columns.path != nil
         var row = 0
         for g in 0..<reader.rowGroupCount {
+            if let selected, !selected.contains(g) { row += reader.rowCount(ofRowGroup: g); continue }
             let group: ParquetRowGroup
             do { group = try reader.readRowGroup(g, columns: wanted) } catch {
                 // Damage stays local: every row of this group is a failure, the next group is read.
@@ -67,7 +72,8 @@ final class ParquetManifestReader: ManifestReader {
                                           rowNumber: row, id: id, baseDirectory: base,
                                           place: "\(name): row group \(g), row \(r + 1)",
                                           maxEmbeddedBytes: options.maxEmbeddedBytes)
-                if case .sample(let s, _) = item, s.embedded != nil { embeddedImages += 1 }
+                // (Only a file with an image column can embed one: no copy of each sample otherwise.)
+                if mayEmbed, case .sample(let s, _) = item, s.embedded != nil { embeddedImages += 1 }
                 try body(item)
             }
         }

@@ -17,6 +17,9 @@ final class ShardReader: ManifestReader {
         var tar: String?
         var directory: String?
         var parquet: String?
+        /// A tar read as a stream (standard input) instead of `tar`: shown as `tarName`.
+        var stream: TarStreamReader? = nil
+        var tarName: String? = nil
     }
 
     static let imageExtensions: Set<String> = FolderReader.imageExtensions
@@ -36,6 +39,13 @@ final class ShardReader: ManifestReader {
     private(set) var tarDirectories = 0
     /// Hidden entries of `files` shard folders passed over.
     private(set) var hiddenSkipped = 0
+    /// Hidden entries at the folder's root: counted with shard 0 (a unit of its own in a
+    /// sharded or checkpointed scan, `Manifest+Units.swift`).
+    private var rootHidden = 0
+    /// The shards read (positions in `shards`); nil: all (`select(units:)`, a sharded scan).
+    var selected: Set<Int>? = nil
+    /// Streamed members are kept in memory up to this size (`--max-file-bytes`).
+    var maxMemberBytes = Int.max
 
     init(path: String, layout: ManifestLayout, input: UInt32) throws {
         self.path = path
@@ -83,7 +93,21 @@ final class ShardReader: ManifestReader {
         }
         _ = try SampleID.checked(found.count - 1, .shard, in: path)
         shards = found
-        hiddenSkipped = hiddenAtRoot
+        rootHidden = hiddenAtRoot
+    }
+
+    /// A tar read from a stream (standard input) as the input's one shard, joined with the
+    /// shard's `parquet` when one is named, else with its members' `KEY.json` sidecars. It is
+    /// shown as the tar its parquet names (`00001.parquet`: `00001.tar`), or as `stdin`
+    /// (members `stdin:KEY.jpg`; not `-`, which CSV outputs would neutralise as a formula).
+    init(stream: TarStreamReader, parquet: String?, input: UInt32, maxMemberBytes: Int) {
+        path = stream.path
+        layout = .webdataset
+        self.input = input
+        let stem = parquet.map { (($0 as NSString).lastPathComponent as NSString).deletingPathExtension }
+        shards = [Shard(stem: stem ?? "stdin", tar: nil, directory: nil, parquet: parquet, stream: stream,
+                        tarName: stem.map { $0 + ".tar" } ?? "stdin")]
+        self.maxMemberBytes = maxMemberBytes
     }
 
     var counters: [(String, Int)] {
@@ -99,7 +123,12 @@ final class ShardReader: ManifestReader {
     }
 
     func forEachItem(_ body: (ManifestItem) throws -> Void) throws {
-        for (si, shard) in shards.enumerated() {
+        // The selected shards only (a sharded or checkpointed scan reads one at a time: never
+        // a pass over all of them per shard).
+        let order = selected.map { $0.sorted() } ?? Array(shards.indices)
+        for si in order where si < shards.count {
+            let shard = shards[si]
+            if si == 0 { hiddenSkipped += rootHidden }
             let shardNumber = UInt32(si)   // fits: checked at init
             func id(_ place: SampleID.Place) -> SampleID { SampleID(input: input, shard: shardNumber, place) }
             var columns = ColumnMap.empty
@@ -148,12 +177,14 @@ final class ShardReader: ManifestReader {
             var extra: UInt64 = 0   // images without a row so far: the next one's `.member` place
             /// Emits an image: joined with its parquet row, else with its own `KEY.json` (the
             /// same row as JSON, written by img2dataset beside every image), else bare.
-            func emit(key: String, imagePath: String, display: String, member: ByteRange?, rawPath: [UInt8]? = nil,
-                      json: () -> [String: String?]?) throws {
-                /// The item, opened by `rawPath` when its path is an escaped name.
+            func emit(key: String, imagePath: String?, display: String, member: ByteRange?, rawPath: [UInt8]? = nil,
+                      embedded: EmbeddedImage? = nil, json: () -> [String: String?]?) throws {
+                /// The item, opened by `rawPath` when its path is an escaped name, carrying
+                /// `embedded` when its bytes were streamed.
                 func withRaw(_ it: ManifestItem) -> ManifestItem {
-                    guard let rawPath, case .sample(var s, let problems) = it else { return it }
+                    guard rawPath != nil || embedded != nil, case .sample(var s, let problems) = it else { return it }
                     s.rawPath = rawPath
+                    if let embedded { s.embedded = embedded }
                     return .sample(s, problems: problems)
                 }
                 if var row = rows[key] {
@@ -174,28 +205,55 @@ final class ShardReader: ManifestReader {
                                                     member: member, padding: .detectUniformBorder), problems: [])))
                 }
             }
-            if let tar = shard.tar {
-                let shardName = (tar as NSString).lastPathComponent
+            if shard.tar != nil || shard.stream != nil {
+                let tar = shard.tar ?? "- (standard input)"
+                let shardName = shard.tarName ?? (tar as NSString).lastPathComponent
                 // webdataset writes a sample's members together (KEY.jpg, KEY.json, KEY.txt):
                 // gather one key's members, then emit its image with its JSON at hand.
                 var groupKey: String? = nil
                 var images: [TarMember] = []
                 var json: TarMember? = nil
                 var reader: TarReader? = nil
+                // A stream's members come with their bytes (images and sidecars, by member offset).
+                var streamed: [Int: [UInt8]] = [:]
                 func flush() throws {
-                    guard let k = groupKey, let r = reader else { return }
+                    guard let k = groupKey else { return }
                     let j = json
                     for m in images {
-                        try emit(key: k, imagePath: tar, display: "\(shardName):\(EscapedName.escape(m.rawName))",
-                                 member: ByteRange(offset: m.offset, length: m.size),
-                                 json: { j.flatMap { Self.jsonFields(try? r.read(offset: $0.offset, count: min($0.size, Self.maxSidecarBytes))) } })
+                        let display = "\(shardName):\(EscapedName.escape(m.rawName))"
+                        if let r = reader {
+                            try emit(key: k, imagePath: tar, display: display, member: ByteRange(offset: m.offset, length: m.size),
+                                     json: { j.flatMap { Self.jsonFields(try? r.read(offset: $0.offset, count: min($0.size, Self.maxSidecarBytes))) } })
+                        } else {
+                            let bytes = streamed[m.offset].map(EmbeddedImage.bytes) ?? .overLimit(length: m.size)
+                            try emit(key: k, imagePath: nil, display: display, member: nil, embedded: bytes,
+                                     json: { j.flatMap { Self.jsonFields(streamed[$0.offset]) } })
+                        }
                     }
+                    // Bytes of the next group's first member (already read) stay.
+                    if let cut = (images.map(\.offset) + [json?.offset ?? -1]).max() { streamed = streamed.filter { $0.key > cut } }
                     groupKey = nil; images = []; json = nil
                 }
                 do {
-                    let r = try TarReader(path: tar)
-                    reader = r
-                    while let m = try r.next() {
+                    let next: () throws -> TarMember?
+                    if let stream = shard.stream {
+                        let limit = maxMemberBytes
+                        next = {
+                            // Images and sidecars are kept (within their limits); other members passed over.
+                            guard let s = try stream.next(keep: { m in
+                                let ext = (EscapedName.escape(m.rawName) as NSString).pathExtension.lowercased()
+                                if Self.imageExtensions.contains(ext) { return m.size <= limit }
+                                return ext == "json" && m.size <= Self.maxSidecarBytes
+                            }) else { return nil }
+                            if let b = s.bytes { streamed[s.member.offset] = b }
+                            return s.member
+                        }
+                    } else {
+                        let r = try TarReader(path: tar)
+                        reader = r
+                        next = { try r.next() }
+                    }
+                    while let m = try next() {
                         // Folders hold nothing to screen: counted. A link or a special member
                         // has no bytes of its own, and a name with a NUL cannot be trusted:
                         // each is a failure of its own, the shard goes on.
@@ -218,9 +276,11 @@ final class ShardReader: ManifestReader {
                         else if !["txt", "cls", "npy"].contains(ext) { ignoredFiles += 1 }
                     }
                     try flush()
+                    _ = try? shard.stream?.drain()
                 } catch let e as TarError {
                     // What was read whole before the damage is still screened.
                     try flush()
+                    _ = try? shard.stream?.drain()
                     let failureID = id(.member(extra))   // after the members read
                     extra += 1
                     try body(.failure(key: shardName, path: shardName,
@@ -323,11 +383,13 @@ final class ShardReader: ManifestReader {
         s.displayPath = display
         s.member = member
         s.embedded = nil   // a shard's image is its member or file, never a row's field
-        if imagePath != nil,
+        // An image emitted has a display name (a file, a member in place or streamed).
+        let hasImage = imagePath != nil || display != nil
+        if hasImage,
            let ow = columns.originalWidth.flatMap(fields).flatMap({ Int($0) }),
            let oh = columns.originalHeight.flatMap(fields).flatMap({ Int($0) }) {
             s.padding = .img2datasetBorder(originalWidth: ow, originalHeight: oh)
-        } else if imagePath != nil {
+        } else if hasImage {
             s.padding = .detectUniformBorder
         }
         return .sample(s, problems: problems)

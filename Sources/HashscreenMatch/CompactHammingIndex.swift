@@ -167,9 +167,9 @@ package final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
     /// `reorder`, when given, is called once with `order[e]` = input position of entry `e`, and
     /// hits then name entries by that order (the caller permutes whatever it keeps per entry);
     /// without it, the index keeps the order (4 bytes per entry) and hits name input positions.
-    package init(packed list: PackedHashList, segmentCount m: Int, blockShift: Int = defaultBlockShift,
-                transpose: BitPermutation? = nil, allowExhaustive: Bool = true,
-                reorder: ((UnsafeBufferPointer<Int32>) -> Void)? = nil) throws(IndexBuildError) {
+    package convenience init(packed list: PackedHashList, segmentCount m: Int, blockShift: Int = defaultBlockShift,
+                            transpose: BitPermutation? = nil, allowExhaustive: Bool = true,
+                            reorder: ((UnsafeBufferPointer<Int32>) -> Void)? = nil) throws(IndexBuildError) {
         guard list.byteCount == Self.valueBytes else {
             throw IndexBuildError("the compact index takes \(Self.valueBytes)-byte values, got \(list.byteCount)")
         }
@@ -189,20 +189,13 @@ package final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
             specs = p
         }
         let bounds = specs.map { sp in sp.map { (offset: 0, width: $0.width) } } ?? equal
-        self.transpose = transpose
         guard blockShift >= 0, blockShift <= Self.maxBlockShift else {
             throw IndexBuildError("block shift \(blockShift) is not in 0...\(Self.maxBlockShift)")
         }
         let n = list.count
-        count = n
-        segmentCount = m
-        self.blockShift = blockShift
-        idBits = MultiIndexHammingIndex.idBits(count: n)
-        let ids = idBits
+        let ids = MultiIndexHammingIndex.idBits(count: n)
         let w0 = bounds[0].width
         let headSkip = w0 / 8, headStride = 16 - w0 / 8
-        self.headSkip = headSkip
-        self.headStride = headStride
 
         // Entry order: a counting sort of the values by segment 0 (stable); then the values in
         // that order, split into tails and heads. The input is read only here: a list marked
@@ -229,20 +222,13 @@ package final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
             }
         }
         if list.releaseAfterBuild { list.releaseStorage() }
-        self.tail = tail
-        self.head = head
 
         // Tables 1..<m over the entry order, from the tails and heads (sequential reads), on
         // all cores: one worker per core, each reusing its key and counting arrays from table
         // to table (fresh arrays per table were ~0.9 GB of page faults and clearing at 10M).
-        // Each closed segment's sigma as plain words, for the build below and the searches.
-        let sigmaWords = transpose != nil ? m * 1024 : 1
-        let sigmaAll = UnsafeMutablePointer<UInt32>.allocate(capacity: sigmaWords)
-        sigmaAll.initialize(repeating: 0, count: sigmaWords)
-        for (k, spec) in (specs ?? []).enumerated() where spec.closed {
-            for i in 0..<1024 { sigmaAll[k * 1024 + i] = spec.sigma[i] }
-        }
-        sigmaTables = sigmaAll
+        // Each closed segment's sigma as plain words, for the build below.
+        let sigmaAll = Self.sigmaTables(specs, segmentCount: m)
+        defer { sigmaAll.deallocate() }
         let slots = UnsafeMutablePointer<Segment?>.allocate(capacity: m)
         slots.initialize(repeating: nil, count: m)
         defer { slots.deinitialize(count: m); slots.deallocate() }
@@ -296,7 +282,46 @@ package final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
                 k += workers
             }
         }
-        segments = (0..<m).map { slots[$0]! }
+        let segments = (0..<m).map { slots[$0]! }
+        var inputPosition: FlatBuffer<Int32>? = order
+        if let reorder {
+            reorder(UnsafeBufferPointer(start: order.base, count: n))
+            inputPosition = nil
+        }
+        self.init(count: n, blockShift: blockShift, transpose: transpose, specs: specs, segments: segments,
+                  tail: tail, head: head, inputPosition: inputPosition, allowExhaustive: allowExhaustive)
+    }
+
+    /// Each closed segment's sigma as plain words (4 x 256 per segment; one word without
+    /// transposed pairs), for the build and the searches.
+    private static func sigmaTables(_ specs: [SegmentBits]?, segmentCount m: Int) -> UnsafeMutablePointer<UInt32> {
+        let sigmaWords = specs != nil ? m * 1024 : 1
+        let sigmaAll = UnsafeMutablePointer<UInt32>.allocate(capacity: sigmaWords)
+        sigmaAll.initialize(repeating: 0, count: sigmaWords)
+        for (k, spec) in (specs ?? []).enumerated() where spec.closed {
+            for i in 0..<1024 { sigmaAll[k * 1024 + i] = spec.sigma[i] }
+        }
+        return sigmaAll
+    }
+
+    /// The index over built (or mapped) tables: the search's views of them and its plans.
+    private init(count n: Int, blockShift: Int, transpose: BitPermutation?, specs: [SegmentBits]?,
+                 segments: [Segment], tail: FlatBuffer<UInt64>, head: FlatBuffer<UInt8>,
+                 inputPosition: FlatBuffer<Int32>?, allowExhaustive: Bool) {
+        let m = segments.count
+        count = n
+        segmentCount = m
+        self.blockShift = blockShift
+        self.transpose = transpose
+        idBits = MultiIndexHammingIndex.idBits(count: n)
+        headSkip = segments[0].width / 8
+        headStride = 16 - segments[0].width / 8
+        self.tail = tail
+        self.head = head
+        self.segments = segments
+        self.inputPosition = inputPosition
+        let sigmaAll = Self.sigmaTables(specs, segmentCount: m)
+        sigmaTables = sigmaAll
         views = UnsafeMutablePointer<SegmentView>.allocate(capacity: m)
         for k in 0..<m {
             let sg = segments[k]
@@ -316,15 +341,7 @@ package final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
             (tables + k).initialize(to: hs_unary_table(before: d.before, bits: d.bits, postings: views[k].postings,
                                                        block_shift: d.blockShift))
         }
-
-        if let reorder {
-            reorder(UnsafeBufferPointer(start: order.base, count: n))
-            inputPosition = nil
-        } else {
-            inputPosition = order
-        }
-
-        let widths = bounds.map(\.width)
+        let widths = segments.map(\.width)
         plans = (0..<256).map { t in
             let radii = MultiIndexHammingIndex.radii(threshold: t, segmentCount: m)
             guard allowExhaustive else { return radii }
@@ -334,6 +351,69 @@ package final class CompactHammingIndex: MatchIndex, @unchecked Sendable {
     }
 
     deinit { views.deallocate(); tables.deallocate(); sigmaTables.deallocate() }
+
+    // MARK: - Index files
+
+    /// The index as a section of an index file (`IndexFile`): its values and tables; hits name
+    /// entries in the index's order (the builder's `reorder` must have been taken).
+    package func fileSection(signal: String) -> IndexFile.Section {
+        precondition(inputPosition == nil, "an index file's compact index names entries in its own order")
+        var arrays = [tail.rawBytes, head.rawBytes]
+        for (k, sg) in segments.enumerated() {
+            arrays += [sg.directory.before.rawBytes, sg.directory.bits.rawBytes]
+            if k > 0 { arrays.append(sg.postings.rawBytes) }
+        }
+        return IndexFile.Section(kind: transposedPairs ? .compactTransposedPairs : .compact, signal: signal, count: count,
+                                 parameters: [UInt64(segmentCount), UInt64(blockShift)], arrays: arrays)
+    }
+
+    /// The index of a section of a mapped file, searched in place. `transpose`: the signal's
+    /// permutation, needed for a section in transposed pairs.
+    package convenience init(mapped section: IndexFile.Section, in file: IndexFile,
+                             transpose: BitPermutation?) throws(IndexBuildError) {
+        let damaged = IndexBuildError("index file \(file.path): a damaged compact section")
+        guard section.kind != .exact, section.parameters.count >= 2 else { throw damaged }
+        let m = Int(truncatingIfNeeded: section.parameters[0]), blockShift = Int(truncatingIfNeeded: section.parameters[1])
+        let n = section.count
+        guard m >= Self.minSegments, m <= 64, blockShift >= 0, blockShift <= Self.maxBlockShift, n > 0, n < Int(Int32.max),
+              section.arrays.count == 2 + 3 * m - 1 else { throw damaged }
+        let equal = MultiIndexHammingIndex.segmentBounds(bits: 256, count: m)
+        var specs: [SegmentBits]? = nil
+        var pairing: BitPermutation? = nil
+        if section.kind == .compactTransposedPairs {
+            guard let transpose, transpose.bitCount == 8 * Self.valueBytes, transpose.isInvolution,
+                  let p = SegmentBits.pairLayout(segmentCount: m, firstWidth: equal[0].width, transpose: transpose),
+                  p.allSatisfy({ $0.width >= 1 && $0.width <= Self.maxKeyBits }) else { throw damaged }
+            specs = p; pairing = transpose
+        }
+        let bounds = specs.map { sp in sp.map { (offset: 0, width: $0.width) } } ?? equal
+        let ids = MultiIndexHammingIndex.idBits(count: n)
+        let w0 = bounds[0].width
+        guard let tail = file.buffer(section, 0, count: 2 * n, of: UInt64.self),
+              let head = file.buffer(section, 1, count: n * (16 - w0 / 8) + 8, of: UInt8.self) else { throw damaged }
+        var segments: [Segment] = []
+        var a = 2
+        for k in 0..<m {
+            let (offset, width) = bounds[k]
+            let shift = min(blockShift, width)
+            guard let before = file.buffer(section, a, count: ((1 << width) >> shift) + 1, of: UInt32.self),
+                  let bits = file.buffer(section, a + 1, count: (n + (1 << width) + 63) / 64 + 2, of: UInt64.self),
+                  before.base[(1 << width) >> shift] == UInt32(n) else { throw damaged }
+            a += 2
+            var postings = FlatBuffer<UInt64>(repeating: 0, count: 0)
+            if k > 0 {
+                guard let p = file.buffer(section, a, count: (n * ids + 63) / 64 + 2, of: UInt64.self) else { throw damaged }
+                postings = p
+                a += 1
+            }
+            let dir = UnaryDirectory(keyBits: width, blockShift: shift, before: before, bits: bits)
+            segments.append(Segment(offset: offset, width: width, directory: dir, postings: postings,
+                                    mask: k > 0 ? (specs?[k].masks ?? Self.mask(offset: offset, width: width)) : Self.mask(offset: 0, width: w0),
+                                    bits: k > 0 ? specs?[k] : nil))
+        }
+        self.init(count: n, blockShift: blockShift, transpose: pairing, specs: specs, segments: segments,
+                  tail: tail, head: head, inputPosition: nil, allowExhaustive: true)
+    }
 
     static func mask(offset: Int, width: Int) -> PackedHash {
         var words = [UInt64](repeating: 0, count: PackedHash.maxWords)

@@ -19,8 +19,9 @@ package final class ExactIndex: MatchIndex, @unchecked Sendable {
     let wordCount: Int
     /// Keys in ascending order, `wordCount` words each.
     let keys: FlatBuffer<UInt64>
-    /// `entries[i]` is the position, in the builder's input, of the key at sorted position `i`.
-    let entries: FlatBuffer<Int32>
+    /// `entries[i]` is the position, in the builder's input, of the key at sorted position `i`;
+    /// nil when the input was sorted already (hits name sorted positions: an index file's).
+    let entries: FlatBuffer<Int32>?
     /// Keys whose first bits are `p` sit at sorted positions `directory[p]..<directory[p + 1]`.
     let directory: FlatBuffer<UInt32>
 
@@ -67,7 +68,65 @@ package final class ExactIndex: MatchIndex, @unchecked Sendable {
         self.directory = FlatBuffer(starts)
     }
 
-    package var memoryBytes: Int { keys.memoryBytes + entries.memoryBytes + directory.memoryBytes }
+    /// Builds the index over `count` values already in ascending byte order, `stride` bytes
+    /// apart (the list store's sorted runs): no sort, and hits name sorted positions.
+    package init(sorted values: UnsafeRawPointer, count: Int, stride: Int, byteCount: Int) {
+        self.count = count
+        self.byteCount = byteCount
+        let w = PackedHash.wordCount(forBytes: byteCount)
+        self.wordCount = w
+        let keys = FlatBuffer<UInt64>(repeating: 0, count: count * w)
+        let bytes = values.assumingMemoryBound(to: UInt8.self)
+        let buckets = 1 << Self.directoryBits
+        let starts = FlatBuffer<UInt32>(repeating: 0, count: buckets + 1)
+        let shift = UInt64(64 - Self.directoryBits)
+        let whole = byteCount / 8
+        for i in 0..<count {
+            let p = bytes + i * stride
+            let row = keys.base + i * w
+            for k in 0..<whole { row[k] = UInt64(bigEndian: UnsafeRawPointer(p).loadUnaligned(fromByteOffset: 8 * k, as: UInt64.self)) }
+            if whole < w {
+                var word: UInt64 = 0
+                for b in 0..<(byteCount - 8 * whole) { word |= UInt64(p[8 * whole + b]) << UInt64(56 - 8 * b) }
+                row[whole] = word
+            }
+            starts.base[Int(row[0] >> shift) + 1] += 1
+        }
+        for b in 0..<buckets { starts.base[b + 1] += starts.base[b] }
+        self.keys = keys
+        self.entries = nil
+        self.directory = starts
+    }
+
+    // MARK: - Index files
+
+    /// The index as a section of an index file (`IndexFile`): its keys and directory; its hits
+    /// there name sorted positions.
+    package func fileSection(signal: String) -> IndexFile.Section {
+        precondition(entries == nil, "an index file's exact index is built from sorted values")
+        return IndexFile.Section(kind: .exact, signal: signal, count: count, parameters: [UInt64(byteCount)],
+                                 arrays: [keys.rawBytes, directory.rawBytes])
+    }
+
+    /// The index of a section of a mapped file, searched in place.
+    package init(mapped section: IndexFile.Section, in file: IndexFile) throws(IndexBuildError) {
+        guard section.kind == .exact, let b = section.parameters.first, b >= 1, b <= UInt64(PackedHash.maxBytes) else {
+            throw IndexBuildError("index file \(file.path): a damaged exact section")
+        }
+        count = section.count
+        byteCount = Int(b)
+        wordCount = PackedHash.wordCount(forBytes: byteCount)
+        guard let keys = file.buffer(section, 0, count: count * wordCount, of: UInt64.self),
+              let directory = file.buffer(section, 1, count: (1 << Self.directoryBits) + 1, of: UInt32.self),
+              directory.base[1 << Self.directoryBits] == UInt32(count) else {
+            throw IndexBuildError("index file \(file.path): a damaged exact section")
+        }
+        self.keys = keys
+        self.directory = directory
+        entries = nil
+    }
+
+    package var memoryBytes: Int { keys.memoryBytes + (entries?.memoryBytes ?? 0) + directory.memoryBytes }
 
     package func search(_ query: HashValue, threshold: Int, into hits: inout [IndexHit]) {
         guard query.bytes.count == byteCount, threshold >= 0 else { return }
@@ -83,7 +142,7 @@ package final class ExactIndex: MatchIndex, @unchecked Sendable {
         let end = Int(directory.base[bucket + 1])
         var i = lo
         while i < end, compare(at: i, q, w) == 0 {
-            hits.append(IndexHit(entry: entries.base[i], distance: 0))
+            hits.append(IndexHit(entry: entries.map { $0.base[i] } ?? Int32(truncatingIfNeeded: i), distance: 0))
             i += 1
         }
     }

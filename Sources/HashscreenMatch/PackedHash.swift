@@ -61,6 +61,17 @@ final class FlatBuffer<Element>: @unchecked Sendable {
 
     let base: UnsafeMutablePointer<Element>
     let count: Int
+    /// The mapped index file the elements live in (`IndexFile`), or nil when this buffer
+    /// allocated them: kept alive while the buffer is, never written through, never freed here.
+    private let mapping: AnyObject?
+
+    /// `count` elements inside a read-only mapping that `owner` keeps (an `IndexFile`). The
+    /// memory is the page cache's: the indexes only read it after they are built.
+    init(mapped base: UnsafeRawPointer, count: Int, owner: AnyObject) {
+        self.base = UnsafeMutablePointer(mutating: base.assumingMemoryBound(to: Element.self))
+        self.count = count
+        self.mapping = owner
+    }
 
     /// Copies `array`.
     convenience init(_ array: [Element]) {
@@ -78,6 +89,7 @@ final class FlatBuffer<Element>: @unchecked Sendable {
 
     private init(uninitializedCount count: Int) {
         self.count = count
+        self.mapping = nil
         let bytes = Swift.max(count, 1) * MemoryLayout<Element>.stride
         #if canImport(Glibc)
         if bytes >= Self.hugePageBytes {
@@ -94,6 +106,7 @@ final class FlatBuffer<Element>: @unchecked Sendable {
     }
 
     deinit {
+        guard mapping == nil else { return }
         base.deinitialize(count: count)
         // Both allocations above are released by free().
         #if canImport(Glibc)
@@ -104,6 +117,10 @@ final class FlatBuffer<Element>: @unchecked Sendable {
     }
 
     var memoryBytes: Int { count * MemoryLayout<Element>.stride }
+    /// Whether the elements are in a mapped index file.
+    var isMapped: Bool { mapping != nil }
+    /// The elements' bytes (for writing an index file).
+    var rawBytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: memoryBytes) }
 }
 
 /// Hash values of one length packed end to end, the form every index is built from: one flat

@@ -12,7 +12,7 @@ public enum ListOperations {
     /// URL hashes were made (nil: `URLConvention.importDefault`); `url` lines are digested so.
     public static func importList(database: String, name: String, version: String?, files: [String],
                                   defaultType: String?, skipInvalid: Bool, replace: Bool, json: Bool,
-                                  urlConvention: URLConvention? = nil) throws(HashscreenError) -> String {
+                                  urlConvention: URLConvention? = nil, dihedralIndex: Bool = false) throws(HashscreenError) -> String {
         let convention = urlConvention ?? .importDefault
         let digester = try HashscreenError.converting { try Digester(signals: Digester.urlDigests) }
         let request = ListImportRequest(
@@ -20,7 +20,8 @@ public enum ListOperations {
             skipInvalid: skipInvalid, replace: replace, toolVersion: "hashscreen \(HashscreenVersion.current)",
             fileDigest: { try Digester.sha256(ofFile: $0) },
             urlHasher: { digester.urlHashes($0, convention: convention) },
-            urlConvention: convention)
+            urlConvention: convention,
+            indexWriter: ListIndexes.writer(dihedral: dihedralIndex))
         do {
             let store = try HashListStore.openForImport(path: database)
             let summary = summary(try store.importList(request))
@@ -32,6 +33,25 @@ public enum ListOperations {
         } catch {
             throw HashscreenError(.list, "cannot import into list database \(database)", underlying: String(describing: error))
         }
+    }
+
+    /// Rebuilds the index file of every list of a database (`hashscreen list index`), each in
+    /// its own transaction; `dihedral` adds PDQ's transposed-pair layout. Returns what `info`
+    /// prints.
+    public static func index(database: String, dihedral: Bool, json: Bool) throws(HashscreenError) -> String {
+        do {
+            let store = try HashListStore.openForImport(path: database)
+            for info in try store.lists() {
+                try store.rebuildIndex(list: info.ref, writer: ListIndexes.writer(dihedral: dihedral))
+            }
+        } catch let e as HashscreenError {
+            throw e
+        } catch let e as ListError {
+            throw e.hashscreenError
+        } catch {
+            throw HashscreenError(.list, "cannot write the index files of list database \(database)", underlying: String(describing: error))
+        }
+        return try info(database: database, json: json)
     }
 
     /// Describes every list of a database (text, or JSON with `json`).

@@ -17,7 +17,7 @@ extension Scanner {
     /// 3. then the earlier run is removed (`OutputFolder.removePreviousRun`) and the cleaned
     ///    folders are created.
     static func preflight(config: ScanConfiguration, inputs: [(ScanConfiguration.Input, any ManifestReader, String)],
-                          outputs: OutputFolder) throws {
+                          outputs: OutputFolder, keeping: Set<String> = []) throws {
         let out = resolved(outputs.directory)
         for (input, _, _) in inputs {
             let path = resolved(input.path)
@@ -37,7 +37,7 @@ extension Scanner {
                                                     options: manifestOptions(config, input))
             }
         }
-        try outputs.removePreviousRun()
+        try outputs.removePreviousRun(keeping: keeping)
         if config.writeCleaned {
             for (i, (_, reader, _)) in inputs.enumerated() where reader.layout != .folder {
                 try CleanedManifestWriter.makeDirectory(cleanedDirectory(config, input: i, of: inputs.count))
@@ -47,7 +47,7 @@ extension Scanner {
 
     /// How input `input` is read: its `--image-column`, and embedded images over --max-file-bytes not kept.
     static func manifestOptions(_ config: ScanConfiguration, _ input: ScanConfiguration.Input) -> ManifestOptions {
-        ManifestOptions(imageColumn: input.imageColumn, maxEmbeddedBytes: config.maxFileBytes)
+        ManifestOptions(imageColumn: input.imageColumn, maxEmbeddedBytes: config.maxFileBytes, readsCaptions: false)
     }
 
     /// Where the cleaned copy of input `i` (0-based) of `count` goes: `OUT/cleaned/` for one

@@ -49,8 +49,10 @@ final class Tally: @unchecked Sendable {
     private let noImageReference: (Int) -> Void
     private var warnedInputs = Set<Int>()
 
+    /// `resuming`: continue from a checkpoint (its counts, its spools cut back to it).
     init(signals: [SignalKind], inputs: Int, shardNames: [[String]] = [], thresholds: (SignalKind) -> Int = \.defaultThreshold,
-         dihedral: Bool = false, spoolFolder: String, noImageReference: @escaping (Int) -> Void) throws(HashscreenError) {
+         dihedral: Bool = false, spoolFolder: String, resuming: ScanCheckpoint? = nil,
+         noImageReference: @escaping (Int) -> Void) throws(HashscreenError) {
         self.signals = signals
         // Only PDQ is searched in its dihedral variants (Screener).
         prevalence = Prevalence(inputs: inputs, shardNames: shardNames, perceptual: signals.filter(\.isPerceptual).map { s in
@@ -59,49 +61,46 @@ final class Tally: @unchecked Sendable {
         var empty = ScanSummary.Counts()
         empty.perSignal = signals.map { ScanSummary.SignalCount(signal: $0, screened: 0, matched: 0) }
         perInput = Array(repeating: empty, count: inputs)
-        matches = try RecordSpool(folder: spoolFolder, name: OutputFolder.File.matchSpool)
-        failures = try RecordSpool(folder: spoolFolder, name: OutputFolder.File.failureSpool)
-        flagged = try RecordSpool(folder: spoolFolder, name: OutputFolder.File.flaggedSpool)
+        if let r = resuming {
+            let folder = spoolFolder.hasSuffix("/") ? spoolFolder : spoolFolder + "/"
+            matches = try RecordSpool(adopting: folder + r.matchSpool.name, end: r.matchSpool.end)
+            failures = try RecordSpool(adopting: folder + r.failureSpool.name, end: r.failureSpool.end)
+            flagged = try RecordSpool(adopting: folder + r.flaggedSpool.name, end: r.flaggedSpool.end)
+            perInput = r.perInput
+            bytesRead = r.bytesRead
+            for (l, n) in r.matchedPerList { matchedPerList[l, default: 0] += n }
+        } else {
+            matches = try RecordSpool(folder: spoolFolder, name: OutputFolder.File.matchSpool)
+            failures = try RecordSpool(folder: spoolFolder, name: OutputFolder.File.failureSpool)
+            flagged = try RecordSpool(folder: spoolFolder, name: OutputFolder.File.flaggedSpool)
+        }
         self.noImageReference = noImageReference
     }
 
-    func add(_ o: SampleOutcome, of sample: Sample) {
-        count(o, of: sample)
-        // Outside the lock: a spool sorts and writes a full buffer while others go on.
-        for m in o.matches { spool(m, into: matches) }
-        for f in o.failures { spool(f, into: failures) }
-        if let g = o.flagged { spool(g, into: flagged) }
+    /// Adds one batch's outcomes, counted by the worker in `local`: the counts merged under the
+    /// lock once per batch, the findings spooled outside it (a spool sorts and writes a full
+    /// buffer while others go on). `local` is left empty for the next batch.
+    func add(_ local: inout BatchTally) {
+        do {
+            lock.lock(); defer { lock.unlock() }
+            for (i, c) in local.perInput { perInput[i].accumulate(c) }
+            bytesRead += local.bytesRead
+            for (l, n) in local.matchedPerList { matchedPerList[l, default: 0] += n }
+            for i in local.noImageInputs where warnedInputs.insert(i).inserted { noImageReference(i) }
+            remaining += local.remaining
+            for (id, failed, matches) in local.prevalence { prevalence.add(id, failed: failed, matches: matches) }
+        }
+        for m in local.matches { spool(m, into: matches) }
+        for f in local.failures { spool(f, into: failures) }
+        for g in local.flagged { spool(g, into: flagged) }
+        local.reset()
     }
 
-    private func count(_ o: SampleOutcome, of sample: Sample) {
-        lock.lock(); defer { lock.unlock() }
-        let i = Int(sample.id.input)
-        perInput[i].samples += 1
-        if !sample.hasImageReference { perInput[i].rowsWithoutPath += 1 }
-        bytesRead += o.bytesRead
-        if o.decoded { perInput[i].decoded += 1 }
-        let matchedSignals = Set(o.matches.map(\.signal))
-        for (j, s) in signals.enumerated() {
-            if o.screenedSignals.contains(s) { perInput[i].perSignal[j].screened += 1 }
-            else if o.notComputed.contains(s) { perInput[i].perSignal[j].notComputed += 1 }
-            else if o.lowQualitySignals.contains(s) { perInput[i].perSignal[j].skippedLowQuality += 1 }
-            else { perInput[i].perSignal[j].notApplicable += 1 }
-            if matchedSignals.contains(s) { perInput[i].perSignal[j].matched += 1 }
-        }
-        if let reason = o.notComputedReason {
-            perInput[i].notComputed[reason, default: 0] += 1
-            if reason == .noImageReference, warnedInputs.insert(i).inserted { noImageReference(i) }
-        }
-        if let r = o.remaining { remaining.append(r) }
-        if !o.matches.isEmpty {
-            perInput[i].matched += 1
-            for l in Set(o.matches.map(\.list)) { matchedPerList[l, default: 0] += 1 }
-        }
-        prevalence.add(sample.id, failed: !o.failures.isEmpty, matches: o.matches)
-        if o.failures.isEmpty { perInput[i].scanned += 1 } else {
-            perInput[i].errors += 1
-            for st in Set(o.failures.map(\.stage)) { perInput[i].errorsByStage[st, default: 0] += 1 }
-        }
+    /// One sample's outcome (a convenience for one sample: a batch of one).
+    func add(_ o: SampleOutcome, of sample: Sample) {
+        var local = BatchTally(signals: signals)
+        local.count(o, of: sample)
+        add(&local)
     }
 
     /// A row that could not be read at all: a sample none of whose signals was computed.
@@ -137,20 +136,7 @@ final class Tally: @unchecked Sendable {
     var totals: ScanSummary.Counts {
         var t = ScanSummary.Counts()
         t.perSignal = signals.map { ScanSummary.SignalCount(signal: $0, screened: 0, matched: 0) }
-        for c in perInput {
-            t.samples += c.samples; t.scanned += c.scanned; t.matched += c.matched; t.errors += c.errors
-            t.decoded += c.decoded; t.rowsWithoutPath += c.rowsWithoutPath
-            t.errorsByStage.merge(c.errorsByStage, uniquingKeysWith: +)
-            t.notComputed.merge(c.notComputed, uniquingKeysWith: +)
-            t.passedOver.merge(c.passedOver, uniquingKeysWith: +)
-            for j in signals.indices {
-                t.perSignal[j].screened += c.perSignal[j].screened
-                t.perSignal[j].matched += c.perSignal[j].matched
-                t.perSignal[j].notComputed += c.perSignal[j].notComputed
-                t.perSignal[j].skippedLowQuality += c.perSignal[j].skippedLowQuality
-                t.perSignal[j].notApplicable += c.perSignal[j].notApplicable
-            }
-        }
+        for c in perInput { t.accumulate(c) }
         return t
     }
 
@@ -161,10 +147,112 @@ final class Tally: @unchecked Sendable {
     }
 }
 
+/// What one worker found in one batch, counted without a lock and merged into the `Tally`
+/// once per batch (`Tally.add(_:)`): per-sample locking cost more than the screening of a
+/// metadata row (docs/decisions.md, "Metadata rows in large batches").
+struct BatchTally {
+    let signals: [SignalKind]
+    /// Counts per input touched by the batch (a batch holds one input's rows, or a few).
+    private(set) var perInput: [(Int, ScanSummary.Counts)] = []
+    private(set) var bytesRead = 0
+    private(set) var matchedPerList: [ListRef: Int] = [:]
+    /// Inputs with a sample that named no image while image signals were requested.
+    private(set) var noImageInputs: [Int] = []
+    private(set) var matches: [MatchRecord] = []
+    private(set) var failures: [FailureRecord] = []
+    private(set) var flagged: [FlaggedRecord] = []
+    private(set) var remaining: [RemainingRow] = []
+    /// Per sample, what `Prevalence.add` counts (merged in order under the tally's lock).
+    private(set) var prevalence: [(SampleID, Bool, [MatchRecord])] = []
+    private let empty: ScanSummary.Counts
+
+    init(signals: [SignalKind]) {
+        self.signals = signals
+        var e = ScanSummary.Counts()
+        e.perSignal = signals.map { ScanSummary.SignalCount(signal: $0, screened: 0, matched: 0) }
+        empty = e
+    }
+
+    mutating func reset() {
+        perInput.removeAll(keepingCapacity: true)
+        bytesRead = 0
+        matchedPerList.removeAll(keepingCapacity: true)
+        noImageInputs.removeAll(keepingCapacity: true)
+        matches.removeAll(keepingCapacity: true)
+        failures.removeAll(keepingCapacity: true)
+        flagged.removeAll(keepingCapacity: true)
+        remaining.removeAll(keepingCapacity: true)
+        prevalence.removeAll(keepingCapacity: true)
+    }
+
+    /// Counts one sample's outcome and keeps its findings.
+    mutating func count(_ o: SampleOutcome, of sample: Sample) {
+        let i = Int(sample.id.input)
+        if perInput.last?.0 != i { perInput.append((i, empty)) }
+        let last = perInput.count - 1
+        Self.count(o, of: sample, signals: signals, into: &perInput[last].1)
+        bytesRead += o.bytesRead
+        if o.notComputedReason == .noImageReference, noImageInputs.last != i, !noImageInputs.contains(i) { noImageInputs.append(i) }
+        if !o.matches.isEmpty {
+            if o.matches.count == 1 { matchedPerList[o.matches[0].list, default: 0] += 1 }
+            else { for l in Set(o.matches.map(\.list)) { matchedPerList[l, default: 0] += 1 } }
+            matches += o.matches
+        }
+        if !o.failures.isEmpty { failures += o.failures }
+        if let g = o.flagged { flagged.append(g) }
+        if let r = o.remaining { remaining.append(r) }
+        prevalence.append((sample.id, !o.failures.isEmpty, o.matches))
+    }
+
+    private static func count(_ o: SampleOutcome, of sample: Sample, signals: [SignalKind], into c: inout ScanSummary.Counts) {
+        c.samples += 1
+        if !sample.hasImageReference { c.rowsWithoutPath += 1 }
+        if o.decoded { c.decoded += 1 }
+        for (j, s) in signals.enumerated() {
+            if o.screenedSignals.contains(s) { c.perSignal[j].screened += 1 }
+            else if o.notComputed.contains(s) { c.perSignal[j].notComputed += 1 }
+            else if o.lowQualitySignals.contains(s) { c.perSignal[j].skippedLowQuality += 1 }
+            else { c.perSignal[j].notApplicable += 1 }
+            if o.matches.contains(where: { $0.signal == s }) { c.perSignal[j].matched += 1 }
+        }
+        if let reason = o.notComputedReason { c.notComputed[reason, default: 0] += 1 }
+        if !o.matches.isEmpty { c.matched += 1 }
+        if o.failures.isEmpty { c.scanned += 1 } else {
+            c.errors += 1
+            if o.failures.count == 1 { c.errorsByStage[o.failures[0].stage, default: 0] += 1 }
+            else { for st in Set(o.failures.map(\.stage)) { c.errorsByStage[st, default: 0] += 1 } }
+        }
+    }
+}
+
+extension ScanSummary.Counts {
+    /// Adds `c`'s counts (same signals, in the same order) to these.
+    mutating func accumulate(_ c: ScanSummary.Counts) {
+        samples += c.samples; scanned += c.scanned; matched += c.matched; errors += c.errors
+        decoded += c.decoded; rowsWithoutPath += c.rowsWithoutPath
+        if !c.errorsByStage.isEmpty { errorsByStage.merge(c.errorsByStage, uniquingKeysWith: +) }
+        if !c.notComputed.isEmpty { notComputed.merge(c.notComputed, uniquingKeysWith: +) }
+        if !c.passedOver.isEmpty { passedOver.merge(c.passedOver, uniquingKeysWith: +) }
+        for j in perSignal.indices {
+            perSignal[j].screened += c.perSignal[j].screened
+            perSignal[j].matched += c.perSignal[j].matched
+            perSignal[j].notComputed += c.perSignal[j].notComputed
+            perSignal[j].skippedLowQuality += c.perSignal[j].skippedLowQuality
+            perSignal[j].notApplicable += c.perSignal[j].notApplicable
+        }
+    }
+}
+
 /// Runs a scan: inputs → screened samples → sorted outputs.
 public enum Scanner {
-    /// Samples handed to a worker at a time: dispatch per batch, not per tiny item.
+    /// Samples with image work (bytes to read, decode or digest; or embedded image bytes held
+    /// in memory) handed to a worker at a time: dispatch per batch, not per tiny item.
     static let batchSize = 16
+    /// Samples handed to a worker at a time when none of them has image work (metadata rows:
+    /// a URL and recorded hashes to look up, microseconds each): the hand-over (a lock and a
+    /// wake-up) and the merge into the tally are paid per thousands of rows, not per 16. Such a
+    /// row holds a few hundred bytes, so batches in flight stay within a few MB.
+    static let metadataBatchSize = 4096
     /// Batches in flight per job: bounds memory whatever the manifest's length.
     static let batchesInFlightPerJob = 4
 
@@ -184,26 +272,31 @@ public enum Scanner {
         let started = Date()
         let cpuAtStart = processCPUSeconds()
         // Setup failures stop the run before any work: output folder, list, inputs.
+        try checkShardOptions(config)
         let outputs = try OutputFolder(directory: config.outputDirectory)
-        let known = try KnownHashes.load(listPath: config.listPath, signals: Set(config.signals), dihedral: config.dihedral)
-        var opened: [(ScanConfiguration.Input, any ManifestReader, String)] = []
-        for (i, input) in config.inputs.enumerated() {
-            let reader = try Manifest.open(path: input.path, layout: input.layout, input: i, options: manifestOptions(config, input),
-                                           walk: config.folderWalk)
-            var isDir: ObjCBool = false
-            _ = FileManager.default.fileExists(atPath: input.path, isDirectory: &isDir)
-            // Folders have no single digest; a manifest file (or a tar shard) does.
-            let digest = isDir.boolValue ? "" : try Digester.sha256(ofFile: input.path)
-            opened.append((input, reader, digest))
-        }
-        let inputs = opened
-        // Every check that can fail before a sample is read; then the earlier run in --out goes.
-        try preflight(config: config, inputs: inputs, outputs: outputs)
+        let known = try KnownHashes.load(listPath: config.listPath, signals: Set(config.signals), dihedral: config.dihedral, warn: warn)
+        var opened = try openInputs(config)
+        // The work units in order (a sharded scan's part of them): it reads (and digests) only
+        // the inputs with a unit in its part, and checkpoints after each unit.
+        let plan = try ShardPlan(config.shard ?? ShardSpec(index: 0, count: 1), inputs: opened.inputs.map { ($0.0.path, $0.1) })
+        try digestInputs(&opened, where: { config.shard == nil || plan.screens($0) })
+        let inputs = opened.inputs
+        let fingerprint = fingerprint(config: config, known: known, inputs: inputs, plan: plan)
+        let resumed = try resumePoint(outputs, config: config, fingerprint: fingerprint, inputs: inputs.count)
+        // Every check that can fail before a sample is read; then the earlier run in --out goes
+        // (but for what a resumed scan continues from).
+        try preflight(config: config, inputs: inputs, outputs: outputs,
+                      keeping: resumed.map { [OutputFolder.File.checkpoint, $0.matchSpool.name, $0.failureSpool.name, $0.flaggedSpool.name] } ?? [])
 
+        // Progress on standard error from its own thread (off: nil); stopped however the scan ends.
+        let progress = ProgressReporter.start(config, readers: inputs.map(\.1))
+        defer { progress?.stop() }
+        let warn = progress?.interleaving(warn) ?? warn
         let imageSignals = config.signals.filter { $0.isCryptographic || $0.isPerceptual }
         let inputPaths = inputs.map(\.0.path)
         let tally = try Tally(signals: config.signals, inputs: inputs.count, shardNames: inputs.map { $0.1.shardNames },
-                              thresholds: config.threshold(for:), dihedral: config.dihedral, spoolFolder: outputs.directory) { i in
+                              thresholds: config.threshold(for:), dihedral: config.dihedral, spoolFolder: outputs.directory,
+                              resuming: resumed) { i in
             warn(noImageReferenceWarning(input: inputPaths[i], imageSignals: imageSignals))
         }
         var screeners: [Screener] = []
@@ -218,28 +311,49 @@ public enum Scanner {
         // wait on the disk while the channel holds work.
         let readAhead = config.needsDecode || config.signals.contains(where: \.isCryptographic)
         let producerError = ErrorBox()
+        let inFlight = InFlight()
         let producer = Thread {
             var batch: [(Sample, [String])] = []
+            var imageWork = 0   // samples of the batch with image work
             batch.reserveCapacity(batchSize)
+            var unitsDone = 0   // in the scan's unit order
+            var nextCheckpoint = Date()
             do {
                 for (i, (_, reader, _)) in inputs.enumerated() {
-                    defer { tally.setPassedOver(reader.counters, input: i) }
+                    if !plan.screens(i) { tally.setPassedOver(reader.counters, input: i); continue }
+                    for unit in plan.units[i].sorted() {
+                    if unitsDone < resumed?.unitsDone ?? 0 { unitsDone += 1; continue }
+                    let before = reader.counters
+                    _ = Manifest.select([unit], of: reader)
                     try reader.forEachItem { item in
                         switch item {
                         case .sample(let s, let problems):
                             if readAhead, let p = s.path, s.member == nil { Scanner.adviseWillNeed(p) }
                             batch.append((s, problems))
-                            if batch.count == batchSize {
+                            if s.embedded != nil || (readAhead && s.hasImageReference) { imageWork += 1 }
+                            if imageWork == batchSize || batch.count == metadataBatchSize {
                                 // A findings spool that cannot be written (a full disk) stops the scan here.
                                 if let e = tally.spoolFailure { throw e }
-                                channel.put(batch); batch.removeAll(keepingCapacity: true)
+                                inFlight.sent(); channel.put(batch); batch.removeAll(keepingCapacity: true)
+                                imageWork = 0
                             }
                         case .failure(let key, let path, let message, let id):
                             tally.addRowFailure(FailureRecord(key: key, path: path, stage: .manifest, message: message, sampleID: id))
+                            progress?.counters.add(samples: 1, matched: 0, errors: 1)
                         }
                     }
+                    if !batch.isEmpty { inFlight.sent(); channel.put(batch); batch.removeAll(keepingCapacity: true); imageWork = 0 }
+                    tally.setPassedOver(Scanner.delta(before, reader.counters), input: i)
+                    unitsDone += 1
+                    // The units so far are whole once the workers are idle: checkpoint them.
+                    if Date() >= nextCheckpoint {
+                        inFlight.waitIdle()
+                        if let e = tally.spoolFailure { throw e }
+                        try outputs.write(try tally.checkpoint(fingerprint: fingerprint, unitsDone: unitsDone))
+                        nextCheckpoint = Date().addingTimeInterval(config.checkpointInterval)
+                    }
+                    }
                 }
-                if !batch.isEmpty { channel.put(batch) }
             } catch {
                 producerError.set(error)
             }
@@ -250,14 +364,24 @@ public enum Scanner {
         // One worker per job, each with its own screener, pulling batches until the channel closes.
         DispatchQueue.concurrentPerform(iterations: config.jobs) { i in
             let screener = screeners[i]
+            var local = BatchTally(signals: config.signals)
             while let work = channel.take() {
+                var matched = 0, failed = 0
                 for (sample, problems) in work {
-                    tally.add(screener.screen(sample, problems: problems), of: sample)
+                    let outcome = screener.screen(sample, problems: problems)
+                    if !outcome.matches.isEmpty { matched += 1 }
+                    if !outcome.failures.isEmpty { failed += 1 }
+                    local.count(outcome, of: sample)
                 }
+                // Counted before the batch is done, so that a checkpoint after waitIdle has it.
+                tally.add(&local)
+                inFlight.finished()
+                progress?.counters.add(samples: work.count, matched: matched, errors: failed)
             }
         }
         if let e = producerError.error { throw e }
         if let e = tally.spoolError { throw e }
+        progress?.stop()
         let finished = Date()
         let phases = Phases(setupSeconds: setupDone.timeIntervalSince(started), scanSeconds: finished.timeIntervalSince(setupDone),
                             setupCPUSeconds: cpuAtSetup - cpuAtStart, scanCPUSeconds: processCPUSeconds() - cpuAtSetup)
@@ -267,14 +391,13 @@ public enum Scanner {
         let reporting = config.exportReporting
             ? ReportingContext(scannedAt: started, inputs: inputs.map(\.0.path), shards: inputs.map { $0.1.shardNames }) : nil
         let removed = try outputs.write(matches: tally.matches, failures: tally.failures, flagged: tally.flagged,
-                                        keepingRemovedIDs: config.writeCleaned, reporting: reporting)
-        tally.matches.remove()
-        tally.failures.remove()
-        tally.flagged.remove()
+                                        keepingRemovedIDs: config.writeCleaned, partRecords: config.shard != nil,
+                                        reporting: reporting)
         let cleaned = config.writeCleaned ? try writeCleaned(config: config, inputs: inputs, removed: removed) : nil
         let totals = tally.totals
-        let summary = summary(config: config, counts: totals, tally: tally, known: known, inputs: inputs,
+        var summary = summary(config: config, counts: totals, tally: tally, known: known, inputs: opened.withStreamDigests,
                               cleaned: cleaned, started: started, finished: finished, phases: phases)
+        summary.shard = config.shard == nil ? nil : plan.summaryPart
         if let finishing {
             try finishing(summary, tally.remaining.sorted(by: RemainingRow.precedes), outputs)
             try outputs.write(summary, prevalence: tally.prevalence)
@@ -282,6 +405,12 @@ public enum Scanner {
             try outputs.write(summary, prevalence: tally.prevalence)
             log(String(summary.text.dropLast()))  // the closing line, without its newline
         }
+        // The checkpoint before the spools it names: a scan killed in between resumes from
+        // spools that are still there, or (checkpoint gone) starts over.
+        outputs.removeCheckpoint()
+        tally.matches.remove()
+        tally.failures.remove()
+        tally.flagged.remove()
         return ScanResult(samples: totals.samples, matchedSamples: totals.matched,
                           failedSamples: totals.errors, outputDirectory: config.outputDirectory)
     }
@@ -346,7 +475,9 @@ public enum Scanner {
 /// `take` blocks while empty and returns nil once closed and drained.
 final class BoundedChannel<T>: @unchecked Sendable {
     private let cond = NSCondition()
-    private var items: [T] = []
+    /// Taken items are cleared at once (nil): a taken batch of thousands of samples is not kept
+    /// alive until the array is compacted.
+    private var items: [T?] = []
     private var head = 0
     private var closed = false
     private let capacity: Int
@@ -365,7 +496,7 @@ final class BoundedChannel<T>: @unchecked Sendable {
         cond.lock(); defer { cond.unlock() }
         while head == items.count && !closed { cond.wait() }
         guard head < items.count else { return nil }
-        let item = items[head]
+        let item = items[head].take()
         head += 1
         if head > 64 && head * 2 > items.count { items.removeFirst(head); head = 0 }
         cond.broadcast()

@@ -51,10 +51,27 @@ public struct ScanConfiguration: Sendable {
     /// name, URL and matches for a CyberTipline-style report (`--export-reporting`,
     /// docs/reporting.md). Opt-in: a flagged sample's own hashes may be list values.
     public var exportReporting: Bool = false
+    /// `--shard I/N` (or `auto`, resolved): screen part I of N of the work units (docs/sharding.md).
+    public var shard: ShardSpec? = nil
+    /// `--resume`: continue the scan in the output folder from its checkpoint, if it has one.
+    public var resume: Bool = false
+    /// `--checkpoint-interval`: seconds at least between two checkpoints (0: after every unit).
+    public var checkpointInterval: Double = ScanConfiguration.defaultCheckpointInterval
+    /// One second: an img2dataset shard (10,000 images, ~15 s at 650 images/s) gets its own
+    /// checkpoint; a folder of 65,536 empty shards does not pay four fsyncs each.
+    public static let defaultCheckpointInterval = 1.0
     /// Folder walks also screen hidden entries (`--include-hidden`).
     public var includeHidden: Bool = false
     /// Folder walks follow symbolic links (`--follow-symlinks`; rule in `FolderWalk`).
     public var followSymlinks: Bool = false
+    /// How progress is shown on standard error while the scan runs (docs/progress.md); never
+    /// part of the outputs.
+    public var progress: ProgressMode = .none
+    /// Seconds between two progress updates; nil: the mode's default.
+    public var progressInterval: Double? = nil
+    /// `--stdin-parquet`: the img2dataset shard parquet of the tar read from standard input
+    /// (input `-`); nil: the members' `KEY.json` sidecars give each image's row.
+    public var standardInputParquet: String? = nil
     /// With `verify`: the earlier scan's flagged rows, every sample is compared with.
     package var earlier: EarlierFlags?
     package var folderWalk: FolderWalk { FolderWalk(includeHidden: includeHidden, followSymlinks: followSymlinks) }

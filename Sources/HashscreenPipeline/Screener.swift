@@ -69,6 +69,9 @@ final class Screener {
     /// The URL conventions each URL is digested in: the loaded lists' (or the unrecorded one
     /// when no list holds URL hashes: URLs are screened, and unmatched, all the same).
     let urlConventions: [URLConvention]
+    /// Per URL convention, the requested URL signals and the index each is looked up in (nil:
+    /// no list of that convention holds the signal), resolved once for the hot loop.
+    private let urlPlan: [(convention: URLConvention, signals: [(SignalKind, KnownHashes.Resolved?)])]
 
     init(config: ScanConfiguration, known: KnownHashes) throws {
         self.config = config
@@ -84,6 +87,10 @@ final class Screener {
         let requestedURL = Set(config.signals.filter(\.isURL))
         let urlDigests = Digester.urlDigests.filter { d in requestedURL.contains { $0.urlDigest == d } }
         urlDigester = try Digester(signals: urlDigests.isEmpty ? Digester.urlDigests : urlDigests)
+        let conventions = urlConventions
+        urlPlan = conventions.map { c in
+            (c, Digester.urlSignals.filter(requestedURL.contains).map { ($0, known.resolved($0, convention: c)) })
+        }
         var options = DecodeOptions(maxPixels: config.maxPixels)
         if config.pdqMode == .fast {
             options.jpegMinimumSide = Screener.fastDecodeMinimumSide
@@ -175,9 +182,15 @@ final class Screener {
         // 2. URL hashes: one digest per URL convention of the loaded lists (each list is
         // matched with its own); without URL lists, screened (and unmatched) all the same.
         if !urlSignals.isEmpty, let url = sample.url {
-            for convention in urlConventions {
-                for (signal, value) in urlDigester.urlHashes(url, convention: convention, signals: urlSignals) {
-                    lookup(sample, signal, value, source: .computed, convention: convention, into: &out)
+            for (convention, signals) in urlPlan {
+                let values = urlDigester.urlHashes(url, convention: convention, signals: urlSignals)
+                for (signal, index) in signals {
+                    guard let value = values.first(where: { $0.0 == signal })?.1 else { continue }
+                    if !out.screenedSignals.contains(signal) { out.screenedSignals.append(signal) }
+                    guard let index else { continue }
+                    hits.removeAll(keepingCapacity: true)
+                    known.lookupExact(index, value, into: &hits, scratch: &indexScratch)
+                    if !hits.isEmpty { record(sample, signal, value, source: .computed, variant: nil, hits: hits, into: &out) }
                 }
             }
         }

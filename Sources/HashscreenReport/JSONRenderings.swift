@@ -60,7 +60,7 @@ extension ScanSummary: JSONRecord {
     }
 
     /// The whole scan's counts, then each input's (docs/summary.md).
-    private var countsJSON: JSONValue {
+    var countsJSON: JSONValue {
         var o = Self.countFields(counts)
         o.append(("per_list", .array(counts.perList.map { l in
             .object([("name", .string(l.list.name)), ("version", .string(l.list.version)), ("matched", .int(l.matched))])
@@ -74,7 +74,7 @@ extension ScanSummary: JSONRecord {
 
     /// The fields the whole scan and each input share: sample counts, the readers' counters
     /// (by name), failures by stage, signals not computed by reason (every reason), per signal.
-    private static func countFields(_ c: Counts) -> [(String, JSONValue)] {
+    static func countFields(_ c: Counts) -> [(String, JSONValue)] {
         var o: [(String, JSONValue)] = [
             ("samples", .int(c.samples)),
             ("scanned", .int(c.scanned)),
@@ -111,10 +111,12 @@ extension ScanSummary: JSONRecord {
             ("options", .object(options.map { ($0.name, $0.value.json) })),
             ("started", .string(iso.string(from: times.started))),
             ("finished", .string(iso.string(from: times.finished))),
-        ])
+        ] + (shard.map { s in [("shard", .object([
+            ("index", .int(s.index)), ("count", .int(s.count)), ("units", .int(s.units)), ("units_total", .int(s.unitsTotal)),
+        ]))] } ?? []))
     }
 
-    private var throughputJSON: JSONValue {
+    var throughputJSON: JSONValue {
         let seconds = max(times.finished.timeIntervalSince(times.started), 1e-9)
         func milli(_ s: Double) -> JSONValue { .double((s * 1000).rounded() / 1000) }
         return .object([

@@ -19,9 +19,12 @@ extension OutputFolder.File {
     package static let lock = ".hashscreen.lock"
     /// `--write-cleaned`'s folder.
     package static let cleaned = "cleaned"
+    /// A scan's progress, for `--resume` (`ScanCheckpoint`); removed once `summary.json` is written.
+    package static let checkpoint = ".hashscreen-checkpoint"
     /// Every name a scan writes in the folder besides the lock, in the order a new scan removes
     /// them: the summary first, so no moment shows a summary beside files it does not describe.
-    package static let run = [summary, verification, removals, report, errors, flagged, reporting, prevalence, html, cleaned]
+    package static let run = [summary, verification, removals, report, errors, flagged, reporting, prevalence, html, cleaned,
+                              partMatches, partErrors, partFlagged, checkpoint]
 }
 
 /// The open lock file: the lock is held for as long as this lives.
@@ -153,15 +156,16 @@ extension OutputFolder {
     /// new scan writes its own summary the folder holds no summary at all. Entries are removed
     /// in place: a link is unlinked, never followed; `cleaned/` is emptied through its own
     /// descriptor. Other entries stay. Call once every check before the scan has passed.
-    package func removePreviousRun() throws(HashscreenError) {
+    /// `keeping` names files a resumed scan continues from (its checkpoint and spools).
+    package func removePreviousRun(keeping: Set<String> = []) throws(HashscreenError) {
         let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { throw Self.failure("cannot open output folder \(directory)", errno) }
         defer { close(fd) }
-        for name in File.run {
+        for name in File.run where !keeping.contains(name) {
             try Self.remove(Array(name.utf8CString), in: fd, path: path(name))
             if name == File.summary { _ = fsync(fd) }
         }
-        for name in try Self.entries(fd, directory) where Self.isTemporary(name) {
+        for name in try Self.entries(fd, directory) where Self.isTemporary(name) && !keeping.contains(String(cString: name)) {
             try Self.remove(name, in: fd, path: directory + "/" + String(cString: name))
         }
         _ = fsync(fd)

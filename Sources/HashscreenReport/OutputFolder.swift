@@ -28,6 +28,11 @@ package struct OutputFolder {
         /// above are written (a killed scan leaves them, every run in them whole).
         package static let matchSpool = "matches"
         package static let failureSpool = "errors"
+        /// A sharded scan's findings for `merge`, in `RecordOrder` (`PartRecords.swift`,
+        /// docs/sharding.md); written only by `scan --shard`.
+        package static let partMatches = "part-matches.run"
+        package static let partErrors = "part-errors.run"
+        package static let partFlagged = "part-flagged.run"
         package static let flaggedSpool = "flagged"
     }
 
@@ -60,9 +65,14 @@ package struct OutputFolder {
     /// a removal per run of one sample's matches; nothing is held but the current sample's
     /// reasons. Returns the removed samples' identities when `keepingRemovedIDs` (for
     /// `--write-cleaned`: one set entry per removed sample), else an empty set.
+    /// With `partRecords` (a sharded scan), the same records also go, in the same order, to
+    /// `part-matches.run`, `part-errors.run` and `part-flagged.run` for `merge`.
     package func write<M: SortedRecords<MatchRecord>, F: SortedRecords<FailureRecord>, G: SortedRecords<FlaggedRecord>>(
-        matches: M, failures: F, flagged: G, keepingRemovedIDs: Bool = false, reporting: ReportingContext? = nil
+        matches: M, failures: F, flagged: G, keepingRemovedIDs: Bool = false, partRecords: Bool = false,
+        reporting: ReportingContext? = nil
     ) throws(HashscreenError) -> Set<SampleID> {
+        let partMatches = partRecords ? try PartRecordWriter<MatchRecord>(path: path(File.partMatches)) : nil
+        let partErrors = partRecords ? try PartRecordWriter<FailureRecord>(path: path(File.partErrors)) : nil
         let removals = try CSVPrinter<Removal>(header: Removal.csvHeader, to: AtomicFile(path: path(File.removals)))
         let report = JSONLinesPrinter<MatchRecord>(to: try AtomicFile(path: path(File.report)))
         var removed = Set<SampleID>()
@@ -73,6 +83,7 @@ package struct OutputFolder {
             if keepingRemovedIDs { removed.insert(done.id) }
         }
         try matches.forEachSorted { (m: MatchRecord) throws(HashscreenError) in
+            try partMatches?.append(m)
             try report.write(m)
             try emit(grouping.add(m))
         }
@@ -80,14 +91,19 @@ package struct OutputFolder {
         try removals.finish()
         try report.finish()
         let errors = JSONLinesPrinter<FailureRecord>(to: try AtomicFile(path: path(File.errors)))
-        try failures.forEachSorted { (f: FailureRecord) throws(HashscreenError) in try errors.write(f) }
+        try failures.forEachSorted { (f: FailureRecord) throws(HashscreenError) in
+            try partErrors?.append(f)
+            try errors.write(f)
+        }
         try errors.finish()
+        let partFlagged = partRecords ? try PartRecordWriter<FlaggedRecord>(path: path(File.partFlagged)) : nil
         let flaggedFile = JSONLinesPrinter<FlaggedRecord>(to: try AtomicFile(path: path(File.flagged)))
         // reporting.jsonl (--export-reporting) in the same pass: a line per flagged sample, its order.
         let reportingFile = try reporting.map { (_) throws(HashscreenError) in
             JSONLinesPrinter<ReportingLine>(to: try AtomicFile(path: path(File.reporting)))
         }
         try flagged.forEachSorted { (g: FlaggedRecord) throws(HashscreenError) in
+            try partFlagged?.append(g)
             try flaggedFile.write(g)
             if let reportingFile, let reporting, let facts = g.reporting {
                 try reportingFile.write(ReportingLine(record: g, facts: facts, context: reporting))
@@ -95,6 +111,9 @@ package struct OutputFolder {
         }
         try flaggedFile.finish()
         try reportingFile?.finish()
+        try partMatches?.finish()
+        try partErrors?.finish()
+        try partFlagged?.finish()
         return removed
     }
 

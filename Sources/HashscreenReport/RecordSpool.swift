@@ -87,7 +87,62 @@ package final class RecordSpool<Record: SpoolRecord>: SortedRecords, @unchecked 
         }
     }
 
+    /// Adopts the spool file `path` an earlier, killed scan left, as its checkpoint saw it:
+    /// cut back to `end` (what was written after the checkpoint goes), its runs read from
+    /// their headers (`--resume`, `Scan+Checkpoint.swift`).
+    package init(adopting path: String, end: UInt64, bufferRecords: Int = RecordSpool.defaultBufferRecords,
+                 bufferBytes: Int = RecordSpool.defaultBufferBytes) throws(HashscreenError) {
+        self.bufferRecords = max(1, bufferRecords)
+        self.bufferBytes = bufferBytes
+        self.path = path
+        fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC)
+        guard fd >= 0 else { throw Self.failure(path, "reopen", errno) }
+        var st = stat()
+        guard fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG, UInt64(st.st_size) >= end, ftruncate(fd, off_t(end)) == 0 else {
+            close(fd); fd = -1
+            throw SpoolFormat.damaged(path)
+        }
+        var at: UInt64 = 0
+        while at < end {
+            var header = [UInt8](repeating: 0, count: SpoolFormat.headerBytes)
+            let got = header.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, SpoolFormat.headerBytes, off_t(at)) }
+            guard got == SpoolFormat.headerBytes, Array(header[0..<6]) == SpoolFormat.magic, header[6] == Record.spoolKind else {
+                close(fd); fd = -1
+                throw SpoolFormat.damaged(path)
+            }
+            let (n, payload) = header.withUnsafeBytes {
+                (UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: 8, as: UInt64.self)),
+                 UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: 16, as: UInt64.self)))
+            }
+            guard at + UInt64(SpoolFormat.headerBytes) + payload <= end else {
+                close(fd); fd = -1
+                throw SpoolFormat.damaged(path)
+            }
+            runs.append(SpoolRun(offset: at, count: n, bytes: payload))
+            count += Int(n)
+            at += UInt64(SpoolFormat.headerBytes) + payload
+        }
+        self.end = end
+    }
+
     deinit { remove() }
+
+    /// The spool file's name in its folder.
+    package var fileName: String { (path as NSString).lastPathComponent }
+
+    /// Writes the buffer as a run and syncs the file; returns its length, every run whole up to
+    /// there (a checkpoint). Call while no record is being appended.
+    package func checkpoint() throws(HashscreenError) -> UInt64 {
+        bufferLock.lock()
+        var last: [Record] = []
+        swap(&last, &buffer)
+        bufferedBytes = 0
+        bufferLock.unlock()
+        try writeRun(&last)
+        fileLock.lock(); defer { fileLock.unlock() }
+        guard fsync(fd) == 0 else { throw Self.failure(path, "sync", errno) }
+        return end
+    }
 
     /// Closes and deletes the file (after the outputs are written, or on an error).
     package func remove() {

@@ -106,7 +106,23 @@ package struct ScanSummary: Sendable {
         }
     }
 
+    /// Which part of a sharded scan this is (`scan --shard`), for `merge`: provenance's last
+    /// key, absent from a whole scan's summary and from a merge's (docs/sharding.md).
+    package struct ShardPart: Sendable, Equatable {
+        /// 0-based.
+        package var index: Int
+        package var count: Int
+        /// Work units this part screened, and the scan's in all (docs/sharding.md).
+        package var units: Int
+        package var unitsTotal: Int
+        package init(index: Int, count: Int, units: Int, unitsTotal: Int) {
+            self.index = index; self.count = count; self.units = units; self.unitsTotal = unitsTotal
+        }
+    }
+
     package var counts: Counts
+    /// With `scan --shard` only.
+    package var shard: ShardPart?
     /// hashscreen's version.
     package var version: String
     /// The OpenSSL (libcrypto) version the digests came from.

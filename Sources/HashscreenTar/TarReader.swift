@@ -1,4 +1,6 @@
-/// HashscreenTar: lists the members of a tar archive in place, without extracting anything.
+/// HashscreenTar: lists the members of a tar archive in place, without extracting anything
+/// (`TarReader`), or reads them in order from a stream such as standard input
+/// (`TarStreamReader`); both walk the headers with `TarHeaders`.
 ///
 /// - *member*: one file stored in the archive: its name, and the byte range of its data inside
 ///   the archive file, so a reader can `pread` exactly those bytes later.
@@ -59,7 +61,7 @@ package struct TarError: Error, Sendable, CustomStringConvertible {
 }
 
 /// Reads a tar archive's member list sequentially.
-package final class TarReader {
+package final class TarReader: TarBlockInput {
     package static let blockSize = 512
     /// Longest pax/GNU long-name payload accepted (a header claiming more is damaged).
     static let maxExtendedHeaderBytes = 1 << 20
@@ -94,6 +96,27 @@ package final class TarReader {
 
     deinit { close(fd) }
 
+    // MARK: - TarBlockInput (headers read in place)
+
+    var consumed: Int { position }
+    var remaining: Int? { fileSize - position }
+
+    func readBlock() throws -> [UInt8]? {
+        if position + Self.blockSize > fileSize {
+            if position == fileSize { return nil }  // no end blocks: tolerated
+            throw TarError(path: path, offset: position, message: "truncated header")
+        }
+        defer { position += Self.blockSize }
+        return try read(offset: position, count: Self.blockSize)
+    }
+
+    func readPayload(_ count: Int) throws -> [UInt8] {
+        defer { position += TarHeaders.padded(count) }
+        return try read(offset: position, count: count)
+    }
+
+    func skipPayload(_ count: Int) throws { position += TarHeaders.padded(count) }
+
     /// Reads `count` bytes at `offset` of the archive (for member data).
     package func read(offset: Int, count: Int) throws -> [UInt8] {
         var buf = [UInt8](repeating: 0, count: count)
@@ -110,85 +133,13 @@ package final class TarReader {
     }
 
     /// The next member, or nil at the end of the archive. Throws on a damaged header; after an
-    /// error the reader cannot continue (tar has no resynchronisation).
+    /// error the reader cannot continue (tar has no resynchronisation). The member's data is
+    /// skipped: read it later with `read(offset:count:)`.
     package func next() throws -> TarMember? {
         if finished { return nil }
-        var longName: [UInt8]? = nil
-        var longLink: [UInt8]? = nil
-        var paxPath: [UInt8]? = nil
-        var paxLink: [UInt8]? = nil
-        var paxSize: Int? = nil
-        var nameProblem: String? = nil
-        while true {
-            let headerOffset = position
-            if position + Self.blockSize > fileSize {
-                if position == fileSize { finished = true; return nil }  // no end blocks: tolerated
-                throw TarError(path: path, offset: position, message: "truncated header")
-            }
-            let h = try read(offset: position, count: Self.blockSize)
-            position += Self.blockSize
-            if h.allSatisfy({ $0 == 0 }) { finished = true; return nil }
-            guard Self.checksumOK(h) else {
-                throw TarError(path: path, offset: headerOffset, message: "bad header checksum (not a tar file, or damaged)")
-            }
-            guard var size = Self.number(h[124..<136]) else {
-                throw TarError(path: path, offset: headerOffset, message: "bad size field")
-            }
-            if let s = paxSize { size = s }
-            let dataOffset = position
-            // Checked before any arithmetic on it: a base-256 or pax size can be near Int.max.
-            guard size >= 0, size <= fileSize - dataOffset else {
-                throw TarError(path: path, offset: headerOffset, message: "member of \(size) bytes runs past the end of the archive (truncated)")
-            }
-            let padded = (size + Self.blockSize - 1) / Self.blockSize * Self.blockSize
-            position = dataOffset + padded
-            let type = h[156]
-            switch type {
-            case UInt8(ascii: "L"), UInt8(ascii: "K"):  // GNU long name / long link target for the next member
-                guard size <= Self.maxExtendedHeaderBytes else { throw TarError(path: path, offset: headerOffset, message: "long name too long") }
-                let data = try read(offset: dataOffset, count: size)
-                let text = Array(data.prefix(while: { $0 != 0 }))
-                // The payload is the name and NUL padding: bytes after a NUL mean a name with a NUL inside.
-                if data[text.count...].contains(where: { $0 != 0 }) { nameProblem = "its GNU long name holds a NUL byte" }
-                if type == UInt8(ascii: "L") { longName = text } else { longLink = text }
-                continue
-            case UInt8(ascii: "x"):  // pax extended header for the next member
-                guard size <= Self.maxExtendedHeaderBytes else { throw TarError(path: path, offset: headerOffset, message: "pax header too long") }
-                let records = try Self.paxRecords(try read(offset: dataOffset, count: size))
-                guard let records else { throw TarError(path: path, offset: headerOffset, message: "malformed pax header") }
-                if let p = records["path"] {
-                    paxPath = p
-                    if p.contains(0) { nameProblem = "its pax path holds a NUL byte" }
-                }
-                if let l = records["linkpath"] { paxLink = l }
-                if let s = records["size"] {
-                    guard let v = Int(String(decoding: s, as: UTF8.self)), v >= 0 else { throw TarError(path: path, offset: headerOffset, message: "bad pax size") }
-                    paxSize = v
-                }
-                continue
-            case UInt8(ascii: "g"):  // global pax header: nothing hashscreen needs
-                continue
-            default:
-                break
-            }
-            var name = paxPath ?? longName ?? Self.field(h[0..<100])
-            if paxPath == nil, longName == nil, h[257..<262].elementsEqual(Array("ustar".utf8)) {
-                let prefix = Self.field(h[345..<500])
-                if !prefix.isEmpty { name = prefix + [UInt8(ascii: "/")] + name }
-            }
-            let link = String(decoding: paxLink ?? longLink ?? Self.field(h[157..<257]), as: UTF8.self)
-            let kind: TarMember.Kind
-            switch type {
-            case 0, UInt8(ascii: "0"), UInt8(ascii: "7"): kind = .file
-            case UInt8(ascii: "5"): kind = .directory
-            case UInt8(ascii: "1"): kind = .hardlink(target: link)
-            case UInt8(ascii: "2"): kind = .symlink(target: link)
-            default: kind = .other(type)
-            }
-            if name.isEmpty, nameProblem == nil { nameProblem = "it has an empty name" }
-            return TarMember(name: String(decoding: name, as: UTF8.self), kind: kind, offset: dataOffset, size: size,
-                             rawName: name, nameProblem: nameProblem)
-        }
+        guard let m = try TarHeaders.next(from: self) else { finished = true; return nil }
+        position += TarHeaders.padded(m.size)
+        return m
     }
 
     /// A NUL-terminated header field's bytes.

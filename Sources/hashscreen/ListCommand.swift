@@ -6,7 +6,7 @@ struct ListCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list",
         abstract: "Build and inspect hash-list databases.",
-        subcommands: [Import.self, Info.self]
+        subcommands: [Import.self, Info.self, Index.self]
     )
 
     struct Import: ParsableCommand {
@@ -54,6 +54,9 @@ struct ListCommand: ParsableCommand {
         @Flag(help: "Print the import report as JSON.")
         var json = false
 
+        @Flag(help: "Also store PDQ's index in transposed pairs, the layout --dihedral scans search fastest.")
+        var dihedralIndex = false
+
         @Argument(help: "List files.")
         var files: [String]
 
@@ -61,7 +64,8 @@ struct ListCommand: ParsableCommand {
             let code = try Hashscreen.guarded {
                 let r = try ListOperations.importList(
                     database: list, name: name, version: version, files: files, defaultType: type,
-                    skipInvalid: skipInvalid, replace: replace, json: json, urlConvention: urlConvention)
+                    skipInvalid: skipInvalid, replace: replace, json: json, urlConvention: urlConvention,
+                    dihedralIndex: dihedralIndex)
                 print(r, terminator: "")
                 return 0
             }
@@ -83,6 +87,36 @@ struct ListCommand: ParsableCommand {
         func run() throws {
             let code = try Hashscreen.guarded {
                 print(try ListOperations.info(database: list, json: json), terminator: "")
+                return 0
+            }
+            if code != 0 { throw ExitCode(code) }
+        }
+    }
+
+    struct Index: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Rebuild the index file of every list of a database (scans map them read-only).",
+            discussion: """
+                A list import writes its list's index file beside the database (mode 0600); a scan \
+                maps it instead of building the index (set-up under a second whatever the list's \
+                size). Run this for lists imported by an older hashscreen, after a warning that an \
+                index file is damaged or stale, or with --dihedral-index. Prints `list info`. \
+                Exit status: 0 written; 2 refused.
+                """
+        )
+
+        @Option(help: "The list database.")
+        var list: String
+
+        @Flag(help: "Also store PDQ's index in transposed pairs, the layout --dihedral scans search fastest.")
+        var dihedralIndex = false
+
+        @Flag(help: "Print JSON.")
+        var json = false
+
+        func run() throws {
+            let code = try Hashscreen.guarded {
+                print(try ListOperations.index(database: list, dihedral: dihedralIndex, json: json), terminator: "")
                 return 0
             }
             if code != 0 { throw ExitCode(code) }

@@ -30,6 +30,7 @@ struct SignalList: Sendable {
 }
 
 extension PDQScanMode: ExpressibleByArgument {}
+extension ProgressMode: ExpressibleByArgument {}
 extension PDQMode: ExpressibleByArgument {}
 extension ManifestLayout: ExpressibleByArgument {}
 

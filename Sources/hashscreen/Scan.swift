@@ -18,7 +18,11 @@ struct Scan: ParsableCommand {
             An image column's value is the image itself (Parquet binary, base64 or a \
             data:image/...;base64, URL: screened in memory, under --max-file-bytes) or its path. \
             Relative paths resolve against the manifest's folder. Tar shards are read in place, \
-            never extracted. --write-cleaned refuses (exit 2, before the scan) inputs whose rows \
+            never extracted. A brace range `{00000..01023}` in an input (numeric, zero padding \
+            kept, several allowed) names one input per number; each must exist. `-` reads one \
+            webdataset tar shard from standard input as a stream (`aws s3 cp s3://b/00001.tar - | \
+            hashscreen scan - --stdin-parquet 00001.parquet ...`), images held in memory only. \
+            --write-cleaned refuses (exit 2, before the scan) inputs whose rows \
             carry images: hashscreen never writes image bytes.
 
             Outputs in --out (files 0600), sorted by key: removals.csv, report.jsonl, \
@@ -31,12 +35,14 @@ struct Scan: ParsableCommand {
             Exit status: 0 complete and nothing matched; 1 at least one match; 3 no match but some \
             samples could not be screened by a requested signal (image missing, unreadable or \
             undecodable, or the row names no image); 2 fatal error (unreadable or empty list \
-            database, unusable or busy output folder, malformed manifest header). A PDQ hash \
+            database, unusable or busy output folder, malformed manifest header); 64 usage error. \
+            A part of a sharded scan (--shard) exits 0 when it finishes: `hashscreen merge` gives \
+            the scan's status. A PDQ hash \
             below --pdq-min-quality, a row without a URL and a failed download are not failures.
             """
     )
 
-    @Argument(help: "Manifests (CSV, TSV, JSONL, Parquet), img2dataset shards or folders to screen.")
+    @Argument(help: "Manifests (CSV, TSV, JSONL, Parquet), img2dataset shards or folders to screen; brace ranges as webdataset writes them (shards/{00000..01023}.tar) are expanded; '-' reads one webdataset tar shard from standard input.")
     var inputs: [String]
 
     @Option(help: "The hash-list database (made by `hashscreen list import`); opened read-only.")
@@ -82,11 +88,36 @@ struct Scan: ParsableCommand {
     @Flag(help: "Folders: follow symbolic links, wherever they point, each folder walked once (loops end); without it links are passed over and counted in the summary.")
     var followSymlinks = false
 
-    @Flag(name: .shortAndLong, help: "Print no progress line.")
+    @Option(help: "Screen part I of N (0-based: 0/4 ... 3/4) of the work, split by whole units (an img2dataset shard, a Parquet row group, any other input whole), for `hashscreen merge`; or auto: the part from the job engine (Kubernetes JOB_COMPLETION_INDEX, Slurm SLURM_ARRAY_TASK_*), with --shard-count. See docs/sharding.md.")
+    var shard: String?
+
+    @Option(help: "With --shard auto: the number of parts (default: $HASHSCREEN_SHARD_COUNT), checked against the Slurm array's task count.")
+    var shardCount: Int?
+
+    @Flag(help: "Continue the scan in --out from its checkpoint (after a crash or kill), with the same arguments: finished work units are not screened again; refused, naming the difference, when the inputs, list or options differ. Without a checkpoint the scan starts from the beginning.")
+    var resume = false
+
+    @Option(help: "Checkpoint after a work unit (an img2dataset shard, a Parquet row group, an input) once this many seconds have passed since the last checkpoint (0: after every unit). See docs/sharding.md.")
+    var checkpointInterval: Double = ScanConfiguration.defaultCheckpointInterval
+
+    @Option(name: .customLong("stdin-parquet"), help: "With input '-' (a webdataset tar on standard input): the shard's img2dataset parquet, joined by key; without it each image takes its row from its KEY.json member.")
+    var stdinParquet: String?
+
+    @Option(help: "Progress on standard error: auto (a status line when standard error is a terminal, else nothing), tty, json (a JSON line every --progress-interval seconds), none.")
+    var progress: ProgressMode = .auto
+
+    @Option(help: "Seconds between progress updates (default: 0.25 for tty, 10 for json).")
+    var progressInterval: Double?
+
+    @Flag(name: .shortAndLong, help: "Print no progress and no closing line (warnings and errors still go to standard error).")
     var quiet = false
 
     func validate() throws {
         if jobs < 0 { throw ValidationError("--jobs must be 0 (all cores) or more") }
+        if !(checkpointInterval >= 0 && checkpointInterval.isFinite) { throw ValidationError("--checkpoint-interval must be 0 or more seconds") }
+        if let i = progressInterval, !(i >= 0.01 && i <= 86_400) {
+            throw ValidationError("--progress-interval must be between 0.01 and 86400 seconds")
+        }
     }
 
     func run() throws {
@@ -100,9 +131,25 @@ struct Scan: ParsableCommand {
         config.exportReporting = exportReporting
         config.includeHidden = includeHidden
         config.followSymlinks = followSymlinks
+        config.resume = resume
+        config.checkpointInterval = checkpointInterval
+        config.standardInputParquet = stdinParquet
+        config.progress = quiet ? .none : progress
+        config.progressInterval = progressInterval
         let quiet = self.quiet
         let code = try Hashscreen.guarded {
-            try Scanner.run(config, log: { if !quiet { Hashscreen.stderr($0) } }).exitCode
+            try config.expandInputPatterns()
+            if let shard {
+                config.shard = shard == "auto"
+                    ? try ShardSpec.fromEnvironment(ProcessInfo.processInfo.environment, expectedCount: shardCount)
+                    : try ShardSpec.parse(shard)
+            } else if shardCount != nil {
+                throw HashscreenError(.usage, "--shard-count applies to --shard auto only")
+            }
+            let result = try Scanner.run(config, log: { if !quiet { Hashscreen.stderr($0) } })
+            // A part that finished exits 0 (job engines retry or stop on anything else); its
+            // matches and errors are the merge's result, and its summary.json's exit_status.
+            return config.shard == nil ? result.exitCode : 0
         }
         throw ExitCode(code)
     }

@@ -235,7 +235,8 @@ final class EmbeddedImageEndToEndTests: XCTestCase {
             let p = tmp.file(rel)
             var isDir: ObjCBool = false
             guard FileManager.default.fileExists(atPath: p, isDirectory: &isDir), !isDir.boolValue,
-                  !rel.hasSuffix(".sqlite"), rel != "paths.jsonl" else { continue }
+                  // The list database and its index files (list data, zero-padded), not outputs.
+                  !rel.hasSuffix(".sqlite"), !rel.contains(".sqlite.index-"), rel != "paths.jsonl" else { continue }
             streams.append((rel, try Data(contentsOf: URL(fileURLWithPath: p))))
             written += 1
         }

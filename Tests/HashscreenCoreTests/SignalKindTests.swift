@@ -17,6 +17,27 @@ final class SignalKindTests: XCTestCase {
         }
     }
 
+    /// Parsing trims as Foundation's `.whitespaces` does (the oracle), whatever the ends: ASCII,
+    /// tabs, no-break and other Unicode spaces, newlines (not trimmed: an error).
+    func testParseTrimsExactlyWhatFoundationTrims() {
+        let hex = String(repeating: "0a", count: 16)
+        for pre in ["", " ", "\t", "\u{00A0}", "\u{3000}", "\n", "\r", "\u{2028}", "x", "é", " \u{2003}"] {
+            for post in ["", " ", "\t", "\u{00A0}", "\u{202F}", "\n", "\u{0085}", "\u{200B}", "Z", "\u{0301}"] {
+                let text = pre + hex + post
+                let t = text.trimmingCharacters(in: .whitespaces)
+                let expected = t.utf8.count == 32 ? HashValue(hex: t) : nil
+                XCTAssertEqual(try? SignalKind.md5.parse(text), expected, "\(Array(text.unicodeScalars).map(\.value))")
+            }
+        }
+    }
+
+    /// Sets and dictionaries of signals hash by case: each case is its own key.
+    func testSignalsAreDistinctKeys() {
+        XCTAssertEqual(Set(SignalKind.allCases).count, SignalKind.allCases.count)
+        let d = Dictionary(uniqueKeysWithValues: SignalKind.allCases.map { ($0, $0.name) })
+        for s in SignalKind.allCases { XCTAssertEqual(d[s], s.name) }
+    }
+
     func testNamesRoundTripAndAliases() {
         for s in SignalKind.allCases { XCTAssertEqual(SignalKind(name: s.name), s) }
         XCTAssertEqual(SignalKind(name: "SHA-256"), .sha256)

@@ -9,6 +9,8 @@
 #   3. deploy/slurm/submit.sh (with Tests/slurm/fake-hashscreen.sh for the binary): the parts
 #      and the afterok merge; with a failing shard, the merge is cancelled and never runs.
 #   4. sbatch --test-only accepts deploy/slurm/hashscreen-array.sbatch.
+#   5. The real thing: submit.sh (sbatch --array=0-3 of scan --shard auto, then merge) over
+#      demo shards; the merged outputs equal the unsharded scan's byte for byte; wall times.
 set -uo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -140,6 +142,50 @@ else
   fail "sbatch --test-only deploy/slurm/hashscreen-array.sbatch: $said"
 fi
 echo "smoke.sh: jobs ran and were checked in $((SECONDS - t0)) s"
+
+# 5. The real sharded scan: deploy/slurm/submit.sh runs `sbatch --array=0-3` of
+#    hashscreen-array.sbatch (scan --shard auto) over demo shards, then the afterok merge; the
+#    merged outputs equal the unsharded scan's byte for byte (summary.json but for its times
+#    and throughput). Wall times: the 4-way run (submission to the merge's end, Slurm's
+#    scheduling included) and one process (--jobs 2, all cores) on the same data.
+real="$WORK/real"
+mkdir -m 0755 "$real"
+ms() { date +%s%3N; }
+/usr/bin/python3 "$HERE/make-demo-shards.py" "$real/shards" 8 100
+"$HASHSCREEN" list import --list "$real/list.sqlite" --name demo-list --version 1 "$REPO/Fixtures/demo/demo-list.csv" > /dev/null
+chmod 0644 "$real/list.sqlite"
+w0=$(ms)
+"$HASHSCREEN" scan "$real/shards" --list "$real/list.sqlite" --out "$real/whole" --jobs 2 --quiet
+whole_rc=$?
+w1=$(ms)
+check "real: unsharded scan exits 1 (matches; got $whole_rc)" [ "$whole_rc" = 1 ]
+s0=$(ms)
+HASHSCREEN="$HASHSCREEN" HASHSCREEN_SBATCH_ARGS="--cpus-per-task=1 --mem=512M" \
+  bash "$REPO/deploy/slurm/submit.sh" 4 "$real/out" --list "$real/list.sqlite" --jobs 1 --quiet "$real/shards" \
+  > "$real/ids" 2>&1
+read -r _ scan _ merge < "$real/ids" || true
+if [ -n "${merge:-}" ]; then
+  merge_state="$(wait_job "$merge")"
+  s1=$(ms)
+  check "real: 4 scan tasks COMPLETED 0:0" [ "$(tasks_of "$scan")" = "0 COMPLETED 0:0
+1 COMPLETED 0:0
+2 COMPLETED 0:0
+3 COMPLETED 0:0" ]
+  # merge exits as the scan would: 1, matches found (Slurm calls that FAILED 1:0).
+  check "real: merge ended with the scan's exit status 1 ($merge_state $(tasks_of "$merge"))" \
+    [ "$(tasks_of "$merge" | awk '{print $NF}')" = "1:0" ]
+  for f in removals.csv report.jsonl errors.jsonl; do
+    check "real: merged $f equals the unsharded scan's" cmp -s "$real/whole/$f" "$real/out/merged/$f"
+  done
+  # Times, throughput and jobs aside: the parts ran with --jobs 1, the one process with 2.
+  timeless() { awk '/^  "throughput": \{/{skip=1; next} skip && /^  \}/{skip=0; next} !skip && !/"(started|finished|jobs)": /' "$1"; }
+  check "real: merged summary.json equals the unsharded scan's (times, throughput, jobs aside)" \
+    cmp -s <(timeless "$real/whole/summary.json") <(timeless "$real/out/merged/summary.json")
+  check "real: part 2's summary says shard 2/4" grep -q '"index": 2,' "$real/out/part-2/summary.json"
+  echo "smoke.sh: 800 images: one process (--jobs 2) $(( w1 - w0 )) ms wall; 4-way Slurm array + merge $(( s1 - s0 )) ms wall (submission to the merge's end)"
+else
+  fail "real: submit.sh printed two job ids ($(cat "$real/ids"))"
+fi
 
 if [ "$failures" -eq 0 ]; then
   rm -rf "$WORK"

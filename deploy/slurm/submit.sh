@@ -1,14 +1,12 @@
 #!/usr/bin/env bash
-# DRAFT: needs `hashscreen scan --shard auto` and `hashscreen merge` (issue 13); see
-# deploy/README.md.
-#
 # Submit a scan split into SHARDS array tasks (hashscreen-array.sbatch) and a merge job that
 # runs only if every task succeeded (afterok; cancelled otherwise, not left pending).
 #   deploy/slurm/submit.sh SHARDS OUT SCAN-ARGUMENTS...
-#   deploy/slurm/submit.sh 64 /scratch/laion-out --list list.csv '/data/laion/{00000..01023}.tar'
+#   deploy/slurm/submit.sh 64 /scratch/laion-out --list list.sqlite /data/laion
 # Prints the two job ids. Parts go to OUT/part-0 ... OUT/part-(SHARDS-1), the merged result to
 # OUT/merged, Slurm's logs to OUT/logs. HASHSCREEN names the binary (default: hashscreen on
 # PATH); HASHSCREEN_SBATCH_ARGS adds sbatch options to both jobs (partition, account, ...).
+# The merge job's exit status is the scan's: 0 clean, 1 a match, 3 incomplete (docs/sharding.md).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 usage="usage: $0 SHARDS OUT SCAN-ARGUMENTS..."
@@ -21,6 +19,7 @@ out="$(cd "$out" && pwd)"
 read -r -a extra <<< "${HASHSCREEN_SBATCH_ARGS:-}"
 hashscreen="${HASHSCREEN:-hashscreen}"
 
+export HASHSCREEN_SHARD_COUNT="$shards"   # --shard auto checks the array against it
 scan="$(sbatch --parsable "${extra[@]}" --array="0-$((shards - 1))" \
   --output="$out/logs/scan-%A_%a.out" "$here/hashscreen-array.sbatch" "$out" "$@")"
 scan="${scan%%;*}"

@@ -8,6 +8,7 @@
 // BMI2 (`pdep`, `shrx`, `tzcnt`) and AVX2 are built twice and chosen at run time.
 #ifndef HASHSCREEN_CPREFETCH_H
 #define HASHSCREEN_CPREFETCH_H
+#include <stddef.h>
 #include <stdint.h>
 
 /// Asks for the cache line holding `p` with a non-temporal hint (x86 prefetchnta): the line
@@ -108,5 +109,10 @@ long hs_multi_candidates(const uint32_t *postings, const uint32_t *start, const 
 /// Returns how many.
 long hs_hamming_matches(const uint64_t *words, long word_count, long from, long to, const uint64_t *query,
                         long threshold, int32_t *entries, int32_t *distances);
+
+/// CRC-32C (Castagnoli) of `n` bytes, continuing `crc` (0 to start): SSE4.2 where the CPU has
+/// it, else a table (crc32c.c). `hs_crc32c_soft` is the table version, for the tests.
+uint32_t hs_crc32c(uint32_t crc, const void *data, size_t n);
+uint32_t hs_crc32c_soft(uint32_t crc, const void *data, size_t n);
 
 #endif
