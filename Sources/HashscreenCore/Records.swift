@@ -94,9 +94,64 @@ package struct FlaggedRecord: Sendable, Equatable {
     /// `FlagDigest.url` of its URL, when it has one.
     package var url: HashValue?
     package var sampleID: SampleID
+    /// With `--export-reporting` only: what `reporting.jsonl` says of the sample (its own plain
+    /// hashes among it; docs/reporting.md). Not in `flagged.jsonl`.
+    package var reporting: ReportingFacts?
 
-    package init(key: String, keyIsRowNumber: Bool, content: [HashValue], url: HashValue?, sampleID: SampleID) {
+    package init(key: String, keyIsRowNumber: Bool, content: [HashValue], url: HashValue?, sampleID: SampleID,
+                 reporting: ReportingFacts? = nil) {
         self.key = key; self.keyIsRowNumber = keyIsRowNumber; self.content = content; self.url = url
-        self.sampleID = sampleID
+        self.sampleID = sampleID; self.reporting = reporting
+    }
+}
+
+/// A flagged sample's facts for a CyberTipline-style report of an image file
+/// (`reporting.jsonl`, `scan --export-reporting`, docs/reporting.md). Its hashes are the
+/// sample's own, which may equal list values: written only when asked for.
+package struct ReportingFacts: Sendable, Equatable {
+    /// The file name as the manifest or folder gives it (a shard's member name for a tar
+    /// member), when the sample names one.
+    package var fileName: String?
+    /// The shard (tar) file holding the member, for a tar member.
+    package var container: String?
+    /// The location URL the row records.
+    package var url: String?
+    /// MD5, SHA-1 and SHA-256 of the bytes hashscreen read (in this order), when it read them.
+    package var storedFile: [(SignalKind, HashValue)]
+    /// The cryptographic hashes the row records (img2dataset's `sha256` of the original
+    /// download), by signal then value.
+    package var recorded: [(SignalKind, HashValue)]
+    /// Seconds since 1970 of the image file's modification, for a file read from disk (not a
+    /// tar member or an image inside a row).
+    package var modified: Int64?
+    /// The sample's matches, without their values (in `RecordOrder`).
+    package var matches: [ReportingMatch]
+
+    package init(fileName: String?, container: String?, url: String?, storedFile: [(SignalKind, HashValue)],
+                 recorded: [(SignalKind, HashValue)], modified: Int64?, matches: [ReportingMatch]) {
+        self.fileName = fileName; self.container = container; self.url = url; self.storedFile = storedFile
+        self.recorded = recorded; self.modified = modified; self.matches = matches
+    }
+
+    package static func == (a: ReportingFacts, b: ReportingFacts) -> Bool {
+        a.fileName == b.fileName && a.container == b.container && a.url == b.url && a.modified == b.modified
+            && a.matches == b.matches
+            && a.storedFile.map(\.0) == b.storedFile.map(\.0) && a.storedFile.map(\.1) == b.storedFile.map(\.1)
+            && a.recorded.map(\.0) == b.recorded.map(\.0) && a.recorded.map(\.1) == b.recorded.map(\.1)
+    }
+}
+
+/// One match of a flagged sample as `reporting.jsonl` gives it: which list and how, no value.
+package struct ReportingMatch: Sendable, Equatable {
+    package var signal: SignalKind
+    package var source: ValueSource
+    package var list: String
+    package var listVersion: String
+    package var distance: Int
+    package var variant: String?
+
+    package init(signal: SignalKind, source: ValueSource, list: String, listVersion: String, distance: Int, variant: String?) {
+        self.signal = signal; self.source = source; self.list = list; self.listVersion = listVersion
+        self.distance = distance; self.variant = variant
     }
 }

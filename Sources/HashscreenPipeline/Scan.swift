@@ -390,8 +390,11 @@ public enum Scanner {
 
         // The spools' sorted runs merged into the record files; the removed samples' identities
         // kept only for --write-cleaned.
+        let reporting = config.exportReporting
+            ? ReportingContext(scannedAt: started, inputs: inputs.map(\.0.path), shards: inputs.map { $0.1.shardNames }) : nil
         let removed = try outputs.write(matches: tally.matches, failures: tally.failures, flagged: tally.flagged,
-                                        keepingRemovedIDs: config.writeCleaned, partRecords: config.shard != nil)
+                                        keepingRemovedIDs: config.writeCleaned, partRecords: config.shard != nil,
+                                        reporting: reporting)
         let cleaned = config.writeCleaned ? try writeCleaned(config: config, inputs: inputs, removed: removed) : nil
         let totals = tally.totals
         let screenedInputs = opened.withStreamDigests  // standard input's digest finished once

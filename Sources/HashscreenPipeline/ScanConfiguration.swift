@@ -47,6 +47,10 @@ public struct ScanConfiguration: Sendable {
     package var unletterbox: Bool
     /// Also write each input manifest minus the removed rows into `OUT/cleaned/`.
     public var writeCleaned: Bool = false
+    /// Also write `OUT/reporting.jsonl`: per flagged sample, its own MD5/SHA-1/SHA-256, file
+    /// name, URL and matches for a CyberTipline-style report (`--export-reporting`,
+    /// docs/reporting.md). Opt-in: a flagged sample's own hashes may be list values.
+    public var exportReporting: Bool = false
     /// `--shard I/N` (or `auto`, resolved): screen part I of N of the work units (docs/sharding.md).
     public var shard: ShardSpec? = nil
     /// `--resume`: continue the scan in the output folder from its checkpoint, if it has one.

@@ -24,6 +24,8 @@ struct SampleOutcome {
     /// `FlagDigest.content` of the image bytes, when they were read and the digest is wanted (the
     /// sample matched, or `verify` compares every sample).
     var contentDigest: HashValue?
+    /// With `--export-reporting`, for a flagged sample: MD5, SHA-1 and SHA-256 of the bytes read.
+    var storedFile: [(SignalKind, HashValue)] = []
     /// What `flagged.jsonl` records of the sample, when it matched.
     var flagged: FlaggedRecord?
     /// With `verify`: the sample is a row the earlier scan flagged.
@@ -49,6 +51,8 @@ final class Screener {
     let pdq = PDQHasher()
     let hasher64 = ImageHasher64()
     let decoder: ImageDecoder
+    /// MD5, SHA-1 and SHA-256 of a flagged sample's bytes, with `--export-reporting` only.
+    let reportingDigester: Digester?
     private var fileBuffer: [UInt8] = []
     private var hits: [KnownHashes.Hit] = []
     private var indexScratch: [IndexHit] = []
@@ -92,6 +96,7 @@ final class Screener {
             options.jpegMinimumSide = Screener.fastDecodeMinimumSide
         }
         decoder = ImageDecoder(options: options)
+        reportingDigester = config.exportReporting ? try Digester(signals: [.md5, .sha1, .sha256]) : nil
     }
 
     /// Screens one sample; a flagged one gets its `flagged.jsonl` record and, with `verify`, every
@@ -99,16 +104,69 @@ final class Screener {
     func screen(_ sample: Sample, problems: [String]) -> SampleOutcome {
         var out = screenSignals(sample, problems: problems)
         guard config.earlier != nil || !out.matches.isEmpty else { return out }
+        if reportingDigester != nil, !out.matches.isEmpty, !readsImages { storedFileForReport(sample, into: &out) }
         var content = Set(out.contentDigest.map { [$0] } ?? [])
         for r in sample.recorded where r.signal == .sha256 { content.insert(FlagDigest.content(sha256: r.value)) }
         let digests = content.sorted()
         let url = sample.url.map(FlagDigest.url)
         if !out.matches.isEmpty {
             out.flagged = FlaggedRecord(key: sample.key, keyIsRowNumber: sample.keyIsRowNumber, content: digests, url: url,
-                                        sampleID: sample.id)
+                                        sampleID: sample.id, reporting: config.exportReporting ? reporting(sample, out) : nil)
         }
         out.remaining = config.earlier?.remaining(sample, content: digests, url: url)
         return out
+    }
+
+    /// Whether screening reads image bytes at all (an image signal or decoding requested).
+    private var readsImages: Bool { !digester.signals.isEmpty || config.needsDecode }
+
+    /// With `--export-reporting` and no image signal requested (`--signals url_md5`): a flagged
+    /// sample's bytes are read for `reporting.jsonl`'s stored-file hashes only; a read that
+    /// fails leaves them out (the sample was not screened by its bytes, so it is no failure).
+    private func storedFileForReport(_ sample: Sample, into out: inout SampleOutcome) {
+        guard let reportingDigester else { return }
+        if case .bytes(let b)? = sample.embedded, !b.isEmpty, b.count <= config.maxFileBytes {
+            out.storedFile = b.withUnsafeBytes { reportingDigester.digest($0) }
+            return
+        }
+        guard sample.embedded == nil, let path = sample.path,
+              let count = try? (sample.member.map { try readMember(path, $0) } ?? readFile(path, raw: sample.rawPath))
+        else { return }
+        out.storedFile = fileBuffer.withUnsafeBytes { reportingDigester.digest(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+    }
+
+    /// `reporting.jsonl`'s facts of a flagged sample: its file name (a tar member's name, with
+    /// its shard), URL, own hashes (of the bytes read; recorded in its row), the file's
+    /// modification time (a file on disk only: one `stat`), its matches without values.
+    private func reporting(_ sample: Sample, _ out: SampleOutcome) -> ReportingFacts {
+        var fileName = sample.displayPath
+        var container: String? = nil
+        if sample.member != nil, let tar = sample.path {
+            // A member is shown as `SHARD.tar:NAME`: the name, and the shard file it is in.
+            container = tar
+            let prefix = (tar as NSString).lastPathComponent + ":"
+            if let d = sample.displayPath, d.hasPrefix(prefix) { fileName = String(d.dropFirst(prefix.count)) }
+        }
+        var modified: Int64? = nil
+        if let path = sample.path, sample.member == nil, sample.embedded == nil {
+            var st = stat()
+            let ok: Bool
+            if let raw = sample.rawPath {
+                ok = (raw + [0]).withUnsafeBytes { stat($0.baseAddress!.assumingMemoryBound(to: CChar.self), &st) == 0 }
+            } else {
+                ok = stat(path, &st) == 0
+            }
+            if ok { modified = Int64(st.st_mtim.tv_sec) }
+        }
+        let recorded = sample.recorded.filter(\.signal.isCryptographic)
+            .map { ($0.signal, $0.value) }
+            .sorted { ($0.0.name, $0.1.hex) < ($1.0.name, $1.1.hex) }
+        let matches = out.matches.sorted(by: RecordOrder.precedes).map {
+            ReportingMatch(signal: $0.signal, source: $0.source, list: $0.list.name, listVersion: $0.list.version,
+                           distance: $0.distance, variant: $0.variant)
+        }
+        return ReportingFacts(fileName: fileName, container: container, url: sample.url, storedFile: out.storedFile,
+                              recorded: recorded, modified: modified, matches: matches)
     }
 
     private func screenSignals(_ sample: Sample, problems: [String]) -> SampleOutcome {
@@ -137,7 +195,7 @@ final class Screener {
             }
         }
         // 3. The image bytes, read once (not at all when no signal needs them).
-        guard !digester.signals.isEmpty || config.needsDecode else { return out }
+        guard readsImages else { return out }
         guard sample.hasImageReference else {
             noImageReference(sample, into: &out)
             return out
@@ -232,6 +290,7 @@ final class Screener {
         if config.earlier != nil || !out.matches.isEmpty {
             out.contentDigest = sha256.map { FlagDigest.content(sha256: $0) } ?? FlagDigest.content(of: bytes)
         }
+        if let reportingDigester, !out.matches.isEmpty { out.storedFile = reportingDigester.digest(bytes) }
     }
 
     private func screenPixels(_ sample: Sample, _ bytes: UnsafeRawBufferPointer, into out: inout SampleOutcome) {

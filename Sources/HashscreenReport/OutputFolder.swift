@@ -17,6 +17,9 @@ package struct OutputFolder {
         package static let attestation = "attestation.intoto.json"
         /// One line per flagged sample: its key and domain-separated digests (docs/verify.md).
         package static let flagged = "flagged.jsonl"
+        /// With `--export-reporting`: one line per flagged sample for a CyberTipline-style
+        /// report, its own hashes included (docs/reporting.md).
+        package static let reporting = "reporting.jsonl"
         /// `verify`'s verdict (docs/verify.md).
         package static let verification = "verify.json"
         /// The prevalence report for people and its figures for programs (docs/report.md).
@@ -67,7 +70,8 @@ package struct OutputFolder {
     /// With `partRecords` (a sharded scan), the same records also go, in the same order, to
     /// `part-matches.run`, `part-errors.run` and `part-flagged.run` for `merge`.
     package func write<M: SortedRecords<MatchRecord>, F: SortedRecords<FailureRecord>, G: SortedRecords<FlaggedRecord>>(
-        matches: M, failures: F, flagged: G, keepingRemovedIDs: Bool = false, partRecords: Bool = false
+        matches: M, failures: F, flagged: G, keepingRemovedIDs: Bool = false, partRecords: Bool = false,
+        reporting: ReportingContext? = nil
     ) throws(HashscreenError) -> Set<SampleID> {
         let partMatches = partRecords ? try PartRecordWriter<MatchRecord>(path: path(File.partMatches)) : nil
         let partErrors = partRecords ? try PartRecordWriter<FailureRecord>(path: path(File.partErrors)) : nil
@@ -96,11 +100,19 @@ package struct OutputFolder {
         try errors.finish()
         let partFlagged = partRecords ? try PartRecordWriter<FlaggedRecord>(path: path(File.partFlagged)) : nil
         let flaggedFile = JSONLinesPrinter<FlaggedRecord>(to: try AtomicFile(path: path(File.flagged)))
+        // reporting.jsonl (--export-reporting) in the same pass: a line per flagged sample, its order.
+        let reportingFile = try reporting.map { (_) throws(HashscreenError) in
+            JSONLinesPrinter<ReportingLine>(to: try AtomicFile(path: path(File.reporting)))
+        }
         try flagged.forEachSorted { (g: FlaggedRecord) throws(HashscreenError) in
             try partFlagged?.append(g)
             try flaggedFile.write(g)
+            if let reportingFile, let reporting, let facts = g.reporting {
+                try reportingFile.write(ReportingLine(record: g, facts: facts, context: reporting))
+            }
         }
         try flaggedFile.finish()
+        try reportingFile?.finish()
         try partMatches?.finish()
         try partErrors?.finish()
         try partFlagged?.finish()

@@ -562,6 +562,7 @@ extension FlaggedRecord: SpoolRecord {
         for c in content { e.data(c.bytes) }
         if let url { e.u8(1); e.data(url.bytes) } else { e.u8(0) }
         e.sampleID(sampleID)
+        if let reporting { reporting.encode(into: &e) }
     }
 
     package static func decode(_ d: inout SpoolDecoder) -> FlaggedRecord? {
@@ -580,10 +581,77 @@ extension FlaggedRecord: SpoolRecord {
         default: return nil
         }
         guard let id = d.sampleID() else { return nil }
-        return FlaggedRecord(key: key, keyIsRowNumber: rowNumber == 1, content: content, url: url, sampleID: id)
+        var reporting: ReportingFacts? = nil
+        if !d.atEnd {
+            guard let r = ReportingFacts.decode(&d) else { return nil }
+            reporting = r
+        }
+        return FlaggedRecord(key: key, keyIsRowNumber: rowNumber == 1, content: content, url: url, sampleID: id,
+                             reporting: reporting)
     }
 
     package static func precedes(_ a: FlaggedRecord, _ b: FlaggedRecord) -> Bool { RecordOrder.precedes(a, b) }
 
-    package var memoryEstimate: Int { 96 + key.utf8.count + content.count * 48 + (url == nil ? 0 : 48) }
+    package var memoryEstimate: Int {
+        96 + key.utf8.count + content.count * 48 + (url == nil ? 0 : 48) + (reporting?.memoryEstimate ?? 0)
+    }
+}
+
+extension ReportingFacts {
+    /// After a `g` record's sample identity, only with `--export-reporting`: file name?,
+    /// container?, url?, stored-file hashes and recorded hashes (each u32 count, signal name and
+    /// value bytes), modified (u8 0, or 1 and u64 two's complement), matches (u32 count: signal,
+    /// source, list name, list version, distance u64, variant?).
+    func encode(into e: inout SpoolEncoder) {
+        e.optional(fileName); e.optional(container); e.optional(url)
+        for hashes in [storedFile, recorded] {
+            e.u32(UInt32(hashes.count))
+            for (signal, value) in hashes { e.string(signal.name); e.data(value.bytes) }
+        }
+        if let modified { e.u8(1); e.u64(UInt64(bitPattern: modified)) } else { e.u8(0) }
+        e.u32(UInt32(matches.count))
+        for m in matches {
+            e.string(m.signal.name); e.string(m.source.rawValue); e.string(m.list); e.string(m.listVersion)
+            e.u64(UInt64(bitPattern: Int64(m.distance))); e.optional(m.variant)
+        }
+    }
+
+    static func decode(_ d: inout SpoolDecoder) -> ReportingFacts? {
+        guard let fileName = d.optional(), let container = d.optional(), let url = d.optional() else { return nil }
+        var lists: [[(SignalKind, HashValue)]] = []
+        for _ in 0..<2 {
+            guard let n = d.u32() else { return nil }
+            var hashes: [(SignalKind, HashValue)] = []
+            for _ in 0..<n {
+                guard let signal = d.string().flatMap({ SignalKind(name: $0) }), let value = d.data() else { return nil }
+                hashes.append((signal, HashValue(bytes: value)))
+            }
+            lists.append(hashes)
+        }
+        var modified: Int64? = nil
+        switch d.u8() {
+        case 0: break
+        case 1:
+            guard let v = d.u64() else { return nil }
+            modified = Int64(bitPattern: v)
+        default: return nil
+        }
+        guard let n = d.u32() else { return nil }
+        var matches: [ReportingMatch] = []
+        for _ in 0..<n {
+            guard let signal = d.string().flatMap({ SignalKind(name: $0) }),
+                  let source = d.string().flatMap({ ValueSource(rawValue: $0) }),
+                  let list = d.string(), let version = d.string(), let distance = d.u64(), let variant = d.optional()
+            else { return nil }
+            matches.append(ReportingMatch(signal: signal, source: source, list: list, listVersion: version,
+                                          distance: Int(Int64(bitPattern: distance)), variant: variant))
+        }
+        return ReportingFacts(fileName: fileName, container: container, url: url, storedFile: lists[0],
+                              recorded: lists[1], modified: modified, matches: matches)
+    }
+
+    var memoryEstimate: Int {
+        128 + (fileName?.utf8.count ?? 0) + (container?.utf8.count ?? 0) + (url?.utf8.count ?? 0)
+            + (storedFile.count + recorded.count) * 64 + matches.count * 96
+    }
 }

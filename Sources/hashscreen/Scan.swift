@@ -27,8 +27,10 @@ struct Scan: ParsableCommand {
 
             Outputs in --out (files 0600), sorted by key: removals.csv, report.jsonl, \
             errors.jsonl, flagged.jsonl (digests of the flagged samples for `verify`, never a list \
-            value), summary.json (last), and with --attest attestation.intoto.json (after the \
-            summary). --out must be new (created 0700), empty, or hold an \
+            value), with --export-reporting reporting.jsonl (per flagged sample its own \
+            MD5/SHA-1/SHA-256, which may be list values: handle it like the list; hashscreen \
+            contacts no service), summary.json (last), and with --attest attestation.intoto.json \
+            (after the summary). --out must be new (created 0700), empty, or hold an \
             earlier scan, which is replaced (its mode is left alone); one scan at a time per --out.
 
             Exit status: 0 complete and nothing matched; 1 at least one match; 3 no match but some \
@@ -78,6 +80,9 @@ struct Scan: ParsableCommand {
 
     @Flag(help: "Also write each input manifest minus the removed rows, in its own format, into OUT/cleaned/ (manifests only: never images or tar shards).")
     var writeCleaned = false
+
+    @Flag(help: "Also write OUT/reporting.jsonl: per flagged sample, the fields a CyberTipline-style report of an image file carries (file name, URL, the sample's own MD5/SHA-1/SHA-256 and any original-download hash the manifest records, matches, timestamps, viewed: false; docs/reporting.md). Opt-in because a flagged sample's own hashes may be list values. hashscreen contacts no service.")
+    var exportReporting = false
 
     @Flag(help: "Folders: also screen hidden files and folders (names starting with '.'); without it they are passed over and counted in the summary.")
     var includeHidden = false
@@ -140,6 +145,7 @@ struct Scan: ParsableCommand {
             pdqMode: pdqMode, thresholds: matching.thresholds, minimumQualities: matching.minimumQualities,
             dihedral: dihedral, unletterbox: unletterbox)
         config.writeCleaned = writeCleaned
+        config.exportReporting = exportReporting
         config.includeHidden = includeHidden
         config.followSymlinks = followSymlinks
         config.resume = resume

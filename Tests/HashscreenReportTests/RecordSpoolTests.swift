@@ -97,6 +97,48 @@ final class RecordSpoolTests: XCTestCase {
         XCTAssertEqual(removed, Set(matches.map(\.sampleID)), "every matched sample's identity, for --write-cleaned")
     }
 
+    /// `--export-reporting`'s facts ride on the flagged record: they survive the spool, and
+    /// `reporting.jsonl` from the spool is the bytes from memory; a record without them is
+    /// encoded as before (the `g` body ends at the sample identity).
+    func testReportingFactsSurviveTheSpool() throws {
+        let tmp = try TemporaryDirectory()
+        let h = { (n: Int, b: UInt8) in HashValue(bytes: [UInt8](repeating: b, count: n)) }
+        let facts = ReportingFacts(fileName: "a/b.jpg", container: "s.tar", url: "http://x/y",
+                                   storedFile: [(.md5, h(16, 1)), (.sha1, h(20, 2)), (.sha256, h(32, 3))],
+                                   recorded: [(.sha256, h(32, 4))], modified: -5,
+                                   matches: [ReportingMatch(signal: .pdq, source: .computed, list: "l", listVersion: "2",
+                                                            distance: 7, variant: "rot90")])
+        let records = (0..<9).map { i in
+            FlaggedRecord(key: "k\(8 - i)", keyIsRowNumber: false, content: [h(32, UInt8(i))], url: nil,
+                          sampleID: SampleID(input: 0, row: i),
+                          reporting: i == 3 ? nil : facts)
+        }
+        let context = ReportingContext(scannedAt: Date(timeIntervalSince1970: 0), inputs: ["m.csv"], shards: [[]])
+        let a = try OutputFolder(directory: tmp.file("a"))
+        _ = try a.write(matches: SortedArray([MatchRecord]()), failures: SortedArray([FailureRecord]()),
+                        flagged: SortedArray(records), reporting: context)
+        let b = try OutputFolder(directory: tmp.file("b"))
+        let gs = try RecordSpool<FlaggedRecord>(folder: b.directory, name: "flagged", bufferRecords: 2)
+        for g in records { try gs.append(g) }
+        var back: [FlaggedRecord] = []
+        try gs.forEachSorted { back.append($0) }
+        XCTAssertEqual(back, records.sorted(by: RecordOrder.precedes))
+        _ = try b.write(matches: SortedArray([MatchRecord]()), failures: SortedArray([FailureRecord]()), flagged: gs, reporting: context)
+        let text = try String(contentsOfFile: a.path(OutputFolder.File.reporting), encoding: .utf8)
+        XCTAssertEqual(text, try String(contentsOfFile: b.path(OutputFolder.File.reporting), encoding: .utf8))
+        XCTAssertEqual(text.split(separator: "\n").count, 8, "one line per record with facts")
+        XCTAssertTrue(text.hasPrefix("{\"key\":\"k0\",\"key_is_row_number\":false,\"file_name\":\"a/b.jpg\",\"container\":\"s.tar\","), text)
+        XCTAssertTrue(text.contains("\"timestamps\":{\"scanned_at\":\"1970-01-01T00:00:00Z\",\"file_modified\":\"1969-12-31T23:59:55Z\"},\"viewed\":false,\"input\":\"m.csv\",\"shard\":null}"), text)
+        // Without facts the body is the earlier format's: the facts only follow it.
+        var plain = SpoolEncoder(); records[3].encode(into: &plain)
+        var with = SpoolEncoder()
+        var r = records[3]; r.reporting = facts; r.encode(into: &with)
+        XCTAssertGreaterThan(with.bytes.count, plain.bytes.count)
+        XCTAssertEqual(Array(with.bytes.prefix(plain.bytes.count)), plain.bytes)
+        var sid = SpoolEncoder(); sid.sampleID(records[3].sampleID)
+        XCTAssertEqual(Array(plain.bytes.suffix(sid.bytes.count)), sid.bytes, "a plain body ends with the sample identity")
+    }
+
     /// Created 0600 under a hidden `.NAME.PID.RANDOM.spool` name, never reused, and gone once
     /// removed or dropped.
     func testSpoolFileIsPrivateNewAndRemoved() throws {
