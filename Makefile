@@ -7,7 +7,7 @@ DEB_PACKAGES := pkg-config libjpeg62-turbo-dev libpng-dev libssl-dev libsqlite3-
                 libwebp-dev libgif-dev libsnappy-dev libzstd-dev zlib1g-dev
 # Python packages some cross-check tests use (installed into a venv under .build-py).
 PY_VENV := .build-py
-PY_PACKAGES := pyarrow==26.0.1 Pillow==13.0.0 pdqhash==0.2.8 imagehash==4.3.2 numpy threatexchange==1.2.17 duckdb==2.0.1
+PY_PACKAGES := pyarrow==26.0.1 Pillow==13.0.0 pdqhash==0.2.8 imagehash==4.3.2 numpy threatexchange==1.2.17 duckdb==2.0.1 securesystemslib==1.6.0 cryptography==50.0.2 PyYAML==6.0.3
 # Release flags by architecture (docs/decisions.md, "Release builds"). x86-64: the
 # x86-64-v2 level (SSE4.2, POPCNT; RHEL 9's minimum), named `nehalem` because this Swift's clang
 # importer rejects `x86-64-v2`; AVX2 and BMI2 kernels are chosen at run time (CPixelKernels,
@@ -49,7 +49,7 @@ chromium-deps:
 
 pydeps:
 	@if [ ! -x $(PY_VENV)/bin/python ]; then python3 -m venv $(PY_VENV); fi
-	@$(PY_VENV)/bin/python -c "import pyarrow, PIL, pdqhash, imagehash, threatexchange, duckdb" 2>/dev/null || \
+	@$(PY_VENV)/bin/python -c "import pyarrow, PIL, pdqhash, imagehash, threatexchange, duckdb, securesystemslib, cryptography, yaml" 2>/dev/null || \
 	  $(PY_VENV)/bin/pip install -q $(PY_PACKAGES)
 
 build: deps

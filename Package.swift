@@ -1,8 +1,9 @@
 // swift-tools-version:6.0
 // hashscreen — screens image datasets against known-abuse hash lists.
 // Modules by pipeline stage, depending one way (see docs/architecture.md):
-//   HashscreenCore <- Decode / Digest / Perceptual / Manifest / List / Match / Report <- Pipeline <- hashscreen
-// C libraries enter only through the C* targets below, each imported by exactly one module.
+//   HashscreenCore <- Decode / Digest / Perceptual / Manifest / List / Match / Report / Attest <- Pipeline <- hashscreen
+// C libraries enter only through the C* targets below, each imported by one module (CCrypto by two:
+// Digest for digests, Attest for Ed25519 keys; each handle owned by one type).
 import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [.swiftLanguageMode(.v5)]
@@ -65,12 +66,16 @@ let package = Package(
 
         .target(name: "HashscreenReport", dependencies: ["HashscreenCore"], swiftSettings: swiftSettings),
 
+        // Signed attestations: DSSE, in-toto statements, Ed25519 keys (libcrypto's EVP_PKEY;
+        // HashscreenDigest owns its digest contexts, this module its keys).
+        .target(name: "HashscreenAttest", dependencies: ["HashscreenCore", "CCrypto"], swiftSettings: swiftSettings),
+
         // MARK: - Pipeline: wires the stages; the CLI is thin over it
         .target(
             name: "HashscreenPipeline",
             dependencies: [
                 "HashscreenCore", "HashscreenDecode", "HashscreenDigest", "HashscreenPerceptual",
-                "HashscreenManifest", "HashscreenList", "HashscreenMatch", "HashscreenReport",
+                "HashscreenManifest", "HashscreenList", "HashscreenMatch", "HashscreenReport", "HashscreenAttest",
             ],
             swiftSettings: swiftSettings
         ),
@@ -118,6 +123,8 @@ let package = Package(
         .testTarget(name: "HashscreenTarTests", dependencies: ["HashscreenTar", "HashscreenTestSupport"], swiftSettings: swiftSettings),
 
         .testTarget(name: "HashscreenReportTests", dependencies: ["HashscreenReport", "HashscreenTestSupport"], swiftSettings: swiftSettings),
+
+        .testTarget(name: "HashscreenAttestTests", dependencies: ["HashscreenAttest", "HashscreenTestSupport"], swiftSettings: swiftSettings),
 
         .testTarget(name: "HashscreenPipelineTests", dependencies: ["HashscreenPipeline", "HashscreenTestSupport"], swiftSettings: swiftSettings),
 

@@ -133,6 +133,28 @@ package final class AtomicFile {
         Self.syncFolder(of: path)
     }
 
+    /// Like `commit()`, but never replaces a file: the temporary file is linked to the final
+    /// name (`link(2)` fails with EEXIST when the name exists, a dangling link included), then
+    /// its temporary name removed. For files whose loss would be worse than an error (a key).
+    package func commitNew() throws(HashscreenError) {
+        guard !committed else { return }
+        try flush()
+        guard fsync(fd) == 0 else { throw Self.failure(path, errno) }
+        let closed = close(fd)
+        fd = -1
+        guard closed == 0 else { throw Self.failure(path, errno) }
+        guard link(temporaryPath, path) == 0 else {
+            let code = errno
+            if code == EEXIST {
+                throw HashscreenError(.output, "\(path) exists", remedy: "remove it or choose another name: it is never overwritten")
+            }
+            throw Self.failure(path, code)
+        }
+        committed = true
+        unlink(temporaryPath)
+        Self.syncFolder(of: path)
+    }
+
     private func flush() throws(HashscreenError) {
         guard !buffer.isEmpty else { return }
         defer { buffer.removeAll(keepingCapacity: true) }

@@ -93,14 +93,29 @@ package final class Digester {
 
     /// SHA-256 of a whole file, streamed (for provenance: input manifests, list sources).
     package static func sha256(ofFile path: String) throws -> String {
-        guard let ctx = EVP_MD_CTX_new() else { throw DigestError(message: "OpenSSL: no digest context") }
-        defer { EVP_MD_CTX_free(ctx) }
-        EVP_DigestInit_ex(ctx, EVP_sha256(), nil)
         let fd: Int32
         do { fd = try InputFile.openRegular(path).fd } catch {
             throw HashscreenError(.io, "cannot read \(path): \(error.message)")
         }
         defer { close(fd) }
+        return try sha256(ofDescriptor: fd, name: path)
+    }
+
+    /// SHA-256 of a file whose name is bytes (a folder's entry, any encoding), streamed.
+    package static func sha256(ofFileBytes path: [UInt8]) throws -> String {
+        let fd: Int32
+        do { fd = try InputFile.openRegular(bytes: path).fd } catch {
+            throw HashscreenError(.io, "cannot read \(EscapedName.escape(path)): \(error.message)")
+        }
+        defer { close(fd) }
+        return try sha256(ofDescriptor: fd, name: EscapedName.escape(path))
+    }
+
+    /// SHA-256 of what is left to read from `fd` (`name` for errors).
+    private static func sha256(ofDescriptor fd: Int32, name path: String) throws -> String {
+        guard let ctx = EVP_MD_CTX_new() else { throw DigestError(message: "OpenSSL: no digest context") }
+        defer { EVP_MD_CTX_free(ctx) }
+        EVP_DigestInit_ex(ctx, EVP_sha256(), nil)
         var buf = [UInt8](repeating: 0, count: 1 << 20)
         while true {
             let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }

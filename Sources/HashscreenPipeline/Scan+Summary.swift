@@ -34,7 +34,7 @@ extension Scanner {
                                      scanSeconds: phases.scanSeconds, setupCPUSeconds: phases.setupCPUSeconds,
                                      scanCPUSeconds: phases.scanCPUSeconds),
             bytesRead: tally.bytesRead,
-            exitStatus: Int(ScanResult.exitCode(matched: totals.matched, failed: totals.errors)),
-            outputDirectory: config.outputDirectory)
+            exitStatus: Int(ScanResult.exitCode(counts: totals, limit: config.maxUnscreened)),
+            outputDirectory: config.outputDirectory, maxUnscreened: config.maxUnscreened?.text)
     }
 }

@@ -14,8 +14,8 @@ public struct ScanResult: Sendable {
     var outputDirectory: String
 
     /// 0 complete and nothing matched; 1 at least one match; 3 no match but some samples could
-    /// not be screened. (2, a fatal error, is thrown instead.)
-    public var exitCode: Int32 { Self.exitCode(matched: matchedSamples, failed: failedSamples) }
+    /// not be screened (beyond `--max-unscreened`, when given). (2, a fatal error, is thrown instead.)
+    public var exitCode: Int32
 
     static func exitCode(matched: Int, failed: Int) -> Int32 {
         if matched > 0 { return 1 }
@@ -276,6 +276,8 @@ public enum Scanner {
         // Setup failures stop the run before any work: output folder, list, inputs.
         try checkShardOptions(config)
         let outputs = try OutputFolder(directory: config.outputDirectory)
+        // The signing key is read before any work, so a bad --attest stops the run at once.
+        let signingKey = try config.attestationKey.map { path throws(HashscreenError) in try Attestation.signingKey(at: path) }
         let known = try KnownHashes.load(listPath: config.listPath, signals: Set(config.signals), dihedral: config.dihedral, warn: warn)
         var opened = try openInputs(config)
         // The work units in order (a sharded scan's part of them): it reads (and digests) only
@@ -394,7 +396,8 @@ public enum Scanner {
                                         keepingRemovedIDs: config.writeCleaned, partRecords: config.shard != nil)
         let cleaned = config.writeCleaned ? try writeCleaned(config: config, inputs: inputs, removed: removed) : nil
         let totals = tally.totals
-        var summary = summary(config: config, counts: totals, tally: tally, known: known, inputs: opened.withStreamDigests,
+        let screenedInputs = opened.withStreamDigests  // standard input's digest finished once
+        var summary = summary(config: config, counts: totals, tally: tally, known: known, inputs: screenedInputs,
                               cleaned: cleaned, started: started, finished: finished, phases: phases)
         summary.shard = config.shard == nil ? nil : plan.summaryPart
         if let finishing {
@@ -402,6 +405,11 @@ public enum Scanner {
             try outputs.write(summary, prevalence: tally.prevalence)
         } else {
             try outputs.write(summary, prevalence: tally.prevalence)
+        }
+        if let signingKey {
+            try Attestation.write(summary: summary, inputs: screenedInputs.map { ($0.0.path, $0.2) }, key: signingKey, into: outputs)
+        }
+        if finishing == nil {
             log(String(summary.text.dropLast()))  // the closing line, without its newline
         }
         // The checkpoint before the spools it names: a scan killed in between resumes from
@@ -410,8 +418,16 @@ public enum Scanner {
         tally.matches.remove()
         tally.failures.remove()
         tally.flagged.remove()
+        if config.summaryFormat != nil {
+            try HashscreenError.converting {
+                let printer = MarkdownPrinter<ScanSummary>(to: StandardOutput())
+                try printer.write(summary)
+                try printer.finish()
+            }
+        }
         return ScanResult(samples: totals.samples, matchedSamples: totals.matched,
-                          failedSamples: totals.errors, outputDirectory: config.outputDirectory)
+                          failedSamples: totals.errors, outputDirectory: config.outputDirectory,
+                          exitCode: Int32(summary.exitStatus))
     }
 
     /// Wall and CPU time of a scan's two phases: set-up (reading and indexing the list, opening

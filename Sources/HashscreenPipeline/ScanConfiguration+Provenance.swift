@@ -15,7 +15,7 @@ extension ScanConfiguration {
             ("dihedral", .bool(dihedral)),
             ("unletterbox", .bool(unletterbox)),
             ("write_cleaned", .bool(writeCleaned)),
-        ]
+        ] + (maxUnscreened.map { [("max_unscreened", .string($0.text))] } ?? [])
     }
 
     /// Per Hamming signal in canonical order, `<name>_threshold`, and `<name>_min_quality` for a

@@ -68,6 +68,13 @@ public struct ScanConfiguration: Sendable {
     /// `--stdin-parquet`: the img2dataset shard parquet of the tar read from standard input
     /// (input `-`); nil: the members' `KEY.json` sidecars give each image's row.
     public var standardInputParquet: String? = nil
+    /// `--attest`: the Ed25519 private key (PEM PKCS#8) that signs `attestation.intoto.json`;
+    /// nil writes none.
+    public var attestationKey: String? = nil
+    /// `--max-unscreened`: nil fails the scan as incomplete (3) at any failure.
+    public var maxUnscreened: UnscreenedLimit? = nil
+    /// `--summary-format`: also print the summary on standard output (nil: nothing there).
+    public var summaryFormat: SummaryFormat? = nil
     /// With `verify`: the earlier scan's flagged rows, every sample is compared with.
     package var earlier: EarlierFlags?
     package var folderWalk: FolderWalk { FolderWalk(includeHidden: includeHidden, followSymlinks: followSymlinks) }

@@ -1,3 +1,4 @@
+import HashscreenAttest
 import HashscreenCore
 import HashscreenDecode
 import HashscreenDigest
@@ -35,6 +36,7 @@ extension HashscreenError {
         case let e as DecodeError: self.init(.input, e.description)
         case let e as DigestError: self.init(.io, e.description)
         case let e as IndexBuildError: self.init(.list, e.description)
+        case let e as AttestError: self.init(e.kind == .library ? .io : .input, e.description)
         default: self.init(.io, "unexpected error", underlying: String(describing: error))
         }
     }

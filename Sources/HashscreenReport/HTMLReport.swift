@@ -120,7 +120,8 @@ struct HTMLReport {
         let hit = r.summary.counts.perList.filter { $0.matched > 0 }.count
         s += hit == 0 ? "." : " by \(hit) of \(r.summary.counts.perList.count) list\(r.summary.counts.perList.count == 1 ? "" : "s")."
         if c.errors > 0 { s += " \(Self.int(c.errors)) sample\(c.errors == 1 ? " was" : "s were") not fully screened." }
-        s += " Exit status \(r.summary.exitStatus): " + (r.summary.exitStatus == 1 ? "matches found" : r.summary.exitStatus == 3 ? "incomplete" : "clean") + "."
+        s += " Exit status \(r.summary.exitStatus): " + (r.summary.exitStatus == 1 ? "matches found" : r.summary.exitStatus == 3 ? "incomplete"
+            : r.summary.counts.errors > 0 ? "unscreened samples within --max-unscreened" : "clean") + "."
         return HTML.escape(s)
     }
 

@@ -8,8 +8,8 @@
 /// - *printer*: the sink of one format, and the only place that format is written:
 ///   `CSVPrinter` (RFC 4180), `JSONLinesPrinter` (one compact object per line),
 ///   `JSONPrinter` (one indented document: summaries, descriptions), `TextPrinter` (for
-///   people). How a record looks in a format is its conformance to `CSVRecord`, `JSONRecord`
-///   or `TextRecord`, declared in this module and nowhere else; a value that appears in
+///   people), `MarkdownPrinter` (a scan's summary for a CI run's page). How a record looks in a format is its conformance to `CSVRecord`, `JSONRecord`
+///   `TextRecord` or `MarkdownRecord`, declared in this module and nowhere else; a value that appears in
 ///   several outputs (a list's provenance) has one rendering, so one shape.
 /// - *output*: where a printer's bytes go (`ReportOutput`): a file written atomically
 ///   (`AtomicFile`), standard output (`StandardOutput`), a string (`StringOutput`).
@@ -47,4 +47,9 @@ package protocol JSONRecord {
 /// A record as text for a person: whole lines, each ending in a newline.
 package protocol TextRecord {
     var text: String { get }
+}
+
+/// A record as Markdown (GitHub-flavoured: tables), whole lines, each ending in a newline.
+package protocol MarkdownRecord {
+    var markdown: String { get }
 }

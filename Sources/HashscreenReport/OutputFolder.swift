@@ -13,6 +13,8 @@ package struct OutputFolder {
         package static let report = "report.jsonl"
         package static let errors = "errors.jsonl"
         package static let summary = "summary.json"
+        /// With `--attest`: the signed screening attestation (docs/attestation.md), after the summary.
+        package static let attestation = "attestation.intoto.json"
         /// One line per flagged sample: its key and domain-separated digests (docs/verify.md).
         package static let flagged = "flagged.jsonl"
         /// `verify`'s verdict (docs/verify.md).
@@ -125,6 +127,11 @@ package struct OutputFolder {
         let report = PrevalenceReport(summary: summary, prevalence: prevalence)
         try print([report], with: JSONPrinter<PrevalenceReport>(to: AtomicFile(path: path(File.prevalence))))
         try print([report], with: HTMLPrinter(to: AtomicFile(path: path(File.html))))
+    }
+
+    /// Writes `attestation.intoto.json` (a DSSE envelope's JSON): after the summary.
+    package func write(attestation envelope: JSONValue) throws(HashscreenError) {
+        try print([envelope], with: JSONPrinter<JSONValue>(to: AtomicFile(path: path(File.attestation))))
     }
 
     private func print<S: ReportSink>(_ records: [S.Record], with sink: S) throws(HashscreenError) {

@@ -28,6 +28,9 @@ package struct ScanSummary: Sendable {
         package var errorsByStage: [FailureStage: Int] = [:]
         /// Samples where a requested signal could not be computed, by reason.
         package var notComputed: [NotComputedReason: Int] = [:]
+        /// Samples where a requested signal could not be computed (one reason each): what
+        /// `--max-unscreened` limits.
+        package var unscreened: Int { notComputed.values.reduce(0, +) }
         /// In the scan's signal order.
         package var perSignal: [SignalCount] = []
         /// In the database's list order (whole scan only).
@@ -141,14 +144,16 @@ package struct ScanSummary: Sendable {
     package var exitStatus: Int
     /// Where the outputs are (for the closing line; not in `summary.json`).
     package var outputDirectory: String
+    /// `--max-unscreened` as given, when given (it is also among `options`).
+    package var maxUnscreened: String?
 
     package init(counts: Counts, version: String = HashscreenVersion.current, opensslVersion: String,
                  lists: [ListProvenance], listDatabase: String, inputs: [Input],
                  options: [(name: String, value: OptionValue)], cleanedManifests: [CleanedManifest]?,
-                 times: Times, bytesRead: Int, exitStatus: Int, outputDirectory: String) {
+                 times: Times, bytesRead: Int, exitStatus: Int, outputDirectory: String, maxUnscreened: String? = nil) {
         self.counts = counts; self.version = version; self.opensslVersion = opensslVersion; self.lists = lists
         self.listDatabase = listDatabase; self.inputs = inputs; self.options = options
         self.cleanedManifests = cleanedManifests; self.times = times; self.bytesRead = bytesRead
-        self.exitStatus = exitStatus; self.outputDirectory = outputDirectory
+        self.exitStatus = exitStatus; self.outputDirectory = outputDirectory; self.maxUnscreened = maxUnscreened
     }
 }

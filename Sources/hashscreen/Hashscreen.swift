@@ -20,7 +20,7 @@ struct Hashscreen: ParsableCommand {
             now; 3 incomplete; 5 the earlier screening not reproduced; 2 fatal error.
             """,
         version: HashscreenVersion.current,
-        subcommands: [Scan.self, MergeCommand.self, Verify.self, ListCommand.self, HashCommand.self, ManifestCommand.self]
+        subcommands: [Scan.self, MergeCommand.self, Verify.self, ListCommand.self, HashCommand.self, ManifestCommand.self, KeyCommand.self, AttestationCommand.self]
     )
 
     /// Exit status for a fatal error that is not a `HashscreenError` (whose code gives its own).

@@ -33,6 +33,7 @@ extension PDQScanMode: ExpressibleByArgument {}
 extension ProgressMode: ExpressibleByArgument {}
 extension PDQMode: ExpressibleByArgument {}
 extension ManifestLayout: ExpressibleByArgument {}
+extension SummaryFormat: ExpressibleByArgument {}
 
 // MARK: - Option groups
 

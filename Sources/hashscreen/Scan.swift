@@ -27,12 +27,14 @@ struct Scan: ParsableCommand {
 
             Outputs in --out (files 0600), sorted by key: removals.csv, report.jsonl, \
             errors.jsonl, flagged.jsonl (digests of the flagged samples for `verify`, never a list \
-            value), summary.json (last). --out must be new (created 0700), empty, or hold an \
+            value), summary.json (last), and with --attest attestation.intoto.json (after the \
+            summary). --out must be new (created 0700), empty, or hold an \
             earlier scan, which is replaced (its mode is left alone); one scan at a time per --out.
 
             Exit status: 0 complete and nothing matched; 1 at least one match; 3 no match but some \
             samples could not be screened by a requested signal (image missing, unreadable or \
-            undecodable, or the row names no image); 2 fatal error (unreadable or empty list \
+            undecodable, or the row names no image), or with --max-unscreened more of them than it \
+            allows (within it: 0); 2 fatal error (unreadable or empty list \
             database, unusable or busy output folder, malformed manifest header); 64 usage error. \
             A part of a sharded scan (--shard) exits 0 when it finishes: `hashscreen merge` gives \
             the scan's status. A PDQ hash \
@@ -104,6 +106,21 @@ struct Scan: ParsableCommand {
     @Option(help: "Seconds between progress updates (default: 0.25 for tty, 10 for json).")
     var progressInterval: Double?
 
+    @Option(help: ArgumentHelp("Also write attestation.intoto.json: an in-toto statement of the screening in a DSSE envelope, signed with this Ed25519 private key (`hashscreen key generate`; docs/attestation.md).", valueName: "key"))
+    var attest: String?
+
+    @Option(help: ArgumentHelp("CI gate: let up to N samples (25) or a percentage of them (0.1%) go unscreened — a requested signal not computed — and still exit 0 when nothing matched; above it exit 3. Default: any unscreened sample exits 3.", valueName: "N|P%"),
+            transform: { text in
+                guard let limit = UnscreenedLimit(parsing: text) else {
+                    throw ValidationError("--max-unscreened takes a count (25) or a percentage from 0% to 100% (0.1%), not \(text)")
+                }
+                return limit
+            })
+    var maxUnscreened: UnscreenedLimit?
+
+    @Option(help: "Also print the summary on standard output as Markdown (github: the same, for >> \"$GITHUB_STEP_SUMMARY\"): \(SummaryFormat.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var summaryFormat: SummaryFormat?
+
     @Flag(name: .shortAndLong, help: "Print no progress and no closing line (warnings and errors still go to standard error).")
     var quiet = false
 
@@ -130,6 +147,9 @@ struct Scan: ParsableCommand {
         config.standardInputParquet = stdinParquet
         config.progress = quiet ? .none : progress
         config.progressInterval = progressInterval
+        config.attestationKey = attest
+        config.maxUnscreened = maxUnscreened
+        config.summaryFormat = summaryFormat
         let quiet = self.quiet
         let code = try Hashscreen.guarded {
             try config.expandInputPatterns()

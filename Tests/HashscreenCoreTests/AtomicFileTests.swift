@@ -117,6 +117,31 @@ final class AtomicFileTests: XCTestCase {
         XCTAssertEqual(try String(contentsOfFile: final, encoding: .utf8), "new\n")
     }
 
+    func testCommitNewWritesANewFileAndNeverReplacesAFileOrALink() throws {
+        let tmp = try TemporaryDirectory()
+        let fresh = try AtomicFile(path: tmp.file("key"))
+        try fresh.write("secret\n")
+        try fresh.commitNew()
+        XCTAssertEqual(try String(contentsOfFile: tmp.file("key"), encoding: .utf8), "secret\n")
+        var st = stat()
+        XCTAssertEqual(stat(tmp.file("key"), &st), 0)
+        XCTAssertEqual(st.st_mode & 0o777, 0o600)
+        XCTAssertEqual(st.st_nlink, 1, "the temporary name is gone")
+        // An existing file, and a dangling link, are both left as they were.
+        XCTAssertEqual(symlink(tmp.file("nowhere"), tmp.file("link")), 0)
+        for name in ["key", "link"] {
+            let again = try AtomicFile(path: tmp.file(name))
+            try again.write("other\n")
+            XCTAssertThrowsError(try again.commitNew()) { e in
+                XCTAssertEqual((e as? HashscreenError)?.code, .output)
+                XCTAssertTrue("\(e)".contains("exists"), "\(e)")
+            }
+        }
+        XCTAssertEqual(try String(contentsOfFile: tmp.file("key"), encoding: .utf8), "secret\n")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: tmp.file("nowhere")))
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: tmp.path).sorted(), ["key", "link"])
+    }
+
     func testTemporaryNamesCarry64RandomBitsBesideThePid() throws {
         let tmp = try TemporaryDirectory()
         let a = try AtomicFile(path: tmp.file("f")), b = try AtomicFile(path: tmp.file("f"))

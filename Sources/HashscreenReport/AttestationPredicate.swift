@@ -1,0 +1,117 @@
+import Foundation
+import HashscreenCore
+
+/// The predicate of a screening attestation (docs/attestation.md, field by field): what
+/// `summary.json` says about the scan less what is local to the machine (paths, the list
+/// database's location, throughput). Lists appear by name, version, counts and source-file
+/// digests (`ListProvenance.json`), never by a value.
+extension ScanSummary {
+    /// The predicate type: a hashscreen-owned URI under the reserved `.invalid` domain
+    /// (RFC 2606), since hashscreen owns no domain; its schema is docs/attestation.md.
+    package static let attestationPredicateType = "https://hashscreen.invalid/attestation/screening/v1"
+
+    /// What each exit status of a scan means, as the predicate's `result.meaning` says it:
+    /// 0 is `clean`, or `unscreened_within_limit` when `--max-unscreened` let failures pass.
+    package static func resultMeaning(_ exitStatus: Int, failures: Int = 0) -> String {
+        switch exitStatus {
+        case 0: return failures > 0 ? "unscreened_within_limit" : "clean"
+        case 1: return "matched"
+        case 3: return "incomplete"
+        default: return "failed"
+        }
+    }
+
+    /// The name an input's subject goes by: its last path component (a local folder is not
+    /// the recipient's to see).
+    package static func subjectName(_ path: String) -> String {
+        let name = (path as NSString).lastPathComponent
+        return name.isEmpty ? path : name
+    }
+
+    package var attestationPredicate: JSONValue {
+        let iso = ISO8601DateFormatter()
+        iso.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        var counts = Self.countFields(self.counts)
+        counts.append(("per_list", .array(self.counts.perList.map { l in
+            .object([("name", .string(l.list.name)), ("version", .string(l.list.version)), ("matched", .int(l.matched))])
+        })))
+        counts.append(("per_input", .array(self.counts.perInput.enumerated().map { i, c in
+            .object([("name", .optional(i < inputs.count ? Self.subjectName(inputs[i].path) : nil))] + Self.countFields(c))
+        })))
+        return .object([
+            ("screener", .object([
+                ("name", .string("hashscreen")), ("version", .string(version)), ("openssl", .string(opensslVersion)),
+            ])),
+            ("inputs", .array(inputs.map { input in
+                .object([
+                    ("name", .string(Self.subjectName(input.path))), ("layout", .string(input.layout)),
+                    ("digest", .string(input.sha256 == nil ? "tree" : "file")),
+                ])
+            })),
+            ("lists", .array(lists.map(\.json))),
+            ("options", .object(options.map { ($0.name, $0.value.json) })),
+            ("counts", .object(counts)),
+            ("result", .object([("exit_status", .int(exitStatus)), ("meaning", .string(Self.resultMeaning(exitStatus, failures: self.counts.errors)))])),
+            ("times", .object([
+                ("started", .string(iso.string(from: times.started))), ("finished", .string(iso.string(from: times.finished))),
+            ])),
+        ])
+    }
+}
+
+/// What `key generate` wrote.
+package struct KeyPairWritten: Sendable, TextRecord {
+    package var privateKeyPath: String
+    package var publicKeyPath: String
+    package var keyID: String
+    package init(privateKeyPath: String, publicKeyPath: String, keyID: String) {
+        self.privateKeyPath = privateKeyPath; self.publicKeyPath = publicKeyPath; self.keyID = keyID
+    }
+    package var text: String { "wrote \(privateKeyPath) (private) and \(publicKeyPath) (public); keyid \(keyID)\n" }
+}
+
+/// What `attestation verify` found: the signature's verdict and, per input given, the subject
+/// its digest matched.
+package struct AttestationCheck: Sendable {
+    package struct Input: Sendable {
+        package var path: String
+        package var sha256: String
+        /// The name of the subject with this digest; nil when none has it.
+        package var subject: String?
+        package init(path: String, sha256: String, subject: String?) { self.path = path; self.sha256 = sha256; self.subject = subject }
+    }
+    package var file: String
+    package var keyID: String
+    package var predicateType: String
+    package var subjects: [(name: String, sha256: String)]
+    package var exitStatus: Int?
+    package var toolVersion: String?
+    package var inputs: [Input]
+    package init(file: String, keyID: String, predicateType: String, subjects: [(name: String, sha256: String)],
+                 exitStatus: Int?, toolVersion: String?, inputs: [Input]) {
+        self.file = file; self.keyID = keyID; self.predicateType = predicateType; self.subjects = subjects
+        self.exitStatus = exitStatus; self.toolVersion = toolVersion; self.inputs = inputs
+    }
+    /// Whether every input given matched a subject.
+    package var inputsMatch: Bool { inputs.allSatisfy { $0.subject != nil } }
+}
+
+extension AttestationCheck: TextRecord {
+    /// `attestation verify`: the verdict, the statement's subjects, then each input checked.
+    package var text: String {
+        var out = "\(file): signature verified (keyid \(keyID))\n"
+        out += "  predicate  \(predicateType)"
+        if let toolVersion { out += " by hashscreen \(toolVersion)" }
+        if let exitStatus { out += "; scan result \(exitStatus) (\(ScanSummary.resultMeaning(exitStatus)))" }
+        out += "\n"
+        for s in subjects { out += "  subject    \(s.name) sha256 \(s.sha256)\n" }
+        for i in inputs {
+            if let s = i.subject {
+                out += "  input      \(i.path): matches subject \(s)\n"
+            } else {
+                out += "  input      \(i.path): sha256 \(i.sha256) matches no subject\n"
+            }
+        }
+        return out
+    }
+}
