@@ -70,7 +70,7 @@ extension Tally {
         let g = try flagged.checkpoint()
         return ScanCheckpoint(fingerprint: fingerprint, unitsDone: unitsDone, perInput: perInput,
                               matchedPerList: matchedPerList.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
-                              bytesRead: bytesRead, matchSpool: (matches.fileName, m), failureSpool: (failures.fileName, f),
+                              bytesRead: bytesRead, prevalence: prevalence, matchSpool: (matches.fileName, m), failureSpool: (failures.fileName, f),
                               flaggedSpool: (flagged.fileName, g))
     }
 }

@@ -69,6 +69,8 @@ final class Tally: @unchecked Sendable {
             perInput = r.perInput
             bytesRead = r.bytesRead
             for (l, n) in r.matchedPerList { matchedPerList[l, default: 0] += n }
+            prevalence = r.prevalence
+            prevalence.shardNames = shardNames
         } else {
             matches = try RecordSpool(folder: spoolFolder, name: OutputFolder.File.matchSpool)
             failures = try RecordSpool(folder: spoolFolder, name: OutputFolder.File.failureSpool)

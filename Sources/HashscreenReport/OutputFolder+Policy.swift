@@ -24,7 +24,7 @@ extension OutputFolder.File {
     /// Every name a scan writes in the folder besides the lock, in the order a new scan removes
     /// them: the summary first, so no moment shows a summary beside files it does not describe.
     package static let run = [summary, attestation, verification, removals, report, errors, flagged, reporting, prevalence, html, cleaned,
-                              partMatches, partErrors, partFlagged, checkpoint]
+                              partMatches, partErrors, partFlagged, partPrevalence, checkpoint]
 }
 
 /// The open lock file: the lock is held for as long as this lives.

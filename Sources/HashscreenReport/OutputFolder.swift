@@ -35,6 +35,8 @@ package struct OutputFolder {
         package static let partMatches = "part-matches.run"
         package static let partErrors = "part-errors.run"
         package static let partFlagged = "part-flagged.run"
+        /// A sharded scan's raw prevalence counts for `merge` (`Prevalence.rawJSON`).
+        package static let partPrevalence = "part-prevalence.json"
         package static let flaggedSpool = "flagged"
     }
 
@@ -119,13 +121,24 @@ package struct OutputFolder {
         return removed
     }
 
-    /// Writes `prevalence.json` and `report.html`, then `summary.json`: last, so its presence
-    /// says the other files are complete.
+    /// Writes `prevalence.json` and `report.html` (and, for a part of a sharded scan, its raw
+    /// counts in `part-prevalence.json` for `merge`), then `summary.json`: last, so its
+    /// presence says the other files are complete.
     package func write(_ summary: ScanSummary, prevalence: Prevalence) throws(HashscreenError) {
+        if summary.shard != nil {
+            let file = try AtomicFile(path: path(File.partPrevalence))
+            try file.write(prevalence.rawJSON(withNames: true).rendered() + "\n")
+            try file.commit()
+        }
+        try writeReport(summary, prevalence: prevalence)
+        try print([summary], with: JSONPrinter<ScanSummary>(to: AtomicFile(path: path(File.summary))))
+    }
+
+    /// Writes `prevalence.json` and `report.html` (a scan's, or `merge`'s before its summary).
+    package func writeReport(_ summary: ScanSummary, prevalence: Prevalence) throws(HashscreenError) {
         let report = PrevalenceReport(summary: summary, prevalence: prevalence)
         try print([report], with: JSONPrinter<PrevalenceReport>(to: AtomicFile(path: path(File.prevalence))))
         try print([report], with: HTMLPrinter(to: AtomicFile(path: path(File.html))))
-        try print([summary], with: JSONPrinter<ScanSummary>(to: AtomicFile(path: path(File.summary))))
     }
 
     /// Writes `attestation.intoto.json` (a DSSE envelope's JSON): after the summary.

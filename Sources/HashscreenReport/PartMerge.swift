@@ -2,7 +2,8 @@
 // combined into the outputs one unsharded scan gives (docs/sharding.md). The parts are checked
 // first (all finished, the same scan, each part once, none missing); the findings are merged
 // k-way from the parts' `part-*.run` files (memory: one read buffer per part); the counts are
-// summed per input and the totals made from them as a scan makes them.
+// summed per input and the totals made from them as a scan makes them; the prevalence counts
+// (`part-prevalence.json`) summed, and `prevalence.json` and `report.html` printed from them.
 import Foundation
 import HashscreenCore
 
@@ -28,6 +29,7 @@ package enum PartMerge {
         var perInput: [ScanSummary.Counts] = []
         var perList: [Int] = []
         var digests: [String?] = []
+        var prevalence: Prevalence? = nil
         var started = "", finished = ""
         var setup = 0.0, scan = 0.0, setupCPU = 0.0, scanCPU = 0.0, megabytes = 0.0
         for folder in folders {
@@ -45,6 +47,8 @@ package enum PartMerge {
             seen[part.shard.index] = folder
             units += part.shard.units
             let counts = try inputCounts(part)
+            let partPrevalence = try readPrevalence(folder, inputs: counts.count)
+            if prevalence == nil { prevalence = partPrevalence } else { prevalence!.add(partPrevalence) }
             let lists = (part.summary[key: "counts"]?[key: "per_list"]?.arrayValue ?? []).map { $0[key: "matched"]?.intValue ?? 0 }
             let inputs = part.provenance[key: "inputs"]?.arrayValue ?? []
             if first == nil {
@@ -128,6 +132,21 @@ package enum PartMerge {
         }
         let document = JSONValue.object([("counts", summary.countsJSON), ("provenance", .object(provenance)),
                                          ("throughput", summary.throughputJSON), ("exit_status", .int(exit))])
+        // prevalence.json and report.html, from the summed counts and the merged provenance.
+        var full = summary
+        let p = base.provenance
+        full.version = p[key: "version"]?.stringValue ?? ""
+        full.opensslVersion = p[key: "openssl"]?.stringValue ?? ""
+        full.listDatabase = p[key: "list_database"]?.stringValue ?? ""
+        full.lists = try (p[key: "lists"]?.arrayValue ?? []).map { (l: JSONValue) throws(HashscreenError) in
+            guard let list = listProvenance(l) else {
+                throw HashscreenError(.input, "\(base.folder)/summary.json: provenance.lists holds an entry hashscreen cannot read")
+            }
+            return list
+        }
+        full.options = (p[key: "options"]?.objectValue ?? []).compactMap { k, v in option(v).map { (k, $0) } }
+        for i in full.inputs.indices where i < digests.count { full.inputs[i].sha256 = digests[i] }
+        try out.writeReport(full, prevalence: prevalence!)
         try out.write(summaryDocument: document)
         return (String(summary.text.dropLast()), exit)
     }
@@ -148,7 +167,7 @@ package enum PartMerge {
             throw HashscreenError(.input, "\(folder) holds a whole scan, not a part of a sharded one (its summary.json has no provenance.shard)",
                                   remedy: "merge the folders of `scan --shard I/N` runs")
         }
-        for name in [OutputFolder.File.partMatches, OutputFolder.File.partErrors, OutputFolder.File.partFlagged] {
+        for name in [OutputFolder.File.partMatches, OutputFolder.File.partErrors, OutputFolder.File.partFlagged, OutputFolder.File.partPrevalence] {
             let f = (folder as NSString).appendingPathComponent(name)
             guard FileManager.default.fileExists(atPath: f) else {
                 throw HashscreenError(.input, "the part \(folder) has no \(name): its folder is incomplete")
@@ -209,6 +228,64 @@ package enum PartMerge {
     }
 
     // MARK: - Counts
+
+    /// A part's prevalence counts (`part-prevalence.json`), for its `inputs` inputs.
+    static func readPrevalence(_ folder: String, inputs: Int) throws(HashscreenError) -> Prevalence {
+        let path = (folder as NSString).appendingPathComponent(OutputFolder.File.partPrevalence)
+        guard let data = FileManager.default.contents(atPath: path), let doc = JSONValue.parse(Array(data)),
+              let p = Prevalence(rawJSON: doc), p.shards.count == inputs else {
+            throw HashscreenError(.input, "\(path) cannot be read (not written by this version of hashscreen, or changed)",
+                                  remedy: "rerun that part's `scan --shard I/N`")
+        }
+        return p
+    }
+
+    /// A list's provenance as `summary.json` gives it (`ListProvenance.json`): what
+    /// `prevalence.json` and `report.html` show of it. A source keeps only its file name (the
+    /// only part of its path outputs show).
+    static func listProvenance(_ v: JSONValue) -> ListProvenance? {
+        guard let name = v[key: "name"]?.stringValue, let version = v[key: "version"]?.stringValue,
+              let imported = v[key: "imported_at"]?.stringValue, let by = v[key: "imported_by"]?.stringValue,
+              let entries = v[key: "entries"]?.intValue, let duplicates = v[key: "duplicates"]?.intValue,
+              let skipped = v[key: "skipped_invalid"]?.intValue, let convention = v[key: "url_convention"]?.stringValue,
+              case .bool(let recorded)? = v[key: "url_convention_recorded"] else { return nil }
+        var byType: [SignalKind: Int] = [:]
+        for (k, n) in v[key: "counts_by_type"]?.objectValue ?? [] {
+            guard let s = SignalKind(name: k), let n = n.intValue else { return nil }
+            byType[s] = n
+        }
+        var other: [String: Int] = [:]
+        for (k, n) in v[key: "other_type_counts"]?.objectValue ?? [] {
+            guard let n = n.intValue else { return nil }
+            other[k] = n
+        }
+        var sources: [ListProvenance.Source] = []
+        for s in v[key: "sources"]?.arrayValue ?? [] {
+            guard let file = s[key: "file"]?.stringValue, let sha = s[key: "sha256"]?.stringValue, let format = s[key: "format"]?.stringValue,
+                  let records = s[key: "records"]?.intValue, let e = s[key: "entries"]?.intValue,
+                  let d = s[key: "duplicates"]?.intValue, let k = s[key: "skipped_invalid"]?.intValue else { return nil }
+            sources.append(ListProvenance.Source(path: file, sha256: sha, format: format, records: records, entries: e, duplicates: d, skipped: k))
+        }
+        var recordedConvention: URLConvention? = nil
+        if recorded {
+            guard let c = URLConvention(rawValue: convention) else { return nil }
+            recordedConvention = c
+        }
+        return ListProvenance(name: name, version: version, importedAt: imported, toolVersion: by, entryCount: entries,
+                              duplicateCount: duplicates, skippedCount: skipped, countsByType: byType, otherTypeCounts: other,
+                              sources: sources, recordedURLConvention: recordedConvention)
+    }
+
+    /// An option's value as `summary.json` gives it (`OptionValue.json`).
+    static func option(_ v: JSONValue) -> ScanSummary.OptionValue? {
+        switch v {
+        case .bool(let b): return .bool(b)
+        case .int(let i): return .int(i)
+        case .string(let s): return .string(s)
+        case .array(let a): return .strings(a.compactMap(\.stringValue))
+        default: return nil
+        }
+    }
 
     /// Each input's counts as the part's summary gives them.
     static func inputCounts(_ part: Part) throws(HashscreenError) -> [ScanSummary.Counts] {

@@ -10,7 +10,8 @@ package struct Prevalence: Sendable, Equatable {
     package struct Shard: Sendable, Equatable {
         package var shard: UInt32
         /// The shard's name (img2dataset's `00000`); nil for layouts without shards. Filled when
-        /// reported (`PrevalenceReport.shards(ofInput:)`), not while counting.
+        /// reported (`PrevalenceReport.shards(ofInput:)`), not while counting; in a merge, the
+        /// name a part recorded (`part-prevalence.json`).
         package var name: String?
         package var samples = 0
         /// Samples with at least one match.

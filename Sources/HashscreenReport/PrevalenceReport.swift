@@ -53,12 +53,13 @@ package struct PrevalenceReport: Sendable {
         }
     }
 
-    /// Input `i`'s shards with samples, by shard number, named.
+    /// Input `i`'s shards with samples, by shard number, named (by the input's shard names, or,
+    /// in a merge, by the names the parts recorded).
     func shards(ofInput i: Int) -> [Prevalence.Shard] {
         guard i < prevalence.shards.count else { return [] }
         return prevalence.shards[i].values.sorted { $0.shard < $1.shard }.map { s in
             var named = s
-            named.name = prevalence.name(input: i, shard: s.shard)
+            named.name = prevalence.name(input: i, shard: s.shard) ?? s.name
             return named
         }
     }

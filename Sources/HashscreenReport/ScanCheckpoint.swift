@@ -2,14 +2,15 @@
 // work unit, once every sample of it is screened, the findings spools are synced (their
 // buffers written as runs) and `OUT/.hashscreen-checkpoint` is replaced (AtomicFile: fsync,
 // rename, folder fsync). It holds what the scan must be to continue (`fingerprint`), how many
-// of its units are done (units finish in order), the counts so far and the spools' lengths.
+// of its units are done (units finish in order), the counts so far (the summary's and the
+// prevalence figures', `Prevalence.rawJSON`) and the spools' lengths.
 // A scan killed at any moment leaves the last one whole; `--resume` cuts the spools back to
 // those lengths, restores the counts and goes on with the next unit.
 import Foundation
 import HashscreenCore
 
 package struct ScanCheckpoint {
-    package static let formatVersion = 1
+    package static let formatVersion = 2
     /// What a resumed scan must be: the same tool version, options, lists, inputs and split.
     package var fingerprint: JSONValue
     /// Units of the scan's sequence finished (the first `unitsDone`).
@@ -17,16 +18,19 @@ package struct ScanCheckpoint {
     package var perInput: [ScanSummary.Counts]
     package var matchedPerList: [(list: ListRef, matched: Int)]
     package var bytesRead: Int
+    /// The prevalence counts so far (`report.html`, `prevalence.json`), without shard names
+    /// (the resumed scan has them from its inputs).
+    package var prevalence: Prevalence
     /// The spools' file names in the folder and the lengths they had at the checkpoint.
     package var matchSpool: (name: String, end: UInt64)
     package var failureSpool: (name: String, end: UInt64)
     package var flaggedSpool: (name: String, end: UInt64)
 
     package init(fingerprint: JSONValue, unitsDone: Int, perInput: [ScanSummary.Counts], matchedPerList: [(list: ListRef, matched: Int)],
-                 bytesRead: Int, matchSpool: (name: String, end: UInt64), failureSpool: (name: String, end: UInt64),
+                 bytesRead: Int, prevalence: Prevalence, matchSpool: (name: String, end: UInt64), failureSpool: (name: String, end: UInt64),
                  flaggedSpool: (name: String, end: UInt64)) {
         self.fingerprint = fingerprint; self.unitsDone = unitsDone; self.perInput = perInput
-        self.matchedPerList = matchedPerList; self.bytesRead = bytesRead
+        self.matchedPerList = matchedPerList; self.bytesRead = bytesRead; self.prevalence = prevalence
         self.matchSpool = matchSpool; self.failureSpool = failureSpool; self.flaggedSpool = flaggedSpool
     }
 
@@ -40,6 +44,7 @@ package struct ScanCheckpoint {
             ("matched_per_list", .array(matchedPerList.map {
                 .object([("name", .string($0.list.name)), ("version", .string($0.list.version)), ("matched", .int($0.matched))])
             })),
+            ("prevalence", prevalence.rawJSON(withNames: false)),
             ("spools", .object([
                 ("matches", .object([("name", .string(matchSpool.name)), ("end", .int(Int(matchSpool.end)))])),
                 ("errors", .object([("name", .string(failureSpool.name)), ("end", .int(Int(failureSpool.end)))])),
@@ -78,6 +83,7 @@ extension OutputFolder {
         guard doc[key: "format"]?.intValue == ScanCheckpoint.formatVersion,
               let fingerprint = doc[key: "fingerprint"], let done = doc[key: "units_done"]?.intValue, let bytes = doc[key: "bytes_read"]?.intValue,
               let inputs = doc[key: "per_input"]?.arrayValue, let lists = doc[key: "matched_per_list"]?.arrayValue,
+              let prevalence = doc[key: "prevalence"].flatMap({ Prevalence(rawJSON: $0) }), prevalence.shards.count == inputs.count,
               let m = doc[key: "spools"]?[key: "matches"], let mName = m[key: "name"]?.stringValue, let mEnd = m[key: "end"]?.intValue,
               let f = doc[key: "spools"]?[key: "errors"], let fName = f[key: "name"]?.stringValue, let fEnd = f[key: "end"]?.intValue,
               let g = doc[key: "spools"]?[key: "flagged"], let gName = g[key: "name"]?.stringValue, let gEnd = g[key: "end"]?.intValue
@@ -95,7 +101,7 @@ extension OutputFolder {
         }
         for name in [mName, fName, gName] where name.contains("/") || !name.hasPrefix(".") { throw damaged() }
         return ScanCheckpoint(fingerprint: fingerprint, unitsDone: done, perInput: perInput, matchedPerList: perList,
-                              bytesRead: bytes, matchSpool: (mName, UInt64(mEnd)), failureSpool: (fName, UInt64(fEnd)),
+                              bytesRead: bytes, prevalence: prevalence, matchSpool: (mName, UInt64(mEnd)), failureSpool: (fName, UInt64(fEnd)),
                               flaggedSpool: (gName, UInt64(gEnd)))
     }
 }

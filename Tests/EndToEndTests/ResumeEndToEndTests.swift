@@ -1,6 +1,7 @@
 /// End-to-end: crash safety. A scan killed with SIGKILL at random moments and resumed with
 /// `--resume` (same arguments) ends with the outputs of a scan that was never stopped
-/// (summary.json's times and throughput aside); a resume with other options, inputs or a
+/// (summary.json's times and throughput, prevalence.json's `run` and report.html's run-times
+/// section aside); a resume with other options, inputs or a
 /// changed input is refused, naming the difference (docs/sharding.md, "Checkpoints").
 import Foundation
 import HashscreenTestSupport
@@ -65,7 +66,13 @@ final class ResumeEndToEndTests: XCTestCase {
         }
         let x = ShardEndToEndTests.timeless(try String(contentsOfFile: a + "/summary.json", encoding: .utf8))
         let y = ShardEndToEndTests.timeless(try String(contentsOfFile: b + "/summary.json", encoding: .utf8))
-        return x == y
+        // The prevalence figures count every unit, those before the kill included.
+        let pa = try String(contentsOfFile: a + "/prevalence.json", encoding: .utf8)
+        let pb = try String(contentsOfFile: b + "/prevalence.json", encoding: .utf8)
+        let ha = try String(contentsOfFile: a + "/report.html", encoding: .utf8)
+        let hb = try String(contentsOfFile: b + "/report.html", encoding: .utf8)
+        let sameHTML = try ShardEndToEndTests.runless(html: ha) == ShardEndToEndTests.runless(html: hb)
+        return x == y && ShardEndToEndTests.runless(prevalence: pa) == ShardEndToEndTests.runless(prevalence: pb) && sameHTML
     }
 
     /// 20 kills at random moments of one scan (a chain: each resume is killed in turn). After

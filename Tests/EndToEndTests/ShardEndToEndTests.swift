@@ -1,7 +1,7 @@
 /// End-to-end: sharded scans (`scan --shard I/N`, `--shard auto` from a Kubernetes Indexed Job's
 /// or a Slurm array's environment) and `merge`, against the unsharded scan of the same inputs
 /// (docs/sharding.md): the merged outputs are byte-identical (summary.json's times and
-/// throughput aside), the parts cover every sample once whatever the order of the inputs, and
+/// throughput, prevalence.json's `run` and report.html's marked run-times section aside), the parts cover every sample once whatever the order of the inputs, and
 /// merge refuses parts that are missing, overlapping, unfinished or of another scan.
 import Foundation
 import HashscreenTestSupport
@@ -71,7 +71,33 @@ final class ShardEndToEndTests: XCTestCase {
         return out.joined(separator: "\n")
     }
 
+    /// prevalence.json up to its last key, `run` (times, throughput, --jobs).
+    static func runless(prevalence p: String) -> String {
+        XCTAssertEqual(p.components(separatedBy: "\n  \"run\": {").count, 2, "one run section, last")
+        return p.components(separatedBy: "\n  \"run\": {")[0]
+    }
+
+    /// report.html without its marked run-times section.
+    static func runless(html h: String) throws -> String {
+        let begin = try XCTUnwrap(h.range(of: "<!-- hashscreen:run-times:begin -->"))
+        let end = try XCTUnwrap(h.range(of: "<!-- hashscreen:run-times:end -->"))
+        XCTAssertLessThan(begin.upperBound, end.lowerBound)
+        return String(h[..<begin.lowerBound]) + String(h[end.upperBound...])
+    }
+
+    /// prevalence.json and report.html of the folders `a` and `b` are the same bytes outside
+    /// their run sections.
+    static func assertSameReports(_ a: String, _ b: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        let pa = try String(contentsOfFile: a + "/prevalence.json", encoding: .utf8)
+        let pb = try String(contentsOfFile: b + "/prevalence.json", encoding: .utf8)
+        XCTAssertEqual(runless(prevalence: pa), runless(prevalence: pb), "prevalence.json differs", file: file, line: line)
+        let ha = try String(contentsOfFile: a + "/report.html", encoding: .utf8)
+        let hb = try String(contentsOfFile: b + "/report.html", encoding: .utf8)
+        XCTAssertEqual(try runless(html: ha), try runless(html: hb), "report.html differs", file: file, line: line)
+    }
+
     func assertSameOutputs(_ a: String, _ b: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        try Self.assertSameReports(a, b, file: file, line: line)
         for name in ["removals.csv", "report.jsonl", "errors.jsonl"] {
             let x = try String(contentsOfFile: a + "/" + name, encoding: .utf8)
             let y = try String(contentsOfFile: b + "/" + name, encoding: .utf8)
@@ -108,9 +134,34 @@ final class ShardEndToEndTests: XCTestCase {
             try assertSameOutputs(whole, merged)
             XCTAssertFalse(FileManager.default.fileExists(atPath: merged + "/part-matches.run"))
         }
+        try assertShardFigures(whole: whole, merged: d.tmp.file("m4"))
         let part = try String(contentsOfFile: d.tmp.file("p4-1") + "/summary.json", encoding: .utf8)
         XCTAssertTrue(part.contains("\"shard\": {\n      \"index\": 1,\n      \"count\": 4,"), part)
         XCTAssertTrue(part.contains("\"units_total\": 26"), part)
+    }
+
+    /// The merged prevalence.json's shards (names and figures) are the unsharded scan's, and
+    /// not those of one part: every webdataset shard named and counted, each once.
+    func assertShardFigures(whole: String, merged: String) throws {
+        func shards(_ dir: String) throws -> [[[String: Any]]] {
+            let doc = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/prevalence.json"))) as? [String: Any]
+            let inputs = try XCTUnwrap(doc?["per_input"] as? [[String: Any]])
+            return try inputs.map { try XCTUnwrap($0["shards"] as? [[String: Any]]) }
+        }
+        let w = try shards(whole), m = try shards(merged)
+        XCTAssertEqual(w.count, 5)
+        XCTAssertEqual(w.map(\.count), m.map(\.count))
+        // webdataset: 7 shards named 00000 ... 00006, 20 samples, the flagged one counted.
+        XCTAssertEqual(m[0].compactMap { $0["name"] as? String }, (0..<7).map { String(format: "%05d", $0) })
+        XCTAssertEqual(m[0].map { $0["samples"] as? Int ?? -1 }, w[0].map { $0["samples"] as? Int ?? -2 })
+        XCTAssertEqual(m[0].reduce(0) { $0 + ($1["samples"] as? Int ?? 0) }, 20)
+        XCTAssertEqual(m[0].map { $0["flagged"] as? Int ?? -1 }, w[0].map { $0["flagged"] as? Int ?? -2 })
+        XCTAssertGreaterThan(m[0].reduce(0) { $0 + ($1["flagged"] as? Int ?? 0) }, 0)
+        // parquet: its row groups in 4 parts, summed into its one shard 0 (19 rows: one image
+        // has no row).
+        XCTAssertEqual(m[1].count, 1)
+        XCTAssertEqual(m[1].first?["samples"] as? Int, 19)
+        XCTAssertEqual(m[1].first?["samples"] as? Int, w[1].first?["samples"] as? Int)
     }
 
     /// A part screens the same samples whatever the order of the inputs on the command line.

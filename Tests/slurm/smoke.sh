@@ -146,7 +146,7 @@ echo "smoke.sh: jobs ran and were checked in $((SECONDS - t0)) s"
 # 5. The real sharded scan: deploy/slurm/submit.sh runs `sbatch --array=0-3` of
 #    hashscreen-array.sbatch (scan --shard auto) over demo shards, then the afterok merge; the
 #    merged outputs equal the unsharded scan's byte for byte (summary.json but for its times
-#    and throughput). Wall times: the 4-way run (submission to the merge's end, Slurm's
+#    and throughput, prevalence.json and report.html but for their run sections). Wall times: the 4-way run (submission to the merge's end, Slurm's
 #    scheduling included) and one process (--jobs 2, all cores) on the same data.
 real="$WORK/real"
 mkdir -m 0755 "$real"
@@ -181,6 +181,13 @@ if [ -n "${merge:-}" ]; then
   timeless() { awk '/^  "throughput": \{/{skip=1; next} skip && /^  \}/{skip=0; next} !skip && !/"(started|finished|jobs)": /' "$1"; }
   check "real: merged summary.json equals the unsharded scan's (times, throughput, jobs aside)" \
     cmp -s <(timeless "$real/whole/summary.json") <(timeless "$real/out/merged/summary.json")
+  # prevalence.json and report.html outside their run sections (prevalence.json's last key,
+  # report.html's marked run-times section).
+  runless() { sed -e '/^  "run": {/,$d' -e '/<!-- hashscreen:run-times:begin -->/,/<!-- hashscreen:run-times:end -->/d' "$1"; }
+  for f in prevalence.json report.html; do
+    check "real: merged $f equals the unsharded scan's (run times aside)" \
+      cmp -s <(runless "$real/whole/$f") <(runless "$real/out/merged/$f")
+  done
   check "real: part 2's summary says shard 2/4" grep -q '"index": 2,' "$real/out/part-2/summary.json"
   echo "smoke.sh: 800 images: one process (--jobs 2) $(( w1 - w0 )) ms wall; 4-way Slurm array + merge $(( s1 - s0 )) ms wall (submission to the merge's end)"
 else
