@@ -254,7 +254,7 @@ public enum Scanner {
     /// a URL and recorded hashes to look up, microseconds each): the hand-over (a lock and a
     /// wake-up) and the merge into the tally are paid per thousands of rows, not per 16. Such a
     /// row holds a few hundred bytes, so batches in flight stay within a few MB.
-    static let metadataBatchSize = 4096
+    static let metadataBatchSize = 1024
     /// Batches in flight per job: bounds memory whatever the manifest's length.
     static let batchesInFlightPerJob = 4
 
