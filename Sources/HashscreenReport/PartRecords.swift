@@ -114,44 +114,13 @@ package struct MergedPartRecords<Record: SpoolRecord>: SortedRecords {
         var readers: [PartRecordReader<Record>] = []
         defer { for r in readers { r.closeFile() } }
         for p in paths { readers.append(try PartRecordReader(path: p)) }
-        var heads: [Record?] = []
-        var heap: [Int] = []
-        for i in readers.indices {
-            let r = try readers[i].next()
-            heads.append(r)
-            if r != nil { heap.append(i) }
-        }
-        func less(_ a: Int, _ b: Int) -> Bool {
-            let x = heads[heap[a]]!, y = heads[heap[b]]!
-            if Record.precedes(x, y) { return true }
-            if Record.precedes(y, x) { return false }
-            return heap[a] < heap[b]
-        }
-        func siftDown(_ start: Int) {
-            var i = start
-            while true {
-                let l = 2 * i + 1, r = l + 1
-                var m = i
-                if l < heap.count && less(l, m) { m = l }
-                if r < heap.count && less(r, m) { m = r }
-                if m == i { return }
-                heap.swapAt(i, m)
-                i = m
-            }
-        }
-        for i in stride(from: heap.count / 2 - 1, through: 0, by: -1) { siftDown(i) }
-        while let top = heap.first {
-            let r = heads[top]!
-            try body(r)
-            if let n = try readers[top].next() {
-                // Each part's file is in order; one that is not was changed after its scan.
-                if Record.precedes(n, r) { throw SpoolFormat.damaged(readers[top].path) }
-                heads[top] = n
-            } else {
-                heap[0] = heap[heap.count - 1]
-                heap.removeLast()
-            }
-            if !heap.isEmpty { siftDown(0) }
-        }
+        // Each part's file is in order; one that is not was changed after its scan.
+        var last: [Record?] = Array(repeating: nil, count: readers.count)
+        try kWayMerge(sources: readers.count, next: { i throws(HashscreenError) -> Record? in
+            guard let n = try readers[i].next() else { return nil }
+            if let p = last[i], Record.precedes(n, p) { throw SpoolFormat.damaged(readers[i].path) }
+            last[i] = n
+            return n
+        }, body)
     }
 }

@@ -250,46 +250,10 @@ package final class RecordSpool<Record: SpoolRecord>: SortedRecords, @unchecked 
         return SpoolRun(offset: start, count: records, bytes: payload)
     }
 
-    /// The k-way merge of `group` (a binary heap of the runs' next records).
+    /// The k-way merge of `group`'s runs (`kWayMerge`).
     private func merge(_ group: [SpoolRun], _ body: (Record) throws(HashscreenError) -> Void) throws(HashscreenError) {
         var cursors = group.map { RunCursor(fd: fd, run: $0) }
-        // Each cursor's next record; the heap holds the cursors that have one.
-        var heads: [Record?] = []
-        var heap: [Int] = []
-        for i in cursors.indices {
-            let r: Record? = try cursors[i].next(path)
-            heads.append(r)
-            if r != nil { heap.append(i) }
-        }
-        func less(_ a: Int, _ b: Int) -> Bool {
-            let x = heads[heap[a]]!, y = heads[heap[b]]!
-            if Record.precedes(x, y) { return true }
-            if Record.precedes(y, x) { return false }
-            return heap[a] < heap[b]   // equal records: the earlier run first (deterministic)
-        }
-        func siftDown(_ start: Int) {
-            var i = start
-            while true {
-                let l = 2 * i + 1, r = l + 1
-                var m = i
-                if l < heap.count && less(l, m) { m = l }
-                if r < heap.count && less(r, m) { m = r }
-                if m == i { return }
-                heap.swapAt(i, m)
-                i = m
-            }
-        }
-        for i in stride(from: heap.count / 2 - 1, through: 0, by: -1) { siftDown(i) }
-        while let top = heap.first {
-            try body(heads[top]!)
-            if let r: Record = try cursors[top].next(path) {
-                heads[top] = r
-            } else {
-                heap[0] = heap[heap.count - 1]
-                heap.removeLast()
-            }
-            if !heap.isEmpty { siftDown(0) }
-        }
+        try kWayMerge(sources: cursors.count, next: { i throws(HashscreenError) -> Record? in try cursors[i].next(path) }, body)
     }
 
     static func failure(_ path: String, _ what: String, _ code: Int32) -> HashscreenError {
@@ -653,5 +617,48 @@ extension ReportingFacts {
     var memoryEstimate: Int {
         128 + (fileName?.utf8.count ?? 0) + (container?.utf8.count ?? 0) + (url?.utf8.count ?? 0)
             + (storedFile.count + recorded.count) * 64 + matches.count * 96
+    }
+}
+
+/// The k-way merge of `sources` sorted sources in `RecordOrder` (a binary heap of each
+/// source's next record, `next(i)`: nil once source `i` is done); equal records come source by
+/// source (deterministic). Shared by the spool's runs and `merge`'s part files.
+func kWayMerge<Record: SpoolRecord>(sources: Int, next: (Int) throws(HashscreenError) -> Record?,
+                                    _ body: (Record) throws(HashscreenError) -> Void) throws(HashscreenError) {
+    var heads: [Record?] = []
+    var heap: [Int] = []
+    for i in 0..<sources {
+        let r = try next(i)
+        heads.append(r)
+        if r != nil { heap.append(i) }
+    }
+    func less(_ a: Int, _ b: Int) -> Bool {
+        let x = heads[heap[a]]!, y = heads[heap[b]]!
+        if Record.precedes(x, y) { return true }
+        if Record.precedes(y, x) { return false }
+        return heap[a] < heap[b]
+    }
+    func siftDown(_ start: Int) {
+        var i = start
+        while true {
+            let l = 2 * i + 1, r = l + 1
+            var m = i
+            if l < heap.count && less(l, m) { m = l }
+            if r < heap.count && less(r, m) { m = r }
+            if m == i { return }
+            heap.swapAt(i, m)
+            i = m
+        }
+    }
+    for i in stride(from: heap.count / 2 - 1, through: 0, by: -1) { siftDown(i) }
+    while let top = heap.first {
+        try body(heads[top]!)
+        if let r = try next(top) {
+            heads[top] = r
+        } else {
+            heap[0] = heap[heap.count - 1]
+            heap.removeLast()
+        }
+        if !heap.isEmpty { siftDown(0) }
     }
 }
