@@ -299,7 +299,6 @@ package final class HashListStore {
                 guard total > 0 else {
                     throw ListError(.emptyList, "nothing to import into \(ref): \(req.files.joined(separator: ", ")) \(req.files.count == 1 ? "has" : "have") no valid entries")
                 }
-                try write(collected, listID: listID)
                 let addCount = try db.prepare("INSERT INTO list_type_counts(list_id, type, entries) VALUES (?1, ?2, ?3)")
                 for (kind, n) in counts.sorted(by: { $0.key < $1.key }) {
                     try addCount.bind(1, listID); try addCount.bind(2, kind.name); try addCount.bind(3, n)
@@ -308,14 +307,25 @@ package final class HashListStore {
                 let finish = try db.prepare("UPDATE lists SET entry_count = ?1, duplicate_count = ?2, skipped_count = ?3 WHERE id = ?4")
                 try finish.bind(1, total); try finish.bind(2, duplicates); try finish.bind(3, skipped); try finish.bind(4, listID)
                 try finish.step()
+                // The index file is built on another thread while sqlite stores the blocks (both
+                // only read the sorted values); waited for on every path, so a failed import
+                // removes a finished file.
+                var indexJob: BackgroundJob<ListIndexRecord?>?
+                defer { _ = try? indexJob?.wait() }
                 if let writer = req.indexWriter {
                     let file = newIndexFileName()
                     let fingerprint = try indexFingerprint(listID: listID)
-                    let record = try withImportedValues(collected) { values in
-                        writtenIndex = file
-                        return try writer(ListIndexInput(list: ListRef(id: listID, name: ref.name, version: ref.version),
-                                                         values: values, file: file, folder: folder, fingerprint: fingerprint))
+                    let values = collected, list = ListRef(id: listID, name: ref.name, version: ref.version), folder = folder
+                    writtenIndex = file
+                    indexJob = BackgroundJob { [self] in
+                        try withImportedValues(values) { v in
+                            try writer(ListIndexInput(list: list, values: v, file: file, folder: folder, fingerprint: fingerprint))
+                        }
                     }
+                }
+                try write(collected, listID: listID)
+                if let indexJob {
+                    let record = try indexJob.wait()
                     if record == nil { writtenIndex = nil }
                     _ = try storeIndexRecord(record, listID: listID)
                 }
