@@ -229,3 +229,30 @@ extension HashListStore {
         return try plainValues(0, [])
     }
 }
+
+extension HashListStore {
+    /// Removes the files beside the database named like its index files (`<database>.index-`
+    /// and 32 hex digits) that no list records: left by an import or rebuild that was killed
+    /// after writing one. Runs under the write lock, so no import is writing one meanwhile.
+    /// Returns the names removed.
+    package func removeStrayIndexFiles() throws -> [String] {
+        guard !isReadOnly else { throw ListError(.invalidRequest, "list database \(path) is open read-only") }
+        let prefix = URL(fileURLWithPath: path).lastPathComponent + ".index-"
+        var removed: [String] = []
+        try mapped {
+            try inTransaction {
+                try db.execute(Self.indexTableSQL)
+                var recorded = Set<String>()
+                let q = try db.prepare("SELECT file FROM list_indexes")
+                while try q.step() { if let f = q.text(0) { recorded.insert(f) } }
+                let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+                for name in names.sorted() where name.hasPrefix(prefix) && !recorded.contains(name) {
+                    let tail = name.dropFirst(prefix.count)
+                    guard tail.count == 32, tail.allSatisfy({ $0.isHexDigit && !$0.isUppercase }) else { continue }
+                    if unlink(indexFilePath(name)) == 0 { removed.append(name) }
+                }
+            }
+        }
+        return removed
+    }
+}

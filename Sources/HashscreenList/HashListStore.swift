@@ -274,36 +274,23 @@ package final class HashListStore {
                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
                     """)
                 var collected = CollectedEntries()
-                var sources: [(format: String, records: Int, entries: Int, duplicates: Int, skipped: Int)] = []
+                var sources: [(format: String, records: Int, skipped: Int)] = []
                 for file in req.files {
-                    var fileRecords = 0, fileSkipped = 0
                     collected.beginFile(bytes: Self.fileSize(file))
-                    var parser = ListFileParser(path: file, defaultType: defaultType, urlHasher: req.urlHasher)
-                    parser.onPlainValue = { kind, value, quality in collected.appendPlain(kind, value, quality: quality) }
-                    let layout = try parser.parse { line, result in
-                        fileRecords += 1
-                        switch result {
-                        case .problem(let reason):
-                            let error = ListError(file: file, line: line, reason: reason)
-                            guard req.skipInvalid else { throw error }
-                            fileSkipped += 1
-                            if examples.count < ListImportLimits.reportedInvalidLines { examples.append(error) }
-                        case .entry(let e):
-                            collected.append(e)
-                        case .entries(let es):
-                            for e in es { collected.append(e) }
-                        }
-                    }
-                    let (fileEntries, fileDuplicates) = collected.endFile()
-                    sources.append((layout.formatName, fileRecords, fileEntries, fileDuplicates, fileSkipped))
-                    records += fileRecords; skipped += fileSkipped; duplicates += fileDuplicates
+                    let parser = ListFileParser(path: file, defaultType: defaultType, urlHasher: req.urlHasher)
+                    let (layout, fileRecords, fileSkipped) = try read(parser, req: req, into: &collected, examples: &examples)
+                    collected.endFile()
+                    sources.append((layout.formatName, fileRecords, fileSkipped))
+                    records += fileRecords; skipped += fileSkipped
                 }
+                let perFile = collected.finish(parts: req.reading.threads * 4)
+                duplicates = perFile.reduce(0) { $0 + $1.duplicates }
                 let digests = try digestJob.wait()
                 for (position, (file, s)) in zip(req.files, sources).enumerated() {
                     try addSource.bind(1, listID); try addSource.bind(2, Int64(position))
                     try addSource.bind(3, file); try addSource.bind(4, digests[position])
                     try addSource.bind(5, s.format); try addSource.bind(6, s.records)
-                    try addSource.bind(7, s.entries); try addSource.bind(8, s.duplicates)
+                    try addSource.bind(7, perFile[position].entries); try addSource.bind(8, perFile[position].duplicates)
                     try addSource.bind(9, s.skipped)
                     try addSource.step(); addSource.reset()
                 }
@@ -312,7 +299,6 @@ package final class HashListStore {
                 guard total > 0 else {
                     throw ListError(.emptyList, "nothing to import into \(ref): \(req.files.joined(separator: ", ")) \(req.files.count == 1 ? "has" : "have") no valid entries")
                 }
-                try write(collected, listID: listID)
                 let addCount = try db.prepare("INSERT INTO list_type_counts(list_id, type, entries) VALUES (?1, ?2, ?3)")
                 for (kind, n) in counts.sorted(by: { $0.key < $1.key }) {
                     try addCount.bind(1, listID); try addCount.bind(2, kind.name); try addCount.bind(3, n)
@@ -321,14 +307,25 @@ package final class HashListStore {
                 let finish = try db.prepare("UPDATE lists SET entry_count = ?1, duplicate_count = ?2, skipped_count = ?3 WHERE id = ?4")
                 try finish.bind(1, total); try finish.bind(2, duplicates); try finish.bind(3, skipped); try finish.bind(4, listID)
                 try finish.step()
+                // The index file is built on another thread while sqlite stores the blocks (both
+                // only read the sorted values); waited for on every path, so a failed import
+                // removes a finished file.
+                var indexJob: BackgroundJob<ListIndexRecord?>?
+                defer { _ = try? indexJob?.wait() }
                 if let writer = req.indexWriter {
                     let file = newIndexFileName()
                     let fingerprint = try indexFingerprint(listID: listID)
-                    let record = try withImportedValues(collected) { values in
-                        writtenIndex = file
-                        return try writer(ListIndexInput(list: ListRef(id: listID, name: ref.name, version: ref.version),
-                                                         values: values, file: file, folder: folder, fingerprint: fingerprint))
+                    let values = collected, list = ListRef(id: listID, name: ref.name, version: ref.version), folder = folder
+                    writtenIndex = file
+                    indexJob = BackgroundJob { [self] in
+                        try withImportedValues(values) { v in
+                            try writer(ListIndexInput(list: list, values: v, file: file, folder: folder, fingerprint: fingerprint))
+                        }
                     }
+                }
+                try write(collected, listID: listID)
+                if let indexJob {
+                    let record = try indexJob.wait()
                     if record == nil { writtenIndex = nil }
                     _ = try storeIndexRecord(record, listID: listID)
                 }
@@ -344,6 +341,45 @@ package final class HashListStore {
         }
         return ListImportReport(list: info, replaced: replaced, records: records, skipped: skipped,
                                 skippedExamples: examples, duplicates: duplicates)
+    }
+
+    /// Reads one source file into `collected`: a large file of plain lines on several threads,
+    /// anything else (tables, labels, URLs) line by line. Returns its layout, data lines and
+    /// invalid lines skipped.
+    private func read(_ parser: ListFileParser, req: ListImportRequest, into collected: inout CollectedEntries,
+                      examples: inout [ListError]) throws -> (ListFileLayout, Int, Int) {
+        let size = Self.fileSize(parser.path)
+        let threads = min(req.reading.threads, size / max(req.reading.minimumChunkBytes, 1))
+        if threads >= 2, collected.hasNoLabels, parser.defaultType != .url, parser.detectFileLayout() == .lines {
+            let starts = try parser.lineStarts(size: size, parts: threads)
+            if starts.count > 2, let (r, s) = try Self.readInChunks(parser, starts: starts, skipInvalid: req.skipInvalid,
+                                                                     collected: &collected, examples: &examples) {
+                return (.lines, r, s)
+            }
+        }
+        var parser = parser
+        let file = parser.path
+        var fileRecords = 0, fileSkipped = 0
+        // Moved out and back (not copied): the parser's callback keeps a reference while it lives.
+        var local = collected
+        collected = CollectedEntries()
+        defer { parser.onPlainValue = nil; collected = local }
+        parser.onPlainValue = { kind, value, quality in local.appendPlain(kind, value, quality: quality) }
+        let layout = try parser.parse { line, result in
+            fileRecords += 1
+            switch result {
+            case .problem(let reason):
+                let error = ListError(file: file, line: line, reason: reason)
+                guard req.skipInvalid else { throw error }
+                fileSkipped += 1
+                if examples.count < ListImportLimits.reportedInvalidLines { examples.append(error) }
+            case .entry(let e):
+                local.append(e)
+            case .entries(let es):
+                for e in es { local.append(e) }
+            }
+        }
+        return (layout, fileRecords, fileSkipped)
     }
 
     /// Entries per block of `entry_blocks`: a lookup reads one block (16 KB of md5 values);
@@ -408,28 +444,39 @@ package final class HashListStore {
         }
     }
 
-    /// The entries of an import, made unique per signal as they are read (the first occurrence
-    /// of a value is the one kept, with its label and quality), file by file so each source
-    /// file's contribution is counted.
+    /// The entries of an import, made unique per signal (the first occurrence of a value is the
+    /// one kept, with its label and quality), file by file so each source file's contribution
+    /// is counted. Unlabelled values are kept as runs in input order and sorted once at the end
+    /// (`finish`): linear in the entries whatever the number of files.
     struct CollectedEntries {
-        /// Values without a label, per signal.
+        /// Values without a label, per signal (after `finish`).
         private(set) var plain: [SignalKind: PackedValues] = [:]
+        /// The runs of unlabelled values read so far, per signal, in input order.
+        private var runs: [SignalKind: [PackedValues.Run]] = [:]
         /// This file's unlabelled values, per signal (in `signals`' order: no hashing per entry).
         private var pending: [PackedValues.Pending] = []
         private var signals: [SignalKind] = []
         /// Entries with a label, first occurrence of each value (rare: labels are per entry).
         private var labelledByValue: [SignalKind: [ValueKey: Int]] = [:]
         private(set) var labelled: [ParsedEntry] = []
-        /// Positions in `labelled` of this file's labelled entries.
-        private var fileLabelled: [Int] = []
-        private var removed: Set<Int> = []
-        private var fileDuplicates = 0
+        /// The file of each of `labelled`.
+        private var labelledFile: [Int] = []
+        /// Per file: values dropped as they were read (repeats of a labelled value).
+        private var droppedRepeats: [Int] = []
+        /// The position of the file being read.
+        private(set) var file = -1
 
         /// The size of the file being read, to reserve room for its values at once.
         private var fileBytes = 0
 
+        /// True when no labelled entry has been read: values can then be read on several threads
+        /// (a labelled value's repeats are dropped as read, which needs input order).
+        var hasNoLabels: Bool { labelled.isEmpty }
+
         /// Starts a source file of `bytes` bytes.
-        mutating func beginFile(bytes: Int) { fileBytes = bytes }
+        mutating func beginFile(bytes: Int) {
+            fileBytes = bytes; file += 1; droppedRepeats.append(0)
+        }
 
         /// The position of `kind` in `pending`, added if new (with room for as many values as
         /// the file could hold: untouched room costs no memory).
@@ -443,48 +490,53 @@ package final class HashListStore {
 
         /// A value without a label (the parser's allocation-free path).
         mutating func appendPlain(_ kind: SignalKind, _ value: UnsafeBufferPointer<UInt8>, quality: Int?) {
-            if !labelledByValue.isEmpty, labelledByValue[kind]?[ValueKey(value)] != nil { fileDuplicates += 1; return }
+            if !labelledByValue.isEmpty, labelledByValue[kind]?[ValueKey(value)] != nil { droppedRepeats[file] += 1; return }
             pending[slot(kind)].append(value, quality: quality)
         }
 
         mutating func append(_ e: ParsedEntry) {
-            if !labelledByValue.isEmpty, labelledByValue[e.signal]?[ValueKey(e.value.bytes)] != nil { fileDuplicates += 1; return }
+            if !labelledByValue.isEmpty, labelledByValue[e.signal]?[ValueKey(e.value.bytes)] != nil { droppedRepeats[file] += 1; return }
             guard e.label != nil else {
                 pending[slot(e.signal)].append(e.value.bytes, quality: e.quality)
                 return
             }
             labelledByValue[e.signal, default: [:]][ValueKey(e.value.bytes)] = labelled.count
-            fileLabelled.append(labelled.count)
             labelled.append(e)
+            labelledFile.append(file)
         }
 
-        /// Ends a source file: returns the entries it added and its duplicates.
-        mutating func endFile() -> (entries: Int, duplicates: Int) {
-            var added = 0, dups = fileDuplicates
-            for (i, kind) in signals.enumerated() {
-                let (a, d) = plain[kind, default: PackedValues(valueBytes: kind.byteCount)].add(&pending[i])
-                added += a; dups += d
+        /// Adds runs of this file read elsewhere (by the parse threads), in input order.
+        mutating func appendRuns(_ kind: SignalKind, _ parts: [PackedValues.Pending]) {
+            for p in parts where p.count > 0 { runs[kind, default: []].append(PackedValues.Run(pending: p, file: file)) }
+        }
+
+        /// Ends a source file: its values become runs.
+        mutating func endFile() {
+            for (i, kind) in signals.enumerated() where pending[i].count > 0 {
+                runs[kind, default: []].append(PackedValues.Run(pending: pending[i], file: file))
             }
             pending = []; signals = []
-            // A labelled value already read without a label (earlier in this file or before)
-            // is a repeat: the unlabelled occurrence came first (later ones were dropped above).
-            for i in fileLabelled {
-                let e = labelled[i]
-                if plain[e.signal]?.contains(e.value.bytes) == true {
-                    removed.insert(i); dups += 1
-                } else {
-                    added += 1
-                }
+        }
+
+        /// Sorts every signal's values once and returns, per file, the entries it added and its
+        /// repeats. A labelled value also read without a label (earlier: later ones were dropped
+        /// as read) is a repeat.
+        mutating func finish(parts: Int) -> [(entries: Int, duplicates: Int)] {
+            let files = max(file + 1, 1)
+            var added = [Int](repeating: 0, count: files), dups = droppedRepeats + [Int](repeating: 0, count: files - droppedRepeats.count)
+            for kind in runs.keys.sorted() {
+                var r = runs[kind]!
+                runs[kind] = nil
+                let sorted = PackedValues.sortOnce(&r, valueBytes: kind.byteCount, files: files, parts: parts)
+                for i in 0..<files { added[i] += sorted.added[i]; dups[i] += sorted.duplicates[i] }
+                plain[kind] = sorted.values
             }
-            if !removed.isEmpty {
-                labelled = labelled.enumerated().filter { !removed.contains($0.offset) }.map(\.element)
-                labelledByValue = [:]
-                for (i, e) in labelled.enumerated() { labelledByValue[e.signal, default: [:]][ValueKey(e.value.bytes)] = i }
-                removed = []
+            var kept: [ParsedEntry] = []
+            for (e, f) in zip(labelled, labelledFile) {
+                if plain[e.signal]?.contains(e.value.bytes) == true { dups[f] += 1 } else { added[f] += 1; kept.append(e) }
             }
-            fileLabelled = []
-            fileDuplicates = 0
-            return (added, dups)
+            labelled = kept; labelledFile = []; labelledByValue = [:]
+            return zip(added, dups).map { ($0, $1) }
         }
 
         /// A value of at most 32 bytes (every signal's) as four words: hashed and compared as

@@ -113,7 +113,7 @@ enum LineResult {
 struct ListFileParser {
     let path: String
     let defaultType: ListLineType?
-    let urlHasher: ((String) throws -> [(SignalKind, HashValue)])?
+    var urlHasher: ((String) throws -> [(SignalKind, HashValue)])?
     /// When set, a valid hex entry without a label is handed here as its signal, its decoded
     /// bytes (valid during the call) and its quality, with no `ParsedEntry` made (the bulk of
     /// a big list: no allocation per line), and `onLine` gets `.entries([])` for its line.
@@ -259,8 +259,10 @@ struct ListFileParser {
             guard case .signal(let k)? = defaultType else { return false }
             kind = k; digits = UnsafeBufferPointer(rebasing: b[a0..<a1])
         }
-        guard digits.count == kind.hexLength else { return false }
-        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: kind.byteCount) { out in
+        let byteCount = types.byteCount(kind)
+        guard digits.count == 2 * byteCount, byteCount <= TypeCache.maxValueBytes else { return false }
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: TypeCache.maxValueBytes) { room in
+            let out = UnsafeMutableBufferPointer(rebasing: room[0..<byteCount])
             guard Hex.decode(digits, into: out) else { return false }
             sink(kind, UnsafeBufferPointer(out), nil)
             return true
@@ -362,24 +364,30 @@ struct ListFileParser {
     // MARK: Reading lines
 
     /// Calls `body` with each line (without LF, a CR before it, or a leading UTF-8 BOM) and its
-    /// 1-based number, reading the file in chunks.
-    func forEachLine(_ body: (Int, UnsafeBufferPointer<UInt8>) throws -> Void) throws {
+    /// 1-based number, reading the file in chunks; returns the number of lines. With `range`,
+    /// only the lines of those bytes (from a line start), numbered from 1 at its start.
+    @discardableResult
+    func forEachLine(range: Range<Int>? = nil, _ body: (Int, UnsafeBufferPointer<UInt8>) throws -> Void) throws -> Int {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw ListError(.io, "cannot read list file \(path): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
         let chunk = 1 << 20
-        var buf = [UInt8](repeating: 0, count: chunk + ListImportLimits.maxLineBytes)
+        var buf = [UInt8](unsafeUninitializedCapacity: chunk + ListImportLimits.maxLineBytes) { _, c in c = chunk + ListImportLimits.maxLineBytes }
         var filled = 0
         var lineNo = 0
         var eof = false
+        var offset = range?.lowerBound ?? 0
+        let fileStart = offset == 0
         while true {
             if !eof {
-                let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress! + filled, $0.count - filled) }
+                var want = buf.count - filled
+                if let range { want = min(want, range.upperBound - offset) }
+                let n = want == 0 ? 0 : buf.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + filled, want, off_t(offset)) }
                 if n < 0 {
                     if errno == EINTR { continue }
                     throw ListError(.io, "cannot read list file \(path): \(String(cString: strerror(errno)))")
                 }
-                if n == 0 { eof = true } else { filled += n }
+                if n == 0 { eof = true } else { filled += n; offset += n }
             }
             let consumed = try buf.withUnsafeBufferPointer { p -> Int in
                 let base = p.baseAddress!
@@ -388,7 +396,7 @@ struct ListFileParser {
                     lineNo += 1
                     var s = s, e = e
                     if e > s, base[e - 1] == 13 { e -= 1 }
-                    if lineNo == 1, e - s >= 3, base[s] == 0xEF, base[s + 1] == 0xBB, base[s + 2] == 0xBF { s += 3 }
+                    if lineNo == 1, fileStart, e - s >= 3, base[s] == 0xEF, base[s + 1] == 0xBB, base[s + 2] == 0xBF { s += 3 }
                     guard e - s <= ListImportLimits.maxLineBytes else {
                         throw ListError(file: path, line: lineNo, reason: "line longer than \(ListImportLimits.maxLineBytes) bytes: not a list file?")
                     }
@@ -407,7 +415,7 @@ struct ListFileParser {
                 if eof, start < filled { try emit(start, filled); start = filled }
                 return start
             }
-            if eof { return }
+            if eof { return lineNo }
             if consumed > 0 {
                 buf.withUnsafeMutableBufferPointer { p in
                     _ = memmove(p.baseAddress!, p.baseAddress! + consumed, filled - consumed)
@@ -426,7 +434,19 @@ struct ListFileParser {
 struct TypeCache {
     /// Distinct type spellings remembered (more than the signals a list normally mixes).
     static let capacity = 8
+    /// Bytes of the longest signal value (SHA-256, PDQ).
+    static let maxValueBytes = 32
     private var known: [([UInt8], ListLineType?)] = []
+    /// The last signal asked about and its value's bytes (a descriptor lookup per line was a
+    /// tenth of a big import's time).
+    private var lastKind: SignalKind?
+    private var lastByteCount = 0
+
+    mutating func byteCount(_ kind: SignalKind) -> Int {
+        if kind == lastKind { return lastByteCount }
+        lastKind = kind; lastByteCount = kind.byteCount
+        return lastByteCount
+    }
 
     mutating func type(_ field: some Collection<UInt8>) -> ListLineType? {
         for (bytes, type) in known where field.elementsEqual(bytes) { return type }

@@ -37,6 +37,8 @@ package struct ListImportRequest {
     /// Writes the list's index file from its sorted values, inside the import's transaction
     /// (nil: none; a scan then builds the list's indexes in memory).
     package var indexWriter: ListIndexWriter?
+    /// How many threads read and sort the values (tests force several on small files).
+    package var reading = ListReading.standard
 
     package init(name: String, version: String? = nil, files: [String], defaultType: String? = nil,
                 skipInvalid: Bool = false, replace: Bool = false, toolVersion: String,
@@ -48,6 +50,23 @@ package struct ListImportRequest {
         self.skipInvalid = skipInvalid; self.replace = replace; self.toolVersion = toolVersion
         self.fileDigest = fileDigest; self.urlHasher = urlHasher; self.urlConvention = urlConvention; self.now = now
         self.indexWriter = indexWriter
+    }
+}
+
+/// How an import uses the cores: a file of plain lines at least `threads × minimumChunkBytes`
+/// long is read by `threads` threads, each a range of its lines; the values are sorted in
+/// `threads × 4` pieces.
+package struct ListReading: Sendable {
+    package var threads: Int
+    package var minimumChunkBytes: Int
+    package init(threads: Int, minimumChunkBytes: Int) { self.threads = threads; self.minimumChunkBytes = minimumChunkBytes }
+
+    /// Most threads an import uses: reading is bound by memory bandwidth beyond a few.
+    static let maxThreads = 8
+    /// Every core this process may run on (`sched_getaffinity`, so `taskset -c 0` gives one), and
+    /// ranges of at least 4 MB (below that a thread costs more than it saves).
+    package static var standard: ListReading {
+        ListReading(threads: max(1, min(maxThreads, ProcessInfo.processInfo.activeProcessorCount)), minimumChunkBytes: 4 << 20)
     }
 }
 

@@ -2,9 +2,12 @@
 // unique in memory, then written to the database as blocks (`entry_blocks`, schema 2).
 //
 // A record is the value's bytes followed by one quality byte (`PackedValues.noQuality` when the
-// line gave none). Sorting is a stable radix scatter on the first bytes followed by a sort of
-// each (small) bucket, so among equal values the first one read keeps its quality, as the
-// one-row-per-entry import did.
+// line gave none) and, while an import of several files is sorted, two bytes naming the file it
+// came from. The values are read as runs (one per file and parse thread, in input order) and
+// sorted once (`PackedValues.sortOnce`): a stable radix scatter of every run on the first bytes,
+// run after run within a bucket, then a sort of each (small) bucket, so among equal values the
+// first one read keeps its quality, as the one-row-per-entry import did. Time is linear in the
+// entries whatever the number of files (the old per-file merge was files x entries).
 import Foundation
 import HashscreenCore
 
@@ -14,14 +17,19 @@ struct PackedValues {
     static let noQuality: UInt8 = 0xFF
 
     let valueBytes: Int
-    var stride: Int { valueBytes + 1 }
+    /// Bytes per record: the value, its quality byte, and the file tag when there is one.
+    let stride: Int
     /// `count` records, end to end.
     private(set) var records: [UInt8] = []
     var count: Int { records.count / stride }
     /// True when some record has a quality.
     private(set) var hasQuality = false
 
-    init(valueBytes: Int) { self.valueBytes = valueBytes }
+    init(valueBytes: Int) { self.valueBytes = valueBytes; self.stride = valueBytes + 1 }
+
+    init(valueBytes: Int, stride: Int, records: [UInt8], hasQuality: Bool) {
+        self.valueBytes = valueBytes; self.stride = stride; self.records = records; self.hasQuality = hasQuality
+    }
 
     /// Records appended in input order, sorted and deduplicated by `finish`.
     struct Pending {
@@ -41,25 +49,8 @@ struct PackedValues {
             records.append(quality.map { UInt8($0) } ?? PackedValues.noQuality)
             if quality != nil { hasQuality = true }
         }
-    }
 
-    /// Adds the pending values that are new (not already here, first of their repeats) and
-    /// returns how many were new and how many were repeats.
-    mutating func add(_ pending: inout Pending) -> (added: Int, duplicates: Int) {
-        precondition(pending.valueBytes == valueBytes)
-        var sorted = Self.sortedStable(pending.records, stride: stride, keyBytes: valueBytes)
-        let total = pending.records.count / stride
-        pending.records = []
-        if pending.hasQuality { hasQuality = true }
-        let before = count
-        if records.isEmpty {
-            Self.uniqueInPlace(&sorted, stride: stride, keyBytes: valueBytes)
-            records = sorted
-        } else {
-            records = Self.mergeUnique(records, sorted, stride: stride, keyBytes: valueBytes)
-        }
-        let added = count - before
-        return (added, total - added)
+        var count: Int { records.count / (valueBytes + 1) }
     }
 
     /// Whether `value` is one of the values.

@@ -44,6 +44,8 @@ public enum ListOperations {
             for info in try store.lists() {
                 try store.rebuildIndex(list: info.ref, writer: ListIndexes.writer(dihedral: dihedral))
             }
+            // Files of killed imports or rebuilds, named like index files but recorded nowhere.
+            _ = try store.removeStrayIndexFiles()
         } catch let e as HashscreenError {
             throw e
         } catch let e as ListError {
