@@ -68,7 +68,7 @@ TEST_ENV := HASHSCREEN_PYTHON=$(abspath $(PY_VENV))/bin/python
 
 test: deps pydeps chromium-deps
 	$(TEST_ENV) $(SWIFT) test --disable-swift-testing 2>&1 | tee .build-test.log; \
-	  status=$${PIPESTATUS[0]}; [ $$status -eq 0 ] || exit $$status; \
+	  status=$${PIPESTATUS[0]}; [ $$status -eq 0 ] || exit $$status
 	@$(MAKE) --no-print-directory test-shipped 2>&1 | tee -a .build-test.log; status=$${PIPESTATUS[0]}; \
 	  [ $$status -eq 0 ] || exit $$status
 	@$(MAKE) --no-print-directory test-portable 2>&1 | tee -a .build-test.log; status=$${PIPESTATUS[0]}; \
