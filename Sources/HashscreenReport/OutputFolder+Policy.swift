@@ -23,7 +23,7 @@ extension OutputFolder.File {
     package static let checkpoint = ".hashscreen-checkpoint"
     /// Every name a scan writes in the folder besides the lock, in the order a new scan removes
     /// them: the summary first, so no moment shows a summary beside files it does not describe.
-    package static let run = [summary, attestation, verification, removals, report, errors, flagged, reporting, prevalence, html, cleaned,
+    package static let run = [summary, attestation, verificationAttestation, verification, removals, report, errors, flagged, reporting, prevalence, html, cleaned,
                               partMatches, partErrors, partFlagged, partPrevalence, checkpoint]
 }
 
