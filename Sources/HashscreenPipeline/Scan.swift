@@ -297,6 +297,8 @@ public enum Scanner {
         // (but for what a resumed scan continues from).
         try preflight(config: config, inputs: inputs, outputs: outputs,
                       keeping: resumed.map { [OutputFolder.File.checkpoint, $0.matchSpool.name, $0.failureSpool.name, $0.flaggedSpool.name] } ?? [])
+        // verify: the earlier flagged rows sorted into files in --out, before any sample is read.
+        try config.earlier?.prepare(in: outputs.directory)
 
         // Progress on standard error from its own thread (off: nil); stopped however the scan ends.
         let progress = ProgressReporter.start(config, readers: inputs.map(\.1))

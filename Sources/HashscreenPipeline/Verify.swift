@@ -58,51 +58,13 @@ struct EarlierNotVerified: Error {
     var message: String
 }
 
-/// The earlier scan's flagged rows, indexed for the per-sample comparison.
-package struct EarlierFlags: Sendable {
-    /// Each flagged row's key, by position in `flagged.jsonl`.
-    let keys: [String]
-    let byKey: [String: [Int]]
-    let byContent: [HashValue: [Int]]
-    let byURL: [HashValue: [Int]]
-    let withContent: Int
-    let withURL: Int
-    let rowNumberKeys: Int
-
-    init(_ rows: [FlaggedRecord]) {
-        var byKey: [String: [Int]] = [:], byContent: [HashValue: [Int]] = [:], byURL: [HashValue: [Int]] = [:]
-        for (i, r) in rows.enumerated() {
-            if !r.keyIsRowNumber { byKey[r.key, default: []].append(i) }
-            for c in r.content { byContent[c, default: []].append(i) }
-            if let u = r.url { byURL[u, default: []].append(i) }
-        }
-        keys = rows.map(\.key)
-        self.byKey = byKey; self.byContent = byContent; self.byURL = byURL
-        withContent = rows.filter { !$0.content.isEmpty }.count
-        withURL = rows.filter { $0.url != nil }.count
-        rowNumberKeys = rows.filter(\.keyIsRowNumber).count
-    }
-
-    /// The sample as a remaining row, if its key (unless a row number), a content digest or its
-    /// URL digest is an earlier flagged row's.
-    func remaining(_ sample: Sample, content: [HashValue], url: HashValue?) -> RemainingRow? {
-        var by: [String] = []
-        var rows = Set<Int>()
-        if !sample.keyIsRowNumber, let k = byKey[sample.key] { by.append("key"); rows.formUnion(k) }
-        let c = content.flatMap { byContent[$0] ?? [] }
-        if !c.isEmpty { by.append("content"); rows.formUnion(c) }
-        if let url, let u = byURL[url] { by.append("url"); rows.formUnion(u) }
-        guard !by.isEmpty else { return nil }
-        return RemainingRow(key: sample.key, path: sample.displayPath, by: by,
-                            earlierKeys: Array(Set(rows.map { keys[$0] })).sorted(), sampleID: sample.id)
-    }
-}
-
 /// What `verify` reads of the earlier scan: its output folder (`summary.json`,
 /// `flagged.jsonl`), or its signed attestation (the predicate; the flagged rows from
 /// `--flagged`, checked against the digest the predicate records).
 struct EarlierScan {
-    var flagged: [FlaggedRecord]
+    /// Its `flagged.jsonl` (nil: not given with an attestation), read by `EarlierFlags` into
+    /// files in `--out`, never into memory.
+    var flaggedPath: String?
     var version: JSONValue
     var openssl: JSONValue
     /// `provenance.options`, in their order.
@@ -132,18 +94,15 @@ struct EarlierScan {
         }
         let provenance = summary["provenance"]
         let counts = summary["counts"]
-        let text = try contents(flaggedPath)
-        var scan = EarlierScan(flagged: [], version: provenance["version"], openssl: provenance["openssl"],
+        var scan = EarlierScan(flaggedPath: flaggedPath, version: provenance["version"], openssl: provenance["openssl"],
                                options: [], lists: [], inputs: [],
                                source: .init(kind: VerifyReport.EarlierSource.folder, sha256: try sha256(summaryBytes),
-                                             flaggedSHA256: try sha256(text), samples: counts["samples"].int ?? 0,
+                                             flaggedSHA256: try sha256(ofFile: flaggedPath), samples: counts["samples"].int ?? 0,
                                              matched: counts["matched"].int ?? 0, errors: counts["errors"].int ?? 0),
                                flaggedRows: 0)
         if case .object(let o) = provenance["options"] { scan.options = o }
         scan.readLists(provenance["lists"])
         for i in provenance["inputs"].elements { scan.inputs.append((i["layout"], i["sha256"])) }
-        scan.flagged = try parseFlagged(text, path: flaggedPath)
-        scan.flaggedRows = scan.flagged.count
         return scan
     }
 
@@ -169,7 +128,7 @@ struct EarlierScan {
         let predicate = try parse(Data(envelope.payload), path: path)["predicate"]
         let counts = predicate["counts"]
         let recorded = predicate["flagged"]
-        var scan = EarlierScan(flagged: [], version: predicate["screener"]["version"], openssl: predicate["screener"]["openssl"],
+        var scan = EarlierScan(flaggedPath: nil, version: predicate["screener"]["version"], openssl: predicate["screener"]["openssl"],
                                options: [], lists: [], inputs: [],
                                source: .init(kind: VerifyReport.EarlierSource.attestation, sha256: try sha256(bytes),
                                              keyID: statement.keyID, flaggedChecked: flaggedPath != nil,
@@ -190,11 +149,10 @@ struct EarlierScan {
                 throw HashscreenError(.input, "\(path) records no flagged.jsonl digest (made by a hashscreen before verify --against an attestation)",
                                       remedy: "verify without --flagged (the flagged-rows check is then not checked), or against the scan's output folder")
             }
-            let text = try contents(flaggedPath)
-            guard try sha256(text) == attested else {
+            guard try sha256(ofFile: flaggedPath) == attested else {
                 throw EarlierNotVerified(message: "\(flaggedPath) is not the flagged.jsonl \(path) records (its SHA-256 differs)")
             }
-            scan.flagged = try parseFlagged(text, path: flaggedPath)
+            scan.flaggedPath = flaggedPath
         }
         return scan
     }
@@ -207,18 +165,8 @@ struct EarlierScan {
         }
     }
 
-    static func parseFlagged(_ text: Data, path flaggedPath: String) throws(HashscreenError) -> [FlaggedRecord] {
-        var flagged: [FlaggedRecord] = []
-        for (n, line) in text.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true).enumerated() {
-            let o = try parse(Data(line), path: "\(flaggedPath):\(n + 1)")
-            guard let key = o["key"].string else { throw HashscreenError(.input, "\(flaggedPath):\(n + 1): not a flagged.jsonl record (no key)") }
-            flagged.append(FlaggedRecord(
-                key: key, keyIsRowNumber: o["key_is_row_number"] == .bool(true),
-                content: o["content_digests"].elements.compactMap { $0.string.flatMap { HashValue(hex: $0) } },
-                url: o["url_digest"].string.flatMap { HashValue(hex: $0) },
-                sampleID: SampleID(input: 0, row: n)))
-        }
-        return flagged
+    static func sha256(ofFile path: String) throws(HashscreenError) -> String {
+        try HashscreenError.converting { try Digester.sha256(ofFile: path) }
     }
 
     static func sha256(_ data: Data) throws(HashscreenError) -> String {
@@ -317,13 +265,13 @@ public enum Verifier {
         let signingKey = try v.attestationKey.map { path throws(HashscreenError) in try Attestation.signingKey(at: path) }
         var unadopted: [VerifyReport.Difference] = []
         var config = try configuration(v, adopting: earlier.options, unadopted: &unadopted)
-        let flags = EarlierFlags(earlier.flagged)
+        let flags = EarlierFlags(flaggedPath: earlier.flaggedPath)
         config.earlier = flags
         let contentChecked = config.signals.contains { $0.isCryptographic || $0.isPerceptual } || config.verifyDecode
         var report: VerifyReport?
         _ = try Scanner.scan(config, log: { _ in }, warn: warn) { summary, remaining, outputs in
             var r = VerifyReport(
-                earlierDirectory: v.earlierDirectory, earlierFlagged: earlier.flaggedRows,
+                earlierDirectory: v.earlierDirectory, earlierFlagged: earlier.flaggedPath == nil ? earlier.flaggedRows : flags.rows,
                 earlierWithContent: flags.withContent, earlierWithURL: flags.withURL,
                 earlierRowNumberKeys: flags.rowNumberKeys, samples: summary.counts.samples,
                 matched: summary.counts.matched, errors: summary.counts.errors, remaining: remaining,
