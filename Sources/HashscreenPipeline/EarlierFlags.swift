@@ -7,8 +7,8 @@
 // row, are a second file with a fixed-size offset per row. Both files are created 0600 in
 // `--out` and unlinked at once (open descriptors only: nothing is left if the run is killed).
 //
-// Memory: the sparse index (33 bytes per 256 entries) and the spool's sort buffer (a few MB),
-// whatever the number of earlier rows.
+// Memory: the sparse index (33 bytes per 256 entries: about 0.4 MB per million earlier rows)
+// and the spool's sort buffer (`sortBufferEntries`, some 3 to 6 MB), whatever the number of rows.
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -55,6 +55,10 @@ struct EarlierEntry: SpoolRecord {
 package final class EarlierFlags: @unchecked Sendable {
     /// Entries per block of the sorted file: one sparse-index digest each.
     static let strideEntries = 256
+    /// Entries sorted in memory per run (some 3 MB, twice that while sorting): fewer, longer
+    /// runs than the scan's spools take (one merge pass up to 64 runs: 2M entries, some 500,000
+    /// earlier rows; more take a second pass).
+    static let sortBufferEntries = 1 << 15
 
     /// `flagged.jsonl` to read (nil: no rows, as against an attestation without `--flagged`).
     let flaggedPath: String?
@@ -84,7 +88,8 @@ package final class EarlierFlags: @unchecked Sendable {
         sortedFD = try Self.createUnlinked(folder, "earlier-sorted")
         keysFD = try Self.createUnlinked(folder, "earlier-keys")
         offsetsFD = try Self.createUnlinked(folder, "earlier-offsets")
-        let spool = try RecordSpool<EarlierEntry>(folder: folder, name: "earlier")
+        let spool = try RecordSpool<EarlierEntry>(folder: folder, name: "earlier", bufferRecords: Self.sortBufferEntries,
+                                                  bufferBytes: Self.sortBufferEntries * EarlierEntry(kind: 0, digest: [], row: 0).memoryEstimate)
         defer { spool.remove() }
         var keyBytes: [UInt8] = [], offsets: [UInt8] = []
         var keyEnd: UInt64 = 0, keysWritten: UInt64 = 0, offsetsWritten: UInt64 = 0
@@ -98,9 +103,8 @@ package final class EarlierFlags: @unchecked Sendable {
         }
         var n = 0
         try Self.forEachLine(flaggedPath) { line throws(HashscreenError) in
-            let o: JSONValue
-            do { o = try JSONDecoder().decode(DecodedJSON.self, from: Data(line)).value } catch {
-                throw HashscreenError(.input, "\(flaggedPath):\(n + 1) is not hashscreen's JSON", underlying: String(describing: error))
+            guard let o = JSONValue.parse(line) else {
+                throw HashscreenError(.input, "\(flaggedPath):\(n + 1) is not hashscreen's JSON")
             }
             guard let key = o["key"].string else { throw HashscreenError(.input, "\(flaggedPath):\(n + 1): not a flagged.jsonl record (no key)") }
             guard n < Int(UInt32.max) else { throw HashscreenError(.input, "\(flaggedPath) has more rows than verify takes (\(UInt32.max))") }
@@ -258,13 +262,18 @@ package final class EarlierFlags: @unchecked Sendable {
             guard n >= 0 else { throw HashscreenError(.io, "cannot read \(path)", underlying: String(cString: strerror(errno))) }
             if n == 0 { break }
             var start = 0
-            for i in 0..<n where chunk[i] == 0x0A {
+            while start < n {
+                // memchr: a byte loop is slow in debug builds and no faster in release.
+                let found = chunk.withUnsafeBytes { raw -> Int? in
+                    guard let hit = memchr(raw.baseAddress! + start, 0x0A, n - start) else { return nil }
+                    return raw.baseAddress!.distance(to: UnsafeRawPointer(hit))
+                }
+                guard let i = found else { pending += chunk[start..<n]; break }
                 pending += chunk[start..<i]
                 if !pending.isEmpty { try body(pending) }
                 pending.removeAll(keepingCapacity: true)
                 start = i + 1
             }
-            pending += chunk[start..<n]
         }
         if !pending.isEmpty { try body(pending) }
     }
