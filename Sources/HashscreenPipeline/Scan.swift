@@ -411,6 +411,7 @@ public enum Scanner {
         var summary = summary(config: config, counts: totals, tally: tally, known: known, inputs: screenedInputs,
                               cleaned: cleaned, started: started, finished: finished, phases: phases)
         summary.shard = config.shard == nil ? nil : plan.summaryPart
+        summary.shard?.exportReporting = config.exportReporting
         if let finishing {
             let finished = try finishing(summary, tally.remaining.sorted(by: RemainingRow.precedes), outputs)
             try outputs.write(summary, prevalence: tally.prevalence, verification: finished.verification)
