@@ -252,6 +252,14 @@ public enum Verifier {
             throw HashscreenError(.usage, "--out \(v.outputDirectory) is the earlier scan's folder: verify would replace what it checks against",
                                   remedy: "choose another --out")
         }
+        // Nor the folder holding the attestation or --flagged (a scan's folder: replaced too).
+        for file in [v.earlierDirectory] + (v.earlierFlagged.map { [$0] } ?? []) where againstAttestation {
+            let parent = OutputFolder.parentFolder(file)
+            if sameFolder(parent.isEmpty ? "." : parent, v.outputDirectory) {
+                throw HashscreenError(.usage, "--out \(v.outputDirectory) holds \(file): verify would replace what it checks against",
+                                      remedy: "choose another --out")
+            }
+        }
         // The earlier attestation's signature first, then --attest's key: both before any work.
         let earlier: EarlierScan
         do {

@@ -79,7 +79,7 @@ extension OutputFolder {
     /// `path` without its last component ("" for a bare name, "/" at the root), trailing
     /// slashes ignored. Not `NSString.deletingLastPathComponent`: Foundation on Linux traps on a
     /// one-character name (`--out v`).
-    static func parentFolder(_ path: String) -> String {
+    package static func parentFolder(_ path: String) -> String {
         var p = Substring(path)
         while p.count > 1, p.hasSuffix("/") { p = p.dropLast() }
         guard let slash = p.lastIndex(of: "/") else { return "" }

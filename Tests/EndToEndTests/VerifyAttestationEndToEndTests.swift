@@ -258,6 +258,10 @@ final class VerifyAttestationEndToEndTests: XCTestCase {
         XCTAssertEqual(r.status, 6, r.stderr)
         XCTAssertTrue(r.stderr.contains("is not the flagged.jsonl"), r.stderr)
         XCTAssertFalse(exists(tmp.file("x3")))
+        // --out may not be the folder holding the attestation (or --flagged): it would be replaced.
+        r = try verify([release], db, against: attestation, earlier, ["--key", pub, "--flagged", flagged])
+        XCTAssertEqual(r.status, 64, r.stderr)
+        XCTAssertTrue(exists(attestation) && exists(flagged))
         // An attestation needs --key; --key / --flagged with a folder is misuse.
         XCTAssertEqual(try verify([release], db, against: attestation, tmp.file("x4")).status, 64)
         XCTAssertEqual(try verify([release], db, against: earlier, tmp.file("x5"), ["--key", pub]).status, 64)
