@@ -48,7 +48,7 @@ package struct VerifiedStatement: Sendable {
     package var subjects: [Statement.Subject]
     /// The predicate's `result.exit_status`, when it has one (a hashscreen screening).
     package var exitStatus: Int?
-    /// The predicate's `screener.version`.
+    /// The predicate's `screener.version` (`verifier.version` of a verification).
     package var toolVersion: String?
 
     /// Checks `envelope` with `key` — a signature that verifies over the PAE, payload type
@@ -76,6 +76,6 @@ package struct VerifiedStatement: Sendable {
         predicateType = type
         let predicate = top["predicate"] as? [String: Any]
         exitStatus = (predicate?["result"] as? [String: Any])?["exit_status"] as? Int
-        toolVersion = (predicate?["screener"] as? [String: Any])?["version"] as? String
+        toolVersion = ((predicate?["screener"] ?? predicate?["verifier"]) as? [String: Any])?["version"] as? String
     }
 }

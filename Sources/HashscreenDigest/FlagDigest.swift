@@ -33,6 +33,9 @@ package enum FlagDigest {
         HashValue(bytes: sha256Digest(urlTag + URLNormalizer.bytes(url, convention: .hashscreen)))
     }
 
+    /// A plain SHA-256 (32 bytes), for lookups that never leave the process (verify's key index).
+    package static func sha256(_ bytes: [UInt8]) -> [UInt8] { sha256Digest(bytes) }
+
     static func sha256Digest(_ bytes: [UInt8]) -> [UInt8] { bytes.withUnsafeBytes { sha256Digest($0) } }
 
     /// One-shot SHA-256 (OpenSSL's EVP_Digest).

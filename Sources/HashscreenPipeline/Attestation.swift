@@ -26,25 +26,51 @@ enum Attestation {
     }
 
     /// Writes `attestation.intoto.json` for a finished scan: one subject per input (a file's
-    /// SHA-256, already computed for the summary; a folder's tree digest, computed here).
-    static func write(summary: ScanSummary, inputs: [(path: String, sha256: String)], key: Ed25519Key,
+    /// SHA-256, already computed for the summary; a folder's tree digest, computed here), the
+    /// predicate recording `flagged.jsonl`'s SHA-256 and rows (for `verify --against` it).
+    static func write(summary: ScanSummary, inputs: [(path: String, sha256: String)], followSymlinks: Bool, key: Ed25519Key,
                       into outputs: OutputFolder) throws(HashscreenError) {
+        let flagged = try fileDigestAndLines(outputs.path(OutputFolder.File.flagged))
+        try write(predicateType: ScanSummary.attestationPredicateType,
+                  predicate: summary.attestationPredicate(flagged: flagged, followSymlinks: followSymlinks),
+                  inputs: inputs, followSymlinks: followSymlinks, key: key, into: outputs, named: OutputFolder.File.attestation)
+    }
+
+    /// Signs a statement of `inputs` (subjects: a file's SHA-256 given, or a folder's tree
+    /// digest computed here) with `predicate`, into `named` in the output folder (scan's and
+    /// verify's attestations share this).
+    static func write(predicateType: String, predicate: JSONValue, inputs: [(path: String, sha256: String)], followSymlinks: Bool,
+                      key: Ed25519Key, into outputs: OutputFolder, named: String) throws(HashscreenError) {
         var subjects: [Statement.Subject] = []
         for input in inputs {
-            let digest = input.sha256.isEmpty ? try treeDigest(input.path) : input.sha256
+            let digest = input.sha256.isEmpty ? try treeDigest(input.path, followSymlinks: followSymlinks) : input.sha256
             subjects.append(Statement.Subject(name: ScanSummary.subjectName(input.path), sha256: digest))
         }
-        let statement = Statement(subjects: subjects, predicateType: ScanSummary.attestationPredicateType,
-                                  predicate: summary.attestationPredicate)
+        let statement = Statement(subjects: subjects, predicateType: predicateType, predicate: predicate)
         let envelope = try HashscreenError.converting { try statement.signed(with: key) }
-        try outputs.write(attestation: envelope.json)
+        try outputs.write(attestation: envelope.json, named: named)
+    }
+
+    /// A file's SHA-256 and its count of lines (`flagged.jsonl`'s rows).
+    static func fileDigestAndLines(_ path: String) throws(HashscreenError) -> (sha256: String, lines: Int) {
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+            throw HashscreenError(.input, "cannot read \(path)", underlying: String(describing: error))
+        }
+        let digester = try HashscreenError.converting { try Digester(signals: [.sha256]) }
+        return (digester.digest([UInt8](data))[0].1.hex, data.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) })
+    }
+
+    static func isFolder(_ path: String) -> Bool {
+        var isDir: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &isDir) && isDir.boolValue
     }
 
     /// The SHA-256 of an input as a subject: a file's bytes, or a folder's tree digest.
-    static func subjectDigest(_ path: String) throws(HashscreenError) -> String {
+    static func subjectDigest(_ path: String, followSymlinks: Bool = false) throws(HashscreenError) -> String {
         var isDir: ObjCBool = false
         _ = FileManager.default.fileExists(atPath: path, isDirectory: &isDir)
-        if isDir.boolValue { return try treeDigest(path) }
+        if isDir.boolValue { return try treeDigest(path, followSymlinks: followSymlinks) }
         return try HashscreenError.converting { try Digester.sha256(ofFile: path) }
     }
 
@@ -53,10 +79,18 @@ enum Attestation {
     /// A folder's digest: SHA-256 of the lines `<sha256 hex>  <relative path>\n` (as
     /// `sha256sum` prints them, two spaces), one per regular file at any depth (hidden ones
     /// included), paths relative to the folder with `/` between names, sorted by their bytes.
-    /// Symbolic links, devices, FIFOs and sockets are not listed and links are not followed.
-    static func treeDigest(_ folder: String) throws(HashscreenError) -> String {
+    /// Devices, FIFOs and sockets are not listed. Symbolic links are not listed and not
+    /// followed, unless `followSymlinks` (the scan's `--follow-symlinks`): then a link to a
+    /// file is listed under the link's path with the target's digest, a link to a folder is
+    /// walked under the link's path, and a folder already on the walk's path (a loop) and a
+    /// dangling link are left out, as the folder reader does.
+    static func treeDigest(_ folder: String, followSymlinks: Bool = false) throws(HashscreenError) -> String {
         var files: [(path: [UInt8], sha256: String)] = []
-        try HashscreenError.converting { try walk(root: Array(folder.utf8), relative: [], into: &files) }
+        var root = stat()
+        _ = stat(folder, &root)
+        try HashscreenError.converting {
+            try walk(root: Array(folder.utf8), relative: [], follow: followSymlinks, ancestors: [[UInt64(root.st_dev), UInt64(root.st_ino)]], into: &files)
+        }
         files.sort { $0.path.lexicographicallyPrecedes($1.path) }
         var lines: [UInt8] = []
         for f in files { lines += Array(f.sha256.utf8) + Array("  ".utf8) + f.path + [0x0A] }
@@ -64,7 +98,8 @@ enum Attestation {
         return digester.digest(lines)[0].1.hex
     }
 
-    private static func walk(root: [UInt8], relative: [UInt8], into files: inout [(path: [UInt8], sha256: String)]) throws {
+    private static func walk(root: [UInt8], relative: [UInt8], follow: Bool, ancestors: Set<[UInt64]>,
+                             into files: inout [(path: [UInt8], sha256: String)]) throws {
         let folder = relative.isEmpty ? root : root + [0x2F] + relative
         guard let dir = (folder + [0]).withUnsafeBufferPointer({ b in
             b.baseAddress!.withMemoryRebound(to: CChar.self, capacity: b.count) { opendir($0) }
@@ -84,8 +119,17 @@ enum Attestation {
             guard ok else {
                 throw HashscreenError(.input, "cannot stat \(EscapedName.escape(full))", underlying: String(cString: strerror(errno)))
             }
+            if follow && st.st_mode & S_IFMT == S_IFLNK {
+                let target = (full + [0]).withUnsafeBufferPointer { b in
+                    b.baseAddress!.withMemoryRebound(to: CChar.self, capacity: b.count) { stat($0, &st) }
+                }
+                if target != 0 { continue }  // dangling
+            }
             switch st.st_mode & S_IFMT {
-            case S_IFDIR: try walk(root: root, relative: rel, into: &files)
+            case S_IFDIR:
+                let id = [UInt64(st.st_dev), UInt64(st.st_ino)]
+                if ancestors.contains(id) { continue }  // a loop through a link
+                try walk(root: root, relative: rel, follow: follow, ancestors: ancestors.union([id]), into: &files)
             case S_IFREG: files.append((rel, try Digester.sha256(ofFileBytes: full)))
             default: continue
             }
@@ -172,8 +216,14 @@ public enum AttestationOperations {
         }
         var checked: [AttestationCheck.Input] = []
         for path in inputs {
-            let digest = try Attestation.subjectDigest(path)
-            checked.append(.init(path: path, sha256: digest, subject: statement.subjects.first { $0.sha256 == digest }?.name))
+            var digest = try Attestation.subjectDigest(path)
+            var subject = statement.subjects.first { $0.sha256 == digest }?.name
+            if subject == nil && Attestation.isFolder(path) {
+                // A scan with --follow-symlinks digested the folder following its links.
+                let followed = try Attestation.subjectDigest(path, followSymlinks: true)
+                if let s = statement.subjects.first(where: { $0.sha256 == followed }) { digest = followed; subject = s.name }
+            }
+            checked.append(.init(path: path, sha256: digest, subject: subject))
         }
         let check = AttestationCheck(file: file, keyID: statement.keyID, predicateType: statement.predicateType,
                                      subjects: statement.subjects.map { ($0.name, $0.sha256) },

@@ -267,7 +267,13 @@ public enum Scanner {
 
     /// What `verify` adds before `summary.json` is written (last): the finished scan's summary,
     /// the release samples that are earlier-flagged rows, the output folder.
-    typealias Finishing = (ScanSummary, [RemainingRow], OutputFolder) throws -> Void
+    /// It returns the prevalence report's verification (before: the earlier scan) and what
+    /// to do after `summary.json` (verify's attestation).
+    typealias Finishing = (ScanSummary, [RemainingRow], OutputFolder) throws -> Finished
+    struct Finished {
+        var verification: PrevalenceReport.Verification?
+        var afterSummary: ((ScanSummary, OutputFolder) throws -> Void)?
+    }
 
     static func scan(_ config: ScanConfiguration, log: (String) -> Void,
                      warn: @escaping @Sendable (String) -> Void, finishing: Finishing? = nil) throws -> ScanResult {
@@ -291,6 +297,8 @@ public enum Scanner {
         // (but for what a resumed scan continues from).
         try preflight(config: config, inputs: inputs, outputs: outputs,
                       keeping: resumed.map { [OutputFolder.File.checkpoint, $0.matchSpool.name, $0.failureSpool.name, $0.flaggedSpool.name] } ?? [])
+        // verify: the earlier flagged rows sorted into files in --out, before any sample is read.
+        try config.earlier?.prepare(in: outputs.directory)
 
         // Progress on standard error from its own thread (off: nil); stopped however the scan ends.
         let progress = ProgressReporter.start(config, readers: inputs.map(\.1), units: inputs.indices.map { config.shard == nil ? nil : plan.units[$0] })
@@ -403,14 +411,17 @@ public enum Scanner {
         var summary = summary(config: config, counts: totals, tally: tally, known: known, inputs: screenedInputs,
                               cleaned: cleaned, started: started, finished: finished, phases: phases)
         summary.shard = config.shard == nil ? nil : plan.summaryPart
+        summary.shard?.exportReporting = config.exportReporting
         if let finishing {
-            try finishing(summary, tally.remaining.sorted(by: RemainingRow.precedes), outputs)
-            try outputs.write(summary, prevalence: tally.prevalence)
+            let finished = try finishing(summary, tally.remaining.sorted(by: RemainingRow.precedes), outputs)
+            try outputs.write(summary, prevalence: tally.prevalence, verification: finished.verification)
+            try finished.afterSummary?(summary, outputs)
         } else {
             try outputs.write(summary, prevalence: tally.prevalence)
         }
         if let signingKey {
-            try Attestation.write(summary: summary, inputs: screenedInputs.map { ($0.0.path, $0.2) }, key: signingKey, into: outputs)
+            try Attestation.write(summary: summary, inputs: screenedInputs.map { ($0.0.path, $0.2) }, followSymlinks: config.followSymlinks,
+                                  key: signingKey, into: outputs)
         }
         if finishing == nil {
             log(String(summary.text.dropLast()))  // the closing line, without its newline

@@ -10,6 +10,7 @@
 // - *remaining row*: a release sample that is one of the earlier flagged rows.
 // - *new list*: a list (name@version) of the database now that the earlier scan did not have.
 import Foundation
+import HashscreenAttest
 import HashscreenCore
 import HashscreenDigest
 import HashscreenReport
@@ -26,6 +27,12 @@ public struct VerifyConfiguration: Sendable {
     package var sameInputs: Bool
     package var includeHidden: Bool
     package var followSymlinks: Bool
+    /// `--attest`: the Ed25519 private key that signs `verification.intoto.json`.
+    public var attestationKey: String? = nil
+    /// `--key`: the public key that must verify `earlierDirectory` when it is an attestation.
+    public var earlierKey: String? = nil
+    /// `--flagged`: the earlier scan's `flagged.jsonl`, whose SHA-256 the attestation records.
+    public var earlierFlagged: String? = nil
 
     public init(inputs: [ScanConfiguration.Input], listPath: String, earlierDirectory: String, outputDirectory: String,
                 jobs: Int = 0, sameInputs: Bool = false, includeHidden: Bool = false, followSymlinks: Bool = false) {
@@ -38,59 +45,36 @@ public struct VerifyConfiguration: Sendable {
 /// The result of `verify`, for the CLI's exit status.
 public struct VerifyResult: Sendable {
     /// 0 verified; 1 an earlier-flagged row is still in the release; 4 a sample matches now;
-    /// 3 incomplete; 5 the earlier screening not reproduced (README, docs/verify.md).
+    /// 3 incomplete; 5 the earlier screening not reproduced; 6 the earlier attestation does
+    /// not verify (README, docs/verify.md).
     public var exitCode: Int32
+    /// The exit status when `--against`'s attestation is not verified by `--key` (or
+    /// `--flagged` is not the file it records): checked before any work, nothing written.
+    public static let attestationNotVerified: Int32 = 6
 }
 
-/// The earlier scan's flagged rows, indexed for the per-sample comparison.
-package struct EarlierFlags: Sendable {
-    /// Each flagged row's key, by position in `flagged.jsonl`.
-    let keys: [String]
-    let byKey: [String: [Int]]
-    let byContent: [HashValue: [Int]]
-    let byURL: [HashValue: [Int]]
-    let withContent: Int
-    let withURL: Int
-    let rowNumberKeys: Int
-
-    init(_ rows: [FlaggedRecord]) {
-        var byKey: [String: [Int]] = [:], byContent: [HashValue: [Int]] = [:], byURL: [HashValue: [Int]] = [:]
-        for (i, r) in rows.enumerated() {
-            if !r.keyIsRowNumber { byKey[r.key, default: []].append(i) }
-            for c in r.content { byContent[c, default: []].append(i) }
-            if let u = r.url { byURL[u, default: []].append(i) }
-        }
-        keys = rows.map(\.key)
-        self.byKey = byKey; self.byContent = byContent; self.byURL = byURL
-        withContent = rows.filter { !$0.content.isEmpty }.count
-        withURL = rows.filter { $0.url != nil }.count
-        rowNumberKeys = rows.filter(\.keyIsRowNumber).count
-    }
-
-    /// The sample as a remaining row, if its key (unless a row number), a content digest or its
-    /// URL digest is an earlier flagged row's.
-    func remaining(_ sample: Sample, content: [HashValue], url: HashValue?) -> RemainingRow? {
-        var by: [String] = []
-        var rows = Set<Int>()
-        if !sample.keyIsRowNumber, let k = byKey[sample.key] { by.append("key"); rows.formUnion(k) }
-        let c = content.flatMap { byContent[$0] ?? [] }
-        if !c.isEmpty { by.append("content"); rows.formUnion(c) }
-        if let url, let u = byURL[url] { by.append("url"); rows.formUnion(u) }
-        guard !by.isEmpty else { return nil }
-        return RemainingRow(key: sample.key, path: sample.displayPath, by: by,
-                            earlierKeys: Array(Set(rows.map { keys[$0] })).sorted(), sampleID: sample.id)
-    }
+/// `--against`'s attestation is not verified: exit 6 (`VerifyResult.attestationNotVerified`).
+struct EarlierNotVerified: Error {
+    var message: String
 }
 
-/// What `verify` reads of the earlier scan's folder.
+/// What `verify` reads of the earlier scan: its output folder (`summary.json`,
+/// `flagged.jsonl`), or its signed attestation (the predicate; the flagged rows from
+/// `--flagged`, checked against the digest the predicate records).
 struct EarlierScan {
-    var flagged: [FlaggedRecord]
+    /// Its `flagged.jsonl` (nil: not given with an attestation), read by `EarlierFlags` into
+    /// files in `--out`, never into memory.
+    var flaggedPath: String?
     var version: JSONValue
     var openssl: JSONValue
     /// `provenance.options`, in their order.
     var options: [(String, JSONValue)]
     var lists: [(ref: ListRef, entries: Int?, sources: [String])]
     var inputs: [(layout: JSONValue, sha256: JSONValue)]
+    /// Where it was read from, by digest; the earlier counts.
+    var source: VerifyReport.EarlierSource
+    /// Rows of `flagged.jsonl` (read, or as the attestation records them).
+    var flaggedRows: Int
 
     static func read(_ directory: String) throws(HashscreenError) -> EarlierScan {
         let summaryPath = (directory as NSString).appendingPathComponent(OutputFolder.File.summary)
@@ -103,30 +87,91 @@ struct EarlierScan {
             throw HashscreenError(.input, "\(directory) holds no \(OutputFolder.File.flagged): it was written by a hashscreen before verify existed",
                                   remedy: "scan the screened dataset again with this hashscreen, then verify against that scan")
         }
-        let summary = try parse(try contents(summaryPath), path: summaryPath)
+        let summaryBytes = try contents(summaryPath)
+        let summary = try parse(summaryBytes, path: summaryPath)
         guard case .object = summary["provenance"] else {
             throw HashscreenError(.input, "\(summaryPath) has no provenance: not a hashscreen summary")
         }
         let provenance = summary["provenance"]
-        var scan = EarlierScan(flagged: [], version: provenance["version"], openssl: provenance["openssl"],
-                               options: [], lists: [], inputs: [])
+        let counts = summary["counts"]
+        var scan = EarlierScan(flaggedPath: flaggedPath, version: provenance["version"], openssl: provenance["openssl"],
+                               options: [], lists: [], inputs: [],
+                               source: .init(kind: VerifyReport.EarlierSource.folder, sha256: try sha256(summaryBytes),
+                                             flaggedSHA256: try sha256(ofFile: flaggedPath), samples: counts["samples"].int ?? 0,
+                                             matched: counts["matched"].int ?? 0, errors: counts["errors"].int ?? 0),
+                               flaggedRows: 0)
         if case .object(let o) = provenance["options"] { scan.options = o }
-        for l in provenance["lists"].elements {
-            let sources = l["sources"].elements.compactMap { $0["sha256"].string }.sorted()
-            scan.lists.append((ListRef(name: l["name"].string ?? "", version: l["version"].string ?? ""), l["entries"].int, sources))
-        }
+        scan.readLists(provenance["lists"])
         for i in provenance["inputs"].elements { scan.inputs.append((i["layout"], i["sha256"])) }
-        let text = try contents(flaggedPath)
-        for (n, line) in text.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true).enumerated() {
-            let o = try parse(Data(line), path: "\(flaggedPath):\(n + 1)")
-            guard let key = o["key"].string else { throw HashscreenError(.input, "\(flaggedPath):\(n + 1): not a flagged.jsonl record (no key)") }
-            scan.flagged.append(FlaggedRecord(
-                key: key, keyIsRowNumber: o["key_is_row_number"] == .bool(true),
-                content: o["content_digests"].elements.compactMap { $0.string.flatMap { HashValue(hex: $0) } },
-                url: o["url_digest"].string.flatMap { HashValue(hex: $0) },
-                sampleID: SampleID(input: 0, row: n)))
+        return scan
+    }
+
+    /// The earlier scan from its attestation: the signature is checked first with `keyPath`
+    /// (`EarlierNotVerified` when it does not verify, or `flaggedPath`'s digest is not the one
+    /// the predicate records); the predicate supplies the provenance and counts.
+    static func read(attestation path: String, keyPath: String, flaggedPath: String?) throws -> EarlierScan {
+        let key = try Attestation.readKey(keyPath)
+        let bytes = try contents(path)
+        let envelope: Envelope
+        let statement: VerifiedStatement
+        do {
+            envelope = try Envelope(json: [UInt8](bytes))
+            statement = try VerifiedStatement(envelope, key: key)
+        } catch {
+            if error.kind == .notVerified { throw EarlierNotVerified(message: "\(path): not verified: \(error.message)") }
+            throw HashscreenError(stopping: error)
+        }
+        guard statement.predicateType == ScanSummary.attestationPredicateType else {
+            throw HashscreenError(.input, "\(path) is a \(statement.predicateType) attestation, not a screening (\(ScanSummary.attestationPredicateType))",
+                                  remedy: "give --against the attestation.intoto.json of `hashscreen scan --attest`")
+        }
+        let predicate = try parse(Data(envelope.payload), path: path)["predicate"]
+        let counts = predicate["counts"]
+        let recorded = predicate["flagged"]
+        var scan = EarlierScan(flaggedPath: nil, version: predicate["screener"]["version"], openssl: predicate["screener"]["openssl"],
+                               options: [], lists: [], inputs: [],
+                               source: .init(kind: VerifyReport.EarlierSource.attestation, sha256: try sha256(bytes),
+                                             keyID: statement.keyID, flaggedChecked: flaggedPath != nil,
+                                             flaggedSHA256: recorded["sha256"].string, flaggedFile: flaggedPath,
+                                             samples: counts["samples"].int ?? 0, matched: counts["matched"].int ?? 0,
+                                             errors: counts["errors"].int ?? 0),
+                               flaggedRows: recorded["rows"].int ?? 0)
+        if case .object(let o) = predicate["options"] { scan.options = o }
+        scan.readLists(predicate["lists"])
+        // A subject's digest is the input's file SHA-256 when its kind is `file`; a folder's
+        // tree digest is not recorded in summary.json, so it compares as null, as from a folder.
+        for (i, input) in predicate["inputs"].elements.enumerated() {
+            let file = input["digest"].string == "file" && i < statement.subjects.count
+            scan.inputs.append((input["layout"], file ? .string(statement.subjects[i].sha256) : .null))
+        }
+        if let flaggedPath {
+            guard let attested = recorded["sha256"].string else {
+                throw HashscreenError(.input, "\(path) records no flagged.jsonl digest (made by a hashscreen before verify --against an attestation)",
+                                      remedy: "verify without --flagged (the flagged-rows check is then not checked), or against the scan's output folder")
+            }
+            guard try sha256(ofFile: flaggedPath) == attested else {
+                throw EarlierNotVerified(message: "\(flaggedPath) is not the flagged.jsonl \(path) records (its SHA-256 differs)")
+            }
+            scan.flaggedPath = flaggedPath
         }
         return scan
+    }
+
+    /// A `lists` array of `summary.json`'s provenance or of a screening predicate.
+    mutating func readLists(_ lists: JSONValue) {
+        for l in lists.elements {
+            let sources = l["sources"].elements.compactMap { $0["sha256"].string }.sorted()
+            self.lists.append((ListRef(name: l["name"].string ?? "", version: l["version"].string ?? ""), l["entries"].int, sources))
+        }
+    }
+
+    static func sha256(ofFile path: String) throws(HashscreenError) -> String {
+        try HashscreenError.converting { try Digester.sha256(ofFile: path) }
+    }
+
+    static func sha256(_ data: Data) throws(HashscreenError) -> String {
+        let digester = try HashscreenError.converting { try Digester(signals: [.sha256]) }
+        return digester.digest([UInt8](data))[0].1.hex
     }
 
     private static func contents(_ path: String) throws(HashscreenError) -> Data {
@@ -194,32 +239,75 @@ public enum Verifier {
     }
 
     static func verify(_ v: VerifyConfiguration, log: (String) -> Void, warn: @escaping @Sendable (String) -> Void) throws -> VerifyResult {
-        if sameFolder(v.earlierDirectory, v.outputDirectory) {
+        let againstAttestation = !isFolder(v.earlierDirectory) && FileManager.default.fileExists(atPath: v.earlierDirectory)
+        if againstAttestation && v.earlierKey == nil {
+            throw HashscreenError(.usage, "--against \(v.earlierDirectory) is a file: an attestation needs --key, the public key that signed it",
+                                  remedy: "pass --key PUB.pem, or name the earlier scan's output folder")
+        }
+        if !againstAttestation && (v.earlierKey != nil || v.earlierFlagged != nil) {
+            throw HashscreenError(.usage, "--key and --flagged go with --against ATTESTATION.intoto.json, not an output folder",
+                                  remedy: "leave them out: the folder holds flagged.jsonl")
+        }
+        if !againstAttestation && sameFolder(v.earlierDirectory, v.outputDirectory) {
             throw HashscreenError(.usage, "--out \(v.outputDirectory) is the earlier scan's folder: verify would replace what it checks against",
                                   remedy: "choose another --out")
         }
-        let earlier = try EarlierScan.read(v.earlierDirectory)
+        // Nor the folder holding the attestation or --flagged (a scan's folder: replaced too).
+        for file in [v.earlierDirectory] + (v.earlierFlagged.map { [$0] } ?? []) where againstAttestation {
+            let parent = OutputFolder.parentFolder(file)
+            if sameFolder(parent.isEmpty ? "." : parent, v.outputDirectory) {
+                throw HashscreenError(.usage, "--out \(v.outputDirectory) holds \(file): verify would replace what it checks against",
+                                      remedy: "choose another --out")
+            }
+        }
+        // The earlier attestation's signature first, then --attest's key: both before any work.
+        let earlier: EarlierScan
+        do {
+            earlier = againstAttestation
+                ? try EarlierScan.read(attestation: v.earlierDirectory, keyPath: v.earlierKey!, flaggedPath: v.earlierFlagged)
+                : try EarlierScan.read(v.earlierDirectory)
+        } catch let e as EarlierNotVerified {
+            warn("hashscreen verify: \(e.message); nothing written (exit \(VerifyResult.attestationNotVerified))")
+            return VerifyResult(exitCode: VerifyResult.attestationNotVerified)
+        }
+        let signingKey = try v.attestationKey.map { path throws(HashscreenError) in try Attestation.signingKey(at: path) }
         var unadopted: [VerifyReport.Difference] = []
         var config = try configuration(v, adopting: earlier.options, unadopted: &unadopted)
-        let flags = EarlierFlags(earlier.flagged)
+        let flags = EarlierFlags(flaggedPath: earlier.flaggedPath)
         config.earlier = flags
         let contentChecked = config.signals.contains { $0.isCryptographic || $0.isPerceptual } || config.verifyDecode
         var report: VerifyReport?
         _ = try Scanner.scan(config, log: { _ in }, warn: warn) { summary, remaining, outputs in
-            let r = VerifyReport(
-                earlierDirectory: v.earlierDirectory, earlierFlagged: earlier.flagged.count,
+            var r = VerifyReport(
+                earlierDirectory: v.earlierDirectory, earlierFlagged: earlier.flaggedPath == nil ? earlier.flaggedRows : flags.rows,
                 earlierWithContent: flags.withContent, earlierWithURL: flags.withURL,
                 earlierRowNumberKeys: flags.rowNumberKeys, samples: summary.counts.samples,
                 matched: summary.counts.matched, errors: summary.counts.errors, remaining: remaining,
                 contentChecked: contentChecked, lists: listChecks(earlier, summary),
                 differences: unadopted + differences(earlier, summary, sameInputs: v.sameInputs),
                 outputDirectory: v.outputDirectory)
+            r.earlier = earlier.source
             try outputs.write(r)
             report = r
+            let verification = PrevalenceReport.Verification(
+                earlierSamples: earlier.source.samples, earlierFlagged: earlier.source.matched,
+                earlierUnscreened: earlier.source.errors, verified: r.exitStatus == 0)
+            guard let signingKey else { return .init(verification: verification) }
+            return .init(verification: verification) { summary, outputs throws(HashscreenError) in
+                try Attestation.write(predicateType: VerifyReport.attestationPredicateType,
+                                      predicate: r.attestationPredicate(summary: summary, followSymlinks: v.followSymlinks),
+                                      inputs: summary.inputs.map { ($0.path, $0.sha256 ?? "") }, followSymlinks: v.followSymlinks,
+                                      key: signingKey, into: outputs, named: OutputFolder.File.verificationAttestation)
+            }
         }
         guard let report else { return VerifyResult(exitCode: 2) }
         log(String(report.text.dropLast()))
         return VerifyResult(exitCode: Int32(report.exitStatus))
+    }
+
+    static func isFolder(_ path: String) -> Bool {
+        var isDir: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &isDir) && isDir.boolValue
     }
 
     /// Whether two paths name the same existing folder.
@@ -292,10 +380,11 @@ public enum Verifier {
             } else {
                 status = .new
             }
-            out.append(.init(list: l.ref, status: status, entries: l.entryCount, matched: matched[l.ref] ?? 0))
+            out.append(.init(list: l.ref, status: status, entries: l.entryCount, matched: matched[l.ref] ?? 0,
+                             sources: l.sources.map(\.sha256).sorted()))
         }
         for e in earlier.lists where !summary.lists.contains(where: { $0.ref == e.ref }) {
-            out.append(.init(list: e.ref, status: .missing, entries: nil, matched: 0))
+            out.append(.init(list: e.ref, status: .missing, entries: nil, matched: 0, sources: e.sources))
         }
         return out
     }

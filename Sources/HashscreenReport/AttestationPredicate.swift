@@ -12,6 +12,9 @@ extension ScanSummary {
 
     /// What each exit status of a scan means, as the predicate's `result.meaning` says it:
     /// 0 is `clean`, or `unscreened_within_limit` when `--max-unscreened` let failures pass.
+    /// An input's `digest` kind: a folder's tree digest made following its symbolic links.
+    package static let treeFollowingLinks = "tree_following_links"
+
     package static func resultMeaning(_ exitStatus: Int, failures: Int = 0) -> String {
         switch exitStatus {
         case 0: return failures > 0 ? "unscreened_within_limit" : "clean"
@@ -28,7 +31,10 @@ extension ScanSummary {
         return name.isEmpty ? path : name
     }
 
-    package var attestationPredicate: JSONValue {
+    /// `flagged`: `flagged.jsonl`'s SHA-256 and rows (what `verify --against` the attestation
+    /// checks `--flagged` against); `followSymlinks`: the scan followed links in folders (their
+    /// tree digests did too).
+    package func attestationPredicate(flagged: (sha256: String, lines: Int), followSymlinks: Bool = false) -> JSONValue {
         let iso = ISO8601DateFormatter()
         iso.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         var counts = Self.countFields(self.counts)
@@ -45,13 +51,14 @@ extension ScanSummary {
             ("inputs", .array(inputs.map { input in
                 .object([
                     ("name", .string(Self.subjectName(input.path))), ("layout", .string(input.layout)),
-                    ("digest", .string(input.sha256 == nil ? "tree" : "file")),
+                    ("digest", .string(input.sha256 != nil ? "file" : followSymlinks ? Self.treeFollowingLinks : "tree")),
                 ])
             })),
             ("lists", .array(lists.map(\.json))),
             ("options", .object(options.map { ($0.name, $0.value.json) })),
             ("counts", .object(counts)),
             ("result", .object([("exit_status", .int(exitStatus)), ("meaning", .string(Self.resultMeaning(exitStatus, failures: self.counts.errors)))])),
+            ("flagged", .object([("sha256", .string(flagged.sha256)), ("rows", .int(flagged.lines))])),
             ("times", .object([
                 ("started", .string(iso.string(from: times.started))), ("finished", .string(iso.string(from: times.finished))),
             ])),
@@ -102,7 +109,11 @@ extension AttestationCheck: TextRecord {
         var out = "\(file): signature verified (keyid \(keyID))\n"
         out += "  predicate  \(predicateType)"
         if let toolVersion { out += " by hashscreen \(toolVersion)" }
-        if let exitStatus { out += "; scan result \(exitStatus) (\(ScanSummary.resultMeaning(exitStatus)))" }
+        if let exitStatus {
+            out += predicateType == VerifyReport.attestationPredicateType
+                ? "; verify result \(exitStatus) (\(exitStatus == 0 ? "verified" : "not verified"))"
+                : "; scan result \(exitStatus) (\(ScanSummary.resultMeaning(exitStatus)))"
+        }
         out += "\n"
         for s in subjects { out += "  subject    \(s.name) sha256 \(s.sha256)\n" }
         for i in inputs {
@@ -113,5 +124,49 @@ extension AttestationCheck: TextRecord {
             }
         }
         return out
+    }
+}
+
+// MARK: - Verification attestation
+
+extension VerifyReport {
+    /// The predicate type of `verify --attest`'s statement (docs/attestation.md).
+    package static let attestationPredicateType = "https://hashscreen.invalid/attestation/verification/v1"
+
+    /// The predicate of `verification.intoto.json`: the verdict, each check with its counts, the
+    /// lists (by name, version and source digests, never a value), the differences, the earlier
+    /// scan by digest, the re-screening's options and times. `summary` is the re-screening's.
+    package func attestationPredicate(summary: ScanSummary, followSymlinks: Bool) -> JSONValue {
+        let iso = ISO8601DateFormatter()
+        iso.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        var earlierFields: [(String, JSONValue)] = [("kind", .string(earlier.kind)), ("sha256", .string(earlier.sha256))]
+        if let k = earlier.keyID { earlierFields.append(("keyid", .string(k))) }
+        earlierFields.append(("flagged", .object([
+            ("checked", .bool(earlier.flaggedChecked)), ("rows", .int(earlierFlagged)), ("sha256", .optional(earlier.flaggedSHA256)),
+        ])))
+        earlierFields.append(("counts", .object([
+            ("samples", .int(earlier.samples)), ("matched", .int(earlier.matched)), ("errors", .int(earlier.errors)),
+        ])))
+        return .object([
+            ("verifier", .object([
+                ("name", .string("hashscreen")), ("version", .string(summary.version)), ("openssl", .string(summary.opensslVersion)),
+            ])),
+            ("inputs", .array(summary.inputs.map { input in
+                .object([
+                    ("name", .string(ScanSummary.subjectName(input.path))), ("layout", .string(input.layout)),
+                    ("digest", .string(input.sha256 != nil ? "file" : followSymlinks ? ScanSummary.treeFollowingLinks : "tree")),
+                ])
+            })),
+            ("result", .object([("verdict", .string(verdict)), ("exit_status", .int(exitStatus))])),
+            ("earlier", .object(earlierFields)),
+            ("release", .object([("samples", .int(samples)), ("matched", .int(matched)), ("errors", .int(errors))])),
+            ("checks", checksJSON),
+            ("lists", .array(lists.map { listJSON($0, sources: true) })),
+            ("differences", differencesJSON),
+            ("options", .object(summary.options.map { ($0.name, $0.value.json) })),
+            ("times", .object([
+                ("started", .string(iso.string(from: summary.times.started))), ("finished", .string(iso.string(from: summary.times.finished))),
+            ])),
+        ])
     }
 }

@@ -130,18 +130,33 @@ struct HTMLReport {
         let pb = PrevalenceReport.perMillion(b.flagged, of: b.samples)
         let ub = PrevalenceReport.perMillion(b.unscreened, of: b.samples)
         let ua = PrevalenceReport.perMillion(a.unscreened, of: a.samples)
+        let pa = PrevalenceReport.perMillion(a.flagged, of: a.samples)
         out += "<section id=\"overview\">\n<h2>Prevalence before and after removal</h2>\n<div class=\"cards\">\n"
         card("Samples", Self.int(b.samples), "screened or attempted")
         card("Flagged", Self.int(b.flagged), "\(Self.rate(pb)) per million", tone: "bad")
-        card("After removal", "0", "flagged per million (computed, unverified)", tone: "good")
+        if let v = r.verification {
+            let pa = PrevalenceReport.perMillion(a.flagged, of: a.samples)
+            card("After removal", Self.rate(pa), "flagged per million (re-screened, \(v.verified ? "verified" : "not verified"))",
+                 tone: v.verified ? "good" : "bad")
+        } else {
+            card("After removal", "0", "flagged per million (computed, unverified)", tone: "good")
+        }
         card("Not fully screened", Self.int(b.unscreened), "\(Self.rate(ub)) per million", tone: b.unscreened > 0 ? "warn" : nil)
         out += "</div>\n"
         out += Self.barChart(title: "Flagged and not fully screened samples per million, before and after removal", rows: [
             ("Flagged, before removal", pb, Self.rate(pb), Colour.flagged),
-            ("Flagged, after removal", 0, "0", Colour.after),
+            ("Flagged, after removal", pa, Self.rate(pa), Colour.after),
             ("Not fully screened, before", ub, Self.rate(ub), Colour.errors),
             ("Not fully screened, after", ua, Self.rate(ua), Colour.errors),
         ])
+        if let v = r.verification {
+            out += """
+            <p class="note"><strong>Before removal</strong> is the earlier scan verify checked against (\(Self.int(b.samples)) samples, \(Self.int(b.flagged)) flagged). <strong>After removal</strong> is the released dataset as <code>hashscreen verify</code> re-screened it: \(Self.int(a.samples)) samples, \(Self.int(a.flagged)) flagged, \(Self.int(a.unscreened)) not fully screened. Verdict: <strong>\(v.verified ? "verified" : "not verified")</strong> (<code>verify.json</code>). The sections below are the release's.</p>
+            </section>
+
+            """
+            return
+        }
         out += """
         <p class="note"><strong>After removal</strong> is computed, not verified: it is the dataset without the \(Self.int(b.flagged)) rows of <code>removals.csv</code> (what <code>--write-cleaned</code> writes), \(Self.int(a.samples)) samples, of which none is flagged and \(Self.int(a.unscreened)) were not fully screened. Only re-screening the cleaned release shows that nothing flagged is left in it.</p>
         </section>

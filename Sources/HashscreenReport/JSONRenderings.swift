@@ -113,7 +113,7 @@ extension ScanSummary: JSONRecord {
             ("finished", .string(iso.string(from: times.finished))),
         ] + (shard.map { s in [("shard", .object([
             ("index", .int(s.index)), ("count", .int(s.count)), ("units", .int(s.units)), ("units_total", .int(s.unitsTotal)),
-        ]))] } ?? []))
+        ] + (s.exportReporting ? [("export_reporting", .bool(true))] : [])))] } ?? []))
     }
 
     var throughputJSON: JSONValue {

@@ -23,7 +23,7 @@ extension OutputFolder.File {
     package static let checkpoint = ".hashscreen-checkpoint"
     /// Every name a scan writes in the folder besides the lock, in the order a new scan removes
     /// them: the summary first, so no moment shows a summary beside files it does not describe.
-    package static let run = [summary, attestation, verification, removals, report, errors, flagged, reporting, prevalence, html, cleaned,
+    package static let run = [summary, attestation, verificationAttestation, verification, removals, report, errors, flagged, reporting, prevalence, html, cleaned,
                               partMatches, partErrors, partFlagged, partPrevalence, checkpoint]
 }
 
@@ -79,7 +79,7 @@ extension OutputFolder {
     /// `path` without its last component ("" for a bare name, "/" at the root), trailing
     /// slashes ignored. Not `NSString.deletingLastPathComponent`: Foundation on Linux traps on a
     /// one-character name (`--out v`).
-    static func parentFolder(_ path: String) -> String {
+    package static func parentFolder(_ path: String) -> String {
         var p = Substring(path)
         while p.count > 1, p.hasSuffix("/") { p = p.dropLast() }
         guard let slash = p.lastIndex(of: "/") else { return "" }

@@ -15,6 +15,8 @@ package struct OutputFolder {
         package static let summary = "summary.json"
         /// With `--attest`: the signed screening attestation (docs/attestation.md), after the summary.
         package static let attestation = "attestation.intoto.json"
+        /// With `verify --attest`: the signed verification attestation, after the summary.
+        package static let verificationAttestation = "verification.intoto.json"
         /// One line per flagged sample: its key and domain-separated digests (docs/verify.md).
         package static let flagged = "flagged.jsonl"
         /// With `--export-reporting`: one line per flagged sample for a CyberTipline-style
@@ -124,26 +126,31 @@ package struct OutputFolder {
     /// Writes `prevalence.json` and `report.html` (and, for a part of a sharded scan, its raw
     /// counts in `part-prevalence.json` for `merge`), then `summary.json`: last, so its
     /// presence says the other files are complete.
-    package func write(_ summary: ScanSummary, prevalence: Prevalence) throws(HashscreenError) {
+    package func write(_ summary: ScanSummary, prevalence: Prevalence,
+                       verification: PrevalenceReport.Verification? = nil) throws(HashscreenError) {
         if summary.shard != nil {
             let file = try AtomicFile(path: path(File.partPrevalence))
             try file.write(prevalence.rawJSON(withNames: true).rendered() + "\n")
             try file.commit()
         }
-        try writeReport(summary, prevalence: prevalence)
+        try writeReport(summary, prevalence: prevalence, verification: verification)
         try print([summary], with: JSONPrinter<ScanSummary>(to: AtomicFile(path: path(File.summary))))
     }
 
     /// Writes `prevalence.json` and `report.html` (a scan's, or `merge`'s before its summary).
-    package func writeReport(_ summary: ScanSummary, prevalence: Prevalence) throws(HashscreenError) {
-        let report = PrevalenceReport(summary: summary, prevalence: prevalence)
+    /// With `verification` (verify's), "before" is the earlier scan's and "after" the re-screened release.
+    package func writeReport(_ summary: ScanSummary, prevalence: Prevalence,
+                             verification: PrevalenceReport.Verification? = nil) throws(HashscreenError) {
+        var report = PrevalenceReport(summary: summary, prevalence: prevalence)
+        report.verification = verification
         try print([report], with: JSONPrinter<PrevalenceReport>(to: AtomicFile(path: path(File.prevalence))))
         try print([report], with: HTMLPrinter(to: AtomicFile(path: path(File.html))))
     }
 
-    /// Writes `attestation.intoto.json` (a DSSE envelope's JSON): after the summary.
-    package func write(attestation envelope: JSONValue) throws(HashscreenError) {
-        try print([envelope], with: JSONPrinter<JSONValue>(to: AtomicFile(path: path(File.attestation))))
+    /// Writes `attestation.intoto.json` (or verify's `verification.intoto.json`: a DSSE
+    /// envelope's JSON): after the summary.
+    package func write(attestation envelope: JSONValue, named name: String = File.attestation) throws(HashscreenError) {
+        try print([envelope], with: JSONPrinter<JSONValue>(to: AtomicFile(path: path(name))))
     }
 
     private func print<S: ReportSink>(_ records: [S.Record], with sink: S) throws(HashscreenError) {

@@ -95,8 +95,14 @@ package enum PartMerge {
         let errors = folders.map { ($0 as NSString).appendingPathComponent(OutputFolder.File.partErrors) }
         try out.removePreviousRun()
         let flagged = folders.map { ($0 as NSString).appendingPathComponent(OutputFolder.File.partFlagged) }
+        // reporting.jsonl when the parts exported it: the merged flagged records carry the facts;
+        // scanned_at is the scan's start (its first part's), as one scan's lines have its own.
+        let reporting = base.shard.exportReporting
+            ? ReportingContext(scannedAt: date(started), inputs: (base.provenance[key: "inputs"]?.arrayValue ?? []).map { $0[key: "path"]?.stringValue ?? "" },
+                               shards: shardNames(prevalence!))
+            : nil
         _ = try out.write(matches: MergedPartRecords<MatchRecord>(paths: matches), failures: MergedPartRecords<FailureRecord>(paths: errors),
-                          flagged: MergedPartRecords<FlaggedRecord>(paths: flagged))
+                          flagged: MergedPartRecords<FlaggedRecord>(paths: flagged), reporting: reporting)
 
         // The counts as a scan makes them from its inputs'.
         let signals = signalsOf(base)
@@ -151,6 +157,17 @@ package enum PartMerge {
         return (String(summary.text.dropLast()), exit)
     }
 
+    /// Per input, its shard names by shard number, as the parts recorded them (a flagged
+    /// sample's shard has samples, so its part recorded its name); none for an input whose
+    /// layout has no shards (as a scan's context has none).
+    static func shardNames(_ p: Prevalence) -> [[String]] {
+        p.shards.indices.map { i in
+            guard let top = p.shards[i].keys.max() else { return [] }
+            let names = (0...top).map { s in p.name(input: i, shard: s) ?? p.shards[i][s]?.name }
+            return names.allSatisfy { $0 == nil } ? [] : names.map { $0 ?? "" }
+        }
+    }
+
     // MARK: - Reading and checking the parts
 
     static func read(_ folder: String) throws(HashscreenError) -> Part {
@@ -173,7 +190,8 @@ package enum PartMerge {
                 throw HashscreenError(.input, "the part \(folder) has no \(name): its folder is incomplete")
             }
         }
-        return Part(folder: folder, summary: doc, shard: ScanSummary.ShardPart(index: i, count: n, units: u, unitsTotal: t))
+        return Part(folder: folder, summary: doc, shard: ScanSummary.ShardPart(index: i, count: n, units: u, unitsTotal: t,
+                                                                               exportReporting: s[key: "export_reporting"] == .bool(true)))
     }
 
     /// Whether `part` is a part of the same scan as `first`: the same shard count and work
@@ -183,6 +201,11 @@ package enum PartMerge {
         if part.shard.count != first.shard.count {
             throw HashscreenError(.input, "\(first.folder) is part \(first.shard.index)/\(first.shard.count) but \(part.folder) is part \(part.shard.index)/\(part.shard.count): the parts come from scans split differently",
                                   remedy: "merge the parts of one `--shard I/N` split (the same N)")
+        }
+        if part.shard.exportReporting != first.shard.exportReporting {
+            let (with, without) = first.shard.exportReporting ? (first.folder, part.folder) : (part.folder, first.folder)
+            throw HashscreenError(.input, "\(with) ran with --export-reporting but \(without) did not: the merge could not write a whole reporting.jsonl",
+                                  remedy: "run every part with the same options (--export-reporting on all or none)")
         }
         if part.shard.unitsTotal != first.shard.unitsTotal {
             throw HashscreenError(.input, "\(first.folder) splits \(first.shard.unitsTotal) work units but \(part.folder) splits \(part.shard.unitsTotal): their inputs differ")

@@ -8,6 +8,21 @@ import HashscreenCore
 package struct PrevalenceReport: Sendable {
     package var summary: ScanSummary
     package var prevalence: Prevalence
+    /// `verify`'s report: "before" is the earlier scan's, "after" the re-screened release's
+    /// (this summary), verified when verify's verdict is; nil for a scan (after: computed).
+    package var verification: Verification?
+
+    /// What `verify` adds: the earlier scan's counts and the verdict.
+    package struct Verification: Sendable, Equatable {
+        package var earlierSamples: Int
+        package var earlierFlagged: Int
+        package var earlierUnscreened: Int
+        package var verified: Bool
+        package init(earlierSamples: Int, earlierFlagged: Int, earlierUnscreened: Int, verified: Bool) {
+            self.earlierSamples = earlierSamples; self.earlierFlagged = earlierFlagged
+            self.earlierUnscreened = earlierUnscreened; self.verified = verified
+        }
+    }
 
     package init(summary: ScanSummary, prevalence: Prevalence) {
         self.summary = summary; self.prevalence = prevalence
@@ -29,10 +44,16 @@ package struct PrevalenceReport: Sendable {
     }
 
     var before: Stage {
-        Stage(samples: summary.counts.samples, flagged: summary.counts.matched, unscreened: summary.counts.errors)
+        if let v = verification {
+            return Stage(samples: v.earlierSamples, flagged: v.earlierFlagged, unscreened: v.earlierUnscreened)
+        }
+        return Stage(samples: summary.counts.samples, flagged: summary.counts.matched, unscreened: summary.counts.errors)
     }
 
     var after: Stage {
+        if verification != nil {
+            return Stage(samples: summary.counts.samples, flagged: summary.counts.matched, unscreened: summary.counts.errors)
+        }
         let flaggedUnscreened = prevalence.shards.reduce(0) { $0 + $1.values.reduce(0) { $0 + $1.flaggedUnscreened } }
         return Stage(samples: summary.counts.samples - summary.counts.matched, flagged: 0,
                      unscreened: summary.counts.errors - flaggedUnscreened)
@@ -128,7 +149,8 @@ extension PrevalenceReport: JSONRecord {
             ("tool", .object([("name", .string("hashscreen")), ("version", .string(summary.version)),
                               ("openssl", .string(summary.opensslVersion))])),
             ("before_removal", stage(before, [])),
-            ("after_removal", stage(after, [("basis", .string("computed")), ("verified", .bool(false))])),
+            ("after_removal", stage(after, [("basis", .string(verification == nil ? "computed" : "rescreened")),
+                                            ("verified", .bool(verification?.verified ?? false))])),
             ("per_list", .array(lists.map { l in
                 .object([
                     ("name", .string(l.list.name)), ("version", .string(l.list.version)), ("flagged", .int(l.flagged)),

@@ -118,8 +118,12 @@ package struct ScanSummary: Sendable {
         /// Work units this part screened, and the scan's in all (docs/sharding.md).
         package var units: Int
         package var unitsTotal: Int
-        package init(index: Int, count: Int, units: Int, unitsTotal: Int) {
+        /// The part ran with `--export-reporting` (its `part-flagged.run` carries the facts):
+        /// `merge` writes `reporting.jsonl` when every part did. In `summary.json` only when true.
+        package var exportReporting: Bool
+        package init(index: Int, count: Int, units: Int, unitsTotal: Int, exportReporting: Bool = false) {
             self.index = index; self.count = count; self.units = units; self.unitsTotal = unitsTotal
+            self.exportReporting = exportReporting
         }
     }
 

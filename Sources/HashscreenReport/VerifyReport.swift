@@ -43,8 +43,10 @@ package struct VerifyReport: Sendable {
         package var entries: Int?
         /// Release samples it matched now.
         package var matched: Int
-        package init(list: ListRef, status: Status, entries: Int?, matched: Int) {
-            self.list = list; self.status = status; self.entries = entries; self.matched = matched
+        /// The SHA-256 of its source files, sorted (now; the earlier scan's for a missing list).
+        package var sources: [String]
+        package init(list: ListRef, status: Status, entries: Int?, matched: Int, sources: [String] = []) {
+            self.list = list; self.status = status; self.entries = entries; self.matched = matched; self.sources = sources
         }
     }
 
@@ -62,8 +64,39 @@ package struct VerifyReport: Sendable {
         }
     }
 
-    /// The earlier scan's folder, as given.
+    /// What the earlier scan was read from: its output folder or its attestation.
+    package struct EarlierSource: Sendable, Equatable {
+        /// `folder` or `attestation`.
+        package var kind: String
+        /// The SHA-256 of the earlier scan's `summary.json` (folder) or of the attestation file.
+        package var sha256: String
+        /// The attestation's verified keyid (nil for a folder).
+        package var keyID: String?
+        /// Whether the earlier flagged rows were read (always from a folder; from an attestation
+        /// only with `--flagged`, whose digest the attestation records).
+        package var flaggedChecked: Bool
+        /// `flagged.jsonl`'s SHA-256 (the attestation's record, or the folder's file).
+        package var flaggedSHA256: String?
+        /// `--flagged`'s path, as given (attestation only).
+        package var flaggedFile: String?
+        /// The earlier scan's samples, flagged samples and samples not fully screened
+        /// (`summary.json`'s or the predicate's counts): "before" of the prevalence report.
+        package var samples: Int
+        package var matched: Int
+        package var errors: Int
+        package init(kind: String, sha256: String, keyID: String? = nil, flaggedChecked: Bool = true, flaggedSHA256: String? = nil,
+                     flaggedFile: String? = nil, samples: Int = 0, matched: Int = 0, errors: Int = 0) {
+            self.kind = kind; self.sha256 = sha256; self.keyID = keyID; self.flaggedChecked = flaggedChecked
+            self.flaggedSHA256 = flaggedSHA256; self.flaggedFile = flaggedFile
+            self.samples = samples; self.matched = matched; self.errors = errors
+        }
+        package static let folder = "folder"
+        package static let attestation = "attestation"
+    }
+
+    /// The earlier scan's folder or attestation file, as given.
     package var earlierDirectory: String
+    package var earlier = EarlierSource(kind: EarlierSource.folder, sha256: "")
     /// Rows of its `flagged.jsonl`, and how many of them carry a content digest, a URL digest,
     /// and a key that is a row number (not checked by key).
     package var earlierFlagged: Int
@@ -133,43 +166,72 @@ extension VerifyReport: JSONRecord {
         .object([
             ("verdict", .string(verdict)),
             ("exit_status", .int(exitStatus)),
-            ("earlier", .object([
-                ("folder", .string(earlierDirectory)), ("flagged", .int(earlierFlagged)),
-                ("with_content_digest", .int(earlierWithContent)), ("with_url_digest", .int(earlierWithURL)),
-                ("keys_that_are_row_numbers", .int(earlierRowNumberKeys)),
-            ])),
+            ("earlier", .object(earlierJSON)),
             ("release", .object([("samples", .int(samples)), ("matched", .int(matched)), ("errors", .int(errors))])),
-            ("checks", .object([
-                ("earlier_flagged_gone", .object([
-                    ("passed", .bool(remaining.isEmpty)), ("remaining", .int(remaining.count)),
-                    ("by_key", .int(remaining(by: "key"))), ("by_content", .int(remaining(by: "content"))),
-                    ("by_url", .int(remaining(by: "url"))), ("content_checked", .bool(contentChecked)),
-                ])),
-                ("no_match_now", .object([
-                    ("passed", .bool(matched == 0)), ("matched", .int(matched)),
-                    ("matched_by_new_lists", .int(matchedByNewLists)),
-                ])),
-                ("complete", .object([("passed", .bool(errors == 0)), ("errors", .int(errors))])),
-                ("provenance_reproduced", .object([
-                    ("passed", .bool(provenanceReproduced)), ("differences", .int(differences.count)),
-                    ("affecting_screening", .int(differences.filter(\.affectsScreening).count)),
-                ])),
-            ])),
-            ("lists", .array(lists.map { l in
-                .object([
-                    ("name", .string(l.list.name)), ("version", .string(l.list.version)),
-                    ("status", .string(l.status.rawValue)), ("entries", l.entries.map { .int($0) } ?? .null),
-                    ("matched", .int(l.matched)),
-                ])
-            })),
-            ("differences", .array(differences.map { d in
-                .object([
-                    ("field", .string(d.field)), ("earlier", d.earlier), ("now", d.now),
-                    ("affects_screening", .bool(d.affectsScreening)),
-                ])
-            })),
+            ("checks", checksJSON),
+            ("lists", .array(lists.map { listJSON($0) })),
+            ("differences", differencesJSON),
             ("remaining", .array(remaining.map(\.json))),
         ])
+    }
+
+    /// `verify.json`'s `earlier`: the folder (as before attestations), or the attestation with
+    /// its keyid and `--flagged`; the flagged rows' counts are null when they were not read.
+    var earlierJSON: [(String, JSONValue)] {
+        var out: [(String, JSONValue)]
+        if earlier.kind == EarlierSource.attestation {
+            out = [("attestation", .string(earlierDirectory)), ("keyid", .optional(earlier.keyID)),
+                   ("flagged_file", .optional(earlier.flaggedFile))]
+        } else {
+            out = [("folder", .string(earlierDirectory))]
+        }
+        let read = earlier.flaggedChecked
+        out += [
+            ("flagged", .int(earlierFlagged)),
+            ("with_content_digest", read ? .int(earlierWithContent) : .null), ("with_url_digest", read ? .int(earlierWithURL) : .null),
+            ("keys_that_are_row_numbers", read ? .int(earlierRowNumberKeys) : .null),
+        ]
+        return out
+    }
+
+    /// Each check with its counts (`verify.json` and the verification attestation); the
+    /// flagged-rows check is `checked: false`, `passed: null`, when the rows were not given.
+    package var checksJSON: JSONValue {
+        let read = earlier.flaggedChecked
+        return .object([
+            ("earlier_flagged_gone", .object([
+                ("checked", .bool(read)),
+                ("passed", read ? .bool(remaining.isEmpty) : .null), ("remaining", .int(remaining.count)),
+                ("by_key", .int(remaining(by: "key"))), ("by_content", .int(remaining(by: "content"))),
+                ("by_url", .int(remaining(by: "url"))), ("content_checked", .bool(read && contentChecked)),
+            ])),
+            ("no_match_now", .object([
+                ("passed", .bool(matched == 0)), ("matched", .int(matched)),
+                ("matched_by_new_lists", .int(matchedByNewLists)),
+            ])),
+            ("complete", .object([("passed", .bool(errors == 0)), ("errors", .int(errors))])),
+            ("provenance_reproduced", .object([
+                ("passed", .bool(provenanceReproduced)), ("differences", .int(differences.count)),
+                ("affecting_screening", .int(differences.filter(\.affectsScreening).count)),
+            ])),
+        ])
+    }
+
+    func listJSON(_ l: ListCheck, sources: Bool = false) -> JSONValue {
+        .object([
+            ("name", .string(l.list.name)), ("version", .string(l.list.version)),
+            ("status", .string(l.status.rawValue)), ("entries", l.entries.map { .int($0) } ?? .null),
+            ("matched", .int(l.matched)),
+        ] + (sources ? [("source_sha256", .array(l.sources.map { .string($0) }))] : []))
+    }
+
+    var differencesJSON: JSONValue {
+        .array(differences.map { d in
+            .object([
+                ("field", .string(d.field)), ("earlier", d.earlier), ("now", d.now),
+                ("affects_screening", .bool(d.affectsScreening)),
+            ])
+        })
     }
 }
 
@@ -180,8 +242,12 @@ extension VerifyReport: TextRecord {
         func mark(_ ok: Bool) -> String { ok ? "ok  " : "FAIL" }
         var out = "hashscreen verify: \(verdict) (exit \(exitStatus)); outputs in \(outputDirectory)\n"
         let ways = ["key", "content", "url"].map { "\(remaining(by: $0)) by \($0)" }.joined(separator: ", ")
-        out += "  \(mark(remaining.isEmpty)) earlier flagged rows gone: \(remaining.count) of \(plural(earlierFlagged, "flagged row")) in \(earlierDirectory) still in the release (\(ways))"
-        if !contentChecked && earlierWithContent > 0 { out += "; content digests not compared (no image bytes read)" }
+        if earlier.flaggedChecked {
+            out += "  \(mark(remaining.isEmpty)) earlier flagged rows gone: \(remaining.count) of \(plural(earlierFlagged, "flagged row")) in \(earlierDirectory) still in the release (\(ways))"
+            if !contentChecked && earlierWithContent > 0 { out += "; content digests not compared (no image bytes read)" }
+        } else {
+            out += "  --   earlier flagged rows gone: not checked (the \(plural(earlierFlagged, "flagged row")) \(earlierDirectory) records are not given: pass its flagged.jsonl with --flagged)"
+        }
         out += "\n"
         out += "  \(mark(matched == 0)) no match now: \(matched) of \(plural(samples, "sample")) matched"
         if matchedByNewLists > 0 { out += ", \(matchedByNewLists) by lists new since the earlier scan" }

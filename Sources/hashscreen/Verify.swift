@@ -16,13 +16,15 @@ struct Verify: ParsableCommand {
 
             Outputs in --out (files 0600; as `scan`'s --out): the re-screening's removals.csv, \
             report.jsonl, errors.jsonl, flagged.jsonl, then verify.json (the verdict), \
-            prevalence.json, report.html and summary.json (last). The verdict is also printed on standard error unless --quiet.
+            prevalence.json, report.html and summary.json (last), and with --attest \
+            verification.intoto.json after it. The verdict is also printed on standard error unless --quiet.
 
             Exit status: 0 verified; 1 a row the earlier scan flagged is still in the release; \
             4 a release sample matches the lists now; 3 some samples could not be screened; \
             5 the earlier screening is not reproduced (an option, or a list missing or changed; \
-            with --same-inputs also the input digests); 2 fatal error; 64 bad usage. The first \
-            that holds, in this order.
+            with --same-inputs also the input digests); 6 --against's attestation is not verified \
+            by --key (or --flagged is not the file it records; checked first, nothing written); \
+            2 fatal error; 64 bad usage. The first that holds, in the order 1, 4, 3, 5.
             """
     )
 
@@ -32,8 +34,17 @@ struct Verify: ParsableCommand {
     @Option(help: "The hash-list database now (made by `hashscreen list import`); opened read-only.")
     var list: String
 
-    @Option(help: "The earlier scan's output folder (holding summary.json and flagged.jsonl).")
+    @Option(help: "The earlier scan's output folder (holding summary.json and flagged.jsonl), or its attestation.intoto.json (with --key).")
     var against: String
+
+    @Option(help: ArgumentHelp("With --against ATTESTATION: the public key that must verify it (exit 6 if it does not).", valueName: "pub"))
+    var key: String?
+
+    @Option(help: ArgumentHelp("With --against ATTESTATION: the earlier scan's flagged.jsonl, whose SHA-256 the attestation records (without it the flagged-rows check is not checked).", valueName: "file"))
+    var flagged: String?
+
+    @Option(help: ArgumentHelp("Also write verification.intoto.json: an in-toto statement of the verification in a DSSE envelope, signed with this Ed25519 private key (docs/attestation.md).", valueName: "key"))
+    var attest: String?
 
     @Option(help: "Output folder for the re-screening and verify.json: new, empty, or an earlier run's (replaced); not --against.")
     var out: String
@@ -60,10 +71,13 @@ struct Verify: ParsableCommand {
     }
 
     func run() throws {
-        let config = VerifyConfiguration(
+        var config = VerifyConfiguration(
             inputs: inputs.map { .init(path: $0, layout: input.layout, imageColumn: input.imageColumn) },
             listPath: list, earlierDirectory: against, outputDirectory: out, jobs: jobs, sameInputs: sameInputs,
             includeHidden: includeHidden, followSymlinks: followSymlinks)
+        config.attestationKey = attest
+        config.earlierKey = key
+        config.earlierFlagged = flagged
         let quiet = self.quiet
         let code = try Hashscreen.guarded {
             try Verifier.run(config, log: { if !quiet { Hashscreen.stderr($0) } }).exitCode

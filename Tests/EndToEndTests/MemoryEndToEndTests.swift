@@ -79,6 +79,60 @@ final class MemoryEndToEndTests: XCTestCase {
         }
     }
 
+    /// verify keeps the earlier scan's flagged rows on disk (docs/verify.md "Memory"): its peak
+    /// RSS against an earlier `flagged.jsonl` of `rows` (at least 100,000) synthetic rows (key,
+    /// two content digests, a URL digest each) is within the tolerance of its peak against 1,000,
+    /// and it still finds the one real flagged row left in the release, written last.
+    func testVerifysPeakMemoryIsFlatInTheNumberOfEarlierFlaggedRows() throws {
+        let tmp = try TemporaryDirectory()
+        let n = max(100_000, Self.rows)
+        let images = TestPaths.fixtures.appendingPathComponent("demo/images").path
+        let db = tmp.file("demo.sqlite")
+        XCTAssertEqual(try hashscreen(["list", "import", "--list", db, "--name", "demo-list", "--version", "1",
+                                       TestPaths.fixtures.appendingPathComponent("demo/demo-list.csv").path]).status, 0)
+        let m = try tmp.write("m.csv", "key,path\nk1,\(images)/0001.jpg\nk2,\(images)/0002.jpg\n")
+        XCTAssertEqual(try hashscreen(["scan", m, "--list", db, "--out", tmp.file("earlier"), "--quiet"]).status, 1)
+        let real = try String(contentsOfFile: tmp.file("earlier/flagged.jsonl"), encoding: .utf8)
+        XCTAssertEqual(real.split(separator: "\n").count, 1)
+        func earlier(_ name: String, rows: Int) throws -> String {
+            let dir = tmp.file(name)
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            try FileManager.default.copyItem(atPath: tmp.file("earlier/summary.json"), toPath: dir + "/summary.json")
+            _ = try runPython("""
+                import hashlib, sys
+                with open(sys.argv[1], "w") as f:
+                    for i in range(int(sys.argv[2])):
+                        h = lambda t: hashlib.sha256(("%s %d" % (t, i)).encode()).hexdigest()
+                        f.write('{"key":"synthetic-%d","key_is_row_number":false,"content_digests":["%s","%s"],"url_digest":"%s"}\\n'
+                                % (i, h("a"), h("b"), h("u")))
+                    f.write(sys.argv[3])
+                """, [dir + "/flagged.jsonl", String(rows), real])
+            return dir
+        }
+        let small = try earlier("small", rows: 1_000), large = try earlier("large", rows: n)
+        func verify(_ against: String, _ out: String) throws -> (status: Int32, kib: Int) {
+            try peakRSS(["verify", m, "--list", db, "--against", against, "--out", tmp.file(out), "--jobs", "2", "--quiet"])
+        }
+        let base = try verify(small, "v-small")
+        let big = try verify(large, "v-large")
+        XCTAssertEqual(base.status, 1)
+        XCTAssertEqual(big.status, 1)
+        for (out, rows) in [("v-small", 1_001), ("v-large", n + 1)] {
+            let v = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: tmp.file(out) + "/verify.json"))) as! [String: Any]
+            XCTAssertEqual((v["earlier"] as? [String: Any])?["flagged"] as? Int, rows, out)
+            XCTAssertEqual((v["earlier"] as? [String: Any])?["with_url_digest"] as? Int, rows - 1, out)
+            let remaining = v["remaining"] as? [[String: Any]]
+            XCTAssertEqual(remaining?.map { $0["key"] as? String }, ["k2"], out)
+            XCTAssertEqual(remaining?.first?["earlier_keys"] as? [String], ["k2"], out)
+            XCTAssertEqual(remaining?.first?["by"] as? [String], ["key", "content"], out)
+            // Nothing of the on-disk index is left in --out.
+            XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: tmp.file(out)).filter { $0.hasPrefix(".earlier") }, [], out)
+        }
+        let summary = "verify peak RSS: 1,000 earlier flagged rows \(base.kib) KiB, \(n) rows \(big.kib) KiB"
+        print(summary)
+        XCTAssertLessThanOrEqual(abs(big.kib - base.kib), Self.toleranceKiB, summary)
+    }
+
     /// Lines of a file, by coreutils `wc -l`.
     func lineCount(_ path: String) throws -> Int {
         Int(try runProcess("/usr/bin/wc", ["-l", path]).stdout.split(separator: " ").first ?? "") ?? -1

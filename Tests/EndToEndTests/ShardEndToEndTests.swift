@@ -190,6 +190,65 @@ final class ShardEndToEndTests: XCTestCase {
     }
 
     /// A part screens the same samples whatever the order of the inputs on the command line.
+    /// `scan --shard --export-reporting` records the flag in the part's summary; `merge` of
+    /// three such parts writes the unsharded scan's `reporting.jsonl` (each line's `scanned_at`
+    /// aside: it is the scan's start, here the first part's); parts that differ in the flag are
+    /// refused; parts without it give no reporting.jsonl.
+    func testMergeWritesTheUnshardedReportingExport() throws {
+        let d = try dataset()
+        let whole = d.tmp.file("whole")
+        XCTAssertEqual(try scan(d, d.inputs, out: whole, ["--export-reporting"]).status, 1)
+        let expected = try String(contentsOfFile: whole + "/reporting.jsonl", encoding: .utf8)
+        let lines = expected.split(separator: "\n")
+        XCTAssertEqual(lines.count, try String(contentsOfFile: whole + "/removals.csv", encoding: .utf8).split(separator: "\n").count - 1)
+        XCTAssertGreaterThan(lines.count, 3)
+        // Lines of several inputs, with and without a shard name.
+        XCTAssertTrue(expected.contains("\"shard\":\"00000\"") || expected.contains("\"shard\":\"0000"), expected)
+        XCTAssertTrue(expected.contains("\"shard\":null"), expected)
+        var parts: [String] = []
+        for i in 0..<3 {
+            let out = d.tmp.file("r3-\(i)")
+            XCTAssertEqual(try scan(d, d.inputs, out: out, ["--shard", "\(i)/3", "--export-reporting"]).status, 0)
+            XCTAssertTrue(try String(contentsOfFile: out + "/summary.json", encoding: .utf8).contains("\"export_reporting\": true"))
+            parts.append(out)
+        }
+        let merged = d.tmp.file("rm3")
+        let m = try merge(parts.reversed(), out: merged)
+        XCTAssertEqual(m.status, 1, m.stderr)
+        let got = try String(contentsOfFile: merged + "/reporting.jsonl", encoding: .utf8)
+        func untimed(_ s: String) -> String {
+            s.replacingOccurrences(of: #""scanned_at":"[^"]*""#, with: "\"scanned_at\":T", options: .regularExpression)
+        }
+        XCTAssertEqual(untimed(got), untimed(expected))
+        XCTAssertNotEqual(untimed(expected), expected, "scanned_at is in the lines")
+        // scanned_at: the earliest part's start, to the second.
+        let starts = try parts.map { p -> String in
+            let doc = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: p + "/summary.json"))) as! [String: Any]
+            return ((doc["provenance"] as! [String: Any])["started"] as! String)
+        }
+        let first = String(starts.min()!.prefix(19)) + "Z"
+        for line in got.split(separator: "\n") { XCTAssertTrue(line.contains("\"scanned_at\":\"\(first)\""), String(line)) }
+        var st = stat()
+        XCTAssertEqual(lstat(merged + "/reporting.jsonl", &st), 0)
+        XCTAssertEqual(st.st_mode & 0o7777, 0o600)
+        // A part without the flag among them: refused (2), naming the flag.
+        let plain = d.tmp.file("r3-plain-1")
+        XCTAssertEqual(try scan(d, d.inputs, out: plain, ["--shard", "1/3"]).status, 0)
+        let mixed = try merge([parts[0], plain, parts[2]], out: d.tmp.file("rmixed"))
+        XCTAssertEqual(mixed.status, 2, mixed.stderr)
+        XCTAssertTrue(mixed.stderr.contains("--export-reporting"), mixed.stderr)
+        // Parts without it: no reporting.jsonl, and their summaries do not name the flag.
+        var plainParts: [String] = []
+        for i in 0..<3 {
+            let out = d.tmp.file("n3-\(i)")
+            XCTAssertEqual(try scan(d, d.inputs, out: out, ["--shard", "\(i)/3"]).status, 0)
+            XCTAssertFalse(try String(contentsOfFile: out + "/summary.json", encoding: .utf8).contains("export_reporting"))
+            plainParts.append(out)
+        }
+        XCTAssertEqual(try merge(plainParts, out: d.tmp.file("nm3")).status, 1)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: d.tmp.file("nm3") + "/reporting.jsonl"))
+    }
+
     func testPartsDoNotDependOnTheOrderOfTheInputs() throws {
         let d = try dataset()
         let shuffled = [d.inputs[3], d.inputs[0], d.inputs[4], d.inputs[2], d.inputs[1]]
