@@ -220,6 +220,35 @@ final class Screener {
         return out
     }
 
+    /// Whether a plain metadata row matches anything (`ParquetColumnarRows.plainRow`): the
+    /// lookups `screenSignals` makes for a sample with these recorded hashes and this URL (its
+    /// UTF-8 bytes), without building an outcome. A row that matches is then screened as a
+    /// sample, so that its records are made by `screen(_:problems:)`.
+    func matchesAny(url: UnsafeRawBufferPointer?, recorded: [(SignalKind, HashValue)]) -> Bool {
+        for (signal, value) in recorded {
+            hits.removeAll(keepingCapacity: true)
+            known.lookup(signal, value, convention: nil, threshold: config.threshold(for: signal), into: &hits, scratch: &indexScratch)
+            if !hits.isEmpty { return true }
+        }
+        guard !urlSignals.isEmpty, let url else { return false }
+        for (convention, signals) in urlPlan where signals.contains(where: { $0.1 != nil }) {
+            let values = urlDigester.urlHashes(utf8: url, convention: convention, signals: urlSignals)
+            for (signal, index) in signals {
+                guard let index, let value = values.first(where: { $0.0 == signal })?.1 else { continue }
+                hits.removeAll(keepingCapacity: true)
+                known.lookupExact(index, value, into: &hits, scratch: &indexScratch)
+                if !hits.isEmpty { return true }
+            }
+        }
+        return false
+    }
+
+    /// Whether a sample that names no image is screened by its recorded hashes and URL alone
+    /// (nothing decoded, no earlier scan to compare with): the columnar metadata scan of a
+    /// Parquet input without image or path column. (A requested file digest that no recorded
+    /// column stands in for makes each such row a failure: screened as a sample.)
+    var screensMetadataOnly: Bool { !config.needsDecode && config.earlier == nil }
+
     /// A sample naming no image while image signals are requested: one `manifest` failure
     /// saying which signals were not computed (none when recorded hashes stood in for all of
     /// them); for an image its reader knows is missing, the reader's message (always a
