@@ -11,6 +11,10 @@ enum Work {
 }
 
 extension Scanner {
+    /// Rows of a row group whose plain rows' lookups are searched as one batch per index: enough
+    /// to keep the memory system busy (a few dozen loads in flight), few enough to stay in cache.
+    static let columnarLookupRun = 256
+
     /// `HASHSCREEN_ROW_PATH=1` sends every row through the per-row path (a Sample built by the
     /// producer), for the equivalence tests and for debugging.
     static var rowPathForced: Bool { ProcessInfo.processInfo.environment["HASHSCREEN_ROW_PATH"] == "1" }
@@ -31,13 +35,10 @@ extension Scanner {
         /// The outcome of the group's first plain row that matched nothing, and its sample.
         var template: (SampleOutcome, Sample)?
         var bulk = 0, pending = 0, samples = 0, matched = 0, failed = 0
-        for r in 0..<rows.rowCount {
-            let plain = rows.plainRow(r, recorded: &recorded)
-            if plain, template != nil,
-               !(rows.withURL(r, { screener.matchesAny(url: $0, recorded: recorded) }) ?? screener.matchesAny(url: nil, recorded: recorded)) {
-                bulk += 1
-                continue
-            }
+        var lookups = Screener.PlainLookups()
+        var plainRows: [Int] = [], otherRows: [Int] = [], hit = Set<Int>()
+        /// Screens row `r` as the row reader's item.
+        func screenRow(_ r: Int, plain: Bool) {
             switch rows.item(r) {
             case .sample(let sample, let problems):
                 let outcome = screener.screen(sample, problems: problems)
@@ -55,6 +56,26 @@ extension Scanner {
             // Findings merged every batch's worth of rows: memory flat in their number.
             pending += 1
             if pending == metadataBatchSize { tally.add(&local); pending = 0 }
+        }
+        // Rows in runs: the plain rows' lookups of a run are searched together.
+        var start = 0
+        while start < rows.rowCount {
+            let end = min(start + columnarLookupRun, rows.rowCount)
+            lookups.removeAll(); plainRows.removeAll(keepingCapacity: true); otherRows.removeAll(keepingCapacity: true); hit.removeAll(keepingCapacity: true)
+            for r in start..<end {
+                guard rows.plainRow(r, recorded: &recorded) else { otherRows.append(r); continue }
+                // Until the group has its template, a plain row is screened as a sample.
+                if template == nil { screenRow(r, plain: true); continue }
+                plainRows.append(r)
+                _ = rows.withURL(r) { screener.gather(url: $0, recorded: recorded, row: r, into: &lookups) }
+                    ?? screener.gather(url: nil, recorded: recorded, row: r, into: &lookups)
+            }
+            screener.rowsMatching(lookups) { hit.insert($0) }
+            for r in plainRows {
+                if hit.contains(r) { screenRow(r, plain: true) } else { bulk += 1 }
+            }
+            for r in otherRows { screenRow(r, plain: false) }
+            start = end
         }
         if let (outcome, sample) = template { local.count(outcome, of: sample, times: bulk) }
         tally.add(&local)

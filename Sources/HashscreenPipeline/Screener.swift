@@ -220,27 +220,60 @@ final class Screener {
         return out
     }
 
-    /// Whether a plain metadata row matches anything (`ParquetColumnarRows.plainRow`): the
-    /// lookups `screenSignals` makes for a sample with these recorded hashes and this URL (its
-    /// UTF-8 bytes), without building an outcome. A row that matches is then screened as a
-    /// sample, so that its records are made by `screen(_:problems:)`.
-    func matchesAny(url: UnsafeRawBufferPointer?, recorded: [(SignalKind, HashValue)]) -> Bool {
-        for (signal, value) in recorded {
-            hits.removeAll(keepingCapacity: true)
-            known.lookup(signal, value, convention: nil, threshold: config.threshold(for: signal), into: &hits, scratch: &indexScratch)
-            if !hits.isEmpty { return true }
+    /// The lookups of plain metadata rows (`ParquetColumnarRows.plainRow`), gathered so that
+    /// each index searches them together (`rowsMatching`): per index (a slot), the values and
+    /// the row of each.
+    struct PlainLookups {
+        fileprivate var values: [[HashValue]] = []
+        fileprivate var rows: [[Int]] = []
+        mutating func removeAll() {
+            for i in values.indices { values[i].removeAll(keepingCapacity: true); rows[i].removeAll(keepingCapacity: true) }
         }
-        guard !urlSignals.isEmpty, let url else { return false }
-        for (convention, signals) in urlPlan where signals.contains(where: { $0.1 != nil }) {
+        fileprivate mutating func add(_ v: HashValue, row: Int, slot: Int) {
+            while values.count <= slot { values.append([]); rows.append([]) }
+            values[slot].append(v); rows[slot].append(row)
+        }
+    }
+    /// The indexes of `PlainLookups`' slots: a recorded signal's (by signal), then each URL
+    /// convention's signals' (`urlSlots`, parallel to `urlPlan`).
+    private var plainIndexes: [KnownHashes.Resolved] = []
+    private var recordedSlots: [SignalKind: Int?] = [:]
+    private lazy var urlSlots: [[Int?]] = urlPlan.map { plan in
+        plan.signals.map { _, index in index.map { plainIndexes.append($0); return plainIndexes.count - 1 } }
+    }
+    private var plainScratch: [IndexBatchHit] = []
+
+    /// Adds what `screenSignals` looks up for a plain row with these recorded hashes and this
+    /// URL (its UTF-8 bytes) to `lookups`: each recorded hash, then each URL digest per
+    /// convention, where a loaded list can hold it (elsewhere a lookup finds nothing).
+    func gather(url: UnsafeRawBufferPointer?, recorded: [(SignalKind, HashValue)], row: Int, into lookups: inout PlainLookups) {
+        for (signal, value) in recorded {
+            let slot: Int?
+            if let s = recordedSlots[signal] { slot = s } else {
+                // Recorded hash columns are file digests: exact signals (`ColumnMap.hashColumns`).
+                precondition(signal.comparison == .exact)
+                slot = known.resolved(signal).map { plainIndexes.append($0); return plainIndexes.count - 1 }
+                recordedSlots[signal] = slot
+            }
+            if let slot { lookups.add(value, row: row, slot: slot) }
+        }
+        guard !urlSignals.isEmpty, let url else { return }
+        let slots = urlSlots
+        for (p, (convention, signals)) in urlPlan.enumerated() where slots[p].contains(where: { $0 != nil }) {
             let values = urlDigester.urlHashes(utf8: url, convention: convention, signals: urlSignals)
-            for (signal, index) in signals {
-                guard let index, let value = values.first(where: { $0.0 == signal })?.1 else { continue }
-                hits.removeAll(keepingCapacity: true)
-                known.lookupExact(index, value, into: &hits, scratch: &indexScratch)
-                if !hits.isEmpty { return true }
+            for (k, (signal, _)) in signals.enumerated() {
+                guard let slot = slots[p][k], let value = values.first(where: { $0.0 == signal })?.1 else { continue }
+                lookups.add(value, row: row, slot: slot)
             }
         }
-        return false
+    }
+
+    /// Calls `body` with the row of each gathered lookup that matches a list entry (a row
+    /// may come more than once): each index searches its values as one batch.
+    func rowsMatching(_ lookups: PlainLookups, _ body: (Int) -> Void) {
+        for slot in lookups.values.indices where !lookups.values[slot].isEmpty {
+            known.lookupExact(plainIndexes[slot], batch: lookups.values[slot], scratch: &plainScratch) { body(lookups.rows[slot][$0]) }
+        }
     }
 
     /// Whether a sample that names no image is screened by its recorded hashes and URL alone

@@ -66,6 +66,16 @@ final class ExactIndexTests: XCTestCase {
             var reference: [HashValue: [IndexHit]] = [:]
             for (i, v) in values.enumerated() { reference[v, default: []].append(IndexHit(entry: Int32(i), distance: 0)) }
             let index = try ExactIndex(values: values, byteCount: 16)
+            // A batch gives each query's hits, in query order, as one search after another.
+            var queries = Array(values.prefix(700))
+            for _ in 0..<300 { queries.append(rng.hash(bytes: 16)) }
+            queries.append(HashValue(bytes: [1, 2, 3]))
+            queries.shuffle(using: &rng)
+            var batch: [IndexBatchHit] = []
+            index.search(batch: queries, threshold: 0, into: &batch)
+            XCTAssertEqual(batch, queries.enumerated().flatMap { i, q in
+                (reference[q] ?? []).map { IndexBatchHit(query: Int32(i), hit: $0) }
+            }, shape)
             for v in Set(values).prefix(20_000) {
                 XCTAssertEqual(index.search(v, threshold: 0), reference[v]!, "\(shape) \(v.hex)")
             }
