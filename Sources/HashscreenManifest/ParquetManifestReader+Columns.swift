@@ -4,7 +4,7 @@ import HashscreenParquet
 
 /// A Parquet manifest read as columns for a metadata-only scan (docs/scan.md, "Columnar
 /// metadata scan"): a worker reads one row group's key, URL and recorded-hash columns as bytes
-/// and offsets (`ParquetByteColumn`), with no `Sample` and no String for a plain row. A row
+/// and ranges (`ParquetByteColumn`), with no `Sample` and no String for a plain row. A row
 /// that is not plain (`plainRow`) is built with `item(_:)`, exactly as the row reader builds it.
 ///
 /// Only a file whose rows can hold no image (no image or path column, captions not read) and
@@ -92,15 +92,15 @@ package final class ParquetColumnarRows {
     package func plainRow(_ r: Int, recorded: inout [(SignalKind, HashValue)]) -> Bool {
         recorded.removeAll(keepingCapacity: true)
         if let url {
-            guard url.present[r], url.offsets[r] < url.offsets[r + 1] else { return false }
+            guard url.present[r], url.starts[r] < url.ends[r] else { return false }
             let ok = url.bytes.withUnsafeBufferPointer { b in
-                for i in url.offsets[r]..<url.offsets[r + 1] where b[i] < 0x21 || b[i] > 0x7E { return false }
+                for i in url.starts[r]..<url.ends[r] where b[i] < 0x21 || b[i] > 0x7E { return false }
                 return true
             }
             guard ok else { return false }
         }
         for (signal, values) in hashes {
-            guard values.present[r], values.offsets[r + 1] - values.offsets[r] == 2 * signal.byteCount else { return false }
+            guard values.present[r], values.ends[r] - values.starts[r] == 2 * signal.byteCount else { return false }
             let v = values.value(r)
             guard v.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }), let b = Hex.decode(v) else { return false }
             recorded.append((signal, HashValue(bytes: b)))
@@ -115,7 +115,7 @@ package final class ParquetColumnarRows {
     /// Row `r`'s URL bytes (a plain row's: its `Sample.url`), in place.
     package func withURL<T>(_ r: Int, _ body: (UnsafeRawBufferPointer) -> T) -> T? {
         guard let url else { return nil }
-        return url.bytes.withUnsafeBytes { b in body(UnsafeRawBufferPointer(rebasing: b[url.offsets[r]..<url.offsets[r + 1]])) }
+        return url.bytes.withUnsafeBytes { b in body(UnsafeRawBufferPointer(rebasing: b[url.starts[r]..<url.ends[r]])) }
     }
 
     /// Row `r`'s id (its place in the whole file).

@@ -157,7 +157,7 @@ package final class ParquetFileReader {
         for i in 0..<rowGroupCount { try body(try readRowGroup(i, columns: columnIndices)) }
     }
 
-    /// Reads row group `index`'s BYTE_ARRAY columns at `columnIndices` as bytes and offsets
+    /// Reads row group `index`'s BYTE_ARRAY columns at `columnIndices` as bytes and ranges
     /// (`ParquetByteColumn`): no value object per row. Throws for a column of another type or
     /// an encoding other than PLAIN and dictionary (the caller reads such a file with
     /// `readRowGroup`), and for everything `readRowGroup` throws for.
