@@ -242,6 +242,15 @@ final class Screener {
         plan.signals.map { _, index in index.map { plainIndexes.append($0); return plainIndexes.count - 1 } }
     }
     private var plainScratch: [IndexBatchHit] = []
+    /// The one URL slot when a plain row's URL lookups are one digest of its raw bytes (one
+    /// convention, `raw`; one digest computed): `gather` then digests it without the arrays
+    /// of `urlHashes`.
+    private lazy var rawURLSlot: Int? = {
+        guard urlPlan.count == 1, urlPlan[0].convention == .raw, urlDigester.signals.count == 1 else { return nil }
+        let indexed = urlSlots[0].enumerated().compactMap { k, slot in slot.map { (urlPlan[0].signals[k].0, $0) } }
+        guard indexed.count == 1, let digest = indexed[0].0.urlDigest, urlDigester.signals == [digest] else { return nil }
+        return indexed[0].1
+    }()
 
     /// Adds what `screenSignals` looks up for a plain row with these recorded hashes and this
     /// URL (its UTF-8 bytes) to `lookups`: each recorded hash, then each URL digest per
@@ -258,6 +267,10 @@ final class Screener {
             if let slot { lookups.add(value, row: row, slot: slot) }
         }
         guard !urlSignals.isEmpty, let url else { return }
+        if let slot = rawURLSlot {
+            lookups.add(urlDigester.digestOne(url), row: row, slot: slot)
+            return
+        }
         let slots = urlSlots
         for (p, (convention, signals)) in urlPlan.enumerated() where slots[p].contains(where: { $0 != nil }) {
             let values = urlDigester.urlHashes(utf8: url, convention: convention, signals: urlSignals)

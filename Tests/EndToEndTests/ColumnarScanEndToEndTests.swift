@@ -112,6 +112,17 @@ final class ColumnarScanEndToEndTests: XCTestCase {
         XCTAssertFalse(errors.isEmpty)
     }
 
+    /// One list of raw URL digests (the Re-LAION case): each URL is digested once, by its bytes.
+    func testRawListOnlyScanIsTheRowPathsBytes() throws {
+        var d = try dataset()
+        d.list = d.tmp.file("raw-only.sqlite")
+        let r = try hashscreen(["list", "import", "--list", d.list, "--name", "raw", "--version", "1", "--url-convention", "raw", d.tmp.file("raw.txt")])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let (a, b) = try scanBothWays(d, "raw-only", ["--signals", "url_md5"], status: 1)
+        try assertSameOutputs(a, b)
+        XCTAssertEqual(try found(a), Set(d.digests["raw"]!.map { "raw \($0)" }))
+    }
+
     func testRecordedMD5ScanIsTheRowPathsBytes() throws {
         let d = try dataset()
         // md5 requested: rows without a usable recorded md5 cannot be screened by it (errors).
