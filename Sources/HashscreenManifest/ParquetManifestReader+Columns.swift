@@ -2,7 +2,7 @@ import Foundation
 import HashscreenCore
 import HashscreenParquet
 
-/// A Parquet manifest read as columns for a metadata-only scan (docs/scan.md, "Columnar
+/// A Parquet manifest read as columns for a metadata-only scan (docs/parquet.md, "Columnar
 /// metadata scan"): a worker reads one row group's key, URL and recorded-hash columns as bytes
 /// and ranges (`ParquetByteColumn`), with no `Sample` and no String for a plain row. A row
 /// that is not plain (`plainRow`) is built with `item(_:)`, exactly as the row reader builds it.

@@ -4,7 +4,7 @@ import HashscreenManifest
 import HashscreenReport
 
 /// What the producer hands a worker: samples it read, or a Parquet row group (a unit) the
-/// worker reads itself as columns (docs/scan.md, "Columnar metadata scan").
+/// worker reads itself as columns (docs/parquet.md, "Columnar metadata scan").
 enum Work {
     case samples([(Sample, [String])])
     case rowGroup(ParquetColumnarInput, Int)

@@ -1,5 +1,5 @@
 /// End-to-end: a metadata-only scan of Parquet inputs reads row groups as columns in the
-/// workers (docs/scan.md, "Columnar metadata scan"); every output is the same bytes as the
+/// workers (docs/parquet.md, "Columnar metadata scan"); every output is the same bytes as the
 /// per-row path's (`HASHSCREEN_ROW_PATH=1`), run times aside, for rows of every awkward kind.
 import Foundation
 import HashscreenTestSupport
