@@ -70,7 +70,7 @@ package final class ParquetColumnarRows {
     let firstRow: Int
     let byColumn: [Int: ParquetByteColumn]
     private let url: ParquetByteColumn?
-    private let hashes: [(signal: SignalKind, values: ParquetByteColumn)]
+    private let hashes: [(signal: SignalKind, byteCount: Int, values: ParquetByteColumn)]
     private let key: ParquetByteColumn?
     /// The mapped columns that are not read as bytes, decoded as the row reader decodes them.
     private let others: [Int: [ParquetValue]]
@@ -80,7 +80,7 @@ package final class ParquetColumnarRows {
         self.source = source; self.group = group; self.rowCount = rowCount; self.firstRow = firstRow
         self.byColumn = byColumn; self.others = others
         url = source.columns.url.flatMap { byColumn[$0] }
-        hashes = source.columns.hashes.map { ($0.signal, byColumn[$0.index]!) }
+        hashes = source.columns.hashes.map { ($0.signal, $0.signal.byteCount, byColumn[$0.index]!) }
         key = source.columns.key.flatMap { byColumn[$0] }
     }
 
@@ -99,17 +99,34 @@ package final class ParquetColumnarRows {
             }
             guard ok else { return false }
         }
-        for (signal, values) in hashes {
-            guard values.present[r], values.ends[r] - values.starts[r] == 2 * signal.byteCount else { return false }
-            let v = values.value(r)
-            guard v.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }), let b = Hex.decode(v) else { return false }
-            recorded.append((signal, HashValue(bytes: b)))
+        for (signal, count, values) in hashes {
+            let start = values.starts[r]
+            guard values.present[r], values.ends[r] - start == 2 * count else { return false }
+            // Lower-case hex only (upper case and padding go the per-row way), decoded here.
+            var valid = true
+            let bytes = values.bytes.withUnsafeBufferPointer { b in
+                [UInt8](unsafeUninitializedCapacity: count) { out, n in
+                    for i in 0..<count {
+                        let h = Self.lowerHexDigit(b[start + 2 * i]), l = Self.lowerHexDigit(b[start + 2 * i + 1])
+                        if h > 15 || l > 15 { valid = false; break }
+                        out[i] = h << 4 | l
+                    }
+                    n = valid ? count : 0
+                }
+            }
+            guard valid else { return false }
+            recorded.append((signal, HashValue(bytes: bytes)))
         }
         if let key, key.present[r] {
             let v = key.value(r)
             if !v.allSatisfy({ $0 < 0x80 }), String(validating: v, as: UTF8.self) == nil { return false }
         }
         return true
+    }
+
+    /// The value of a lower-case hex digit; above 15 for any other byte.
+    @inline(__always) static func lowerHexDigit(_ c: UInt8) -> UInt8 {
+        c &- 0x30 <= 9 ? c &- 0x30 : (c &- 0x61 <= 5 ? c &- 0x57 : 0xFF)
     }
 
     /// Row `r`'s URL bytes (a plain row's: its `Sample.url`), in place.

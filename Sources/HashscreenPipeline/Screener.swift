@@ -237,7 +237,8 @@ final class Screener {
     /// The indexes of `PlainLookups`' slots: a recorded signal's (by signal), then each URL
     /// convention's signals' (`urlSlots`, parallel to `urlPlan`).
     private var plainIndexes: [KnownHashes.Resolved] = []
-    private var recordedSlots: [SignalKind: Int?] = [:]
+    /// Per recorded signal met so far, its slot (nil: no loaded list holds it); a few entries.
+    private var recordedSlots: [(SignalKind, Int?)] = []
     private lazy var urlSlots: [[Int?]] = urlPlan.map { plan in
         plan.signals.map { _, index in index.map { plainIndexes.append($0); return plainIndexes.count - 1 } }
     }
@@ -258,11 +259,11 @@ final class Screener {
     func gather(url: UnsafeRawBufferPointer?, recorded: [(SignalKind, HashValue)], row: Int, into lookups: inout PlainLookups) {
         for (signal, value) in recorded {
             let slot: Int?
-            if let s = recordedSlots[signal] { slot = s } else {
+            if let met = recordedSlots.first(where: { $0.0 == signal }) { slot = met.1 } else {
                 // Recorded hash columns are file digests: exact signals (`ColumnMap.hashColumns`).
                 precondition(signal.comparison == .exact)
                 slot = known.resolved(signal).map { plainIndexes.append($0); return plainIndexes.count - 1 }
-                recordedSlots[signal] = slot
+                recordedSlots.append((signal, slot))
             }
             if let slot { lookups.add(value, row: row, slot: slot) }
         }
