@@ -93,11 +93,14 @@ package final class ParquetColumnarRows {
         recorded.removeAll(keepingCapacity: true)
         if let url {
             guard url.present[r], url.starts[r] < url.ends[r] else { return false }
-            let ok = url.bytes.withUnsafeBufferPointer { b in
-                for i in url.starts[r]..<url.ends[r] where b[i] < 0x21 || b[i] > 0x7E { return false }
-                return true
+            // Every byte in 0x21...0x7E: the largest `byte - 0x21` (wrapping) at most 0x5D, a
+            // reduction without a branch per byte (vectorised).
+            let largest = url.bytes.withUnsafeBufferPointer { b in
+                var m: UInt8 = 0
+                for c in UnsafeBufferPointer(rebasing: b[url.starts[r]..<url.ends[r]]) { m = max(m, c &- 0x21) }
+                return m
             }
-            guard ok else { return false }
+            guard largest <= 0x5D else { return false }
         }
         for (signal, count, values) in hashes {
             let start = values.starts[r]
