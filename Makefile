@@ -66,6 +66,16 @@ SHIPPED_TESTS := HashscreenPerceptualTests|HashscreenMatchTests
 RELEASE_TEST_FLAGS := $(RELEASE_FLAGS) -Xswiftc -enable-testing --scratch-path .build-release-test
 TEST_ENV := HASHSCREEN_PYTHON=$(abspath $(PY_VENV))/bin/python
 
+# $(call run_shipped,WHAT,RUNNER): the SHIPPED_TESTS of test-shipped's build, started by
+# RUNNER (empty: on this CPU); WHAT goes in the line that says how many run.
+define run_shipped
+	@bin="$$($(SWIFT) build $(RELEASE_TEST_FLAGS) --show-bin-path)/hashscreenPackageTests.xctest"; \
+	  tests=$$("$$bin" --list-tests | grep -E "^($(SHIPPED_TESTS))\." | paste -sd, -); \
+	  [ -n "$$tests" ] || { echo "make $@: no test matches $(SHIPPED_TESTS)"; exit 1; }; \
+	  echo "make $@: $$(echo "$$tests" | tr , '\n' | wc -l) tests, $(1)"; \
+	  $(TEST_ENV) $(2) "$$bin" "$$tests"
+endef
+
 test: deps pydeps chromium-deps
 	$(TEST_ENV) $(SWIFT) test --disable-swift-testing 2>&1 | tee .build-test.log; \
 	  status=$${PIPESTATUS[0]}; [ $$status -eq 0 ] || exit $$status
@@ -80,11 +90,7 @@ test: deps pydeps chromium-deps
 # other settings, and test-portable rebuilt everything: 2 min of `make test`).
 test-shipped: pydeps
 	$(SWIFT) build $(RELEASE_TEST_FLAGS) --build-tests
-	@bin="$$($(SWIFT) build $(RELEASE_TEST_FLAGS) --show-bin-path)/hashscreenPackageTests.xctest"; \
-	  tests=$$("$$bin" --list-tests | grep -E "^($(SHIPPED_TESTS))\." | paste -sd, -); \
-	  [ -n "$$tests" ] || { echo "make test-shipped: no test matches $(SHIPPED_TESTS)"; exit 1; }; \
-	  echo "make test-shipped: $$(echo "$$tests" | tr , '\n' | wc -l) tests, release build ($(RELEASE_FLAGS))"; \
-	  $(TEST_ENV) "$$bin" "$$tests"
+	$(call run_shipped,release build ($(RELEASE_FLAGS)),)
 
 # The shipped-configuration tests once more on an emulated x86-64 without AVX, AVX2, BMI2 or
 # FMA (qemu-user, -cpu $(QEMU_CPU)), so that the baseline kernels run and must give the same
@@ -95,11 +101,7 @@ test-portable: pydeps
 ifeq ($(ARCH),x86_64)
 	@$(MAKE) --no-print-directory qemu-deps
 	$(SWIFT) build $(RELEASE_TEST_FLAGS) --build-tests
-	@bin="$$($(SWIFT) build $(RELEASE_TEST_FLAGS) --show-bin-path)/hashscreenPackageTests.xctest"; \
-	  tests=$$("$$bin" --list-tests | grep -E "^($(SHIPPED_TESTS))\." | paste -sd, -); \
-	  [ -n "$$tests" ] || { echo "make test-portable: no test matches $(SHIPPED_TESTS)"; exit 1; }; \
-	  echo "make test-portable: $$(echo "$$tests" | tr , '\n' | wc -l) tests under qemu-x86_64 -cpu $(QEMU_CPU)"; \
-	  $(TEST_ENV) HASHSCREEN_CONFORMANCE=subset qemu-x86_64 -cpu $(QEMU_CPU) "$$bin" "$$tests"
+	$(call run_shipped,under qemu-x86_64 -cpu $(QEMU_CPU),HASHSCREEN_CONFORMANCE=subset qemu-x86_64 -cpu $(QEMU_CPU))
 else
 	@echo "make test-portable: the emulated-CPU check is for x86-64 builds; skipped on $(ARCH)"
 endif

@@ -83,15 +83,42 @@ public enum FuzzEntryPoints {
         archive.withUnsafeBytes { tarArchive($0) }
     }
 
+    /// Then the same bytes as a stream (`TarStreamReader`, standard input's reader: no seeking)
+    /// to its end, and the two readers compared: they walk the same headers, so the members
+    /// both list (before either stops at an error) are the same, in the same order; a
+    /// difference traps.
     private static func tarArchive(_ bytes: UnsafeRawBufferPointer) {
         ScratchFile.shared.with(bytes) { path in
-            guard let reader = try? TarReader(path: path) else { return }
-            var read = 0
-            while let member = try? reader.next() {
-                if read < Limits.tarMembersRead, member.kind == .file {
-                    _ = try? reader.read(offset: member.offset, count: min(member.size, Limits.tarMemberBytes))
-                    read += 1
+            var inPlace: [TarMember] = []
+            if let reader = try? TarReader(path: path) {
+                var read = 0
+                while let member = try? reader.next() {
+                    inPlace.append(member)
+                    if read < Limits.tarMembersRead, member.kind == .file {
+                        _ = try? reader.read(offset: member.offset, count: min(member.size, Limits.tarMemberBytes))
+                        read += 1
+                    }
                 }
+            }
+            let fd = open(path, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { return }
+            defer { close(fd) }
+            var observed = 0
+            let stream = TarStreamReader(fd: fd, path: "-", observe: { observed += $0.count })
+            var streamed: [TarMember] = []
+            var kept = 0
+            while let s = try? stream.next(keep: { m in
+                defer { kept += 1 }
+                return kept < Limits.tarMembersRead && m.size <= Limits.tarMemberBytes
+            }) {
+                if let b = s.bytes { precondition(b.count == s.member.size, "tar stream: a kept member's bytes are not its size") }
+                streamed.append(s.member)
+            }
+            _ = try? stream.drain()
+            precondition(observed <= bytes.count, "tar stream: observed more bytes than the input holds")
+            for (a, b) in zip(inPlace, streamed) {
+                precondition(a.name == b.name && a.size == b.size && a.kind == b.kind,
+                             "tar stream and in-place readers disagree on a member")
             }
         }
     }

@@ -36,6 +36,8 @@ package final class HashListStore {
     let isReadOnly: Bool
     /// The schema version of the open file (an import migrates it to the current one).
     package private(set) var schemaVersion = ListDatabaseFormat.schemaVersion
+    /// Opened for writing at an older schema: the next write transaction migrates it first.
+    private var migrationPending = false
 
     /// How long a writer waits for another process's lock before failing (milliseconds): long
     /// enough to ride out a concurrent `list info`, short enough to report a stuck importer.
@@ -65,13 +67,12 @@ package final class HashListStore {
             switch try store.checkIdentity() {
             case .empty: try store.inTransaction { try db.execute(schemaSQL) }
             case .ours(let v) where v < ListDatabaseFormat.schemaVersion:
-                // Checked again inside the write transaction: another importer may have migrated it.
-                try store.inTransaction {
-                    if case .ours(let now) = try store.checkIdentity(), now < ListDatabaseFormat.schemaVersion { try db.execute(migrationSQL) }
-                }
-            case .ours: break
+                // Migrated inside the first write transaction (`inTransaction`), so that a
+                // failed import leaves the file as it was, schema included.
+                store.schemaVersion = v
+                store.migrationPending = true
+            case .ours: store.schemaVersion = ListDatabaseFormat.schemaVersion
             }
-            store.schemaVersion = ListDatabaseFormat.schemaVersion
             // Rollback journal beside the file, deleted at commit; sqlite gives it the database
             // file's mode (os_unix.c findCreateFileMode), so it is 0600 too. No WAL files.
             try db.execute("PRAGMA journal_mode=DELETE")
@@ -862,14 +863,26 @@ package final class HashListStore {
         }
     }
 
-    /// Runs `body` inside `BEGIN IMMEDIATE … COMMIT`, rolling back if anything throws.
+    /// Runs `body` inside `BEGIN IMMEDIATE … COMMIT`, rolling back if anything throws. A
+    /// database opened for writing at an older schema is migrated first, in the same
+    /// transaction (checked again under the lock: another importer may have migrated it), so
+    /// the migration commits only with the write that needed it.
     func inTransaction(_ body: () throws -> Void) throws {
         try db.execute("BEGIN IMMEDIATE")
+        let versionBefore = schemaVersion
         do {
+            if migrationPending {
+                if case .ours(let now) = try checkIdentity(), now < ListDatabaseFormat.schemaVersion {
+                    try db.execute(Self.migrationSQL)
+                }
+                schemaVersion = ListDatabaseFormat.schemaVersion
+            }
             try body()
             try db.execute("COMMIT")
+            migrationPending = false
         } catch {
             try? db.execute("ROLLBACK")
+            schemaVersion = versionBefore
             throw error
         }
     }

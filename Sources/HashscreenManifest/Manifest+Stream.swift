@@ -36,14 +36,18 @@ extension ManifestReader {
     /// Parquet manifest's footer `num_rows`; for img2dataset shards, the sum of their parquets'
     /// rows when every shard has one (images without a row come on top). Nil for CSV, TSV,
     /// JSON lines, folders and shards without a parquet: counting them means reading them.
-    /// Opens footers: call it off the scan's threads.
-    package var knownSampleCount: Int? {
+    /// With `units` (a sharded scan's part: positions as `UnitSplitReader` numbers them), only
+    /// those units' samples: row groups' rows, shards' parquets. Opens footers: call it off the
+    /// scan's threads.
+    package func knownSampleCount(units: Set<Int>? = nil) -> Int? {
         if let p = self as? ParquetManifestReader {
-            return (try? ParquetFileReader(path: p.path))?.rowCount
+            guard let r = try? ParquetFileReader(path: p.path) else { return nil }
+            guard let units else { return r.rowCount }
+            return units.reduce(0) { $0 + ($1 < r.rowGroupCount ? r.rowCount(ofRowGroup: $1) : 0) }
         }
         if let s = self as? ShardReader {
             var total = 0
-            for shard in s.shards {
+            for (i, shard) in s.shards.enumerated() where units?.contains(i) ?? true {
                 guard let pq = shard.parquet, let r = try? ParquetFileReader(path: pq) else { return nil }
                 total += r.rowCount
             }

@@ -58,12 +58,13 @@ final class ProgressReporter: @unchecked Sendable {
     private let writeLock = NSLock()
 
     /// A reporter for `config`'s mode, started; nil when progress is off.
-    static func start(_ config: ScanConfiguration, readers: [any ManifestReader]) -> ProgressReporter? {
+    /// `units`: per reader, the work units a sharded scan's part screens (nil: all).
+    static func start(_ config: ScanConfiguration, readers: [any ManifestReader], units: [Set<Int>?]) -> ProgressReporter? {
         let mode = config.progress.resolved
         guard mode != .none else { return nil }
         let r = ProgressReporter(mode: mode, interval: config.progressInterval ?? mode.defaultInterval)
         let boxed = UncheckedReaders(readers: readers)
-        let t = Thread { r.loop(readers: boxed.readers) }
+        let t = Thread { r.loop(readers: boxed.readers, units: units) }
         t.qualityOfService = .utility
         r.thread = t
         t.start()
@@ -75,14 +76,15 @@ final class ProgressReporter: @unchecked Sendable {
         self.interval = max(0.01, interval)
     }
 
-    private func loop(readers: [any ManifestReader]) {
+    private func loop(readers: [any ManifestReader], units: [Set<Int>?]) {
         // The total first: footers only, a few milliseconds per file.
         var sum = 0
         var known = true
-        for r in readers {
+        for (i, r) in readers.enumerated() {
             cond.lock(); let done = stopped; cond.unlock()
             if done { break }
-            guard let n = r.knownSampleCount else { known = false; break }
+            if let u = units[i], u.isEmpty { continue }   // not in this part: not read
+            guard let n = r.knownSampleCount(units: units[i]) else { known = false; break }
             sum += n
         }
         cond.lock()

@@ -311,7 +311,7 @@ public enum Scanner {
                       keeping: resumed.map { [OutputFolder.File.checkpoint, $0.matchSpool.name, $0.failureSpool.name, $0.flaggedSpool.name] } ?? [])
 
         // Progress on standard error from its own thread (off: nil); stopped however the scan ends.
-        let progress = ProgressReporter.start(config, readers: inputs.map(\.1))
+        let progress = ProgressReporter.start(config, readers: inputs.map(\.1), units: inputs.indices.map { config.shard == nil ? nil : plan.units[$0] })
         defer { progress?.stop() }
         let warn = progress?.interleaving(warn) ?? warn
         let imageSignals = config.signals.filter { $0.isCryptographic || $0.isPerceptual }

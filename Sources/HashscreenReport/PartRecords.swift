@@ -91,13 +91,13 @@ struct PartRecordReader<Record: SpoolRecord> {
             var header = [UInt8](repeating: 0, count: SpoolFormat.headerBytes)
             let got = header.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, SpoolFormat.headerBytes, off_t(nextRun)) }
             guard got == SpoolFormat.headerBytes, Array(header[0..<6]) == SpoolFormat.magic, header[6] == Record.spoolKind else {
-                throw SpoolFormat.damaged(path)
+                throw partDamaged(path)
             }
             let (count, payload) = header.withUnsafeBytes {
                 (UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: 8, as: UInt64.self)),
                  UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: 16, as: UInt64.self)))
             }
-            guard nextRun + UInt64(SpoolFormat.headerBytes) + payload <= size else { throw SpoolFormat.damaged(path) }
+            guard nextRun + UInt64(SpoolFormat.headerBytes) + payload <= size else { throw partDamaged(path) }
             cursor = RunCursor(fd: fd, run: SpoolRun(offset: nextRun, count: count, bytes: payload))
             nextRun += UInt64(SpoolFormat.headerBytes) + payload
         }
@@ -118,9 +118,15 @@ package struct MergedPartRecords<Record: SpoolRecord>: SortedRecords {
         var last: [Record?] = Array(repeating: nil, count: readers.count)
         try kWayMerge(sources: readers.count, next: { i throws(HashscreenError) -> Record? in
             guard let n = try readers[i].next() else { return nil }
-            if let p = last[i], Record.precedes(n, p) { throw SpoolFormat.damaged(readers[i].path) }
+            if let p = last[i], Record.precedes(n, p) { throw partDamaged(readers[i].path, "its records are out of order") }
             last[i] = n
             return n
         }, body)
     }
+}
+
+/// A part's run file that does not read as its scan wrote it: changed or cut after the scan.
+func partDamaged(_ path: String, _ what: String = "it does not read as a run file") -> HashscreenError {
+    HashscreenError(.input, "the part file \(path) is damaged (\(what)): it was changed after its scan",
+                    remedy: "run that part's `scan --shard I/N` again into an empty --out")
 }

@@ -164,6 +164,31 @@ final class ShardEndToEndTests: XCTestCase {
         XCTAssertEqual(m[1].first?["samples"] as? Int, w[1].first?["samples"] as? Int)
     }
 
+    /// A part's progress total is its own units' rows (the Parquet footer's row counts of the
+    /// row groups it screens), not the whole input's: the final line's samples equal the total,
+    /// and the parts' totals add up to the input's rows.
+    func testProgressTotalOfAPartIsItsOwnRows() throws {
+        let d = try dataset()
+        let parquet = d.inputs[1]
+        XCTAssertTrue(parquet.hasSuffix(".parquet"), parquet)
+        var totals: [Int] = []
+        for i in 0..<3 {
+            let r = try runProcess(TestPaths.executable.path, ["scan", parquet, "--list", d.list, "--out", d.tmp.file("p\(i)"),
+                                                              "--jobs", "2", "--shard", "\(i)/3", "--progress", "json",
+                                                              "--progress-interval", "0.01"])
+            XCTAssertTrue([0, 1, 3].contains(r.status), r.stderr)
+            let lines = r.stderr.split(separator: "\n").filter { $0.hasPrefix("{") }
+            let objects = try lines.map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+            let final = try XCTUnwrap(objects.last { $0["final"] as? Bool == true }, r.stderr)
+            let total = try XCTUnwrap(final["total"] as? Int, "the total is known from the footer")
+            XCTAssertEqual(final["samples"] as? Int, total, "part \(i)")
+            for o in objects { XCTAssertEqual(o["total"] as? Int, total) }
+            totals.append(total)
+        }
+        XCTAssertEqual(totals.reduce(0, +), 19)
+        XCTAssertTrue(totals.allSatisfy { $0 < 19 }, "\(totals)")
+    }
+
     /// A part screens the same samples whatever the order of the inputs on the command line.
     func testPartsDoNotDependOnTheOrderOfTheInputs() throws {
         let d = try dataset()

@@ -67,6 +67,38 @@ final class ListStorageTests: ListStoreTestCase {
         XCTAssertEqual(all, 4)
     }
 
+    /// The migration commits only with the import that needed it: an import that fails (an
+    /// invalid line) leaves a schema-1 file as it was, byte for byte, still readable as schema 1;
+    /// an existing name and version refused likewise.
+    func testFailedImportLeavesASchema1DatabaseUnmigrated() throws {
+        let old = (0..<3).map { _ in Self.randomValue(.urlMD5) }
+        try makeSchema1Database(values: old)
+        let before = try Data(contentsOf: URL(fileURLWithPath: dbPath))
+        let bad = try write("bad.txt", "url_md5 \(Self.randomValue(.urlMD5).hex)\nurl_md5 nothex\n")
+        XCTAssertThrowsError(try importList([bad], name: "new"))
+        let dup = try write("dup.txt", "url_md5 \(Self.randomValue(.urlMD5).hex)\n")
+        XCTAssertThrowsError(try importList([dup], name: "old", version: "1"), "an existing name and version is refused")
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: dbPath)), before, "the file is unchanged")
+        XCTAssertEqual(try SQLiteConnection(path: dbPath, flags: SQLITE_OPEN_READONLY).scalarInt("PRAGMA user_version"), 1)
+        let reader = try HashListStore.openReadOnly(path: dbPath)
+        XCTAssertEqual(reader.schemaVersion, 1)
+        XCTAssertEqual(try reader.lookup(.urlMD5, old[2]).map(\.list.name), ["old"])
+
+        // The same store object, after a failed import, still migrates with a good one.
+        let store = try HashListStore.openForImport(path: dbPath)
+        XCTAssertThrowsError(try store.importList(request([bad], name: "new", version: "v1", defaultType: nil,
+                                                          skipInvalid: false, replace: false, urlHasher: nil,
+                                                          urlConvention: .raw)))
+        XCTAssertEqual(store.schemaVersion, 1, "rolled back with the import")
+        let good = try write("good.txt", "url_md5 \(old[0].hex)\n")
+        _ = try store.importList(request([good], name: "new", version: "v1", defaultType: nil, skipInvalid: false,
+                                         replace: false, urlHasher: nil, urlConvention: .raw))
+        XCTAssertEqual(store.schemaVersion, ListDatabaseFormat.schemaVersion)
+        let after = try HashListStore.openReadOnly(path: dbPath)
+        XCTAssertEqual(after.schemaVersion, ListDatabaseFormat.schemaVersion)
+        XCTAssertEqual(try after.lookup(.urlMD5, old[0]).map(\.list.name), ["new", "old"])
+    }
+
     /// Unlabelled entries go to blocks, labelled ones to rows; reading merges both in storage
     /// order, every value is found by a lookup, and qualities and labels come back.
     func testBlocksAndRowsReadBackInStorageOrderWithQualitiesAndLabels() throws {
