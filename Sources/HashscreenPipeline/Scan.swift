@@ -386,6 +386,9 @@ public enum Scanner {
                         nextCheckpoint = Date().addingTimeInterval(config.checkpointInterval)
                     }
                     }
+                    // The input's file is closed once the workers are done with its row groups
+                    // (thousands of Parquet inputs do not hold thousands of descriptors).
+                    columnarInputs[i] = nil
                 }
             } catch {
                 producerError.set(error)
