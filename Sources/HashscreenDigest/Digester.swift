@@ -87,6 +87,21 @@ package final class Digester {
         return out
     }
 
+    /// The digest of `bytes` by the one signal this digester computes (a URL's MD5, per
+    /// metadata row): `digest(_:)`'s value without its array.
+    package func digestOne(_ bytes: UnsafeRawBufferPointer) -> HashValue {
+        precondition(slots.count == 1, "digestOne needs a digester of one signal")
+        let s = slots[0]
+        EVP_DigestInit_ex(s.ctx, s.md, nil)
+        EVP_DigestUpdate(s.ctx, bytes.baseAddress, bytes.count)
+        let size = Int(EVP_MD_get_size(s.md))
+        return HashValue(bytes: [UInt8](unsafeUninitializedCapacity: Int(EVP_MAX_MD_SIZE)) { buf, n in
+            var len: UInt32 = 0
+            EVP_DigestFinal_ex(s.ctx, buf.baseAddress, &len)
+            n = min(Int(len), size)
+        })
+    }
+
     package func digest(_ bytes: [UInt8]) -> [(SignalKind, HashValue)] {
         bytes.withUnsafeBytes { digest($0) }
     }

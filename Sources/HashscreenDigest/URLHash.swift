@@ -189,6 +189,20 @@ extension Digester {
         return out
     }
 
+    /// `urlHashes(_:convention:signals:)` of the URL whose UTF-8 bytes are `utf8`: the raw
+    /// convention digests them in place, the others normalise the URL's text.
+    package func urlHashes(utf8: UnsafeRawBufferPointer, convention: URLConvention,
+                           signals: Set<SignalKind>) -> [(SignalKind, HashValue)] {
+        guard convention == .raw else {
+            return urlHashes(String(decoding: utf8, as: UTF8.self), convention: convention, signals: signals)
+        }
+        var out: [(SignalKind, HashValue)] = []
+        for (d, v) in digest(utf8) {
+            for (s, sd) in Self.urlSignalDigests where sd == d && signals.contains(s) { out.append((s, v)) }
+        }
+        return out
+    }
+
     /// The URL signals of a URL (a convenience that makes its own contexts).
     package static func urlHashes(_ url: String, convention: URLConvention,
                                   signals: Set<SignalKind> = Set(Digester.urlSignals)) -> [(SignalKind, HashValue)] {

@@ -19,10 +19,27 @@ struct ColumnChunkDecoder {
         var values: [ParquetValue] = []
         values.reserveCapacity(numRows)
         var dictionary: [ParquetValue]?
+        try forEachPage(buf, dictionaryPage: { data, count in
+            dictionary = try ValueDecoding.decodePlain(data, from: 0, to: data.count, count: count, column: column)
+        }, dataPage: { data, start, n, defs, encoding in
+            try append(data, from: start, to: data.count, count: n, defs: defs, encoding: encoding,
+                       dictionary: dictionary, into: &values)
+        })
+        return values
+    }
+
+    /// Walks the pages of a chunk: the dictionary page's decompressed bytes and value count,
+    /// then each data page's decompressed bytes, where its values start, its value count, its
+    /// definition levels (nil: the column has none) and its encoding. Index pages and unknown
+    /// page types are skipped by their size.
+    func forEachPage(_ buf: [UInt8], dictionaryPage: ([UInt8], Int) throws -> Void,
+                     dataPage: ([UInt8], Int, Int, [UInt32]?, Int32) throws -> Void) throws {
+        var rows = 0
         var pos = 0
-        while values.count < numRows {
+        var sawDictionary = false
+        while rows < numRows {
             guard pos < buf.count else {
-                throw ParquetError("column chunk ends after \(values.count) of \(numRows) values")
+                throw ParquetError("column chunk ends after \(rows) of \(numRows) values")
             }
             let pageOffset = pos
             var r = ThriftCompactReader(buf, from: pos)
@@ -45,7 +62,7 @@ struct ColumnChunkDecoder {
                 switch h.type {
                 case ParquetPageType.dictionaryPage.rawValue:
                     guard let dh = h.dictionaryPage else { throw ParquetError("dictionary page without its header") }
-                    guard dictionary == nil, values.isEmpty else {
+                    guard !sawDictionary, rows == 0 else {
                         throw ParquetError("a second dictionary page, or one after data pages")
                     }
                     guard dh.encoding == ParquetEncoding.plain.rawValue || dh.encoding == ParquetEncoding.plainDictionary.rawValue else {
@@ -53,10 +70,11 @@ struct ColumnChunkDecoder {
                     }
                     guard dh.numValues >= 0 else { throw ParquetError("dictionary page with \(dh.numValues) values") }
                     let data = try PageCompression.decompress(codec: codec, buf[bodyStart..<bodyEnd], size: usize)
-                    dictionary = try ValueDecoding.decodePlain(data, from: 0, to: data.count, count: Int(dh.numValues), column: column)
+                    sawDictionary = true
+                    try dictionaryPage(data, Int(dh.numValues))
                 case ParquetPageType.dataPage.rawValue:
                     guard let dp = h.dataPage else { throw ParquetError("data page without its header") }
-                    let n = try checkedCount(dp.numValues, already: values.count)
+                    let n = try checkedCount(dp.numValues, already: rows)
                     let data = try PageCompression.decompress(codec: codec, buf[bodyStart..<bodyEnd], size: usize)
                     var p = 0
                     var defs: [UInt32]?
@@ -76,11 +94,11 @@ struct ColumnChunkDecoder {
                             throw ParquetError("definition level encoding \(ParquetEncoding.name(dp.definitionLevelEncoding)) is not supported")
                         }
                     }
-                    try append(data, from: p, to: data.count, count: n, defs: defs, encoding: dp.encoding,
-                               dictionary: dictionary, into: &values)
+                    try dataPage(data, p, n, defs, dp.encoding)
+                    rows += n
                 case ParquetPageType.dataPageV2.rawValue:
                     guard let dp = h.dataPageV2 else { throw ParquetError("data page v2 without its header") }
-                    let n = try checkedCount(dp.numValues, already: values.count)
+                    let n = try checkedCount(dp.numValues, already: rows)
                     let repLen = Int(dp.repetitionLevelsByteLength), defLen = Int(dp.definitionLevelsByteLength)
                     guard repLen >= 0, defLen >= 0, repLen + defLen <= csize, repLen + defLen <= usize else {
                         throw ParquetError("data page v2 level lengths \(repLen)+\(defLen) exceed the page (\(csize) bytes)")
@@ -101,8 +119,8 @@ struct ColumnChunkDecoder {
                         }
                         data = Array(buf[valuesStart..<bodyEnd])
                     }
-                    try append(data, from: 0, to: data.count, count: n, defs: defs, encoding: dp.encoding,
-                               dictionary: dictionary, into: &values)
+                    try dataPage(data, 0, n, defs, dp.encoding)
+                    rows += n
                 default:
                     continue   // index pages and unknown page types are skipped by their size
                 }
@@ -110,7 +128,6 @@ struct ColumnChunkDecoder {
                 throw ParquetError("page at chunk offset \(pageOffset): \(e.description)")
             }
         }
-        return values
     }
 
     /// Bits per definition level (parquet-format Encodings.md: the width of the maximum level).

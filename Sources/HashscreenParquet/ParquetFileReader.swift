@@ -157,7 +157,41 @@ package final class ParquetFileReader {
         for i in 0..<rowGroupCount { try body(try readRowGroup(i, columns: columnIndices)) }
     }
 
+    /// Reads row group `index`'s BYTE_ARRAY columns at `columnIndices` as bytes and ranges
+    /// (`ParquetByteColumn`): no value object per row. Throws for a column of another type or
+    /// an encoding other than PLAIN and dictionary (the caller reads such a file with
+    /// `readRowGroup`), and for everything `readRowGroup` throws for.
+    package func readByteColumns(_ index: Int, columns columnIndices: [Int]) throws -> [ParquetByteColumn] {
+        guard index >= 0, index < metadata.rowGroups.count else {
+            throw ParquetError(path: path, message: "row group \(index) does not exist (the file has \(metadata.rowGroups.count))")
+        }
+        let group = metadata.rowGroups[index]
+        let numRows = Int(group.numRows)
+        var out: [ParquetByteColumn] = []
+        for c in columnIndices {
+            guard c >= 0, c < columns.count, columns[c].physicalType == .byteArray else {
+                throw ParquetError(path: path, message: "column index \(c) is not a BYTE_ARRAY column")
+            }
+            let column = columns[c]
+            do {
+                guard let (buf, codec) = try chunkBytes(group.columns[leafIndices[c]], column: column, numRows: numRows) else {
+                    out.append(ParquetByteColumn(rows: 0)); continue
+                }
+                out.append(try ColumnChunkDecoder(column: column, codec: codec, numRows: numRows).decodeBytes(buf))
+            } catch let e as ParquetError where e.path.isEmpty {
+                throw ParquetError(path: path, message: "row group \(index), column '\(column.name)': \(e.description)")
+            }
+        }
+        return out
+    }
+
     private func readChunk(_ chunk: ColumnChunkMeta, column: ParquetColumn, numRows: Int) throws -> [ParquetValue] {
+        guard let (buf, codec) = try chunkBytes(chunk, column: column, numRows: numRows) else { return [] }
+        return try ColumnChunkDecoder(column: column, codec: codec, numRows: numRows).decode(buf)
+    }
+
+    /// A chunk's bytes (checked against the footer) and codec; nil for a row group of no rows.
+    private func chunkBytes(_ chunk: ColumnChunkMeta, column: ParquetColumn, numRows: Int) throws -> ([UInt8], Int32)? {
         if chunk.isEncrypted { throw ParquetError("encrypted column chunks are not supported") }
         if let p = chunk.filePath { throw ParquetError("column data in another file ('\(p)') is not supported") }
         guard let cm = chunk.meta else { throw ParquetError("column chunk has no metadata") }
@@ -167,7 +201,7 @@ package final class ParquetFileReader {
         guard PageCompression.supported.contains(cm.codec) else {
             throw ParquetError("compression codec \(ParquetCodec.name(cm.codec)) is not supported (supported: UNCOMPRESSED, SNAPPY, GZIP, ZSTD)")
         }
-        if numRows == 0 { return [] }
+        if numRows == 0 { return nil }
         var start = cm.dataPageOffset
         if let d = cm.dictionaryPageOffset, d > 0, d < start { start = d }
         let length = cm.totalCompressedSize
@@ -179,7 +213,7 @@ package final class ParquetFileReader {
         do { buf = try Self.pread(fd, path: path, offset: start, count: Int(readLength)) } catch let e as ParquetError {
             throw ParquetError(e.message)
         }
-        return try ColumnChunkDecoder(column: column, codec: cm.codec, numRows: numRows).decode(buf)
+        return (buf, cm.codec)
     }
 
     /// Reads exactly `count` bytes at `offset`.

@@ -254,6 +254,17 @@ final class KnownHashes: @unchecked Sendable {
         }
     }
 
+    /// `lookupExact` of several values through one resolved index, searched together (the
+    /// index overlaps their memory loads, `ExactIndex.search(batch:)`): calls `hit` with the
+    /// position of each value that matches an entry (once per matching entry).
+    func lookupExact(_ r: Resolved, batch values: [HashValue], scratch: inout [IndexBatchHit], hit: (Int) -> Void) {
+        for part in r.parts {
+            scratch.removeAll(keepingCapacity: true)
+            part.index.search(batch: values, threshold: 0, into: &scratch)
+            for h in scratch { hit(Int(h.query)) }
+        }
+    }
+
     /// Looks up several values of one signal at once (an image's PDQ dihedral variants: one
     /// call, the index runs the searches one after another, docs/index.md) and appends their
     /// hits to `hits[i]` for `values[i]`.

@@ -91,6 +91,7 @@ final class Tally: @unchecked Sendable {
             for i in local.noImageInputs where warnedInputs.insert(i).inserted { noImageReference(i) }
             remaining += local.remaining
             for (id, failed, matches) in local.prevalence { prevalence.add(id, failed: failed, matches: matches) }
+            for (id, n) in local.bulkPrevalence { prevalence.addClean(id, count: n) }
         }
         for m in local.matches { spool(m, into: matches) }
         for f in local.failures { spool(f, into: failures) }
@@ -166,6 +167,8 @@ struct BatchTally {
     private(set) var remaining: [RemainingRow] = []
     /// Per sample, what `Prevalence.add` counts (merged in order under the tally's lock).
     private(set) var prevalence: [(SampleID, Bool, [MatchRecord])] = []
+    /// Clean samples counted in bulk (`count(_:of:times:)`): a sample's place, and how many.
+    var bulkPrevalence: [(SampleID, Int)] = []
     private let empty: ScanSummary.Counts
 
     init(signals: [SignalKind]) {
@@ -185,6 +188,7 @@ struct BatchTally {
         flagged.removeAll(keepingCapacity: true)
         remaining.removeAll(keepingCapacity: true)
         prevalence.removeAll(keepingCapacity: true)
+        bulkPrevalence.removeAll(keepingCapacity: true)
     }
 
     /// Counts one sample's outcome and keeps its findings.
@@ -204,6 +208,20 @@ struct BatchTally {
         if let g = o.flagged { flagged.append(g) }
         if let r = o.remaining { remaining.append(r) }
         prevalence.append((sample.id, !o.failures.isEmpty, o.matches))
+    }
+
+    /// Counts `n` samples whose outcome is `o` (no finding: a clean row's), like `n` calls of
+    /// `count(_:of:)` with samples of `sample`'s input and shard.
+    mutating func count(_ o: SampleOutcome, of sample: Sample, times n: Int) {
+        precondition(o.matches.isEmpty && o.failures.isEmpty && o.flagged == nil && o.remaining == nil)
+        guard n > 0 else { return }
+        var one = BatchTally(signals: signals)
+        one.count(o, of: sample)
+        for (i, c) in one.perInput {
+            if perInput.last?.0 != i { perInput.append((i, empty)) }
+            perInput[perInput.count - 1].1.accumulate(c, times: n)
+        }
+        bulkPrevalence.append((sample.id, n))
     }
 
     private static func count(_ o: SampleOutcome, of sample: Sample, signals: [SignalKind], into c: inout ScanSummary.Counts) {
@@ -313,7 +331,9 @@ public enum Scanner {
         }
         var screeners: [Screener] = []
         for _ in 0..<config.jobs { screeners.append(try Screener(config: config, known: known)) }
-        let channel = BoundedChannel<[(Sample, [String])]>(capacity: config.jobs * batchesInFlightPerJob)
+        let channel = BoundedChannel<Work>(capacity: config.jobs * batchesInFlightPerJob)
+        // Metadata-only Parquet inputs go to the workers by row group, read as columns.
+        let columnar = !rowPathForced && screeners[0].screensMetadataOnly
         // Set-up ends here: the list read and indexed, the inputs opened, the workers' buffers made.
         let setupDone = Date()
         let cpuAtSetup = processCPUSeconds()
@@ -329,33 +349,42 @@ public enum Scanner {
             var imageWork = 0   // samples of the batch with image work
             batch.reserveCapacity(batchSize)
             var unitsDone = 0   // in the scan's unit order
+            var columnarInputs = [ParquetColumnarInput??](repeating: nil, count: inputs.count)   // nil: not yet opened
             var nextCheckpoint = Date()
             do {
                 for (i, (_, reader, _)) in inputs.enumerated() {
                     if !plan.screens(i) { tally.setPassedOver(reader.counters, input: i); continue }
                     for unit in plan.units[i].sorted() {
                     if unitsDone < resumed?.unitsDone ?? 0 { unitsDone += 1; continue }
-                    let before = reader.counters
-                    _ = Manifest.select([unit], of: reader)
-                    try reader.forEachItem { item in
-                        switch item {
-                        case .sample(let s, let problems):
-                            if readAhead, let p = s.path, s.member == nil { Scanner.adviseWillNeed(p) }
-                            batch.append((s, problems))
-                            if s.embedded != nil || (readAhead && s.hasImageReference) { imageWork += 1 }
-                            if imageWork == batchSize || batch.count == metadataBatchSize {
-                                // A findings spool that cannot be written (a full disk) stops the scan here.
-                                if let e = tally.spoolFailure { throw e }
-                                inFlight.sent(); channel.put(batch); batch.removeAll(keepingCapacity: true)
-                                imageWork = 0
+                    if columnar, columnarInputs[i] == nil { columnarInputs[i] = .some(try ParquetColumnarInput.open(reader)) }
+                    if case let c?? = columnarInputs[i] {
+                        // A worker reads the row group (the reader's counters: none passed over).
+                        if let e = tally.spoolFailure { throw e }
+                        tally.setPassedOver(Scanner.delta(reader.counters, reader.counters), input: i)
+                        inFlight.sent(); channel.put(.rowGroup(c, unit))
+                    } else {
+                        let before = reader.counters
+                        _ = Manifest.select([unit], of: reader)
+                        try reader.forEachItem { item in
+                            switch item {
+                            case .sample(let s, let problems):
+                                if readAhead, let p = s.path, s.member == nil { Scanner.adviseWillNeed(p) }
+                                batch.append((s, problems))
+                                if s.embedded != nil || (readAhead && s.hasImageReference) { imageWork += 1 }
+                                if imageWork == batchSize || batch.count == metadataBatchSize {
+                                    // A findings spool that cannot be written (a full disk) stops the scan here.
+                                    if let e = tally.spoolFailure { throw e }
+                                    inFlight.sent(); channel.put(.samples(batch)); batch.removeAll(keepingCapacity: true)
+                                    imageWork = 0
+                                }
+                            case .failure(let key, let path, let message, let id):
+                                tally.addRowFailure(FailureRecord(key: key, path: path, stage: .manifest, message: message, sampleID: id))
+                                progress?.counters.add(samples: 1, matched: 0, errors: 1)
                             }
-                        case .failure(let key, let path, let message, let id):
-                            tally.addRowFailure(FailureRecord(key: key, path: path, stage: .manifest, message: message, sampleID: id))
-                            progress?.counters.add(samples: 1, matched: 0, errors: 1)
                         }
+                        if !batch.isEmpty { inFlight.sent(); channel.put(.samples(batch)); batch.removeAll(keepingCapacity: true); imageWork = 0 }
+                        tally.setPassedOver(Scanner.delta(before, reader.counters), input: i)
                     }
-                    if !batch.isEmpty { inFlight.sent(); channel.put(batch); batch.removeAll(keepingCapacity: true); imageWork = 0 }
-                    tally.setPassedOver(Scanner.delta(before, reader.counters), input: i)
                     unitsDone += 1
                     // The units so far are whole once the workers are idle: checkpoint them.
                     if Date() >= nextCheckpoint {
@@ -365,6 +394,9 @@ public enum Scanner {
                         nextCheckpoint = Date().addingTimeInterval(config.checkpointInterval)
                     }
                     }
+                    // The input's file is closed once the workers are done with its row groups
+                    // (thousands of Parquet inputs do not hold thousands of descriptors).
+                    columnarInputs[i] = nil
                 }
             } catch {
                 producerError.set(error)
@@ -377,7 +409,17 @@ public enum Scanner {
         DispatchQueue.concurrentPerform(iterations: config.jobs) { i in
             let screener = screeners[i]
             var local = BatchTally(signals: config.signals)
-            while let work = channel.take() {
+            while let item = channel.take() {
+                let work: [(Sample, [String])]
+                switch item {
+                case .samples(let w): work = w
+                case .rowGroup(let input, let group):
+                    do { try screenColumnar(input, group: group, screener: screener, local: &local, tally: tally, progress: progress) } catch {
+                        producerError.set(error)
+                    }
+                    inFlight.finished()
+                    continue
+                }
                 var matched = 0, failed = 0
                 for (sample, problems) in work {
                     let outcome = screener.screen(sample, problems: problems)

@@ -220,6 +220,82 @@ final class Screener {
         return out
     }
 
+    /// The lookups of plain metadata rows (`ParquetColumnarRows.plainRow`), gathered so that
+    /// each index searches them together (`rowsMatching`): per index (a slot), the values and
+    /// the row of each.
+    struct PlainLookups {
+        fileprivate var values: [[HashValue]] = []
+        fileprivate var rows: [[Int]] = []
+        mutating func removeAll() {
+            for i in values.indices { values[i].removeAll(keepingCapacity: true); rows[i].removeAll(keepingCapacity: true) }
+        }
+        fileprivate mutating func add(_ v: HashValue, row: Int, slot: Int) {
+            while values.count <= slot { values.append([]); rows.append([]) }
+            values[slot].append(v); rows[slot].append(row)
+        }
+    }
+    /// The indexes of `PlainLookups`' slots: a recorded signal's (by signal), then each URL
+    /// convention's signals' (`urlSlots`, parallel to `urlPlan`).
+    private var plainIndexes: [KnownHashes.Resolved] = []
+    /// Per recorded signal met so far, its slot (nil: no loaded list holds it); a few entries.
+    private var recordedSlots: [(SignalKind, Int?)] = []
+    private lazy var urlSlots: [[Int?]] = urlPlan.map { plan in
+        plan.signals.map { _, index in index.map { plainIndexes.append($0); return plainIndexes.count - 1 } }
+    }
+    private var plainScratch: [IndexBatchHit] = []
+    /// The one URL slot when a plain row's URL lookups are one digest of its raw bytes (one
+    /// convention, `raw`; one digest computed): `gather` then digests it without the arrays
+    /// of `urlHashes`.
+    private lazy var rawURLSlot: Int? = {
+        guard urlPlan.count == 1, urlPlan[0].convention == .raw, urlDigester.signals.count == 1 else { return nil }
+        let indexed = urlSlots[0].enumerated().compactMap { k, slot in slot.map { (urlPlan[0].signals[k].0, $0) } }
+        guard indexed.count == 1, let digest = indexed[0].0.urlDigest, urlDigester.signals == [digest] else { return nil }
+        return indexed[0].1
+    }()
+
+    /// Adds what `screenSignals` looks up for a plain row with these recorded hashes and this
+    /// URL (its UTF-8 bytes) to `lookups`: each recorded hash, then each URL digest per
+    /// convention, where a loaded list can hold it (elsewhere a lookup finds nothing).
+    func gather(url: UnsafeRawBufferPointer?, recorded: [(SignalKind, HashValue)], row: Int, into lookups: inout PlainLookups) {
+        for (signal, value) in recorded {
+            let slot: Int?
+            if let met = recordedSlots.first(where: { $0.0 == signal }) { slot = met.1 } else {
+                // Recorded hash columns are file digests: exact signals (`ColumnMap.hashColumns`).
+                precondition(signal.comparison == .exact)
+                slot = known.resolved(signal).map { plainIndexes.append($0); return plainIndexes.count - 1 }
+                recordedSlots.append((signal, slot))
+            }
+            if let slot { lookups.add(value, row: row, slot: slot) }
+        }
+        guard !urlSignals.isEmpty, let url else { return }
+        if let slot = rawURLSlot {
+            lookups.add(urlDigester.digestOne(url), row: row, slot: slot)
+            return
+        }
+        let slots = urlSlots
+        for (p, (convention, signals)) in urlPlan.enumerated() where slots[p].contains(where: { $0 != nil }) {
+            let values = urlDigester.urlHashes(utf8: url, convention: convention, signals: urlSignals)
+            for (k, (signal, _)) in signals.enumerated() {
+                guard let slot = slots[p][k], let value = values.first(where: { $0.0 == signal })?.1 else { continue }
+                lookups.add(value, row: row, slot: slot)
+            }
+        }
+    }
+
+    /// Calls `body` with the row of each gathered lookup that matches a list entry (a row
+    /// may come more than once): each index searches its values as one batch.
+    func rowsMatching(_ lookups: PlainLookups, _ body: (Int) -> Void) {
+        for slot in lookups.values.indices where !lookups.values[slot].isEmpty {
+            known.lookupExact(plainIndexes[slot], batch: lookups.values[slot], scratch: &plainScratch) { body(lookups.rows[slot][$0]) }
+        }
+    }
+
+    /// Whether a sample that names no image is screened by its recorded hashes and URL alone
+    /// (nothing decoded, no earlier scan to compare with): the columnar metadata scan of a
+    /// Parquet input without image or path column. (A requested file digest that no recorded
+    /// column stands in for makes each such row a failure: screened as a sample.)
+    var screensMetadataOnly: Bool { !config.needsDecode && config.earlier == nil }
+
     /// A sample naming no image while image signals are requested: one `manifest` failure
     /// saying which signals were not computed (none when recorded hashes stood in for all of
     /// them); for an image its reader knows is missing, the reader's message (always a

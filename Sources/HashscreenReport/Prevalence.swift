@@ -76,6 +76,15 @@ package struct Prevalence: Sendable, Equatable {
         self.perceptual = perceptual.map { Perceptual(signal: $0.0, threshold: $0.threshold, variants: $0.variants) }
     }
 
+    /// Counts `n` samples at `id`'s input and shard that did not fail and matched nothing
+    /// (`n` calls of `add(_:failed:matches:)` with no match).
+    package mutating func addClean(_ id: SampleID, count n: Int) {
+        let i = Int(id.input)
+        var s = shards[i][id.shard] ?? Shard(shard: id.shard)
+        s.samples += n
+        shards[i][id.shard] = s
+    }
+
     /// Counts one sample: where it is, whether it failed, and its matches.
     package mutating func add(_ id: SampleID, failed: Bool, matches: [MatchRecord]) {
         let i = Int(id.input)

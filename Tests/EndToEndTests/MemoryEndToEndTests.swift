@@ -69,12 +69,23 @@ final class MemoryEndToEndTests: XCTestCase {
         XCTAssertEqual(try lineCount(tmp.file("errors/errors.jsonl")), n)
         XCTAssertEqual(try lineCount(tmp.file("matches/report.jsonl")), n / 2)
         XCTAssertEqual(try lineCount(tmp.file("matches/removals.csv")), n / 2 + 1)
-        let summary = "peak RSS: clean \(base.kib) KiB, \(n) errors \(errors.kib) KiB, \(n / 2) matches \(matches.kib) KiB"
+        // The same matches in one Parquet row group, read by a worker as columns (docs/parquet.md,
+        // "Columnar metadata scan"): its findings are merged every 1024 rows, not per row group.
+        _ = try runPython("""
+            import sys, pyarrow as pa, pyarrow.parquet as pq
+            n = int(sys.argv[2])
+            pq.write_table(pa.table({"key": ["k%d" % i for i in range(n)], "sha256": [sys.argv[3]] * n}), sys.argv[1], row_group_size=n)
+            """, [tmp.file("matches.parquet"), String(n / 2), listed])
+        let columnar = try scan(tmp.file("matches.parquet"), "columnar")
+        XCTAssertEqual(columnar.status, 1)
+        XCTAssertEqual(try lineCount(tmp.file("columnar/report.jsonl")), n / 2)
+        let summary = "peak RSS: clean \(base.kib) KiB, \(n) errors \(errors.kib) KiB, \(n / 2) matches \(matches.kib) KiB, in Parquet \(columnar.kib) KiB"
         print(summary)
         XCTAssertLessThanOrEqual(abs(errors.kib - base.kib), Self.toleranceKiB, summary)
         XCTAssertLessThanOrEqual(abs(matches.kib - base.kib), Self.toleranceKiB, summary)
+        XCTAssertLessThanOrEqual(abs(columnar.kib - base.kib), Self.toleranceKiB, summary)
         // No spool is left behind.
-        for out in ["clean", "errors", "matches"] {
+        for out in ["clean", "errors", "matches", "columnar"] {
             XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: tmp.file(out)).filter { $0.hasSuffix(".spool") }, [], out)
         }
     }

@@ -40,6 +40,61 @@ final class ExactIndexTests: XCTestCase {
         }
     }
 
+    /// Buckets large enough to be searched by interpolation: uniform keys (2^18: 4 a bucket on average, the fullest above 8), and
+    /// skewed buckets (every key sharing its first 16 bits; clustered low and high ends) where
+    /// the guess is far off, with duplicates at bucket edges; every key and many misses are
+    /// checked against a dictionary.
+    func testInterpolatedBuckets() throws {
+        var rng = SplitMix64(seed: 77)
+        for shape in ["uniform", "one-bucket", "clustered"] {
+            var values: [HashValue] = []
+            switch shape {
+            case "uniform":
+                values = (0..<(1 << 18)).map { _ in rng.hash(bytes: 16) }   // 4 a bucket on average, up to ~15
+            case "one-bucket":
+                values = (0..<3000).map { _ in var b = rng.hash(bytes: 16).bytes; b[0] = 0x12; b[1] = 0x34; return HashValue(bytes: b) }
+            default:
+                values = (0..<3000).map { i in
+                    var b = rng.hash(bytes: 16).bytes; b[0] = 0xAB; b[1] = 0xCD
+                    b[2] = i % 2 == 0 ? 0 : 0xFF; b[3] = i % 3 == 0 ? b[3] : 0
+                    return HashValue(bytes: b)
+                }
+            }
+            for i in stride(from: 0, to: 600, by: 7) { values.append(values[i]) }
+            let sorted = values.sorted()
+            values += [sorted.first!, sorted.last!, sorted.last!]
+            var reference: [HashValue: [IndexHit]] = [:]
+            for (i, v) in values.enumerated() { reference[v, default: []].append(IndexHit(entry: Int32(i), distance: 0)) }
+            let index = try ExactIndex(values: values, byteCount: 16)
+            // A batch gives each query's hits, in query order, as one search after another.
+            var queries = Array(values.prefix(700))
+            for _ in 0..<300 { queries.append(rng.hash(bytes: 16)) }
+            queries.append(HashValue(bytes: [1, 2, 3]))
+            queries.shuffle(using: &rng)
+            var batch: [IndexBatchHit] = []
+            index.search(batch: queries, threshold: 0, into: &batch)
+            XCTAssertEqual(batch, queries.enumerated().flatMap { i, q in
+                (reference[q] ?? []).map { IndexBatchHit(query: Int32(i), hit: $0) }
+            }, shape)
+            for v in Set(values).prefix(20_000) {
+                XCTAssertEqual(index.search(v, threshold: 0), reference[v]!, "\(shape) \(v.hex)")
+            }
+            for v in values.prefix(2000) {
+                for delta: UInt8 in [1, 0x80] {
+                    var b = v.bytes; b[15] ^= delta; let q = HashValue(bytes: b)
+                    XCTAssertEqual(index.search(q, threshold: 0), reference[q] ?? [], "\(shape) near \(q.hex)")
+                    b = v.bytes; b[2] ^= delta; let r = HashValue(bytes: b)
+                    XCTAssertEqual(index.search(r, threshold: 0), reference[r] ?? [], "\(shape) near \(r.hex)")
+                }
+            }
+            for edge in [[UInt8](repeating: 0, count: 16), [0x12, 0x34] + [UInt8](repeating: 0, count: 14),
+                         [0x12, 0x34] + [UInt8](repeating: 0xFF, count: 14), [0xAB, 0xCD] + [UInt8](repeating: 0xFF, count: 14)] {
+                let q = HashValue(bytes: edge)
+                XCTAssertEqual(index.search(q, threshold: 0), reference[q] ?? [], "\(shape) edge \(q.hex)")
+            }
+        }
+    }
+
     func testEmptyAndSmallest() throws {
         let empty = try ExactIndex(values: [], byteCount: 16)
         XCTAssertEqual(empty.search(HashValue(bytes: [UInt8](repeating: 0, count: 16)), threshold: 0), [])

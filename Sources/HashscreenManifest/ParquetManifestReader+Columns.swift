@@ -1,0 +1,177 @@
+import Foundation
+import HashscreenCore
+import HashscreenParquet
+
+/// A Parquet manifest read as columns for a metadata-only scan (docs/parquet.md, "Columnar
+/// metadata scan"): a worker reads one row group's key, URL and recorded-hash columns as bytes
+/// and ranges (`ParquetByteColumn`), with no `Sample` and no String for a plain row. A row
+/// that is not plain (`plainRow`) is built with `item(_:)`, exactly as the row reader builds it.
+///
+/// Only a file whose rows can hold no image (no image or path column, captions not read) and
+/// whose URL and hash columns are BYTE_ARRAY is read so (`ParquetColumnarInput.open`).
+/// Shared by the workers: the file is read with pread, the reader's state is fixed at open.
+package final class ParquetColumnarInput: @unchecked Sendable {
+    package let path: String
+    package let input: UInt32
+    let options: ManifestOptions
+    let reader: ParquetFileReader
+    let columns: ColumnMap
+    /// The first row (0-based, in the whole file) of each row group.
+    let firstRows: [Int]
+    let base: String, name: String
+    /// The projection the row reader decodes (its `columns.mappedIndices`).
+    let wanted: [Int]
+    /// Columns read as bytes: the URL's, each recorded hash's, a BYTE_ARRAY key's.
+    let byteColumns: [Int]
+
+    init(path: String, input: UInt32, options: ManifestOptions, reader: ParquetFileReader, columns: ColumnMap) {
+        self.path = path; self.input = input; self.options = options; self.reader = reader; self.columns = columns
+        var first: [Int] = [], row = 0
+        for g in 0..<reader.rowGroupCount { first.append(row); row += reader.rowCount(ofRowGroup: g) }
+        firstRows = first
+        base = (path as NSString).deletingLastPathComponent
+        name = (path as NSString).lastPathComponent
+        wanted = columns.mappedIndices
+        var bytes = [columns.url].compactMap { $0 } + columns.hashes.map(\.index)
+        if let k = columns.key, reader.columns[k].physicalType == .byteArray { bytes.append(k) }
+        byteColumns = bytes
+    }
+
+    /// Reads row group `group`'s columns; throws what the reader throws (a damaged page, an
+    /// encoding not read as bytes): the caller then reads the row group with the row reader.
+    package func read(group: Int) throws -> ParquetColumnarRows {
+        let values = try reader.readByteColumns(group, columns: byteColumns)
+        var byColumn: [Int: ParquetByteColumn] = [:]
+        for (c, v) in zip(byteColumns, values) { byColumn[c] = v }
+        // The other mapped columns (an integer key), decoded as the row reader decodes them.
+        var others: [Int: [ParquetValue]] = [:]
+        let rest = wanted.filter { byColumn[$0] == nil }
+        if !rest.isEmpty {
+            for (i, col) in zip(rest, try reader.readRowGroup(group, columns: rest).columns) { others[i] = col }
+        }
+        return ParquetColumnarRows(source: self, group: group, rowCount: reader.rowCount(ofRowGroup: group),
+                                   firstRow: firstRows[group], byColumn: byColumn, others: others)
+    }
+
+    /// A row reader of row group `group` only (the per-row path for a whole unit).
+    package func rowReader(group: Int) -> any ManifestReader {
+        let r = ParquetManifestReader(path: path, input: input, options: options)
+        r.select(units: [group])
+        return r
+    }
+}
+
+/// One row group's columns, read as bytes (`ParquetColumnarInput.read(group:)`), and any other
+/// mapped column (an integer key) as values.
+package final class ParquetColumnarRows {
+    let source: ParquetColumnarInput
+    let group: Int
+    package let rowCount: Int
+    let firstRow: Int
+    let byColumn: [Int: ParquetByteColumn]
+    private let url: ParquetByteColumn?
+    private let hashes: [(signal: SignalKind, byteCount: Int, values: ParquetByteColumn)]
+    private let key: ParquetByteColumn?
+    /// The mapped columns that are not read as bytes, decoded as the row reader decodes them.
+    private let others: [Int: [ParquetValue]]
+
+    init(source: ParquetColumnarInput, group: Int, rowCount: Int, firstRow: Int, byColumn: [Int: ParquetByteColumn],
+         others: [Int: [ParquetValue]]) {
+        self.source = source; self.group = group; self.rowCount = rowCount; self.firstRow = firstRow
+        self.byColumn = byColumn; self.others = others
+        url = source.columns.url.flatMap { byColumn[$0] }
+        hashes = source.columns.hashes.map { ($0.signal, $0.signal.byteCount, byColumn[$0.index]!) }
+        key = source.columns.key.flatMap { byColumn[$0] }
+    }
+
+    /// Whether row `r` is plain: its URL (when the file has a URL column) present and printable
+    /// ASCII without white space (nothing to trim, nothing a convention treats as non-ASCII);
+    /// each recorded hash present as lower-case hex of its signal's length; a text key valid
+    /// UTF-8. The row reader would build it a sample with that URL (`url(_:)`), those hashes
+    /// (appended to `recorded`, emptied first), no problem and no failure.
+    package func plainRow(_ r: Int, recorded: inout [(SignalKind, HashValue)]) -> Bool {
+        recorded.removeAll(keepingCapacity: true)
+        if let url {
+            guard url.present[r], url.starts[r] < url.ends[r] else { return false }
+            // Every byte in 0x21...0x7E: the largest `byte - 0x21` (wrapping) at most 0x5D, a
+            // reduction without a branch per byte (vectorised).
+            let largest = url.bytes.withUnsafeBufferPointer { b in
+                var m: UInt8 = 0
+                for c in UnsafeBufferPointer(rebasing: b[url.starts[r]..<url.ends[r]]) { m = max(m, c &- 0x21) }
+                return m
+            }
+            guard largest <= 0x5D else { return false }
+        }
+        for (signal, count, values) in hashes {
+            let start = values.starts[r]
+            guard values.present[r], values.ends[r] - start == 2 * count else { return false }
+            // Lower-case hex only (upper case and padding go the per-row way), decoded here.
+            var valid = true
+            let bytes = values.bytes.withUnsafeBufferPointer { b in
+                [UInt8](unsafeUninitializedCapacity: count) { out, n in
+                    for i in 0..<count {
+                        let h = Self.lowerHexDigit(b[start + 2 * i]), l = Self.lowerHexDigit(b[start + 2 * i + 1])
+                        if h > 15 || l > 15 { valid = false; break }
+                        out[i] = h << 4 | l
+                    }
+                    n = valid ? count : 0
+                }
+            }
+            guard valid else { return false }
+            recorded.append((signal, HashValue(bytes: bytes)))
+        }
+        if let key, key.present[r] {
+            let v = key.value(r)
+            if !v.allSatisfy({ $0 < 0x80 }), String(validating: v, as: UTF8.self) == nil { return false }
+        }
+        return true
+    }
+
+    /// The value of a lower-case hex digit; above 15 for any other byte.
+    @inline(__always) static func lowerHexDigit(_ c: UInt8) -> UInt8 {
+        c &- 0x30 <= 9 ? c &- 0x30 : (c &- 0x61 <= 5 ? c &- 0x57 : 0xFF)
+    }
+
+    /// Row `r`'s URL bytes (a plain row's: its `Sample.url`), in place.
+    package func withURL<T>(_ r: Int, _ body: (UnsafeRawBufferPointer) -> T) -> T? {
+        guard let url else { return nil }
+        return url.bytes.withUnsafeBytes { b in body(UnsafeRawBufferPointer(rebasing: b[url.starts[r]..<url.ends[r]])) }
+    }
+
+    /// Row `r`'s id (its place in the whole file).
+    package func id(_ r: Int) -> SampleID { SampleID(input: source.input, row: firstRow + r) }
+
+    /// Row `r` as the row reader yields it (`ParquetManifestReader.forEachItem`): same cells,
+    /// same sample, same failure.
+    package func item(_ r: Int) -> ManifestItem {
+        let c = source.columns
+        let row = firstRow + r
+        return c.sample(cells: { i in
+            if let b = self.byColumn[i] { return b.parquetValue(r, text: self.source.reader.columns[i].holdsText).manifestCell }
+            return self.others[i]?[r].manifestCell
+        }, rowNumber: row + 1, id: SampleID(input: source.input, row: row), baseDirectory: source.base,
+           place: "\(source.name): row group \(group), row \(r + 1)", maxEmbeddedBytes: source.options.maxEmbeddedBytes)
+    }
+}
+
+extension ParquetColumnarInput {
+    /// `reader` read as columns, or nil when its rows need the row
+    /// reader: not a Parquet manifest, an image or path column, captions read, a URL or hash
+    /// column that is not BYTE_ARRAY. Throws what the row reader throws for the file as a whole
+    /// (unreadable footer, no usable column, duplicate roles), with the same messages.
+    package static func open(_ reader: any ManifestReader) throws -> ParquetColumnarInput? {
+        guard let p = reader as? ParquetManifestReader else { return nil }
+        let file: ParquetFileReader
+        do { file = try ParquetFileReader(path: p.path) } catch {
+            throw HashscreenError(.manifest, "cannot read Parquet manifest: \(error)")
+        }
+        var columns = try ParquetManifestReader.columnMap(file, options: p.options)
+        columns.readsCaption = p.options.readsCaptions
+        guard columns.isUsable else { return nil }   // the row reader says why
+        guard columns.image == nil, columns.path == nil, !(columns.readsCaption && columns.caption != nil) else { return nil }
+        for c in [columns.url].compactMap({ $0 }) + columns.hashes.map(\.index) where file.columns[c].physicalType != .byteArray {
+            return nil
+        }
+        return ParquetColumnarInput(path: p.path, input: p.input, options: p.options, reader: file, columns: columns)
+    }
+}

@@ -1,0 +1,114 @@
+// BYTE_ARRAY column chunks decoded into one byte buffer and value ranges (the columnar form a
+// metadata scan reads: no value object, no String per row).
+//
+// Reference: apache/parquet-format Encodings.md: PLAIN (BYTE_ARRAY: 4-byte little-endian
+// length, then the bytes), PLAIN_DICTIONARY / RLE_DICTIONARY (a bit width byte, then the RLE /
+// bit-packing hybrid of dictionary indices).
+
+/// One BYTE_ARRAY column of a row group: row `r`'s value is `bytes[starts[r]..<ends[r]]`, or
+/// null where `present[r]` is false (its range is then empty). `bytes` holds the decompressed
+/// pages as they are (PLAIN's length prefixes included), and a dictionary page's values are
+/// referred to where they are: no value is copied.
+package struct ParquetByteColumn: Sendable {
+    package var bytes: [UInt8] = []
+    package var starts: [Int] = []
+    package var ends: [Int] = []
+    package var present: [Bool] = []
+
+    init(rows: Int) {
+        starts.reserveCapacity(rows); ends.reserveCapacity(rows); present.reserveCapacity(rows)
+    }
+
+    package var rowCount: Int { present.count }
+
+    /// Row `r`'s bytes (empty for a null).
+    package func value(_ r: Int) -> ArraySlice<UInt8> { bytes[starts[r]..<ends[r]] }
+
+    /// Row `r` as `ParquetFileReader.readRowGroup` returns it (`text`: the column holds text).
+    package func parquetValue(_ r: Int, text: Bool) -> ParquetValue {
+        present[r] ? ValueDecoding.makeByteArray(value(r), text: text) : .null
+    }
+
+    mutating func append(start: Int, end: Int) { starts.append(start); ends.append(end); present.append(true) }
+    mutating func appendNull() { starts.append(0); ends.append(0); present.append(false) }
+}
+
+extension ColumnChunkDecoder {
+    /// Decodes a BYTE_ARRAY chunk (PLAIN or dictionary pages only) into bytes and ranges; the
+    /// values are those `decode` returns, as bytes (checks of the page structure are the same).
+    func decodeBytes(_ buf: [UInt8]) throws -> ParquetByteColumn {
+        var out = ParquetByteColumn(rows: numRows)
+        /// The dictionary's values: ranges in `out.bytes`.
+        var dictionary: (starts: [Int], ends: [Int])?
+        let maxLevel = UInt32(column.maxDefinitionLevel)
+        var starts: [Int] = [], ends: [Int] = []
+        try forEachPage(buf, dictionaryPage: { data, count in
+            let base = out.bytes.count
+            out.bytes += data
+            var d: (starts: [Int], ends: [Int]) = ([], [])
+            try Self.plain(data, from: 0, count: count, base: base, starts: &d.starts, ends: &d.ends)
+            dictionary = d
+        }, dataPage: { data, start, n, defs, encoding in
+            var present = n
+            if let defs {
+                present = 0
+                for d in defs {
+                    guard d <= maxLevel else { throw ParquetError("definition level \(d) exceeds the column's maximum \(maxLevel)") }
+                    if d == maxLevel { present += 1 }
+                }
+            }
+            starts.removeAll(keepingCapacity: true); ends.removeAll(keepingCapacity: true)
+            if present > 0 {
+                switch encoding {
+                case ParquetEncoding.plain.rawValue:
+                    let base = out.bytes.count
+                    out.bytes += data
+                    try Self.plain(data, from: start, count: present, base: base, starts: &starts, ends: &ends)
+                case ParquetEncoding.plainDictionary.rawValue, ParquetEncoding.rleDictionary.rawValue:
+                    guard let dictionary else { throw ParquetError("dictionary-encoded page but the chunk has no dictionary page") }
+                    guard start < data.count else { throw ParquetError("dictionary-encoded page has no index data") }
+                    let width = Int(data[start])
+                    let indices = try ValueDecoding.decodeHybrid(data, from: start + 1, to: data.count, bitWidth: width, count: present)
+                    for i in indices {
+                        guard Int(i) < dictionary.starts.count else {
+                            throw ParquetError("dictionary index \(i) out of range (dictionary has \(dictionary.starts.count) values)")
+                        }
+                        starts.append(dictionary.starts[Int(i)]); ends.append(dictionary.ends[Int(i)])
+                    }
+                default:
+                    throw ParquetError("encoding \(ParquetEncoding.name(encoding)) is not read as bytes")
+                }
+            }
+            guard starts.count == present else { throw ParquetError("decoded \(starts.count) values, expected \(present)") }
+            if let defs {
+                var k = 0
+                for d in defs {
+                    if d == maxLevel { out.append(start: starts[k], end: ends[k]); k += 1 } else { out.appendNull() }
+                }
+            } else {
+                for k in 0..<present { out.append(start: starts[k], end: ends[k]) }
+            }
+        })
+        return out
+    }
+
+    /// PLAIN BYTE_ARRAY values: a 4-byte little-endian length, then the bytes, `count` times;
+    /// their ranges (offset by `base`: where `data` sits in the column's bytes) are appended.
+    private static func plain(_ data: [UInt8], from start: Int, count: Int, base: Int,
+                              starts: inout [Int], ends: inout [Int]) throws {
+        guard count >= 0, count <= (data.count - start) / 4 else {
+            throw ParquetError("PLAIN BYTE_ARRAY data of \(data.count - start) bytes cannot hold \(count) values")
+        }
+        try data.withUnsafeBufferPointer { d in
+            var p = start
+            for i in 0..<count {
+                guard d.count - p >= 4 else { throw ParquetError("length of BYTE_ARRAY value \(i): data ends") }
+                let n = Int(d[p]) | Int(d[p + 1]) << 8 | Int(d[p + 2]) << 16 | Int(d[p + 3]) << 24
+                p += 4
+                guard n <= d.count - p else { throw ParquetError("BYTE_ARRAY value \(i): \(n) bytes but \(d.count - p) remain") }
+                starts.append(base + p); ends.append(base + p + n)
+                p += n
+            }
+        }
+    }
+}

@@ -1,0 +1,126 @@
+import Foundation
+import HashscreenCore
+import HashscreenManifest
+import HashscreenReport
+
+/// What the producer hands a worker: samples it read, or a Parquet row group (a unit) the
+/// worker reads itself as columns (docs/parquet.md, "Columnar metadata scan").
+enum Work {
+    case samples([(Sample, [String])])
+    case rowGroup(ParquetColumnarInput, Int)
+}
+
+extension Scanner {
+    /// Rows of a row group whose plain rows' lookups are searched as one batch per index: enough
+    /// to keep the memory system busy (a few dozen loads in flight), few enough to stay in cache.
+    static let columnarLookupRun = 256
+
+    /// `HASHSCREEN_ROW_PATH=1` sends every row through the per-row path (a Sample built by the
+    /// producer), for the equivalence tests and for debugging.
+    static var rowPathForced: Bool { ProcessInfo.processInfo.environment["HASHSCREEN_ROW_PATH"] == "1" }
+
+    /// Screens row group `group` of a metadata-only Parquet input, read as columns: a plain row
+    /// (`ParquetColumnarRows.plainRow`) that matches nothing is counted in bulk, like the first
+    /// such row of the group, which is screened as a sample; every other row (not plain, a
+    /// match) is built and screened as the row reader's sample would be, so its records are
+    /// the per-row path's. A row group that cannot be read as columns is read by the row reader.
+    static func screenColumnar(_ input: ParquetColumnarInput, group: Int, screener: Screener, local: inout BatchTally,
+                               tally: Tally, progress: ProgressReporter?) throws {
+        let rows: ParquetColumnarRows
+        do { rows = try input.read(group: group) } catch {
+            try screenRows(of: input, group: group, screener: screener, local: &local, tally: tally, progress: progress)
+            return
+        }
+        var recorded: [(SignalKind, HashValue)] = []
+        /// The outcome of the group's first plain row that matched nothing, and its sample.
+        var template: (SampleOutcome, Sample)?
+        var bulk = 0, pending = 0, samples = 0, matched = 0, failed = 0
+        var lookups = Screener.PlainLookups()
+        var plainRows: [Int] = [], otherRows: [Int] = [], hit = Set<Int>()
+        /// Screens row `r` as the row reader's item.
+        func screenRow(_ r: Int, plain: Bool) {
+            switch rows.item(r) {
+            case .sample(let sample, let problems):
+                let outcome = screener.screen(sample, problems: problems)
+                if plain, template == nil, outcome.matches.isEmpty, outcome.failures.isEmpty, outcome.flagged == nil, outcome.remaining == nil {
+                    template = (outcome, sample)
+                }
+                if !outcome.matches.isEmpty { matched += 1 }
+                if !outcome.failures.isEmpty { failed += 1 }
+                local.count(outcome, of: sample)
+                samples += 1
+            case .failure(let key, let path, let message, let id):
+                tally.addRowFailure(FailureRecord(key: key, path: path, stage: .manifest, message: message, sampleID: id))
+                progress?.counters.add(samples: 1, matched: 0, errors: 1)
+            }
+            // Findings merged every batch's worth of rows: memory flat in their number.
+            pending += 1
+            if pending == metadataBatchSize { tally.add(&local); pending = 0 }
+        }
+        // Rows in runs: the plain rows' lookups of a run are searched together.
+        var start = 0
+        while start < rows.rowCount {
+            let end = min(start + columnarLookupRun, rows.rowCount)
+            lookups.removeAll(); plainRows.removeAll(keepingCapacity: true); otherRows.removeAll(keepingCapacity: true); hit.removeAll(keepingCapacity: true)
+            for r in start..<end {
+                guard rows.plainRow(r, recorded: &recorded) else { otherRows.append(r); continue }
+                // Until the group has its template, a plain row is screened as a sample.
+                if template == nil { screenRow(r, plain: true); continue }
+                plainRows.append(r)
+                _ = rows.withURL(r) { screener.gather(url: $0, recorded: recorded, row: r, into: &lookups) }
+                    ?? screener.gather(url: nil, recorded: recorded, row: r, into: &lookups)
+            }
+            screener.rowsMatching(lookups) { hit.insert($0) }
+            for r in plainRows {
+                if hit.contains(r) { screenRow(r, plain: true) } else { bulk += 1 }
+            }
+            for r in otherRows { screenRow(r, plain: false) }
+            start = end
+        }
+        if let (outcome, sample) = template { local.count(outcome, of: sample, times: bulk) }
+        tally.add(&local)
+        progress?.counters.add(samples: samples + bulk, matched: matched, errors: failed)
+    }
+
+    /// Screens row group `group` through the row reader, as the producer would have (its damage
+    /// is failure rows; what it throws is what the producer would have stopped the scan with).
+    static func screenRows(of input: ParquetColumnarInput, group: Int, screener: Screener, local: inout BatchTally,
+                           tally: Tally, progress: ProgressReporter?) throws {
+        let reader = input.rowReader(group: group)
+        var samples = 0, matched = 0, failed = 0, pending = 0
+        try reader.forEachItem { item in
+            switch item {
+            case .sample(let sample, let problems):
+                let outcome = screener.screen(sample, problems: problems)
+                if !outcome.matches.isEmpty { matched += 1 }
+                if !outcome.failures.isEmpty { failed += 1 }
+                local.count(outcome, of: sample)
+                samples += 1
+                pending += 1
+                if pending == metadataBatchSize { tally.add(&local); pending = 0 }
+            case .failure(let key, let path, let message, let id):
+                tally.addRowFailure(FailureRecord(key: key, path: path, stage: .manifest, message: message, sampleID: id))
+                progress?.counters.add(samples: 1, matched: 0, errors: 1)
+            }
+        }
+        tally.add(&local)
+        tally.setPassedOver(reader.counters, input: Int(input.input))
+        progress?.counters.add(samples: samples, matched: matched, errors: failed)
+    }
+}
+
+extension ScanSummary.Counts {
+    /// Adds `n` times `c`'s counts (same signals, in the same order) to these.
+    mutating func accumulate(_ c: ScanSummary.Counts, times n: Int) {
+        var m = c
+        m.samples *= n; m.scanned *= n; m.matched *= n; m.errors *= n; m.decoded *= n; m.rowsWithoutPath *= n
+        for k in m.errorsByStage.keys { m.errorsByStage[k]! *= n }
+        for k in m.notComputed.keys { m.notComputed[k]! *= n }
+        for k in m.passedOver.keys { m.passedOver[k]! *= n }
+        for j in m.perSignal.indices {
+            m.perSignal[j].screened *= n; m.perSignal[j].matched *= n; m.perSignal[j].notComputed *= n
+            m.perSignal[j].skippedLowQuality *= n; m.perSignal[j].notApplicable *= n
+        }
+        accumulate(m)
+    }
+}
