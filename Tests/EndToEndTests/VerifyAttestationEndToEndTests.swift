@@ -311,6 +311,41 @@ final class VerifyAttestationEndToEndTests: XCTestCase {
         XCTAssertEqual(scanAfter["verified"] as? Bool, false)
         XCTAssertTrue(try read(tmp.file("v1") + "/report.html").contains("(re-screened, verified)"))
         XCTAssertTrue(try read(tmp.file("v2") + "/report.html").contains("(re-screened, not verified)"))
+        // Per list: before is the earlier scan's (its summary.json per_list, over its samples),
+        // after the re-screened release's (over the release's samples), verified as the verdict.
+        let earlierPerList = (earlierSummary["per_list"] as! [[String: Any]])[0]
+        func listStages(_ out: String) throws -> (before: [String: Any], after: [String: Any], figuresOf: String?) {
+            let p = try json(out + "/prevalence.json")
+            let l = (p["per_list"] as! [[String: Any]])[0]
+            return (l["before"] as! [String: Any], l["after"] as! [String: Any], p["figures_of"] as? String)
+        }
+        var stages = try listStages(tmp.file("v1"))
+        XCTAssertEqual(stages.before["flagged"] as? Int, earlierPerList["matched"] as? Int)
+        XCTAssertEqual(stages.before["flagged"] as? Int, 2)
+        XCTAssertEqual(stages.before["in_earlier_scan"] as? Bool, true)
+        XCTAssertEqual(stages.before["flagged_per_million"] as? Double, 2.0 * 1e6 / 4)
+        XCTAssertEqual(stages.after["flagged"] as? Int, 0)
+        XCTAssertEqual(stages.after["verified"] as? Bool, true)
+        XCTAssertEqual(stages.figuresOf, "rescreened_release")
+        stages = try listStages(tmp.file("v2"))
+        XCTAssertEqual(stages.before["flagged"] as? Int, 2)
+        XCTAssertEqual(stages.after["flagged"] as? Int, 1)
+        XCTAssertEqual(stages.after["flagged_per_million"] as? Double, 1.0 * 1e6 / 2)
+        XCTAssertEqual(stages.after["verified"] as? Bool, false)
+        // A scan's own prevalence.json has none of verify's fields.
+        let scanP = try json(earlier + "/prevalence.json")
+        XCTAssertNil(scanP["figures_of"])
+        XCTAssertNil((scanP["per_list"] as! [[String: Any]])[0]["before"])
+        // A list the earlier scan did not have is a new list: no before figure.
+        let db2 = tmp.file("demo2.sqlite")
+        try FileManager.default.copyItem(atPath: db, toPath: db2)
+        XCTAssertEqual(try hashscreen(["list", "import", "--list", db2, "--name", "extra", "--version", "1", demoListCSV]).status, 0)
+        _ = try verify([earlier + "/cleaned/m.csv"], db2, against: earlier, tmp.file("v3"))
+        let v3 = (try json(tmp.file("v3") + "/prevalence.json")["per_list"] as! [[String: Any]]).first { $0["name"] as? String == "extra" }
+        let v3before = try XCTUnwrap(v3?["before"] as? [String: Any])
+        XCTAssertEqual(v3before["in_earlier_scan"] as? Bool, false)
+        XCTAssertTrue(v3before["flagged"] is NSNull)
+        XCTAssertTrue(try read(tmp.file("v3") + "/report.html").contains(">new list</td>"))
 
         // Headless Chromium: the page renders; the DOM says verified; the bars are drawn at 390 px.
         guard let browser = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
@@ -322,6 +357,22 @@ final class VerifyAttestationEndToEndTests: XCTestCase {
         let report = URL(fileURLWithPath: tmp.file("v2") + "/report.html").absoluteString
         let dom = try runProcess(browser, flags + ["--dump-dom", report])
         XCTAssertTrue(dom.stdout.contains("re-screened, not verified"), dom.stderr.suffix(2000).description)
+        // Every figure says whose it is: the cards, the per-list columns (before 2 from the earlier
+        // scan, after 1 from the release, not verified; no bare "0" After column), the sections.
+        for text in ["Samples before (earlier scan)", "Flagged before (earlier scan)", "Not fully screened before (earlier scan)",
+                     "Samples after (re-screened release)", "Not fully screened after (re-screened release)",
+                     "Re-screened release (after): 1 of 2 samples flagged",
+                     "<td data-label=\"Flagged before (earlier scan)\" class=\"n\">2</td>",
+                     "<td data-label=\"Per million before\" class=\"n\">500,000</td>",
+                     "<td data-label=\"Flagged after (re-screened)\" class=\"n\">1</td>",
+                     "<td data-label=\"Per million after\" class=\"n\">500,000</td>",
+                     "<td data-label=\"After (verify)\" class=\"name\">not verified</td>",
+                     "By signal (after: re-screened release)", "By match kind (after: re-screened release)",
+                     "By input and shard (after: re-screened release)", "Errors by stage (after: re-screened release)"] {
+            XCTAssertTrue(dom.stdout.contains(text), "not in the DOM: \(text)")
+        }
+        XCTAssertFalse(dom.stdout.contains("data-label=\"After\""), "the old After column")
+        XCTAssertFalse(dom.stdout.contains("computed, unverified"))
         let png = tmp.file("phone.png")
         let r = try runProcess(browser, flags + ["--screenshot=\(png)", "--window-size=390,5000", report])
         XCTAssertTrue(exists(png), "no screenshot: \(r.stderr.suffix(2000))")
