@@ -386,6 +386,28 @@ final class VerifyAttestationEndToEndTests: XCTestCase {
         XCTAssertEqual(counts.count, 2)
         XCTAssertGreaterThan(counts.first ?? 0, 200, "flagged bars drawn")
         XCTAssertGreaterThan(counts.last ?? 0, 200, "after-removal bar drawn")
+        // Readable at a phone's width with its wider per-list table: measured from outside the
+        // page (a harness frames an unchanged copy), no horizontal overflow at 390 and 320 px.
+        try FileManager.default.copyItem(atPath: tmp.file("v2") + "/report.html", toPath: tmp.file("framed.html"))
+        for width in [390, 320] {
+            let harness = try tmp.write("harness-\(width).html", """
+            <!DOCTYPE html><html><body><pre id="probe">PENDING</pre>
+            <iframe id="f" src="framed.html" style="width:\(width)px;height:900px;border:0"></iframe>
+            <script>
+            document.getElementById("f").addEventListener("load", function () {
+              var d = this.contentDocument;
+              document.getElementById("probe").textContent = ["MEASURED", d.documentElement.scrollWidth, d.documentElement.clientWidth].join(" ");
+            });
+            </script></body></html>
+            """)
+            let m = try runProcess(browser, flags + ["--allow-file-access-from-files", "--window-size=1400,1000", "--virtual-time-budget=5000",
+                                                     "--dump-dom", URL(fileURLWithPath: harness).absoluteString])
+            let line = try XCTUnwrap(m.stdout.components(separatedBy: "MEASURED ").dropFirst().first { $0.first?.isNumber == true },
+                                     "\(width): no measurement: \(m.stderr.suffix(2000))")
+            let v = line.prefix { $0 != "<" }.split(separator: " ").compactMap { Int($0) }
+            XCTAssertEqual(v.count, 2, line)
+            if v.count == 2 { XCTAssertLessThanOrEqual(v[0], v[1], "\(width) px: verify's report scrolls sideways (scrollWidth \(v[0]) > \(v[1]))") }
+        }
     }
 
     // MARK: - Folder subjects and --follow-symlinks
