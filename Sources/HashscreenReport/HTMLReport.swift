@@ -121,6 +121,10 @@ struct HTMLReport {
         let hit = r.summary.counts.perList.filter { $0.matched > 0 }.count
         s += hit == 0 ? "." : " by \(hit) of \(r.summary.counts.perList.count) list\(r.summary.counts.perList.count == 1 ? "" : "s")."
         if c.errors > 0 { s += " \(Self.int(c.errors)) sample\(c.errors == 1 ? " was" : "s were") not fully screened." }
+        // verify's own exit status (1, 4, 3, 5) is not the re-screening's: its verdict instead.
+        if let v = r.verification {
+            return HTML.escape(s + " Verify's verdict: \(v.verified ? "verified" : "not verified") (the checks are in verify.json).")
+        }
         s += " Exit status \(r.summary.exitStatus): " + (r.summary.exitStatus == 1 ? "matches found" : r.summary.exitStatus == 3 ? "incomplete"
             : r.summary.counts.errors > 0 ? "unscreened samples within --max-unscreened" : "clean") + "."
         return HTML.escape(s)
@@ -149,12 +153,13 @@ struct HTMLReport {
             card("Not fully screened", Self.int(b.unscreened), "\(Self.rate(ub)) per million", tone: b.unscreened > 0 ? "warn" : nil)
         }
         out += "</div>\n"
-        let (bw, aw) = r.verification == nil ? ("", "") : (" (earlier scan)", " (re-screened)")
+        // Labels of at most 36 characters (the chart's width): verify's say whose figures they are.
+        let v = r.verification != nil
         out += Self.barChart(title: "Flagged and not fully screened samples per million, before and after removal", rows: [
-            ("Flagged, before removal" + bw, pb, Self.rate(pb), Colour.flagged),
-            ("Flagged, after removal" + aw, pa, Self.rate(pa), Colour.after),
-            ("Not fully screened, before" + bw, ub, Self.rate(ub), Colour.errors),
-            ("Not fully screened, after" + aw, ua, Self.rate(ua), Colour.errors),
+            (v ? "Flagged, before (earlier scan)" : "Flagged, before removal", pb, Self.rate(pb), Colour.flagged),
+            (v ? "Flagged, after (re-screened release)" : "Flagged, after removal", pa, Self.rate(pa), Colour.after),
+            (v ? "Not fully screened, before (earlier)" : "Not fully screened, before", ub, Self.rate(ub), Colour.errors),
+            (v ? "Not fully screened, after (release)" : "Not fully screened, after", ua, Self.rate(ua), Colour.errors),
         ])
         if let v = r.verification {
             out += """

@@ -361,7 +361,8 @@ final class VerifyAttestationEndToEndTests: XCTestCase {
         // scan, after 1 from the release, not verified; no bare "0" After column), the sections.
         for text in ["Samples before (earlier scan)", "Flagged before (earlier scan)", "Not fully screened before (earlier scan)",
                      "Samples after (re-screened release)", "Not fully screened after (re-screened release)",
-                     "Re-screened release (after): 1 of 2 samples flagged",
+                     "Re-screened release (after): 1 of 2 samples flagged", "Verify's verdict: not verified",
+                     ">Flagged, before (earlier scan)<", ">Flagged, after (re-screened release)<",
                      "<td data-label=\"Flagged before (earlier scan)\" class=\"n\">2</td>",
                      "<td data-label=\"Per million before\" class=\"n\">500,000</td>",
                      "<td data-label=\"Flagged after (re-screened)\" class=\"n\">1</td>",
