@@ -217,6 +217,12 @@ struct HTMLReport {
                     v.verified ? "verified" : "not verified",
                     HTML.escape(l.perSignal.filter { $0.1 > 0 }.map { "\($0.0.name) \(Self.int($0.1))" }.joined(separator: ", "))]
         })
+        let missing = r.missingLists
+        if !missing.isEmpty {
+            table(["Earlier list no longer in the database", "Version", "#Flagged before (earlier scan)", "#Per million before", "After"], missing.map { m in
+                [HTML.escape(m.list.name), HTML.escape(m.list.version), Self.int(m.flagged), Self.rate(m.perMillion), "not screened now"]
+            })
+        }
         out += "<p class=\"note\">Before: the earlier scan's flagged samples per list, per million of its \(Self.int(v.earlierSamples)) samples; a list the earlier scan did not have is a <em>new list</em> (<code>verify.json</code> names its entries new since). After: the re-screened release's, per million of its \(Self.int(total)) samples; verify's verdict: \(v.verified ? "verified" : "not verified").</p>\n</section>\n"
     }
 

@@ -84,6 +84,15 @@ package struct PrevalenceReport: Sendable {
         return (n, Self.perMillion(n, of: v.earlierSamples))
     }
 
+    /// verify's report: the earlier scan's lists no longer in the database (not screened now),
+    /// by name and version, with their earlier figures.
+    var missingLists: [(list: ListRef, flagged: Int, perMillion: Double)] {
+        guard let v = verification else { return [] }
+        let now = Set(summary.counts.perList.map(\.list))
+        return v.earlierPerList.filter { !now.contains($0.key) }.sorted { $0.key < $1.key }
+            .map { ($0.key, $0.value, Self.perMillion($0.value, of: v.earlierSamples)) }
+    }
+
     /// Input `i`'s shards with samples, by shard number, named (by the input's shard names, or,
     /// in a merge, by the names the parts recorded).
     func shards(ofInput i: Int) -> [Prevalence.Shard] {
@@ -169,6 +178,10 @@ extension PrevalenceReport: JSONRecord {
                     ("per_signal", .object(l.perSignal.map { ($0.0.name, .int($0.1)) })),
                 ] + listStages(l))
             })),
+        ] + (verification == nil ? [] : [("missing_lists", .array(missingLists.map { m in
+            .object([("name", .string(m.list.name)), ("version", .string(m.list.version)),
+                     ("before", .object([("flagged", .int(m.flagged)), ("flagged_per_million", .double((m.perMillion * 10_000).rounded() / 10_000))]))])
+        }))]) + [
             ("per_signal", .array(c.perSignal.map { s in
                 .object([
                     ("signal", .string(s.signal.name)), ("screened", .int(s.screened)), ("flagged", .int(s.matched)),

@@ -346,6 +346,16 @@ final class VerifyAttestationEndToEndTests: XCTestCase {
         XCTAssertEqual(v3before["in_earlier_scan"] as? Bool, false)
         XCTAssertTrue(v3before["flagged"] is NSNull)
         XCTAssertTrue(try read(tmp.file("v3") + "/report.html").contains(">new list</td>"))
+        XCTAssertEqual((try json(tmp.file("v3") + "/prevalence.json")["missing_lists"] as? [Any])?.count, 0)
+        // An earlier list no longer in the database: its before figure, not screened now.
+        let db3 = tmp.file("demo3.sqlite")
+        XCTAssertEqual(try hashscreen(["list", "import", "--list", db3, "--name", "extra", "--version", "1", demoListCSV]).status, 0)
+        _ = try verify([earlier + "/cleaned/m.csv"], db3, against: earlier, tmp.file("v4"))
+        let missing = try XCTUnwrap(try json(tmp.file("v4") + "/prevalence.json")["missing_lists"] as? [[String: Any]])
+        XCTAssertEqual(missing.map { "\($0["name"] ?? "")@\($0["version"] ?? "")" }, ["demo-list@1"])
+        XCTAssertEqual((missing.first?["before"] as? [String: Any])?["flagged"] as? Int, 2)
+        XCTAssertTrue(try read(tmp.file("v4") + "/report.html").contains(">not screened now</td>"))
+        XCTAssertNil(scanP["missing_lists"])
 
         // Headless Chromium: the page renders; the DOM says verified; the bars are drawn at 390 px.
         guard let browser = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
