@@ -50,6 +50,54 @@ struct EarlierEntry: SpoolRecord {
     }
 }
 
+/// The earlier `flagged.jsonl`, opened once (docs/verify.md "The flagged rows, read once"): its
+/// SHA-256 is of the bytes read through this descriptor, and `EarlierFlags.prepare` indexes from
+/// the same descriptor, digesting again as it indexes and comparing before the index is used. A
+/// file renamed over the path after it was opened is not read at all; one changed in place
+/// between the two reads fails the comparison (`changedWhileRead`).
+final class FlaggedFile: @unchecked Sendable {
+    let path: String
+    let fd: Int32
+    /// SHA-256 (hex) of the file's bytes, as first read through `fd`.
+    let sha256: String
+
+    init(path: String) throws(HashscreenError) {
+        do { fd = try InputFile.openRegular(path).fd } catch {
+            throw HashscreenError(.input, "cannot read \(path)", underlying: error.message)
+        }
+        self.path = path
+        do throws(HashscreenError) {
+            let digest = try HashscreenError.converting { try StreamingSHA256() }
+            try Self.forEachChunk(fd, path) { digest.update($0) }
+            sha256 = digest.finish()
+        } catch {
+            close(fd)
+            throw error
+        }
+    }
+
+    deinit { close(fd) }
+
+    /// The file's bytes from offset 0 through `fd` (`pread`: the offset is not shared), in 1 MiB pieces.
+    static func forEachChunk(_ fd: Int32, _ path: String, _ body: (UnsafeRawBufferPointer) throws(HashscreenError) -> Void) throws(HashscreenError) {
+        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        var offset: off_t = 0
+        while true {
+            let n = chunk.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, $0.count, offset) }
+            if n < 0 && errno == EINTR { continue }
+            guard n >= 0 else { throw HashscreenError(.io, "cannot read \(path)", underlying: String(cString: strerror(errno))) }
+            if n == 0 { return }
+            offset += off_t(n)
+            // withUnsafeBytes rethrows untyped: the error is carried out by hand.
+            var failure: HashscreenError?
+            chunk.withUnsafeBytes { raw in
+                do throws(HashscreenError) { try body(UnsafeRawBufferPointer(rebasing: raw[0..<n])) } catch { failure = error }
+            }
+            if let failure { throw failure }
+        }
+    }
+}
+
 /// The earlier scan's flagged rows, indexed on disk for the per-sample comparison. Built once
 /// (`prepare`) in the output folder before the workers start, then read from any thread.
 package final class EarlierFlags: @unchecked Sendable {
@@ -60,8 +108,12 @@ package final class EarlierFlags: @unchecked Sendable {
     /// earlier rows; more take a second pass).
     static let sortBufferEntries = 1 << 15
 
-    /// `flagged.jsonl` to read (nil: no rows, as against an attestation without `--flagged`).
-    let flaggedPath: String?
+    /// `flagged.jsonl`, opened once (nil: no rows, as against an attestation without `--flagged`).
+    let file: FlaggedFile?
+    var flaggedPath: String? { file?.path }
+    /// `prepare` found bytes other than those `file.sha256` is of: the file changed in place
+    /// after it was digested (verify: not verified, exit 6).
+    private(set) var changedWhileRead = false
     private(set) var rows = 0
     private(set) var withContent = 0
     private(set) var withURL = 0
@@ -73,7 +125,7 @@ package final class EarlierFlags: @unchecked Sendable {
     private var keysFD: Int32 = -1
     private var offsetsFD: Int32 = -1
 
-    init(flaggedPath: String?) { self.flaggedPath = flaggedPath }
+    init(file: FlaggedFile?) { self.file = file }
 
     deinit {
         for fd in [sortedFD, keysFD, offsetsFD] where fd >= 0 { close(fd) }
@@ -82,9 +134,12 @@ package final class EarlierFlags: @unchecked Sendable {
     // MARK: - Building
 
     /// Reads `flagged.jsonl` line by line into the sorted entry file and the key files in
-    /// `folder` (the scan's `--out`, after its preflight).
+    /// `folder` (the scan's `--out`, after its preflight), digesting the bytes it reads: when
+    /// they are not those `file.sha256` is of, it stops (`changedWhileRead`) before the index
+    /// is sorted or used.
     func prepare(in folder: String) throws(HashscreenError) {
-        guard let flaggedPath, sortedFD < 0 else { return }
+        guard let file, sortedFD < 0 else { return }
+        let flaggedPath = file.path
         sortedFD = try Self.createUnlinked(folder, "earlier-sorted")
         keysFD = try Self.createUnlinked(folder, "earlier-keys")
         offsetsFD = try Self.createUnlinked(folder, "earlier-offsets")
@@ -102,7 +157,8 @@ package final class EarlierFlags: @unchecked Sendable {
             }
         }
         var n = 0
-        try Self.forEachLine(flaggedPath) { line throws(HashscreenError) in
+        let digest = try HashscreenError.converting { try StreamingSHA256() }
+        try Self.forEachLine(file, digest: digest) { line throws(HashscreenError) in
             guard let o = JSONValue.parse(line) else {
                 throw HashscreenError(.input, "\(flaggedPath):\(n + 1) is not hashscreen's JSON")
             }
@@ -125,6 +181,11 @@ package final class EarlierFlags: @unchecked Sendable {
             keyEnd += UInt64(key.utf8.count)
             n += 1
             try flush(force: false)
+        }
+        guard digest.finish() == file.sha256 else {
+            changedWhileRead = true
+            throw HashscreenError(.input, "\(flaggedPath) changed while verify read it (its SHA-256 is no longer the one checked)",
+                                  remedy: "verify again with a flagged.jsonl nothing writes to")
         }
         withUnsafeBytes(of: keyEnd.littleEndian) { offsets.append(contentsOf: $0) }  // the end of the last key
         try flush(force: true)
@@ -247,28 +308,20 @@ package final class EarlierFlags: @unchecked Sendable {
         return true
     }
 
-    /// Each line of `path` (without its newline; empty lines skipped), read in 1 MiB pieces.
-    static func forEachLine(_ path: String, _ body: ([UInt8]) throws(HashscreenError) -> Void) throws(HashscreenError) {
-        let fd: Int32
-        do { fd = try InputFile.openRegular(path).fd } catch {
-            throw HashscreenError(.input, "cannot read \(path)", underlying: error.message)
-        }
-        defer { close(fd) }
-        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+    /// Each line of `file` (without its newline; empty lines skipped), read from offset 0
+    /// through its descriptor in 1 MiB pieces, each piece fed to `digest` as it is read.
+    static func forEachLine(_ file: FlaggedFile, digest: StreamingSHA256, _ body: ([UInt8]) throws(HashscreenError) -> Void) throws(HashscreenError) {
         var pending: [UInt8] = []
-        while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            guard n >= 0 else { throw HashscreenError(.io, "cannot read \(path)", underlying: String(cString: strerror(errno))) }
-            if n == 0 { break }
+        try FlaggedFile.forEachChunk(file.fd, file.path) { chunk throws(HashscreenError) in
+            digest.update(chunk)
+            let n = chunk.count
             var start = 0
             while start < n {
                 // memchr: a byte loop is slow in debug builds and no faster in release.
-                let found = chunk.withUnsafeBytes { raw -> Int? in
-                    guard let hit = memchr(raw.baseAddress! + start, 0x0A, n - start) else { return nil }
-                    return raw.baseAddress!.distance(to: UnsafeRawPointer(hit))
+                guard let hit = memchr(chunk.baseAddress! + start, 0x0A, n - start) else {
+                    pending += chunk[start..<n]; break
                 }
-                guard let i = found else { pending += chunk[start..<n]; break }
+                let i = chunk.baseAddress!.distance(to: UnsafeRawPointer(hit))
                 pending += chunk[start..<i]
                 if !pending.isEmpty { try body(pending) }
                 pending.removeAll(keepingCapacity: true)

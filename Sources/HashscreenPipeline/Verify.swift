@@ -62,9 +62,11 @@ struct EarlierNotVerified: Error {
 /// `flagged.jsonl`), or its signed attestation (the predicate; the flagged rows from
 /// `--flagged`, checked against the digest the predicate records).
 struct EarlierScan {
-    /// Its `flagged.jsonl` (nil: not given with an attestation), read by `EarlierFlags` into
-    /// files in `--out`, never into memory.
-    var flaggedPath: String?
+    /// Its `flagged.jsonl` (nil: not given with an attestation), opened once: digested here,
+    /// then indexed by `EarlierFlags` from the same descriptor into files in `--out`, never
+    /// into memory.
+    var flagged: FlaggedFile?
+    var flaggedPath: String? { flagged?.path }
     var version: JSONValue
     var openssl: JSONValue
     /// `provenance.options`, in their order.
@@ -75,6 +77,14 @@ struct EarlierScan {
     var source: VerifyReport.EarlierSource
     /// Rows of `flagged.jsonl` (read, or as the attestation records them).
     var flaggedRows: Int
+    /// The earlier scan's flagged samples per list (`counts.per_list` of its summary or predicate).
+    var perList: [ListRef: Int] = [:]
+
+    mutating func readPerList(_ counts: JSONValue) {
+        for l in counts["per_list"].elements {
+            perList[ListRef(name: l["name"].string ?? "", version: l["version"].string ?? ""), default: 0] += l["matched"].int ?? 0
+        }
+    }
 
     static func read(_ directory: String) throws(HashscreenError) -> EarlierScan {
         let summaryPath = (directory as NSString).appendingPathComponent(OutputFolder.File.summary)
@@ -87,6 +97,7 @@ struct EarlierScan {
             throw HashscreenError(.input, "\(directory) holds no \(OutputFolder.File.flagged): it was written by a hashscreen before verify existed",
                                   remedy: "scan the screened dataset again with this hashscreen, then verify against that scan")
         }
+        let flagged = try FlaggedFile(path: flaggedPath)
         let summaryBytes = try contents(summaryPath)
         let summary = try parse(summaryBytes, path: summaryPath)
         guard case .object = summary["provenance"] else {
@@ -94,13 +105,14 @@ struct EarlierScan {
         }
         let provenance = summary["provenance"]
         let counts = summary["counts"]
-        var scan = EarlierScan(flaggedPath: flaggedPath, version: provenance["version"], openssl: provenance["openssl"],
+        var scan = EarlierScan(flagged: flagged, version: provenance["version"], openssl: provenance["openssl"],
                                options: [], lists: [], inputs: [],
                                source: .init(kind: VerifyReport.EarlierSource.folder, sha256: try sha256(summaryBytes),
-                                             flaggedSHA256: try sha256(ofFile: flaggedPath), samples: counts["samples"].int ?? 0,
+                                             flaggedSHA256: flagged.sha256, samples: counts["samples"].int ?? 0,
                                              matched: counts["matched"].int ?? 0, errors: counts["errors"].int ?? 0),
                                flaggedRows: 0)
         if case .object(let o) = provenance["options"] { scan.options = o }
+        scan.readPerList(counts)
         scan.readLists(provenance["lists"])
         for i in provenance["inputs"].elements { scan.inputs.append((i["layout"], i["sha256"])) }
         return scan
@@ -128,7 +140,7 @@ struct EarlierScan {
         let predicate = try parse(Data(envelope.payload), path: path)["predicate"]
         let counts = predicate["counts"]
         let recorded = predicate["flagged"]
-        var scan = EarlierScan(flaggedPath: nil, version: predicate["screener"]["version"], openssl: predicate["screener"]["openssl"],
+        var scan = EarlierScan(flagged: nil, version: predicate["screener"]["version"], openssl: predicate["screener"]["openssl"],
                                options: [], lists: [], inputs: [],
                                source: .init(kind: VerifyReport.EarlierSource.attestation, sha256: try sha256(bytes),
                                              keyID: statement.keyID, flaggedChecked: flaggedPath != nil,
@@ -137,6 +149,7 @@ struct EarlierScan {
                                              errors: counts["errors"].int ?? 0),
                                flaggedRows: recorded["rows"].int ?? 0)
         if case .object(let o) = predicate["options"] { scan.options = o }
+        scan.readPerList(counts)
         scan.readLists(predicate["lists"])
         // A subject's digest is the input's file SHA-256 when its kind is `file`; a folder's
         // tree digest is not recorded in summary.json, so it compares as null, as from a folder.
@@ -149,10 +162,11 @@ struct EarlierScan {
                 throw HashscreenError(.input, "\(path) records no flagged.jsonl digest (made by a hashscreen before verify --against an attestation)",
                                       remedy: "verify without --flagged (the flagged-rows check is then not checked), or against the scan's output folder")
             }
-            guard try sha256(ofFile: flaggedPath) == attested else {
+            let file = try FlaggedFile(path: flaggedPath)
+            guard file.sha256 == attested else {
                 throw EarlierNotVerified(message: "\(flaggedPath) is not the flagged.jsonl \(path) records (its SHA-256 differs)")
             }
-            scan.flaggedPath = flaggedPath
+            scan.flagged = file
         }
         return scan
     }
@@ -273,10 +287,12 @@ public enum Verifier {
         let signingKey = try v.attestationKey.map { path throws(HashscreenError) in try Attestation.signingKey(at: path) }
         var unadopted: [VerifyReport.Difference] = []
         var config = try configuration(v, adopting: earlier.options, unadopted: &unadopted)
-        let flags = EarlierFlags(flaggedPath: earlier.flaggedPath)
+        let flags = EarlierFlags(file: earlier.flagged)
         config.earlier = flags
         let contentChecked = config.signals.contains { $0.isCryptographic || $0.isPerceptual } || config.verifyDecode
         var report: VerifyReport?
+        // A flagged.jsonl changed in place after it was digested: not verified (no outputs written).
+        do {
         _ = try Scanner.scan(config, log: { _ in }, warn: warn) { summary, remaining, outputs in
             var r = VerifyReport(
                 earlierDirectory: v.earlierDirectory, earlierFlagged: earlier.flaggedPath == nil ? earlier.flaggedRows : flags.rows,
@@ -291,7 +307,7 @@ public enum Verifier {
             report = r
             let verification = PrevalenceReport.Verification(
                 earlierSamples: earlier.source.samples, earlierFlagged: earlier.source.matched,
-                earlierUnscreened: earlier.source.errors, verified: r.exitStatus == 0)
+                earlierUnscreened: earlier.source.errors, earlierPerList: earlier.perList, verified: r.exitStatus == 0)
             guard let signingKey else { return .init(verification: verification) }
             return .init(verification: verification) { summary, outputs throws(HashscreenError) in
                 try Attestation.write(predicateType: VerifyReport.attestationPredicateType,
@@ -299,6 +315,11 @@ public enum Verifier {
                                       inputs: summary.inputs.map { ($0.path, $0.sha256 ?? "") }, followSymlinks: v.followSymlinks,
                                       key: signingKey, into: outputs, named: OutputFolder.File.verificationAttestation)
             }
+        }
+        } catch {
+            guard flags.changedWhileRead else { throw error }
+            warn("hashscreen verify: \((error as? HashscreenError)?.message ?? String(describing: error)); not verified (exit \(VerifyResult.attestationNotVerified))")
+            return VerifyResult(exitCode: VerifyResult.attestationNotVerified)
         }
         guard let report else { return VerifyResult(exitCode: 2) }
         log(String(report.text.dropLast()))

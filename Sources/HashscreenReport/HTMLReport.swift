@@ -116,10 +116,15 @@ struct HTMLReport {
 
     private func verdict(_ c: ScanSummary.Counts) -> String {
         let rate = Self.rate(PrevalenceReport.perMillion(c.matched, of: c.samples))
-        var s = "\(Self.int(c.matched)) of \(Self.int(c.samples)) samples flagged (\(rate) per million)"
+        var s = r.verification == nil ? "" : "Re-screened release (after): "
+        s += "\(Self.int(c.matched)) of \(Self.int(c.samples)) samples flagged (\(rate) per million)"
         let hit = r.summary.counts.perList.filter { $0.matched > 0 }.count
         s += hit == 0 ? "." : " by \(hit) of \(r.summary.counts.perList.count) list\(r.summary.counts.perList.count == 1 ? "" : "s")."
         if c.errors > 0 { s += " \(Self.int(c.errors)) sample\(c.errors == 1 ? " was" : "s were") not fully screened." }
+        // verify's own exit status (1, 4, 3, 5) is not the re-screening's: its verdict instead.
+        if let v = r.verification {
+            return HTML.escape(s + " Verify's verdict: \(v.verified ? "verified" : "not verified") (the checks are in verify.json).")
+        }
         s += " Exit status \(r.summary.exitStatus): " + (r.summary.exitStatus == 1 ? "matches found" : r.summary.exitStatus == 3 ? "incomplete"
             : r.summary.counts.errors > 0 ? "unscreened samples within --max-unscreened" : "clean") + "."
         return HTML.escape(s)
@@ -132,26 +137,33 @@ struct HTMLReport {
         let ua = PrevalenceReport.perMillion(a.unscreened, of: a.samples)
         let pa = PrevalenceReport.perMillion(a.flagged, of: a.samples)
         out += "<section id=\"overview\">\n<h2>Prevalence before and after removal</h2>\n<div class=\"cards\">\n"
-        card("Samples", Self.int(b.samples), "screened or attempted")
-        card("Flagged", Self.int(b.flagged), "\(Self.rate(pb)) per million", tone: "bad")
         if let v = r.verification {
-            let pa = PrevalenceReport.perMillion(a.flagged, of: a.samples)
+            // verify's report: every card says whose figures it shows.
+            card("Samples before (earlier scan)", Self.int(b.samples), "screened or attempted")
+            card("Flagged before (earlier scan)", Self.int(b.flagged), "\(Self.rate(pb)) per million", tone: "bad")
+            card("Not fully screened before (earlier scan)", Self.int(b.unscreened), "\(Self.rate(ub)) per million", tone: b.unscreened > 0 ? "warn" : nil)
+            card("Samples after (re-screened release)", Self.int(a.samples), "screened or attempted")
             card("After removal", Self.rate(pa), "flagged per million (re-screened, \(v.verified ? "verified" : "not verified"))",
                  tone: v.verified ? "good" : "bad")
+            card("Not fully screened after (re-screened release)", Self.int(a.unscreened), "\(Self.rate(ua)) per million", tone: a.unscreened > 0 ? "warn" : nil)
         } else {
+            card("Samples", Self.int(b.samples), "screened or attempted")
+            card("Flagged", Self.int(b.flagged), "\(Self.rate(pb)) per million", tone: "bad")
             card("After removal", "0", "flagged per million (computed, unverified)", tone: "good")
+            card("Not fully screened", Self.int(b.unscreened), "\(Self.rate(ub)) per million", tone: b.unscreened > 0 ? "warn" : nil)
         }
-        card("Not fully screened", Self.int(b.unscreened), "\(Self.rate(ub)) per million", tone: b.unscreened > 0 ? "warn" : nil)
         out += "</div>\n"
+        // Labels of at most 36 characters (the chart's width): verify's say whose figures they are.
+        let v = r.verification != nil
         out += Self.barChart(title: "Flagged and not fully screened samples per million, before and after removal", rows: [
-            ("Flagged, before removal", pb, Self.rate(pb), Colour.flagged),
-            ("Flagged, after removal", pa, Self.rate(pa), Colour.after),
-            ("Not fully screened, before", ub, Self.rate(ub), Colour.errors),
-            ("Not fully screened, after", ua, Self.rate(ua), Colour.errors),
+            (v ? "Flagged, before (earlier scan)" : "Flagged, before removal", pb, Self.rate(pb), Colour.flagged),
+            (v ? "Flagged, after (re-screened release)" : "Flagged, after removal", pa, Self.rate(pa), Colour.after),
+            (v ? "Not fully screened, before (earlier)" : "Not fully screened, before", ub, Self.rate(ub), Colour.errors),
+            (v ? "Not fully screened, after (release)" : "Not fully screened, after", ua, Self.rate(ua), Colour.errors),
         ])
         if let v = r.verification {
             out += """
-            <p class="note"><strong>Before removal</strong> is the earlier scan verify checked against (\(Self.int(b.samples)) samples, \(Self.int(b.flagged)) flagged). <strong>After removal</strong> is the released dataset as <code>hashscreen verify</code> re-screened it: \(Self.int(a.samples)) samples, \(Self.int(a.flagged)) flagged, \(Self.int(a.unscreened)) not fully screened. Verdict: <strong>\(v.verified ? "verified" : "not verified")</strong> (<code>verify.json</code>). The sections below are the release's.</p>
+            <p class="note"><strong>Before removal</strong> is the earlier scan verify checked against (\(Self.int(b.samples)) samples, \(Self.int(b.flagged)) flagged). <strong>After removal</strong> is the released dataset as <code>hashscreen verify</code> re-screened it: \(Self.int(a.samples)) samples, \(Self.int(a.flagged)) flagged, \(Self.int(a.unscreened)) not fully screened. Verdict: <strong>\(v.verified ? "verified" : "not verified")</strong> (<code>verify.json</code>). By list gives both; the sections after it are the release's (after).</p>
             </section>
 
             """
@@ -173,6 +185,7 @@ struct HTMLReport {
         let lists = r.lists
         out += "<section id=\"lists\">\n<h2>By list</h2>\n"
         if lists.isEmpty { out += "<p>No list.</p>\n</section>\n"; return }
+        if let v = r.verification { perListVerified(v); return }
         out += Self.barChart(title: "Flagged samples per million, by list", rows: lists.map { l in
             let p = PrevalenceReport.perMillion(l.flagged, of: total)
             return (l.list.label, p, Self.rate(p), Colour.flagged)
@@ -185,10 +198,38 @@ struct HTMLReport {
         out += "<p class=\"note\">A sample counts once per list it matched, and once per signal of that list it matched by. After: computed, unverified (above).</p>\n</section>\n"
     }
 
+    /// verify's per-list figures: before from the earlier scan (its samples; a list new since it
+    /// says so), after from the re-screened release, with verify's verdict.
+    private mutating func perListVerified(_ v: PrevalenceReport.Verification) {
+        let total = r.summary.counts.samples
+        let lists = r.lists
+        out += Self.barChart(title: "Flagged samples per million, by list, before (earlier scan) and after (re-screened release)", rows: lists.flatMap { l in
+            let e = r.earlier(l.list), pa = PrevalenceReport.perMillion(l.flagged, of: total)
+            return [(l.list.label + ", before", e?.perMillion ?? 0, e.map { Self.rate($0.perMillion) } ?? "new list", Colour.flagged),
+                    (l.list.label + ", after", pa, Self.rate(pa), Colour.after)]
+        })
+        table(["List", "Version", "#Flagged before (earlier scan)", "#Per million before", "#Flagged after (re-screened)", "#Per million after",
+               "After (verify)", "Flagged after by signal"], lists.map { l in
+            let e = r.earlier(l.list)
+            return [HTML.escape(l.list.name), HTML.escape(l.list.version),
+                    e.map { Self.int($0.flagged) } ?? "new list", e.map { Self.rate($0.perMillion) } ?? "new list",
+                    Self.int(l.flagged), Self.rate(PrevalenceReport.perMillion(l.flagged, of: total)),
+                    v.verified ? "verified" : "not verified",
+                    HTML.escape(l.perSignal.filter { $0.1 > 0 }.map { "\($0.0.name) \(Self.int($0.1))" }.joined(separator: ", "))]
+        })
+        let missing = r.missingLists
+        if !missing.isEmpty {
+            table(["Earlier list no longer in the database", "Version", "#Flagged before (earlier scan)", "#Per million before", "After"], missing.map { m in
+                [HTML.escape(m.list.name), HTML.escape(m.list.version), Self.int(m.flagged), Self.rate(m.perMillion), "not screened now"]
+            })
+        }
+        out += "<p class=\"note\">Before: the earlier scan's flagged samples per list, per million of its \(Self.int(v.earlierSamples)) samples; a list the earlier scan did not have is a <em>new list</em> (<code>verify.json</code> names its entries new since). After: the re-screened release's, per million of its \(Self.int(total)) samples; verify's verdict: \(v.verified ? "verified" : "not verified").</p>\n</section>\n"
+    }
+
     private mutating func perSignal() {
         let total = r.summary.counts.samples
         let signals = r.summary.counts.perSignal
-        out += "<section id=\"signals\">\n<h2>By signal</h2>\n"
+        out += "<section id=\"signals\">\n<h2>By signal\(afterLabel)</h2>\n"
         out += Self.barChart(title: "Flagged samples per million, by signal", rows: signals.map { s in
             let p = PrevalenceReport.perMillion(s.matched, of: total)
             return (s.signal.name, p, Self.rate(p), Colour.flagged)
@@ -202,7 +243,7 @@ struct HTMLReport {
 
     private mutating func matchKinds() {
         let p = r.prevalence
-        out += "<section id=\"kinds\">\n<h2>By match kind</h2>\n"
+        out += "<section id=\"kinds\">\n<h2>By match kind\(afterLabel)</h2>\n"
         let names: [Prevalence.MatchKind: String] = [
             .fileDigest: "File digest (exact)", .recordedHash: "Recorded in the manifest (exact)",
             .url: "URL hash (exact)", .perceptual: "Perceptual (within threshold)",
@@ -227,7 +268,7 @@ struct HTMLReport {
 
     private mutating func inputs() {
         let c = r.summary.counts
-        out += "<section id=\"inputs\">\n<h2>By input and shard</h2>\n"
+        out += "<section id=\"inputs\">\n<h2>By input and shard\(afterLabel)</h2>\n"
         out += Self.barChart(title: "Flagged samples per million, by input", rows: c.perInput.enumerated().map { i, ic in
             let p = PrevalenceReport.perMillion(ic.matched, of: ic.samples)
             return (inputName(i), p, Self.rate(p), Colour.flagged)
@@ -262,11 +303,14 @@ struct HTMLReport {
         out += "</section>\n"
     }
 
+    /// verify's report: the sections after the per-list one are the re-screened release's.
+    private var afterLabel: String { r.verification == nil ? "" : " (after: re-screened release)" }
+
     private func inputName(_ i: Int) -> String { i < r.summary.inputs.count ? r.summary.inputs[i].path : "input \(i + 1)" }
 
     private mutating func errors() {
         let c = r.summary.counts
-        out += "<section id=\"errors\">\n<h2>Errors by stage</h2>\n"
+        out += "<section id=\"errors\">\n<h2>Errors by stage\(afterLabel)</h2>\n"
         out += Self.barChart(title: "Samples not fully screened, by the stage that failed", rows: FailureStage.allCases.map { st in
             (st.rawValue, Double(c.errorsByStage[st] ?? 0), Self.int(c.errorsByStage[st] ?? 0), Colour.errors)
         })
@@ -278,7 +322,7 @@ struct HTMLReport {
 
     private mutating func provenance() {
         let s = r.summary
-        out += "<section id=\"provenance\">\n<h2>Provenance</h2>\n<dl>\n"
+        out += "<section id=\"provenance\">\n<h2>Provenance\(afterLabel)</h2>\n<dl>\n"
         def("Tool", "hashscreen \(s.version)")
         def("OpenSSL", s.opensslVersion)
         def("List database", s.listDatabase)

@@ -17,10 +17,13 @@ package struct PrevalenceReport: Sendable {
         package var earlierSamples: Int
         package var earlierFlagged: Int
         package var earlierUnscreened: Int
+        /// The earlier scan's flagged samples per list (its `counts.per_list`): a list of the
+        /// database now that is not a key is new since the earlier scan.
+        package var earlierPerList: [ListRef: Int]
         package var verified: Bool
-        package init(earlierSamples: Int, earlierFlagged: Int, earlierUnscreened: Int, verified: Bool) {
+        package init(earlierSamples: Int, earlierFlagged: Int, earlierUnscreened: Int, earlierPerList: [ListRef: Int] = [:], verified: Bool) {
             self.earlierSamples = earlierSamples; self.earlierFlagged = earlierFlagged
-            self.earlierUnscreened = earlierUnscreened; self.verified = verified
+            self.earlierUnscreened = earlierUnscreened; self.earlierPerList = earlierPerList; self.verified = verified
         }
     }
 
@@ -72,6 +75,22 @@ package struct PrevalenceReport: Sendable {
                 (s.signal, prevalence.perSignalList[s.signal]?[l.list] ?? 0)
             })
         }
+    }
+
+    /// verify's report: a list's flagged samples in the earlier scan and their rate over the
+    /// earlier scan's samples (nil: the list is new since the earlier scan).
+    func earlier(_ list: ListRef) -> (flagged: Int, perMillion: Double)? {
+        guard let v = verification, let n = v.earlierPerList[list] else { return nil }
+        return (n, Self.perMillion(n, of: v.earlierSamples))
+    }
+
+    /// verify's report: the earlier scan's lists no longer in the database (not screened now),
+    /// by name and version, with their earlier figures.
+    var missingLists: [(list: ListRef, flagged: Int, perMillion: Double)] {
+        guard let v = verification else { return [] }
+        let now = Set(summary.counts.perList.map(\.list))
+        return v.earlierPerList.filter { !now.contains($0.key) }.sorted { $0.key < $1.key }
+            .map { ($0.key, $0.value, Self.perMillion($0.value, of: v.earlierSamples)) }
     }
 
     /// Input `i`'s shards with samples, by shard number, named (by the input's shard names, or,
@@ -151,13 +170,18 @@ extension PrevalenceReport: JSONRecord {
             ("before_removal", stage(before, [])),
             ("after_removal", stage(after, [("basis", .string(verification == nil ? "computed" : "rescreened")),
                                             ("verified", .bool(verification?.verified ?? false))])),
+        ] + (verification == nil ? [] : [("figures_of", .string("rescreened_release"))]) + [
             ("per_list", .array(lists.map { l in
                 .object([
                     ("name", .string(l.list.name)), ("version", .string(l.list.version)), ("flagged", .int(l.flagged)),
                     ("flagged_per_million", rate(l.flagged)),
                     ("per_signal", .object(l.perSignal.map { ($0.0.name, .int($0.1)) })),
-                ])
+                ] + listStages(l))
             })),
+        ] + (verification == nil ? [] : [("missing_lists", .array(missingLists.map { m in
+            .object([("name", .string(m.list.name)), ("version", .string(m.list.version)),
+                     ("before", .object([("flagged", .int(m.flagged)), ("flagged_per_million", .double((m.perMillion * 10_000).rounded() / 10_000))]))])
+        }))]) + [
             ("per_signal", .array(c.perSignal.map { s in
                 .object([
                     ("signal", .string(s.signal.name)), ("screened", .int(s.screened)), ("flagged", .int(s.matched)),
@@ -187,6 +211,21 @@ extension PrevalenceReport: JSONRecord {
             ("exit_status", .int(summary.exitStatus)),
             ("run", runJSON),
         ])
+    }
+
+    /// verify's report: a list's `before` (the earlier scan's; null figures for a list new since
+    /// it) and `after` (the re-screened release's, verified as verify's verdict). None for a scan.
+    private func listStages(_ l: ListFigure) -> [(String, JSONValue)] {
+        guard let v = verification else { return [] }
+        let e = earlier(l.list)
+        func rate(_ d: Double) -> JSONValue { .double((d * 10_000).rounded() / 10_000) }
+        return [
+            ("before", .object([("in_earlier_scan", .bool(e != nil)), ("flagged", e.map { .int($0.flagged) } ?? .null),
+                                ("flagged_per_million", e.map { rate($0.perMillion) } ?? .null)])),
+            ("after", .object([("flagged", .int(l.flagged)),
+                               ("flagged_per_million", rate(Self.perMillion(l.flagged, of: summary.counts.samples))),
+                               ("verified", .bool(v.verified))])),
+        ]
     }
 
     /// What differs between runs of the same scan: times, throughput, --jobs.

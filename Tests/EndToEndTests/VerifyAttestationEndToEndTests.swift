@@ -311,6 +311,51 @@ final class VerifyAttestationEndToEndTests: XCTestCase {
         XCTAssertEqual(scanAfter["verified"] as? Bool, false)
         XCTAssertTrue(try read(tmp.file("v1") + "/report.html").contains("(re-screened, verified)"))
         XCTAssertTrue(try read(tmp.file("v2") + "/report.html").contains("(re-screened, not verified)"))
+        // Per list: before is the earlier scan's (its summary.json per_list, over its samples),
+        // after the re-screened release's (over the release's samples), verified as the verdict.
+        let earlierPerList = (earlierSummary["per_list"] as! [[String: Any]])[0]
+        func listStages(_ out: String) throws -> (before: [String: Any], after: [String: Any], figuresOf: String?) {
+            let p = try json(out + "/prevalence.json")
+            let l = (p["per_list"] as! [[String: Any]])[0]
+            return (l["before"] as! [String: Any], l["after"] as! [String: Any], p["figures_of"] as? String)
+        }
+        var stages = try listStages(tmp.file("v1"))
+        XCTAssertEqual(stages.before["flagged"] as? Int, earlierPerList["matched"] as? Int)
+        XCTAssertEqual(stages.before["flagged"] as? Int, 2)
+        XCTAssertEqual(stages.before["in_earlier_scan"] as? Bool, true)
+        XCTAssertEqual(stages.before["flagged_per_million"] as? Double, 2.0 * 1e6 / 4)
+        XCTAssertEqual(stages.after["flagged"] as? Int, 0)
+        XCTAssertEqual(stages.after["verified"] as? Bool, true)
+        XCTAssertEqual(stages.figuresOf, "rescreened_release")
+        stages = try listStages(tmp.file("v2"))
+        XCTAssertEqual(stages.before["flagged"] as? Int, 2)
+        XCTAssertEqual(stages.after["flagged"] as? Int, 1)
+        XCTAssertEqual(stages.after["flagged_per_million"] as? Double, 1.0 * 1e6 / 2)
+        XCTAssertEqual(stages.after["verified"] as? Bool, false)
+        // A scan's own prevalence.json has none of verify's fields.
+        let scanP = try json(earlier + "/prevalence.json")
+        XCTAssertNil(scanP["figures_of"])
+        XCTAssertNil((scanP["per_list"] as! [[String: Any]])[0]["before"])
+        // A list the earlier scan did not have is a new list: no before figure.
+        let db2 = tmp.file("demo2.sqlite")
+        try FileManager.default.copyItem(atPath: db, toPath: db2)
+        XCTAssertEqual(try hashscreen(["list", "import", "--list", db2, "--name", "extra", "--version", "1", demoListCSV]).status, 0)
+        _ = try verify([earlier + "/cleaned/m.csv"], db2, against: earlier, tmp.file("v3"))
+        let v3 = (try json(tmp.file("v3") + "/prevalence.json")["per_list"] as! [[String: Any]]).first { $0["name"] as? String == "extra" }
+        let v3before = try XCTUnwrap(v3?["before"] as? [String: Any])
+        XCTAssertEqual(v3before["in_earlier_scan"] as? Bool, false)
+        XCTAssertTrue(v3before["flagged"] is NSNull)
+        XCTAssertTrue(try read(tmp.file("v3") + "/report.html").contains(">new list</td>"))
+        XCTAssertEqual((try json(tmp.file("v3") + "/prevalence.json")["missing_lists"] as? [Any])?.count, 0)
+        // An earlier list no longer in the database: its before figure, not screened now.
+        let db3 = tmp.file("demo3.sqlite")
+        XCTAssertEqual(try hashscreen(["list", "import", "--list", db3, "--name", "extra", "--version", "1", demoListCSV]).status, 0)
+        _ = try verify([earlier + "/cleaned/m.csv"], db3, against: earlier, tmp.file("v4"))
+        let missing = try XCTUnwrap(try json(tmp.file("v4") + "/prevalence.json")["missing_lists"] as? [[String: Any]])
+        XCTAssertEqual(missing.map { "\($0["name"] ?? "")@\($0["version"] ?? "")" }, ["demo-list@1"])
+        XCTAssertEqual((missing.first?["before"] as? [String: Any])?["flagged"] as? Int, 2)
+        XCTAssertTrue(try read(tmp.file("v4") + "/report.html").contains(">not screened now</td>"))
+        XCTAssertNil(scanP["missing_lists"])
 
         // Headless Chromium: the page renders; the DOM says verified; the bars are drawn at 390 px.
         guard let browser = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
@@ -322,6 +367,23 @@ final class VerifyAttestationEndToEndTests: XCTestCase {
         let report = URL(fileURLWithPath: tmp.file("v2") + "/report.html").absoluteString
         let dom = try runProcess(browser, flags + ["--dump-dom", report])
         XCTAssertTrue(dom.stdout.contains("re-screened, not verified"), dom.stderr.suffix(2000).description)
+        // Every figure says whose it is: the cards, the per-list columns (before 2 from the earlier
+        // scan, after 1 from the release, not verified; no bare "0" After column), the sections.
+        for text in ["Samples before (earlier scan)", "Flagged before (earlier scan)", "Not fully screened before (earlier scan)",
+                     "Samples after (re-screened release)", "Not fully screened after (re-screened release)",
+                     "Re-screened release (after): 1 of 2 samples flagged", "Verify's verdict: not verified",
+                     ">Flagged, before (earlier scan)<", ">Flagged, after (re-screened release)<",
+                     "<td data-label=\"Flagged before (earlier scan)\" class=\"n\">2</td>",
+                     "<td data-label=\"Per million before\" class=\"n\">500,000</td>",
+                     "<td data-label=\"Flagged after (re-screened)\" class=\"n\">1</td>",
+                     "<td data-label=\"Per million after\" class=\"n\">500,000</td>",
+                     "<td data-label=\"After (verify)\" class=\"name\">not verified</td>",
+                     "By signal (after: re-screened release)", "By match kind (after: re-screened release)",
+                     "By input and shard (after: re-screened release)", "Errors by stage (after: re-screened release)"] {
+            XCTAssertTrue(dom.stdout.contains(text), "not in the DOM: \(text)")
+        }
+        XCTAssertFalse(dom.stdout.contains("data-label=\"After\""), "the old After column")
+        XCTAssertFalse(dom.stdout.contains("computed, unverified"))
         let png = tmp.file("phone.png")
         let r = try runProcess(browser, flags + ["--screenshot=\(png)", "--window-size=390,5000", report])
         XCTAssertTrue(exists(png), "no screenshot: \(r.stderr.suffix(2000))")
@@ -335,6 +397,28 @@ final class VerifyAttestationEndToEndTests: XCTestCase {
         XCTAssertEqual(counts.count, 2)
         XCTAssertGreaterThan(counts.first ?? 0, 200, "flagged bars drawn")
         XCTAssertGreaterThan(counts.last ?? 0, 200, "after-removal bar drawn")
+        // Readable at a phone's width with its wider per-list table: measured from outside the
+        // page (a harness frames an unchanged copy), no horizontal overflow at 390 and 320 px.
+        try FileManager.default.copyItem(atPath: tmp.file("v2") + "/report.html", toPath: tmp.file("framed.html"))
+        for width in [390, 320] {
+            let harness = try tmp.write("harness-\(width).html", """
+            <!DOCTYPE html><html><body><pre id="probe">PENDING</pre>
+            <iframe id="f" src="framed.html" style="width:\(width)px;height:900px;border:0"></iframe>
+            <script>
+            document.getElementById("f").addEventListener("load", function () {
+              var d = this.contentDocument;
+              document.getElementById("probe").textContent = ["MEASURED", d.documentElement.scrollWidth, d.documentElement.clientWidth].join(" ");
+            });
+            </script></body></html>
+            """)
+            let m = try runProcess(browser, flags + ["--allow-file-access-from-files", "--window-size=1400,1000", "--virtual-time-budget=5000",
+                                                     "--dump-dom", URL(fileURLWithPath: harness).absoluteString])
+            let line = try XCTUnwrap(m.stdout.components(separatedBy: "MEASURED ").dropFirst().first { $0.first?.isNumber == true },
+                                     "\(width): no measurement: \(m.stderr.suffix(2000))")
+            let v = line.prefix { $0 != "<" }.split(separator: " ").compactMap { Int($0) }
+            XCTAssertEqual(v.count, 2, line)
+            if v.count == 2 { XCTAssertLessThanOrEqual(v[0], v[1], "\(width) px: verify's report scrolls sideways (scrollWidth \(v[0]) > \(v[1]))") }
+        }
     }
 
     // MARK: - Folder subjects and --follow-symlinks
