@@ -839,6 +839,28 @@ package final class HashListStore {
         }
     }
 
+    /// How many entries of `newer` are not in `older` (by signal and value; never a value out):
+    /// what a newer version of a list adds (`verify`). `older`'s values are held in memory, one
+    /// sorted array per signal (the value bytes: 16 to 32 bytes an entry); `newer` is streamed.
+    package func entryCount(of newer: ListRef, notIn older: ListRef) throws -> Int {
+        var held: [SignalKind: [UInt8]] = [:]
+        try forEachEntry(signals: Set(SignalKind.allCases), lists: [older]) { e in
+            held[e.signal, default: []].append(contentsOf: e.value.bytes)
+        }
+        var added = 0
+        try forEachEntry(signals: Set(SignalKind.allCases), lists: [newer]) { e in
+            let k = e.signal.byteCount
+            guard let values = held[e.signal], e.value.bytes.count == k else { added += 1; return }
+            let hit = values.withUnsafeBufferPointer { base in
+                e.value.bytes.withUnsafeBufferPointer { v in
+                    PackedValues.find(v.baseAddress!, in: base.baseAddress!, count: values.count / k, stride: k, keyBytes: k)
+                }
+            }
+            if hit == nil { added += 1 }
+        }
+        return added
+    }
+
     // MARK: - Errors and transactions
 
     /// `SQLITE_READONLY_ROLLBACK` (`SQLITE_READONLY | (3<<8)` in sqlite3.h; a macro Swift cannot

@@ -299,7 +299,7 @@ public enum Verifier {
                 earlierWithContent: flags.withContent, earlierWithURL: flags.withURL,
                 earlierRowNumberKeys: flags.rowNumberKeys, samples: summary.counts.samples,
                 matched: summary.counts.matched, errors: summary.counts.errors, remaining: remaining,
-                contentChecked: contentChecked, lists: listChecks(earlier, summary),
+                contentChecked: contentChecked, lists: try listChecks(earlier, summary, listPath: v.listPath),
                 differences: unadopted + differences(earlier, summary, sameInputs: v.sameInputs),
                 outputDirectory: v.outputDirectory)
             r.earlier = earlier.source

@@ -45,8 +45,15 @@ package struct VerifyReport: Sendable {
         package var matched: Int
         /// The SHA-256 of its source files, sorted (now; the earlier scan's for a missing list).
         package var sources: [String]
-        package init(list: ListRef, status: Status, entries: Int?, matched: Int, sources: [String] = []) {
+        /// A new list whose name the earlier scan screened under another version: that version,
+        /// and how many of this list's entries are not in it (nil when that version is no longer
+        /// in the database). Counts only: never an entry.
+        package var newerVersionOf: String?
+        package var entriesNew: Int?
+        package init(list: ListRef, status: Status, entries: Int?, matched: Int, sources: [String] = [],
+                     newerVersionOf: String? = nil, entriesNew: Int? = nil) {
             self.list = list; self.status = status; self.entries = entries; self.matched = matched; self.sources = sources
+            self.newerVersionOf = newerVersionOf; self.entriesNew = entriesNew
         }
     }
 
@@ -222,7 +229,8 @@ extension VerifyReport: JSONRecord {
             ("name", .string(l.list.name)), ("version", .string(l.list.version)),
             ("status", .string(l.status.rawValue)), ("entries", l.entries.map { .int($0) } ?? .null),
             ("matched", .int(l.matched)),
-        ] + (sources ? [("source_sha256", .array(l.sources.map { .string($0) }))] : []))
+        ] + (l.newerVersionOf.map { [("newer_version_of", .string($0)), ("entries_new", l.entriesNew.map { .int($0) } ?? .null)] } ?? [])
+          + (sources ? [("source_sha256", .array(l.sources.map { .string($0) }))] : []))
     }
 
     var differencesJSON: JSONValue {
@@ -258,6 +266,9 @@ extension VerifyReport: TextRecord {
         for l in lists where l.status != .same || l.matched > 0 {
             out += "  list \(l.list.label): \(l.status.rawValue)"
             if let e = l.entries { out += ", \(plural(e, "entry", "entries"))" }
+            if let v = l.newerVersionOf {
+                out += l.entriesNew.map { ", \($0) new since version \(v)" } ?? ", newer than version \(v) (not in the database: new entries not counted)"
+            }
             out += ", \(l.matched) matched\n"
         }
         for d in differences {

@@ -231,11 +231,13 @@ final class VerifyEndToEndTests: XCTestCase {
         XCTAssertEqual(try hashscreen(["scan", m, "--list", db, "--out", earlier, "--write-cleaned", "--quiet"]).status, 1)
         XCTAssertEqual(try verify([earlier + "/cleaned/m.csv"], db: db, against: earlier, tmp.file("v0")).status, 0)
         let value = try runProcess("/usr/bin/sha256sum", [images + "/0003.png"]).stdout.prefix(64)
-        let entry = try tmp.write("v2.txt", "sha256 \(value)\n")
+        // Version 2: version 1's md5 entry (0002's, kept) and two new ones, one matching 0003.
+        let kept = try runProcess("/usr/bin/md5sum", [images + "/0002.jpg"]).stdout.prefix(32)
+        let entry = try tmp.write("v2.txt", "sha256 \(value)\nmd5 \(kept)\nmd5 \(String(repeating: "ab", count: 16))\n")
         XCTAssertEqual(try hashscreen(["list", "import", "--list", db, "--name", "demo-list", "--version", "2", entry]).status, 0)
         let r = try verify([earlier + "/cleaned/m.csv"], db: db, against: earlier, tmp.file("v"))
         XCTAssertEqual(r.status, 4, r.stderr)
-        XCTAssertTrue(r.stderr.contains("list demo-list@2: new, 1 entry, 1 matched"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("list demo-list@2: new, 3 entries, 2 new since version 1, 1 matched"), r.stderr)
         XCTAssertTrue(r.stderr.contains("1 by lists new since the earlier scan"), r.stderr)
         let v = try json(tmp.file("v") + "/verify.json")
         XCTAssertEqual(check(v, "no_match_now")["matched_by_new_lists"] as? Int, 1)
@@ -243,6 +245,9 @@ final class VerifyEndToEndTests: XCTestCase {
         let lists = v["lists"] as! [[String: Any]]
         XCTAssertEqual(lists.map { "\($0["name"]!)@\($0["version"]!):\($0["status"]!):\($0["matched"]!)" },
                        ["demo-list@1:same:0", "demo-list@2:new:1"])
+        XCTAssertNil(lists[0]["newer_version_of"])
+        XCTAssertEqual(lists[1]["newer_version_of"] as? String, "1")
+        XCTAssertEqual(lists[1]["entries_new"] as? Int, 2, "counted in the database, never listed")
         // The verdict never holds the list's value (report.jsonl, as for scan, holds the sample's own).
         XCTAssertFalse(try read(tmp.file("v") + "/verify.json").contains(String(value)))
         XCTAssertFalse(r.stderr.contains(String(value)))
