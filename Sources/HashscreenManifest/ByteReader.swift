@@ -97,6 +97,47 @@ final class ByteReader {
         }
     }
 
+    /// How `nextLine(appendingTo:)` ended a line.
+    enum LineEnd {
+        /// The line's bytes (terminator dropped) were appended: this many.
+        case text(length: Int)
+        case tooLong(bytes: Int)
+    }
+
+    /// The next line exactly as `nextLine()` reads it (same ends, same limit), its bytes
+    /// appended to `block` rather than returned as an array of their own.
+    func nextLine(appendingTo block: inout [UInt8]) throws -> LineEnd? {
+        let lf = UInt8(ascii: "\n"), cr = UInt8(ascii: "\r")
+        var scanned = 0, skipped = 0
+        while true {
+            if let i = buffer[(start + scanned)...].firstIndex(of: lf) {
+                let length = i - start
+                if skipped > 0 || length > Self.maxLineBytes {
+                    start = i + 1
+                    return .tooLong(bytes: skipped + length)
+                }
+                let end = i > start && buffer[i - 1] == cr ? i - 1 : i
+                block.append(contentsOf: buffer[start..<end])
+                start = i + 1
+                return .text(length: end - (i - length))
+            }
+            scanned = buffer.count - start
+            if scanned > Self.maxLineBytes {
+                skipped += scanned
+                start = buffer.count
+                scanned = 0
+            }
+            guard try fill(beyond: scanned) else {
+                if scanned == 0 && skipped == 0 { return nil }
+                let length = buffer.count - start
+                start = buffer.count
+                if skipped > 0 || length > Self.maxLineBytes { return .tooLong(bytes: skipped + length) }
+                block.append(contentsOf: buffer[(buffer.count - length)...])
+                return .text(length: length)
+            }
+        }
+    }
+
     /// The next RFC 4180 record (quoted fields may hold delimiters, quotes as `""`, and
     /// newlines), with the number of physical lines it spanned; nil at end of file. Text after a
     /// closing quote stays in its field (without CRs); spaces around fields are kept.

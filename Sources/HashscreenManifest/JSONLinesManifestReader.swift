@@ -24,13 +24,10 @@ final class JSONLinesManifestReader: ManifestReader {
 
     func forEachItem(_ body: (ManifestItem) throws -> Void) throws {
         let reader = try ByteReader(path: path)
-        let base = (path as NSString).deletingLastPathComponent
-        let name = (path as NSString).lastPathComponent
+        var lines = JSONLinesLineReader(path: path, input: input, options: options)
+        defer { embeddedImages += lines.embeddedImages }
         var lineNo = 0
         var row = 0
-        // The fast path's column map, kept while lines have the same keys in the same order.
-        var cachedKeys: [String] = []
-        var cached: (columns: ColumnMap, position: [Int], mapped: [Int])? = nil
         while let next = try reader.nextLine() {
             lineNo += 1
             let line: [UInt8]
@@ -38,80 +35,13 @@ final class JSONLinesManifestReader: ManifestReader {
             case .text(let l): line = l
             case .tooLong: line = []
             }
-            if case .text = next, line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
-            let id = SampleID(input: input, row: row)
+            if case .text = next, JSONLinesLineReader.isBlank(line) { continue }
             row += 1
-            let place = { [path] in "\(path):\(lineNo)" }
-            func fail(_ message: String) throws {
-                try body(.failure(key: "\(name):\(lineNo)", path: nil, message: "\(place()): \(message)", id: id))
+            let tooLong: Int?
+            if case .tooLong(let bytes) = next { tooLong = bytes } else { tooLong = nil }
+            let item = try line.withUnsafeBufferPointer { b in
+                try lines.item(b, tooLong: tooLong, lineNo: lineNo, row: row)
             }
-            if case .tooLong(let bytes) = next {
-                try fail("line of \(bytes) \(ByteReader.overLimitMessage)")
-                continue
-            }
-            // The common line (a flat object of strings, numbers and nulls) read on its bytes.
-            if let fields = FlatJSONLine.parse(line) {
-                if cached == nil || fields.count != cachedKeys.count || !zip(fields, cachedKeys).allSatisfy({ $0.0.key == $0.1 }) {
-                    cachedKeys = fields.map(\.key)
-                    let names = cachedKeys.sorted()
-                    var columns = try ColumnMap(names: names, imageColumn: options.imageColumn, imageColumnOptional: true)
-                    columns.readsCaption = options.readsCaptions
-                    let position = names.map { n in cachedKeys.firstIndex(of: n)! }
-                    cached = (columns, position, columns.mappedIndices)
-                }
-                let (columns, position, mapped) = cached!
-                // A mapped number Foundation might write otherwise: the Foundation path decides.
-                if !mapped.contains(where: { fields[position[$0]].value == .unsure }) {
-                    if let d = columns.duplicateMessage("keys (in sorted order)") {
-                        try fail(d)
-                        continue
-                    }
-                    if !columns.isUsable {
-                        try fail("no image, path, hash or url field")
-                        continue
-                    }
-                    let item = columns.sample(cells: { i in
-                                                  if case .text(let s) = fields[position[i]].value { return .text(s) }
-                                                  return nil
-                                              }, rowNumber: row, id: id,
-                                              baseDirectory: base, place: place(), failureKey: "\(name):\(lineNo)",
-                                              maxEmbeddedBytes: options.maxEmbeddedBytes)
-                    if columns.image != nil || columns.path != nil, case .sample(let s, _) = item, s.embedded != nil { embeddedImages += 1 }
-                    try body(item)
-                    continue
-                }
-            }
-            let object: [String: Any]
-            do {
-                guard let o = try JSONSerialization.jsonObject(with: Data(line), options: [.fragmentsAllowed]) as? [String: Any] else {
-                    try fail("not a JSON object")
-                    continue
-                }
-                object = o
-            } catch {
-                try fail("invalid JSON")
-                continue
-            }
-            if let d = JSONDuplicateKeys.first(in: line) {
-                try fail("key \"\(d)\" appears twice in one object (which value is meant is unclear)")
-                continue
-            }
-            let names = object.keys.sorted()
-            // --image-column naming a key this line lacks: the line has no image reference.
-            var columns = try ColumnMap(names: names, imageColumn: options.imageColumn, imageColumnOptional: true)
-            columns.readsCaption = options.readsCaptions
-            if let d = columns.duplicateMessage("keys (in sorted order)") {
-                try fail(d)
-                continue
-            }
-            if !columns.isUsable {
-                try fail("no image, path, hash or url field")
-                continue
-            }
-            let item = columns.sample(cells: { i in Self.cell(object[names[i]]) }, rowNumber: row, id: id,
-                                      baseDirectory: base, place: place(), failureKey: "\(name):\(lineNo)",
-                                      maxEmbeddedBytes: options.maxEmbeddedBytes)
-            if case .sample(let s, _) = item, s.embedded != nil { embeddedImages += 1 }
             try body(item)
         }
     }
@@ -175,5 +105,97 @@ enum JSONDuplicateKeys {
             }
         }
         return nil
+    }
+}
+
+/// One JSON line read as `JSONLinesManifestReader` reads it: the reader's loop and the
+/// workers of a metadata-only scan (`JSONLinesBlockInput`) build each line's item here, so a
+/// line's sample or failure is the same whichever reads it.
+struct JSONLinesLineReader {
+    let path: String, input: UInt32, options: ManifestOptions
+    let base: String, name: String
+    /// Rows whose image is inside the line (base64 or a data: URL).
+    private(set) var embeddedImages = 0
+    /// The fast path's column map, kept while lines have the same keys in the same order.
+    private var cachedKeys: [String] = []
+    private(set) var cached: (columns: ColumnMap, position: [Int], mapped: [Int])? = nil
+    /// Bumped each time `cached` is rebuilt (another set or order of keys).
+    private(set) var generation = 0
+
+    init(path: String, input: UInt32, options: ManifestOptions) {
+        self.path = path; self.input = input; self.options = options
+        base = (path as NSString).deletingLastPathComponent
+        name = (path as NSString).lastPathComponent
+    }
+
+    /// A line of white space only (after its LF or CRLF was dropped): not a row.
+    static func isBlank<C: Collection<UInt8>>(_ line: C) -> Bool {
+        line.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }
+    }
+
+    /// The column map of a flat line's fields (cached while the keys repeat).
+    mutating func columns(for fields: [FlatJSONLine.Field]) throws -> (columns: ColumnMap, position: [Int], mapped: [Int]) {
+        if cached == nil || fields.count != cachedKeys.count || !zip(fields, cachedKeys).allSatisfy({ $0.0.key == $0.1 }) {
+            cachedKeys = fields.map(\.key)
+            let names = cachedKeys.sorted()
+            var columns = try ColumnMap(names: names, imageColumn: options.imageColumn, imageColumnOptional: true)
+            columns.readsCaption = options.readsCaptions
+            let position = names.map { n in cachedKeys.firstIndex(of: n)! }
+            cached = (columns, position, columns.mappedIndices)
+            generation += 1
+        }
+        return cached!
+    }
+
+    /// The item of line `lineNo` (1-based, blank lines counted), row `row` (1-based, blank
+    /// lines not counted): `tooLong` is the length of a line over `ByteReader.maxLineBytes`.
+    mutating func item(_ line: UnsafeBufferPointer<UInt8>, tooLong: Int?, lineNo: Int, row: Int) throws -> ManifestItem {
+        let id = SampleID(input: input, row: row - 1)
+        let place = { [path] in "\(path):\(lineNo)" }
+        func fail(_ message: String) -> ManifestItem {
+            .failure(key: "\(name):\(lineNo)", path: nil, message: "\(place()): \(message)", id: id)
+        }
+        if let tooLong { return fail("line of \(tooLong) \(ByteReader.overLimitMessage)") }
+        // The common line (a flat object of strings, numbers and nulls) read on its bytes.
+        if let fields = FlatJSONLine.parse(line) {
+            let (columns, position, mapped) = try self.columns(for: fields)
+            // A mapped number Foundation might write otherwise: the Foundation path decides.
+            if !mapped.contains(where: { fields[position[$0]].value == .unsure }) {
+                if let d = columns.duplicateMessage("keys (in sorted order)") { return fail(d) }
+                if !columns.isUsable { return fail("no image, path, hash or url field") }
+                let item = columns.sample(cells: { i in
+                                              if case .text(let s) = fields[position[i]].value { return .text(s) }
+                                              return nil
+                                          }, rowNumber: row, id: id,
+                                          baseDirectory: base, place: place(), failureKey: "\(name):\(lineNo)",
+                                          maxEmbeddedBytes: options.maxEmbeddedBytes)
+                if columns.image != nil || columns.path != nil, case .sample(let s, _) = item, s.embedded != nil { embeddedImages += 1 }
+                return item
+            }
+        }
+        let bytes = Array(line)
+        let object: [String: Any]
+        do {
+            guard let o = try JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed]) as? [String: Any] else {
+                return fail("not a JSON object")
+            }
+            object = o
+        } catch {
+            return fail("invalid JSON")
+        }
+        if let d = JSONDuplicateKeys.first(in: bytes) {
+            return fail("key \"\(d)\" appears twice in one object (which value is meant is unclear)")
+        }
+        let names = object.keys.sorted()
+        // --image-column naming a key this line lacks: the line has no image reference.
+        var columns = try ColumnMap(names: names, imageColumn: options.imageColumn, imageColumnOptional: true)
+        columns.readsCaption = options.readsCaptions
+        if let d = columns.duplicateMessage("keys (in sorted order)") { return fail(d) }
+        if !columns.isUsable { return fail("no image, path, hash or url field") }
+        let item = columns.sample(cells: { i in JSONLinesManifestReader.cell(object[names[i]]) }, rowNumber: row, id: id,
+                                  baseDirectory: base, place: place(), failureKey: "\(name):\(lineNo)",
+                                  maxEmbeddedBytes: options.maxEmbeddedBytes)
+        if case .sample(let s, _) = item, s.embedded != nil { embeddedImages += 1 }
+        return item
     }
 }

@@ -3,11 +3,14 @@ import HashscreenCore
 import HashscreenManifest
 import HashscreenReport
 
-/// What the producer hands a worker: samples it read, or a Parquet row group (a unit) the
-/// worker reads itself as columns (docs/parquet.md, "Columnar metadata scan").
+/// What the producer hands a worker: samples it read, a Parquet row group (a unit) the
+/// worker reads itself as columns (docs/parquet.md, "Columnar metadata scan"), or a block of
+/// a JSON lines manifest's lines the worker parses itself (docs/manifests.md, "JSON lines in
+/// blocks").
 enum Work {
     case samples([(Sample, [String])])
     case rowGroup(ParquetColumnarInput, Int)
+    case lines(JSONLinesBlockInput, JSONLinesBlock)
 }
 
 extension Scanner {
@@ -79,6 +82,77 @@ extension Scanner {
         }
         if let (outcome, sample) = template { local.count(outcome, of: sample, times: bulk) }
         tally.add(&local)
+        progress?.counters.add(samples: samples + bulk, matched: matched, errors: failed)
+    }
+
+    /// Screens a block of a JSON lines manifest's lines, as `screenColumnar` screens a row
+    /// group: a plain line (`JSONLinesBlockRows.plainLine`) that matches nothing is counted in
+    /// bulk, like the first such line of its column map, which is screened as a sample; every
+    /// other line (not plain, a match, a failure) is built and screened as the reader's item.
+    /// Throws what the reader would have stopped the scan with.
+    static func screenLines(_ input: JSONLinesBlockInput, _ block: JSONLinesBlock, screener: Screener, local: inout BatchTally,
+                            tally: Tally, progress: ProgressReporter?) throws {
+        var rows = input.lineReader()
+        var recorded: [(SignalKind, HashValue)] = []
+        /// The outcome of the first plain line of the current column map that matched nothing.
+        var template: (SampleOutcome, Sample)?
+        var generation = rows.generation
+        var bulk = 0, pending = 0, samples = 0, matched = 0, failed = 0
+        var lookups = Screener.PlainLookups()
+        var plainRows: [Int] = [], otherRows: [Int] = [], hit = Set<Int>()
+        func screenRow(_ r: Int, plain: Bool) throws {
+            switch try rows.item(block, r) {
+            case .sample(let sample, let problems):
+                let outcome = screener.screen(sample, problems: problems)
+                if plain, template == nil, outcome.matches.isEmpty, outcome.failures.isEmpty, outcome.flagged == nil, outcome.remaining == nil {
+                    template = (outcome, sample)
+                }
+                if !outcome.matches.isEmpty { matched += 1 }
+                if !outcome.failures.isEmpty { failed += 1 }
+                local.count(outcome, of: sample)
+                samples += 1
+            case .failure(let key, let path, let message, let id):
+                tally.addRowFailure(FailureRecord(key: key, path: path, stage: .manifest, message: message, sampleID: id))
+                progress?.counters.add(samples: 1, matched: 0, errors: 1)
+            }
+            pending += 1
+            if pending == metadataBatchSize { tally.add(&local); pending = 0 }
+        }
+        /// Screens the run's gathered lines: the plain ones' lookups searched together.
+        func finishRun() throws {
+            screener.rowsMatching(lookups) { hit.insert($0) }
+            for r in plainRows {
+                if hit.contains(r) { try screenRow(r, plain: true) } else { bulk += 1 }
+            }
+            for r in otherRows { try screenRow(r, plain: false) }
+            lookups.removeAll(); plainRows.removeAll(keepingCapacity: true); otherRows.removeAll(keepingCapacity: true)
+            hit.removeAll(keepingCapacity: true)
+        }
+        /// Counts the bulk lines of the current template (its column map ends here).
+        func flushTemplate() {
+            if let (outcome, sample) = template { local.count(outcome, of: sample, times: bulk) }
+            template = nil; bulk = 0
+        }
+        for r in 0..<block.count {
+            let plain = rows.plainLine(block, r, recorded: &recorded)
+            if rows.generation != generation {
+                // Another column map: the lines before keep their template.
+                try finishRun(); flushTemplate()
+                generation = rows.generation
+            }
+            guard plain else { otherRows.append(r); continue }
+            if template == nil {
+                // Until the column map has its template, a plain line is screened as a sample
+                // (in order: the lines gathered before it come first).
+                try finishRun(); try screenRow(r, plain: true); continue
+            }
+            plainRows.append(r)
+            rows.withURL { screener.gather(url: $0, recorded: recorded, row: r, into: &lookups) }
+            if plainRows.count + otherRows.count >= columnarLookupRun { try finishRun() }
+        }
+        try finishRun(); flushTemplate()
+        tally.add(&local)
+        tally.setPassedOver([("embedded_images", rows.embeddedImages)], input: Int(input.input))
         progress?.counters.add(samples: samples + bulk, matched: matched, errors: failed)
     }
 

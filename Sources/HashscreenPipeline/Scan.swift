@@ -357,7 +357,15 @@ public enum Scanner {
                     for unit in plan.units[i].sorted() {
                     if unitsDone < resumed?.unitsDone ?? 0 { unitsDone += 1; continue }
                     if columnar, columnarInputs[i] == nil { columnarInputs[i] = .some(try ParquetColumnarInput.open(reader)) }
-                    if case let c?? = columnarInputs[i] {
+                    if columnar, let j = JSONLinesBlockInput.open(reader) {
+                        // Workers parse the lines: the producer only cuts the file into blocks.
+                        tally.setPassedOver(Scanner.delta(reader.counters, reader.counters), input: i)
+                        let splitter = try j.splitter()
+                        while let block = try splitter.next() {
+                            if let e = tally.spoolFailure { throw e }
+                            inFlight.sent(); channel.put(.lines(j, block))
+                        }
+                    } else if case let c?? = columnarInputs[i] {
                         // A worker reads the row group (the reader's counters: none passed over).
                         if let e = tally.spoolFailure { throw e }
                         tally.setPassedOver(Scanner.delta(reader.counters, reader.counters), input: i)
@@ -413,6 +421,12 @@ public enum Scanner {
                 let work: [(Sample, [String])]
                 switch item {
                 case .samples(let w): work = w
+                case .lines(let input, let block):
+                    do { try screenLines(input, block, screener: screener, local: &local, tally: tally, progress: progress) } catch {
+                        producerError.set(error)
+                    }
+                    inFlight.finished()
+                    continue
                 case .rowGroup(let input, let group):
                     do { try screenColumnar(input, group: group, screener: screener, local: &local, tally: tally, progress: progress) } catch {
                         producerError.set(error)
