@@ -9,7 +9,6 @@ HS_ATTR static void HS_NAME(const uint8_t *const *messages, const size_t *length
         size_t n = count - g < HS_W ? count - g : HS_W;
         const uint8_t *msg[HS_W];
         size_t len[HS_W], blocks[HS_W], most = 0;
-        int32_t nb[HS_W];
         for (size_t l = 0; l < HS_W; l++) {
             msg[l] = l < n ? messages[g + l] : zero_block;
             len[l] = l < n ? lengths[g + l] : 0;
