@@ -39,6 +39,26 @@ static void hs_md5x_tail(uint8_t out[64], const uint8_t *msg, size_t len, size_t
     }
 }
 
+/* Messages a lane kernel orders at once (`hs_md5x_order`): a run of the columnar scan. */
+#define HS_MD5X_CHUNK 256
+/* Block counts told apart by the order; longer messages share the last key. */
+#define HS_MD5X_KEYS 16
+
+/* The positions 0..<count (count <= HS_MD5X_CHUNK) into `order`, by block count of
+ * `lengths[i]` (stable: a counting sort). */
+static void hs_md5x_order(const size_t *lengths, size_t count, uint16_t *order) {
+    size_t start[HS_MD5X_KEYS + 1] = {0};
+    for (size_t i = 0; i < count; i++) {
+        size_t k = hs_md5x_blocks(lengths[i]);
+        start[(k < HS_MD5X_KEYS ? k : HS_MD5X_KEYS - 1) + 1]++;
+    }
+    for (int k = 0; k < HS_MD5X_KEYS; k++) start[k + 1] += start[k];
+    for (size_t i = 0; i < count; i++) {
+        size_t k = hs_md5x_blocks(lengths[i]);
+        order[start[k < HS_MD5X_KEYS ? k : HS_MD5X_KEYS - 1]++] = (uint16_t)i;
+    }
+}
+
 /* MARK: - Scalar: one message at a time */
 
 static inline uint32_t hs_rotl32(uint32_t x, int s) { return (x << s) | (x >> (32 - s)); }

@@ -11,7 +11,9 @@
 // side by side: 4 lanes with SSE2 (every x86-64), 8 with AVX2 (chosen at run time: the release
 // build targets a baseline CPU, docs/decisions.md "Release builds"). Messages of different
 // lengths share a lane group: a lane whose message has ended is masked (its state no longer
-// changes) until the group's longest message ends. docs/url-hashing.md has the figures.
+// changes) until the group's longest message ends; so each run of 256 messages is taken in
+// the order of its block counts (a counting sort), and a group's messages mostly end together.
+// docs/url-hashing.md has the figures.
 #ifndef HASHSCREEN_CMD5X_H
 #define HASHSCREEN_CMD5X_H
 #include <stddef.h>
