@@ -43,6 +43,8 @@ let package = Package(
         // the perceptual hashes' pixel loops.
         .target(name: "CPrefetch", path: "Sources/C/CPrefetch", cSettings: [.unsafeFlags(["-O2"])]),
         .target(name: "CPixelKernels", path: "Sources/C/CPixelKernels", cSettings: [.unsafeFlags(["-O2"])]),
+        // Multi-buffer MD5 (4 lanes, 8 with AVX2): the columnar scan's URL digests.
+        .target(name: "CMD5x", path: "Sources/C/CMD5x", exclude: ["md5x_body.h"], cSettings: [.unsafeFlags(["-O2"])]),
 
         // MARK: - Core: words shared by every stage
         .target(name: "HashscreenCore", swiftSettings: swiftSettings),
@@ -50,7 +52,7 @@ let package = Package(
         // MARK: - Stage modules (import Core and their own C target only)
         .target(name: "HashscreenDecode", dependencies: ["HashscreenCore", "CImageShim"], swiftSettings: swiftSettings),
 
-        .target(name: "HashscreenDigest", dependencies: ["HashscreenCore", "CCrypto"], swiftSettings: swiftSettings),
+        .target(name: "HashscreenDigest", dependencies: ["HashscreenCore", "CCrypto", "CMD5x"], swiftSettings: swiftSettings),
 
         .target(name: "HashscreenPerceptual", dependencies: ["HashscreenCore", "CPixelKernels"], swiftSettings: swiftSettings),
 

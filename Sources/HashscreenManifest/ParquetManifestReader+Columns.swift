@@ -138,6 +138,13 @@ package final class ParquetColumnarRows {
         return url.bytes.withUnsafeBytes { b in body(UnsafeRawBufferPointer(rebasing: b[url.starts[r]..<url.ends[r]])) }
     }
 
+    /// The URL column's bytes, in place, and where row `r`'s URL lies in them (`withURL`'s
+    /// bytes for many rows at once: the columnar scan digests a run's URLs together).
+    package func withURLBytes<T>(_ body: (UnsafeRawBufferPointer, _ range: (Int) -> Range<Int>) -> T) -> T? {
+        guard let url else { return nil }
+        return url.bytes.withUnsafeBytes { b in body(b) { url.starts[$0]..<url.ends[$0] } }
+    }
+
     /// Row `r`'s id (its place in the whole file).
     package func id(_ r: Int) -> SampleID { SampleID(input: source.input, row: firstRow + r) }
 

@@ -143,22 +143,35 @@ package final class ExactIndex: MatchIndex, @unchecked Sendable {
     /// `search(_:threshold:into:)` one at a time gives them.
     package func search(batch queries: [HashValue], threshold: Int, into hits: inout [IndexBatchHit]) {
         guard threshold >= 0 else { return }
-        let shift = UInt64(64 - Self.directoryBits)
         var packed: [PackedHash] = []
         packed.reserveCapacity(queries.count)
-        for q in queries {
-            let p = q.bytes.count == byteCount ? PackedHash(q.bytes) : PackedHash()
-            packed.append(p)
-            hs_prefetch_nta(directory.base + Int(p.w0 >> shift))
-        }
-        let w = wordCount
+        for q in queries { packed.append(q.bytes.count == byteCount ? PackedHash(q.bytes) : PackedHash()) }
+        search(packed: packed, into: &hits) { queries[$0].bytes.count == byteCount }
+    }
+
+    /// `search(batch:)` of queries laid one after another in a flat buffer (the columnar
+    /// scan's URL digests, `MultiMD5`): queries of another length than the index's match nothing.
+    package func search(flat queries: UnsafeRawBufferPointer, byteCount size: Int, threshold: Int, into hits: inout [IndexBatchHit]) {
+        guard threshold >= 0, size == byteCount, size > 0 else { return }
+        let n = queries.count / size
+        var packed: [PackedHash] = []
+        packed.reserveCapacity(n)
+        for i in 0..<n { packed.append(PackedHash(UnsafeRawBufferPointer(rebasing: queries[(i * size)..<((i + 1) * size)]))) }
+        search(packed: packed, into: &hits) { _ in true }
+    }
+
+    /// The batch searches' loops: the directory entries of all queries prefetched, then the
+    /// keys where each search starts, then each query (those `valid` says) searched.
+    @inline(__always) private func search(packed: [PackedHash], into hits: inout [IndexBatchHit], valid: (Int) -> Bool) {
+        let shift = UInt64(64 - Self.directoryBits)
+        for p in packed { hs_prefetch_nta(directory.base + Int(p.w0 >> shift)) }
         for p in packed {
             let bucket = Int(p.w0 >> shift)
             let first = Int(directory.base[bucket]), end = Int(directory.base[bucket + 1])
-            if end > first { hs_prefetch_nta(keys.base + guess(p, first, end) * w) }
+            if end > first { hs_prefetch_nta(keys.base + guess(p, first, end) * wordCount) }
         }
-        for (i, q) in queries.enumerated() where q.bytes.count == byteCount {
-            search(packed[i]) { hits.append(IndexBatchHit(query: Int32(truncatingIfNeeded: i), hit: $0)) }
+        for (i, p) in packed.enumerated() where valid(i) {
+            search(p) { hits.append(IndexBatchHit(query: Int32(truncatingIfNeeded: i), hit: $0)) }
         }
     }
 

@@ -45,6 +45,9 @@ package protocol MatchIndex: Sendable {
     /// dihedral variants), each tagged with the query's position; the same results as
     /// searching the queries one by one.
     func search(batch queries: [HashValue], threshold: Int, into hits: inout [IndexBatchHit])
+    /// `search(batch:)` of the queries laid one after another in `queries`, `byteCount` bytes
+    /// each (a flat buffer of digests: no `HashValue` per query), tagged with their positions.
+    func search(flat queries: UnsafeRawBufferPointer, byteCount: Int, threshold: Int, into hits: inout [IndexBatchHit])
 }
 
 /// A match of one query of a batch.
@@ -61,6 +64,16 @@ package struct IndexBatchHit: Sendable, Hashable, Comparable, CustomStringConver
 }
 
 extension MatchIndex {
+    /// Each query as a `HashValue`, searched as `search(batch:)` (indexes other than
+    /// `ExactIndex`: the flat form is for the columnar scan's URL digests).
+    package func search(flat queries: UnsafeRawBufferPointer, byteCount: Int, threshold: Int, into hits: inout [IndexBatchHit]) {
+        guard byteCount > 0 else { return }
+        let values = (0..<queries.count / byteCount).map { i in
+            HashValue(bytes: Array(UnsafeRawBufferPointer(rebasing: queries[(i * byteCount)..<((i + 1) * byteCount)])))
+        }
+        search(batch: values, threshold: threshold, into: &hits)
+    }
+
     /// One query after the other. Why batches are not searched together: a batch of 8 PDQ
     /// queries against 10M entries shares under 1% of its random reads, each single search
     /// already keeps the memory system busy, and interleaving 8 queries' passes was measured

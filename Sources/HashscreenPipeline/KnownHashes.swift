@@ -265,6 +265,17 @@ final class KnownHashes: @unchecked Sendable {
         }
     }
 
+    /// `lookupExact(_:batch:)` of values laid one after another in a flat buffer, `byteCount`
+    /// bytes each (the columnar scan's URL digests, `MultiMD5`).
+    func lookupExact(_ r: Resolved, flat values: UnsafeRawBufferPointer, byteCount: Int, scratch: inout [IndexBatchHit],
+                     hit: (Int) -> Void) {
+        for part in r.parts {
+            scratch.removeAll(keepingCapacity: true)
+            part.index.search(flat: values, byteCount: byteCount, threshold: 0, into: &scratch)
+            for h in scratch { hit(Int(h.query)) }
+        }
+    }
+
     /// Looks up several values of one signal at once (an image's PDQ dihedral variants: one
     /// call, the index runs the searches one after another, docs/index.md) and appends their
     /// hits to `hits[i]` for `values[i]`.

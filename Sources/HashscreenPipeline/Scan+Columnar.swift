@@ -40,6 +40,7 @@ extension Scanner {
         var bulk = 0, pending = 0, samples = 0, matched = 0, failed = 0
         var lookups = Screener.PlainLookups()
         var plainRows: [Int] = [], otherRows: [Int] = [], hit = Set<Int>()
+        let batchedURLs = screener.digestsURLsInBatches
         /// Screens row `r` as the row reader's item.
         func screenRow(_ r: Int, plain: Bool) {
             switch rows.item(r) {
@@ -70,8 +71,13 @@ extension Scanner {
                 // Until the group has its template, a plain row is screened as a sample.
                 if template == nil { screenRow(r, plain: true); continue }
                 plainRows.append(r)
+                // The URLs of the run's plain rows digested together below (`gatherURLs`).
+                if batchedURLs { screener.gather(url: nil, recorded: recorded, row: r, into: &lookups); continue }
                 _ = rows.withURL(r) { screener.gather(url: $0, recorded: recorded, row: r, into: &lookups) }
                     ?? screener.gather(url: nil, recorded: recorded, row: r, into: &lookups)
+            }
+            if batchedURLs, !plainRows.isEmpty {
+                _ = rows.withURLBytes { bytes, range in screener.gatherURLs(plainRows, bytes: bytes, range: range, into: &lookups) }
             }
             screener.rowsMatching(lookups) { hit.insert($0) }
             for r in plainRows {

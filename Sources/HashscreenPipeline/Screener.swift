@@ -226,8 +226,14 @@ final class Screener {
     struct PlainLookups {
         fileprivate var values: [[HashValue]] = []
         fileprivate var rows: [[Int]] = []
+        /// The raw URL slot's lookups when digested as a batch (`gatherURLs`): the digests
+        /// (16 bytes per row, one flat buffer) and their rows.
+        fileprivate var urls = MultiMD5.Batch()
+        fileprivate var urlRows: [Int] = []
+        fileprivate var urlSlot: Int?
         mutating func removeAll() {
             for i in values.indices { values[i].removeAll(keepingCapacity: true); rows[i].removeAll(keepingCapacity: true) }
+            urls.removeAll(); urlRows.removeAll(keepingCapacity: true); urlSlot = nil
         }
         fileprivate mutating func add(_ v: HashValue, row: Int, slot: Int) {
             while values.count <= slot { values.append([]); rows.append([]) }
@@ -252,6 +258,27 @@ final class Screener {
         guard indexed.count == 1, let digest = indexed[0].0.urlDigest, urlDigester.signals == [digest] else { return nil }
         return indexed[0].1
     }()
+
+    /// `HASHSCREEN_URL_MD5X=0` digests plain rows' URLs one at a time (OpenSSL, `digestOne`)
+    /// instead of in batches (`MultiMD5`): for the equivalence test and the measurements.
+    static var urlBatchesOff: Bool { ProcessInfo.processInfo.environment["HASHSCREEN_URL_MD5X"] == "0" }
+
+    /// Whether a run's plain rows' URLs are digested together (`gatherURLs`) instead of by
+    /// `gather`: the raw-URL slot's case (`rawURLSlot`) when its digest is MD5.
+    private(set) lazy var digestsURLsInBatches: Bool =
+        rawURLSlot != nil && urlDigester.signals == [.md5] && !Self.urlBatchesOff
+
+    /// Adds the raw URL lookups of plain rows `rows` to `lookups`: their URLs (`range(r)` of
+    /// `bytes`) digested together by `MultiMD5` into one flat buffer (no `HashValue` per row),
+    /// searched by `rowsMatching`. Only when `digestsURLsInBatches`; `gather` (with no URL)
+    /// adds the rows' recorded hashes.
+    func gatherURLs(_ rows: [Int], bytes: UnsafeRawBufferPointer, range: (Int) -> Range<Int>, into lookups: inout PlainLookups) {
+        guard digestsURLsInBatches, let slot = rawURLSlot else { return }
+        for r in rows { lookups.urls.add(UnsafeRawBufferPointer(rebasing: bytes[range(r)])) }
+        lookups.urls.run()
+        lookups.urlRows += rows
+        lookups.urlSlot = slot
+    }
 
     /// Adds what `screenSignals` looks up for a plain row with these recorded hashes and this
     /// URL (its UTF-8 bytes) to `lookups`: each recorded hash, then each URL digest per
@@ -287,6 +314,13 @@ final class Screener {
     func rowsMatching(_ lookups: PlainLookups, _ body: (Int) -> Void) {
         for slot in lookups.values.indices where !lookups.values[slot].isEmpty {
             known.lookupExact(plainIndexes[slot], batch: lookups.values[slot], scratch: &plainScratch) { body(lookups.rows[slot][$0]) }
+        }
+        if let slot = lookups.urlSlot, !lookups.urlRows.isEmpty {
+            let size = MultiMD5.digestSize
+            lookups.urls.digests.withUnsafeBytes { d in
+                known.lookupExact(plainIndexes[slot], flat: UnsafeRawBufferPointer(rebasing: d[0..<(lookups.urlRows.count * size)]),
+                                  byteCount: size, scratch: &plainScratch) { body(lookups.urlRows[$0]) }
+            }
         }
     }
 

@@ -121,6 +121,13 @@ final class ColumnarScanEndToEndTests: XCTestCase {
         let (a, b) = try scanBothWays(d, "raw-only", ["--signals", "url_md5"], status: 1)
         try assertSameOutputs(a, b)
         XCTAssertEqual(try found(a), Set(d.digests["raw"]!.map { "raw \($0)" }))
+        // The columnar path's URLs digested one at a time (OpenSSL, `HASHSCREEN_URL_MD5X=0`)
+        // instead of in batches (`MultiMD5`): the same bytes.
+        let c = d.tmp.file("raw-only-one-at-a-time")
+        let r1 = try runProcess(TestPaths.executable.path, ["scan"] + d.inputs + ["--list", d.list, "--out", c, "--jobs", "2", "--quiet", "--signals", "url_md5"],
+                                environment: ["HASHSCREEN_ROW_PATH": "0", "HASHSCREEN_URL_MD5X": "0"])
+        XCTAssertEqual(r1.status, 1, r1.stderr)
+        try assertSameOutputs(a, c)
     }
 
     func testRecordedMD5ScanIsTheRowPathsBytes() throws {

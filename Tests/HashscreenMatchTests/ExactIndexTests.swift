@@ -76,6 +76,18 @@ final class ExactIndexTests: XCTestCase {
             XCTAssertEqual(batch, queries.enumerated().flatMap { i, q in
                 (reference[q] ?? []).map { IndexBatchHit(query: Int32(i), hit: $0) }
             }, shape)
+            // The same queries from a flat buffer (16 bytes each, the 3-byte one left out), at an
+            // odd offset: the hits of `search(batch:)`, by position.
+            let whole = queries.filter { $0.bytes.count == 16 }
+            let flat = [0x5A] + whole.flatMap(\.bytes)
+            var fromFlat: [IndexBatchHit] = [], expected: [IndexBatchHit] = []
+            flat.withUnsafeBytes { index.search(flat: UnsafeRawBufferPointer(rebasing: $0[1...]), byteCount: 16, threshold: 0, into: &fromFlat) }
+            index.search(batch: whole, threshold: 0, into: &expected)
+            XCTAssertEqual(fromFlat, expected, shape)
+            XCTAssertFalse(fromFlat.isEmpty, shape)
+            var wrongSize: [IndexBatchHit] = []
+            flat.withUnsafeBytes { index.search(flat: UnsafeRawBufferPointer(rebasing: $0[1...]), byteCount: 8, threshold: 0, into: &wrongSize) }
+            XCTAssertEqual(wrongSize, [], shape)
             for v in Set(values).prefix(20_000) {
                 XCTAssertEqual(index.search(v, threshold: 0), reference[v]!, "\(shape) \(v.hex)")
             }
