@@ -58,10 +58,10 @@ extension ListFileParser {
         var fields = FieldBuffer()
         var types = TypeCache()
         var fast = 0
-        let sink = onPlainValue
+        let useFast = onPlainValue != nil, sink = onPlainValue ?? { _, _, _ in }, defaultType = defaultType
         let lines = try forEachLine(range: range) { lineNo, bytes in
             guard let first = bytes.firstIndex(where: { !isPad($0) }), bytes[first] != UInt8(ascii: "#") else { return }
-            if let sink, plainFast(bytes, &types, sink) { fast += 1; return }
+            if useFast, Self.plainFast(bytes, defaultType: defaultType, &types, sink) { fast += 1; return }
             try onLine(lineNo, interpretPlain(bytes, &fields, &types))
         }
         return (lines, fast)

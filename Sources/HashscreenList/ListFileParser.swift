@@ -178,7 +178,7 @@ struct ListFileParser {
             }
             switch known {
             case .lines:
-                if let sink, plainFast(bytes, &types, sink) { try onLine(lineNo, .entries([])); return }
+                if let sink, Self.plainFast(bytes, defaultType: defaultType, &types, sink) { try onLine(lineNo, .entries([])); return }
                 try onLine(lineNo, interpretPlain(bytes, &fields, &types))
             case .table(let d, let cols):
                 if try !tableRecord(bytes, line: lineNo, d, cols) {
@@ -237,8 +237,9 @@ struct ListFileParser {
     /// With `onPlainValue` (as `sink`, read once per file): a line that is exactly `<type> <hex>` (or `<hex>` with a default
     /// signal type) of the right length, decoded straight from the line, no field copied; false
     /// (nothing done) for any other line, which then takes `interpretPlain`'s path.
-    func plainFast(_ b: UnsafeBufferPointer<UInt8>, _ types: inout TypeCache,
-                   _ sink: (SignalKind, UnsafeBufferPointer<UInt8>, Int?) -> Void) -> Bool {
+    /// Static, so that a line's call copies (and reference-counts) no part of the parser.
+    static func plainFast(_ b: UnsafeBufferPointer<UInt8>, defaultType: ListLineType?, _ types: inout TypeCache,
+                          _ sink: (SignalKind, UnsafeBufferPointer<UInt8>, Int?) -> Void) -> Bool {
         let n = b.count
         var i = 0
         while i < n, isPad(b[i]) { i += 1 }
