@@ -129,6 +129,7 @@ struct ListFileParser {
         var pendingLines = 0
         var fields = FieldBuffer()
         var types = TypeCache()
+        let sink = onPlainValue
 
         func tableRecord(_ b: UnsafeBufferPointer<UInt8>, line: Int, _ d: ListFileLayout.Delimiter,
                          _ cols: ListColumns) throws -> Bool {
@@ -177,7 +178,7 @@ struct ListFileParser {
             }
             switch known {
             case .lines:
-                if plainFast(bytes, &types) { try onLine(lineNo, .entries([])); return }
+                if let sink, Self.plainFast(bytes, defaultType: defaultType, &types, sink) { try onLine(lineNo, .entries([])); return }
                 try onLine(lineNo, interpretPlain(bytes, &fields, &types))
             case .table(let d, let cols):
                 if try !tableRecord(bytes, line: lineNo, d, cols) {
@@ -233,11 +234,12 @@ struct ListFileParser {
         return .problem(unknownTypeReason(f.field(0)))
     }
 
-    /// With `onPlainValue`: a line that is exactly `<type> <hex>` (or `<hex>` with a default
+    /// With `onPlainValue` (as `sink`, read once per file): a line that is exactly `<type> <hex>` (or `<hex>` with a default
     /// signal type) of the right length, decoded straight from the line, no field copied; false
     /// (nothing done) for any other line, which then takes `interpretPlain`'s path.
-    func plainFast(_ b: UnsafeBufferPointer<UInt8>, _ types: inout TypeCache) -> Bool {
-        guard let sink = onPlainValue else { return false }
+    /// Static, so that a line's call copies (and reference-counts) no part of the parser.
+    static func plainFast(_ b: UnsafeBufferPointer<UInt8>, defaultType: ListLineType?, _ types: inout TypeCache,
+                          _ sink: (SignalKind, UnsafeBufferPointer<UInt8>, Int?) -> Void) -> Bool {
         let n = b.count
         var i = 0
         while i < n, isPad(b[i]) { i += 1 }
