@@ -35,31 +35,13 @@ extension Scanner {
             return
         }
         var recorded: [(SignalKind, HashValue)] = []
-        /// The outcome of the group's first plain row that matched nothing, and its sample.
-        var template: (SampleOutcome, Sample)?
-        var bulk = 0, pending = 0, samples = 0, matched = 0, failed = 0
+        var unit = UnitScreening()
         var lookups = Screener.PlainLookups()
         var plainRows: [Int] = [], otherRows: [Int] = [], hit = Set<Int>()
         let batchedURLs = screener.digestsURLsInBatches
         /// Screens row `r` as the row reader's item.
         func screenRow(_ r: Int, plain: Bool) {
-            switch rows.item(r) {
-            case .sample(let sample, let problems):
-                let outcome = screener.screen(sample, problems: problems)
-                if plain, template == nil, outcome.matches.isEmpty, outcome.failures.isEmpty, outcome.flagged == nil, outcome.remaining == nil {
-                    template = (outcome, sample)
-                }
-                if !outcome.matches.isEmpty { matched += 1 }
-                if !outcome.failures.isEmpty { failed += 1 }
-                local.count(outcome, of: sample)
-                samples += 1
-            case .failure(let key, let path, let message, let id):
-                tally.addRowFailure(FailureRecord(key: key, path: path, stage: .manifest, message: message, sampleID: id))
-                progress?.counters.add(samples: 1, matched: 0, errors: 1)
-            }
-            // Findings merged every batch's worth of rows: memory flat in their number.
-            pending += 1
-            if pending == metadataBatchSize { tally.add(&local); pending = 0 }
+            unit.screen(rows.item(r), plain: plain, screener: screener, local: &local, tally: tally, progress: progress)
         }
         // Rows in runs: the plain rows' lookups of a run are searched together.
         var start = 0
@@ -69,7 +51,7 @@ extension Scanner {
             for r in start..<end {
                 guard rows.plainRow(r, recorded: &recorded) else { otherRows.append(r); continue }
                 // Until the group has its template, a plain row is screened as a sample.
-                if template == nil { screenRow(r, plain: true); continue }
+                if unit.template == nil { screenRow(r, plain: true); continue }
                 plainRows.append(r)
                 // The URLs of the run's plain rows digested together below (`gatherURLs`).
                 if batchedURLs { screener.gather(url: nil, recorded: recorded, row: r, into: &lookups); continue }
@@ -81,14 +63,14 @@ extension Scanner {
             }
             screener.rowsMatching(lookups) { hit.insert($0) }
             for r in plainRows {
-                if hit.contains(r) { screenRow(r, plain: true) } else { bulk += 1 }
+                if hit.contains(r) { screenRow(r, plain: true) } else { unit.bulk += 1 }
             }
             for r in otherRows { screenRow(r, plain: false) }
             start = end
         }
-        if let (outcome, sample) = template { local.count(outcome, of: sample, times: bulk) }
+        unit.countBulk(&local)
         tally.add(&local)
-        progress?.counters.add(samples: samples + bulk, matched: matched, errors: failed)
+        unit.report(progress)
     }
 
     /// Screens a block of a JSON lines manifest's lines, as `screenColumnar` screens a row
@@ -100,35 +82,18 @@ extension Scanner {
                             tally: Tally, progress: ProgressReporter?) throws {
         var rows = input.lineReader()
         var recorded: [(SignalKind, HashValue)] = []
-        /// The outcome of the first plain line of the current column map that matched nothing.
-        var template: (SampleOutcome, Sample)?
+        var unit = UnitScreening()   // its template: the current column map's
         var generation = rows.generation
-        var bulk = 0, pending = 0, samples = 0, matched = 0, failed = 0
         var lookups = Screener.PlainLookups()
         var plainRows: [Int] = [], otherRows: [Int] = [], hit = Set<Int>()
         func screenRow(_ r: Int, plain: Bool) throws {
-            switch try rows.item(block, r) {
-            case .sample(let sample, let problems):
-                let outcome = screener.screen(sample, problems: problems)
-                if plain, template == nil, outcome.matches.isEmpty, outcome.failures.isEmpty, outcome.flagged == nil, outcome.remaining == nil {
-                    template = (outcome, sample)
-                }
-                if !outcome.matches.isEmpty { matched += 1 }
-                if !outcome.failures.isEmpty { failed += 1 }
-                local.count(outcome, of: sample)
-                samples += 1
-            case .failure(let key, let path, let message, let id):
-                tally.addRowFailure(FailureRecord(key: key, path: path, stage: .manifest, message: message, sampleID: id))
-                progress?.counters.add(samples: 1, matched: 0, errors: 1)
-            }
-            pending += 1
-            if pending == metadataBatchSize { tally.add(&local); pending = 0 }
+            unit.screen(try rows.item(block, r), plain: plain, screener: screener, local: &local, tally: tally, progress: progress)
         }
         /// Screens the run's gathered lines: the plain ones' lookups searched together.
         func finishRun() throws {
             screener.rowsMatching(lookups) { hit.insert($0) }
             for r in plainRows {
-                if hit.contains(r) { try screenRow(r, plain: true) } else { bulk += 1 }
+                if hit.contains(r) { try screenRow(r, plain: true) } else { unit.bulk += 1 }
             }
             for r in otherRows { try screenRow(r, plain: false) }
             lookups.removeAll(); plainRows.removeAll(keepingCapacity: true); otherRows.removeAll(keepingCapacity: true)
@@ -136,8 +101,7 @@ extension Scanner {
         }
         /// Counts the bulk lines of the current template (its column map ends here).
         func flushTemplate() {
-            if let (outcome, sample) = template { local.count(outcome, of: sample, times: bulk) }
-            template = nil; bulk = 0
+            unit.countBulk(&local)
         }
         for r in 0..<block.count {
             let plain = rows.plainLine(block, r, recorded: &recorded)
@@ -147,7 +111,7 @@ extension Scanner {
                 generation = rows.generation
             }
             guard plain else { otherRows.append(r); continue }
-            if template == nil {
+            if unit.template == nil {
                 // Until the column map has its template, a plain line is screened as a sample
                 // (in order: the lines gathered before it come first).
                 try finishRun(); try screenRow(r, plain: true); continue
@@ -159,7 +123,7 @@ extension Scanner {
         try finishRun(); flushTemplate()
         tally.add(&local)
         tally.setPassedOver([("embedded_images", rows.embeddedImages)], input: Int(input.input))
-        progress?.counters.add(samples: samples + bulk, matched: matched, errors: failed)
+        unit.report(progress)
     }
 
     /// Screens row group `group` through the row reader, as the producer would have (its damage
@@ -202,5 +166,49 @@ extension ScanSummary.Counts {
             m.perSignal[j].skippedLowQuality *= n; m.perSignal[j].notApplicable *= n
         }
         accumulate(m)
+    }
+}
+
+/// A worker's screening of one unit read in bulk (a row group, a block of lines): each item
+/// screened as its sample, the first plain one that matched nothing kept as the template the
+/// bulk-counted plain rows are counted like, and the findings merged every batch's worth of
+/// rows (memory flat in their number).
+struct UnitScreening {
+    /// The outcome of the first plain item that matched nothing, and its sample.
+    var template: (SampleOutcome, Sample)?
+    /// Plain items that matched nothing, counted like the template.
+    var bulk = 0
+    private var pending = 0, samples = 0, matched = 0, failed = 0, bulkDone = 0
+
+    mutating func screen(_ item: ManifestItem, plain: Bool, screener: Screener, local: inout BatchTally,
+                         tally: Tally, progress: ProgressReporter?) {
+        switch item {
+        case .sample(let sample, let problems):
+            let outcome = screener.screen(sample, problems: problems)
+            if plain, template == nil, outcome.matches.isEmpty, outcome.failures.isEmpty, outcome.flagged == nil, outcome.remaining == nil {
+                template = (outcome, sample)
+            }
+            if !outcome.matches.isEmpty { matched += 1 }
+            if !outcome.failures.isEmpty { failed += 1 }
+            local.count(outcome, of: sample)
+            samples += 1
+        case .failure(let key, let path, let message, let id):
+            tally.addRowFailure(FailureRecord(key: key, path: path, stage: .manifest, message: message, sampleID: id))
+            progress?.counters.add(samples: 1, matched: 0, errors: 1)
+        }
+        pending += 1
+        if pending == Scanner.metadataBatchSize { tally.add(&local); pending = 0 }
+    }
+
+    /// Counts the bulk items like the template, then starts a new template (another column map).
+    mutating func countBulk(_ local: inout BatchTally) {
+        if let (outcome, sample) = template { local.count(outcome, of: sample, times: bulk) }
+        bulkDone += bulk
+        template = nil; bulk = 0
+    }
+
+    /// The unit's items for the progress line.
+    func report(_ progress: ProgressReporter?) {
+        progress?.counters.add(samples: samples + bulkDone, matched: matched, errors: failed)
     }
 }
