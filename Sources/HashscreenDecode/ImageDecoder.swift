@@ -17,18 +17,16 @@ import HashscreenCore
 package enum ImageFormat: String, Sendable, CaseIterable {
     case jpeg, png, webp, gif
 
-    /// The format the leading bytes announce, or nil. References: JPEG SOI (ITU T.81 B.1.1.2),
-    /// PNG signature (PNG spec 5.2), RIFF/WEBP (RFC 9649 2.5), GIF87a/GIF89a (GIF89a spec 17).
+    /// The format the leading bytes announce, or nil (`ImageMagic`; TIFF is recognised there but
+    /// not decoded: `sniffUndecoded` names it).
     package static func sniff(_ bytes: UnsafeRawBufferPointer) -> ImageFormat? {
-        let b = bytes
-        if b.count >= 3, b[0] == 0xFF, b[1] == 0xD8, b[2] == 0xFF { return .jpeg }
-        if b.count >= 8, b[0] == 0x89, b[1] == 0x50, b[2] == 0x4E, b[3] == 0x47,
-           b[4] == 0x0D, b[5] == 0x0A, b[6] == 0x1A, b[7] == 0x0A { return .png }
-        if b.count >= 12, b[0] == 0x52, b[1] == 0x49, b[2] == 0x46, b[3] == 0x46,
-           b[8] == 0x57, b[9] == 0x45, b[10] == 0x42, b[11] == 0x50 { return .webp }
-        if b.count >= 6, b[0] == 0x47, b[1] == 0x49, b[2] == 0x46, b[3] == 0x38,
-           (b[4] == 0x37 || b[4] == 0x39), b[5] == 0x61 { return .gif }
-        return nil
+        switch ImageMagic.sniff(bytes) {
+        case .jpeg: return .jpeg
+        case .png: return .png
+        case .webp: return .webp
+        case .gif: return .gif
+        case .tiff, nil: return nil
+        }
     }
 
     package static func sniff(_ bytes: [UInt8]) -> ImageFormat? {

@@ -314,17 +314,3 @@ enum ImageReference: Equatable {
         (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || (c >= 0x30 && c <= 0x39) || c == 0x2B || c == 0x2F || c == 0x3D
     }
 }
-
-/// The first bytes of the image formats a dataset carries (JPEG, PNG, GIF, WebP, TIFF), to tell
-/// embedded images from text. Not a decoder's sniffing (HashscreenDecode does that).
-enum ImageMagic {
-    static func matches<C: Collection>(_ b: C) -> Bool where C.Element == UInt8 {
-        let h = Array(b.prefix(12))
-        if h.count >= 3, h[0] == 0xFF, h[1] == 0xD8, h[2] == 0xFF { return true }
-        if h.count >= 8, h[0..<8] == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] { return true }
-        if h.count >= 6, h[0..<6] == Array("GIF87a".utf8)[...] || h[0..<6] == Array("GIF89a".utf8)[...] { return true }
-        if h.count >= 12, h[0..<4] == Array("RIFF".utf8)[...], h[8..<12] == Array("WEBP".utf8)[...] { return true }
-        if h.count >= 4, h[0..<4] == [0x49, 0x49, 0x2A, 0x00] || h[0..<4] == [0x4D, 0x4D, 0x00, 0x2A] { return true }
-        return false
-    }
-}

@@ -165,18 +165,15 @@ final class FolderReader: ManifestReader {
         }
     }
 
-    /// Reads the first 12 bytes: JPEG, PNG, WebP or GIF magic. Only a regular file is opened.
+    /// Reads the first bytes: an image's magic (`ImageMagic`: JPEG, PNG, WebP, GIF, TIFF). Only a
+    /// regular file is opened.
     static func looksLikeImage(bytes path: [UInt8]) -> Bool {
         guard let opened = try? InputFile.openRegular(bytes: path) else { return false }
         let fd = opened.fd
         defer { close(fd) }
-        var b = [UInt8](repeating: 0, count: 12)
-        let n = b.withUnsafeMutableBytes { read(fd, $0.baseAddress, 12) }
-        guard n >= 3 else { return false }
-        if b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF { return true }
-        if n >= 8 && b[0] == 0x89 && b[1] == 0x50 && b[2] == 0x4E && b[3] == 0x47 { return true }
-        if n >= 12 && b[0] == 0x52 && b[1] == 0x49 && b[8] == 0x57 && b[9] == 0x45 { return true }
-        if n >= 6 && b[0] == 0x47 && b[1] == 0x49 && b[2] == 0x46 && b[3] == 0x38 { return true }
-        return false
+        var b = [UInt8](repeating: 0, count: ImageMagic.prefixLength)
+        let n = b.withUnsafeMutableBytes { read(fd, $0.baseAddress, ImageMagic.prefixLength) }
+        guard n > 0 else { return false }
+        return ImageMagic.sniff(b[0..<n]) != nil
     }
 }

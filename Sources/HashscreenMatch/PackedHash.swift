@@ -19,26 +19,22 @@ struct PackedHash: Equatable {
 
     /// Packs `bytes` (at most `maxBytes`).
     init(_ bytes: [UInt8]) {
-        precondition(bytes.count <= Self.maxBytes, "hash of \(bytes.count) bytes is longer than \(Self.maxBytes)")
-        for (i, b) in bytes.enumerated() {
-            let v = UInt64(b) << (56 - 8 * UInt64(i & 7))
-            switch i >> 3 {
-            case 0: w0 |= v
-            case 1: w1 |= v
-            case 2: w2 |= v
-            default: w3 |= v
-            }
-        }
+        self = bytes.withUnsafeBytes { PackedHash($0) }
     }
 
     /// Packs the `bytes.count` bytes (at most `maxBytes`) of a value in place (a flat buffer's).
     init(_ bytes: UnsafeRawBufferPointer) {
-        precondition(bytes.count <= Self.maxBytes, "hash of \(bytes.count) bytes is longer than \(Self.maxBytes)")
         if bytes.count == 16 {
             w0 = UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: 0, as: UInt64.self))
             w1 = UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
             return
         }
+        pack(bytes)
+    }
+
+    /// ORs `bytes` (at most `maxBytes`, checked) into the words, byte 0 the most significant.
+    private mutating func pack(_ bytes: UnsafeRawBufferPointer) {
+        precondition(bytes.count <= Self.maxBytes, "hash of \(bytes.count) bytes is longer than \(Self.maxBytes)")
         for (i, b) in bytes.enumerated() {
             let v = UInt64(b) << (56 - 8 * UInt64(i & 7))
             switch i >> 3 {

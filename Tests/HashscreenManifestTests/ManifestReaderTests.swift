@@ -75,11 +75,14 @@ final class ManifestReaderTests: XCTestCase {
         try tmp.write("d/disguised.txt", bytes: jpeg)  // image bytes behind another extension
         try tmp.write("d/notes.json", "{}")
         try tmp.write("d/.hidden.jpg", bytes: jpeg)
+        try tmp.write("d/scan.dat", bytes: Array("II*\u{0}rest".utf8))  // a TIFF: listed, its decode then says TIFF
+        try tmp.write("d/riff.bin", bytes: Array("RIFF\u{0}\u{0}\u{0}\u{0}WAVE".utf8))  // RIFF, not WebP
+        try tmp.write("d/gif.bin", bytes: Array("GIF8xa".utf8))  // neither GIF87a nor GIF89a
         let reader = try Manifest.open(path: tmp.file("d"))
         var keys: [String] = []
         try reader.forEachItem { if case .sample(let s, _) = $0 { keys.append(s.key) } }
-        XCTAssertEqual(keys, ["a/z.png", "b.jpg", "disguised.txt"])
-        XCTAssertEqual(reader.counters.first { $0.0 == "non_image_files_ignored" }?.1, 1)
+        XCTAssertEqual(keys, ["a/z.png", "b.jpg", "disguised.txt", "scan.dat"])
+        XCTAssertEqual(reader.counters.first { $0.0 == "non_image_files_ignored" }?.1, 3)
         XCTAssertEqual(reader.layout, .folder)
     }
 
