@@ -10,6 +10,8 @@ final class ByteReader {
     private var eof = false
     /// File offset of `buffer[0]`.
     private var bufferOffset = 0
+    /// What one `read` fills, reused (a fresh megabyte per read was zeroed and page-faulted in).
+    private var chunk = [UInt8](repeating: 0, count: ByteReader.chunkSize)
     /// Fields of the last record, reused.
     private var fields = FieldBuffer()
     let path: String
@@ -36,7 +38,6 @@ final class ByteReader {
                 buffer.removeFirst(start)
                 start = 0
             }
-            var chunk = [UInt8](repeating: 0, count: Self.chunkSize)
             let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if n < 0 {
                 if errno == EINTR { continue }

@@ -11,6 +11,8 @@ enum Work {
     case samples([(Sample, [String])])
     case rowGroup(ParquetColumnarInput, Int)
     case lines(JSONLinesBlockInput, JSONLinesBlock)
+    /// A block of a CSV or TSV manifest's records (docs/manifests.md, "CSV and TSV in blocks").
+    case records(DelimitedBlockInput, DelimitedBlock)
 }
 
 extension Scanner {
@@ -123,6 +125,54 @@ extension Scanner {
         try finishRun(); flushTemplate()
         tally.add(&local)
         tally.setPassedOver([("embedded_images", rows.embeddedImages)], input: Int(input.input))
+        unit.report(progress)
+    }
+
+    /// Screens a block of a CSV or TSV manifest's records, as `screenColumnar` screens a row
+    /// group: a plain record (`DelimitedBlockRows.plainRecord`) that matches nothing is counted
+    /// in bulk, like the block's first such record, which is screened as a sample; every other
+    /// record (not plain, a match, a failure) is built and screened as the reader's item.
+    static func screenRecords(_ input: DelimitedBlockInput, _ block: DelimitedBlock, screener: Screener, local: inout BatchTally,
+                              tally: Tally, progress: ProgressReporter?) {
+        let rows = input.recordReader()
+        var recorded: [(SignalKind, HashValue)] = []
+        var unit = UnitScreening()
+        var lookups = Screener.PlainLookups()
+        var plainRows: [Int] = [], otherRows: [Int] = [], hit = Set<Int>()
+        let batchedURLs = screener.digestsURLsInBatches
+        func screenRow(_ r: Int, plain: Bool) {
+            unit.screen(rows.item(block, r), plain: plain, screener: screener, local: &local, tally: tally, progress: progress)
+        }
+        var start = 0
+        while start < block.count {
+            let end = min(start + columnarLookupRun, block.count)
+            lookups.removeAll(); plainRows.removeAll(keepingCapacity: true); otherRows.removeAll(keepingCapacity: true); hit.removeAll(keepingCapacity: true)
+            for r in start..<end {
+                guard rows.plainRecord(block, r, recorded: &recorded) else { otherRows.append(r); continue }
+                // Until the block has its template, a plain record is screened as a sample.
+                if unit.template == nil { screenRow(r, plain: true); continue }
+                plainRows.append(r)
+                if batchedURLs { screener.gather(url: nil, recorded: recorded, row: r, into: &lookups); continue }
+                if let u = rows.urlRange(block, r) {
+                    block.bytes.withUnsafeBytes { b in screener.gather(url: UnsafeRawBufferPointer(rebasing: b[u]), recorded: recorded, row: r, into: &lookups) }
+                } else {
+                    screener.gather(url: nil, recorded: recorded, row: r, into: &lookups)
+                }
+            }
+            if batchedURLs, !plainRows.isEmpty, rows.urlRange(block, plainRows[0]) != nil {
+                block.bytes.withUnsafeBytes { b in
+                    screener.gatherURLs(plainRows, bytes: b, range: { rows.urlRange(block, $0)! }, into: &lookups)
+                }
+            }
+            screener.rowsMatching(lookups) { hit.insert($0) }
+            for r in plainRows {
+                if hit.contains(r) { screenRow(r, plain: true) } else { unit.bulk += 1 }
+            }
+            for r in otherRows { screenRow(r, plain: false) }
+            start = end
+        }
+        unit.countBulk(&local)
+        tally.add(&local)
         unit.report(progress)
     }
 

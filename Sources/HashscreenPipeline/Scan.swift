@@ -332,7 +332,8 @@ public enum Scanner {
         var screeners: [Screener] = []
         for _ in 0..<config.jobs { screeners.append(try Screener(config: config, known: known)) }
         let channel = BoundedChannel<Work>(capacity: config.jobs * batchesInFlightPerJob)
-        // Metadata-only Parquet inputs go to the workers by row group, read as columns.
+        // Metadata-only inputs go to the workers by unit or block: Parquet row groups read as
+        // columns, JSON lines and CSV/TSV records in blocks the producer only cuts.
         let columnar = !rowPathForced && screeners[0].screensMetadataOnly
         // Set-up ends here: the list read and indexed, the inputs opened, the workers' buffers made.
         let setupDone = Date()
@@ -364,6 +365,14 @@ public enum Scanner {
                         while let block = try splitter.next() {
                             if let e = tally.spoolFailure { throw e }
                             inFlight.sent(); channel.put(.lines(j, block))
+                        }
+                    } else if columnar, let d = DelimitedBlockInput.open(reader) {
+                        // Workers read the records' fields: the producer only splits the file.
+                        tally.setPassedOver(Scanner.delta(reader.counters, reader.counters), input: i)
+                        let splitter = try d.splitter()
+                        while let block = try splitter.next() {
+                            if let e = tally.spoolFailure { throw e }
+                            inFlight.sent(); channel.put(.records(d, block))
                         }
                     } else if case let c?? = columnarInputs[i] {
                         // A worker reads the row group (the reader's counters: none passed over).
@@ -425,6 +434,10 @@ public enum Scanner {
                     do { try screenLines(input, block, screener: screener, local: &local, tally: tally, progress: progress) } catch {
                         producerError.set(error)
                     }
+                    inFlight.finished()
+                    continue
+                case .records(let input, let block):
+                    screenRecords(input, block, screener: screener, local: &local, tally: tally, progress: progress)
                     inFlight.finished()
                     continue
                 case .rowGroup(let input, let group):

@@ -1,4 +1,4 @@
-import HashscreenCore
+@testable import HashscreenCore
 import XCTest
 
 final class CSVTokenizerTests: XCTestCase {
@@ -110,5 +110,91 @@ final class CSVTokenizerTests: XCTestCase {
         XCTAssertNil(split("a,\"b\nc", atEnd: false).record)
         XCTAssertNil(split("\"a\"", atEnd: false).record, "a final quote may be half of a doubled one")
         XCTAssertEqual(split("\"a\"\n", atEnd: false).fields, ["a"])
+    }
+
+    /// The tokenizer as it was before quoted fields were read in runs (a byte at a time): the
+    /// reference the run reading must equal.
+    static func referenceRecord(_ b: [UInt8], delimiter: UInt8, trims: Bool, atEnd: Bool) -> ([[UInt8]], CSVTokenizer.Record)? {
+        let quote = UInt8(ascii: "\""), lf = UInt8(ascii: "\n"), cr = UInt8(ascii: "\r")
+        func isPad(_ c: UInt8) -> Bool { c == 32 || (c == 9 && delimiter != 9) }
+        let n = b.count
+        var fields: [[UInt8]] = [], i = 0, lines = 1
+        var textAfterQuote: Int? = nil
+        while true {
+            var j = i
+            if trims { while j < n, isPad(b[j]) { j += 1 } }
+            if j < n, b[j] == quote {
+                var field: [UInt8] = [], k = j + 1, closed = false
+                while k < n {
+                    let c = b[k]
+                    if c == quote {
+                        if k + 1 < n { if b[k + 1] == quote { field.append(quote); k += 2; continue } } else if !atEnd { return nil }
+                        closed = true; k += 1; break
+                    }
+                    if c == lf || (c == cr && (k + 1 >= n || b[k + 1] != lf)) { lines += 1 }
+                    field.append(c); k += 1
+                }
+                guard closed else {
+                    guard atEnd else { return nil }
+                    fields.append(field)
+                    return (fields, .init(end: n, lines: lines, unterminated: true, textAfterQuote: textAfterQuote))
+                }
+                var after = false
+                while k < n, b[k] != delimiter, b[k] != lf, b[k] != cr {
+                    if !(trims && isPad(b[k])) { after = true }
+                    field.append(b[k]); k += 1
+                }
+                if trims {
+                    while let f = field.first, f == 32 || f == 9 { field.removeFirst() }
+                    while let l = field.last, l == 32 || l == 9 { field.removeLast() }
+                }
+                fields.append(field)
+                if after, textAfterQuote == nil { textAfterQuote = fields.count }
+                i = k
+            } else {
+                var k = j
+                while k < n, b[k] != delimiter, b[k] != lf, b[k] != cr { k += 1 }
+                var e = k
+                if trims { while e > j, isPad(b[e - 1]) { e -= 1 } }
+                fields.append(Array(b[j..<e]))
+                i = k
+            }
+            if i == n {
+                guard atEnd else { return nil }
+                return (fields, .init(end: n, lines: lines, unterminated: false, textAfterQuote: textAfterQuote))
+            }
+            if b[i] == lf { return (fields, .init(end: i + 1, lines: lines, unterminated: false, textAfterQuote: textAfterQuote)) }
+            if b[i] == cr {
+                if i + 1 < n { return (fields, .init(end: b[i + 1] == lf ? i + 2 : i + 1, lines: lines, unterminated: false, textAfterQuote: textAfterQuote)) }
+                guard atEnd else { return nil }
+                return (fields, .init(end: n, lines: lines, unterminated: false, textAfterQuote: textAfterQuote))
+            }
+            i += 1
+        }
+    }
+
+    /// Quoted fields read in runs (memchr to the next quote, line ends counted only in runs
+    /// holding one) give the byte-at-a-time reference's fields and records on random text of
+    /// quotes, delimiters, line ends of every kind and padding, whole and cut short.
+    func testRunReadingEqualsTheByteAtATimeReference() {
+        var rng = SystemRandomNumberGenerator()
+        let alphabet = Array("ab\"\"\",\t \n\r\r\n".utf8)
+        for round in 0..<20_000 {
+            let length = Int.random(in: 0...40, using: &rng)
+            let text = (0..<length).map { _ in alphabet.randomElement(using: &rng)! }
+            let delimiter = round % 2 == 0 ? UInt8(ascii: ",") : UInt8(ascii: "\t")
+            for trims in [false, true] {
+                let tokenizer = CSVTokenizer(delimiter: delimiter, trimsSpaces: trims)
+                for atEnd in [true, false] {
+                    var f = FieldBuffer()
+                    let got = text.withUnsafeBufferPointer { tokenizer.nextRecord($0, atEnd: atEnd, into: &f) }
+                    let want = Self.referenceRecord(text, delimiter: delimiter, trims: trims, atEnd: atEnd)
+                    XCTAssertEqual(got, want?.1, "\(text) trims \(trims) atEnd \(atEnd)")
+                    if let want, got != nil {
+                        XCTAssertEqual((0..<f.count).map { Array(f.field($0)) }, want.0, "\(text) trims \(trims)")
+                    }
+                }
+            }
+        }
     }
 }
