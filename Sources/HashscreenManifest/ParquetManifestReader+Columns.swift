@@ -155,7 +155,7 @@ package final class ParquetColumnarRows {
     /// The 4 bytes that 8 lower-case hex digits (byte i of `x`: digit i) spell, byte i of the
     /// result (little-endian) from digits 2i and 2i+1; nil when a byte is not a lower-case hex
     /// digit. Each byte's range is tested by adding to it (no carry: the bytes are ASCII).
-    @inline(__always) static func hex8(_ x: UInt64) -> UInt32? {
+    @inline(__always) package static func hex8(_ x: UInt64) -> UInt32? {
         let high: UInt64 = 0x8080_8080_8080_8080, ones: UInt64 = 0x0101_0101_0101_0101
         guard x & high == 0 else { return nil }
         /// High bit of each byte: the byte is in lo...hi.
