@@ -84,47 +84,109 @@ package final class ParquetColumnarRows {
         key = source.columns.key.flatMap { byColumn[$0] }
     }
 
-    /// Whether row `r` is plain: its URL (when the file has a URL column) present and printable
+    /// The recorded-hash columns' signals, in the order `sortRun` fills
+    /// its buffers.
+    package var recordedSignals: [SignalKind] { hashes.map(\.signal) }
+
+    /// Sorts rows into plain and other ones. Row `r` is plain when its URL (when the file has a URL column) present and printable
     /// ASCII without white space (nothing to trim, nothing a convention treats as non-ASCII);
     /// each recorded hash present as lower-case hex of its signal's length; a text key valid
-    /// UTF-8. The row reader would build it a sample with that URL (`url(_:)`), those hashes
-    /// (appended to `recorded`, emptied first), no problem and no failure.
-    package func plainRow(_ r: Int, recorded: inout [(SignalKind, HashValue)]) -> Bool {
-        recorded.removeAll(keepingCapacity: true)
-        if let url {
-            guard url.present[r], url.starts[r] < url.ends[r] else { return false }
-            // Every byte in 0x21...0x7E: the largest `byte - 0x21` (wrapping) at most 0x5D, a
-            // reduction without a branch per byte (vectorised).
-            let largest = url.bytes.withUnsafeBufferPointer { b in
-                var m: UInt8 = 0
-                for c in UnsafeBufferPointer(rebasing: b[url.starts[r]..<url.ends[r]]) { m = max(m, c &- 0x21) }
-                return m
-            }
-            guard largest <= 0x5D else { return false }
-        }
-        for (signal, count, values) in hashes {
-            let start = values.starts[r]
-            guard values.present[r], values.ends[r] - start == 2 * count else { return false }
-            // Lower-case hex only (upper case and padding go the per-row way), decoded here.
-            var valid = true
-            let bytes = values.bytes.withUnsafeBufferPointer { b in
-                [UInt8](unsafeUninitializedCapacity: count) { out, n in
-                    for i in 0..<count {
-                        let h = Self.lowerHexDigit(b[start + 2 * i]), l = Self.lowerHexDigit(b[start + 2 * i + 1])
-                        if h > 15 || l > 15 { valid = false; break }
-                        out[i] = h << 4 | l
-                    }
-                    n = valid ? count : 0
+    /// UTF-8. The row reader would build it a sample with that URL (`url(_:)`), those hashes,
+    /// no problem and no failure. The hashes' bytes are appended to `hashes[j]` (the j-th
+    /// recorded column's values, `recordedSignals[j].byteCount` bytes each, laid one after
+    /// another: no `HashValue` per row; nothing is appended for a row that is not plain).
+    /// `screensURL` false (no URL signal requested): the URL's text then only goes into a
+    /// flagged row's records, which `item(_:)` builds, so the row is plain when the row reader
+    /// takes its URL without a failure (null, or valid UTF-8), padded or not.
+    package func sortRun(_ rows: Range<Int>, screensURL: Bool, plain: inout [Int], other: inout [Int], hashes out: inout [[UInt8]]) {
+        let columns = hashes
+        rowLoop: for r in rows {
+            if let url {
+                if screensURL {
+                    guard url.present[r], url.starts[r] < url.ends[r],
+                          Self.largestLess0x21(url.bytes, url.starts[r]..<url.ends[r]) <= 0x5D else { other.append(r); continue }
+                } else if url.present[r], !Self.isUTF8(url.bytes, url.starts[r]..<url.ends[r]) {
+                    other.append(r); continue
                 }
             }
-            guard valid else { return false }
-            recorded.append((signal, HashValue(bytes: bytes)))
+            if let key, key.present[r], !Self.isUTF8(key.bytes, key.starts[r]..<key.ends[r]) { other.append(r); continue }
+            for (j, (_, count, values)) in columns.enumerated() {
+                let start = values.starts[r]
+                guard values.present[r], values.ends[r] - start == 2 * count,
+                      Self.appendLowerHex(values.bytes, from: start, count: count, to: &out[j]) else {
+                    // Undo the columns before (each holds one more digest than before this row).
+                    for k in 0..<j { out[k].removeLast(columns[k].byteCount) }
+                    other.append(r); continue rowLoop
+                }
+            }
+            plain.append(r)
         }
-        if let key, key.present[r] {
-            let v = key.value(r)
-            if !v.allSatisfy({ $0 < 0x80 }), String(validating: v, as: UTF8.self) == nil { return false }
+    }
+
+    /// Appends the `count` bytes that `2 * count` lower-case hex digits of `bytes` from `start`
+    /// spell to `out`; false (nothing appended) when one is not a lower-case hex digit (upper
+    /// case and padding go the per-row way). 8 digits at a time in a 64-bit word (`hex8`).
+    @inline(__always) static func appendLowerHex(_ bytes: [UInt8], from start: Int, count: Int, to out: inout [UInt8]) -> Bool {
+        bytes.withUnsafeBytes { b in
+            guard count % 4 == 0 else {
+                var digest = [UInt8](repeating: 0, count: count)
+                for i in 0..<count {
+                    let h = lowerHexDigit(b[start + 2 * i]), l = lowerHexDigit(b[start + 2 * i + 1])
+                    if (h | l) > 15 { return false }
+                    digest[i] = h << 4 | l
+                }
+                out += digest
+                return true
+            }
+            let words = count / 4
+            return withUnsafeTemporaryAllocation(of: UInt32.self, capacity: words) { digest in
+                for k in 0..<words {
+                    guard let v = hex8(UInt64(littleEndian: b.loadUnaligned(fromByteOffset: start + 8 * k, as: UInt64.self))) else {
+                        return false
+                    }
+                    digest[k] = v.littleEndian
+                }
+                out.append(contentsOf: UnsafeRawBufferPointer(digest))
+                return true
+            }
         }
-        return true
+    }
+
+    /// The 4 bytes that 8 lower-case hex digits (byte i of `x`: digit i) spell, byte i of the
+    /// result (little-endian) from digits 2i and 2i+1; nil when a byte is not a lower-case hex
+    /// digit. Each byte's range is tested by adding to it (no carry: the bytes are ASCII).
+    @inline(__always) package static func hex8(_ x: UInt64) -> UInt32? {
+        let high: UInt64 = 0x8080_8080_8080_8080, ones: UInt64 = 0x0101_0101_0101_0101
+        guard x & high == 0 else { return nil }
+        /// High bit of each byte: the byte is in lo...hi.
+        func inRange(_ lo: UInt64, _ hi: UInt64) -> UInt64 { (x &+ ones &* (0x80 - lo)) & ~(x &+ ones &* (0x7F - hi)) & high }
+        let digit = inRange(0x30, 0x39), letter = inRange(0x61, 0x66)
+        guard digit | letter == high else { return nil }
+        let nibbles = (x & 0x0F0F_0F0F_0F0F_0F0F) &+ (letter >> 7) &* 9
+        var y = ((nibbles << 4) | (nibbles >> 8)) & 0x00FF_00FF_00FF_00FF
+        y = (y | (y >> 8)) & 0x0000_FFFF_0000_FFFF
+        y = (y | (y >> 16)) & 0xFFFF_FFFF
+        return UInt32(truncatingIfNeeded: y)
+    }
+
+    /// The largest `byte - 0x21` (wrapping) of `bytes[range]`: at most 0x5D when every byte is
+    /// in 0x21...0x7E (a reduction without a branch per byte: vectorised).
+    @inline(__always) static func largestLess0x21(_ bytes: [UInt8], _ range: Range<Int>) -> UInt8 {
+        bytes.withUnsafeBufferPointer { b in
+            var m: UInt8 = 0
+            for c in UnsafeBufferPointer(rebasing: b[range]) { m = max(m, c &- 0x21) }
+            return m
+        }
+    }
+
+    /// Whether `bytes[range]` is valid UTF-8: ASCII by an OR reduction (vectorised), else checked.
+    @inline(__always) static func isUTF8(_ bytes: [UInt8], _ range: Range<Int>) -> Bool {
+        let ascii = bytes.withUnsafeBufferPointer { b in
+            var m: UInt8 = 0
+            for c in UnsafeBufferPointer(rebasing: b[range]) { m |= c }
+            return m < 0x80
+        }
+        return ascii || String(validating: bytes[range], as: UTF8.self) != nil
     }
 
     /// The value of a lower-case hex digit; above 15 for any other byte.

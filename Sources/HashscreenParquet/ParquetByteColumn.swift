@@ -36,8 +36,10 @@ package struct ParquetByteColumn: Sendable {
 extension ColumnChunkDecoder {
     /// Decodes a BYTE_ARRAY chunk (PLAIN or dictionary pages only) into bytes and ranges; the
     /// values are those `decode` returns, as bytes (checks of the page structure are the same).
-    func decodeBytes(_ buf: [UInt8]) throws -> ParquetByteColumn {
+    /// `capacity`: the decompressed pages' expected size (one allocation instead of regrowing).
+    func decodeBytes(_ buf: [UInt8], capacity: Int = 0) throws -> ParquetByteColumn {
         var out = ParquetByteColumn(rows: numRows)
+        out.bytes.reserveCapacity(capacity)
         /// The dictionary's values: ranges in `out.bytes`.
         var dictionary: (starts: [Int], ends: [Int])?
         let maxLevel = UInt32(column.maxDefinitionLevel)

@@ -177,7 +177,11 @@ package final class ParquetFileReader {
                 guard let (buf, codec) = try chunkBytes(group.columns[leafIndices[c]], column: column, numRows: numRows) else {
                     out.append(ParquetByteColumn(rows: 0)); continue
                 }
-                out.append(try ColumnChunkDecoder(column: column, codec: codec, numRows: numRows).decodeBytes(buf))
+                // The decompressed pages' size as the footer states it (page headers included), to
+                // hold them in one allocation; a hostile claim is bounded by the chunk's bytes.
+                let stated = group.columns[leafIndices[c]].meta?.totalUncompressedSize ?? 0
+                let capacity = Int(max(0, min(stated, Int64(buf.count) * 32, Int64(ColumnChunkDecoder.maxPageBytes))))
+                out.append(try ColumnChunkDecoder(column: column, codec: codec, numRows: numRows).decodeBytes(buf, capacity: capacity))
             } catch let e as ParquetError where e.path.isEmpty {
                 throw ParquetError(path: path, message: "row group \(index), column '\(column.name)': \(e.description)")
             }

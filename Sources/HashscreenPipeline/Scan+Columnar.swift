@@ -25,7 +25,7 @@ extension Scanner {
     static var rowPathForced: Bool { ProcessInfo.processInfo.environment["HASHSCREEN_ROW_PATH"] == "1" }
 
     /// Screens row group `group` of a metadata-only Parquet input, read as columns: a plain row
-    /// (`ParquetColumnarRows.plainRow`) that matches nothing is counted in bulk, like the first
+    /// (`ParquetColumnarRows.sortRun`) that matches nothing is counted in bulk, like the first
     /// such row of the group, which is screened as a sample; every other row (not plain, a
     /// match) is built and screened as the row reader's sample would be, so its records are
     /// the per-row path's. A row group that cannot be read as columns is read by the row reader.
@@ -36,11 +36,15 @@ extension Scanner {
             try screenRows(of: input, group: group, screener: screener, local: &local, tally: tally, progress: progress)
             return
         }
-        var recorded: [(SignalKind, HashValue)] = []
         var unit = UnitScreening()
         var lookups = Screener.PlainLookups()
         var plainRows: [Int] = [], otherRows: [Int] = [], hit = Set<Int>()
         let batchedURLs = screener.digestsURLsInBatches
+        let screensURL = !screener.urlSignals.isEmpty
+        // Each plain row's recorded hashes, decoded into one flat buffer per recorded column.
+        let signals = rows.recordedSignals
+        var hashes = [[UInt8]](repeating: [], count: signals.count)
+        for j in hashes.indices { hashes[j].reserveCapacity(columnarLookupRun * signals[j].byteCount) }
         /// Screens row `r` as the row reader's item.
         func screenRow(_ r: Int, plain: Bool) {
             unit.screen(rows.item(r), plain: plain, screener: screener, local: &local, tally: tally, progress: progress)
@@ -50,19 +54,24 @@ extension Scanner {
         while start < rows.rowCount {
             let end = min(start + columnarLookupRun, rows.rowCount)
             lookups.removeAll(); plainRows.removeAll(keepingCapacity: true); otherRows.removeAll(keepingCapacity: true); hit.removeAll(keepingCapacity: true)
-            for r in start..<end {
-                guard rows.plainRow(r, recorded: &recorded) else { otherRows.append(r); continue }
-                // Until the group has its template, a plain row is screened as a sample.
-                if unit.template == nil { screenRow(r, plain: true); continue }
-                plainRows.append(r)
-                // The URLs of the run's plain rows digested together below (`gatherURLs`).
-                if batchedURLs { screener.gather(url: nil, recorded: recorded, row: r, into: &lookups); continue }
-                _ = rows.withURL(r) { screener.gather(url: $0, recorded: recorded, row: r, into: &lookups) }
-                    ?? screener.gather(url: nil, recorded: recorded, row: r, into: &lookups)
+            for j in hashes.indices { hashes[j].removeAll(keepingCapacity: true) }
+            rows.sortRun(start..<end, screensURL: screensURL, plain: &plainRows, other: &otherRows, hashes: &hashes)
+            // Until the group has its template, a plain row is screened as a sample (in order,
+            // before the run's other rows), its hashes dropped from the run's.
+            var leading = 0
+            while unit.template == nil, leading < plainRows.count { screenRow(plainRows[leading], plain: true); leading += 1 }
+            if leading > 0 {
+                plainRows.removeFirst(leading)
+                for j in hashes.indices { hashes[j].removeFirst(leading * signals[j].byteCount) }
+            }
+            // The URLs of the run's plain rows (digested together below when `batchedURLs`).
+            if screensURL, !batchedURLs {
+                for r in plainRows { _ = rows.withURL(r) { screener.gather(url: $0, recorded: [], row: r, into: &lookups) } }
             }
             if batchedURLs, !plainRows.isEmpty {
                 _ = rows.withURLBytes { bytes, range in screener.gatherURLs(plainRows, bytes: bytes, range: range, into: &lookups) }
             }
+            screener.rowsMatching(recorded: signals, flat: hashes, rows: plainRows) { hit.insert($0) }
             screener.rowsMatching(lookups) { hit.insert($0) }
             for r in plainRows {
                 if hit.contains(r) { screenRow(r, plain: true) } else { unit.bulk += 1 }

@@ -220,7 +220,7 @@ final class Screener {
         return out
     }
 
-    /// The lookups of plain metadata rows (`ParquetColumnarRows.plainRow`), gathered so that
+    /// The lookups of plain metadata rows (`ParquetColumnarRows.sortRun`), gathered so that
     /// each index searches them together (`rowsMatching`): per index (a slot), the values and
     /// the row of each.
     struct PlainLookups {
@@ -280,19 +280,39 @@ final class Screener {
         lookups.urlSlot = slot
     }
 
+    /// The slot of recorded signal `signal` (nil: no loaded list holds it), resolved once.
+    private func recordedSlot(_ signal: SignalKind) -> Int? {
+        if let met = recordedSlots.first(where: { $0.0 == signal }) { return met.1 }
+        // Recorded hash columns are file digests: exact signals (`ColumnMap.hashColumns`).
+        precondition(signal.comparison == .exact)
+        let slot = known.resolved(signal).map { plainIndexes.append($0); return plainIndexes.count - 1 }
+        recordedSlots.append((signal, slot))
+        return slot
+    }
+
+    /// Calls `body` with the row of each plain row whose recorded hash matches a list entry
+    /// (a row may come more than once): `values[j]` holds recorded signal `signals[j]`'s values
+    /// of rows `rows`, laid one after another (`ParquetColumnarRows.sortRun`),
+    /// searched in place as one batch per index: what `gather` and `rowsMatching` look up for
+    /// these rows' recorded hashes, without a `HashValue` per row.
+    func rowsMatching(recorded signals: [SignalKind], flat values: [[UInt8]], rows: [Int], _ body: (Int) -> Void) {
+        guard !rows.isEmpty else { return }
+        for (j, signal) in signals.enumerated() {
+            guard let slot = recordedSlot(signal) else { continue }
+            let size = signal.byteCount
+            precondition(values[j].count == rows.count * size)
+            values[j].withUnsafeBytes { d in
+                known.lookupExact(plainIndexes[slot], flat: d, byteCount: size, scratch: &plainScratch) { body(rows[$0]) }
+            }
+        }
+    }
+
     /// Adds what `screenSignals` looks up for a plain row with these recorded hashes and this
     /// URL (its UTF-8 bytes) to `lookups`: each recorded hash, then each URL digest per
     /// convention, where a loaded list can hold it (elsewhere a lookup finds nothing).
     func gather(url: UnsafeRawBufferPointer?, recorded: [(SignalKind, HashValue)], row: Int, into lookups: inout PlainLookups) {
         for (signal, value) in recorded {
-            let slot: Int?
-            if let met = recordedSlots.first(where: { $0.0 == signal }) { slot = met.1 } else {
-                // Recorded hash columns are file digests: exact signals (`ColumnMap.hashColumns`).
-                precondition(signal.comparison == .exact)
-                slot = known.resolved(signal).map { plainIndexes.append($0); return plainIndexes.count - 1 }
-                recordedSlots.append((signal, slot))
-            }
-            if let slot { lookups.add(value, row: row, slot: slot) }
+            if let slot = recordedSlot(signal) { lookups.add(value, row: row, slot: slot) }
         }
         guard !urlSignals.isEmpty, let url else { return }
         if let slot = rawURLSlot {

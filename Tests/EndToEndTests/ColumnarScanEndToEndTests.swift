@@ -41,6 +41,16 @@ final class ColumnarScanEndToEndTests: XCTestCase {
     pq.write_table(b, out + "/b.parquet", row_group_size=128, use_dictionary=False, data_page_version="2.0", compression="zstd")
     c = pa.table({"SAMPLE_ID": pa.array(range(n), pa.int64()), "URL": pa.array(urls, pa.string())})
     pq.write_table(c, out + "/c.parquet", row_group_size=100, use_dictionary=False, column_encoding={"URL": "DELTA_BYTE_ARRAY"})
+    # For the recorded-md5-only scan: a binary URL column holding bytes that are not UTF-8
+    # (rows whose md5 is listed among them), nulls, padding, and dictionary pages; and a file
+    # with no URL column at all.
+    durls = [b"\xff\xfehttp://x.example/%d" % i if i % 5 == 0 else (None if i % 7 == 0 else
+             (b"  " + (u or "").encode() + b" " if i % 3 == 0 else (u or "").encode())) for i, u in enumerate(urls)]
+    d = pa.table({"SAMPLE_ID": pa.array(range(n), pa.int64()), "URL": pa.array(durls, pa.binary()),
+                  "md5": pa.array(md5s, pa.string())})
+    pq.write_table(d, out + "/d.parquet", row_group_size=90, compression="snappy")
+    e = pa.table({"uid": pa.array(["u%d" % i for i in range(n)]), "md5": pa.array(md5s, pa.string())})
+    pq.write_table(e, out + "/e.parquet", row_group_size=250, use_dictionary=False, compression="gzip")
     # The md5 list's values found through a recorded md5 that parses (case and padding aside).
     md5found = sorted({hashlib.md5(b"image %d" % i).hexdigest() for i in range(n)
                        if i % 17 == 0 and md5s[i] and md5s[i].strip().lower() == hashlib.md5(b"image %d" % i).hexdigest()})
@@ -137,6 +147,29 @@ final class ColumnarScanEndToEndTests: XCTestCase {
         try assertSameOutputs(a, b)
         XCTAssertEqual(try found(a), Set(d.digests["raw"]!.map { "raw \($0)" } + d.digests["tx"]!.map { "tx \($0)" }
                                          + d.digests["md5found"]!.map { "md5 \($0)" }))
+    }
+
+    /// `--signals md5` alone: the URL is not screened, only carried into a flagged row's
+    /// records; plain rows are sorted without looking at its text (but for being UTF-8), and
+    /// their md5s decoded in bulk. Upper-case, short, long, non-hex, padded, non-ASCII and null
+    /// md5s, URLs that are not UTF-8 (row errors both ways, matched md5 or not), a file without
+    /// a URL column; whole and per --shard.
+    func testRecordedMD5OnlyScanIsTheRowPathsBytes() throws {
+        var d = try dataset()
+        d.inputs = ["a", "b", "d", "e"].map { d.tmp.file("\($0).parquet") }
+        let (a, b) = try scanBothWays(d, "md5-only", ["--signals", "md5"], status: 1)
+        try assertSameOutputs(a, b)
+        XCTAssertEqual(try found(a), Set(d.digests["md5found"]!.map { "md5 \($0)" }))
+        let errors = try String(contentsOfFile: a + "/errors.jsonl", encoding: .utf8)
+        XCTAssertTrue(errors.contains("binary value that is not UTF-8 text"), errors)
+        // Row 2 of the file without a URL column (uid u2) has a short md5: an error.
+        XCTAssertTrue(errors.contains("\"u2\""), errors)
+        let removals = try String(contentsOfFile: a + "/removals.csv", encoding: .utf8)
+        XCTAssertTrue(removals.contains("http"), "flagged rows carry their URLs")
+        for i in 0..<2 {
+            let (x, y) = try scanBothWays(d, "md5-only-shard\(i)", ["--signals", "md5", "--shard", "\(i)/2"], status: nil)
+            try assertSameOutputs(x, y)
+        }
     }
 
     func testShardedScansAreTheRowPathsBytes() throws {
