@@ -81,12 +81,13 @@ final class JSONLinesBlockScanEndToEndTests: XCTestCase {
 
     struct Dataset { var tmp: TemporaryDirectory; var inputs: [String]; var list: String; var digests: [String: [String]] }
 
-    func dataset(big: Bool = false) throws -> Dataset {
+    /// `lists`: the lists imported (of raw, tx, md5).
+    func dataset(big: Bool = false, lists: Set<String> = ["raw", "tx", "md5"]) throws -> Dataset {
         let tmp = try TemporaryDirectory()
         let out = try runPython(Self.fixture, [tmp.url.path, big ? "1" : "0"])
         let digests = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: [String]])
         let db = tmp.file("lists.sqlite")
-        for (name, type, convention) in [("raw", "url_md5", "raw"), ("tx", "url_md5", "threatexchange"), ("md5", "md5", nil)] {
+        for (name, type, convention) in [("raw", "url_md5", "raw"), ("tx", "url_md5", "threatexchange"), ("md5", "md5", nil)] where lists.contains(name) {
             let f = try tmp.write("\(name).txt", digests[name]!.map { "\(type) \($0)" }.joined(separator: "\n") + "\n")
             let r = try hashscreen(["list", "import", "--list", db, "--name", name, "--version", "1"]
                                    + (convention.map { ["--url-convention", $0] } ?? []) + [f])
@@ -144,6 +145,17 @@ final class JSONLinesBlockScanEndToEndTests: XCTestCase {
             XCTAssertTrue(errors.contains(message), message)
         }
         XCTAssertTrue(try String(contentsOfFile: a + "/report.jsonl", encoding: .utf8).contains("row-0"))
+    }
+
+    /// Raw URL digests only: the plain lines' URLs are digested in batches from the blocks'
+    /// bytes (`Screener.gatherURLs`), an escaped one (read as text) alone, in the same runs.
+    func testRawURLListScanIsTheRowPathsBytes() throws {
+        let d = try dataset(lists: ["raw"])
+        let (a, b) = try scanBothWays(d, "raw", ["--signals", "url_md5"])
+        try assertSameOutputs(a, b)
+        let planted = Set(d.digests["raw"]!.map { "raw \($0)" })
+        XCTAssertEqual(try found(a), planted)
+        XCTAssertTrue(planted.count > 50, "\(planted.count)")
     }
 
     func testRecordedMD5ScanIsTheRowPathsBytes() throws {
