@@ -39,31 +39,116 @@ package final class JSONLinesBlockInput: @unchecked Sendable {
     }
 
     /// The producer's cutter of the file into blocks.
-    package func splitter() throws -> Splitter { Splitter(try ByteReader(path: path)) }
+    package func splitter() throws -> Splitter { try Splitter(path: path) }
 
+    /// Cuts the file into blocks of whole lines as `ByteReader.nextLine` cuts it into lines
+    /// (lines end at LF, a CR before it dropped; a last line without LF kept as it is; a line
+    /// over `limit` bytes, its CR counted, passed over and kept as its length only): each read
+    /// of the file is one buffer, and the blocks cut from it share it (no byte is copied but
+    /// the start of a line a read cut in two).
     package final class Splitter {
-        let reader: ByteReader
+        let path: String
+        let fd: Int32
+        let limit: Int
+        /// Bytes asked of each read.
+        let readBytes: Int
         var lineNo = 0, row = 0
-        init(_ reader: ByteReader) { self.reader = reader }
+        /// The last read's bytes (shared with the blocks cut from it); `pos` is where the next
+        /// line starts, `scan` how far it is known to hold no LF.
+        private var buffer: [UInt8] = []
+        private var pos = 0, scan = 0
+        /// Bytes of an over-long line dropped so far.
+        private var skipped = 0
+        private var eof = false
+
+        init(path: String, limit: Int = ByteReader.maxLineBytes, readBytes: Int = JSONLinesBlockInput.blockBytes) throws {
+            self.path = path; self.limit = limit; self.readBytes = readBytes
+            do { fd = try InputFile.openRegular(path).fd } catch {
+                throw HashscreenError(.input, "cannot open manifest \(path): \(error.message)")
+            }
+        }
+
+        deinit { close(fd) }
+
+        /// Reads more of the file after the bytes of the line under way (dropped when it is
+        /// already over the limit); sets `eof` when there is no more.
+        private func refill() throws {
+            var tail = buffer.count - pos
+            if skipped + tail > limit { skipped += tail; tail = 0 }
+            // As many again as the line holds so far (a long line is copied a bounded number of
+            // times), but not much over the limit in all.
+            let want = max(readBytes, min(tail, limit + 1 - tail))
+            var failure: Int32 = 0
+            let old = buffer, from = buffer.count - tail
+            let next = [UInt8](unsafeUninitializedCapacity: tail + want) { out, count in
+                old.withUnsafeBufferPointer { o in
+                    if tail > 0 { out.baseAddress!.update(from: o.baseAddress! + from, count: tail) }
+                }
+                count = tail
+                while true {
+                    let n = read(fd, out.baseAddress! + tail, want)
+                    if n < 0 {
+                        if errno == EINTR { continue }
+                        failure = errno
+                    } else if n == 0 {
+                        eof = true
+                    } else {
+                        count = tail + n
+                    }
+                    break
+                }
+            }
+            if failure != 0 {
+                throw HashscreenError(.input, "cannot read manifest \(path): \(String(cString: strerror(failure)))")
+            }
+            buffer = next
+            scan = tail
+            pos = 0
+        }
 
         /// The next block of lines (none blank), nil at the end of the file.
         package func next() throws -> JSONLinesBlock? {
-            var block = JSONLinesBlock()
-            while block.lines.count < JSONLinesBlockInput.blockLines, block.bytes.count < JSONLinesBlockInput.blockBytes {
-                let start = block.bytes.count
-                guard let end = try reader.nextLine(appendingTo: &block.bytes) else { break }
-                lineNo += 1
-                switch end {
-                case .text:
-                    if JSONLinesLineReader.isBlank(block.bytes[start...]) { block.bytes.removeSubrange(start...); continue }
-                    row += 1
-                    block.lines.append(.init(start: start, end: block.bytes.count, lineNo: lineNo, row: row, tooLong: -1))
-                case .tooLong(let bytes):
-                    row += 1
-                    block.lines.append(.init(start: start, end: start, lineNo: lineNo, row: row, tooLong: bytes))
+            var lines: [JSONLinesBlock.Line] = []
+            while true {
+                // The state in locals while cutting (a class's properties are checked for
+                // exclusive access at run time).
+                var pos = pos, scan = scan, skipped = skipped, lineNo = lineNo, row = row
+                let eof = eof, limit = limit
+                buffer.withUnsafeBufferPointer { b in
+                    let count = b.count
+                    while lines.count < JSONLinesBlockInput.blockLines {
+                        let found: Int
+                        if scan < count, let p = memchr(b.baseAddress! + scan, 0x0A, count - scan) {
+                            found = UnsafeRawPointer(b.baseAddress!).distance(to: UnsafeRawPointer(p))
+                        } else {
+                            scan = count
+                            guard eof, pos < count || skipped > 0 else { return }
+                            found = count   // the last line, without LF
+                        }
+                        lineNo += 1
+                        let length = skipped + found - pos
+                        if length > limit {
+                            row += 1
+                            lines.append(.init(start: pos, end: pos, lineNo: lineNo, row: row, tooLong: length))
+                        } else {
+                            let end = found < count && found > pos && b[found - 1] == 0x0D ? found - 1 : found
+                            if !JSONLinesLineReader.isBlank(UnsafeBufferPointer(rebasing: b[pos..<end])) {
+                                row += 1
+                                lines.append(.init(start: pos, end: end, lineNo: lineNo, row: row, tooLong: -1))
+                            }
+                        }
+                        skipped = 0
+                        pos = min(found + 1, count)
+                        scan = pos
+                    }
                 }
+                self.pos = pos; self.scan = scan; self.skipped = skipped; self.lineNo = lineNo; self.row = row
+                // A full block, or the lines of this read handed out before the next read.
+                if !lines.isEmpty { break }
+                if eof { return nil }
+                try refill()
             }
-            return block.lines.isEmpty ? nil : block
+            return JSONLinesBlock(bytes: buffer, lines: lines)
         }
     }
 
@@ -87,6 +172,8 @@ package struct JSONLinesBlock {
     var bytes: [UInt8] = []
     var lines: [Line] = []
     package var count: Int { lines.count }
+    /// The bytes the lines lie in (`JSONLinesBlockRows.urlInBlock` ranges).
+    package func withUnsafeBytes<T>(_ body: (UnsafeRawBufferPointer) -> T) -> T { bytes.withUnsafeBytes(body) }
 }
 
 /// A worker's reader of lines of blocks: `plainLine` reads a line's URL and recorded hashes
@@ -94,7 +181,14 @@ package struct JSONLinesBlock {
 package struct JSONLinesBlockRows {
     var lines: JSONLinesLineReader
     private var fields: [FlatJSONLine.Field]? = nil
+    /// The URL of the last plain line: its text (read by `parse`), or where it lies in the
+    /// block (read on its bytes).
     private var url: String? = nil
+    private var urlRange: Range<Int>? = nil
+    /// The keys of the cached column map as bytes, and of which generation.
+    private var keys = FlatJSONLine.Keys()
+    private var keysGeneration = -1
+    private var spans: [FlatJSONLine.Span] = []
 
     init(_ lines: JSONLinesLineReader) { self.lines = lines }
 
@@ -110,15 +204,21 @@ package struct JSONLinesBlockRows {
     /// lower-case hex of its signal's length. The row reader would build it a sample with that
     /// URL (`withURL`), those hashes (appended to `recorded`, emptied first), no problem and no
     /// failure. A column map that cannot be made (an error `item` throws) is not plain.
+    ///
+    /// A line with the cached column map's keys is read on its bytes (`FlatJSONLine.spans`);
+    /// one that reading cannot vouch for is read with `FlatJSONLine.parse`, which decides alike.
     package mutating func plainLine(_ block: JSONLinesBlock, _ i: Int, recorded: inout [(SignalKind, HashValue)]) -> Bool {
         recorded.removeAll(keepingCapacity: true)
         url = nil
+        urlRange = nil
         let line = block.lines[i]
         guard line.tooLong < 0 else { return false }
+        if let plain = plainOnBytes(block, line, recorded: &recorded) { return plain }
+        recorded.removeAll(keepingCapacity: true)
+        urlRange = nil
         guard let fields = block.bytes.withUnsafeBufferPointer({ FlatJSONLine.parse(UnsafeBufferPointer(rebasing: $0[line.start..<line.end])) }),
               let (c, position, _) = try? lines.columns(for: fields) else { return false }
-        guard c.image == nil, c.path == nil, c.status == nil, c.originalWidth == nil, c.originalHeight == nil,
-              !(c.readsCaption && c.caption != nil), c.duplicate == nil, c.isUsable else { return false }
+        guard Self.mapsPlainColumns(c) else { return false }
         if let k = c.key, fields[position[k]].value == .unsure { return false }
         if let u = c.url {
             guard case .text(let s) = fields[position[u]].value, !s.isEmpty,
@@ -126,27 +226,77 @@ package struct JSONLinesBlockRows {
             url = s
         }
         for h in c.hashes {
-            guard case .text(let s) = fields[position[h.index]].value, s.utf8.count == 2 * h.signal.byteCount else { return false }
-            let count = h.signal.byteCount
-            var valid = true
-            let bytes = [UInt8](unsafeUninitializedCapacity: count) { out, n in
-                var k = 0, hi: UInt8 = 0
-                for ch in s.utf8 {
-                    let v = ParquetColumnarRows.lowerHexDigit(ch)
-                    if v > 15 { valid = false; break }
-                    if k & 1 == 0 { hi = v } else { out[k >> 1] = hi << 4 | v }
-                    k += 1
-                }
-                n = valid ? count : 0
-            }
-            guard valid else { return false }
-            recorded.append((h.signal, HashValue(bytes: bytes)))
+            guard case .text(let t) = fields[position[h.index]].value, t.utf8.count == 2 * h.signal.byteCount else { return false }
+            var s = t
+            guard let value = s.withUTF8({ Self.lowerHex($0, count: h.signal.byteCount) }) else { return false }
+            recorded.append((h.signal, value))
         }
         return true
     }
 
+    /// Whether a line of column map `c` can be plain.
+    static func mapsPlainColumns(_ c: ColumnMap) -> Bool {
+        c.image == nil && c.path == nil && c.status == nil && c.originalWidth == nil && c.originalHeight == nil
+            && !(c.readsCaption && c.caption != nil) && c.duplicate == nil && c.isUsable
+    }
+
+    /// The hash written as `2 * count` lower-case hex digits in `s`; nil if it is not.
+    @inline(__always) static func lowerHex(_ s: UnsafeBufferPointer<UInt8>, count: Int) -> HashValue? {
+        guard s.count == 2 * count else { return nil }
+        var valid = true
+        let bytes = [UInt8](unsafeUninitializedCapacity: count) { out, n in
+            var k = 0, hi: UInt8 = 0
+            for ch in s {
+                let v = ParquetColumnarRows.lowerHexDigit(ch)
+                if v > 15 { valid = false; break }
+                if k & 1 == 0 { hi = v } else { out[k >> 1] = hi << 4 | v }
+                k += 1
+            }
+            n = valid ? count : 0
+        }
+        return valid ? HashValue(bytes: bytes) : nil
+    }
+
+    /// `plainLine` on the line's bytes when it has the cached column map's keys: true or false
+    /// as `parse` would decide, nil when this reading cannot tell (the caller parses the line).
+    private mutating func plainOnBytes(_ block: JSONLinesBlock, _ line: JSONLinesBlock.Line, recorded: inout [(SignalKind, HashValue)]) -> Bool? {
+        guard let (c, position, _) = lines.cached else { return nil }
+        if keysGeneration != lines.generation {
+            keys = FlatJSONLine.Keys(lines.cachedKeys)
+            keysGeneration = lines.generation
+        }
+        return block.bytes.withUnsafeBufferPointer { all -> Bool? in
+            let b = UnsafeBufferPointer(rebasing: all[line.start..<line.end])
+            guard FlatJSONLine.spans(b, keys: keys, into: &spans) else { return nil }
+            // The line's fields are the cached map's: `parse` and `columns(for:)` give that map.
+            guard Self.mapsPlainColumns(c) else { return false }
+            // A key `parse` would call `.unsure` is not plain.
+            if let k = c.key, spans[position[k]].kind == .other { return false }
+            if let u = c.url {
+                let s = spans[position[u]]
+                guard s.kind == .string, s.end > s.start else { return nil }
+                for k in s.start..<s.end where b[k] &- 0x21 > 0x5D { return false }
+                urlRange = (line.start + s.start)..<(line.start + s.end)
+            }
+            for h in c.hashes {
+                let s = spans[position[h.index]]
+                guard s.kind == .string else { return nil }
+                guard let value = Self.lowerHex(UnsafeBufferPointer(rebasing: b[s.start..<s.end]), count: h.signal.byteCount) else { return false }
+                recorded.append((h.signal, value))
+            }
+            return true
+        }
+    }
+
+    /// Where the URL of the line `plainLine` last found plain lies in its block, when it was
+    /// read there (nil: it maps none, or `withURL` has it as text).
+    package var urlInBlock: Range<Int>? { urlRange }
+
     /// The URL of the line `plainLine` last found plain (its bytes), nil when it maps none.
-    package func withURL<T>(_ body: (UnsafeRawBufferPointer?) -> T) -> T {
+    package func withURL<T>(_ block: JSONLinesBlock, _ body: (UnsafeRawBufferPointer?) -> T) -> T {
+        if let r = urlRange {
+            return block.bytes.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[r])) }
+        }
         guard var u = url else { return body(nil) }
         return u.withUTF8 { body(UnsafeRawBufferPointer($0)) }
     }

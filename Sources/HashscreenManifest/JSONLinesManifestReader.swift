@@ -117,7 +117,7 @@ struct JSONLinesLineReader {
     /// Rows whose image is inside the line (base64 or a data: URL).
     private(set) var embeddedImages = 0
     /// The fast path's column map, kept while lines have the same keys in the same order.
-    private var cachedKeys: [String] = []
+    private(set) var cachedKeys: [String] = []
     private(set) var cached: (columns: ColumnMap, position: [Int], mapped: [Int])? = nil
     /// Bumped each time `cached` is rebuilt (another set or order of keys).
     private(set) var generation = 0
@@ -136,11 +136,13 @@ struct JSONLinesLineReader {
     /// The column map of a flat line's fields (cached while the keys repeat).
     mutating func columns(for fields: [FlatJSONLine.Field]) throws -> (columns: ColumnMap, position: [Int], mapped: [Int]) {
         if cached == nil || fields.count != cachedKeys.count || !zip(fields, cachedKeys).allSatisfy({ $0.0.key == $0.1 }) {
-            cachedKeys = fields.map(\.key)
-            let names = cachedKeys.sorted()
+            // The keys are cached with their map only (a map that cannot be made throws again).
+            let keys = fields.map(\.key)
+            let names = keys.sorted()
             var columns = try ColumnMap(names: names, imageColumn: options.imageColumn, imageColumnOptional: true)
             columns.readsCaption = options.readsCaptions
-            let position = names.map { n in cachedKeys.firstIndex(of: n)! }
+            let position = names.map { n in keys.firstIndex(of: n)! }
+            cachedKeys = keys
             cached = (columns, position, columns.mappedIndices)
             generation += 1
         }

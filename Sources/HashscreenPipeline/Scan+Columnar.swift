@@ -97,11 +97,19 @@ extension Scanner {
         var generation = rows.generation
         var lookups = Screener.PlainLookups()
         var plainRows: [Int] = [], otherRows: [Int] = [], hit = Set<Int>()
+        // Plain lines whose URL lies in the block, digested together (`gatherURLs`), and where.
+        let batchedURLs = screener.digestsURLsInBatches
+        var urlRows: [Int] = []
+        var urlRange = [Range<Int>](repeating: 0..<0, count: batchedURLs ? block.count : 0)
         func screenRow(_ r: Int, plain: Bool) throws {
             unit.screen(try rows.item(block, r), plain: plain, screener: screener, local: &local, tally: tally, progress: progress)
         }
         /// Screens the run's gathered lines: the plain ones' lookups searched together.
         func finishRun() throws {
+            if !urlRows.isEmpty {
+                block.withUnsafeBytes { b in screener.gatherURLs(urlRows, bytes: b, range: { urlRange[$0] }, into: &lookups) }
+                urlRows.removeAll(keepingCapacity: true)
+            }
             screener.rowsMatching(lookups) { hit.insert($0) }
             for r in plainRows {
                 if hit.contains(r) { try screenRow(r, plain: true) } else { unit.bulk += 1 }
@@ -128,7 +136,13 @@ extension Scanner {
                 try finishRun(); try screenRow(r, plain: true); continue
             }
             plainRows.append(r)
-            rows.withURL { screener.gather(url: $0, recorded: recorded, row: r, into: &lookups) }
+            if batchedURLs, let u = rows.urlInBlock {
+                urlRange[r] = u
+                urlRows.append(r)
+                screener.gather(url: nil, recorded: recorded, row: r, into: &lookups)
+            } else {
+                rows.withURL(block) { screener.gather(url: $0, recorded: recorded, row: r, into: &lookups) }
+            }
             if plainRows.count + otherRows.count >= columnarLookupRun { try finishRun() }
         }
         try finishRun(); flushTemplate()

@@ -2,7 +2,10 @@
 /// in blocks (docs/manifests.md, "JSON lines in blocks"); every output is the same bytes as
 /// the per-row path's (`HASHSCREEN_ROW_PATH=1`), run times aside, for lines of every awkward
 /// kind: blank lines, CRLF and lone CR, a line over the 64 MiB limit, invalid JSON, a
-/// duplicate key, nested values, escapes, upper-case and short hashes, keys that change.
+/// duplicate key, nested values, escapes (`\/` in a URL, `\u00e9`, surrogate pairs, a lone
+/// surrogate, `\u0000`, an unknown escape), bytes that are not UTF-8, a BOM, a raw control
+/// character, numbers where strings are expected, an escaped key, upper-case and short hashes,
+/// keys that change.
 import Foundation
 import HashscreenTestSupport
 import XCTest
@@ -34,14 +37,31 @@ final class JSONLinesBlockScanEndToEndTests: XCTestCase {
         if i % 41 == 5: o["key"] = 1.5                      # a number Foundation writes
         if i % 43 == 6: o["extra"] = [1, 2]                 # a nested value (not mapped)
         if i % 47 == 7: o["url"] = [u]                      # a mapped array: a failure
+        if i % 3 == 0: o["caption"] = "caf\u00e9 \"q\" \\ \U0001F600 \t %d" % i   # escapes, a surrogate pair, UTF-8
         line = json.dumps(o, ensure_ascii=(i % 2 == 0)).encode()
-        screened = isinstance(o.get("url"), (str, int)) and i % 53 != 8 and i % 59 != 9 and i % 61 != 10 and i % 67 != 11 and i % 71 != 12
+        awkward = i % 97 == 20 or i % 101 == 21 or i % 103 == 22 or i % 107 == 23 or i % 109 == 24 or i % 113 == 25 \
+            or i % 127 == 26 or i % 131 == 27 or i % 137 == 28 or i % 139 == 29 or i % 149 == 30 or i % 151 == 31
+        screened = isinstance(o.get("url"), (str, int)) and i % 53 != 8 and i % 59 != 9 and i % 61 != 10 and i % 67 != 11 and i % 71 != 12 and not awkward
         urls.append(str(o["url"]) if screened else None)
         if i % 53 == 8: line = b"{\"url\": \"x\", \"url\": \"y\"}"       # a duplicate key
         if i % 59 == 9: line = b"{not json"
         if i % 61 == 10: line = b"[1, 2]"
         if i % 67 == 11: line = b"{\"nothing\": 1}"
-        if i % 71 == 12: line = b"{\"url\": \"https://e.example/\\u00e9\\/%d\"}" % i; urls.append("https://e.example/\u00e9/%d" % i)
+        if i % 71 == 12 and not awkward: line = b"{\"url\": \"https://e.example/\\u00e9\\/%d\"}" % i; urls.append("https://e.example/\u00e9/%d" % i)
+        h2 = hashlib.md5(b"image %d" % i).hexdigest().encode()
+        if i % 97 == 20: line = b'{"key": "e%d", "url": "https:\\/\\/esc.example\\/%d", "md5": "%s"}' % (i, i, h2)
+        if i % 101 == 21: line = b'{"key": "n%d", "url": "https://s.example/%d", "caption": "\\ud83d\\ude00 \\u0000"}' % (i, i)
+        if i % 103 == 22: line = b'{"key": "s%d", "url": "https://s.example/%d", "caption": "lone \\ud800 x"}' % (i, i)
+        if i % 107 == 23: line = b'{"key": "b%d", "url": "https://b.example/%d", "caption": "\xff\xfe"}' % (i, i)
+        if i % 109 == 24: line = b'{"key": "c%d", "url": "https://b.example/\xc3\x28/%d"}' % (i, i)
+        if i % 113 == 25: line = b'\xef\xbb\xbf{"key": "bom%d", "url": "https://bom.example/%d"}' % (i, i)
+        if i % 127 == 26: line = b'{"key": "t%d", "url": "https://t.example/%d", "caption": "raw\ttab"}' % (i, i)
+        if i % 131 == 27: line = b'{"key": %d, "url": "https://i.example/%d", "md5": "%s"}' % (i, i, h2)
+        if i % 137 == 28: line = b'{"key": "m%d", "url": "https://m.example/%d", "md5": 12345678901234567890123456789012}' % (i, i)
+        if i % 139 == 29: line = b'{"key": "k%d", "\\u0075rl": "https://k.example/%d"}' % (i, i)
+        if i % 149 == 30: line = b'{"key": "u%d", "url": "https://u.example/caf\\u00e9/%d", "md5": "%s"}' % (i, i, h2)
+        if i % 151 == 31: line = b'{"key": "w%d", "url": "https://w.example/%d", "md5": "%s", "caption": "\\q"}' % (i, i, h2)
+        if line.startswith(b'{"key": "e%d", ' % i): urls.append("https://esc.example/%d" % i)   # the last awkward line set
         end = b"\r\n" if i % 5 == 0 else b"\n"
         if i % 73 == 13: line = line + b"\r"                # a CR before CRLF/LF
         f.write(line + end)
@@ -61,12 +81,13 @@ final class JSONLinesBlockScanEndToEndTests: XCTestCase {
 
     struct Dataset { var tmp: TemporaryDirectory; var inputs: [String]; var list: String; var digests: [String: [String]] }
 
-    func dataset(big: Bool = false) throws -> Dataset {
+    /// `lists`: the lists imported (of raw, tx, md5).
+    func dataset(big: Bool = false, lists: Set<String> = ["raw", "tx", "md5"]) throws -> Dataset {
         let tmp = try TemporaryDirectory()
         let out = try runPython(Self.fixture, [tmp.url.path, big ? "1" : "0"])
         let digests = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: [String]])
         let db = tmp.file("lists.sqlite")
-        for (name, type, convention) in [("raw", "url_md5", "raw"), ("tx", "url_md5", "threatexchange"), ("md5", "md5", nil)] {
+        for (name, type, convention) in [("raw", "url_md5", "raw"), ("tx", "url_md5", "threatexchange"), ("md5", "md5", nil)] where lists.contains(name) {
             let f = try tmp.write("\(name).txt", digests[name]!.map { "\(type) \($0)" }.joined(separator: "\n") + "\n")
             let r = try hashscreen(["list", "import", "--list", db, "--name", name, "--version", "1"]
                                    + (convention.map { ["--url-convention", $0] } ?? []) + [f])
@@ -124,6 +145,17 @@ final class JSONLinesBlockScanEndToEndTests: XCTestCase {
             XCTAssertTrue(errors.contains(message), message)
         }
         XCTAssertTrue(try String(contentsOfFile: a + "/report.jsonl", encoding: .utf8).contains("row-0"))
+    }
+
+    /// Raw URL digests only: the plain lines' URLs are digested in batches from the blocks'
+    /// bytes (`Screener.gatherURLs`), an escaped one (read as text) alone, in the same runs.
+    func testRawURLListScanIsTheRowPathsBytes() throws {
+        let d = try dataset(lists: ["raw"])
+        let (a, b) = try scanBothWays(d, "raw", ["--signals", "url_md5"])
+        try assertSameOutputs(a, b)
+        let planted = Set(d.digests["raw"]!.map { "raw \($0)" })
+        XCTAssertEqual(try found(a), planted)
+        XCTAssertTrue(planted.count > 50, "\(planted.count)")
     }
 
     func testRecordedMD5ScanIsTheRowPathsBytes() throws {
