@@ -395,23 +395,25 @@ package final class HashListStore {
             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
             """)
         try addBlock.bind(1, listID)
-        var values: [UInt8] = [], qualities: [UInt8] = []
+        // One block's values and qualities, reused for every block and bound without a copy
+        // (each is stepped and reset before the buffers are refilled).
+        let maxValueBytes = SignalKind.allCases.map(\.byteCount).max()!
+        let values = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.blockEntries * maxValueBytes, alignment: 16)
+        let qualities = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.blockEntries, alignment: 16)
+        defer { addBlock.clearBindings(); values.deallocate(); qualities.deallocate() }
         for (kind, packed) in collected.plain.sorted(by: { $0.key.name < $1.key.name }) where packed.count > 0 {
             try addBlock.bind(2, kind.name)
             try packed.forEachBlock(size: Self.blockEntries) { block, n in
                 let k = packed.valueBytes, stride = packed.stride
-                values = [UInt8](unsafeUninitializedCapacity: n * k) { v, count in
-                    for i in 0..<n { memcpy(v.baseAddress! + i * k, block.baseAddress! + i * stride, k) }
-                    count = n * k
+                let v = values.baseAddress!, q = qualities.baseAddress!.assumingMemoryBound(to: UInt8.self)
+                for i in 0..<n {
+                    memcpy(v + i * k, block.baseAddress! + i * stride, k)
+                    q[i] = block[i * stride + k]
                 }
-                qualities = [UInt8](unsafeUninitializedCapacity: n) { q, count in
-                    for i in 0..<n { q[i] = block[i * stride + k] }
-                    count = n
-                }
-                try addBlock.bind(3, blob: Array(values[0..<packed.valueBytes]))
+                try addBlock.bind(3, staticBlob: UnsafeRawBufferPointer(start: v, count: k))
                 try addBlock.bind(4, Int64(n))
-                try addBlock.bind(5, blob: values)
-                if packed.hasQuality { try addBlock.bind(6, blob: qualities) } else { try addBlock.bindNull(6) }
+                try addBlock.bind(5, staticBlob: UnsafeRawBufferPointer(start: v, count: n * k))
+                if packed.hasQuality { try addBlock.bind(6, staticBlob: UnsafeRawBufferPointer(start: q, count: n)) } else { try addBlock.bindNull(6) }
                 try addBlock.step()
                 addBlock.rewind()
             }

@@ -18,6 +18,21 @@ extension PackedValues {
         var duplicates: [Int]
     }
 
+    /// Asks for 2 MiB pages (Linux transparent huge pages in madvise mode) for the whole 2 MiB
+    /// pages inside a large buffer not yet touched: the scatter's output, which it writes at
+    /// random over hundreds of MB (with 4 KiB pages nearly every write also missed the TLB, and
+    /// each 4 KiB took a page fault). Not the parse runs: written in order, they were measured
+    /// slower on huge pages (docs/lists.md, "Speed"). Without effect elsewhere.
+    static func adviseHugePages(_ base: UnsafeRawPointer?, bytes: Int) {
+        #if canImport(Glibc)
+        let huge = 2 << 20
+        guard let base, bytes >= 2 * huge else { return }
+        let start = (Int(bitPattern: base) + huge - 1) / huge * huge
+        let end = (Int(bitPattern: base) + bytes) / huge * huge
+        if end > start { _ = madvise(UnsafeMutableRawPointer(bitPattern: start), end - start, MADV_HUGEPAGE) }
+        #endif
+    }
+
     /// Most runs × buckets counters of the scatter (64 MB): with many files the buckets get fewer
     /// and larger, so the counters stay bounded.
     static let maxRunBucketCounters = 1 << 24
@@ -62,7 +77,10 @@ extension PackedValues {
         let sources: [(UnsafePointer<UInt8>?, Int, Int)] = runs.map { run in
             (run.pending.records.withUnsafeBufferPointer { $0.baseAddress }, run.pending.count, run.file)
         }
-        var out = [UInt8](unsafeUninitializedCapacity: n * outStride) { _, c in c = n * outStride }
+        var out = [UInt8](unsafeUninitializedCapacity: n * outStride) { b, c in
+            adviseHugePages(b.baseAddress, bytes: n * outStride)
+            c = n * outStride
+        }
         var partEnds: [(start: Int, end: Int)] = []
         out.withUnsafeMutableBufferPointer { ob in
             let d = ob.baseAddress!
@@ -91,7 +109,7 @@ extension PackedValues {
                         let p = s + j * inStride
                         let b = bucket(p)
                         let o = d + c[b] * outStride
-                        memcpy(o, p, inStride)
+                        copyRecord(o, p, inStride)
                         if tagged { o[inStride] = UInt8(tag & 0xFF); o[inStride + 1] = UInt8(tag >> 8) }
                         c[b] += 1
                     }
@@ -122,9 +140,9 @@ extension PackedValues {
                 for j in first..<last {
                     let rec = d + j * outStride
                     let file = tagged ? Int(rec[inStride]) | Int(rec[inStride + 1]) << 8 : 0
-                    if w > first, memcmp(rec, d + (w - 1) * outStride, k) == 0 { repeated[file] += 1; continue }
+                    if w > first, equalKeys(rec, d + (w - 1) * outStride, k) { repeated[file] += 1; continue }
                     kept[file] += 1
-                    if j != w { memcpy(d + w * outStride, rec, outStride) }
+                    if j != w { copyRecord(d + w * outStride, rec, outStride) }
                     w += 1
                 }
                 ends[piece] = w

@@ -132,6 +132,42 @@ struct PackedValues {
         return out
     }
 
+    // MARK: - Record moves and comparisons, inline (a call to memcpy or memcmp per record was
+    // a fifth of the sort's time: records are 9 to 35 bytes)
+
+    /// Copies one record of `n` bytes (`d` and `s` do not overlap).
+    @inline(__always) static func copyRecord(_ d: UnsafeMutableRawPointer, _ s: UnsafeRawPointer, _ n: Int) {
+        guard n >= 16, n <= 64 else { memcpy(d, s, n); return }
+        var at = 0
+        while at + 16 < n {
+            d.storeBytes(of: s.loadUnaligned(fromByteOffset: at, as: SIMD16<UInt8>.self), toByteOffset: at, as: SIMD16<UInt8>.self)
+            at += 16
+        }
+        d.storeBytes(of: s.loadUnaligned(fromByteOffset: n - 16, as: SIMD16<UInt8>.self), toByteOffset: n - 16, as: SIMD16<UInt8>.self)
+    }
+
+    /// `memcmp(a, b, k)`'s sign: the keys compared as big-endian words, then byte by byte.
+    @inline(__always) static func compareKeys(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ k: Int) -> Int {
+        var at = 0
+        while at + 8 <= k {
+            let x = UInt64(bigEndian: a.loadUnaligned(fromByteOffset: at, as: UInt64.self))
+            let y = UInt64(bigEndian: b.loadUnaligned(fromByteOffset: at, as: UInt64.self))
+            if x != y { return x < y ? -1 : 1 }
+            at += 8
+        }
+        return at == k ? 0 : Int(memcmp(a + at, b + at, k - at))
+    }
+
+    /// Whether the first `k` bytes of `a` and `b` are equal.
+    @inline(__always) static func equalKeys(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ k: Int) -> Bool {
+        var at = 0
+        while at + 8 <= k {
+            if a.loadUnaligned(fromByteOffset: at, as: UInt64.self) != b.loadUnaligned(fromByteOffset: at, as: UInt64.self) { return false }
+            at += 8
+        }
+        return at == k || memcmp(a + at, b + at, k - at) == 0
+    }
+
     /// Sorts one bucket in place, stably: insertion sort when small, else an index sort that
     /// breaks ties by position.
     static func sortBucket(_ p: UnsafeMutablePointer<UInt8>, count n: Int, stride: Int, keyBytes: Int, scratch: inout [UInt8]) {
@@ -140,9 +176,9 @@ struct PackedValues {
                 let tmp = t.baseAddress!
                 for i in 1..<n {
                     var j = i
-                    guard memcmp(p + (j - 1) * stride, p + i * stride, keyBytes) > 0 else { continue }
+                    guard compareKeys(p + (j - 1) * stride, p + i * stride, keyBytes) > 0 else { continue }
                     memcpy(tmp, p + i * stride, stride)
-                    while j > 0, memcmp(p + (j - 1) * stride, tmp, keyBytes) > 0 {
+                    while j > 0, compareKeys(p + (j - 1) * stride, tmp, keyBytes) > 0 {
                         memcpy(p + j * stride, p + (j - 1) * stride, stride)
                         j -= 1
                     }
@@ -152,7 +188,7 @@ struct PackedValues {
             return
         }
         let order = (0..<n).sorted { a, b in
-            let c = memcmp(p + a * stride, p + b * stride, keyBytes)
+            let c = compareKeys(p + a * stride, p + b * stride, keyBytes)
             return c != 0 ? c < 0 : a < b
         }
         let copy = [UInt8](UnsafeBufferPointer(start: p, count: n * stride))

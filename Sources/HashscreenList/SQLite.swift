@@ -114,6 +114,13 @@ final class SQLiteStatement {
         try connection.check(rc, "bind: \(sql)")
     }
 
+    /// Binds `bytes` without sqlite copying them (`SQLITE_STATIC`): they must stay valid and
+    /// unchanged until the statement is stepped and reset (the import's blocks, 16 KB each).
+    func bind(_ index: Int32, staticBlob bytes: UnsafeRawBufferPointer) throws {
+        precondition(bytes.baseAddress != nil, "a static blob needs memory")
+        try connection.check(sqlite3_bind_blob(handle, index, bytes.baseAddress, Int32(bytes.count), nil), "bind: \(sql)")
+    }
+
     func bindNull(_ index: Int32) throws {
         try connection.check(sqlite3_bind_null(handle, index), "bind: \(sql)")
     }
@@ -140,6 +147,9 @@ final class SQLiteStatement {
     /// Makes the statement ready to run again, keeping its bindings (for bulk inserts that rebind
     /// only some parameters).
     func rewind() { sqlite3_reset(handle) }
+
+    /// Resets and unbinds every parameter (before memory bound as a static blob goes away).
+    func clearBindings() { sqlite3_reset(handle); sqlite3_clear_bindings(handle) }
 
     // MARK: - Columns (indices start at 0, as in sqlite)
 

@@ -103,6 +103,52 @@ package final class ExactIndex: MatchIndex, @unchecked Sendable {
 
     // MARK: - Index files
 
+    /// The section `ExactIndex(sorted:count:stride:byteCount:).fileSection(signal:)` gives, the
+    /// same bytes, without building the index: its keys are made piece by piece while the file
+    /// is written (no buffer of 8 bytes per key word, zeroed and then copied to the file) and
+    /// its directory found by bisection. `values` must stay valid and unchanged until the file
+    /// is written.
+    package static func fileSection(sortedValues values: UnsafeRawPointer, count: Int, stride: Int,
+                                    byteCount: Int, signal: String) -> IndexFile.SectionContent {
+        let w = PackedHash.wordCount(forBytes: byteCount)
+        let bytes = values.assumingMemoryBound(to: UInt8.self)
+        let whole = byteCount / 8
+        let shift = UInt64(64 - directoryBits)
+        @inline(__always) func word(_ p: UnsafePointer<UInt8>, _ k: Int) -> UInt64 {
+            if k < whole { return UInt64(bigEndian: UnsafeRawPointer(p).loadUnaligned(fromByteOffset: 8 * k, as: UInt64.self)) }
+            var word: UInt64 = 0
+            for b in 0..<(byteCount - 8 * whole) { word |= UInt64(p[8 * whole + b]) << UInt64(56 - 8 * b) }
+            return word
+        }
+        // directory[p]: the first sorted position whose key's first bits are at least p.
+        let buckets = 1 << directoryBits
+        var directory = [UInt32](repeating: 0, count: buckets + 1)
+        var lo = 0
+        for p in 0..<buckets {
+            var hi = count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if Int(word(bytes + mid * stride, 0) >> shift) < p { lo = mid + 1 } else { hi = mid }
+            }
+            directory[p] = UInt32(lo)
+        }
+        directory[buckets] = UInt32(count)
+        let unit = 8 * w
+        let keys = IndexFile.ArrayContent(count: count * unit, unit: unit) { offset, piece in
+            let first = offset / unit, n = piece.count / unit
+            let out = piece.baseAddress!.assumingMemoryBound(to: UInt64.self)
+            for i in 0..<n {
+                let p = bytes + (first + i) * stride
+                for k in 0..<w { out[i * w + k] = word(p, k) }
+            }
+        }
+        let dir = IndexFile.ArrayContent(count: (buckets + 1) * 4, unit: 4) { offset, piece in
+            directory.withUnsafeBytes { d in piece.copyMemory(from: UnsafeRawBufferPointer(rebasing: d[offset..<(offset + piece.count)])) }
+        }
+        return IndexFile.SectionContent(kind: .exact, signal: signal, count: count, parameters: [UInt64(byteCount)],
+                                        arrays: [keys, dir])
+    }
+
     /// The index as a section of an index file (`IndexFile`): its keys and directory; its hits
     /// there name sorted positions.
     package func fileSection(signal: String) -> IndexFile.Section {

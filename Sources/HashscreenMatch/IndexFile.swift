@@ -152,6 +152,47 @@ package final class IndexFile: @unchecked Sendable {
 
     // MARK: - Writing
 
+    /// One array of a section being written: bytes in memory, or bytes made piece by piece as
+    /// the file is written (`fill(offset, piece)` fills `piece` with the array's bytes from
+    /// `offset`, a multiple of `unit`; each piece a whole number of units), so that an array
+    /// derived from other data needs no buffer of its own size (the import's exact keys).
+    package struct ArrayContent {
+        enum Source {
+            case bytes(UnsafeRawBufferPointer)
+            case made(unit: Int, fill: (Int, UnsafeMutableRawBufferPointer) -> Void)
+        }
+        let source: Source
+        package let count: Int
+
+        package init(bytes: UnsafeRawBufferPointer) { source = .bytes(bytes); count = bytes.count }
+
+        package init(count: Int, unit: Int, fill: @escaping (Int, UnsafeMutableRawBufferPointer) -> Void) {
+            precondition(unit > 0 && count % unit == 0)
+            source = .made(unit: unit, fill: fill); self.count = count
+        }
+    }
+
+    /// A section to write: as `Section`, with arrays that may be made while writing.
+    package struct SectionContent {
+        package var kind: Section.Kind
+        package var signal: String
+        package var count: Int
+        package var parameters: [UInt64]
+        package var arrays: [ArrayContent]
+
+        package init(kind: Section.Kind, signal: String, count: Int, parameters: [UInt64], arrays: [ArrayContent]) {
+            self.kind = kind; self.signal = signal; self.count = count; self.parameters = parameters; self.arrays = arrays
+        }
+
+        package init(_ s: Section) {
+            self.init(kind: s.kind, signal: s.signal, count: s.count, parameters: s.parameters,
+                      arrays: s.arrays.map { ArrayContent(bytes: $0) })
+        }
+    }
+
+    /// Bytes of the piece a made array is filled in (reused: it stays in the caches).
+    static let pieceBytes = 1 << 20
+
     /// Writes `sections` to a new file at `path` (O_EXCL, mode 0600 whatever the umask, never
     /// through a symlink), synced to disk before it returns; the file is removed if writing
     /// fails. `identity` (16 bytes) and `fingerprint` (32) are stored for the reader to check.
@@ -159,12 +200,20 @@ package final class IndexFile: @unchecked Sendable {
     @discardableResult
     package static func write(path: String, identity: [UInt8], fingerprint: [UInt8],
                               sections: [Section]) throws(IndexBuildError) -> (bytes: Int, checksum: UInt32) {
+        try write(path: path, identity: identity, fingerprint: fingerprint, contents: sections.map(SectionContent.init))
+    }
+
+    /// `write(path:identity:fingerprint:sections:)` of sections whose arrays may be made while
+    /// the file is written: the same bytes as the sections with those arrays in memory.
+    @discardableResult
+    package static func write(path: String, identity: [UInt8], fingerprint: [UInt8],
+                              contents sections: [SectionContent]) throws(IndexBuildError) -> (bytes: Int, checksum: UInt32) {
         precondition(identity.count == 16 && fingerprint.count == 32)
         // The header, with every array's offset.
         var header: [UInt64] = [magic, formatVersion, 0, 0, 0]
         header += words(identity, count: 2) + words(fingerprint, count: 4)
         header.append(UInt64(sections.count))
-        var layout: [(offset: Int, array: UnsafeRawBufferPointer)] = []
+        var layout: [(offset: Int, array: ArrayContent)] = []
         var headerWords = header.count
         for s in sections { headerWords += sectionWords + 2 * s.arrays.count }
         var offset = roundUp(headerWords * 8)
@@ -217,9 +266,26 @@ package final class IndexFile: @unchecked Sendable {
         func pad(to end: Int) throws(IndexBuildError) {
             while at < end { try put(UnsafeRawBufferPointer(start: zeros.baseAddress, count: min(alignment, end - at))) }
         }
+        var piece: UnsafeMutableRawBufferPointer?
+        defer { piece?.deallocate() }
         for (o, a) in layout {
             try pad(to: o)
-            try put(a)
+            switch a.source {
+            case .bytes(let b): try put(b)
+            case .made(let unit, let fill):
+                let size = max(pieceBytes / unit, 1) * unit
+                if piece == nil || piece!.count < size {
+                    piece?.deallocate()
+                    piece = .allocate(byteCount: size, alignment: 16)
+                }
+                var done = 0
+                while done < a.count {
+                    let part = UnsafeMutableRawBufferPointer(rebasing: piece![0..<min(size, a.count - done)])
+                    fill(done, part)
+                    try put(UnsafeRawBufferPointer(part))
+                    done += part.count
+                }
+            }
         }
         try pad(to: fileBytes)
         header[4] = UInt64(crc)

@@ -14,15 +14,15 @@ enum ListIndexes {
     /// The writer the list store calls inside an import's (or a rebuild's) transaction.
     static func writer(dihedral: Bool) -> ListIndexWriter {
         { input in
-            var sections: [IndexFile.Section] = []
+            var sections: [IndexFile.SectionContent] = []
             var keep: [AnyObject] = []   // the built indexes, alive until the file is written
             for v in input.values where v.count > 0 {
                 let d = v.signal.indexDescription
                 switch d.comparison {
                 case .exact:
-                    let index = ExactIndex(sorted: v.base, count: v.count, stride: v.stride, byteCount: v.signal.byteCount)
-                    keep.append(index)
-                    sections.append(index.fileSection(signal: v.signal.name))
+                    // Made from the sorted values as the file is written (no index in memory).
+                    sections.append(ExactIndex.fileSection(sortedValues: v.base, count: v.count, stride: v.stride,
+                                                           byteCount: v.signal.byteCount, signal: v.signal.name))
                 case .hamming:
                     guard d.bitCount == CompactHammingIndex.valueBytes * 8 else { continue }
                     let packed = try PackedHashList(byteCount: v.signal.byteCount, capacity: v.count)
@@ -34,7 +34,7 @@ enum ListIndexes {
                         let index = try IndexBuilder.makeIndex(d, packed: packed, transposedPairs: pairs) { _ in }
                         guard let compact = index as? CompactHammingIndex, compact.transposedPairs == pairs else { continue }
                         keep.append(compact)
-                        sections.append(compact.fileSection(signal: v.signal.name))
+                        sections.append(IndexFile.SectionContent(compact.fileSection(signal: v.signal.name)))
                     }
                 }
             }
@@ -42,7 +42,7 @@ enum ListIndexes {
             let identity = (0..<16).map { _ in UInt8.random(in: 0...255, using: &rng) }
             let fingerprint = fingerprintDigest(input.fingerprint)
             let path = input.folder.hasSuffix("/") ? input.folder + input.file : input.folder + "/" + input.file
-            let (bytes, checksum) = try IndexFile.write(path: path, identity: identity, fingerprint: fingerprint, sections: sections)
+            let (bytes, checksum) = try IndexFile.write(path: path, identity: identity, fingerprint: fingerprint, contents: sections)
             withExtendedLifetime(keep) {}
             return ListIndexRecord(file: input.file, identity: identity, fingerprint: fingerprint, bytes: bytes, checksum: checksum)
         }

@@ -55,6 +55,45 @@ final class IndexFileTests: XCTestCase {
         }
     }
 
+    /// The exact section made while the file is written (the import's) gives the very bytes of
+    /// the section of a built index, at every value length, for lists smaller than one piece,
+    /// spanning several pieces (whose size is no multiple of a 20-byte value's 24-byte key), with
+    /// empty and crowded directory ranges, and beside a section written from memory.
+    func testAnExactSectionMadeWhileWritingGivesTheSameFileAsTheBuiltIndex() throws {
+        let tmp = try TemporaryDirectory()
+        var rng = SplitMix64(seed: 23)
+        for bytes in [8, 16, 20, 32] {
+            for n in [1, 3, 1000, IndexFile.pieceBytes / 16 + 4099] {
+                var raw = (0..<n).map { _ in rng.hash(bytes: bytes) }
+                // A crowded range of the directory: shared first bytes.
+                for i in Swift.stride(from: 0, to: n, by: 3) { var b = raw[i].bytes; b[0] = 0x42; b[1] = 0x17; raw[i] = HashValue(bytes: b) }
+                let (values, packed) = sortedValues(raw, stride: bytes + 1)
+                let (other, otherPacked) = sortedValues((0..<50).map { _ in rng.hash(bytes: 16) }, stride: 17)
+                let id = (0..<16).map { UInt8($0) }, fp = (0..<32).map { UInt8(255 - $0) }
+                let a = tmp.file("built-\(bytes)-\(n)"), b = tmp.file("made-\(bytes)-\(n)")
+                let (x, y) = try packed.withUnsafeBytes { p in
+                    try otherPacked.withUnsafeBytes { o in
+                        let built = ExactIndex(sorted: p.baseAddress!, count: values.count, stride: bytes + 1, byteCount: bytes)
+                        let second = ExactIndex(sorted: o.baseAddress!, count: other.count, stride: 17, byteCount: 16)
+                        let x = try IndexFile.write(path: a, identity: id, fingerprint: fp,
+                                                    sections: [built.fileSection(signal: "sha1"), second.fileSection(signal: "md5")])
+                        let made = ExactIndex.fileSection(sortedValues: p.baseAddress!, count: values.count, stride: bytes + 1,
+                                                          byteCount: bytes, signal: "sha1")
+                        let y = try IndexFile.write(path: b, identity: id, fingerprint: fp,
+                                                    contents: [made, IndexFile.SectionContent(second.fileSection(signal: "md5"))])
+                        return (x, y)
+                    }
+                }
+                XCTAssertEqual(x.bytes, y.bytes); XCTAssertEqual(x.checksum, y.checksum)
+                XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: a)), try Data(contentsOf: URL(fileURLWithPath: b)),
+                               "\(bytes)-byte values, \(n)")
+                let file = try IndexFile(mapping: b)
+                let mapped = try ExactIndex(mapped: file.sections[0], in: file)
+                XCTAssertEqual(mapped.search(values[values.count / 2], threshold: 0), [IndexHit(entry: Int32(values.count / 2), distance: 0)])
+            }
+        }
+    }
+
     /// A mapped compact index (standard layout and transposed pairs) against brute force over
     /// the input values, through the order the build hands out.
     func testAMappedCompactIndexMatchesBruteForce() throws {
