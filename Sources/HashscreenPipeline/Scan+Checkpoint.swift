@@ -42,11 +42,12 @@ extension Scanner {
     }
 
     /// The checkpoint of `outputs` to resume from, checked against this scan; nil when there
-    /// is none (the scan starts from the beginning).
-    static func resumePoint(_ outputs: OutputFolder, config: ScanConfiguration, fingerprint: JSONValue,
+    /// is none (the scan starts from the beginning). `fingerprint` is made only when there is
+    /// one (it waits for the inputs' digests).
+    static func resumePoint(_ outputs: OutputFolder, config: ScanConfiguration, fingerprint: () throws -> JSONValue,
                             inputs: Int) throws -> ScanCheckpoint? {
         guard config.resume, let c = try outputs.readCheckpoint() else { return nil }
-        if let d = PartMerge.difference(c.fingerprint, fingerprint, at: "scan") {
+        if let d = PartMerge.difference(c.fingerprint, try fingerprint(), at: "scan") {
             throw HashscreenError(.usage, "cannot resume the scan in \(outputs.directory): this scan is not the one it holds: \(d.replacingOccurrences(of: "in the first", with: "there").replacingOccurrences(of: "in the second", with: "here"))",
                                   remedy: "run it with the same inputs, list and options, or without --resume to start over")
         }

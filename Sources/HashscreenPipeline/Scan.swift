@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import HashscreenAttest
 import HashscreenCore
 import HashscreenDigest
 import HashscreenManifest
@@ -293,8 +294,10 @@ public enum Scanner {
         var afterSummary: ((ScanSummary, OutputFolder) throws -> Void)?
     }
 
+    /// `sha256`: the input files' digest (tests put a failing one in its place).
     static func scan(_ config: ScanConfiguration, log: (String) -> Void,
-                     warn: @escaping @Sendable (String) -> Void, finishing: Finishing? = nil) throws -> ScanResult {
+                     warn: @escaping @Sendable (String) -> Void, finishing: Finishing? = nil,
+                     sha256: @escaping @Sendable (String) throws -> String = fileSHA256) throws -> ScanResult {
         let started = Date()
         let cpuAtStart = processCPUSeconds()
         // Setup failures stop the run before any work: output folder, list, inputs.
@@ -303,14 +306,49 @@ public enum Scanner {
         // The signing key is read before any work, so a bad --attest stops the run at once.
         let signingKey = try config.attestationKey.map { path throws(HashscreenError) in try Attestation.signingKey(at: path) }
         let known = try KnownHashes.load(listPath: config.listPath, signals: Set(config.signals), dihedral: config.dihedral, warn: warn)
-        var opened = try openInputs(config)
+        let opened = try openInputs(config)
         // The work units in order (a sharded scan's part of them): it reads (and digests) only
         // the inputs with a unit in its part, and checkpoints after each unit.
         let plan = try ShardPlan(config.shard ?? ShardSpec(index: 0, count: 1), inputs: opened.inputs.map { ($0.0.path, $0.1) })
-        try digestInputs(&opened, where: { config.shard == nil || plan.screens($0) })
-        let inputs = opened.inputs
-        let fingerprint = fingerprint(config: config, known: known, inputs: inputs, plan: plan)
-        let resumed = try resumePoint(outputs, config: config, fingerprint: fingerprint, inputs: inputs.count)
+        // The input files' SHA-256 are taken on their own thread from here, beside the scan;
+        // what needs them waits for them. Any error from here on gives way to a digest's (a
+        // digest before the rest would have stopped the run first).
+        let digests = digestInputs(opened, where: { config.shard == nil || plan.screens($0) }, sha256: sha256)
+        do {
+            return try scan(config, log: log, warn: warn, finishing: finishing,
+                            setUp: SetUp(started: started, cpuAtStart: cpuAtStart, outputs: outputs, signingKey: signingKey,
+                                         known: known, opened: opened, plan: plan, digests: digests))
+        } catch {
+            throw digests.error(before: error)
+        }
+    }
+
+    /// What set-up has made by the time the inputs' digests start.
+    struct SetUp {
+        let started: Date
+        let cpuAtStart: Double
+        let outputs: OutputFolder
+        let signingKey: Ed25519Key?
+        let known: KnownHashes
+        let opened: OpenedInputs
+        let plan: ShardPlan
+        let digests: InputDigests
+    }
+
+    private static func scan(_ config: ScanConfiguration, log: (String) -> Void, warn: @escaping @Sendable (String) -> Void,
+                             finishing: Finishing?, setUp: SetUp) throws -> ScanResult {
+        let (started, cpuAtStart, outputs, signingKey, known, plan, digests) =
+            (setUp.started, setUp.cpuAtStart, setUp.outputs, setUp.signingKey, setUp.known, setUp.plan, setUp.digests)
+        var opened = setUp.opened
+        let inputs = opened.inputs   // their digests not filled in: nothing here reads them
+        // The fingerprint names the input files' digests, so it is made once they are taken:
+        // a --resume that finds a checkpoint waits for them (to compare, before any work);
+        // otherwise the first checkpoint is the first after they are taken.
+        let fingerprintOnceDigested = { () throws -> JSONValue in
+            fingerprint(config: config, known: known, inputs: setUp.opened.withFileDigests(try digests.wait()), plan: plan)
+        }
+        let resumed = try resumePoint(outputs, config: config, fingerprint: fingerprintOnceDigested, inputs: inputs.count)
+        let resumedFingerprint = try resumed.map { _ in try fingerprintOnceDigested() }
         // Every check that can fail before a sample is read; then the earlier run in --out goes
         // (but for what a resumed scan continues from).
         try preflight(config: config, inputs: inputs, outputs: outputs,
@@ -352,6 +390,13 @@ public enum Scanner {
             var unitsDone = 0   // in the scan's unit order
             var columnarInputs = [ParquetColumnarInput??](repeating: nil, count: inputs.count)   // nil: not yet opened
             var nextCheckpoint = Date()
+            var fingerprint = resumedFingerprint   // nil until the inputs' digests are taken
+            // A findings spool that cannot be written (a full disk) or an input file that
+            // cannot be read for its digest stops the scan at the next unit or block.
+            func stopIfFailed() throws {
+                if let e = tally.spoolFailure { throw e }
+                if let e = digests.failure { throw e }
+            }
             do {
                 for (i, (_, reader, _)) in inputs.enumerated() {
                     if !plan.screens(i) { tally.setPassedOver(reader.counters, input: i); continue }
@@ -363,7 +408,7 @@ public enum Scanner {
                         tally.setPassedOver(Scanner.delta(reader.counters, reader.counters), input: i)
                         let splitter = try j.splitter()
                         while let block = try splitter.next() {
-                            if let e = tally.spoolFailure { throw e }
+                            try stopIfFailed()
                             inFlight.sent(); channel.put(.lines(j, block))
                         }
                     } else if columnar, let d = DelimitedBlockInput.open(reader) {
@@ -371,12 +416,12 @@ public enum Scanner {
                         tally.setPassedOver(Scanner.delta(reader.counters, reader.counters), input: i)
                         let splitter = try d.splitter()
                         while let block = try splitter.next() {
-                            if let e = tally.spoolFailure { throw e }
+                            try stopIfFailed()
                             inFlight.sent(); channel.put(.records(d, block))
                         }
                     } else if case let c?? = columnarInputs[i] {
                         // A worker reads the row group (the reader's counters: none passed over).
-                        if let e = tally.spoolFailure { throw e }
+                        try stopIfFailed()
                         tally.setPassedOver(Scanner.delta(reader.counters, reader.counters), input: i)
                         inFlight.sent(); channel.put(.rowGroup(c, unit))
                     } else {
@@ -389,8 +434,7 @@ public enum Scanner {
                                 batch.append((s, problems))
                                 if s.embedded != nil || (readAhead && s.hasImageReference) { imageWork += 1 }
                                 if imageWork == batchSize || batch.count == metadataBatchSize {
-                                    // A findings spool that cannot be written (a full disk) stops the scan here.
-                                    if let e = tally.spoolFailure { throw e }
+                                    try stopIfFailed()
                                     inFlight.sent(); channel.put(.samples(batch)); batch.removeAll(keepingCapacity: true)
                                     imageWork = 0
                                 }
@@ -403,11 +447,14 @@ public enum Scanner {
                         tally.setPassedOver(Scanner.delta(before, reader.counters), input: i)
                     }
                     unitsDone += 1
-                    // The units so far are whole once the workers are idle: checkpoint them.
-                    if Date() >= nextCheckpoint {
+                    // The units so far are whole once the workers are idle: checkpoint them
+                    // (once the inputs' digests are taken: the fingerprint names them).
+                    try stopIfFailed()
+                    if Date() >= nextCheckpoint, digests.isFinished {
+                        if fingerprint == nil { fingerprint = try fingerprintOnceDigested() }
                         inFlight.waitIdle()
-                        if let e = tally.spoolFailure { throw e }
-                        try outputs.write(try tally.checkpoint(fingerprint: fingerprint, unitsDone: unitsDone))
+                        try stopIfFailed()
+                        try outputs.write(try tally.checkpoint(fingerprint: fingerprint!, unitsDone: unitsDone))
                         nextCheckpoint = Date().addingTimeInterval(config.checkpointInterval)
                     }
                     }
@@ -460,6 +507,14 @@ public enum Scanner {
                 progress?.counters.add(samples: work.count, matched: matched, errors: failed)
             }
         }
+        // The input files' digests, joined before anything is written that claims a result
+        // (their error first: see `scan` above).
+        let fileDigests: [String]
+        do { fileDigests = try digests.wait() } catch {
+            // No checkpoint names these spools (none is written before the digests are done).
+            tally.matches.remove(); tally.failures.remove(); tally.flagged.remove()
+            throw error
+        }
         if let e = producerError.error { throw e }
         if let e = tally.spoolError { throw e }
         progress?.stop()
@@ -476,6 +531,7 @@ public enum Scanner {
                                         reporting: reporting)
         let cleaned = config.writeCleaned ? try writeCleaned(config: config, inputs: inputs, removed: removed) : nil
         let totals = tally.totals
+        opened.inputs = opened.withFileDigests(fileDigests)
         let screenedInputs = opened.withStreamDigests  // standard input's digest finished once
         var summary = summary(config: config, counts: totals, tally: tally, known: known, inputs: screenedInputs,
                               cleaned: cleaned, started: started, finished: finished, phases: phases)
