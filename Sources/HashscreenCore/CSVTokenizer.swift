@@ -152,4 +152,73 @@ package struct CSVTokenizer {
             i += 1
         }
     }
+
+    /// Where the record at the start of `b` ends, exactly as `nextRecord` would say (`end`,
+    /// `lines`, `unterminated`, and nil when it may continue past `b`), without splitting it
+    /// into fields: only quotes, LFs and CRs are looked for, a word at a time, and a quote opens
+    /// a quoted field only at a field's start (the record's start or after a delimiter), as
+    /// `nextRecord` reads it. `textAfterQuote` is not looked for (always nil). Only without
+    /// `trimsSpaces` (a quote after padding would open a field).
+    package func recordEnd(_ b: UnsafeBufferPointer<UInt8>, atEnd: Bool) -> Record? {
+        precondition(!trimsSpaces, "recordEnd reads records without trimmed spaces only")
+        let quote = UInt8(ascii: "\""), lf = UInt8(ascii: "\n"), cr = UInt8(ascii: "\r")
+        let n = b.count
+        guard n > 0, let base = b.baseAddress else { return atEnd ? Record(end: 0, lines: 1, unterminated: false, textAfterQuote: nil) : nil }
+        var i = 0
+        var lines = 1
+        while true {
+            // Outside quotes: the next quote, LF or CR.
+            var p = i
+            let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+            let q = ones &* UInt64(quote), l = ones &* UInt64(lf), c = ones &* UInt64(cr)
+            while p + 8 <= n {
+                let w = UnsafeRawPointer(base + p).loadUnaligned(as: UInt64.self).littleEndian
+                let x = w ^ q, y = w ^ l, z = w ^ c
+                let t = ((x &- ones) & ~x | (y &- ones) & ~y | (z &- ones) & ~z) & highs
+                if t != 0 { p += t.trailingZeroBitCount >> 3; break }
+                p += 8
+            }
+            while p < n, b[p] != quote, b[p] != lf, b[p] != cr { p += 1 }
+            if p == n { return atEnd ? Record(end: n, lines: lines, unterminated: false, textAfterQuote: nil) : nil }
+            if b[p] == lf { return Record(end: p + 1, lines: lines, unterminated: false, textAfterQuote: nil) }
+            if b[p] == cr {
+                if p + 1 < n { return Record(end: b[p + 1] == lf ? p + 2 : p + 1, lines: lines, unterminated: false, textAfterQuote: nil) }
+                return atEnd ? Record(end: n, lines: lines, unterminated: false, textAfterQuote: nil) : nil
+            }
+            // A quote: literal inside an unquoted field or after a closing quote.
+            guard p == 0 || b[p - 1] == delimiter else { i = p + 1; continue }
+            var k = p + 1
+            while true {
+                var r = n
+                if k < n, let m = memchr(base + k, Int32(quote), n - k) { r = k + (UnsafeRawPointer(m) - UnsafeRawPointer(base + k)) }
+                if Self.holdsLineEnd(base + k, r - k) {
+                    for j in k..<r where b[j] == lf || (b[j] == cr && (j + 1 >= n || b[j + 1] != lf)) { lines += 1 }
+                }
+                if r == n { return atEnd ? Record(end: n, lines: lines, unterminated: true, textAfterQuote: nil) : nil }
+                if r + 1 < n {
+                    if b[r + 1] == quote { k = r + 2; continue }
+                } else if !atEnd {
+                    return nil
+                }
+                i = r + 1
+                break
+            }
+        }
+    }
+
+    /// Whether the `count` bytes at `p` hold an LF or CR (eight at a time).
+    @inline(__always) static func holdsLineEnd(_ p: UnsafePointer<UInt8>, _ count: Int) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        let l = ones &* 0x0A, c = ones &* 0x0D
+        var i = 0, t: UInt64 = 0
+        while i + 8 <= count {
+            let w = UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self)
+            let y = w ^ l, z = w ^ c
+            t |= ((y &- ones) & ~y | (z &- ones) & ~z) & highs
+            i += 8
+        }
+        if t != 0 { return true }
+        while i < count { if p[i] == 0x0A || p[i] == 0x0D { return true }; i += 1 }
+        return false
+    }
 }

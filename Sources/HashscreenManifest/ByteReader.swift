@@ -20,8 +20,10 @@ final class ByteReader {
     /// offsets before and after reading it (terminator included), so a writer can copy it verbatim.
     var offset: Int { bufferOffset + start }
 
-    init(path: String) throws {
+    /// `chunkSize` bytes asked of each read (smaller only in tests, to cut records across reads).
+    init(path: String, chunkSize: Int = ByteReader.chunkSize) throws {
         self.path = path
+        if chunkSize != ByteReader.chunkSize { chunk = [UInt8](repeating: 0, count: max(1, chunkSize)) }
         do { fd = try InputFile.openRegular(path).fd } catch {
             throw HashscreenError(.input, "cannot open manifest \(path): \(error.message)")
         }
@@ -187,6 +189,45 @@ final class ByteReader {
             }
             // The record runs past the buffered bytes: buffer at least as many again (so a long
             // record is scanned a bounded number of times), or learn that the file ends here.
+            _ = try fill(beyond: 2 * available)
+        }
+    }
+
+    /// Reads the next record as `nextRecordFields` does (same end, lines and error, the same
+    /// reads of the file), but only finds where it ends (`CSVTokenizer.recordEnd`) and appends
+    /// its bytes as they stand in the file, line end included, to `block` (none for a record
+    /// over the limit, `overLimit` then true): the fields are split later, by whoever reads them.
+    func nextRawRecord(delimiter: UInt8, appendingTo block: inout [UInt8]) throws -> (lines: Int, error: String?, overLimit: Bool)? {
+        guard try fill(beyond: 0) else { return nil }
+        let tokenizer = CSVTokenizer(delimiter: delimiter)
+        while true {
+            let available = buffer.count - start
+            let atEnd = eof
+            let record = buffer.withUnsafeBufferPointer { b in
+                tokenizer.recordEnd(UnsafeBufferPointer(rebasing: b[start...]), atEnd: atEnd)
+            }
+            if let record, record.end > Self.maxLineBytes {
+                start += record.end
+                return (record.lines, "record of \(record.end) \(Self.overLimitMessage) (a quote never closed?)", true)
+            }
+            if let record {
+                buffer.withUnsafeBufferPointer { b in block.append(contentsOf: UnsafeBufferPointer(rebasing: b[start..<(start + record.end)])) }
+                start += record.end
+                return (record.lines, record.unterminated ? "unterminated quoted field" : nil, false)
+            }
+            if available > Self.maxLineBytes {
+                // As `nextRecordFields`.
+                let limit = start + Self.maxLineBytes
+                var lines = buffer[start..<limit].reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
+                var pos = limit
+                while true {
+                    if let nl = buffer[pos...].firstIndex(of: UInt8(ascii: "\n")) { start = nl + 1; lines += 1; break }
+                    start = buffer.count
+                    guard try fill(beyond: 0) else { break }
+                    pos = start
+                }
+                return (max(lines, 1), "record of more than \(Self.maxLineBytes) \(Self.overLimitMessage) (a quote never closed?); passed over up to the next line end", true)
+            }
             _ = try fill(beyond: 2 * available)
         }
     }

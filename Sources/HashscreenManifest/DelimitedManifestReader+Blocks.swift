@@ -2,10 +2,12 @@ import Foundation
 import HashscreenCore
 
 /// A CSV or TSV manifest read in blocks for a metadata-only scan (docs/manifests.md, "CSV and
-/// TSV in blocks"): the producer splits the file into records with the reader's own
-/// `ByteReader.nextRecordFields` (RFC 4180 quoting, line ends, the 64 MiB limit) and only
-/// packs their fields' bytes into blocks, each record with its first line and row assigned in
-/// file order (blank records dropped, their lines counted). A worker looks a plain record up
+/// TSV in blocks"): the producer only finds where records end, as the reader's own
+/// `ByteReader.nextRecordFields` ends them (RFC 4180 quoting, line ends, the 64 MiB limit;
+/// `ByteReader.nextRawRecord`), and packs their bytes as they stand into blocks, each record
+/// with its first line and row assigned in file order (blank records dropped, their lines
+/// counted). A worker splits a block's records into fields with the reader's tokenizer
+/// (`DelimitedRecords.fields`) and looks a plain record up
 /// without a `Sample` (`DelimitedBlockRows.plainRecord`); every other record is built with
 /// `DelimitedRecordReader.item`, exactly as `DelimitedManifestReader` builds it.
 package final class DelimitedBlockInput: @unchecked Sendable {
@@ -46,13 +48,21 @@ package final class DelimitedBlockInput: @unchecked Sendable {
         return DelimitedBlockInput(d, records: records)
     }
 
+    /// Bytes asked of each read of the producer's splitter: 1 MiB, or `HASHSCREEN_CSV_READ_BYTES`
+    /// (a test hook: tiny reads cut many records, quotes and CRLFs across reads).
+    static let readBytes: Int = ProcessInfo.processInfo.environment["HASHSCREEN_CSV_READ_BYTES"].flatMap { Int($0) }.map { max(1, $0) } ?? ByteReader.chunkSize
+
     /// The producer's splitter of the file into blocks (the header read again and passed over).
     package func splitter() throws -> Splitter {
-        let bytes = try ByteReader(path: path)
+        let bytes = try ByteReader(path: path, chunkSize: Self.readBytes)
         let header = try DelimitedRecordReader(reader, header: bytes)
         return Splitter(bytes, delimiter: reader.delimiter, firstLine: header.firstLine)
     }
 
+    /// Cuts the file into blocks of whole records as `ByteReader.nextRecordFields` cuts it
+    /// (`ByteReader.nextRawRecord`: the same ends, lines and errors), without splitting them
+    /// into fields: a block holds the records' bytes as they stand in the file, and a worker
+    /// splits them (`DelimitedRecords.fields`).
     package final class Splitter {
         let reader: ByteReader
         let delimiter: UInt8
@@ -62,21 +72,32 @@ package final class DelimitedBlockInput: @unchecked Sendable {
         }
 
         /// The next block of records (none blank), nil at the end of the file.
-        package func next() throws -> DelimitedBlock? {
-            var block = DelimitedBlock()
+        package func next() throws -> DelimitedRecords? {
+            var block = DelimitedRecords()
+            block.bytes.reserveCapacity(DelimitedBlockInput.blockBytes + (1 << 16))
             while block.records.count < DelimitedBlockInput.blockRecords, block.bytes.count < DelimitedBlockInput.blockBytes {
-                guard let rec = try reader.nextRecordFields(delimiter: delimiter) else { break }
+                let start = block.bytes.count
+                guard let rec = try reader.nextRawRecord(delimiter: delimiter, appendingTo: &block.bytes) else { break }
                 let startLine = line
                 line += rec.lines
-                let fields = reader.recordFields
-                if DelimitedRecordReader.isBlank(fields) { continue }
+                if !rec.overLimit, isBlank(block.bytes, from: start) { block.bytes.removeSubrange(start...); continue }
                 row += 1
-                let first = block.ranges.count, offset = block.bytes.count
-                block.bytes.append(contentsOf: fields.bytes)
-                for r in fields.ranges { block.ranges.append((r.lowerBound + offset)..<(r.upperBound + offset)) }
-                block.records.append(.init(fields: first..<block.ranges.count, lineNo: startLine, row: row, error: rec.error))
+                block.records.append(.init(start: start, end: block.bytes.count, lineNo: startLine, row: row,
+                                           error: rec.error, overLimit: rec.overLimit))
             }
             return block.records.isEmpty ? nil : block
+        }
+
+        /// Whether the record in `bytes[from...]` (its line end included) is blank, one empty
+        /// field (`DelimitedRecordReader.isBlank`): nothing, a line end, or `""` or an
+        /// unterminated `"` then a line end or nothing.
+        private func isBlank(_ bytes: [UInt8], from: Int) -> Bool {
+            let n = bytes.count
+            let quote = UInt8(ascii: "\""), lf = UInt8(ascii: "\n"), cr = UInt8(ascii: "\r")
+            @inline(__always) func isEnd(_ i: Int) -> Bool { i == n || bytes[i] == lf || bytes[i] == cr }
+            if isEnd(from) { return true }
+            guard bytes[from] == quote else { return false }
+            return from + 1 == n || (bytes[from + 1] == quote && isEnd(from + 2))
         }
     }
 
@@ -84,8 +105,48 @@ package final class DelimitedBlockInput: @unchecked Sendable {
     package func recordReader() -> DelimitedBlockRows { DelimitedBlockRows(self) }
 }
 
-/// Records of a CSV or TSV manifest as their fields' bytes, cut by the producer
-/// (`DelimitedBlockInput.Splitter`).
+/// Records of a CSV or TSV manifest as they stand in the file (line ends included), cut by
+/// the producer (`DelimitedBlockInput.Splitter`); `fields` splits them, on a worker.
+package struct DelimitedRecords {
+    struct Record {
+        /// Where the record's bytes lie in `bytes` (none for a record over the limit).
+        var start: Int, end: Int
+        var lineNo: Int
+        var row: Int
+        var error: String?
+        /// Over `ByteReader.maxLineBytes`: no fields (as `ByteReader.nextRecordFields`).
+        var overLimit: Bool
+    }
+    var bytes: [UInt8] = []
+    var records: [Record] = []
+    package var count: Int { records.count }
+
+    /// The records split into fields as `ByteReader.nextRecordFields` splits them (the same
+    /// tokenizer on the same bytes: a record's bytes end where the file's record ends).
+    package func fields(_ input: DelimitedBlockInput) -> DelimitedBlock {
+        var block = DelimitedBlock()
+        block.bytes.reserveCapacity(bytes.count)
+        block.ranges.reserveCapacity(records.count * max(1, input.records.names.count))
+        block.records.reserveCapacity(records.count)
+        let tokenizer = CSVTokenizer(delimiter: input.reader.delimiter)
+        var f = FieldBuffer()
+        bytes.withUnsafeBufferPointer { b in
+            for r in records {
+                let first = block.ranges.count
+                if !r.overLimit {
+                    _ = tokenizer.nextRecord(UnsafeBufferPointer(rebasing: b[r.start..<r.end]), atEnd: true, into: &f)
+                    let offset = block.bytes.count
+                    block.bytes.append(contentsOf: f.bytes)
+                    for x in f.ranges { block.ranges.append((x.lowerBound + offset)..<(x.upperBound + offset)) }
+                }
+                block.records.append(.init(fields: first..<block.ranges.count, lineNo: r.lineNo, row: r.row, error: r.error))
+            }
+        }
+        return block
+    }
+}
+
+/// Records of a CSV or TSV manifest as their fields' bytes (`DelimitedRecords.fields`).
 package struct DelimitedBlock {
     struct Record {
         /// The record's fields: positions in `ranges`.

@@ -12,7 +12,7 @@ enum Work {
     case rowGroup(ParquetColumnarInput, Int)
     case lines(JSONLinesBlockInput, JSONLinesBlock)
     /// A block of a CSV or TSV manifest's records (docs/manifests.md, "CSV and TSV in blocks").
-    case records(DelimitedBlockInput, DelimitedBlock)
+    case records(DelimitedBlockInput, DelimitedRecords)
 }
 
 extension Scanner {
@@ -155,8 +155,9 @@ extension Scanner {
     /// group: a plain record (`DelimitedBlockRows.plainRecord`) that matches nothing is counted
     /// in bulk, like the block's first such record, which is screened as a sample; every other
     /// record (not plain, a match, a failure) is built and screened as the reader's item.
-    static func screenRecords(_ input: DelimitedBlockInput, _ block: DelimitedBlock, screener: Screener, local: inout BatchTally,
+    static func screenRecords(_ input: DelimitedBlockInput, _ records: DelimitedRecords, screener: Screener, local: inout BatchTally,
                               tally: Tally, progress: ProgressReporter?) {
+        let block = records.fields(input)
         let rows = input.recordReader()
         var recorded: [(SignalKind, HashValue)] = []
         var unit = UnitScreening()

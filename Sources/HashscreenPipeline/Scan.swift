@@ -412,7 +412,7 @@ public enum Scanner {
                             inFlight.sent(); channel.put(.lines(j, block))
                         }
                     } else if columnar, let d = DelimitedBlockInput.open(reader) {
-                        // Workers read the records' fields: the producer only splits the file.
+                        // Workers split the records into fields: the producer only finds where they end.
                         tally.setPassedOver(Scanner.delta(reader.counters, reader.counters), input: i)
                         let splitter = try d.splitter()
                         while let block = try splitter.next() {

@@ -3,8 +3,8 @@
 /// bytes as the per-row path's (`HASHSCREEN_ROW_PATH=1`), run times aside, for records of every
 /// awkward kind: quoted line ends (LF, CRLF, CR) across block ends, CRLF and CR record ends, a
 /// BOM, blank lines and `""` lines, wrong field counts, text after a closing quote, bytes that
-/// are not UTF-8, upper-case, short and padded hashes, an unterminated quote at the end, and a
-/// file of a header only.
+/// are not UTF-8, upper-case, short and padded hashes, an unterminated quote at the end, a
+/// file of a header only, and records cut across the producer's reads (`HASHSCREEN_CSV_READ_BYTES`).
 import Foundation
 import HashscreenTestSupport
 import XCTest
@@ -84,12 +84,13 @@ final class DelimitedBlockScanEndToEndTests: XCTestCase {
     /// Scans `inputs` the block way (with blocks of `blockRecords` records when given) and the
     /// row way; the two output folders.
     func scanBothWays(_ d: Dataset, _ name: String, _ inputs: [String], list: String, _ extra: [String],
-                      blockRecords: Int? = nil) throws -> (String, String) {
+                      blockRecords: Int? = nil, readBytes: Int? = nil) throws -> (String, String) {
         var folders: [String] = [], statuses: [Int32] = []
         for (way, env) in [("blocks", "0"), ("rows", "1")] {
             let out = d.tmp.file("\(name)-\(way)")
             var environment = ["HASHSCREEN_ROW_PATH": env]
             if let blockRecords { environment["HASHSCREEN_CSV_BLOCK_RECORDS"] = "\(blockRecords)" }
+            if let readBytes, way == "blocks" { environment["HASHSCREEN_CSV_READ_BYTES"] = "\(readBytes)" }
             let r = try runProcess(TestPaths.executable.path, ["scan"] + inputs + ["--list", list, "--out", out, "--jobs", "2", "--quiet"] + extra,
                                    environment: environment)
             XCTAssertTrue(r.status == 0 || r.status == 1 || r.status == 3, "\(name) \(way): \(r.stderr)")
@@ -182,5 +183,18 @@ final class DelimitedBlockScanEndToEndTests: XCTestCase {
         let (a, b) = try scanBothWays(d, "big", [path], list: d.raw, ["--signals", "url_md5"], blockRecords: 2)
         try assertSameOutputs(a, b)
         XCTAssertTrue(try String(contentsOfFile: a + "/errors.jsonl", encoding: .utf8).contains("over the limit"))
+    }
+
+    /// The producer's reads cut short (a few bytes each): records, quoted line ends, doubled
+    /// quotes and CRLFs cut across reads (and across blocks) read as the row path reads them.
+    func testRecordsCutAcrossReadsAreTheRowPathsBytes() throws {
+        let d = try dataset()
+        for (readBytes, blocks) in [(1, 3), (7, nil), (64, 5)] as [(Int, Int?)] {
+            for (file, list, signals) in [("m.csv", d.raw, "url_md5"), ("m.tsv", d.all, "md5,url_md5")] {
+                let (a, b) = try scanBothWays(d, "\(file)-read\(readBytes)", [d.tmp.file(file)], list: list, ["--signals", signals],
+                                              blockRecords: blocks, readBytes: readBytes)
+                try assertSameOutputs(a, b)
+            }
+        }
     }
 }

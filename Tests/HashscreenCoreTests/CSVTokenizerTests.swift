@@ -197,4 +197,49 @@ final class CSVTokenizerTests: XCTestCase {
             }
         }
     }
+
+    /// `recordEnd` (quotes, LFs and CRs only, a word at a time) ends a record where `nextRecord`
+    /// does, with its line count and unterminated flag, and waits (nil) when it waits, on random
+    /// text of quotes, delimiters, line ends of every kind, and letters (runs over 8 bytes, for
+    /// the word-at-a-time search), whole and cut short, from every start.
+    func testRecordEndIsTheTokenizersEnd() {
+        var rng = SystemRandomNumberGenerator()
+        let alphabet = Array("abcdefghij\"\"\",,\t \n\r\r\n".utf8)
+        for round in 0..<20_000 {
+            let length = Int.random(in: 0...60, using: &rng)
+            let text = (0..<length).map { _ in alphabet.randomElement(using: &rng)! }
+            let delimiter = round % 2 == 0 ? UInt8(ascii: ",") : UInt8(ascii: "\t")
+            let tokenizer = CSVTokenizer(delimiter: delimiter)
+            for from in [0, length / 3, length / 2] where from <= length {
+                for atEnd in [true, false] {
+                    var f = FieldBuffer()
+                    let (got, want) = text.withUnsafeBufferPointer { b -> (CSVTokenizer.Record?, CSVTokenizer.Record?) in
+                        let part = UnsafeBufferPointer(rebasing: b[from...])
+                        return (tokenizer.recordEnd(part, atEnd: atEnd), tokenizer.nextRecord(part, atEnd: atEnd, into: &f))
+                    }
+                    var expected = want
+                    expected?.textAfterQuote = nil
+                    XCTAssertEqual(got, expected, "\(text[from...]) atEnd \(atEnd)")
+                }
+            }
+        }
+    }
+
+    func testRecordEndOnKnownRecords() {
+        let tokenizer = CSVTokenizer(delimiter: UInt8(ascii: ","))
+        func end(_ s: String, atEnd: Bool = true) -> CSVTokenizer.Record? {
+            Array(s.utf8).withUnsafeBufferPointer { tokenizer.recordEnd($0, atEnd: atEnd) }
+        }
+        XCTAssertEqual(end("abcdefghijklmnop,q\nnext"), .init(end: 19, lines: 1, unterminated: false, textAfterQuote: nil))
+        XCTAssertEqual(end("a\"b,c\"d\ne"), .init(end: 8, lines: 1, unterminated: false, textAfterQuote: nil))   // literal quotes
+        XCTAssertEqual(end("a,\"b\nc\r\nd\re\",f\rg"), .init(end: 15, lines: 4, unterminated: false, textAfterQuote: nil))
+        XCTAssertEqual(end("\"a\"\"\nb\"x\"y\r\nz"), .init(end: 12, lines: 2, unterminated: false, textAfterQuote: nil))
+        XCTAssertEqual(end("a,\"never\nclosed"), .init(end: 15, lines: 2, unterminated: true, textAfterQuote: nil))
+        XCTAssertNil(end("a,\"never\nclosed", atEnd: false))
+        XCTAssertNil(end("a,b\r", atEnd: false))
+        XCTAssertNil(end("a,\"b\"", atEnd: false))
+        XCTAssertEqual(end("a,\"b\"", atEnd: true), .init(end: 5, lines: 1, unterminated: false, textAfterQuote: nil))
+        XCTAssertEqual(end(""), .init(end: 0, lines: 1, unterminated: false, textAfterQuote: nil))
+        XCTAssertNil(end("", atEnd: false))
+    }
 }
