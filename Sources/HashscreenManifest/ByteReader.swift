@@ -173,19 +173,8 @@ final class ByteReader {
                 return (record.lines, record.unterminated ? "unterminated quoted field" : nil)
             }
             if available > Self.maxLineBytes {
-                // Over the limit (a quote never closed, most likely): passed over up to the
-                // first line end after the limit, and reported as one bad record.
-                let limit = start + Self.maxLineBytes
-                var lines = buffer[start..<limit].reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
-                var pos = limit
-                while true {
-                    if let nl = buffer[pos...].firstIndex(of: UInt8(ascii: "\n")) { start = nl + 1; lines += 1; break }
-                    start = buffer.count   // no line end buffered: drop it all, read on
-                    guard try fill(beyond: 0) else { break }
-                    pos = start
-                }
                 fields.removeAll()
-                return (max(lines, 1), "record of more than \(Self.maxLineBytes) \(Self.overLimitMessage) (a quote never closed?); passed over up to the next line end")
+                return (try passOverLongRecord(), Self.passedOverMessage)
             }
             // The record runs past the buffered bytes: buffer at least as many again (so a long
             // record is scanned a bounded number of times), or learn that the file ends here.
@@ -216,19 +205,27 @@ final class ByteReader {
                 return (record.lines, record.unterminated ? "unterminated quoted field" : nil, false)
             }
             if available > Self.maxLineBytes {
-                // As `nextRecordFields`.
-                let limit = start + Self.maxLineBytes
-                var lines = buffer[start..<limit].reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
-                var pos = limit
-                while true {
-                    if let nl = buffer[pos...].firstIndex(of: UInt8(ascii: "\n")) { start = nl + 1; lines += 1; break }
-                    start = buffer.count
-                    guard try fill(beyond: 0) else { break }
-                    pos = start
-                }
-                return (max(lines, 1), "record of more than \(Self.maxLineBytes) \(Self.overLimitMessage) (a quote never closed?); passed over up to the next line end", true)
+                return (try passOverLongRecord(), Self.passedOverMessage, true)
             }
             _ = try fill(beyond: 2 * available)
         }
     }
+
+    /// A record still open past `maxLineBytes` of buffered bytes (a quote never closed, most
+    /// likely): passed over up to the first line end after the limit and reported as one bad
+    /// record. Returns the lines it spanned (at least 1).
+    private func passOverLongRecord() throws -> Int {
+        let limit = start + Self.maxLineBytes
+        var lines = buffer[start..<limit].reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
+        var pos = limit
+        while true {
+            if let nl = buffer[pos...].firstIndex(of: UInt8(ascii: "\n")) { start = nl + 1; lines += 1; break }
+            start = buffer.count   // no line end buffered: drop it all, read on
+            guard try fill(beyond: 0) else { break }
+            pos = start
+        }
+        return max(lines, 1)
+    }
+
+    static let passedOverMessage = "record of more than \(maxLineBytes) \(overLimitMessage) (a quote never closed?); passed over up to the next line end"
 }

@@ -237,18 +237,10 @@ private struct SpanScanner {
                 i += 1
                 skipSpace()
                 continue
-            case 0x6E:
-                guard i + 4 <= n, b[i + 1] == 0x75, b[i + 2] == 0x6C, b[i + 3] == 0x6C else { return false }
-                i += 4
-                kind = .null
-            case 0x74:
-                guard i + 4 <= n, b[i + 1] == 0x72, b[i + 2] == 0x75, b[i + 3] == 0x65 else { return false }
-                i += 4
-                kind = .other
-            case 0x66:
-                guard i + 5 <= n, b[i + 1] == 0x61, b[i + 2] == 0x6C, b[i + 3] == 0x73, b[i + 4] == 0x65 else { return false }
-                i += 5
-                kind = .other
+            case 0x6E, 0x74, 0x66:
+                guard let end = FlatJSONLine.literalEnd(b, at: i) else { return false }
+                kind = b[i] == 0x6E ? .null : .other
+                i = end
             case 0x2D, 0x30...0x39:
                 guard let k = number() else { return false }
                 kind = k

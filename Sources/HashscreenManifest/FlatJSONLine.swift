@@ -45,6 +45,18 @@ enum FlatJSONLine {
         b.withUnsafeBufferPointer { parse($0) }
     }
 
+    /// The end of the JSON literal `null`, `true` or `false` that starts at `i`, nil when the
+    /// bytes there are none of them (the one literal check of `parse` and `spans`).
+    @inline(__always) static func literalEnd(_ b: UnsafeBufferPointer<UInt8>, at i: Int) -> Int? {
+        let n = b.count
+        switch b[i] {
+        case 0x6E: return i + 4 <= n && b[i + 1] == 0x75 && b[i + 2] == 0x6C && b[i + 3] == 0x6C ? i + 4 : nil
+        case 0x74: return i + 4 <= n && b[i + 1] == 0x72 && b[i + 2] == 0x75 && b[i + 3] == 0x65 ? i + 4 : nil
+        case 0x66: return i + 5 <= n && b[i + 1] == 0x61 && b[i + 2] == 0x6C && b[i + 3] == 0x73 && b[i + 4] == 0x65 ? i + 5 : nil
+        default: return nil
+        }
+    }
+
     static func parse(_ b: UnsafeBufferPointer<UInt8>) -> [Field]? {
         var i = 0
         let n = b.count
@@ -173,18 +185,10 @@ enum FlatJSONLine {
             case 0x22:
                 guard let s = string() else { return nil }
                 value = .text(s)
-            case 0x6E:
-                guard i + 4 <= n, b[i + 1] == 0x75, b[i + 2] == 0x6C, b[i + 3] == 0x6C else { return nil }
-                i += 4
-                value = .null
-            case 0x74:
-                guard i + 4 <= n, b[i + 1] == 0x72, b[i + 2] == 0x75, b[i + 3] == 0x65 else { return nil }
-                i += 4
-                value = .unsure
-            case 0x66:
-                guard i + 5 <= n, b[i + 1] == 0x61, b[i + 2] == 0x6C, b[i + 3] == 0x73, b[i + 4] == 0x65 else { return nil }
-                i += 5
-                value = .unsure
+            case 0x6E, 0x74, 0x66:
+                guard let end = Self.literalEnd(b, at: i) else { return nil }
+                value = b[i] == 0x6E ? .null : .unsure
+                i = end
             case 0x2D, 0x30...0x39:
                 guard let (text, integer) = number() else { return nil }
                 value = integer ? .text(text) : .unsure

@@ -79,9 +79,7 @@ extension Scanner {
             for r in otherRows { screenRow(r, plain: false) }
             start = end
         }
-        unit.countBulk(&local)
-        tally.add(&local)
-        unit.report(progress)
+        unit.finish(&local, tally: tally, progress: progress)
     }
 
     /// Screens a block of a JSON lines manifest's lines, as `screenColumnar` screens a row
@@ -195,9 +193,7 @@ extension Scanner {
             for r in otherRows { screenRow(r, plain: false) }
             start = end
         }
-        unit.countBulk(&local)
-        tally.add(&local)
-        unit.report(progress)
+        unit.finish(&local, tally: tally, progress: progress)
     }
 
     /// Screens row group `group` through the row reader, as the producer would have (its damage
@@ -279,6 +275,13 @@ struct UnitScreening {
         if let (outcome, sample) = template { local.count(outcome, of: sample, times: bulk) }
         bulkDone += bulk
         template = nil; bulk = 0
+    }
+
+    /// Ends the unit: the bulk rows counted, the batch merged into the tally, the progress told.
+    mutating func finish(_ local: inout BatchTally, tally: Tally, progress: ProgressReporter?) {
+        countBulk(&local)
+        tally.add(&local)
+        report(progress)
     }
 
     /// The unit's items for the progress line.

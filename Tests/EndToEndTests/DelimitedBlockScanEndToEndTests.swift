@@ -9,7 +9,7 @@ import Foundation
 import HashscreenTestSupport
 import XCTest
 
-final class DelimitedBlockScanEndToEndTests: XCTestCase {
+final class DelimitedBlockScanEndToEndTests: XCTestCase, ComparesScanOutputs {
     /// Writes m.csv and m.tsv (the same rows) with Python, and prints the lists' digests
     /// (hashlib, python-threatexchange) of URLs as the row reader reads them (unquoted, trimmed).
     static let fixture = #"""
@@ -99,27 +99,6 @@ final class DelimitedBlockScanEndToEndTests: XCTestCase {
         }
         XCTAssertEqual(statuses[0], statuses[1], name)
         return (folders[0], folders[1])
-    }
-
-    func assertSameOutputs(_ a: String, _ b: String, file: StaticString = #filePath, line: UInt = #line) throws {
-        try ShardEndToEndTests.assertSameReports(a, b, file: file, line: line)
-        for name in ["removals.csv", "report.jsonl", "errors.jsonl", "flagged.jsonl"] {
-            let x = try String(contentsOfFile: a + "/" + name, encoding: .utf8)
-            let y = try String(contentsOfFile: b + "/" + name, encoding: .utf8)
-            XCTAssertEqual(x, y, "\(name) differs", file: file, line: line)
-        }
-        let x = ShardEndToEndTests.timeless(try String(contentsOfFile: a + "/summary.json", encoding: .utf8))
-        let y = ShardEndToEndTests.timeless(try String(contentsOfFile: b + "/summary.json", encoding: .utf8))
-        XCTAssertEqual(x, y, "summary.json differs", file: file, line: line)
-    }
-
-    /// Each list's digests, as found in report.jsonl (list and value).
-    func found(_ folder: String) throws -> Set<String> {
-        let lines = try String(contentsOfFile: folder + "/report.jsonl", encoding: .utf8).split(separator: "\n")
-        return Set(try lines.map { l in
-            let o = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(l.utf8)) as? [String: Any])
-            return "\(o["list"]!) \(o["value"]!)"
-        })
     }
 
     func testCSVURLScanIsTheRowPathsBytes() throws {

@@ -10,7 +10,7 @@ import Foundation
 import HashscreenTestSupport
 import XCTest
 
-final class JSONLinesBlockScanEndToEndTests: XCTestCase {
+final class JSONLinesBlockScanEndToEndTests: XCTestCase, ComparesScanOutputs {
     /// Writes the fixture with Python (json, hashlib) and the lists' digests with hashlib and
     /// python-threatexchange: more than 4096 lines (several blocks), with the awkward lines
     /// spread through them; `big` adds a line over the limit (64 MiB of base64-free text).
@@ -108,27 +108,6 @@ final class JSONLinesBlockScanEndToEndTests: XCTestCase {
         }
         XCTAssertEqual(statuses[0], statuses[1], name)
         return (folders[0], folders[1])
-    }
-
-    func assertSameOutputs(_ a: String, _ b: String, file: StaticString = #filePath, line: UInt = #line) throws {
-        try ShardEndToEndTests.assertSameReports(a, b, file: file, line: line)
-        for name in ["removals.csv", "report.jsonl", "errors.jsonl", "flagged.jsonl"] {
-            let x = try String(contentsOfFile: a + "/" + name, encoding: .utf8)
-            let y = try String(contentsOfFile: b + "/" + name, encoding: .utf8)
-            XCTAssertEqual(x, y, "\(name) differs", file: file, line: line)
-        }
-        let x = ShardEndToEndTests.timeless(try String(contentsOfFile: a + "/summary.json", encoding: .utf8))
-        let y = ShardEndToEndTests.timeless(try String(contentsOfFile: b + "/summary.json", encoding: .utf8))
-        XCTAssertEqual(x, y, "summary.json differs", file: file, line: line)
-    }
-
-    /// Each list's digests, as found in report.jsonl (list and value).
-    func found(_ folder: String) throws -> Set<String> {
-        let lines = try String(contentsOfFile: folder + "/report.jsonl", encoding: .utf8).split(separator: "\n")
-        return Set(try lines.map { l in
-            let o = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(l.utf8)) as? [String: Any])
-            return "\(o["list"]!) \(o["value"]!)"
-        })
     }
 
     func testURLScanIsTheRowPathsBytes() throws {
