@@ -214,7 +214,14 @@ package final class ExactIndex: MatchIndex, @unchecked Sendable {
         for p in packed {
             let bucket = Int(p.w0 >> shift)
             let first = Int(directory.base[bucket]), end = Int(directory.base[bucket + 1])
-            if end > first { hs_prefetch_nta(keys.base + guess(p, first, end) * wordCount) }
+            if end > first {
+                // The guess's line and its neighbours: a bucket's keys are uniform, so the key
+                // sits within a few places of the guess (the search reads them next).
+                let g = guess(p, first, end)
+                hs_prefetch_nta(keys.base + max(first, g - 2) * wordCount)
+                hs_prefetch_nta(keys.base + g * wordCount)
+                hs_prefetch_nta(keys.base + min(end - 1, g + 2) * wordCount)
+            }
         }
         for (i, p) in packed.enumerated() where valid(i) {
             search(p) { hits.append(IndexBatchHit(query: Int32(truncatingIfNeeded: i), hit: $0)) }

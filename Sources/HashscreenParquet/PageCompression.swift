@@ -46,16 +46,18 @@ enum PageCompression {
         guard lengthOK, declared == size else {
             throw ParquetError("snappy data declares \(lengthOK ? "\(declared) bytes" : "no valid length"), the page header \(size)")
         }
-        var out = [UInt8](repeating: 0, count: size)
-        let ok: Bool = input.withUnsafeBufferPointer { src in
-            src.withMemoryRebound(to: CChar.self) { csrc in
-                var outLen = size
-                return out.withUnsafeMutableBufferPointer { dst in
-                    dst.withMemoryRebound(to: CChar.self) { cdst in
+        // Not zeroed first: snappy writes all `size` bytes or the page is refused (count 0).
+        var ok = false
+        let out = [UInt8](unsafeUninitializedCapacity: size) { dst, count in
+            ok = input.withUnsafeBufferPointer { src in
+                src.withMemoryRebound(to: CChar.self) { csrc in
+                    var outLen = size
+                    return dst.withMemoryRebound(to: CChar.self) { cdst in
                         snappy_uncompress(csrc.baseAddress, csrc.count, cdst.baseAddress, &outLen) == SNAPPY_OK
-                    }
-                } && outLen == size
+                    } && outLen == size
+                }
             }
+            count = ok ? size : 0
         }
         guard ok else { throw ParquetError("snappy decompression failed (corrupt data or size other than \(size) bytes)") }
         return out
