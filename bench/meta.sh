@@ -100,7 +100,9 @@ for v in $VARIANTS; do
   IFS=: read -r name file sig db <<< "$v"
   cat "$D/$file" > /dev/null
   step "screen $name ($file, $sig): DuckDB ($PEER_RUNS + 1 warm-up), hashscreen ($RUNS)"
-  T "meta:duckdb:screen:$name" "$ROWS" "$PEER_RUNS" 1 "${DUCK[@]}" screen "$DDB" "$D/$file" "$sig" "$M/duckdb-$name.csv"
+  T "meta:duckdb:screen:$name" "$ROWS" "$PEER_RUNS" 1 "${DUCK[@]}" screen "$DDB" "$D/$file" "$sig" "$M/duckdb-$name.csv" removal
+  # The recorded column also by a query that never reads the URLs (the SAMPLE_IDs only).
+  [ "$name" != md5 ] || T "meta:duckdb:screen-key:$name" "$ROWS" "$PEER_RUNS" 1 "${DUCK[@]}" screen "$DDB" "$D/$file" "$sig" "$M/duckdb-$name-key.csv" key
   T "meta:hs:scan:$name" "$ROWS" "$RUNS" 0 sh -c 'rm -rf "$4"; exec "$1" scan "$2" --list "$3" --signals "$5" --jobs 2 -q --out "$4"' \
     sh "$HS" "$D/$file" "$M/$db" "$M/hs-$name" "$sig"
 done

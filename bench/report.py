@@ -404,9 +404,11 @@ def meta_section(mdir):
          "hashscreen's `url_md5` hash the same bytes, and so would any convention that keeps the scheme "
          "(ThreatExchange's, which lower-cases and strips `scheme://`, would not).\n",
          "DuckDB: the list in a persistent table (`CREATE TABLE url_md5 AS SELECT h FROM read_csv(...)`), the "
-         "screen one query: `SELECT SAMPLE_ID FROM read_parquet(...) WHERE md5(URL) IN (SELECT h FROM url_md5)` "
+         "screen one query: `SELECT SAMPLE_ID, URL FROM read_parquet(...) WHERE md5(URL) IN (SELECT h FROM url_md5)` "
          "(`read_csv`/`read_json` for the other formats; `lower(md5) IN (SELECT h FROM md5)` for the recorded "
-         "column), written to a CSV (`bench/peers/duckdb_meta.py`). hashscreen: `list import --type url_md5 --url-convention raw` "
+         "column), written to a CSV (`bench/peers/duckdb_meta.py`): each flagged row's key and URL, the columns of "
+         "hashscreen's `removals.csv`. For the recorded column also `SELECT SAMPLE_ID` alone, a query that never "
+         "reads the URL column (`key only` below; docs/decisions.md, \"The metadata peer writes the removal columns\"). hashscreen: `list import --type url_md5 --url-convention raw` "
          "(`--type md5`) into a new database, then `scan FILE --list DB --signals url_md5` (`--signals md5`) "
          "`--jobs 2 -q --out DIR`, whole process, set-up included. Page cache warm for both; each DuckDB "
          "screen after one warm-up run; wall and CPU (user + system) are medians over the runs column's runs, "
@@ -434,6 +436,9 @@ def meta_section(mdir):
         tp = s.get("throughput", {})
         setup = f"{tp['setup_seconds']:.1f}" if "setup_seconds" in tp else "-"
         row(f"screen {rows:,} rows: {what}, `{sig}`", res.get(f"duckdb:screen:{name}"), res.get(f"hs:scan:{name}"), setup)
+        if f"duckdb:screen-key:{name}" in res:
+            row(f"same, DuckDB key only (`SELECT SAMPLE_ID`: the URL column not read)", res[f"duckdb:screen-key:{name}"],
+                res.get(f"hs:scan:{name}"), setup)
     for k, what in (("decode", "read every URL (`sum(length(URL))`)"), ("md5", "read and hash every URL (`min(md5(URL))`)")):
         if f"duckdb:floor:{k}" in res:
             row(f"DuckDB floor on the Parquet: {what}", res[f"duckdb:floor:{k}"], None)
@@ -489,9 +494,13 @@ def meta_section(mdir):
     for name, what, sig, _ in META_VARIANTS[1:]:
         h, d = res.get(f"hs:scan:{name}"), res.get(f"duckdb:screen:{name}")
         if h and d:
+            k = res.get(f"duckdb:screen-key:{name}")
             L.append(f"* scan of the {what} (`{sig}`), set-up included, at least as fast as DuckDB's query: "
                      f"{yes(h['wall'] <= d['wall'])} ({h['wall'] / d['wall']:.1f}x its time"
-                     + (f", {h['cpu'] / d['cpu']:.1f}x its CPU seconds" if d['cpu'] else "") + ")")
+                     + (f", {h['cpu'] / d['cpu']:.1f}x its CPU seconds" if d['cpu'] else "")
+                     + (f"; {h['wall'] / k['wall']:.1f}x the time of its key-only query, which reads "
+                        "neither the URLs that removals.csv prints nor the whole file that summary.json digests"
+                        if k else "") + ")")
     if im_h:
         L.append(f"* import of the {gen['list_entries']:,}-entry list <= {GOAL_META_IMPORT_S:.0f} s and no slower than DuckDB's ingest: "
                  f"{yes(im_h['wall'] <= GOAL_META_IMPORT_S and (not im_d or im_h['wall'] <= im_d['wall']))} "

@@ -42,6 +42,27 @@ struct Hashscreen: ParsableCommand {
         }
     }
 
+    /// Refuses an argument that is not valid UTF-8 before parsing (exit 64): Swift decodes
+    /// such bytes lossily, so a path given so would name another file ("does not exist").
+    /// Names inside a folder are read as bytes, so the folder that holds it is scanned whole.
+    static func main() {
+        for (i, a) in CommandLine.arguments.enumerated().dropFirst() {
+            guard let arg = CommandLine.unsafeArgv[i] else { continue }
+            let raw = UnsafeBufferPointer(start: UnsafePointer(arg), count: strlen(arg))
+            guard Array(a.utf8).elementsEqual(raw.map { UInt8(bitPattern: $0) }) else {
+                let shown = raw.map { c -> String in
+                    let b = UInt8(bitPattern: c)
+                    let hex = String(b, radix: 16)
+                    return b >= 0x20 && b < 0x7F ? String(UnicodeScalar(b)) : "\\x" + (b < 0x10 ? "0" : "") + hex   // as keys escape
+                }.joined()
+                stderr("hashscreen: error: argument \(i) ('\(shown)') is not valid UTF-8; hashscreen takes UTF-8 arguments. "
+                       + "A file or folder so named is read from a folder given as input (names inside are read as bytes)")
+                Foundation.exit(64)
+            }
+        }
+        main(nil)
+    }
+
     static func stderr(_ s: String) {
         FileHandle.standardError.write(Data((s + "\n").utf8))
     }

@@ -34,6 +34,27 @@ final class InputsEndToEndTests: XCTestCase {
         }
     }
 
+    /// An argument that is not UTF-8 (a folder so named, given as the input) is refused before
+    /// parsing, exit 64, its bytes shown escaped: Swift would decode it lossily and look for
+    /// another name. Its parent folder, given as input, scans it.
+    func testAnArgumentThatIsNotUTF8IsRefusedAndItsParentScansIt() throws {
+        let image = demo.appendingPathComponent("images/0001.jpg").path
+        let db = try list([try md5(image)])
+        let d = tmp.file("d")
+        try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
+        // sh makes the name (Foundation cannot spell it) and passes it to the CLI as bytes.
+        let make = try runProcess("/bin/sh", ["-c", "n=\"$1/$(printf 'dir\\376')\"; mkdir \"$n\" && cp \"$2\" \"$n/x.jpg\"", "sh", d, image])
+        XCTAssertEqual(make.status, 0, make.stderr)
+        let r = try runProcess("/bin/sh", ["-c", "exec \"$0\" scan \"$1/$(printf 'dir\\376')\" --list \"$2\" --out \"$3\" --quiet",
+                                           TestPaths.executable.path, d, db, tmp.file("out")])
+        XCTAssertEqual(r.status, 64, r.stderr)
+        XCTAssertTrue(r.stderr.contains("argument 2 ('\(d)/dir\\xfe') is not valid UTF-8"), r.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: tmp.file("out")), "nothing written")
+        let whole = try hashscreen(["scan", d, "--list", db, "--out", tmp.file("out2"), "--signals", "md5", "--quiet"])
+        XCTAssertEqual(whole.status, 1, whole.stderr)
+        XCTAssertEqual(try jsonLines(tmp.file("out2/report.jsonl")).map { $0["key"] as? String }, ["dir\\xfe/x.jpg"])
+    }
+
     /// A listed image behind a hidden name, a symbolic link and a name that is not UTF-8: the
     /// default scan matches the last (under its escaped key) and passes over the others, and
     /// the flags screen them too.

@@ -6,9 +6,12 @@ table, the screen one query.
   duckdb_meta.py ingest DB TABLE LIST.txt
       CREATE TABLE TABLE (h VARCHAR) from a file of bare hex lines, in the database file DB
       (created if missing; TABLE replaced). Prints the row count.
-  duckdb_meta.py screen DB MANIFEST {url_md5|md5} OUT.csv
-      One query: the SAMPLE_IDs of MANIFEST's rows whose md5(URL) (url_md5) or `md5` column
-      (md5) is in the table of that name, sorted, written to OUT.csv; DB opened read-only.
+  duckdb_meta.py screen DB MANIFEST {url_md5|md5} OUT.csv [removal|key]
+      One query: MANIFEST's rows whose md5(URL) (url_md5) or `md5` column (md5) is in the
+      table of that name, sorted by SAMPLE_ID, written to OUT.csv; DB opened read-only.
+      removal (the default): their SAMPLE_ID and URL, the key and url columns of hashscreen's
+      removals.csv (what the bench compares: the same output); key: the SAMPLE_ID only (for
+      the recorded md5 column, a query that never reads the URL column).
       MANIFEST is read by extension: .parquet read_parquet, .csv read_csv, .jsonl read_json.
   duckdb_meta.py floor MANIFEST {decode|md5}
       What the screen costs without the list: decode = read every URL (sum of lengths);
@@ -42,11 +45,12 @@ def main():
                     f"read_csv('{lst}', header = false, columns = {{'h': 'VARCHAR'}})")
         print(con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
         con.close()
-    elif len(a) == 5 and a[0] == "screen":
-        db, manifest, kind, out = a[1:]
+    elif len(a) in (5, 6) and a[0] == "screen" and (len(a) == 5 or a[5] in ("removal", "key")):
+        db, manifest, kind, out = a[1:5]
         expr = {"url_md5": "md5(URL)", "md5": "lower(md5)"}[kind]
+        columns = "SAMPLE_ID" if a[5:] == ["key"] else "SAMPLE_ID, URL"
         con = duckdb.connect(db, read_only=True)
-        con.execute(f"COPY (SELECT SAMPLE_ID FROM {source(manifest)} WHERE {expr} IN (SELECT h FROM {kind}) "
+        con.execute(f"COPY (SELECT {columns} FROM {source(manifest)} WHERE {expr} IN (SELECT h FROM {kind}) "
                     f"ORDER BY SAMPLE_ID) TO '{out}' (HEADER, DELIMITER ',')")
         con.close()
     elif len(a) == 3 and a[0] == "floor":
