@@ -27,6 +27,12 @@ package final class ExactIndex: MatchIndex, @unchecked Sendable {
     let entries: FlatBuffer<Int32>?
     /// Keys whose first bits are `p` sit at sorted positions `directory[p]..<directory[p + 1]`.
     let directory: FlatBuffer<UInt32>
+    /// `tags[i]`: the 16 bits of key `i` after its directory bits (`tag(_:)`), in key order, so
+    /// ascending within a bucket. A search bisects these (2 bytes a key, 32 to a cache line,
+    /// cache-resident for lists of millions) and reads a key only where its tag is the query's:
+    /// nearly every query of a screen matches nothing and touches no key (docs/index.md,
+    /// "Exact lookups").
+    let tags: FlatBuffer<UInt16>
 
     /// Builds the index; every value must have `byteCount` bytes.
     package convenience init(values: [HashValue], byteCount: Int) throws(IndexBuildError) {
@@ -69,6 +75,17 @@ package final class ExactIndex: MatchIndex, @unchecked Sendable {
         self.keys = keys
         self.entries = FlatBuffer(order)
         self.directory = FlatBuffer(starts)
+        self.tags = Self.tags(keys, count: count, wordCount: w)
+    }
+
+    /// The 16 bits of a key after its directory bits.
+    @inline(__always) static func tag(_ w0: UInt64) -> UInt16 { UInt16(truncatingIfNeeded: w0 >> UInt64(48 - directoryBits)) }
+
+    /// Each key's tag, in key order.
+    static func tags(_ keys: FlatBuffer<UInt64>, count: Int, wordCount w: Int) -> FlatBuffer<UInt16> {
+        let tags = FlatBuffer<UInt16>(repeating: 0, count: count)
+        for i in 0..<count { tags.base[i] = tag(keys.base[i * w]) }
+        return tags
     }
 
     /// Builds the index over `count` values already in ascending byte order, `stride` bytes
@@ -99,6 +116,7 @@ package final class ExactIndex: MatchIndex, @unchecked Sendable {
         self.keys = keys
         self.entries = nil
         self.directory = starts
+        self.tags = Self.tags(keys, count: count, wordCount: w)
     }
 
     // MARK: - Index files
@@ -145,16 +163,21 @@ package final class ExactIndex: MatchIndex, @unchecked Sendable {
         let dir = IndexFile.ArrayContent(count: (buckets + 1) * 4, unit: 4) { offset, piece in
             directory.withUnsafeBytes { d in piece.copyMemory(from: UnsafeRawBufferPointer(rebasing: d[offset..<(offset + piece.count)])) }
         }
+        let tags = IndexFile.ArrayContent(count: count * 2, unit: 2) { offset, piece in
+            let first = offset / 2
+            let out = piece.baseAddress!.assumingMemoryBound(to: UInt16.self)
+            for i in 0..<(piece.count / 2) { out[i] = tag(word(bytes + (first + i) * stride, 0)) }
+        }
         return IndexFile.SectionContent(kind: .exact, signal: signal, count: count, parameters: [UInt64(byteCount)],
-                                        arrays: [keys, dir])
+                                        arrays: [keys, dir, tags])
     }
 
-    /// The index as a section of an index file (`IndexFile`): its keys and directory; its hits
+    /// The index as a section of an index file (`IndexFile`): its keys, directory and tags; its hits
     /// there name sorted positions.
     package func fileSection(signal: String) -> IndexFile.Section {
         precondition(entries == nil, "an index file's exact index is built from sorted values")
         return IndexFile.Section(kind: .exact, signal: signal, count: count, parameters: [UInt64(byteCount)],
-                                 arrays: [keys.rawBytes, directory.rawBytes])
+                                 arrays: [keys.rawBytes, directory.rawBytes, tags.rawBytes])
     }
 
     /// The index of a section of a mapped file, searched in place.
@@ -173,9 +196,18 @@ package final class ExactIndex: MatchIndex, @unchecked Sendable {
         self.keys = keys
         self.directory = directory
         entries = nil
+        // The tags (array 2); a file written before they were kept has none: made here.
+        if section.arrays.count > 2 {
+            guard let tags = file.buffer(section, 2, count: count, of: UInt16.self) else {
+                throw IndexBuildError("index file \(file.path): a damaged exact section")
+            }
+            self.tags = tags
+        } else {
+            tags = Self.tags(keys, count: count, wordCount: wordCount)
+        }
     }
 
-    package var memoryBytes: Int { keys.memoryBytes + (entries?.memoryBytes ?? 0) + directory.memoryBytes }
+    package var memoryBytes: Int { keys.memoryBytes + (entries?.memoryBytes ?? 0) + directory.memoryBytes + tags.memoryBytes }
 
     package func search(_ query: HashValue, threshold: Int, into hits: inout [IndexHit]) {
         guard query.bytes.count == byteCount, threshold >= 0 else { return }
@@ -214,14 +246,9 @@ package final class ExactIndex: MatchIndex, @unchecked Sendable {
         for p in packed {
             let bucket = Int(p.w0 >> shift)
             let first = Int(directory.base[bucket]), end = Int(directory.base[bucket + 1])
-            if end > first {
-                // The guess's line and its neighbours: a bucket's keys are uniform, so the key
-                // sits within a few places of the guess (the search reads them next).
-                let g = guess(p, first, end)
-                hs_prefetch_nta(keys.base + max(first, g - 2) * wordCount)
-                hs_prefetch_nta(keys.base + g * wordCount)
-                hs_prefetch_nta(keys.base + min(end - 1, g + 2) * wordCount)
-            }
+            // The tags where the search starts (a bucket's keys are uniform: within a few
+            // places of the guess, 32 tags to a line).
+            if end > first { hs_prefetch_nta(tags.base + guess(p, first, end)) }
         }
         for (i, p) in packed.enumerated() where valid(i) {
             search(p) { hits.append(IndexBatchHit(query: Int32(truncatingIfNeeded: i), hit: $0)) }
@@ -237,21 +264,21 @@ package final class ExactIndex: MatchIndex, @unchecked Sendable {
         let w = wordCount
         let bucket = Int(q.w0 >> UInt64(64 - Self.directoryBits))
         let first = Int(directory.base[bucket]), end = Int(directory.base[bucket + 1])
+        let t = Self.tag(q.w0), tg = tags.base
         var lo = first, hi = end
-        // Lower bound: first key not less than q. A bucket's keys share their top bits and the
-        // rest of a digest is uniform: start where q's next bits place it (interpolation), widen
-        // by doubling steps until the bound is bracketed, then bisect the bracket. One or two
-        // cache lines of a bucket are read instead of the ~8 a bisection of the whole bucket
-        // reads (docs/index.md, "Exact lookups").
+        // Lower bound: the first tag not less than q's. A bucket's keys share their top bits and
+        // the rest of a digest is uniform: start where q's next bits place it (interpolation),
+        // widen by doubling steps until the bound is bracketed, then bisect the bracket: one
+        // cache line of tags, usually (docs/index.md, "Exact lookups").
         if end - first > Self.interpolationMinimum {
             let g = guess(q, first, end)
             var step = 1
-            if compare(at: g, q, w) < 0 {
+            if tg[g] < t {
                 lo = g + 1
                 while true {
                     let probe = g + step
                     if probe >= end { hi = end; break }
-                    if compare(at: probe, q, w) >= 0 { hi = probe; break }
+                    if tg[probe] >= t { hi = probe; break }
                     lo = probe + 1
                     step <<= 1
                 }
@@ -260,7 +287,7 @@ package final class ExactIndex: MatchIndex, @unchecked Sendable {
                 while true {
                     let probe = g - step
                     if probe < first { lo = first; break }
-                    if compare(at: probe, q, w) < 0 { lo = probe + 1; break }
+                    if tg[probe] < t { lo = probe + 1; break }
                     hi = probe
                     step <<= 1
                 }
@@ -268,11 +295,14 @@ package final class ExactIndex: MatchIndex, @unchecked Sendable {
         }
         while lo < hi {
             let mid = (lo + hi) >> 1
-            if compare(at: mid, q, w) < 0 { lo = mid + 1 } else { hi = mid }
+            if tg[mid] < t { lo = mid + 1 } else { hi = mid }
         }
+        // The keys of q's tag, in order: equal ones are hits (side by side).
         var i = lo
-        while i < end, compare(at: i, q, w) == 0 {
-            hit(IndexHit(entry: entries.map { $0.base[i] } ?? Int32(truncatingIfNeeded: i), distance: 0))
+        while i < end, tg[i] == t {
+            let c = compare(at: i, q, w)
+            if c > 0 { break }
+            if c == 0 { hit(IndexHit(entry: entries.map { $0.base[i] } ?? Int32(truncatingIfNeeded: i), distance: 0)) }
             i += 1
         }
     }

@@ -52,6 +52,26 @@ final class IndexFileTests: XCTestCase {
             var st = stat()
             XCTAssertEqual(stat(path, &st), 0)
             XCTAssertEqual(st.st_mode & 0o777, 0o600)
+
+            // A file written before exact sections kept their tags (keys and directory only):
+            // the tags are made when it is mapped, and every search answers the same.
+            var old = built.fileSection(signal: "md5")
+            XCTAssertEqual(old.arrays.count, 3)
+            old.arrays.removeLast()
+            let oldPath = tmp.file("exact-\(bytes)-untagged")
+            try IndexFile.write(path: oldPath, identity: Array(repeating: 1, count: 16), fingerprint: Array(repeating: 2, count: 32),
+                                sections: [old])
+            let oldFile = try IndexFile(mapping: oldPath)
+            XCTAssertEqual(oldFile.sections[0].arrays.count, 2)
+            let untagged = try ExactIndex(mapped: oldFile.sections[0], in: oldFile)
+            XCTAssertEqual((0..<values.count).map { untagged.tags.base[$0] }, (0..<values.count).map { mapped.tags.base[$0] })
+            for (i, v) in values.enumerated().prefix(1000) {
+                XCTAssertEqual(untagged.search(v, threshold: 0), [IndexHit(entry: Int32(i), distance: 0)])
+            }
+            // The stored tags are each key's 16 bits after the directory's.
+            for (i, v) in values.enumerated() {
+                XCTAssertEqual(mapped.tags.base[i], UInt16(v.bytes[2]) << 8 | UInt16(v.bytes[3]))
+            }
         }
     }
 
