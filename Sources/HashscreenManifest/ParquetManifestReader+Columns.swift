@@ -43,14 +43,20 @@ package final class ParquetColumnarInput: @unchecked Sendable {
         let values = try reader.readByteColumns(group, columns: byteColumns)
         var byColumn: [Int: ParquetByteColumn] = [:]
         for (c, v) in zip(byteColumns, values) { byColumn[c] = v }
-        // The other mapped columns (an integer key), decoded as the row reader decodes them.
+        // An INT64 column (LAION's SAMPLE_ID key) as integers; when that fails (another
+        // encoding, damage), and for the other mapped columns, the values the row reader decodes.
+        var integers: [Int: ParquetInt64Column] = [:]
+        let int64s = wanted.filter { byColumn[$0] == nil && reader.columns[$0].physicalType == .int64 }
+        if !int64s.isEmpty, let cols = try? reader.readInt64Columns(group, columns: int64s) {
+            for (c, v) in zip(int64s, cols) { integers[c] = v }
+        }
         var others: [Int: [ParquetValue]] = [:]
-        let rest = wanted.filter { byColumn[$0] == nil }
+        let rest = wanted.filter { byColumn[$0] == nil && integers[$0] == nil }
         if !rest.isEmpty {
             for (i, col) in zip(rest, try reader.readRowGroup(group, columns: rest).columns) { others[i] = col }
         }
         return ParquetColumnarRows(source: self, group: group, rowCount: reader.rowCount(ofRowGroup: group),
-                                   firstRow: firstRows[group], byColumn: byColumn, others: others)
+                                   firstRow: firstRows[group], byColumn: byColumn, integers: integers, others: others)
     }
 
     /// A row reader of row group `group` only (the per-row path for a whole unit).
@@ -72,13 +78,15 @@ package final class ParquetColumnarRows {
     private let url: ParquetByteColumn?
     private let hashes: [(signal: SignalKind, byteCount: Int, values: ParquetByteColumn)]
     private let key: ParquetByteColumn?
-    /// The mapped columns that are not read as bytes, decoded as the row reader decodes them.
+    /// The mapped INT64 columns (an integer key), read as integers.
+    private let integers: [Int: ParquetInt64Column]
+    /// The other mapped columns, decoded as the row reader decodes them.
     private let others: [Int: [ParquetValue]]
 
     init(source: ParquetColumnarInput, group: Int, rowCount: Int, firstRow: Int, byColumn: [Int: ParquetByteColumn],
-         others: [Int: [ParquetValue]]) {
+         integers: [Int: ParquetInt64Column], others: [Int: [ParquetValue]]) {
         self.source = source; self.group = group; self.rowCount = rowCount; self.firstRow = firstRow
-        self.byColumn = byColumn; self.others = others
+        self.byColumn = byColumn; self.integers = integers; self.others = others
         url = source.columns.url.flatMap { byColumn[$0] }
         hashes = source.columns.hashes.map { ($0.signal, $0.signal.byteCount, byColumn[$0.index]!) }
         key = source.columns.key.flatMap { byColumn[$0] }
@@ -217,6 +225,7 @@ package final class ParquetColumnarRows {
         let row = firstRow + r
         return c.sample(cells: { i in
             if let b = self.byColumn[i] { return b.parquetValue(r, text: self.source.reader.columns[i].holdsText).manifestCell }
+            if let n = self.integers[i] { return n.parquetValue(r).manifestCell }
             return self.others[i]?[r].manifestCell
         }, rowNumber: row + 1, id: SampleID(input: source.input, row: row), baseDirectory: source.base,
            place: "\(source.name): row group \(group), row \(r + 1)", maxEmbeddedBytes: source.options.maxEmbeddedBytes)

@@ -82,13 +82,14 @@ extension ColumnChunkDecoder {
                 }
             }
             guard starts.count == present else { throw ParquetError("decoded \(starts.count) values, expected \(present)") }
-            if let defs {
+            if let defs, present < defs.count {
                 var k = 0
                 for d in defs {
                     if d == maxLevel { out.append(start: starts[k], end: ends[k]); k += 1 } else { out.appendNull() }
                 }
-            } else {
-                for k in 0..<present { out.append(start: starts[k], end: ends[k]) }
+            } else {   // no nulls in the page
+                out.starts += starts; out.ends += ends
+                out.present.append(contentsOf: repeatElement(true, count: present))
             }
         })
         return out

@@ -189,6 +189,32 @@ package final class ParquetFileReader {
         return out
     }
 
+    /// Reads row group `index`'s INT64 columns at `columnIndices` as integers
+    /// (`ParquetInt64Column`): no value object per row. Throws for a column of another type or
+    /// an encoding other than PLAIN and dictionary (the caller reads it with `readRowGroup`),
+    /// and for everything `readRowGroup` throws for.
+    package func readInt64Columns(_ index: Int, columns columnIndices: [Int]) throws -> [ParquetInt64Column] {
+        guard index >= 0, index < metadata.rowGroups.count else {
+            throw ParquetError(path: path, message: "row group \(index) does not exist (the file has \(metadata.rowGroups.count))")
+        }
+        let group = metadata.rowGroups[index]
+        let numRows = Int(group.numRows)
+        return try columnIndices.map { c in
+            guard c >= 0, c < columns.count, columns[c].physicalType == .int64 else {
+                throw ParquetError(path: path, message: "column index \(c) is not an INT64 column")
+            }
+            let column = columns[c]
+            do {
+                guard let (buf, codec) = try chunkBytes(group.columns[leafIndices[c]], column: column, numRows: numRows) else {
+                    return ParquetInt64Column()
+                }
+                return try ColumnChunkDecoder(column: column, codec: codec, numRows: numRows).decodeInt64s(buf)
+            } catch let e as ParquetError where e.path.isEmpty {
+                throw ParquetError(path: path, message: "row group \(index), column '\(column.name)': \(e.description)")
+            }
+        }
+    }
+
     private func readChunk(_ chunk: ColumnChunkMeta, column: ParquetColumn, numRows: Int) throws -> [ParquetValue] {
         guard let (buf, codec) = try chunkBytes(chunk, column: column, numRows: numRows) else { return [] }
         return try ColumnChunkDecoder(column: column, codec: codec, numRows: numRows).decode(buf)
