@@ -107,57 +107,80 @@ package final class ParquetColumnarRows {
     /// flagged row's records, which `item(_:)` builds, so the row is plain when the row reader
     /// takes its URL without a failure (null, or valid UTF-8), padded or not.
     package func sortRun(_ rows: Range<Int>, screensURL: Bool, plain: inout [Int], other: inout [Int], hashes out: inout [[UInt8]]) {
-        let columns = hashes
-        rowLoop: for r in rows {
-            if let url {
-                if screensURL {
-                    guard url.present[r], url.starts[r] < url.ends[r],
-                          Self.largestLess0x21(url.bytes, url.starts[r]..<url.ends[r]) <= 0x5D else { other.append(r); continue }
-                } else if url.present[r], !Self.isUTF8(url.bytes, url.starts[r]..<url.ends[r]) {
-                    other.append(r); continue
+        let n = rows.count, first = rows.lowerBound
+        guard n > 0 else { return }
+        // Column by column over the run, each column's arrays borrowed once (not per row):
+        // which rows stay plain, then each recorded column's digests into a slot per row,
+        // then the plain rows' slots closed up (a row may fail in a later column).
+        withUnsafeTemporaryAllocation(of: Bool.self, capacity: n) { isPlain in
+            isPlain.initialize(repeating: true)
+            url?.withBuffers { bytes, starts, ends, present in
+                for i in 0..<n {
+                    let r = first + i
+                    if screensURL {
+                        isPlain[i] = present[r] && starts[r] < ends[r] && Self.largestLess0x21(bytes, starts[r]..<ends[r]) <= 0x5D
+                    } else if present[r] {
+                        isPlain[i] = Self.isUTF8(bytes, starts[r]..<ends[r])
+                    }
                 }
             }
-            if let key, key.present[r], !Self.isUTF8(key.bytes, key.starts[r]..<key.ends[r]) { other.append(r); continue }
-            for (j, (_, count, values)) in columns.enumerated() {
-                let start = values.starts[r]
-                guard values.present[r], values.ends[r] - start == 2 * count,
-                      Self.appendLowerHex(values.bytes, from: start, count: count, to: &out[j]) else {
-                    // Undo the columns before (each holds one more digest than before this row).
-                    for k in 0..<j { out[k].removeLast(columns[k].byteCount) }
-                    other.append(r); continue rowLoop
+            key?.withBuffers { bytes, starts, ends, present in
+                for i in 0..<n where isPlain[i] && present[first + i] {
+                    isPlain[i] = Self.isUTF8(bytes, starts[first + i]..<ends[first + i])
                 }
             }
-            plain.append(r)
+            var bases: [Int] = []
+            for (j, column) in hashes.enumerated() {
+                let count = column.byteCount, base = out[j].count
+                bases.append(base)
+                out[j].append(contentsOf: repeatElement(0, count: n * count))
+                out[j].withUnsafeMutableBytes { o in
+                    column.values.withBuffers { bytes, starts, ends, present in
+                        for i in 0..<n where isPlain[i] {
+                            let r = first + i
+                            isPlain[i] = present[r] && ends[r] - starts[r] == 2 * count
+                                && Self.decodeLowerHex(bytes, from: starts[r], count: count, to: o.baseAddress! + base + i * count)
+                        }
+                    }
+                }
+            }
+            var kept = 0
+            for i in 0..<n {
+                if isPlain[i] { plain.append(first + i); kept += 1 } else { other.append(first + i) }
+            }
+            for (j, column) in hashes.enumerated() where kept < n {
+                let count = column.byteCount, base = bases[j]
+                out[j].withUnsafeMutableBytes { o in
+                    var to = base
+                    for i in 0..<n where isPlain[i] {
+                        if to != base + i * count { (o.baseAddress! + to).copyMemory(from: o.baseAddress! + base + i * count, byteCount: count) }
+                        to += count
+                    }
+                }
+                out[j].removeLast((n - kept) * count)
+            }
         }
     }
 
-    /// Appends the `count` bytes that `2 * count` lower-case hex digits of `bytes` from `start`
-    /// spell to `out`; false (nothing appended) when one is not a lower-case hex digit (upper
-    /// case and padding go the per-row way). 8 digits at a time in a 64-bit word (`hex8`).
-    @inline(__always) static func appendLowerHex(_ bytes: [UInt8], from start: Int, count: Int, to out: inout [UInt8]) -> Bool {
-        bytes.withUnsafeBytes { b in
-            guard count % 4 == 0 else {
-                var digest = [UInt8](repeating: 0, count: count)
-                for i in 0..<count {
-                    let h = lowerHexDigit(b[start + 2 * i]), l = lowerHexDigit(b[start + 2 * i + 1])
-                    if (h | l) > 15 { return false }
-                    digest[i] = h << 4 | l
-                }
-                out += digest
-                return true
+    /// Writes the `count` bytes that `2 * count` lower-case hex digits of `bytes` from `start`
+    /// spell to `out`; false when one is not a lower-case hex digit (upper case and padding go
+    /// the per-row way; `out` then holds a part). 8 digits at a time in a 64-bit word (`hex8`).
+    @inline(__always) static func decodeLowerHex(_ b: UnsafeBufferPointer<UInt8>, from start: Int, count: Int,
+                                                 to out: UnsafeMutableRawPointer) -> Bool {
+        guard count % 4 == 0 else {
+            for i in 0..<count {
+                let h = lowerHexDigit(b[start + 2 * i]), l = lowerHexDigit(b[start + 2 * i + 1])
+                if (h | l) > 15 { return false }
+                out.storeBytes(of: h << 4 | l, toByteOffset: i, as: UInt8.self)
             }
-            let words = count / 4
-            return withUnsafeTemporaryAllocation(of: UInt32.self, capacity: words) { digest in
-                for k in 0..<words {
-                    guard let v = hex8(UInt64(littleEndian: b.loadUnaligned(fromByteOffset: start + 8 * k, as: UInt64.self))) else {
-                        return false
-                    }
-                    digest[k] = v.littleEndian
-                }
-                out.append(contentsOf: UnsafeRawBufferPointer(digest))
-                return true
-            }
+            return true
         }
+        let raw = UnsafeRawPointer(b.baseAddress!) + start
+        for k in 0..<(count / 4) {
+            guard let v = hex8(UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8 * k, as: UInt64.self))) else { return false }
+            out.storeBytes(of: v.littleEndian, toByteOffset: 4 * k, as: UInt32.self)
+        }
+        return true
     }
 
     /// The 4 bytes that 8 lower-case hex digits (byte i of `x`: digit i) spell, byte i of the
@@ -179,22 +202,18 @@ package final class ParquetColumnarRows {
 
     /// The largest `byte - 0x21` (wrapping) of `bytes[range]`: at most 0x5D when every byte is
     /// in 0x21...0x7E (a reduction without a branch per byte: vectorised).
-    @inline(__always) static func largestLess0x21(_ bytes: [UInt8], _ range: Range<Int>) -> UInt8 {
-        bytes.withUnsafeBufferPointer { b in
-            var m: UInt8 = 0
-            for c in UnsafeBufferPointer(rebasing: b[range]) { m = max(m, c &- 0x21) }
-            return m
-        }
+    @inline(__always) static func largestLess0x21(_ b: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> UInt8 {
+        var m: UInt8 = 0
+        for c in UnsafeBufferPointer(rebasing: b[range]) { m = max(m, c &- 0x21) }
+        return m
     }
 
     /// Whether `bytes[range]` is valid UTF-8: ASCII by an OR reduction (vectorised), else checked.
-    @inline(__always) static func isUTF8(_ bytes: [UInt8], _ range: Range<Int>) -> Bool {
-        let ascii = bytes.withUnsafeBufferPointer { b in
-            var m: UInt8 = 0
-            for c in UnsafeBufferPointer(rebasing: b[range]) { m |= c }
-            return m < 0x80
-        }
-        return ascii || String(validating: bytes[range], as: UTF8.self) != nil
+    @inline(__always) static func isUTF8(_ b: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Bool {
+        var m: UInt8 = 0
+        let values = UnsafeBufferPointer(rebasing: b[range])
+        for c in values { m |= c }
+        return m < 0x80 || String(validating: values, as: UTF8.self) != nil
     }
 
     /// The value of a lower-case hex digit; above 15 for any other byte.

@@ -29,6 +29,17 @@ package struct ParquetByteColumn: Sendable {
         present[r] ? ValueDecoding.makeByteArray(value(r), text: text) : .null
     }
 
+    /// The column's bytes, starts, ends and presence, borrowed for `body` (a loop over many
+    /// rows reads them without an array access per row).
+    package func withBuffers<T>(_ body: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<Int>, UnsafeBufferPointer<Int>,
+                                          UnsafeBufferPointer<Bool>) throws -> T) rethrows -> T {
+        try bytes.withUnsafeBufferPointer { b in
+            try starts.withUnsafeBufferPointer { s in
+                try ends.withUnsafeBufferPointer { e in try present.withUnsafeBufferPointer { p in try body(b, s, e, p) } }
+            }
+        }
+    }
+
     mutating func append(start: Int, end: Int) { starts.append(start); ends.append(end); present.append(true) }
     mutating func appendNull() { starts.append(0); ends.append(0); present.append(false) }
 }

@@ -51,10 +51,17 @@ final class ColumnarScanEndToEndTests: XCTestCase, ComparesScanOutputs {
     pq.write_table(d, out + "/d.parquet", row_group_size=90, compression="snappy")
     e = pa.table({"uid": pa.array(["u%d" % i for i in range(n)]), "md5": pa.array(md5s, pa.string())})
     pq.write_table(e, out + "/e.parquet", row_group_size=250, use_dictionary=False, compression="gzip")
+    # Two recorded columns whose defects fall on other rows (a row plain in one, not the other).
+    s256 = [hashlib.sha256(b"image %d" % i).hexdigest() for i in range(n)]
+    s256s = [{0: None, 1: s[:60], 2: s.upper(), 3: " " + s, 4: "g" + s[1:]}.get(i % 29, s) for i, s in enumerate(s256)]
+    f = pa.table({"SAMPLE_ID": pa.array(range(n), pa.int64()), "URL": pa.array(urls, pa.string()),
+                  "md5": pa.array(md5s, pa.string()), "sha256": pa.array(s256s, pa.string())})
+    pq.write_table(f, out + "/f.parquet", row_group_size=110, compression="snappy")
+    sha256 = sorted({s256[i] for i in range(n) if i % 19 == 0})
     # The md5 list's values found through a recorded md5 that parses (case and padding aside).
     md5found = sorted({hashlib.md5(b"image %d" % i).hexdigest() for i in range(n)
                        if i % 17 == 0 and md5s[i] and md5s[i].strip().lower() == hashlib.md5(b"image %d" % i).hexdigest()})
-    print(json.dumps({"raw": raw, "tx": tx, "md5": md5, "md5found": md5found}))
+    print(json.dumps({"raw": raw, "tx": tx, "md5": md5, "md5found": md5found, "sha256": sha256}))
     """#
 
     struct Dataset { var tmp: TemporaryDirectory; var inputs: [String]; var list: String; var digests: [String: [String]] }
@@ -65,7 +72,8 @@ final class ColumnarScanEndToEndTests: XCTestCase, ComparesScanOutputs {
         let digests = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: [String]])
         let db = tmp.file("lists.sqlite")
         XCTAssertFalse(digests["md5found"]!.isEmpty)
-        for (name, type, convention) in [("raw", "url_md5", "raw"), ("tx", "url_md5", "threatexchange"), ("md5", "md5", nil)] {
+        for (name, type, convention) in [("raw", "url_md5", "raw"), ("tx", "url_md5", "threatexchange"), ("md5", "md5", nil),
+                                         ("sha256", "sha256", nil)] {
             let f = try tmp.write("\(name).txt", digests[name]!.map { "\(type) \($0)" }.joined(separator: "\n") + "\n")
             let r = try hashscreen(["list", "import", "--list", db, "--name", name, "--version", "1"]
                                    + (convention.map { ["--url-convention", $0] } ?? []) + [f])
@@ -149,6 +157,21 @@ final class ColumnarScanEndToEndTests: XCTestCase, ComparesScanOutputs {
             let (x, y) = try scanBothWays(d, "md5-only-shard\(i)", ["--signals", "md5", "--shard", "\(i)/2"], status: nil)
             try assertSameOutputs(x, y)
         }
+    }
+
+    /// Two recorded hash columns (md5 and sha256) whose bad values fall on different rows: a
+    /// row plain in one column and not in the other goes the per-row way, and the digests of
+    /// the plain rows stay in step across the columns.
+    func testTwoRecordedColumnsScanIsTheRowPathsBytes() throws {
+        var d = try dataset()
+        d.inputs = [d.tmp.file("f.parquet")]
+        let (a, b) = try scanBothWays(d, "two-recorded", ["--signals", "md5,sha256"], status: 1)
+        try assertSameOutputs(a, b)
+        let hits = try found(a)
+        XCTAssertTrue(hits.isSuperset(of: Set(d.digests["md5found"]!.map { "md5 \($0)" })), "\(hits)")
+        XCTAssertTrue(hits.contains { $0.hasPrefix("sha256 ") }, "\(hits)")
+        let errors = try String(contentsOfFile: a + "/errors.jsonl", encoding: .utf8)
+        XCTAssertTrue(errors.contains("sha256"), errors)
     }
 
     func testShardedScansAreTheRowPathsBytes() throws {
