@@ -130,6 +130,19 @@ struct ColumnChunkDecoder {
         }
     }
 
+    /// Values present in a page of `n` (those whose definition level is the maximum; all
+    /// without levels); a level above the maximum is an error.
+    func presentCount(_ defs: [UInt32]?, of n: Int) throws -> Int {
+        guard let defs else { return n }
+        let maxLevel = UInt32(column.maxDefinitionLevel)
+        var present = 0
+        for d in defs {
+            guard d <= maxLevel else { throw ParquetError("definition level \(d) exceeds the column's maximum \(maxLevel)") }
+            if d == maxLevel { present += 1 }
+        }
+        return present
+    }
+
     /// Bits per definition level (parquet-format Encodings.md: the width of the maximum level).
     private var levelBitWidth: Int { ValueDecoding.bitWidth(column.maxDefinitionLevel) }
 
@@ -147,15 +160,8 @@ struct ColumnChunkDecoder {
     /// lower: null, the leaf or a struct above it absent).
     private func append(_ data: [UInt8], from start: Int, to end: Int, count: Int, defs: [UInt32]?,
                         encoding: Int32, dictionary: [ParquetValue]?, into values: inout [ParquetValue]) throws {
-        var present = count
+        let present = try presentCount(defs, of: count)
         let maxLevel = UInt32(column.maxDefinitionLevel)
-        if let defs {
-            present = 0
-            for d in defs {
-                guard d <= maxLevel else { throw ParquetError("definition level \(d) exceeds the column's maximum \(maxLevel)") }
-                if d == maxLevel { present += 1 }
-            }
-        }
         let decoded = try decodeValues(data, from: start, to: end, count: present, encoding: encoding, dictionary: dictionary)
         guard decoded.count == present else {
             throw ParquetError("decoded \(decoded.count) values, expected \(present)")

@@ -62,14 +62,7 @@ extension ColumnChunkDecoder {
             try Self.plain(data, from: 0, count: count, base: base, starts: &d.starts, ends: &d.ends)
             dictionary = d
         }, dataPage: { data, start, n, defs, encoding in
-            var present = n
-            if let defs {
-                present = 0
-                for d in defs {
-                    guard d <= maxLevel else { throw ParquetError("definition level \(d) exceeds the column's maximum \(maxLevel)") }
-                    if d == maxLevel { present += 1 }
-                }
-            }
+            let present = try presentCount(defs, of: n)
             starts.removeAll(keepingCapacity: true); ends.removeAll(keepingCapacity: true)
             if present > 0 {
                 switch encoding {

@@ -31,14 +31,7 @@ extension ColumnChunkDecoder {
             try Self.plainInt64s(data, from: 0, count: count, into: &d)
             dictionary = d
         }, dataPage: { data, start, n, defs, encoding in
-            var present = n
-            if let defs {
-                present = 0
-                for d in defs {
-                    guard d <= maxLevel else { throw ParquetError("definition level \(d) exceeds the column's maximum \(maxLevel)") }
-                    if d == maxLevel { present += 1 }
-                }
-            }
+            let present = try presentCount(defs, of: n)
             page.removeAll(keepingCapacity: true)
             if present > 0 {
                 switch encoding {
