@@ -121,6 +121,14 @@ LIST_SEEDS = [
     ("quoted-multiline", b"type,value,label\nmd5," + b"7" * 32 + b",\"two\nlines\"\n"),
 ]
 
+# Manifests a metadata-only scan reads in blocks (no image or path column): plain records (URL,
+# recorded hash) among quoted, CRLF, blank, short and unterminated ones.
+DELIMITED_SEEDS = [
+    ("blocks-csv", b"key,url,md5\r\nk1,https://e.com/a.jpg," + b"0" * 32 + b"\r\n\r\nk2,\"https://e.com/b,c.jpg\"," + b"1" * 32
+     + b"\n\"\"\nk3,http://e/\xc3\xa9," + b"A" * 32 + b"\nk4,\"two\nlines\"," + b"2" * 32 + b"\nk5,short\nk6,\"open," + b"3" * 32),
+    ("blocks-tsv", b"url\tsha256\tcaption\nhttps://e.com/x.png\t" + b"4" * 64 + b"\tc\n\t\t\nhttps://e.com/y.png\t" + b"5" * 64 + b"\t\"q\"x\n"),
+]
+
 JSONL_SEEDS = [
     ("paths", b'{"key": "a", "path": "a.jpg", "md5": "' + b"0" * 32 + b'"}\n{"path": "b.png", "url": "https://x/b.png"}\n'),
     ("hashes", b'{"id": 7, "sha256": "' + b"1" * 64 + b'", "caption": "c"}\n\n{"url": "http://e/\\u00e9"}\n'),
@@ -144,6 +152,8 @@ def main():
         for options in range(4):
             seeds.add("csv-tokenizer", bytes([options | (1 if p.suffix == ".tsv" else 0), len(data) & 0xFF]) + data, p.stem)
         seeds.add("list-file", data, p.stem)
+    for name, data in DELIMITED_SEEDS:
+        seeds.add("delimited-manifest", data, name)
     for p in text_files(root, {".jsonl"}):
         seeds.add("jsonl-manifest", p.read_bytes(), p.stem)
     for name, data in JSONL_SEEDS:

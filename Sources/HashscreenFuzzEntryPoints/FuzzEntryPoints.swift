@@ -156,14 +156,56 @@ public enum FuzzEntryPoints {
     }
 
     /// A CSV or TSV manifest as a scan reads it (header, column map, every row); TSV when the
-    /// first line has a tab before any comma.
+    /// first line has a tab before any comma. Then, when a metadata-only scan would read it in
+    /// blocks (`DelimitedBlockInput`: no image or path column), the same file as that scan's
+    /// producer and workers read it (`delimitedBlockItems`): its items must be the row
+    /// reader's, and a record the workers count in bulk must be the sample the count stands
+    /// for; a difference traps.
     public static func delimitedManifest(_ bytes: UnsafeRawBufferPointer) {
         var layout = ManifestLayout.csv
         for b in bytes {
             if b == UInt8(ascii: "\t") { layout = .tsv; break }
             if b == UInt8(ascii: ",") || b == UInt8(ascii: "\n") { break }
         }
-        readManifest(bytes, layout: layout)
+        ScratchFile.shared.with(bytes) { path in
+            guard let reader = try? Manifest.open(path: path, layout: layout) else { return }
+            var items: [ManifestItem] = []
+            let read: Void? = try? reader.forEachItem { items.append($0) }
+            guard let input = DelimitedBlockInput.open(reader) else { return }
+            let blockItems = try? delimitedBlockItems(input)
+            precondition((read == nil) == (blockItems == nil), "CSV blocks: one path stopped with an error and the other did not")
+            guard let blockItems else { return }
+            precondition(blockItems.count == items.count, "CSV blocks: \(blockItems.count) items, the row reader \(items.count)")
+            if let i = items.indices.first(where: { blockItems[$0] != items[$0] }) {
+                preconditionFailure("CSV blocks: item \(i) differs from the row reader's")
+            }
+        }
+    }
+
+    /// Every record of `input` as the block path yields it: the producer's splitter, then on
+    /// each block the workers' field split and item. A record the workers would count in bulk
+    /// (`plainRecord`) is checked to be the sample that stands for: its URL and recorded hashes
+    /// as the plain check read them, no problem.
+    private static func delimitedBlockItems(_ input: DelimitedBlockInput) throws -> [ManifestItem] {
+        var items: [ManifestItem] = []
+        var recorded: [(SignalKind, HashValue)] = []
+        let splitter = try input.splitter()
+        let rows = input.recordReader()
+        while let records = try splitter.next() {
+            let block = records.fields(input)
+            for r in 0..<block.count {
+                let item = rows.item(block, r)
+                if rows.plainRecord(block, r, recorded: &recorded) {
+                    guard case .sample(let sample, let problems) = item, problems.isEmpty,
+                          sample.recorded.elementsEqual(recorded, by: { $0.signal == $1.0 && $0.value == $1.1 }),
+                          sample.url == rows.urlRange(block, r).map({ String(decoding: block.bytes[$0], as: UTF8.self) }) else {
+                        preconditionFailure("CSV blocks: record \(items.count) is plain but not the sample its bulk count stands for")
+                    }
+                }
+                items.append(item)
+            }
+        }
+        return items
     }
 
     // MARK: - JSON lines

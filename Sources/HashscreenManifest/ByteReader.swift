@@ -20,9 +20,10 @@ final class ByteReader {
     /// offsets before and after reading it (terminator included), so a writer can copy it verbatim.
     var offset: Int { bufferOffset + start }
 
-    /// `chunkSize` bytes asked of each read (smaller only in tests, to cut records across reads).
-    init(path: String, chunkSize: Int = ByteReader.chunkSize) throws {
-        self.path = path
+    /// `chunkSize` bytes asked of each read, lines over `lineLimit` bytes not kept (both smaller
+    /// only in tests: records cut across reads, lines over the limit without 64 MiB files).
+    init(path: String, chunkSize: Int = ByteReader.chunkSize, lineLimit: Int = ByteReader.maxLineBytes) throws {
+        self.path = path; self.lineLimit = lineLimit
         if chunkSize != ByteReader.chunkSize { chunk = [UInt8](repeating: 0, count: max(1, chunkSize)) }
         do { fd = try InputFile.openRegular(path).fd } catch {
             throw HashscreenError(.input, "cannot open manifest \(path): \(error.message)")
@@ -58,6 +59,8 @@ final class ByteReader {
     /// Part of the failure message of a line or record over `maxLineBytes` (readers and the
     /// cleaned-copy check recognise such rows by it).
     static let overLimitMessage = "bytes is over the limit of \(maxLineBytes) bytes: not read"
+    /// `nextLine`'s limit: `maxLineBytes` (smaller only in tests).
+    let lineLimit: Int
 
     /// One line of a file: its bytes, or only its length when over `maxLineBytes`.
     enum Line {
@@ -65,39 +68,12 @@ final class ByteReader {
         case tooLong(bytes: Int)
     }
 
-    /// The next line without its terminator (LF or CRLF), or nil at end of file. A CR alone is
-    /// not a line end here: JSON lines end at LF, and JSON allows a CR as whitespace.
+    /// The next line without its terminator (LF or CRLF), or nil at end of file, cut as
+    /// `LineCutter` cuts lines (a CR alone is not a line end; a line over `lineLimit`, its
+    /// length only).
     func nextLine() throws -> Line? {
-        let lf = UInt8(ascii: "\n"), cr = UInt8(ascii: "\r")
-        var scanned = 0   // bytes after `start` known to hold no LF
-        var skipped = 0   // bytes of an over-long line already dropped
-        while true {
-            if let i = buffer[(start + scanned)...].firstIndex(of: lf) {
-                let length = i - start
-                if skipped > 0 || length > Self.maxLineBytes {
-                    start = i + 1
-                    return .tooLong(bytes: skipped + length)
-                }
-                let end = i > start && buffer[i - 1] == cr ? i - 1 : i
-                let line = Array(buffer[start..<end])
-                start = i + 1
-                return .text(line)
-            }
-            scanned = buffer.count - start
-            if scanned > Self.maxLineBytes {
-                // Drop what is buffered of an over-long line; keep only its length.
-                skipped += scanned
-                start = buffer.count
-                scanned = 0
-            }
-            guard try fill(beyond: scanned) else {
-                if scanned == 0 && skipped == 0 { return nil }
-                let length = buffer.count - start
-                start = buffer.count
-                if skipped > 0 || length > Self.maxLineBytes { return .tooLong(bytes: skipped + length) }
-                return .text(Array(buffer[(buffer.count - length)...]))
-            }
-        }
+        guard let line = try cutLine() else { return nil }
+        return line.tooLong >= 0 ? .tooLong(bytes: line.tooLong) : .text(Array(buffer[line.bytes]))
     }
 
     /// How `nextLine(appendingTo:)` ended a line.
@@ -110,34 +86,28 @@ final class ByteReader {
     /// The next line exactly as `nextLine()` reads it (same ends, same limit), its bytes
     /// appended to `block` rather than returned as an array of their own.
     func nextLine(appendingTo block: inout [UInt8]) throws -> LineEnd? {
-        let lf = UInt8(ascii: "\n"), cr = UInt8(ascii: "\r")
-        var scanned = 0, skipped = 0
+        guard let line = try cutLine() else { return nil }
+        if line.tooLong >= 0 { return .tooLong(bytes: line.tooLong) }
+        block.append(contentsOf: buffer[line.bytes])
+        return .text(length: line.bytes.count)
+    }
+
+    /// The next line's place in `buffer` (valid until the next read), `start` moved past it;
+    /// nil at end of file. Reads as much as the line needs, keeping none of an over-long one.
+    private func cutLine() throws -> LineCutter.Line? {
+        var cutter = LineCutter(limit: lineLimit, at: start)
         while true {
-            if let i = buffer[(start + scanned)...].firstIndex(of: lf) {
-                let length = i - start
-                if skipped > 0 || length > Self.maxLineBytes {
-                    start = i + 1
-                    return .tooLong(bytes: skipped + length)
-                }
-                let end = i > start && buffer[i - 1] == cr ? i - 1 : i
-                block.append(contentsOf: buffer[start..<end])
-                start = i + 1
-                return .text(length: end - (i - length))
+            let atEnd = eof
+            if let line = buffer.withUnsafeBufferPointer({ cutter.next($0, eof: atEnd) }) {
+                start = cutter.pos
+                return line
             }
-            scanned = buffer.count - start
-            if scanned > Self.maxLineBytes {
-                skipped += scanned
-                start = buffer.count
-                scanned = 0
-            }
-            guard try fill(beyond: scanned) else {
-                if scanned == 0 && skipped == 0 { return nil }
-                let length = buffer.count - start
-                start = buffer.count
-                if skipped > 0 || length > Self.maxLineBytes { return .tooLong(bytes: skipped + length) }
-                block.append(contentsOf: buffer[(buffer.count - length)...])
-                return .text(length: length)
-            }
+            if atEnd { start = cutter.pos; return nil }
+            cutter.passOverLongLine(count: buffer.count)
+            start = cutter.pos
+            let dropped = bufferOffset
+            _ = try fill(beyond: buffer.count - start)
+            cutter.dropFirst(bufferOffset - dropped)
         }
     }
 

@@ -41,28 +41,25 @@ package final class JSONLinesBlockInput: @unchecked Sendable {
     /// The producer's cutter of the file into blocks.
     package func splitter() throws -> Splitter { try Splitter(path: path) }
 
-    /// Cuts the file into blocks of whole lines as `ByteReader.nextLine` cuts it into lines
-    /// (lines end at LF, a CR before it dropped; a last line without LF kept as it is; a line
-    /// over `limit` bytes, its CR counted, passed over and kept as its length only): each read
-    /// of the file is one buffer, and the blocks cut from it share it (no byte is copied but
-    /// the start of a line a read cut in two).
+    /// Cuts the file into blocks of whole lines, with `ByteReader.nextLine`'s cutter
+    /// (`LineCutter`: lines end at LF, a CR before it dropped; a last line without LF kept as it
+    /// is; a line over `limit` bytes, its CR counted, passed over and kept as its length only),
+    /// blank lines dropped: each read of the file is one buffer, and the blocks cut from it
+    /// share it (no byte is copied but the start of a line a read cut in two).
     package final class Splitter {
         let path: String
         let fd: Int32
-        let limit: Int
         /// Bytes asked of each read.
         let readBytes: Int
         var lineNo = 0, row = 0
-        /// The last read's bytes (shared with the blocks cut from it); `pos` is where the next
-        /// line starts, `scan` how far it is known to hold no LF.
+        /// The last read's bytes (shared with the blocks cut from it), and where its lines end.
         private var buffer: [UInt8] = []
-        private var pos = 0, scan = 0
-        /// Bytes of an over-long line dropped so far.
-        private var skipped = 0
+        private var cutter: LineCutter
         private var eof = false
 
         init(path: String, limit: Int = ByteReader.maxLineBytes, readBytes: Int = JSONLinesBlockInput.blockBytes) throws {
-            self.path = path; self.limit = limit; self.readBytes = readBytes
+            self.path = path; self.readBytes = readBytes
+            cutter = LineCutter(limit: limit)
             do { fd = try InputFile.openRegular(path).fd } catch {
                 throw HashscreenError(.input, "cannot open manifest \(path): \(error.message)")
             }
@@ -73,13 +70,13 @@ package final class JSONLinesBlockInput: @unchecked Sendable {
         /// Reads more of the file after the bytes of the line under way (dropped when it is
         /// already over the limit); sets `eof` when there is no more.
         private func refill() throws {
-            var tail = buffer.count - pos
-            if skipped + tail > limit { skipped += tail; tail = 0 }
+            cutter.passOverLongLine(count: buffer.count)
+            let from = cutter.pos, tail = buffer.count - from, limit = cutter.limit
             // As many again as the line holds so far (a long line is copied a bounded number of
             // times), but not much over the limit in all.
             let want = max(readBytes, min(tail, limit + 1 - tail))
             var failure: Int32 = 0
-            let old = buffer, from = buffer.count - tail
+            let old = buffer
             let next = [UInt8](unsafeUninitializedCapacity: tail + want) { out, count in
                 old.withUnsafeBufferPointer { o in
                     if tail > 0 { out.baseAddress!.update(from: o.baseAddress! + from, count: tail) }
@@ -102,8 +99,7 @@ package final class JSONLinesBlockInput: @unchecked Sendable {
                 throw HashscreenError(.input, "cannot read manifest \(path): \(String(cString: strerror(failure)))")
             }
             buffer = next
-            scan = tail
-            pos = 0
+            cutter.dropFirst(from)
         }
 
         /// The next block of lines (none blank), nil at the end of the file.
@@ -112,37 +108,17 @@ package final class JSONLinesBlockInput: @unchecked Sendable {
             while true {
                 // The state in locals while cutting (a class's properties are checked for
                 // exclusive access at run time).
-                var pos = pos, scan = scan, skipped = skipped, lineNo = lineNo, row = row
-                let eof = eof, limit = limit
+                var cutter = cutter, lineNo = lineNo, row = row
+                let eof = eof
                 buffer.withUnsafeBufferPointer { b in
-                    let count = b.count
-                    while lines.count < JSONLinesBlockInput.blockLines {
-                        let found: Int
-                        if scan < count, let p = memchr(b.baseAddress! + scan, 0x0A, count - scan) {
-                            found = UnsafeRawPointer(b.baseAddress!).distance(to: UnsafeRawPointer(p))
-                        } else {
-                            scan = count
-                            guard eof, pos < count || skipped > 0 else { return }
-                            found = count   // the last line, without LF
-                        }
+                    while lines.count < JSONLinesBlockInput.blockLines, let line = cutter.next(b, eof: eof) {
                         lineNo += 1
-                        let length = skipped + found - pos
-                        if length > limit {
-                            row += 1
-                            lines.append(.init(start: pos, end: pos, lineNo: lineNo, row: row, tooLong: length))
-                        } else {
-                            let end = found < count && found > pos && b[found - 1] == 0x0D ? found - 1 : found
-                            if !JSONLinesLineReader.isBlank(UnsafeBufferPointer(rebasing: b[pos..<end])) {
-                                row += 1
-                                lines.append(.init(start: pos, end: end, lineNo: lineNo, row: row, tooLong: -1))
-                            }
-                        }
-                        skipped = 0
-                        pos = min(found + 1, count)
-                        scan = pos
+                        guard line.tooLong >= 0 || !JSONLinesLineReader.isBlank(UnsafeBufferPointer(rebasing: b[line.bytes])) else { continue }
+                        row += 1
+                        lines.append(.init(start: line.bytes.lowerBound, end: line.bytes.upperBound, lineNo: lineNo, row: row, tooLong: line.tooLong))
                     }
                 }
-                self.pos = pos; self.scan = scan; self.skipped = skipped; self.lineNo = lineNo; self.row = row
+                self.cutter = cutter; self.lineNo = lineNo; self.row = row
                 // A full block, or the lines of this read handed out before the next read.
                 if !lines.isEmpty { break }
                 if eof { return nil }

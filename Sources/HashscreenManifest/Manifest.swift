@@ -60,7 +60,7 @@ public enum ManifestLayout: String, Sendable, CaseIterable {
 }
 
 /// One item a manifest yields.
-package enum ManifestItem: Sendable {
+package enum ManifestItem: Sendable, Equatable {
     /// A sample to screen; `problems` are per-row defects (e.g. an unparsable recorded hash)
     /// that are reported while the rest of the row is still screened.
     case sample(Sample, problems: [String])

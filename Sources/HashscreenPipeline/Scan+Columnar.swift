@@ -37,8 +37,7 @@ extension Scanner {
             return
         }
         var unit = UnitScreening()
-        var lookups = Screener.PlainLookups()
-        var plainRows: [Int] = [], otherRows: [Int] = [], hit = Set<Int>()
+        var run = UnitRun()
         let batchedURLs = screener.digestsURLsInBatches
         let screensURL = !screener.urlSignals.isEmpty
         // Each plain row's recorded hashes, decoded into one flat buffer per recorded column.
@@ -53,30 +52,25 @@ extension Scanner {
         var start = 0
         while start < rows.rowCount {
             let end = min(start + columnarLookupRun, rows.rowCount)
-            lookups.removeAll(); plainRows.removeAll(keepingCapacity: true); otherRows.removeAll(keepingCapacity: true); hit.removeAll(keepingCapacity: true)
             for j in hashes.indices { hashes[j].removeAll(keepingCapacity: true) }
-            rows.sortRun(start..<end, screensURL: screensURL, plain: &plainRows, other: &otherRows, hashes: &hashes)
+            rows.sortRun(start..<end, screensURL: screensURL, plain: &run.plain, other: &run.other, hashes: &hashes)
             // Until the group has its template, a plain row is screened as a sample (in order,
             // before the run's other rows), its hashes dropped from the run's.
             var leading = 0
-            while unit.template == nil, leading < plainRows.count { screenRow(plainRows[leading], plain: true); leading += 1 }
+            while unit.template == nil, leading < run.plain.count { screenRow(run.plain[leading], plain: true); leading += 1 }
             if leading > 0 {
-                plainRows.removeFirst(leading)
+                run.plain.removeFirst(leading)
                 for j in hashes.indices { hashes[j].removeFirst(leading * signals[j].byteCount) }
             }
             // The URLs of the run's plain rows (digested together below when `batchedURLs`).
             if screensURL, !batchedURLs {
-                for r in plainRows { _ = rows.withURL(r) { screener.gather(url: $0, recorded: [], row: r, into: &lookups) } }
+                for r in run.plain { _ = rows.withURL(r) { screener.gather(url: $0, recorded: [], row: r, into: &run.lookups) } }
             }
-            if batchedURLs, !plainRows.isEmpty {
-                _ = rows.withURLBytes { bytes, range in screener.gatherURLs(plainRows, bytes: bytes, range: range, into: &lookups) }
+            if batchedURLs, !run.plain.isEmpty {
+                _ = rows.withURLBytes { bytes, range in screener.gatherURLs(run.plain, bytes: bytes, range: range, into: &run.lookups) }
             }
-            screener.rowsMatching(recorded: signals, flat: hashes, rows: plainRows) { hit.insert($0) }
-            screener.rowsMatching(lookups) { hit.insert($0) }
-            for r in plainRows {
-                if hit.contains(r) { screenRow(r, plain: true) } else { unit.bulk += 1 }
-            }
-            for r in otherRows { screenRow(r, plain: false) }
+            screener.rowsMatching(recorded: signals, flat: hashes, rows: run.plain) { run.hit.insert($0) }
+            unit.screen(&run, screener: screener, local: &local, tally: tally, progress: progress) { rows.item($0) }
             start = end
         }
         unit.finish(&local, tally: tally, progress: progress)
@@ -93,8 +87,7 @@ extension Scanner {
         var recorded: [(SignalKind, HashValue)] = []
         var unit = UnitScreening()   // its template: the current column map's
         var generation = rows.generation
-        var lookups = Screener.PlainLookups()
-        var plainRows: [Int] = [], otherRows: [Int] = [], hit = Set<Int>()
+        var run = UnitRun()
         // Plain lines whose URL lies in the block, digested together (`gatherURLs`), and where.
         let batchedURLs = screener.digestsURLsInBatches
         var urlRows: [Int] = []
@@ -105,16 +98,10 @@ extension Scanner {
         /// Screens the run's gathered lines: the plain ones' lookups searched together.
         func finishRun() throws {
             if !urlRows.isEmpty {
-                block.withUnsafeBytes { b in screener.gatherURLs(urlRows, bytes: b, range: { urlRange[$0] }, into: &lookups) }
+                block.withUnsafeBytes { b in screener.gatherURLs(urlRows, bytes: b, range: { urlRange[$0] }, into: &run.lookups) }
                 urlRows.removeAll(keepingCapacity: true)
             }
-            screener.rowsMatching(lookups) { hit.insert($0) }
-            for r in plainRows {
-                if hit.contains(r) { try screenRow(r, plain: true) } else { unit.bulk += 1 }
-            }
-            for r in otherRows { try screenRow(r, plain: false) }
-            lookups.removeAll(); plainRows.removeAll(keepingCapacity: true); otherRows.removeAll(keepingCapacity: true)
-            hit.removeAll(keepingCapacity: true)
+            try unit.screen(&run, screener: screener, local: &local, tally: tally, progress: progress) { try rows.item(block, $0) }
         }
         /// Counts the bulk lines of the current template (its column map ends here).
         func flushTemplate() {
@@ -127,21 +114,21 @@ extension Scanner {
                 try finishRun(); flushTemplate()
                 generation = rows.generation
             }
-            guard plain else { otherRows.append(r); continue }
+            guard plain else { run.other.append(r); continue }
             if unit.template == nil {
                 // Until the column map has its template, a plain line is screened as a sample
                 // (in order: the lines gathered before it come first).
                 try finishRun(); try screenRow(r, plain: true); continue
             }
-            plainRows.append(r)
+            run.plain.append(r)
             if batchedURLs, let u = rows.urlInBlock {
                 urlRange[r] = u
                 urlRows.append(r)
-                screener.gather(url: nil, recorded: recorded, row: r, into: &lookups)
+                screener.gather(url: nil, recorded: recorded, row: r, into: &run.lookups)
             } else {
-                rows.withURL(block) { screener.gather(url: $0, recorded: recorded, row: r, into: &lookups) }
+                rows.withURL(block) { screener.gather(url: $0, recorded: recorded, row: r, into: &run.lookups) }
             }
-            if plainRows.count + otherRows.count >= columnarLookupRun { try finishRun() }
+            if run.count >= columnarLookupRun { try finishRun() }
         }
         try finishRun(); flushTemplate()
         tally.add(&local)
@@ -159,8 +146,7 @@ extension Scanner {
         let rows = input.recordReader()
         var recorded: [(SignalKind, HashValue)] = []
         var unit = UnitScreening()
-        var lookups = Screener.PlainLookups()
-        var plainRows: [Int] = [], otherRows: [Int] = [], hit = Set<Int>()
+        var run = UnitRun()
         let batchedURLs = screener.digestsURLsInBatches
         func screenRow(_ r: Int, plain: Bool) {
             unit.screen(rows.item(block, r), plain: plain, screener: screener, local: &local, tally: tally, progress: progress)
@@ -168,29 +154,24 @@ extension Scanner {
         var start = 0
         while start < block.count {
             let end = min(start + columnarLookupRun, block.count)
-            lookups.removeAll(); plainRows.removeAll(keepingCapacity: true); otherRows.removeAll(keepingCapacity: true); hit.removeAll(keepingCapacity: true)
             for r in start..<end {
-                guard rows.plainRecord(block, r, recorded: &recorded) else { otherRows.append(r); continue }
+                guard rows.plainRecord(block, r, recorded: &recorded) else { run.other.append(r); continue }
                 // Until the block has its template, a plain record is screened as a sample.
                 if unit.template == nil { screenRow(r, plain: true); continue }
-                plainRows.append(r)
-                if batchedURLs { screener.gather(url: nil, recorded: recorded, row: r, into: &lookups); continue }
+                run.plain.append(r)
+                if batchedURLs { screener.gather(url: nil, recorded: recorded, row: r, into: &run.lookups); continue }
                 if let u = rows.urlRange(block, r) {
-                    block.bytes.withUnsafeBytes { b in screener.gather(url: UnsafeRawBufferPointer(rebasing: b[u]), recorded: recorded, row: r, into: &lookups) }
+                    block.bytes.withUnsafeBytes { b in screener.gather(url: UnsafeRawBufferPointer(rebasing: b[u]), recorded: recorded, row: r, into: &run.lookups) }
                 } else {
-                    screener.gather(url: nil, recorded: recorded, row: r, into: &lookups)
+                    screener.gather(url: nil, recorded: recorded, row: r, into: &run.lookups)
                 }
             }
-            if batchedURLs, !plainRows.isEmpty, rows.urlRange(block, plainRows[0]) != nil {
+            if batchedURLs, !run.plain.isEmpty, rows.urlRange(block, run.plain[0]) != nil {
                 block.bytes.withUnsafeBytes { b in
-                    screener.gatherURLs(plainRows, bytes: b, range: { rows.urlRange(block, $0)! }, into: &lookups)
+                    screener.gatherURLs(run.plain, bytes: b, range: { rows.urlRange(block, $0)! }, into: &run.lookups)
                 }
             }
-            screener.rowsMatching(lookups) { hit.insert($0) }
-            for r in plainRows {
-                if hit.contains(r) { screenRow(r, plain: true) } else { unit.bulk += 1 }
-            }
-            for r in otherRows { screenRow(r, plain: false) }
+            unit.screen(&run, screener: screener, local: &local, tally: tally, progress: progress) { rows.item(block, $0) }
             start = end
         }
         unit.finish(&local, tally: tally, progress: progress)
@@ -270,6 +251,21 @@ struct UnitScreening {
         if pending == Scanner.metadataBatchSize { tally.add(&local); pending = 0 }
     }
 
+    /// Ends `run`: its lookups searched; each plain row that matched something (in `run.hit`)
+    /// screened as its sample, the others counted in bulk; then every other row screened; `run`
+    /// emptied for the next. `item` builds row `r` as the row reader's item; it cannot reach
+    /// this value, which the call holds exclusively (why the loop is here, once, rather than in
+    /// each unit's screen closure).
+    mutating func screen(_ run: inout UnitRun, screener: Screener, local: inout BatchTally, tally: Tally,
+                         progress: ProgressReporter?, item: (Int) throws -> ManifestItem) rethrows {
+        screener.rowsMatching(run.lookups) { run.hit.insert($0) }
+        for r in run.plain {
+            if run.hit.contains(r) { screen(try item(r), plain: true, screener: screener, local: &local, tally: tally, progress: progress) } else { bulk += 1 }
+        }
+        for r in run.other { screen(try item(r), plain: false, screener: screener, local: &local, tally: tally, progress: progress) }
+        run.removeAll()
+    }
+
     /// Counts the bulk items like the template, then starts a new template (another column map).
     mutating func countBulk(_ local: inout BatchTally) {
         if let (outcome, sample) = template { local.count(outcome, of: sample, times: bulk) }
@@ -287,5 +283,22 @@ struct UnitScreening {
     /// The unit's items for the progress line.
     func report(_ progress: ProgressReporter?) {
         progress?.counters.add(samples: samples + bulkDone, matched: matched, errors: failed)
+    }
+}
+
+/// A run of a unit's rows (`Scanner.columnarLookupRun` at most), gathered for
+/// `UnitScreening.screen(_:...)`: the plain rows, whose lookups are searched together, and the
+/// others, built and screened one by one.
+struct UnitRun {
+    var lookups = Screener.PlainLookups()
+    var plain: [Int] = [], other: [Int] = []
+    /// Plain rows found to match something (by `screen`, or before it by the unit's own search).
+    var hit = Set<Int>()
+
+    var count: Int { plain.count + other.count }
+
+    mutating func removeAll() {
+        lookups.removeAll(); plain.removeAll(keepingCapacity: true); other.removeAll(keepingCapacity: true)
+        hit.removeAll(keepingCapacity: true)
     }
 }

@@ -173,16 +173,22 @@ final class CSVTokenizerTests: XCTestCase {
         }
     }
 
+    /// Calls `body` 20,000 times with a random text of `alphabet`'s bytes (up to `maxLength`)
+    /// and a delimiter, comma and tab in turn.
+    static func forRandomTexts(of alphabet: String, maxLength: Int, _ body: (_ text: [UInt8], _ delimiter: UInt8) -> Void) {
+        var rng = SystemRandomNumberGenerator()
+        let bytes = Array(alphabet.utf8)
+        for round in 0..<20_000 {
+            let text = (0..<Int.random(in: 0...maxLength, using: &rng)).map { _ in bytes.randomElement(using: &rng)! }
+            body(text, round % 2 == 0 ? UInt8(ascii: ",") : UInt8(ascii: "\t"))
+        }
+    }
+
     /// Quoted fields read in runs (memchr to the next quote, line ends counted only in runs
     /// holding one) give the byte-at-a-time reference's fields and records on random text of
     /// quotes, delimiters, line ends of every kind and padding, whole and cut short.
     func testRunReadingEqualsTheByteAtATimeReference() {
-        var rng = SystemRandomNumberGenerator()
-        let alphabet = Array("ab\"\"\",\t \n\r\r\n".utf8)
-        for round in 0..<20_000 {
-            let length = Int.random(in: 0...40, using: &rng)
-            let text = (0..<length).map { _ in alphabet.randomElement(using: &rng)! }
-            let delimiter = round % 2 == 0 ? UInt8(ascii: ",") : UInt8(ascii: "\t")
+        Self.forRandomTexts(of: "ab\"\"\",\t \n\r\r\n", maxLength: 40) { text, delimiter in
             for trims in [false, true] {
                 let tokenizer = CSVTokenizer(delimiter: delimiter, trimsSpaces: trims)
                 for atEnd in [true, false] {
@@ -203,14 +209,9 @@ final class CSVTokenizerTests: XCTestCase {
     /// text of quotes, delimiters, line ends of every kind, and letters (runs over 8 bytes, for
     /// the word-at-a-time search), whole and cut short, from every start.
     func testRecordEndIsTheTokenizersEnd() {
-        var rng = SystemRandomNumberGenerator()
-        let alphabet = Array("abcdefghij\"\"\",,\t \n\r\r\n".utf8)
-        for round in 0..<20_000 {
-            let length = Int.random(in: 0...60, using: &rng)
-            let text = (0..<length).map { _ in alphabet.randomElement(using: &rng)! }
-            let delimiter = round % 2 == 0 ? UInt8(ascii: ",") : UInt8(ascii: "\t")
+        Self.forRandomTexts(of: "abcdefghij\"\"\",,\t \n\r\r\n", maxLength: 60) { text, delimiter in
             let tokenizer = CSVTokenizer(delimiter: delimiter)
-            for from in [0, length / 3, length / 2] where from <= length {
+            for from in [0, text.count / 3, text.count / 2] {
                 for atEnd in [true, false] {
                     var f = FieldBuffer()
                     let (got, want) = text.withUnsafeBufferPointer { b -> (CSVTokenizer.Record?, CSVTokenizer.Record?) in

@@ -1,8 +1,7 @@
 // The byte-level check of plain JSON lines (`FlatJSONLine.spans`) against `FlatJSONLine.parse`
 // (itself checked against Foundation): a line it vouches for is one `parse` reads, with the same
 // keys and each value where it says; every line `parse` refuses it refuses. Its UTF-8 check is
-// `String(validating:)`'s, and the producer's block cutter (`JSONLinesBlockInput.Splitter`)
-// cuts lines as `ByteReader` does.
+// `String(validating:)`'s.
 
 import Foundation
 import HashscreenCore
@@ -123,66 +122,6 @@ final class FlatJSONLineSpansTests: XCTestCase {
                 agree([UInt8(a), UInt8(b)])
                 if a >= 0xC0 { for c in edges { agree([UInt8(a), UInt8(b), c]) } }
                 if a >= 0xF0 { for c in [UInt8(0x80), 0xBF] { for d in edges { agree([UInt8(a), UInt8(b), c, d]) } } }
-            }
-        }
-    }
-
-    /// The producer's cutting of a file, with reads of a few bytes and a small limit, against
-    /// the lines `ByteReader` reads (line ends, CRs, blank lines, a last line without LF) and the
-    /// lengths it reports of lines over the limit.
-    func testTheBlockCutterCutsLinesAsByteReaderDoes() throws {
-        let tmp = try TemporaryDirectory()
-        let files: [String] = [
-            "", "\n", "\n\n", "a", "a\n", "a\r\n", "a\r", "a\r\r\n", "\r\n", " \t\r\n", "a\nb", "a\n\nb\r\n \n\tc\r",
-            "{\"k\":1}\r\n\r\n{\"k\":2}\n   \n{\"k\":3}", "x\ry\nz", "0123456789\n0123456789012345\nab\n",
-            "01234567890123456789\n", "0123456789012345678901234567890123456789", "short\n0123456789ABCDEFGHIJ0123456789\r\nend",
-        ]
-        /// The lines of `text` (ByteReader's reading, its limit `limit`): line number, row, text or length.
-        func model(_ text: String, limit: Int) -> [String] {
-            var segments = Array(text.utf8).split(separator: 0x0A, omittingEmptySubsequences: false).map(Array.init)
-            let endsWithLF = segments.last == []
-            if endsWithLF { segments.removeLast() }
-            var out: [String] = [], row = 0
-            for (k, seg) in segments.enumerated() {
-                if seg.count > limit { row += 1; out.append("\(k + 1) \(row) long \(seg.count)"); continue }
-                var t = seg
-                if t.last == 0x0D, k < segments.count - 1 || endsWithLF { t.removeLast() }
-                if JSONLinesLineReader.isBlank(t) { continue }
-                row += 1
-                out.append("\(k + 1) \(row) \(String(decoding: t, as: UTF8.self))")
-            }
-            return out
-        }
-        func cut(_ p: String, limit: Int, readBytes: Int) throws -> [String] {
-            let s = try JSONLinesBlockInput.Splitter(path: p, limit: limit, readBytes: readBytes)
-            var got: [String] = []
-            while let block = try s.next() {
-                XCTAssertFalse(block.lines.isEmpty)
-                for l in block.lines {
-                    got.append(l.tooLong >= 0 ? "\(l.lineNo) \(l.row) long \(l.tooLong)"
-                                              : "\(l.lineNo) \(l.row) \(String(decoding: block.bytes[l.start..<l.end], as: UTF8.self))")
-                }
-            }
-            XCTAssertNil(try s.next())
-            return got
-        }
-        for (n, text) in files.enumerated() {
-            let p = try tmp.write("f\(n).jsonl", text)
-            // ByteReader's lines (none near its limit), numbered as the cutter numbers them.
-            var expected: [String] = []
-            let reader = try ByteReader(path: p)
-            var lineNo = 0, row = 0
-            while let l = try reader.nextLine() {
-                lineNo += 1
-                guard case .text(let bytes) = l else { XCTFail(); continue }
-                if JSONLinesLineReader.isBlank(bytes) { continue }
-                row += 1
-                expected.append("\(lineNo) \(row) \(String(decoding: bytes, as: UTF8.self))")
-            }
-            XCTAssertEqual(model(text, limit: .max), expected, "file \(n)")
-            XCTAssertEqual(try cut(p, limit: ByteReader.maxLineBytes, readBytes: 1 << 20), expected, "file \(n)")
-            for readBytes in [1, 2, 3, 7, 64, 1 << 20] {
-                XCTAssertEqual(try cut(p, limit: 16, readBytes: readBytes), model(text, limit: 16), "file \(n), reads of \(readBytes)")
             }
         }
     }

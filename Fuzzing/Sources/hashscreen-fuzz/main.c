@@ -80,6 +80,13 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
         exit(2);
     }
     setenv("HASHSCREEN_FUZZ_TARGET", targets[t].name, 1);
+    // The CSV/TSV block path's test hooks (DelimitedBlockInput, read once per process): reads of
+    // 7 bytes and blocks of 3 records, so that in every input records end at read and block
+    // ends, compared with the row reader's single read; unless already set.
+    if (strcmp(targets[t].name, "delimited-manifest") == 0) {
+        setenv("HASHSCREEN_CSV_READ_BYTES", "7", 0);
+        setenv("HASHSCREEN_CSV_BLOCK_RECORDS", "3", 0);
+    }
     static char *args[256];
     static char max_len[32];
     int given = 0, n = 0;
