@@ -259,8 +259,12 @@ struct UnitScreening {
     mutating func screen(_ run: inout UnitRun, screener: Screener, local: inout BatchTally, tally: Tally,
                          progress: ProgressReporter?, item: (Int) throws -> ManifestItem) rethrows {
         screener.rowsMatching(run.lookups) { run.hit.insert($0) }
-        for r in run.plain {
-            if run.hit.contains(r) { screen(try item(r), plain: true, screener: screener, local: &local, tally: tally, progress: progress) } else { bulk += 1 }
+        if run.hit.isEmpty {
+            bulk += run.plain.count   // most runs: none of their plain rows matched
+        } else {
+            for r in run.plain {
+                if run.hit.contains(r) { screen(try item(r), plain: true, screener: screener, local: &local, tally: tally, progress: progress) } else { bulk += 1 }
+            }
         }
         for r in run.other { screen(try item(r), plain: false, screener: screener, local: &local, tally: tally, progress: progress) }
         run.removeAll()
