@@ -114,11 +114,11 @@ test-slurm: build
 	$(call apt_missing,python3-yaml)
 	HASHSCREEN=$(BIN_DEBUG) bash Tests/slurm/run.sh
 
-# The decoder tests and the multi-buffer MD5 tests again on a debug build with AddressSanitizer
+# The decoder tests, the multi-buffer MD5 tests and the Parquet reader's tests again on a debug build with AddressSanitizer
 # everywhere and, in the C targets (the image shim, the pixel kernels, CMD5x), UndefinedBehaviorSanitizer stopping at the first
 # report (swiftc has no -sanitize=undefined on Linux); scratch path of its own. DEVELOPERS.md.
 # Leak checks are off: XCTest's own bookkeeping (suites, test names) outlives main.
-SANITIZE_TESTS := HashscreenDecodeTests|HashscreenDigestTests\.MultiMD5Tests
+SANITIZE_TESTS := HashscreenDecodeTests|HashscreenDigestTests\.MultiMD5Tests|HashscreenParquetTests
 test-sanitize: deps pydeps
 	$(TEST_ENV) ASAN_OPTIONS=detect_leaks=0 $(SWIFT) test --scratch-path .build-asan --sanitize=address \
 	  -Xcc -fsanitize=undefined -Xcc -fno-sanitize-recover=undefined \
