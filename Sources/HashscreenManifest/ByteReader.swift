@@ -40,15 +40,35 @@ final class ByteReader {
                 buffer.removeFirst(start)
                 start = 0
             }
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw HashscreenError(.input, "cannot read manifest \(path): \(String(cString: strerror(errno)))")
-            }
+            let n = try chunk.withUnsafeMutableBytes { try read(into: $0.baseAddress!, count: $0.count) }
             if n == 0 { eof = true; return false }
             buffer.append(contentsOf: chunk[0..<n])
         }
         return true
+    }
+
+    /// One read of the file (`fill`'s, and a reader's that took the buffer over): up to
+    /// `count` bytes to `p`, how many were read (0 at the end of the file).
+    func read(into p: UnsafeMutableRawPointer, count: Int) throws -> Int {
+        while true {
+            let n = systemRead(fd, p, count)
+            if n >= 0 { return n }
+            if errno == EINTR { continue }
+            throw HashscreenError(.input, "cannot read manifest \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// Bytes asked of each read.
+    var readSize: Int { chunk.count }
+
+    /// Hands the bytes buffered and not yet read over to a reader that reads on by itself with
+    /// `read(into:count:)` (`DelimitedBlockInput.Splitter`), with whether the file's end was met;
+    /// this reader is then left empty.
+    func handOver() -> (bytes: [UInt8], eof: Bool) {
+        let rest = Array(buffer[start...])
+        bufferOffset += buffer.count
+        buffer = []; start = 0
+        return (rest, eof)
     }
 
     /// The longest line or record handed out: 64 MiB. Longer ones (a JSON line holding a huge
@@ -229,3 +249,6 @@ final class ByteReader {
 
     static let passedOverMessage = "record of more than \(maxLineBytes) \(overLimitMessage) (a quote never closed?); passed over up to the next line end"
 }
+
+/// The system's `read` (a `ByteReader` method of that name hides it there).
+private func systemRead(_ fd: Int32, _ p: UnsafeMutableRawPointer, _ count: Int) -> Int { read(fd, p, count) }

@@ -59,45 +59,135 @@ package final class DelimitedBlockInput: @unchecked Sendable {
         return Splitter(bytes, delimiter: reader.delimiter, firstLine: header.firstLine)
     }
 
-    /// Cuts the file into blocks of whole records as `ByteReader.nextRecordFields` cuts it
-    /// (`ByteReader.nextRawRecord`: the same ends, lines and errors), without splitting them
-    /// into fields: a block holds the records' bytes as they stand in the file, and a worker
-    /// splits them (`DelimitedRecords.fields`).
+    /// Cuts the file into blocks of whole records as `ByteReader.nextRawRecord` cuts it into
+    /// records (`CSVTokenizer.recordEnd`: the same ends, lines and errors, the same 64 MiB limit
+    /// and pass-over, and the same reads of the file, so a record is over the limit exactly
+    /// when the reader finds it so), without splitting them into fields. Each read's bytes
+    /// are one buffer, and the blocks cut from it share it: no byte is copied but the start of
+    /// a record a read cut in two (a worker splits the records, `DelimitedBlockRows`).
     package final class Splitter {
-        let reader: ByteReader
+        /// The file, read on from where the header ended (`ByteReader.read(into:count:)`).
+        let file: ByteReader
         let delimiter: UInt8
         var line: Int, row = 0
-        init(_ reader: ByteReader, delimiter: UInt8, firstLine: Int) {
-            self.reader = reader; self.delimiter = delimiter; line = firstLine
+        /// The bytes read and not yet cut (from `pos`), shared with the blocks cut from them.
+        private var buffer: [UInt8]
+        private var pos = 0
+        private var eof: Bool
+        init(_ file: ByteReader, delimiter: UInt8, firstLine: Int) {
+            self.file = file; self.delimiter = delimiter; line = firstLine
+            (buffer, eof) = file.handOver()
+        }
+
+        /// Reads on as `ByteReader.fill(beyond:)` reads (the same requests: what follows
+        /// depends on how much was buffered) until more than `index` bytes lie after `pos`, or
+        /// the end of the file: into a new buffer, which starts with the bytes from `pos`.
+        private func refill(beyond index: Int) throws {
+            let tail = buffer.count - pos
+            guard index >= tail, !eof else { return }
+            let chunk = file.readSize
+            var failure: Error? = nil, ended = false
+            let old = buffer, from = pos
+            let next = [UInt8](unsafeUninitializedCapacity: max(tail, index + 1) + chunk) { out, count in
+                old.withUnsafeBufferPointer { o in
+                    if tail > 0 { out.baseAddress!.update(from: o.baseAddress! + from, count: tail) }
+                }
+                count = tail
+                while index >= count {
+                    do {
+                        let n = try file.read(into: out.baseAddress! + count, count: chunk)
+                        if n == 0 { ended = true; break }
+                        count += n
+                    } catch { failure = error; break }
+                }
+            }
+            if let failure { throw failure }
+            buffer = next; pos = 0
+            if ended { eof = true }
         }
 
         /// The next block of records (none blank), nil at the end of the file.
         package func next() throws -> DelimitedRecords? {
-            var block = DelimitedRecords()
-            block.bytes.reserveCapacity(DelimitedBlockInput.blockBytes + (1 << 16))
-            while block.records.count < DelimitedBlockInput.blockRecords, block.bytes.count < DelimitedBlockInput.blockBytes {
-                let start = block.bytes.count
-                guard let rec = try reader.nextRawRecord(delimiter: delimiter, appendingTo: &block.bytes) else { break }
-                let startLine = line
-                line += rec.lines
-                if !rec.overLimit, isBlank(block.bytes, from: start) { block.bytes.removeSubrange(start...); continue }
+            var records: [DelimitedRecords.Record] = []
+            let tokenizer = CSVTokenizer(delimiter: delimiter)
+            let limit = ByteReader.maxLineBytes
+            var first = pos
+            while records.count < DelimitedBlockInput.blockRecords, pos - first < DelimitedBlockInput.blockBytes {
+                let available = buffer.count - pos
+                if available == 0, eof { break }
+                let atEnd = eof
+                let found = available == 0 ? nil : buffer.withUnsafeBufferPointer { b in
+                    tokenizer.recordEnd(UnsafeBufferPointer(rebasing: b[pos...]), atEnd: atEnd)
+                }
+                guard let found else {
+                    // The record runs past the buffered bytes. The records cut so far go first
+                    // (they lie in this buffer).
+                    if !records.isEmpty { break }
+                    if available > limit {
+                        let lines = try passOverLongRecord()
+                        row += 1
+                        records.append(.init(start: pos, end: pos, lineNo: line, row: row, error: ByteReader.passedOverMessage, overLimit: true))
+                        line += lines
+                        break
+                    }
+                    // Buffer at least as many again (a long record is scanned a bounded number of
+                    // times), or learn that the file ends here.
+                    try refill(beyond: 2 * available)
+                    first = pos
+                    continue
+                }
+                let start = pos, startLine = line
+                pos += found.end
+                line += found.lines
+                if found.end > limit {
+                    row += 1
+                    records.append(.init(start: start, end: start, lineNo: startLine, row: row,
+                                         error: "record of \(found.end) \(ByteReader.overLimitMessage) (a quote never closed?)", overLimit: true))
+                    continue
+                }
+                if buffer.withUnsafeBufferPointer({ Self.isBlank(UnsafeBufferPointer(rebasing: $0[start..<pos])) }) { continue }
                 row += 1
-                block.records.append(.init(start: start, end: block.bytes.count, lineNo: startLine, row: row,
-                                           error: rec.error, overLimit: rec.overLimit))
+                records.append(.init(start: start, end: pos, lineNo: startLine, row: row,
+                                     error: found.unterminated ? "unterminated quoted field" : nil, overLimit: false))
             }
-            return block.records.isEmpty ? nil : block
+            guard let last = records.last else { return nil }
+            // A block cut from a buffer read long for a record over the limit takes its bytes
+            // only (the big buffer is not kept by the blocks in flight).
+            if buffer.count > 4 * DelimitedBlockInput.blockBytes {
+                let lo = records[0].start
+                for k in records.indices { records[k].start -= lo; records[k].end = max(records[k].end - lo, records[k].start) }
+                return DelimitedRecords(bytes: Array(buffer[lo..<max(lo, last.end)]), records: records)
+            }
+            return DelimitedRecords(bytes: buffer, records: records)
         }
 
-        /// Whether the record in `bytes[from...]` (its line end included) is blank, one empty
-        /// field (`DelimitedRecordReader.isBlank`): nothing, a line end, or `""` or an
-        /// unterminated `"` then a line end or nothing.
-        private func isBlank(_ bytes: [UInt8], from: Int) -> Bool {
-            let n = bytes.count
+        /// `ByteReader.passOverLongRecord`, the same reads: a record still open past the limit
+        /// of buffered bytes passed over up to the first line end after it; the lines it spanned.
+        private func passOverLongRecord() throws -> Int {
+            let lf = UInt8(ascii: "\n")
+            let limit = pos + ByteReader.maxLineBytes
+            var lines = buffer[pos..<limit].reduce(0) { $0 + ($1 == lf ? 1 : 0) }
+            var from = limit
+            while true {
+                if let nl = buffer[from...].firstIndex(of: lf) { pos = nl + 1; lines += 1; break }
+                pos = buffer.count   // no line end buffered: drop it all, read on
+                try refill(beyond: 0)
+                if pos == buffer.count { break }
+                from = pos
+            }
+            return max(lines, 1)
+        }
+
+        /// Whether the record `b` (its line end included) is blank, one empty field
+        /// (`DelimitedRecordReader.isBlank`): nothing, a line end, or `""` or an unterminated
+        /// `"` then a line end or nothing.
+        static func isBlank(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+            let n = b.count
             let quote = UInt8(ascii: "\""), lf = UInt8(ascii: "\n"), cr = UInt8(ascii: "\r")
-            @inline(__always) func isEnd(_ i: Int) -> Bool { i == n || bytes[i] == lf || bytes[i] == cr }
-            if isEnd(from) { return true }
-            guard bytes[from] == quote else { return false }
-            return from + 1 == n || (bytes[from + 1] == quote && isEnd(from + 2))
+            @inline(__always) func isEnd(_ i: Int) -> Bool { i == n || b[i] == lf || b[i] == cr }
+            if isEnd(0) { return true }
+            guard b[0] == quote else { return false }
+            return n == 1 || (b[1] == quote && isEnd(2))
         }
     }
 
@@ -106,92 +196,75 @@ package final class DelimitedBlockInput: @unchecked Sendable {
 }
 
 /// Records of a CSV or TSV manifest as they stand in the file (line ends included), cut by
-/// the producer (`DelimitedBlockInput.Splitter`); `fields` splits them, on a worker.
+/// the producer (`DelimitedBlockInput.Splitter`) and split into fields by a worker
+/// (`DelimitedBlockRows`).
 package struct DelimitedRecords {
     struct Record {
         /// Where the record's bytes lie in `bytes` (none for a record over the limit).
         var start: Int, end: Int
-        var lineNo: Int
-        var row: Int
-        var error: String?
-        /// Over `ByteReader.maxLineBytes`: no fields (as `ByteReader.nextRecordFields`).
-        var overLimit: Bool
-    }
-    var bytes: [UInt8] = []
-    var records: [Record] = []
-    package var count: Int { records.count }
-
-    /// The records split into fields as `ByteReader.nextRecordFields` splits them (the same
-    /// tokenizer on the same bytes: a record's bytes end where the file's record ends).
-    package func fields(_ input: DelimitedBlockInput) -> DelimitedBlock {
-        var block = DelimitedBlock()
-        block.bytes.reserveCapacity(bytes.count)
-        block.ranges.reserveCapacity(records.count * max(1, input.records.names.count))
-        block.records.reserveCapacity(records.count)
-        let tokenizer = CSVTokenizer(delimiter: input.reader.delimiter)
-        var f = FieldBuffer()
-        bytes.withUnsafeBufferPointer { b in
-            for r in records {
-                let first = block.ranges.count
-                if !r.overLimit {
-                    _ = tokenizer.nextRecord(UnsafeBufferPointer(rebasing: b[r.start..<r.end]), atEnd: true, into: &f)
-                    let offset = block.bytes.count
-                    block.bytes.append(contentsOf: f.bytes)
-                    for x in f.ranges { block.ranges.append((x.lowerBound + offset)..<(x.upperBound + offset)) }
-                }
-                block.records.append(.init(fields: first..<block.ranges.count, lineNo: r.lineNo, row: r.row, error: r.error))
-            }
-        }
-        return block
-    }
-}
-
-/// Records of a CSV or TSV manifest as their fields' bytes (`DelimitedRecords.fields`).
-package struct DelimitedBlock {
-    struct Record {
-        /// The record's fields: positions in `ranges`.
-        var fields: Range<Int>
         /// 1-based: the record's first line (of a failure's place).
         var lineNo: Int
         /// 1-based; blank records not counted (the row of a `SampleID`, a `row-NNNNNNNNN` key).
         var row: Int
-        /// `ByteReader.nextRecordFields`' error (unterminated quote, over the limit), if any.
+        /// `ByteReader.nextRawRecord`'s error (unterminated quote, over the limit), if any.
         var error: String?
+        /// Over `ByteReader.maxLineBytes`: no fields (as `ByteReader.nextRecordFields`).
+        var overLimit: Bool
     }
-    /// The records' fields' bytes, one after another (unquoted).
-    package internal(set) var bytes: [UInt8] = []
-    var ranges: [Range<Int>] = []
+    /// A read's buffer (shared by the blocks cut from it) the records lie in.
+    var bytes: [UInt8] = []
     var records: [Record] = []
     package var count: Int { records.count }
+    /// The bytes the records lie in (`DelimitedBlockRows.urlRange` ranges).
+    package func withUnsafeBytes<T>(_ body: (UnsafeRawBufferPointer) -> T) -> T { bytes.withUnsafeBytes(body) }
 }
 
 /// A worker's reader of a block's records: `plainRecord` reads a record's URL and recorded
-/// hashes when they are the common kind, `item` builds any record as the row reader does.
+/// hashes when they are the common kind, on the record's bytes (`CSVTokenizer.verbatimFields`),
+/// `item` builds any record as the row reader does (`CSVTokenizer.nextRecord`, as
+/// `ByteReader.nextRecordFields` splits it: a record's bytes end where the file's record ends).
 package struct DelimitedBlockRows {
     let source: DelimitedBlockInput
-    init(_ source: DelimitedBlockInput) { self.source = source }
+    let tokenizer: CSVTokenizer
+    private let spans: FieldSpans
+    private var fields = FieldBuffer()
+    /// Where the last plain record's URL lies in its block's bytes (`urlRange`).
+    package private(set) var urlRange: Range<Int>? = nil
+
+    init(_ source: DelimitedBlockInput) {
+        self.source = source
+        tokenizer = CSVTokenizer(delimiter: source.reader.delimiter)
+        spans = FieldSpans(capacity: source.records.names.count)
+    }
 
     /// Whether record `i` of `block` is plain: no error, as many fields as the header, no
     /// status or size column; its URL (when mapped) non-empty printable ASCII without white
-    /// space; each recorded hash lower-case hex of its signal's length. The row reader would
-    /// build it a sample with that URL (`urlRange`), those hashes (appended to `recorded`,
-    /// emptied first), no problem and no failure (other text is decoded without failing).
-    package func plainRecord(_ block: DelimitedBlock, _ i: Int, recorded: inout [(SignalKind, HashValue)]) -> Bool {
+    /// space; each recorded hash lower-case hex of its signal's length; those fields' bytes as
+    /// they stand in the record (no `""`, no text after the closing quote). The row reader
+    /// would build it a sample with that URL (`urlRange`, set), those hashes (appended to
+    /// `recorded`, emptied first), no problem and no failure (other text is decoded without failing).
+    package mutating func plainRecord(_ block: DelimitedRecords, _ i: Int, recorded: inout [(SignalKind, HashValue)]) -> Bool {
         recorded.removeAll(keepingCapacity: true)
+        urlRange = nil
         let rec = block.records[i]
-        guard source.plainPossible, rec.error == nil, rec.fields.count == source.records.names.count else { return false }
-        return block.bytes.withUnsafeBufferPointer { b in
+        guard source.plainPossible, rec.error == nil else { return false }
+        let names = source.records.names.count
+        return block.bytes.withUnsafeBufferPointer { whole in
+            let b = UnsafeBufferPointer(rebasing: whole[rec.start..<rec.end])
+            tokenizer.verbatimFields(b, into: spans)
+            guard spans.count == names else { return false }
             if let u = source.url {
-                let r = block.ranges[rec.fields.lowerBound + u]
-                guard !r.isEmpty else { return false }
+                let r = spans.range(u)
+                guard spans.isVerbatim(u), !r.isEmpty else { return false }
                 // Every byte in 0x21...0x7E (as `ParquetColumnarRows.plainRow`).
                 var m: UInt8 = 0
                 for c in UnsafeBufferPointer(rebasing: b[r]) { m = max(m, c &- 0x21) }
                 guard m <= 0x5D else { return false }
+                urlRange = (r.lowerBound + rec.start)..<(r.upperBound + rec.start)
             }
             for (index, signal, count) in source.hashes {
-                let r = block.ranges[rec.fields.lowerBound + index]
-                guard r.count == 2 * count else { return false }
+                let r = spans.range(index)
+                guard spans.isVerbatim(index), r.count == 2 * count else { return false }
                 let start = r.lowerBound
                 var valid = true
                 let bytes = [UInt8](unsafeUninitializedCapacity: count) { out, n in
@@ -209,17 +282,15 @@ package struct DelimitedBlockRows {
         }
     }
 
-    /// Where record `i`'s URL lies in `block.bytes` (a plain record's: its `Sample.url`); nil
-    /// when the header maps no URL.
-    package func urlRange(_ block: DelimitedBlock, _ i: Int) -> Range<Int>? {
-        source.url.map { block.ranges[block.records[i].fields.lowerBound + $0] }
-    }
-
     /// Record `i` of `block` as `DelimitedManifestReader` yields it: same sample, same failure.
-    package func item(_ block: DelimitedBlock, _ i: Int) -> ManifestItem {
+    package mutating func item(_ block: DelimitedRecords, _ i: Int) -> ManifestItem {
         let rec = block.records[i]
-        return source.records.item(fieldCount: rec.fields.count,
-                                   field: { String(decoding: block.bytes[block.ranges[rec.fields.lowerBound + $0]], as: UTF8.self) },
-                                   error: rec.error, startLine: rec.lineNo, row: rec.row)
+        if rec.overLimit { fields.removeAll() } else {
+            block.bytes.withUnsafeBufferPointer { b in
+                _ = tokenizer.nextRecord(UnsafeBufferPointer(rebasing: b[rec.start..<rec.end]), atEnd: true, into: &fields)
+            }
+        }
+        let f = fields
+        return source.records.item(fieldCount: f.count, field: { f.string($0) }, error: rec.error, startLine: rec.lineNo, row: rec.row)
     }
 }

@@ -153,15 +153,17 @@ extension Scanner {
     /// group: a plain record (`DelimitedBlockRows.plainRecord`) that matches nothing is counted
     /// in bulk, like the block's first such record, which is screened as a sample; every other
     /// record (not plain, a match, a failure) is built and screened as the reader's item.
-    static func screenRecords(_ input: DelimitedBlockInput, _ records: DelimitedRecords, screener: Screener, local: inout BatchTally,
+    static func screenRecords(_ input: DelimitedBlockInput, _ block: DelimitedRecords, screener: Screener, local: inout BatchTally,
                               tally: Tally, progress: ProgressReporter?) {
-        let block = records.fields(input)
-        let rows = input.recordReader()
+        var rows = input.recordReader()
         var recorded: [(SignalKind, HashValue)] = []
         var unit = UnitScreening()
         var lookups = Screener.PlainLookups()
         var plainRows: [Int] = [], otherRows: [Int] = [], hit = Set<Int>()
+        // Plain records' URLs, digested together (`gatherURLs`), and where they lie.
         let batchedURLs = screener.digestsURLsInBatches
+        var urlRows: [Int] = []
+        var urlRange = [Range<Int>](repeating: 0..<0, count: batchedURLs ? block.count : 0)
         func screenRow(_ r: Int, plain: Bool) {
             unit.screen(rows.item(block, r), plain: plain, screener: screener, local: &local, tally: tally, progress: progress)
         }
@@ -174,17 +176,19 @@ extension Scanner {
                 // Until the block has its template, a plain record is screened as a sample.
                 if unit.template == nil { screenRow(r, plain: true); continue }
                 plainRows.append(r)
-                if batchedURLs { screener.gather(url: nil, recorded: recorded, row: r, into: &lookups); continue }
-                if let u = rows.urlRange(block, r) {
-                    block.bytes.withUnsafeBytes { b in screener.gather(url: UnsafeRawBufferPointer(rebasing: b[u]), recorded: recorded, row: r, into: &lookups) }
+                if batchedURLs, let u = rows.urlRange {
+                    urlRange[r] = u
+                    urlRows.append(r)
+                    screener.gather(url: nil, recorded: recorded, row: r, into: &lookups)
+                } else if let u = rows.urlRange {
+                    block.withUnsafeBytes { b in screener.gather(url: UnsafeRawBufferPointer(rebasing: b[u]), recorded: recorded, row: r, into: &lookups) }
                 } else {
                     screener.gather(url: nil, recorded: recorded, row: r, into: &lookups)
                 }
             }
-            if batchedURLs, !plainRows.isEmpty, rows.urlRange(block, plainRows[0]) != nil {
-                block.bytes.withUnsafeBytes { b in
-                    screener.gatherURLs(plainRows, bytes: b, range: { rows.urlRange(block, $0)! }, into: &lookups)
-                }
+            if !urlRows.isEmpty {
+                block.withUnsafeBytes { b in screener.gatherURLs(urlRows, bytes: b, range: { urlRange[$0] }, into: &lookups) }
+                urlRows.removeAll(keepingCapacity: true)
             }
             screener.rowsMatching(lookups) { hit.insert($0) }
             for r in plainRows {
