@@ -4,12 +4,12 @@ import HashscreenCore
 /// A CSV or TSV manifest read in blocks for a metadata-only scan (docs/manifests.md, "CSV and
 /// TSV in blocks"): the producer only finds where records end, as the reader's own
 /// `ByteReader.nextRecordFields` ends them (RFC 4180 quoting, line ends, the 64 MiB limit;
-/// `ByteReader.nextRawRecord`), and packs their bytes as they stand into blocks, each record
-/// with its first line and row assigned in file order (blank records dropped, their lines
-/// counted). A worker splits a block's records into fields with the reader's tokenizer
-/// (`DelimitedRecords.fields`) and looks a plain record up
-/// without a `Sample` (`DelimitedBlockRows.plainRecord`); every other record is built with
-/// `DelimitedRecordReader.item`, exactly as `DelimitedManifestReader` builds it.
+/// `ByteReader.nextRecordSpan`), and hands them on as ranges of the reader's buffer, in
+/// blocks, each record with its first line and row assigned in file order (blank records
+/// dropped, their lines counted). A worker finds a record's fields on its bytes
+/// (`CSVTokenizer.verbatimFields`) and looks a plain record up without a `Sample`
+/// (`DelimitedBlockRows.plainRecord`); every other record is split by the reader's tokenizer
+/// and built with `DelimitedRecordReader.item`, exactly as `DelimitedManifestReader` builds it.
 package final class DelimitedBlockInput: @unchecked Sendable {
     package let path: String
     package let input: UInt32
@@ -54,128 +54,60 @@ package final class DelimitedBlockInput: @unchecked Sendable {
 
     /// The producer's splitter of the file into blocks (the header read again and passed over).
     package func splitter() throws -> Splitter {
-        let bytes = try ByteReader(path: path, chunkSize: Self.readBytes)
+        let bytes = try ByteReader(path: path, chunkSize: Self.readBytes, sharesBuffer: true)
         let header = try DelimitedRecordReader(reader, header: bytes)
         return Splitter(bytes, delimiter: reader.delimiter, firstLine: header.firstLine)
     }
 
-    /// Cuts the file into blocks of whole records as `ByteReader.nextRawRecord` cuts it into
-    /// records (`CSVTokenizer.recordEnd`: the same ends, lines and errors, the same 64 MiB limit
-    /// and pass-over, and the same reads of the file, so a record is over the limit exactly
-    /// when the reader finds it so), without splitting them into fields. Each read's bytes
-    /// are one buffer, and the blocks cut from it share it: no byte is copied but the start of
-    /// a record a read cut in two (a worker splits the records, `DelimitedBlockRows`).
+    /// Cuts the file into blocks of whole records as `ByteReader.nextRecordFields` cuts it
+    /// (`ByteReader.nextRecordSpan`: the same ends, lines and errors, the same reads), without
+    /// splitting them into fields. A block's records lie in one of the reader's buffers, as
+    /// they stand in the file: the reader replaces its buffer at each read rather than
+    /// changing it, so the blocks cut from a buffer share it and no byte is copied but the
+    /// start of a record a read cut in two (a worker splits the records, `DelimitedBlockRows`).
     package final class Splitter {
-        /// The file, read on from where the header ended (`ByteReader.read(into:count:)`).
-        let file: ByteReader
+        let reader: ByteReader
         let delimiter: UInt8
         var line: Int, row = 0
-        /// The bytes read and not yet cut (from `pos`), shared with the blocks cut from them.
-        private var buffer: [UInt8]
-        private var pos = 0
-        private var eof: Bool
-        init(_ file: ByteReader, delimiter: UInt8, firstLine: Int) {
-            self.file = file; self.delimiter = delimiter; line = firstLine
-            (buffer, eof) = file.handOver()
-        }
-
-        /// Reads on as `ByteReader.fill(beyond:)` reads (the same requests: what follows
-        /// depends on how much was buffered) until more than `index` bytes lie after `pos`, or
-        /// the end of the file: into a new buffer, which starts with the bytes from `pos`.
-        private func refill(beyond index: Int) throws {
-            let tail = buffer.count - pos
-            guard index >= tail, !eof else { return }
-            let chunk = file.readSize
-            var failure: Error? = nil, ended = false
-            let old = buffer, from = pos
-            let next = [UInt8](unsafeUninitializedCapacity: max(tail, index + 1) + chunk) { out, count in
-                old.withUnsafeBufferPointer { o in
-                    if tail > 0 { out.baseAddress!.update(from: o.baseAddress! + from, count: tail) }
-                }
-                count = tail
-                while index >= count {
-                    do {
-                        let n = try file.read(into: out.baseAddress! + count, count: chunk)
-                        if n == 0 { ended = true; break }
-                        count += n
-                    } catch { failure = error; break }
-                }
-            }
-            if let failure { throw failure }
-            buffer = next; pos = 0
-            if ended { eof = true }
+        /// A record read into a newer buffer than its block's: the next block's first.
+        private var pending: (range: Range<Int>, lines: Int, error: String?, overLimit: Bool)? = nil
+        init(_ reader: ByteReader, delimiter: UInt8, firstLine: Int) {
+            self.reader = reader; self.delimiter = delimiter; line = firstLine
         }
 
         /// The next block of records (none blank), nil at the end of the file.
         package func next() throws -> DelimitedRecords? {
             var records: [DelimitedRecords.Record] = []
-            let tokenizer = CSVTokenizer(delimiter: delimiter)
-            let limit = ByteReader.maxLineBytes
-            var first = pos
-            while records.count < DelimitedBlockInput.blockRecords, pos - first < DelimitedBlockInput.blockBytes {
-                let available = buffer.count - pos
-                if available == 0, eof { break }
-                let atEnd = eof
-                let found = available == 0 ? nil : buffer.withUnsafeBufferPointer { b in
-                    tokenizer.recordEnd(UnsafeBufferPointer(rebasing: b[pos...]), atEnd: atEnd)
-                }
-                guard let found else {
-                    // The record runs past the buffered bytes. The records cut so far go first
-                    // (they lie in this buffer).
-                    if !records.isEmpty { break }
-                    if available > limit {
-                        let lines = try passOverLongRecord()
-                        row += 1
-                        records.append(.init(start: pos, end: pos, lineNo: line, row: row, error: ByteReader.passedOverMessage, overLimit: true))
-                        line += lines
-                        break
+            var bytes = reader.buffer, generation = reader.generation
+            while records.count < DelimitedBlockInput.blockRecords, (records.last?.end ?? 0) - (records.first?.start ?? 0) < DelimitedBlockInput.blockBytes {
+                let rec: (range: Range<Int>, lines: Int, error: String?, overLimit: Bool)
+                if let p = pending {
+                    rec = p; pending = nil
+                } else {
+                    guard let r = try reader.nextRecordSpan(delimiter: delimiter) else { break }
+                    rec = r
+                    if reader.generation != generation {
+                        // Read into a new buffer: the records so far go first, in theirs.
+                        if !records.isEmpty { pending = rec; break }
+                        bytes = reader.buffer; generation = reader.generation
                     }
-                    // Buffer at least as many again (a long record is scanned a bounded number of
-                    // times), or learn that the file ends here.
-                    try refill(beyond: 2 * available)
-                    first = pos
-                    continue
                 }
-                let start = pos, startLine = line
-                pos += found.end
-                line += found.lines
-                if found.end > limit {
-                    row += 1
-                    records.append(.init(start: start, end: start, lineNo: startLine, row: row,
-                                         error: "record of \(found.end) \(ByteReader.overLimitMessage) (a quote never closed?)", overLimit: true))
-                    continue
-                }
-                if buffer.withUnsafeBufferPointer({ Self.isBlank(UnsafeBufferPointer(rebasing: $0[start..<pos])) }) { continue }
+                let startLine = line
+                line += rec.lines
+                if !rec.overLimit, bytes.withUnsafeBufferPointer({ Self.isBlank(UnsafeBufferPointer(rebasing: $0[rec.range])) }) { continue }
                 row += 1
-                records.append(.init(start: start, end: pos, lineNo: startLine, row: row,
-                                     error: found.unterminated ? "unterminated quoted field" : nil, overLimit: false))
+                records.append(.init(start: rec.range.lowerBound, end: rec.range.upperBound, lineNo: startLine, row: row,
+                                     error: rec.error, overLimit: rec.overLimit))
             }
-            guard let last = records.last else { return nil }
-            // A block cut from a buffer read long for a record over the limit takes its bytes
-            // only (the big buffer is not kept by the blocks in flight).
-            if buffer.count > 4 * DelimitedBlockInput.blockBytes {
-                let lo = records[0].start
-                for k in records.indices { records[k].start -= lo; records[k].end = max(records[k].end - lo, records[k].start) }
-                return DelimitedRecords(bytes: Array(buffer[lo..<max(lo, last.end)]), records: records)
+            guard let first = records.first, let last = records.last else { return nil }
+            // A block cut from a buffer read long for a long record takes its own bytes (no
+            // big buffer is kept by the blocks in flight).
+            if bytes.count > 4 * DelimitedBlockInput.blockBytes {
+                let lo = first.start
+                for k in records.indices { records[k].start -= lo; records[k].end -= lo }
+                return DelimitedRecords(bytes: Array(bytes[lo..<last.end]), records: records)
             }
-            return DelimitedRecords(bytes: buffer, records: records)
-        }
-
-        /// `ByteReader.passOverLongRecord`, the same reads: a record still open past the limit
-        /// of buffered bytes passed over up to the first line end after it; the lines it spanned.
-        private func passOverLongRecord() throws -> Int {
-            let lf = UInt8(ascii: "\n")
-            let limit = pos + ByteReader.maxLineBytes
-            var lines = buffer[pos..<limit].reduce(0) { $0 + ($1 == lf ? 1 : 0) }
-            var from = limit
-            while true {
-                if let nl = buffer[from...].firstIndex(of: lf) { pos = nl + 1; lines += 1; break }
-                pos = buffer.count   // no line end buffered: drop it all, read on
-                try refill(beyond: 0)
-                if pos == buffer.count { break }
-                from = pos
-            }
-            return max(lines, 1)
+            return DelimitedRecords(bytes: bytes, records: records)
         }
 
         /// Whether the record `b` (its line end included) is blank, one empty field
@@ -206,7 +138,7 @@ package struct DelimitedRecords {
         var lineNo: Int
         /// 1-based; blank records not counted (the row of a `SampleID`, a `row-NNNNNNNNN` key).
         var row: Int
-        /// `ByteReader.nextRawRecord`'s error (unterminated quote, over the limit), if any.
+        /// `ByteReader.nextRecordSpan`'s error (unterminated quote, over the limit), if any.
         var error: String?
         /// Over `ByteReader.maxLineBytes`: no fields (as `ByteReader.nextRecordFields`).
         var overLimit: Bool
