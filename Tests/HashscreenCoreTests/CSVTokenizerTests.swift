@@ -173,16 +173,22 @@ final class CSVTokenizerTests: XCTestCase {
         }
     }
 
+    /// Calls `body` with 20,000 random texts of up to `maxLength` bytes of `alphabet`, each with
+    /// its delimiter (comma and tab in turn).
+    static func forRandomTexts(_ alphabet: String, maxLength: Int, _ body: ([UInt8], UInt8) -> Void) {
+        var rng = SystemRandomNumberGenerator()
+        let alphabet = Array(alphabet.utf8)
+        for round in 0..<20_000 {
+            let length = Int.random(in: 0...maxLength, using: &rng)
+            body((0..<length).map { _ in alphabet.randomElement(using: &rng)! }, round % 2 == 0 ? UInt8(ascii: ",") : UInt8(ascii: "\t"))
+        }
+    }
+
     /// Quoted fields read in runs (memchr to the next quote, line ends counted only in runs
     /// holding one) give the byte-at-a-time reference's fields and records on random text of
     /// quotes, delimiters, line ends of every kind and padding, whole and cut short.
     func testRunReadingEqualsTheByteAtATimeReference() {
-        var rng = SystemRandomNumberGenerator()
-        let alphabet = Array("ab\"\"\",\t \n\r\r\n".utf8)
-        for round in 0..<20_000 {
-            let length = Int.random(in: 0...40, using: &rng)
-            let text = (0..<length).map { _ in alphabet.randomElement(using: &rng)! }
-            let delimiter = round % 2 == 0 ? UInt8(ascii: ",") : UInt8(ascii: "\t")
+        Self.forRandomTexts("ab\"\"\",\t \n\r\r\n", maxLength: 40) { text, delimiter in
             for trims in [false, true] {
                 let tokenizer = CSVTokenizer(delimiter: delimiter, trimsSpaces: trims)
                 for atEnd in [true, false] {
@@ -203,12 +209,8 @@ final class CSVTokenizerTests: XCTestCase {
     /// text of quotes, delimiters, line ends of every kind, and letters (runs over 8 bytes, for
     /// the word-at-a-time search), whole and cut short, from every start.
     func testRecordEndIsTheTokenizersEnd() {
-        var rng = SystemRandomNumberGenerator()
-        let alphabet = Array("abcdefghij\"\"\",,\t \n\r\r\n".utf8)
-        for round in 0..<20_000 {
-            let length = Int.random(in: 0...60, using: &rng)
-            let text = (0..<length).map { _ in alphabet.randomElement(using: &rng)! }
-            let delimiter = round % 2 == 0 ? UInt8(ascii: ",") : UInt8(ascii: "\t")
+        Self.forRandomTexts("abcdefghij\"\"\",,\t \n\r\r\n", maxLength: 60) { text, delimiter in
+            let length = text.count
             let tokenizer = CSVTokenizer(delimiter: delimiter)
             for from in [0, length / 3, length / 2] where from <= length {
                 for atEnd in [true, false] {
@@ -248,13 +250,10 @@ final class CSVTokenizerTests: XCTestCase {
     /// and every other field is one whose bytes are not in the record as they stand (a `""`
     /// inside, or text after the closing quote), its range where it stands, from its quote.
     func testVerbatimFieldsAreTheTokenizersFields() {
-        var rng = SystemRandomNumberGenerator()
-        let alphabet = Array("abcdefghij\"\"\"\",,\t \n\r\r\n".utf8)
-        var nonVerbatim = 0
-        for round in 0..<20_000 {
-            let length = Int.random(in: 0...60, using: &rng)
-            let text = (0..<length).map { _ in alphabet.randomElement(using: &rng)! }
-            let delimiter = round % 2 == 0 ? UInt8(ascii: ",") : UInt8(ascii: "\t")
+        var nonVerbatim = 0, round = 0
+        Self.forRandomTexts("abcdefghij\"\"\"\",,\t \n\r\r\n", maxLength: 60) { text, delimiter in
+            round += 1
+            let length = text.count
             let tokenizer = CSVTokenizer(delimiter: delimiter)
             for from in [0, length / 3, length / 2] where from <= length {
                 text.withUnsafeBufferPointer { b in
