@@ -28,6 +28,35 @@ package struct FieldBuffer {
     }
 }
 
+/// Where each field of one record stands in its bytes (`CSVTokenizer.verbatimFields`), and
+/// whether those bytes are the field's (`verbatim`) or must be unquoted by `nextRecord`: the
+/// first `capacity` fields' (a reader needs no more: its header's count), all of them counted.
+/// Storage of its own, made once, so that splitting a record checks no array's uniqueness.
+package final class FieldSpans {
+    struct Span { var start: Int, end: Int, verbatim: Bool }
+    package let capacity: Int
+    /// The record's fields (all, also beyond `capacity`).
+    package fileprivate(set) var count = 0
+    fileprivate let spans: UnsafeMutablePointer<Span>
+
+    package init(capacity: Int) {
+        self.capacity = max(1, capacity)
+        spans = .allocate(capacity: self.capacity)
+    }
+
+    deinit { spans.deallocate() }
+
+    /// Field `k`'s range (`k` below `count` and `capacity`).
+    package func range(_ k: Int) -> Range<Int> { spans[k].start..<spans[k].end }
+    /// Whether field `k`'s range holds its bytes as they are.
+    package func isVerbatim(_ k: Int) -> Bool { spans[k].verbatim }
+
+    @inline(__always) fileprivate func append(_ start: Int, _ end: Int, verbatim: Bool) {
+        if count < capacity { spans[count] = Span(start: start, end: end, verbatim: verbatim) }
+        count += 1
+    }
+}
+
 /// The one RFC 4180 tokenizer of hashscreen, for CSV and TSV manifests and list files: fields
 /// separated by `delimiter`; a field that starts with `"` is quoted and may hold delimiters,
 /// newlines (LF, CRLF or CR, kept as they are) and quotes written `""`; a quote inside an
@@ -168,17 +197,7 @@ package struct CSVTokenizer {
         var lines = 1
         while true {
             // Outside quotes: the next quote, LF or CR.
-            var p = i
-            let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
-            let q = ones &* UInt64(quote), l = ones &* UInt64(lf), c = ones &* UInt64(cr)
-            while p + 8 <= n {
-                let w = UnsafeRawPointer(base + p).loadUnaligned(as: UInt64.self).littleEndian
-                let x = w ^ q, y = w ^ l, z = w ^ c
-                let t = ((x &- ones) & ~x | (y &- ones) & ~y | (z &- ones) & ~z) & highs
-                if t != 0 { p += t.trailingZeroBitCount >> 3; break }
-                p += 8
-            }
-            while p < n, b[p] != quote, b[p] != lf, b[p] != cr { p += 1 }
+            let p = Self.nextQuoteOrLineEnd(base, from: i, n)
             if p == n { return atEnd ? Record(end: n, lines: lines, unterminated: false, textAfterQuote: nil) : nil }
             if b[p] == lf { return Record(end: p + 1, lines: lines, unterminated: false, textAfterQuote: nil) }
             if b[p] == cr {
@@ -187,14 +206,17 @@ package struct CSVTokenizer {
             }
             // A quote: literal inside an unquoted field or after a closing quote.
             guard p == 0 || b[p - 1] == delimiter else { i = p + 1; continue }
+            // Inside quotes: up to the closing quote, the same search counting the line ends
+            // (a CR before an LF is not one of its own).
             var k = p + 1
             while true {
-                var r = n
-                if k < n, let m = memchr(base + k, Int32(quote), n - k) { r = k + (UnsafeRawPointer(m) - UnsafeRawPointer(base + k)) }
-                if Self.holdsLineEnd(base + k, r - k) {
-                    for j in k..<r where b[j] == lf || (b[j] == cr && (j + 1 >= n || b[j + 1] != lf)) { lines += 1 }
-                }
+                let r = Self.nextQuoteOrLineEnd(base, from: k, n)
                 if r == n { return atEnd ? Record(end: n, lines: lines, unterminated: true, textAfterQuote: nil) : nil }
+                if b[r] != quote {
+                    if b[r] == lf || r + 1 >= n || b[r + 1] != lf { lines += 1 }
+                    k = r + 1
+                    continue
+                }
                 if r + 1 < n {
                     if b[r + 1] == quote { k = r + 2; continue }
                 } else if !atEnd {
@@ -206,19 +228,69 @@ package struct CSVTokenizer {
         }
     }
 
-    /// Whether the `count` bytes at `p` hold an LF or CR (eight at a time).
-    @inline(__always) static func holdsLineEnd(_ p: UnsafePointer<UInt8>, _ count: Int) -> Bool {
+    /// The first quote, LF or CR in `base[from..<n]` (eight bytes at a time), or `n`.
+    @inline(__always) static func nextQuoteOrLineEnd(_ base: UnsafePointer<UInt8>, from: Int, _ n: Int) -> Int {
         let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
-        let l = ones &* 0x0A, c = ones &* 0x0D
-        var i = 0, t: UInt64 = 0
-        while i + 8 <= count {
-            let w = UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self)
-            let y = w ^ l, z = w ^ c
-            t |= ((y &- ones) & ~y | (z &- ones) & ~z) & highs
-            i += 8
+        let q = ones &* 0x22, l = ones &* 0x0A, c = ones &* 0x0D
+        var p = from
+        while p + 8 <= n {
+            let w = UnsafeRawPointer(base + p).loadUnaligned(as: UInt64.self).littleEndian
+            let x = w ^ q, y = w ^ l, z = w ^ c
+            let t = ((x &- ones) & ~x | (y &- ones) & ~y | (z &- ones) & ~z) & highs
+            if t != 0 { return p + t.trailingZeroBitCount >> 3 }
+            p += 8
         }
-        if t != 0 { return true }
-        while i < count { if p[i] == 0x0A || p[i] == 0x0D { return true }; i += 1 }
-        return false
+        while p < n, base[p] != 0x22, base[p] != 0x0A, base[p] != 0x0D { p += 1 }
+        return p
+    }
+
+    /// The fields of a whole record (`b`: one record as `recordEnd` cut it, its line end
+    /// included, or the end of the file) as `nextRecord(b, atEnd: true)` splits them, found
+    /// without copying a byte: `f` gets each field's range of `b`. A field whose bytes stand in
+    /// `b` as `nextRecord` gives them (unquoted, or quoted without `""` inside and without text
+    /// after its closing quote) is `verbatim`, its range the bytes; any other field's range is
+    /// where it stands, quotes included, and only `nextRecord` gives its bytes. Lines and
+    /// errors are not looked for (`recordEnd` gave them). Only without `trimsSpaces`.
+    package func verbatimFields(_ b: UnsafeBufferPointer<UInt8>, into f: FieldSpans) {
+        precondition(!trimsSpaces, "verbatimFields reads records without trimmed spaces only")
+        f.count = 0
+        let quote = UInt8(ascii: "\""), lf = UInt8(ascii: "\n"), cr = UInt8(ascii: "\r"), delimiter = delimiter
+        let n = b.count
+        guard let base = b.baseAddress else { f.append(0, 0, verbatim: true); return }
+        /// The first quote at or after `k`, or `n`.
+        @inline(__always) func nextQuote(_ k: Int) -> Int {
+            guard k < n, let p = memchr(base + k, Int32(quote), n - k) else { return n }
+            return UnsafeRawPointer(base).distance(to: UnsafeRawPointer(p))
+        }
+        @inline(__always) func endsField(_ c: UInt8) -> Bool { c == delimiter || c == lf || c == cr }
+        var i = 0
+        while true {
+            if i < n, b[i] == quote {
+                let r = nextQuote(i + 1)
+                if r == n { f.append(i + 1, n, verbatim: true); return }   // unterminated: the rest
+                if r + 1 == n || endsField(b[r + 1]) {
+                    f.append(i + 1, r, verbatim: true)
+                    i = r + 1
+                } else {
+                    // `""` inside, or text after the closing quote: passed over as `nextRecord` reads it.
+                    var k = r
+                    while k + 1 < n, b[k + 1] == quote {
+                        k = nextQuote(k + 2)
+                        if k == n { f.append(i, n, verbatim: false); return }   // unterminated
+                    }
+                    k += 1
+                    while k < n, !endsField(b[k]) { k += 1 }
+                    f.append(i, k, verbatim: false)
+                    i = k
+                }
+            } else {
+                var k = i
+                while k < n, !endsField(b[k]) { k += 1 }
+                f.append(i, k, verbatim: true)
+                i = k
+            }
+            if i == n || b[i] == lf || b[i] == cr { return }
+            i += 1
+        }
     }
 }

@@ -190,15 +190,15 @@ public enum FuzzEntryPoints {
         var items: [ManifestItem] = []
         var recorded: [(SignalKind, HashValue)] = []
         let splitter = try input.splitter()
-        let rows = input.recordReader()
-        while let records = try splitter.next() {
-            let block = records.fields(input)
+        var rows = input.recordReader()
+        while let block = try splitter.next() {
             for r in 0..<block.count {
                 let item = rows.item(block, r)
                 if rows.plainRecord(block, r, recorded: &recorded) {
+                    let url = rows.urlRange.map { u in block.withUnsafeBytes { String(decoding: $0[u], as: UTF8.self) } }
                     guard case .sample(let sample, let problems) = item, problems.isEmpty,
                           sample.recorded.elementsEqual(recorded, by: { $0.signal == $1.0 && $0.value == $1.1 }),
-                          sample.url == rows.urlRange(block, r).map({ String(decoding: block.bytes[$0], as: UTF8.self) }) else {
+                          sample.url == url else {
                         preconditionFailure("CSV blocks: record \(items.count) is plain but not the sample its bulk count stands for")
                     }
                 }

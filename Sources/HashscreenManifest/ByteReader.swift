@@ -5,9 +5,16 @@ import HashscreenCore
 final class ByteReader {
     static let chunkSize = 1 << 20
     private let fd: Int32
-    private var buffer: [UInt8] = []
+    /// The bytes read and not yet handed out (from `start`). With `sharesBuffer` a read
+    /// replaces it by a new buffer (the bytes from `start`, then the read's) rather than
+    /// changing it, so whoever holds it (`DelimitedBlockInput.Splitter`'s blocks) keeps its bytes.
+    private(set) var buffer: [UInt8] = []
+    /// Whether the buffer is handed out (`buffer`) and so replaced at each read, not changed.
+    private let sharesBuffer: Bool
     private var start = 0
     private var eof = false
+    /// Reads made so far: changes when `buffer` is replaced (`sharesBuffer`).
+    private(set) var generation = 0
     /// File offset of `buffer[0]`.
     private var bufferOffset = 0
     /// What one `read` fills, reused (a fresh megabyte per read was zeroed and page-faulted in).
@@ -21,9 +28,11 @@ final class ByteReader {
     var offset: Int { bufferOffset + start }
 
     /// `chunkSize` bytes asked of each read, lines over `lineLimit` bytes not kept (both smaller
-    /// only in tests: records cut across reads, lines over the limit without 64 MiB files).
-    init(path: String, chunkSize: Int = ByteReader.chunkSize, lineLimit: Int = ByteReader.maxLineBytes) throws {
-        self.path = path; self.lineLimit = lineLimit
+    /// only in tests: records cut across reads, lines over the limit without 64 MiB files);
+    /// `sharesBuffer`: each read into a new buffer (the CSV/TSV blocks hold ranges of them).
+    init(path: String, chunkSize: Int = ByteReader.chunkSize, lineLimit: Int = ByteReader.maxLineBytes,
+         sharesBuffer: Bool = false) throws {
+        self.path = path; self.lineLimit = lineLimit; self.sharesBuffer = sharesBuffer
         if chunkSize != ByteReader.chunkSize { chunk = [UInt8](repeating: 0, count: max(1, chunkSize)) }
         do { fd = try InputFile.openRegular(path).fd } catch {
             throw HashscreenError(.input, "cannot open manifest \(path): \(error.message)")
@@ -34,6 +43,7 @@ final class ByteReader {
 
     /// Ensures at least one more byte is buffered beyond `index` (relative to start); false at EOF.
     private func fill(beyond index: Int) throws -> Bool {
+        if sharesBuffer { return try replaceBuffer(beyond: index) }
         while start + index >= buffer.count {
             if eof { return false }
             if start > 0 {
@@ -41,15 +51,51 @@ final class ByteReader {
                 buffer.removeFirst(start)
                 start = 0
             }
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw HashscreenError(.input, "cannot read manifest \(path): \(String(cString: strerror(errno)))")
-            }
+            let n = try chunk.withUnsafeMutableBytes { try read($0.baseAddress!, $0.count) }
             if n == 0 { eof = true; return false }
             buffer.append(contentsOf: chunk[0..<n])
         }
         return true
+    }
+
+    /// `fill` of a reader whose buffer is shared: the same reads (`chunk.count` bytes each,
+    /// until more than `index` bytes follow `start`, or the end of the file), straight into a
+    /// new buffer made once, large enough, that starts with the bytes from `start` (changing
+    /// the old one in place, or copying it on write, would fault in fresh pages at each read).
+    private func replaceBuffer(beyond index: Int) throws -> Bool {
+        let tail = buffer.count - start
+        guard index >= tail else { return true }
+        if eof { return false }
+        var failure: (any Error)? = nil, ended = false
+        let old = buffer, from = start, size = chunk.count
+        let next = [UInt8](unsafeUninitializedCapacity: max(tail, index + 1) + size) { out, count in
+            old.withUnsafeBufferPointer { o in
+                if tail > 0 { out.baseAddress!.update(from: o.baseAddress! + from, count: tail) }
+            }
+            count = tail
+            while index >= count {
+                do {
+                    let n = try read(out.baseAddress! + count, size)
+                    if n == 0 { ended = true; break }
+                    count += n
+                } catch { failure = error; break }
+            }
+        }
+        if let failure { throw failure }
+        bufferOffset += start
+        buffer = next; start = 0; generation += 1
+        if ended { eof = true }
+        return index < buffer.count
+    }
+
+    /// One read of the file, up to `count` bytes to `p`: how many (0 at the end of the file).
+    private func read(_ p: UnsafeMutableRawPointer, _ count: Int) throws -> Int {
+        while true {
+            let n = systemRead(fd, p, count)
+            if n >= 0 { return n }
+            if errno == EINTR { continue }
+            throw HashscreenError(.input, "cannot read manifest \(path): \(String(cString: strerror(errno)))")
+        }
     }
 
     /// The longest line or record handed out: 64 MiB. Longer ones (a JSON line holding a huge
@@ -153,10 +199,11 @@ final class ByteReader {
     }
 
     /// Reads the next record as `nextRecordFields` does (same end, lines and error, the same
-    /// reads of the file), but only finds where it ends (`CSVTokenizer.recordEnd`) and appends
-    /// its bytes as they stand in the file, line end included, to `block` (none for a record
-    /// over the limit, `overLimit` then true): the fields are split later, by whoever reads them.
-    func nextRawRecord(delimiter: UInt8, appendingTo block: inout [UInt8]) throws -> (lines: Int, error: String?, overLimit: Bool)? {
+    /// reads of the file), but only finds where it ends (`CSVTokenizer.recordEnd`): its bytes as
+    /// they stand in the file, line end included, are `buffer[range]` (the buffer this call
+    /// leaves; none for a record over the limit, `overLimit` then true). The fields are split
+    /// later, by whoever reads them.
+    func nextRecordSpan(delimiter: UInt8) throws -> (range: Range<Int>, lines: Int, error: String?, overLimit: Bool)? {
         guard try fill(beyond: 0) else { return nil }
         let tokenizer = CSVTokenizer(delimiter: delimiter)
         while true {
@@ -167,15 +214,15 @@ final class ByteReader {
             }
             if let record, record.end > Self.maxLineBytes {
                 start += record.end
-                return (record.lines, "record of \(record.end) \(Self.overLimitMessage) (a quote never closed?)", true)
+                return (start..<start, record.lines, "record of \(record.end) \(Self.overLimitMessage) (a quote never closed?)", true)
             }
             if let record {
-                buffer.withUnsafeBufferPointer { b in block.append(contentsOf: UnsafeBufferPointer(rebasing: b[start..<(start + record.end)])) }
                 start += record.end
-                return (record.lines, record.unterminated ? "unterminated quoted field" : nil, false)
+                return ((start - record.end)..<start, record.lines, record.unterminated ? "unterminated quoted field" : nil, false)
             }
             if available > Self.maxLineBytes {
-                return (try passOverLongRecord(), Self.passedOverMessage, true)
+                let lines = try passOverLongRecord()
+                return (start..<start, lines, Self.passedOverMessage, true)
             }
             _ = try fill(beyond: 2 * available)
         }
@@ -199,3 +246,6 @@ final class ByteReader {
 
     static let passedOverMessage = "record of more than \(maxLineBytes) \(overLimitMessage) (a quote never closed?); passed over up to the next line end"
 }
+
+/// The system's `read` (`ByteReader.read` hides the name there).
+private func systemRead(_ fd: Int32, _ p: UnsafeMutableRawPointer, _ count: Int) -> Int { read(fd, p, count) }

@@ -140,14 +140,16 @@ extension Scanner {
     /// group: a plain record (`DelimitedBlockRows.plainRecord`) that matches nothing is counted
     /// in bulk, like the block's first such record, which is screened as a sample; every other
     /// record (not plain, a match, a failure) is built and screened as the reader's item.
-    static func screenRecords(_ input: DelimitedBlockInput, _ records: DelimitedRecords, screener: Screener, local: inout BatchTally,
+    static func screenRecords(_ input: DelimitedBlockInput, _ block: DelimitedRecords, screener: Screener, local: inout BatchTally,
                               tally: Tally, progress: ProgressReporter?) {
-        let block = records.fields(input)
-        let rows = input.recordReader()
+        var rows = input.recordReader()
         var recorded: [(SignalKind, HashValue)] = []
         var unit = UnitScreening()
         var run = UnitRun()
+        // Plain records' URLs, digested together (`gatherURLs`), and where they lie.
         let batchedURLs = screener.digestsURLsInBatches
+        var urlRows: [Int] = []
+        var urlRange = [Range<Int>](repeating: 0..<0, count: batchedURLs ? block.count : 0)
         func screenRow(_ r: Int, plain: Bool) {
             unit.screen(rows.item(block, r), plain: plain, screener: screener, local: &local, tally: tally, progress: progress)
         }
@@ -159,17 +161,19 @@ extension Scanner {
                 // Until the block has its template, a plain record is screened as a sample.
                 if unit.template == nil { screenRow(r, plain: true); continue }
                 run.plain.append(r)
-                if batchedURLs { screener.gather(url: nil, recorded: recorded, row: r, into: &run.lookups); continue }
-                if let u = rows.urlRange(block, r) {
-                    block.bytes.withUnsafeBytes { b in screener.gather(url: UnsafeRawBufferPointer(rebasing: b[u]), recorded: recorded, row: r, into: &run.lookups) }
+                if batchedURLs, let u = rows.urlRange {
+                    urlRange[r] = u
+                    urlRows.append(r)
+                    screener.gather(url: nil, recorded: recorded, row: r, into: &run.lookups)
+                } else if let u = rows.urlRange {
+                    block.withUnsafeBytes { b in screener.gather(url: UnsafeRawBufferPointer(rebasing: b[u]), recorded: recorded, row: r, into: &run.lookups) }
                 } else {
                     screener.gather(url: nil, recorded: recorded, row: r, into: &run.lookups)
                 }
             }
-            if batchedURLs, !run.plain.isEmpty, rows.urlRange(block, run.plain[0]) != nil {
-                block.bytes.withUnsafeBytes { b in
-                    screener.gatherURLs(run.plain, bytes: b, range: { rows.urlRange(block, $0)! }, into: &run.lookups)
-                }
+            if !urlRows.isEmpty {
+                block.withUnsafeBytes { b in screener.gatherURLs(urlRows, bytes: b, range: { urlRange[$0] }, into: &run.lookups) }
+                urlRows.removeAll(keepingCapacity: true)
             }
             unit.screen(&run, screener: screener, local: &local, tally: tally, progress: progress) { rows.item(block, $0) }
             start = end

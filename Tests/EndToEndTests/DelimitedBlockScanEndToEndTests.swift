@@ -164,6 +164,37 @@ final class DelimitedBlockScanEndToEndTests: XCTestCase, ComparesScanOutputs {
         XCTAssertTrue(try String(contentsOfFile: a + "/errors.jsonl", encoding: .utf8).contains("over the limit"))
     }
 
+    /// A closed quoted field of 65 MiB holding line ends (over the limit: one failure, its
+    /// lines counted) in the middle of ordinary records: the records after it, cut from the
+    /// long read's buffer, are read and matched as the row path reads them (lines and rows).
+    func testClosedRecordOverTheLimitThenRecordsAreTheRowPathsBytes() throws {
+        let d = try dataset()
+        let path = d.tmp.file("long.csv")
+        FileManager.default.createFile(atPath: path, contents: nil)
+        let h = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        // The first 301 records of m.csv (its header dropped): awkward ones among them.
+        let m = try Data(contentsOf: URL(fileURLWithPath: d.tmp.file("m.csv")))
+        let from = m.firstIndex(of: UInt8(ascii: "\n"))! + 1
+        var to = try XCTUnwrap(m.range(of: Data("key-00301".utf8))).lowerBound
+        if m[to - 1] == UInt8(ascii: "\"") { to -= 1 }
+        let records = m[from..<to]
+        h.write(Data("key,url,text,md5\nk1,https://a.example/1,x,\n".utf8))
+        h.write(records)
+        h.write(Data("k2,https://a.example/2,\"".utf8))
+        var chunk = Data(repeating: UInt8(ascii: "a"), count: 1 << 20)
+        chunk[1000] = UInt8(ascii: "\n"); chunk[2000] = UInt8(ascii: "\r")
+        for _ in 0..<65 { h.write(chunk) }
+        h.write(Data("\",\n".utf8))
+        h.write(records)
+        try h.close()
+        for blocks in [nil, 3] as [Int?] {
+            let (a, b) = try scanBothWays(d, "long\(blocks ?? 0)", [path], list: d.raw, ["--signals", "url_md5"], blockRecords: blocks)
+            try assertSameOutputs(a, b)
+            XCTAssertTrue(try String(contentsOfFile: a + "/errors.jsonl", encoding: .utf8).contains("over the limit"))
+            XCTAssertFalse(try found(a).isEmpty)
+        }
+    }
+
     /// The producer's reads cut short (a few bytes each): records, quoted line ends, doubled
     /// quotes and CRLFs cut across reads (and across blocks) read as the row path reads them.
     func testRecordsCutAcrossReadsAreTheRowPathsBytes() throws {

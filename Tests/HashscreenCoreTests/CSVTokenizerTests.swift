@@ -243,4 +243,69 @@ final class CSVTokenizerTests: XCTestCase {
         XCTAssertEqual(end(""), .init(end: 0, lines: 1, unterminated: false, textAfterQuote: nil))
         XCTAssertNil(end("", atEnd: false))
     }
+
+    /// `verbatimFields` on a record `recordEnd` cut (from random text, from inner starts too):
+    /// as many fields as `nextRecord` gives; a verbatim field's range holds exactly its bytes,
+    /// and every other field is one whose bytes are not in the record as they stand (a `""`
+    /// inside, or text after the closing quote), its range where it stands, from its quote.
+    func testVerbatimFieldsAreTheTokenizersFields() {
+        var nonVerbatim = 0, round = 0
+        Self.forRandomTexts(of: "abcdefghij\"\"\"\",,\t \n\r\r\n", maxLength: 60) { text, delimiter in
+            round += 1
+            let length = text.count
+            let tokenizer = CSVTokenizer(delimiter: delimiter)
+            for from in [0, length / 3, length / 2] where from <= length {
+                text.withUnsafeBufferPointer { b in
+                    let rest = UnsafeBufferPointer(rebasing: b[from...])
+                    // The record as the block splitter hands it on: up to `recordEnd`'s end.
+                    guard let end = tokenizer.recordEnd(rest, atEnd: true)?.end else { return XCTFail("no end") }
+                    let record = UnsafeBufferPointer(rebasing: rest[0..<end])
+                    var f = FieldBuffer()
+                    let spans = FieldSpans(capacity: round % 3 == 0 ? 2 : 64)   // fields past it counted only
+                    _ = tokenizer.nextRecord(record, atEnd: true, into: &f)
+                    tokenizer.verbatimFields(record, into: spans)
+                    let shown = String(decoding: record, as: UTF8.self).debugDescription
+                    XCTAssertEqual(spans.count, f.count, shown)
+                    for k in 0..<min(spans.count, f.count, spans.capacity) {
+                        let r = spans.range(k)
+                        XCTAssertTrue(r.lowerBound >= 0 && r.upperBound <= record.count, shown)
+                        if spans.isVerbatim(k) {
+                            XCTAssertEqual(Array(record[r]), Array(f.field(k)), "\(shown) field \(k)")
+                        } else {
+                            nonVerbatim += 1
+                            XCTAssertEqual(record[r.lowerBound], UInt8(ascii: "\""), shown)
+                            // A quote after the opening one that does not end the range: `""`,
+                            // or text after the closing quote.
+                            let inner = Array(record[(r.lowerBound + 1)..<r.upperBound])
+                            let q = inner.firstIndex(of: UInt8(ascii: "\""))
+                            XCTAssertTrue(q != nil && q! != inner.count - 1, "\(shown) field \(k)")
+                            // The range is where the field stands: alone, it reads as that field.
+                            var alone = FieldBuffer()
+                            _ = tokenizer.nextRecord(UnsafeBufferPointer(rebasing: record[r]), atEnd: true, into: &alone)
+                            XCTAssertEqual(alone.count, 1, shown)
+                            XCTAssertEqual(Array(alone.field(0)), Array(f.field(k)), "\(shown) field \(k)")
+                        }
+                    }
+                }
+            }
+        }
+        XCTAssertGreaterThan(nonVerbatim, 1000)
+    }
+
+    func testVerbatimFieldsOnKnownRecords() {
+        let tokenizer = CSVTokenizer(delimiter: UInt8(ascii: ","))
+        func spans(_ s: String) -> [String] {
+            let bytes = Array(s.utf8)
+            let f = FieldSpans(capacity: 8)
+            bytes.withUnsafeBufferPointer { tokenizer.verbatimFields($0, into: f) }
+            return (0..<f.count).map { (f.isVerbatim($0) ? "" : "~") + String(decoding: bytes[f.range($0)], as: UTF8.self) }
+        }
+        XCTAssertEqual(spans("a,\"b,c\",,\"d\"\"e\",\"f\"g,\"h\nx\"\r\n"), ["a", "b,c", "", "~\"d\"\"e\"", "~\"f\"g", "h\nx"])
+        XCTAssertEqual(spans(""), [""])
+        XCTAssertEqual(spans("\n"), [""])
+        XCTAssertEqual(spans("a,"), ["a", ""])
+        XCTAssertEqual(spans("x\"y\",\"open"), ["x\"y\"", "open"])         // a literal quote; unterminated
+        XCTAssertEqual(spans("\"a\"\"b"), ["~\"a\"\"b"])                  // unterminated after `""`
+        XCTAssertEqual(spans("\"a\"\r"), ["a"])
+    }
 }
