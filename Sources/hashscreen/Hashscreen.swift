@@ -46,19 +46,12 @@ struct Hashscreen: ParsableCommand {
     /// such bytes lossily, so a path given so would name another file ("does not exist").
     /// Names inside a folder are read as bytes, so the folder that holds it is scanned whole.
     static func main() {
-        for (i, a) in CommandLine.arguments.enumerated().dropFirst() {
-            guard let arg = CommandLine.unsafeArgv[i] else { continue }
-            let raw = UnsafeBufferPointer(start: UnsafePointer(arg), count: strlen(arg))
-            guard Array(a.utf8).elementsEqual(raw.map { UInt8(bitPattern: $0) }) else {
-                let shown = raw.map { c -> String in
-                    let b = UInt8(bitPattern: c)
-                    let hex = String(b, radix: 16)
-                    return b >= 0x20 && b < 0x7F ? String(UnicodeScalar(b)) : "\\x" + (b < 0x10 ? "0" : "") + hex   // as keys escape
-                }.joined()
-                stderr("hashscreen: error: argument \(i) ('\(shown)') is not valid UTF-8; hashscreen takes UTF-8 arguments. "
-                       + "A file or folder so named is read from a folder given as input (names inside are read as bytes)")
-                Foundation.exit(64)
-            }
+        for i in 1..<Int(CommandLine.argc) {
+            guard let arg = CommandLine.unsafeArgv[i], String(validatingCString: arg) == nil else { continue }
+            let shown = EscapedName.escape(UnsafeRawBufferPointer(start: arg, count: strlen(arg)))   // as keys are escaped
+            stderr("hashscreen: error: argument \(i) ('\(shown)') is not valid UTF-8; hashscreen takes UTF-8 arguments. "
+                   + "A file or folder so named is read from a folder given as input (names inside are read as bytes)")
+            Foundation.exit(64)
         }
         main(nil)
     }
