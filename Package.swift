@@ -43,6 +43,8 @@ let package = Package(
         // the perceptual hashes' pixel loops.
         .target(name: "CPrefetch", path: "Sources/C/CPrefetch", cSettings: [.unsafeFlags(["-O2"])]),
         .target(name: "CPixelKernels", path: "Sources/C/CPixelKernels", cSettings: [.unsafeFlags(["-O2"])]),
+        // The columnar metadata scan's per-value byte loops (SSE2 on x86-64, bytes elsewhere).
+        .target(name: "CByteKernels", path: "Sources/C/CByteKernels", cSettings: [.unsafeFlags(["-O2"])]),
         // Multi-buffer MD5 (4 lanes, 8 with AVX2): the columnar scan's URL digests.
         .target(name: "CMD5x", path: "Sources/C/CMD5x", exclude: ["md5x_body.h"], cSettings: [.unsafeFlags(["-O2"])]),
 
@@ -56,11 +58,11 @@ let package = Package(
 
         .target(name: "HashscreenPerceptual", dependencies: ["HashscreenCore", "CPixelKernels"], swiftSettings: swiftSettings),
 
-        .target(name: "HashscreenParquet", dependencies: ["HashscreenCore", "CSnappy", "CZstd", "CZlib"], swiftSettings: swiftSettings),
+        .target(name: "HashscreenParquet", dependencies: ["HashscreenCore", "CSnappy", "CZstd", "CZlib", "CByteKernels"], swiftSettings: swiftSettings),
 
         .target(name: "HashscreenTar", swiftSettings: swiftSettings),
 
-        .target(name: "HashscreenManifest", dependencies: ["HashscreenCore", "HashscreenParquet", "HashscreenTar"], swiftSettings: swiftSettings),
+        .target(name: "HashscreenManifest", dependencies: ["HashscreenCore", "HashscreenParquet", "HashscreenTar", "CByteKernels"], swiftSettings: swiftSettings),
 
         .target(name: "HashscreenList", dependencies: ["HashscreenCore", "CSQLite"], swiftSettings: swiftSettings),
 
@@ -114,9 +116,9 @@ let package = Package(
         .testTarget(name: "HashscreenPerceptualTests", dependencies: ["HashscreenPerceptual", "HashscreenDecode", "HashscreenTestSupport"],
                     exclude: ["Scripts"], swiftSettings: swiftSettings),
 
-        .testTarget(name: "HashscreenParquetTests", dependencies: ["HashscreenParquet", "HashscreenTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "HashscreenParquetTests", dependencies: ["HashscreenParquet", "CByteKernels", "HashscreenTestSupport"], swiftSettings: swiftSettings),
 
-        .testTarget(name: "HashscreenManifestTests", dependencies: ["HashscreenManifest", "HashscreenTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "HashscreenManifestTests", dependencies: ["HashscreenManifest", "CByteKernels", "HashscreenTestSupport"], swiftSettings: swiftSettings),
 
         .testTarget(name: "HashscreenListTests", dependencies: ["HashscreenList", "HashscreenTestSupport"], swiftSettings: swiftSettings),
 

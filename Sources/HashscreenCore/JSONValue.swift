@@ -60,20 +60,32 @@ package indirect enum JSONValue: Sendable, Equatable {
         }
     }
 
+    /// Appends `s` as a JSON string: `"` and `\` escaped, control characters as `\n`, `\r`,
+    /// `\t` or `\u00XX`, every other character as it is. The runs between escapes are
+    /// appended whole (a byte that needs an escape is ASCII, so never inside a character's
+    /// UTF-8 sequence).
     package static func escape(_ s: String, into out: inout String) {
         out += "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case let c where c.value < 0x20:
-                let h = String(c.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - h.count) + h
-            default: out.unicodeScalars.append(u)
+        var text = s
+        text.withUTF8 { b in
+            var from = 0
+            for i in 0..<b.count {
+                let c = b[i]
+                guard c == 0x22 || c == 0x5C || c < 0x20 else { continue }
+                if from < i { out += String(decoding: UnsafeBufferPointer(rebasing: b[from..<i]), as: UTF8.self) }
+                switch c {
+                case 0x22: out += "\\\""
+                case 0x5C: out += "\\\\"
+                case 0x0A: out += "\\n"
+                case 0x0D: out += "\\r"
+                case 0x09: out += "\\t"
+                default:
+                    let h = String(c, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - h.count) + h
+                }
+                from = i + 1
             }
+            if from < b.count { out += String(decoding: UnsafeBufferPointer(rebasing: b[from...]), as: UTF8.self) }
         }
         out += "\""
     }

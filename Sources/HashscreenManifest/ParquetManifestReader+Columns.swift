@@ -1,3 +1,4 @@
+import CByteKernels
 import Foundation
 import HashscreenCore
 import HashscreenParquet
@@ -23,6 +24,8 @@ package final class ParquetColumnarInput: @unchecked Sendable {
     let wanted: [Int]
     /// Columns read as bytes: the URL's, each recorded hash's, a BYTE_ARRAY key's.
     let byteColumns: [Int]
+    /// Of those, the ones whose byte classes are found as they are decoded: the URL's, the key's.
+    let classified: Set<Int>
 
     init(path: String, input: UInt32, options: ManifestOptions, reader: ParquetFileReader, columns: ColumnMap) {
         self.path = path; self.input = input; self.options = options; self.reader = reader; self.columns = columns
@@ -33,14 +36,16 @@ package final class ParquetColumnarInput: @unchecked Sendable {
         name = (path as NSString).lastPathComponent
         wanted = columns.mappedIndices
         var bytes = [columns.url].compactMap { $0 } + columns.hashes.map(\.index)
-        if let k = columns.key, reader.columns[k].physicalType == .byteArray { bytes.append(k) }
+        var classes = Set([columns.url].compactMap { $0 })
+        if let k = columns.key, reader.columns[k].physicalType == .byteArray { bytes.append(k); classes.insert(k) }
         byteColumns = bytes
+        classified = classes
     }
 
     /// Reads row group `group`'s columns; throws what the reader throws (a damaged page, an
     /// encoding not read as bytes): the caller then reads the row group with the row reader.
     package func read(group: Int) throws -> ParquetColumnarRows {
-        let values = try reader.readByteColumns(group, columns: byteColumns)
+        let values = try reader.readByteColumns(group, columns: byteColumns, classifying: classified)
         var byColumn: [Int: ParquetByteColumn] = [:]
         for (c, v) in zip(byteColumns, values) { byColumn[c] = v }
         // An INT64 column (LAION's SAMPLE_ID key) as integers; when that fails (another
@@ -102,7 +107,8 @@ package final class ParquetColumnarRows {
     /// UTF-8. The row reader would build it a sample with that URL (`url(_:)`), those hashes,
     /// no problem and no failure. The hashes' bytes are appended to `hashes[j]` (the j-th
     /// recorded column's values, `recordedSignals[j].byteCount` bytes each, laid one after
-    /// another: no `HashValue` per row; nothing is appended for a row that is not plain).
+    /// another: no `HashValue` per row; nothing is appended for a row that is not plain),
+    /// decoded a run at a time by CByteKernels' `hs_decode_hex_rows`.
     /// `screensURL` false (no URL signal requested): the URL's text then only goes into a
     /// flagged row's records, which `item(_:)` builds, so the row is plain when the row reader
     /// takes its URL without a failure (null, or valid UTF-8), padded or not.
@@ -114,19 +120,27 @@ package final class ParquetColumnarRows {
         // then the plain rows' slots closed up (a row may fail in a later column).
         withUnsafeTemporaryAllocation(of: Bool.self, capacity: n) { isPlain in
             isPlain.initialize(repeating: true)
-            url?.withBuffers { bytes, starts, ends, present in
-                for i in 0..<n {
-                    let r = first + i
-                    if screensURL {
-                        isPlain[i] = present[r] && starts[r] < ends[r] && Self.largestLess0x21(bytes, starts[r]..<ends[r]) <= 0x5D
-                    } else if present[r] {
-                        isPlain[i] = Self.isUTF8(bytes, starts[r]..<ends[r])
+            // A column found all printable (or all ASCII) as it was decoded
+            // (`ParquetByteColumn.allPrintable`) needs only its rows' presence looked at.
+            if let url {
+                url.withBuffers { bytes, starts, ends, present in
+                    if screensURL, url.allPrintable {
+                        for i in 0..<n { isPlain[i] = present[first + i] }
+                    } else if screensURL {
+                        for i in 0..<n {
+                            let r = first + i
+                            isPlain[i] = present[r] && starts[r] < ends[r] && Self.largestLess0x21(bytes, starts[r]..<ends[r]) <= 0x5D
+                        }
+                    } else if !url.allASCII {
+                        for i in 0..<n where present[first + i] { isPlain[i] = Self.isUTF8(bytes, starts[first + i]..<ends[first + i]) }
                     }
                 }
             }
-            key?.withBuffers { bytes, starts, ends, present in
-                for i in 0..<n where isPlain[i] && present[first + i] {
-                    isPlain[i] = Self.isUTF8(bytes, starts[first + i]..<ends[first + i])
+            if let key, !key.allASCII {
+                key.withBuffers { bytes, starts, ends, present in
+                    for i in 0..<n where isPlain[i] && present[first + i] {
+                        isPlain[i] = Self.isUTF8(bytes, starts[first + i]..<ends[first + i])
+                    }
                 }
             }
             var bases: [Int] = []
@@ -136,10 +150,14 @@ package final class ParquetColumnarRows {
                 out[j].append(contentsOf: repeatElement(0, count: n * count))
                 out[j].withUnsafeMutableBytes { o in
                     column.values.withBuffers { bytes, starts, ends, present in
-                        for i in 0..<n where isPlain[i] {
-                            let r = first + i
-                            isPlain[i] = present[r] && ends[r] - starts[r] == 2 * count
-                                && Self.decodeLowerHex(bytes, from: starts[r], count: count, to: o.baseAddress! + base + i * count)
+                        starts.withMemoryRebound(to: Int64.self) { starts in
+                            ends.withMemoryRebound(to: Int64.self) { ends in
+                                isPlain.withMemoryRebound(to: UInt8.self) { keep in
+                                    hs_decode_hex_rows(bytes.baseAddress, starts.baseAddress, ends.baseAddress, present.baseAddress,
+                                                       Int64(first), Int64(n), Int64(count), keep.baseAddress,
+                                                       o.baseAddress!.assumingMemoryBound(to: UInt8.self) + base)
+                                }
+                            }
                         }
                     }
                 }
@@ -160,44 +178,6 @@ package final class ParquetColumnarRows {
                 out[j].removeLast((n - kept) * count)
             }
         }
-    }
-
-    /// Writes the `count` bytes that `2 * count` lower-case hex digits of `bytes` from `start`
-    /// spell to `out`; false when one is not a lower-case hex digit (upper case and padding go
-    /// the per-row way; `out` then holds a part). 8 digits at a time in a 64-bit word (`hex8`).
-    @inline(__always) static func decodeLowerHex(_ b: UnsafeBufferPointer<UInt8>, from start: Int, count: Int,
-                                                 to out: UnsafeMutableRawPointer) -> Bool {
-        guard count % 4 == 0 else {
-            for i in 0..<count {
-                let h = lowerHexDigit(b[start + 2 * i]), l = lowerHexDigit(b[start + 2 * i + 1])
-                if (h | l) > 15 { return false }
-                out.storeBytes(of: h << 4 | l, toByteOffset: i, as: UInt8.self)
-            }
-            return true
-        }
-        let raw = UnsafeRawPointer(b.baseAddress!) + start
-        for k in 0..<(count / 4) {
-            guard let v = hex8(UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8 * k, as: UInt64.self))) else { return false }
-            out.storeBytes(of: v.littleEndian, toByteOffset: 4 * k, as: UInt32.self)
-        }
-        return true
-    }
-
-    /// The 4 bytes that 8 lower-case hex digits (byte i of `x`: digit i) spell, byte i of the
-    /// result (little-endian) from digits 2i and 2i+1; nil when a byte is not a lower-case hex
-    /// digit. Each byte's range is tested by adding to it (no carry: the bytes are ASCII).
-    @inline(__always) package static func hex8(_ x: UInt64) -> UInt32? {
-        let high: UInt64 = 0x8080_8080_8080_8080, ones: UInt64 = 0x0101_0101_0101_0101
-        guard x & high == 0 else { return nil }
-        /// High bit of each byte: the byte is in lo...hi.
-        func inRange(_ lo: UInt64, _ hi: UInt64) -> UInt64 { (x &+ ones &* (0x80 - lo)) & ~(x &+ ones &* (0x7F - hi)) & high }
-        let digit = inRange(0x30, 0x39), letter = inRange(0x61, 0x66)
-        guard digit | letter == high else { return nil }
-        let nibbles = (x & 0x0F0F_0F0F_0F0F_0F0F) &+ (letter >> 7) &* 9
-        var y = ((nibbles << 4) | (nibbles >> 8)) & 0x00FF_00FF_00FF_00FF
-        y = (y | (y >> 8)) & 0x0000_FFFF_0000_FFFF
-        y = (y | (y >> 16)) & 0xFFFF_FFFF
-        return UInt32(truncatingIfNeeded: y)
     }
 
     /// The largest `byte - 0x21` (wrapping) of `bytes[range]`: at most 0x5D when every byte is

@@ -1,3 +1,5 @@
+import CByteKernels
+
 // BYTE_ARRAY column chunks decoded into one byte buffer and value ranges (the columnar form a
 // metadata scan reads: no value object, no String per row).
 //
@@ -14,6 +16,12 @@ package struct ParquetByteColumn: Sendable {
     package var starts: [Int] = []
     package var ends: [Int] = []
     package var present: [Bool] = []
+    /// Every present value is ASCII (bytes below 0x80), so valid UTF-8. Found as the pages
+    /// are decoded (their bytes in cache) when asked for (`decodeBytes(classifying:)`); else false.
+    package var allASCII = false
+    /// Every present value is non-empty printable ASCII without white space (bytes
+    /// 0x21...0x7E), found as `allASCII` is.
+    package var allPrintable = false
 
     init(rows: Int) {
         starts.reserveCapacity(rows); ends.reserveCapacity(rows); present.reserveCapacity(rows)
@@ -48,18 +56,22 @@ extension ColumnChunkDecoder {
     /// Decodes a BYTE_ARRAY chunk (PLAIN or dictionary pages only) into bytes and ranges; the
     /// values are those `decode` returns, as bytes (checks of the page structure are the same).
     /// `capacity`: the decompressed pages' expected size (one allocation instead of regrowing).
-    func decodeBytes(_ buf: [UInt8], capacity: Int = 0) throws -> ParquetByteColumn {
+    /// `classifying`: find `allASCII` and `allPrintable`.
+    func decodeBytes(_ buf: [UInt8], capacity: Int = 0, classifying: Bool = false) throws -> ParquetByteColumn {
         var out = ParquetByteColumn(rows: numRows)
         out.bytes.reserveCapacity(capacity)
         /// The dictionary's values: ranges in `out.bytes`.
         var dictionary: (starts: [Int], ends: [Int])?
         let maxLevel = UInt32(column.maxDefinitionLevel)
         var starts: [Int] = [], ends: [Int] = []
+        /// The classes (CByteKernels' HS_VALUES_*) of every value so far, and of the dictionary's.
+        let looked = classifying ? HS_VALUES_ASCII | HS_VALUES_PRINTABLE : 0
+        var classes = looked, dictionaryClasses = looked
         try forEachPage(buf, dictionaryPage: { data, count in
             let base = out.bytes.count
             out.bytes += data
             var d: (starts: [Int], ends: [Int]) = ([], [])
-            try Self.plain(data, from: 0, count: count, base: base, starts: &d.starts, ends: &d.ends)
+            try Self.plain(data, from: 0, count: count, base: base, starts: &d.starts, ends: &d.ends, classes: &dictionaryClasses)
             dictionary = d
         }, dataPage: { data, start, n, defs, encoding in
             let present = try presentCount(defs, of: n)
@@ -69,12 +81,13 @@ extension ColumnChunkDecoder {
                 case ParquetEncoding.plain.rawValue:
                     let base = out.bytes.count
                     out.bytes += data
-                    try Self.plain(data, from: start, count: present, base: base, starts: &starts, ends: &ends)
+                    try Self.plain(data, from: start, count: present, base: base, starts: &starts, ends: &ends, classes: &classes)
                 case ParquetEncoding.plainDictionary.rawValue, ParquetEncoding.rleDictionary.rawValue:
                     guard let dictionary else { throw ParquetError("dictionary-encoded page but the chunk has no dictionary page") }
                     guard start < data.count else { throw ParquetError("dictionary-encoded page has no index data") }
                     let width = Int(data[start])
                     let indices = try ValueDecoding.decodeHybrid(data, from: start + 1, to: data.count, bitWidth: width, count: present)
+                    classes &= dictionaryClasses
                     for i in indices {
                         guard Int(i) < dictionary.starts.count else {
                             throw ParquetError("dictionary index \(i) out of range (dictionary has \(dictionary.starts.count) values)")
@@ -96,26 +109,40 @@ extension ColumnChunkDecoder {
                 out.present.append(contentsOf: repeatElement(true, count: present))
             }
         })
+        out.allASCII = looked != 0 && classes & HS_VALUES_ASCII != 0
+        out.allPrintable = looked != 0 && classes & HS_VALUES_PRINTABLE != 0
         return out
     }
 
     /// PLAIN BYTE_ARRAY values: a 4-byte little-endian length, then the bytes, `count` times;
-    /// their ranges (offset by `base`: where `data` sits in the column's bytes) are appended.
+    /// their ranges (offset by `base`: where `data` sits in the column's bytes) are appended,
+    /// and the bits of `classes` (HS_VALUES_*) cleared for values not of the class
+    /// (`hs_plain_ranges`: one C call a page).
     private static func plain(_ data: [UInt8], from start: Int, count: Int, base: Int,
-                              starts: inout [Int], ends: inout [Int]) throws {
+                              starts: inout [Int], ends: inout [Int], classes: inout Int32) throws {
         guard count >= 0, count <= (data.count - start) / 4 else {
             throw ParquetError("PLAIN BYTE_ARRAY data of \(data.count - start) bytes cannot hold \(count) values")
         }
-        try data.withUnsafeBufferPointer { d in
-            var p = start
-            for i in 0..<count {
-                guard d.count - p >= 4 else { throw ParquetError("length of BYTE_ARRAY value \(i): data ends") }
-                let n = Int(d[p]) | Int(d[p + 1]) << 8 | Int(d[p + 2]) << 16 | Int(d[p + 3]) << 24
-                p += 4
-                guard n <= d.count - p else { throw ParquetError("BYTE_ARRAY value \(i): \(n) bytes but \(d.count - p) remain") }
-                starts.append(base + p); ends.append(base + p + n)
-                p += n
+        let first = starts.count
+        starts.append(contentsOf: repeatElement(0, count: count)); ends.append(contentsOf: repeatElement(0, count: count))
+        var at: Int64 = 0
+        let walked = data.withUnsafeBufferPointer { d in
+            starts.withUnsafeMutableBufferPointer { s in
+                ends.withUnsafeMutableBufferPointer { e in
+                    s.withMemoryRebound(to: Int64.self) { s in
+                        e.withMemoryRebound(to: Int64.self) { e in
+                            hs_plain_ranges(d.baseAddress, Int64(d.count), Int64(start), Int64(count), Int64(base),
+                                            s.baseAddress! + first, e.baseAddress! + first, &classes, &at)
+                        }
+                    }
+                }
             }
+        }
+        guard walked == count else {
+            let i = Int(walked), p = Int(at)
+            guard data.count - p >= 4 else { throw ParquetError("length of BYTE_ARRAY value \(i): data ends") }
+            let n = Int(data[p]) | Int(data[p + 1]) << 8 | Int(data[p + 2]) << 16 | Int(data[p + 3]) << 24
+            throw ParquetError("BYTE_ARRAY value \(i): \(n) bytes but \(data.count - p - 4) remain")
         }
     }
 }

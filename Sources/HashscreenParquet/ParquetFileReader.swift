@@ -161,7 +161,8 @@ package final class ParquetFileReader {
     /// (`ParquetByteColumn`): no value object per row. Throws for a column of another type or
     /// an encoding other than PLAIN and dictionary (the caller reads such a file with
     /// `readRowGroup`), and for everything `readRowGroup` throws for.
-    package func readByteColumns(_ index: Int, columns columnIndices: [Int]) throws -> [ParquetByteColumn] {
+    /// `classifying`: the columns whose values' byte classes are found (`ParquetByteColumn.allASCII`).
+    package func readByteColumns(_ index: Int, columns columnIndices: [Int], classifying: Set<Int> = []) throws -> [ParquetByteColumn] {
         guard index >= 0, index < metadata.rowGroups.count else {
             throw ParquetError(path: path, message: "row group \(index) does not exist (the file has \(metadata.rowGroups.count))")
         }
@@ -181,7 +182,7 @@ package final class ParquetFileReader {
                 // hold them in one allocation; a hostile claim is bounded by the chunk's bytes.
                 let stated = group.columns[leafIndices[c]].meta?.totalUncompressedSize ?? 0
                 let capacity = Int(max(0, min(stated, Int64(buf.count) * 32, Int64(ColumnChunkDecoder.maxPageBytes))))
-                out.append(try ColumnChunkDecoder(column: column, codec: codec, numRows: numRows).decodeBytes(buf, capacity: capacity))
+                out.append(try ColumnChunkDecoder(column: column, codec: codec, numRows: numRows).decodeBytes(buf, capacity: capacity, classifying: classifying.contains(c)))
             } catch let e as ParquetError where e.path.isEmpty {
                 throw ParquetError(path: path, message: "row group \(index), column '\(column.name)': \(e.description)")
             }

@@ -77,7 +77,21 @@ func unpackLSB(_ b: [UInt8], start: Int, width: Int, count: Int, into out: inout
     }
     var bit = start * 8
     let mask: UInt64 = width == 64 ? ~0 : (1 << UInt64(width)) - 1
-    for _ in 0..<count {
+    var done = 0
+    // Up to 56 bits, a value lies within the 8 bytes from its first: one load and a shift each,
+    // while those 8 bytes are in `b` (the loop below takes the last few).
+    if width <= 56 {
+        out.reserveCapacity(out.count + count)
+        b.withUnsafeBytes { raw in
+            while done < count, bit >> 3 + 8 <= raw.count {
+                let word = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: bit >> 3, as: UInt64.self))
+                out.append((word >> UInt64(bit & 7)) & mask)
+                bit += width
+                done += 1
+            }
+        }
+    }
+    for _ in done..<count {
         var v: UInt64 = 0
         var got = 0
         var byte = bit >> 3

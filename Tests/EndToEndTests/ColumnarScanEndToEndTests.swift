@@ -58,6 +58,17 @@ final class ColumnarScanEndToEndTests: XCTestCase, ComparesScanOutputs {
                   "md5": pa.array(md5s, pa.string()), "sha256": pa.array(s256s, pa.string())})
     pq.write_table(f, out + "/f.parquet", row_group_size=110, compression="snappy")
     sha256 = sorted({s256[i] for i in range(n) if i % 19 == 0})
+    # Row groups of 40 whose URLs are all printable ASCII but for one row of a kind per group
+    # (a space, a tab, DEL, non-ASCII UTF-8, bytes that are not UTF-8, empty, null): the reader
+    # finds a column's byte classes as it decodes it; dictionary pages (g) and plain v2 (h).
+    bases = ["https://img%d.example.com/p/%d/image.jpg?w=%d" % (i % 7, i, i % 3) for i in range(n)]
+    odd = {1: b"http://x.example/a b", 2: b"\tHTTP://x.example/t", 3: b"http://x.example/\x7f",
+           4: "https://ex\u00e4mple.com/\u00fc".encode(), 5: b"\xff\xfehttp://x.example/", 6: b"", 7: None}
+    gurls = [odd.get((i // 40) % 10, b"") if i % 40 == 17 and (i // 40) % 10 in odd else bases[i].encode() for i in range(n)]
+    g = pa.table({"SAMPLE_ID": pa.array(range(n), pa.int64()), "URL": pa.array(gurls, pa.binary()),
+                  "md5": pa.array([hashlib.md5(b"image %d" % i).hexdigest() for i in range(n)], pa.string())})
+    pq.write_table(g, out + "/g.parquet", row_group_size=40, compression="snappy")
+    pq.write_table(g, out + "/h.parquet", row_group_size=40, use_dictionary=False, data_page_version="2.0", compression="snappy")
     # The md5 list's values found through a recorded md5 that parses (case and padding aside).
     md5found = sorted({hashlib.md5(b"image %d" % i).hexdigest() for i in range(n)
                        if i % 17 == 0 and md5s[i] and md5s[i].strip().lower() == hashlib.md5(b"image %d" % i).hexdigest()})
@@ -172,6 +183,23 @@ final class ColumnarScanEndToEndTests: XCTestCase, ComparesScanOutputs {
         XCTAssertTrue(hits.contains { $0.hasPrefix("sha256 ") }, "\(hits)")
         let errors = try String(contentsOfFile: a + "/errors.jsonl", encoding: .utf8)
         XCTAssertTrue(errors.contains("sha256"), errors)
+    }
+
+    /// Row groups whose URLs are all printable ASCII, and groups with one URL of each other
+    /// kind (white space, DEL, non-ASCII, not UTF-8, empty, null): the classes the reader finds
+    /// as it decodes a column (`ParquetByteColumn.allPrintable`, `allASCII`) decide which rows
+    /// are looked at one by one; screened by URL and by the recorded md5 alone.
+    func testRowGroupsOfEveryURLClassAreTheRowPathsBytes() throws {
+        var d = try dataset()
+        d.inputs = [d.tmp.file("g.parquet"), d.tmp.file("h.parquet")]
+        for signals in ["url_md5", "md5"] {
+            let (a, b) = try scanBothWays(d, "classes-\(signals)", ["--signals", signals], status: 1)
+            try assertSameOutputs(a, b)
+            let hits = try found(a)
+            XCTAssertFalse(hits.isEmpty, signals)
+            let errors = try String(contentsOfFile: a + "/errors.jsonl", encoding: .utf8)
+            XCTAssertTrue(errors.contains("not UTF-8"), "\(signals): \(errors)")
+        }
     }
 
     func testShardedScansAreTheRowPathsBytes() throws {
