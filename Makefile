@@ -61,9 +61,9 @@ release: deps
 # Tests whose results depend on code generation run again in the shipped configuration
 # (RELEASE_FLAGS, plus -enable-testing for @testable imports: the optimiser may reorder what
 # the source does not pin, and the kernels chosen at run time are other code paths): the
-# bit-exact perceptual hashes, the match indexes and the multi-buffer MD5 kernels (a suite: a
-# name matches up to its "." or "/").
-SHIPPED_TESTS := HashscreenPerceptualTests|HashscreenMatchTests|HashscreenDigestTests\.MultiMD5Tests
+# bit-exact perceptual hashes, the match indexes, the multi-buffer MD5 kernels and the byte
+# kernels of the columnar scan (CByteKernels) (a suite: a name matches up to its "." or "/").
+SHIPPED_TESTS := HashscreenPerceptualTests|HashscreenMatchTests|HashscreenDigestTests\.MultiMD5Tests|HashscreenParquetTests\.PlainRangesTests|HashscreenManifestTests\.LowerHexWordTests
 RELEASE_TEST_FLAGS := $(RELEASE_FLAGS) -Xswiftc -enable-testing --scratch-path .build-release-test
 TEST_ENV := HASHSCREEN_PYTHON=$(abspath $(PY_VENV))/bin/python
 
@@ -114,11 +114,11 @@ test-slurm: build
 	$(call apt_missing,python3-yaml)
 	HASHSCREEN=$(BIN_DEBUG) bash Tests/slurm/run.sh
 
-# The decoder tests, the multi-buffer MD5 tests and the Parquet reader's tests again on a debug build with AddressSanitizer
-# everywhere and, in the C targets (the image shim, the pixel kernels, CMD5x), UndefinedBehaviorSanitizer stopping at the first
+# The decoder tests, the multi-buffer MD5 tests, the Parquet reader's tests and the hex kernel's again on a debug build with AddressSanitizer
+# everywhere and, in the C targets (the image shim, the pixel kernels, CMD5x, CByteKernels), UndefinedBehaviorSanitizer stopping at the first
 # report (swiftc has no -sanitize=undefined on Linux); scratch path of its own. DEVELOPERS.md.
 # Leak checks are off: XCTest's own bookkeeping (suites, test names) outlives main.
-SANITIZE_TESTS := HashscreenDecodeTests|HashscreenDigestTests\.MultiMD5Tests|HashscreenParquetTests
+SANITIZE_TESTS := HashscreenDecodeTests|HashscreenDigestTests\.MultiMD5Tests|HashscreenParquetTests|HashscreenManifestTests\.LowerHexWordTests
 test-sanitize: deps pydeps
 	$(TEST_ENV) ASAN_OPTIONS=detect_leaks=0 $(SWIFT) test --scratch-path .build-asan --sanitize=address \
 	  -Xcc -fsanitize=undefined -Xcc -fno-sanitize-recover=undefined \
