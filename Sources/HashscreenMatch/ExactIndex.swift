@@ -33,14 +33,22 @@ package final class ExactIndex: MatchIndex, @unchecked Sendable {
     /// nearly every query of a screen matches nothing and touches no key (docs/index.md,
     /// "Exact lookups").
     let tags: FlatBuffer<UInt16>
+    /// A bit for each value of a key's first `filterBits` bits, set where some key has them
+    /// (about 1 in 16 set): a search whose bit is clear matches nothing and reads neither the
+    /// directory nor the tags, one cache line instead of two dependent ones. Made when the
+    /// index is (from the keys); nil for lists above `filterMaximumKeys`, whose filter would be
+    /// too large to make for every scan (docs/index.md, "Exact lookups").
+    let filter: FlatBuffer<UInt64>?
+    let filterShift: UInt64
 
     /// Builds the index; every value must have `byteCount` bytes.
-    package convenience init(values: [HashValue], byteCount: Int) throws(IndexBuildError) {
-        try self.init(packed: PackedHashList(values, byteCount: byteCount))
+    /// `filterMaximum`: the most keys that get a filter (tests build indexes without).
+    package convenience init(values: [HashValue], byteCount: Int, filterMaximum: Int = filterMaximumKeys) throws(IndexBuildError) {
+        try self.init(packed: PackedHashList(values, byteCount: byteCount), filterMaximum: filterMaximum)
     }
 
     /// Builds the index over packed values.
-    package init(packed list: PackedHashList) {
+    package init(packed list: PackedHashList, filterMaximum: Int = filterMaximumKeys) {
         self.count = list.count
         self.byteCount = list.byteCount
         let w = list.wordCount
@@ -76,6 +84,32 @@ package final class ExactIndex: MatchIndex, @unchecked Sendable {
         self.entries = FlatBuffer(order)
         self.directory = FlatBuffer(starts)
         self.tags = Self.tags(keys, count: count, wordCount: w)
+        (self.filter, self.filterShift) = Self.filter(keys, count: count, wordCount: w, maximum: filterMaximum)
+    }
+
+    /// Lists up to this many keys get a `filter` (4M keys: a 8 MiB filter, made in ~10 ms).
+    package static let filterMaximumKeys = 1 << 22
+
+    /// The filter of `count` keys (nil above `filterMaximumKeys`) and its shift: 2^k bits for
+    /// the first k bits of a key, 16 bits a key (k at least the directory's 16).
+    static func filter(_ keys: FlatBuffer<UInt64>, count: Int, wordCount w: Int,
+                       maximum: Int = filterMaximumKeys) -> (FlatBuffer<UInt64>?, UInt64) {
+        guard count > 0, count <= maximum else { return (nil, 64) }
+        let bits = max(directoryBits, (Int.bitWidth - (count - 1).leadingZeroBitCount) + 4)
+        let shift = UInt64(64 - bits)
+        let filter = FlatBuffer<UInt64>(repeating: 0, count: (1 << bits) / 64)
+        for i in 0..<count {
+            let b = Int(keys.base[i * w] >> shift)
+            filter.base[b >> 6] |= 1 << UInt64(b & 63)
+        }
+        return (filter, shift)
+    }
+
+    /// Whether some key may begin with `q`'s first filter bits (always, without a filter).
+    @inline(__always) private func mayHold(_ q: PackedHash) -> Bool {
+        guard let filter else { return true }
+        let b = Int(q.w0 >> filterShift)
+        return filter.base[b >> 6] & (1 << UInt64(b & 63)) != 0
     }
 
     /// The 16 bits of a key after its directory bits.
@@ -117,6 +151,7 @@ package final class ExactIndex: MatchIndex, @unchecked Sendable {
         self.entries = nil
         self.directory = starts
         self.tags = Self.tags(keys, count: count, wordCount: w)
+        (self.filter, self.filterShift) = Self.filter(keys, count: count, wordCount: w)
     }
 
     // MARK: - Index files
@@ -205,13 +240,17 @@ package final class ExactIndex: MatchIndex, @unchecked Sendable {
         } else {
             tags = Self.tags(keys, count: count, wordCount: wordCount)
         }
+        (filter, filterShift) = Self.filter(keys, count: count, wordCount: wordCount)
     }
 
-    package var memoryBytes: Int { keys.memoryBytes + (entries?.memoryBytes ?? 0) + directory.memoryBytes + tags.memoryBytes }
+    package var memoryBytes: Int {
+        keys.memoryBytes + (entries?.memoryBytes ?? 0) + directory.memoryBytes + tags.memoryBytes + (filter?.memoryBytes ?? 0)
+    }
 
     package func search(_ query: HashValue, threshold: Int, into hits: inout [IndexHit]) {
         guard query.bytes.count == byteCount, threshold >= 0 else { return }
-        search(PackedHash(query.bytes)) { hits.append($0) }
+        let q = PackedHash(query.bytes)
+        if mayHold(q) { search(q) { hits.append($0) } }
     }
 
     /// Queries searched together (a worker's metadata rows): the cache lines each search reads
@@ -240,18 +279,31 @@ package final class ExactIndex: MatchIndex, @unchecked Sendable {
 
     /// The batch searches' loops: the directory entries of all queries prefetched, then the
     /// keys where each search starts, then each query (those `valid` says) searched.
+    /// With a filter, its bits first, then those loops for the queries whose bit is set.
     @inline(__always) private func search(packed: [PackedHash], into hits: inout [IndexBatchHit], valid: (Int) -> Bool) {
+        guard let filter else { return search(packed.indices, of: packed, into: &hits, valid: valid) }
+        for p in packed { hs_prefetch_nta(filter.base + Int(p.w0 >> filterShift) >> 6) }
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: packed.count) { held in
+            var n = 0
+            for (i, p) in packed.enumerated() where mayHold(p) { held[n] = i; n += 1 }
+            search(UnsafeBufferPointer(rebasing: held[..<n]), of: packed, into: &hits, valid: valid)
+        }
+    }
+
+    @inline(__always) private func search<C: Collection<Int>>(_ which: C, of packed: [PackedHash], into hits: inout [IndexBatchHit],
+                                                              valid: (Int) -> Bool) {
         let shift = UInt64(64 - Self.directoryBits)
-        for p in packed { hs_prefetch_nta(directory.base + Int(p.w0 >> shift)) }
-        for p in packed {
+        for i in which { hs_prefetch_nta(directory.base + Int(packed[i].w0 >> shift)) }
+        for i in which {
+            let p = packed[i]
             let bucket = Int(p.w0 >> shift)
             let first = Int(directory.base[bucket]), end = Int(directory.base[bucket + 1])
             // The tags where the search starts (a bucket's keys are uniform: within a few
             // places of the guess, 32 tags to a line).
             if end > first { hs_prefetch_nta(tags.base + guess(p, first, end)) }
         }
-        for (i, p) in packed.enumerated() where valid(i) {
-            search(p) { hits.append(IndexBatchHit(query: Int32(truncatingIfNeeded: i), hit: $0)) }
+        for i in which where valid(i) {
+            search(packed[i]) { hits.append(IndexBatchHit(query: Int32(truncatingIfNeeded: i), hit: $0)) }
         }
     }
 

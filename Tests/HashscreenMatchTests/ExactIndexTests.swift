@@ -44,9 +44,12 @@ final class ExactIndexTests: XCTestCase {
     /// skewed buckets (every key sharing its first 16 bits; clustered low and high ends) where
     /// the guess is far off, with duplicates at bucket edges; every key and many misses are
     /// checked against a dictionary.
+    /// Each with the filter of first bits (`ExactIndex.filter`) and without (a list above
+    /// `filterMaximumKeys`).
     func testInterpolatedBuckets() throws {
         var rng = SplitMix64(seed: 77)
         for shape in ["uniform", "one-bucket", "clustered"] {
+          for filterMaximum in [ExactIndex.filterMaximumKeys, 0] {
             var values: [HashValue] = []
             switch shape {
             case "uniform":
@@ -65,7 +68,7 @@ final class ExactIndexTests: XCTestCase {
             values += [sorted.first!, sorted.last!, sorted.last!]
             var reference: [HashValue: [IndexHit]] = [:]
             for (i, v) in values.enumerated() { reference[v, default: []].append(IndexHit(entry: Int32(i), distance: 0)) }
-            let index = try ExactIndex(values: values, byteCount: 16)
+            let index = try ExactIndex(values: values, byteCount: 16, filterMaximum: filterMaximum)
             // A batch gives each query's hits, in query order, as one search after another.
             var queries = Array(values.prefix(700))
             for _ in 0..<300 { queries.append(rng.hash(bytes: 16)) }
@@ -104,6 +107,7 @@ final class ExactIndexTests: XCTestCase {
                 let q = HashValue(bytes: edge)
                 XCTAssertEqual(index.search(q, threshold: 0), reference[q] ?? [], "\(shape) edge \(q.hex)")
             }
+          }
         }
     }
 
