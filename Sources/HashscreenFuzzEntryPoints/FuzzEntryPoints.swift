@@ -39,9 +39,11 @@ public enum FuzzEntryPoints {
     // MARK: - Parquet
 
     /// A whole Parquet file: magic, footer length, the Thrift compact footer (schema, row groups,
-    /// column metadata), then every row group's column chunks (pages, codecs, encodings); then,
-    /// when no row group is over the limit, the file as a scan's Parquet manifest reader takes
-    /// it (column recognition, embedded images).
+    /// column metadata), then every row group's column chunks (pages, codecs, encodings), as
+    /// values and as the columnar scan reads them (`readByteColumns`, `readInt64Columns`:
+    /// where a column reads so, it must give what `readRowGroup` gives it, or the harness traps);
+    /// then, when no row group is over the limit, the file as a scan's Parquet manifest reader
+    /// takes it (column recognition, embedded images).
     public static func parquetFile(_ bytes: UnsafeRawBufferPointer) {
         var small = false
         ScratchFile.shared.with(bytes) { path in
@@ -51,9 +53,44 @@ public enum FuzzEntryPoints {
             for g in 0..<reader.rowGroupCount {
                 guard reader.rowCount(ofRowGroup: g) <= Limits.parquetRowsDecoded else { small = false; continue }
                 _ = try? reader.readRowGroup(g)
+                checkColumnar(reader, group: g)
             }
         }
         if small { readManifest(bytes, layout: .parquet) }
+    }
+
+    /// Each BYTE_ARRAY and INT64 column of row group `g` read as the columnar scan reads it; a
+    /// column that reads so must read as values too, to the same values, and its byte classes
+    /// (`allASCII`, `allPrintable`) must hold of them.
+    private static func checkColumnar(_ reader: ParquetFileReader, group g: Int) {
+        for (c, column) in reader.columns.enumerated() {
+            switch column.physicalType {
+            case .byteArray:
+                guard let bytes = (try? reader.readByteColumns(g, columns: [c], classifying: [c]))?.first else { continue }
+                guard let values = try? reader.readRowGroup(g, columns: [c]).columns[0] else {
+                    preconditionFailure("row group \(g), column \(c): read as bytes, not as values")
+                }
+                precondition(bytes.rowCount == values.count, "row group \(g), column \(c): \(bytes.rowCount) rows as bytes, \(values.count) as values")
+                for r in 0..<bytes.rowCount {
+                    precondition(bytes.parquetValue(r, text: column.holdsText) == values[r], "row group \(g), column \(c), row \(r): bytes differ from the value")
+                    guard bytes.present[r] else { continue }
+                    let v = bytes.value(r)
+                    if bytes.allASCII { precondition(v.allSatisfy { $0 < 0x80 }, "row group \(g), column \(c), row \(r): not ASCII") }
+                    if bytes.allPrintable { precondition(!v.isEmpty && v.allSatisfy { (0x21...0x7E).contains($0) }, "row group \(g), column \(c), row \(r): not printable") }
+                }
+            case .int64:
+                guard let ints = (try? reader.readInt64Columns(g, columns: [c]))?.first else { continue }
+                guard let values = try? reader.readRowGroup(g, columns: [c]).columns[0] else {
+                    preconditionFailure("row group \(g), column \(c): read as integers, not as values")
+                }
+                precondition(ints.rowCount == values.count, "row group \(g), column \(c): \(ints.rowCount) rows as integers, \(values.count) as values")
+                for r in 0..<ints.rowCount {
+                    precondition(ints.parquetValue(r) == values[r], "row group \(g), column \(c), row \(r): integer differs from the value")
+                }
+            default:
+                continue
+            }
+        }
     }
 
     /// One column chunk (its pages: dictionary, data v1/v2; codec and encodings) under a fixed,
