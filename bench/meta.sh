@@ -13,7 +13,7 @@
 #        BENCH_META_MD5_LIST (1000000)   entries of the md5 list (the recorded-md5 variant)
 #        BENCH_META_PLANTED (1000)       rows planted in each list (by URL, by md5: disjoint)
 #        BENCH_SEED (1)                  generator seed
-#        BENCH_META_RUNS (1)             runs of each hashscreen step (median reported)
+#        BENCH_META_RUNS (3)             runs of each hashscreen step (median reported)
 #        BENCH_META_PEER_RUNS (3)        runs of each DuckDB step
 #        BENCH_META_OUT (BENCH_WORK/hs/meta)  outputs and results.jsonl
 #        BENCH_VENV, BENCH_RELEASE_FLAGS, BENCH_DOC, SWIFT: as in bench.sh
@@ -28,7 +28,7 @@ LIST=${BENCH_META_LIST:-16000000}
 MD5_LIST=${BENCH_META_MD5_LIST:-1000000}
 PLANTED=${BENCH_META_PLANTED:-1000}
 SEED=${BENCH_SEED:-1}
-RUNS=${BENCH_META_RUNS:-1}
+RUNS=${BENCH_META_RUNS:-3}
 PEER_RUNS=${BENCH_META_PEER_RUNS:-3}
 M=${BENCH_META_OUT:-$WORK/hs/meta}
 VENV=${BENCH_VENV:-$WORK/venv}
@@ -86,9 +86,9 @@ cat "$D/url_md5.txt" "$D/md5.txt" > /dev/null
 T "meta:duckdb:ingest:url_md5" "$LIST" "$PEER_RUNS" 0 sh -c 'rm -f "$1" "$1.wal"; exec "$2" "$3" ingest "$1" url_md5 "$4"' \
   sh "$DDB" "$PY" "$KIT/peers/duckdb_meta.py" "$D/url_md5.txt"
 T "meta:duckdb:ingest:md5" "$MD5_LIST" 1 0 "${DUCK[@]}" ingest "$DDB" md5 "$D/md5.txt"
-T "meta:hs:import:url_md5" "$LIST" "$RUNS" 0 sh -c 'rm -f "$1"; exec "$2" list import --list "$1" --name urls --version bench --type url_md5 --url-convention raw "$3"' \
+T "meta:hs:import:url_md5" "$LIST" "$RUNS" 0 sh -c 'rm -f "$1" "$1".index-*; exec "$2" list import --list "$1" --name urls --version bench --type url_md5 --url-convention raw "$3"' \
   sh "$M/urls.db" "$HS" "$D/url_md5.txt"
-T "meta:hs:import:md5" "$MD5_LIST" "$RUNS" 0 sh -c 'rm -f "$1"; exec "$2" list import --list "$1" --name md5 --version bench --type md5 "$3"' \
+T "meta:hs:import:md5" "$MD5_LIST" "$RUNS" 0 sh -c 'rm -f "$1" "$1".index-*; exec "$2" list import --list "$1" --name md5 --version bench --type md5 "$3"' \
   sh "$M/md5.db" "$HS" "$D/md5.txt"
 "$HS" list info --list "$M/urls.db" > "$M/urls-info.txt"
 "$HS" list info --list "$M/md5.db" > "$M/md5-info.txt"
@@ -99,11 +99,11 @@ VARIANTS="parquet:laion.parquet:url_md5:urls.db csv:laion.csv:url_md5:urls.db js
 for v in $VARIANTS; do
   IFS=: read -r name file sig db <<< "$v"
   cat "$D/$file" > /dev/null
-  step "screen $name ($file, $sig): DuckDB ($PEER_RUNS + 1 warm-up), hashscreen ($RUNS)"
+  step "screen $name ($file, $sig): DuckDB ($PEER_RUNS + 1 warm-up), hashscreen ($RUNS + 1 warm-up)"
   T "meta:duckdb:screen:$name" "$ROWS" "$PEER_RUNS" 1 "${DUCK[@]}" screen "$DDB" "$D/$file" "$sig" "$M/duckdb-$name.csv" removal
   # The recorded column also by a query that never reads the URLs (the SAMPLE_IDs only).
   [ "$name" != md5 ] || T "meta:duckdb:screen-key:$name" "$ROWS" "$PEER_RUNS" 1 "${DUCK[@]}" screen "$DDB" "$D/$file" "$sig" "$M/duckdb-$name-key.csv" key
-  T "meta:hs:scan:$name" "$ROWS" "$RUNS" 0 sh -c 'rm -rf "$4"; exec "$1" scan "$2" --list "$3" --signals "$5" --jobs 2 -q --out "$4"' \
+  T "meta:hs:scan:$name" "$ROWS" "$RUNS" 1 sh -c 'rm -rf "$4"; exec "$1" scan "$2" --list "$3" --signals "$5" --jobs 2 -q --out "$4"' \
     sh "$HS" "$D/$file" "$M/$db" "$M/hs-$name" "$sig"
 done
 step "DuckDB floors on laion.parquet: read the URLs; read and md5 them"

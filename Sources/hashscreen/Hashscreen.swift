@@ -46,6 +46,7 @@ struct Hashscreen: ParsableCommand {
     /// such bytes lossily, so a path given so would name another file ("does not exist").
     /// Names inside a folder are read as bytes, so the folder that holds it is scanned whole.
     static func main() {
+        keepLargeFreedBlocks()
         for i in 1..<Int(CommandLine.argc) {
             guard let arg = CommandLine.unsafeArgv[i], String(validatingCString: arg) == nil else { continue }
             let shown = EscapedName.escape(UnsafeRawBufferPointer(start: arg, count: strlen(arg)))   // as keys are escaped
@@ -54,6 +55,24 @@ struct Hashscreen: ParsableCommand {
             Foundation.exit(64)
         }
         main(nil)
+    }
+
+    /// glibc's malloc returns a freed block above its (adaptive) mmap threshold to the kernel
+    /// and trims the heap's top past its trim threshold, so each row group's column buffers
+    /// (1-12 MiB, freed and made again by every worker for every group) came back as fresh
+    /// pages: half the minor page faults of a metadata scan. Fixed thresholds of 64 MiB (mmap)
+    /// and 128 MiB (trim) keep such blocks for reuse (docs/decisions.md, "Freed blocks kept").
+    /// (`mallopt` from malloc.h, which Swift's Glibc module leaves out: found by name; a C
+    /// library without it, such as musl, keeps its own policy.)
+    static func keepLargeFreedBlocks() {
+        #if canImport(Glibc)
+        typealias MallOpt = @convention(c) (Int32, Int32) -> Int32
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") else { return }   // RTLD_DEFAULT
+        let mallopt = unsafeBitCast(symbol, to: MallOpt.self)
+        let mmapThreshold: Int32 = -3, trimThreshold: Int32 = -1   // malloc.h M_MMAP_THRESHOLD, M_TRIM_THRESHOLD
+        _ = mallopt(mmapThreshold, 64 << 20)
+        _ = mallopt(trimThreshold, 128 << 20)
+        #endif
     }
 
     static func stderr(_ s: String) {
