@@ -84,7 +84,7 @@ struct ColumnChunkDecoder {
                             var c = ByteCursor(data)
                             let len = Int(try c.uint32LE("definition levels length"))
                             let lr = try c.take(len, "definition levels")
-                            defs = try ValueDecoding.decodeHybrid(data, from: lr.lowerBound, to: lr.upperBound, bitWidth: levelBitWidth, count: n)
+                            defs = try definitionLevels(data, from: lr.lowerBound, to: lr.upperBound, count: n)
                             p = lr.upperBound
                         case ParquetEncoding.bitPacked.rawValue:
                             let (d, used) = try ValueDecoding.decodeBitPackedMSB(data, from: 0, to: data.count, bitWidth: levelBitWidth, count: n)
@@ -106,7 +106,7 @@ struct ColumnChunkDecoder {
                     var defs: [UInt32]?
                     if column.maxDefinitionLevel > 0 {
                         let s = bodyStart + repLen
-                        defs = try ValueDecoding.decodeHybrid(buf, from: s, to: s + defLen, bitWidth: levelBitWidth, count: n)
+                        defs = try definitionLevels(buf, from: s, to: s + defLen, count: n)
                     }
                     let valuesStart = bodyStart + repLen + defLen
                     let valuesSize = usize - repLen - defLen
@@ -141,6 +141,15 @@ struct ColumnChunkDecoder {
             if d == maxLevel { present += 1 }
         }
         return present
+    }
+
+    /// A page's `count` definition levels (RLE / bit-packing hybrid at `start..<end`); nil when
+    /// they are one run of the maximum level, no value of the page null (as for a column
+    /// without levels).
+    private func definitionLevels(_ bytes: [UInt8], from start: Int, to end: Int, count: Int) throws -> [UInt32]? {
+        if ValueDecoding.opensWithRun(bytes, from: start, to: end, bitWidth: levelBitWidth, count: count,
+                                      of: UInt32(column.maxDefinitionLevel)) { return nil }
+        return try ValueDecoding.decodeHybrid(bytes, from: start, to: end, bitWidth: levelBitWidth, count: count)
     }
 
     /// Bits per definition level (parquet-format Encodings.md: the width of the maximum level).

@@ -81,6 +81,11 @@ extension ColumnChunkDecoder {
                 case ParquetEncoding.plain.rawValue:
                     let base = out.bytes.count
                     out.bytes += data
+                    if present == n {   // no nulls (the usual page): the ranges go straight to the column's
+                        try Self.plain(data, from: start, count: n, base: base, starts: &out.starts, ends: &out.ends, classes: &classes)
+                        out.present.append(contentsOf: repeatElement(true, count: n))
+                        return
+                    }
                     try Self.plain(data, from: start, count: present, base: base, starts: &starts, ends: &ends, classes: &classes)
                 case ParquetEncoding.plainDictionary.rawValue, ParquetEncoding.rleDictionary.rawValue:
                     guard let dictionary else { throw ParquetError("dictionary-encoded page but the chunk has no dictionary page") }
@@ -88,12 +93,12 @@ extension ColumnChunkDecoder {
                     let width = Int(data[start])
                     let indices = try ValueDecoding.decodeHybrid(data, from: start + 1, to: data.count, bitWidth: width, count: present)
                     classes &= dictionaryClasses
-                    for i in indices {
-                        guard Int(i) < dictionary.starts.count else {
-                            throw ParquetError("dictionary index \(i) out of range (dictionary has \(dictionary.starts.count) values)")
-                        }
-                        starts.append(dictionary.starts[Int(i)]); ends.append(dictionary.ends[Int(i)])
+                    if present == n {   // no nulls: straight to the column's ranges
+                        try Self.lookUp(indices, in: dictionary, starts: &out.starts, ends: &out.ends)
+                        out.present.append(contentsOf: repeatElement(true, count: n))
+                        return
                     }
+                    try Self.lookUp(indices, in: dictionary, starts: &starts, ends: &ends)
                 default:
                     throw ParquetError("encoding \(ParquetEncoding.name(encoding)) is not read as bytes")
                 }
@@ -112,6 +117,29 @@ extension ColumnChunkDecoder {
         out.allASCII = looked != 0 && classes & HS_VALUES_ASCII != 0
         out.allPrintable = looked != 0 && classes & HS_VALUES_PRINTABLE != 0
         return out
+    }
+
+    /// The dictionary's ranges at `indices`, appended to `starts` and `ends`; an index past the
+    /// dictionary throws.
+    private static func lookUp(_ indices: [UInt32], in dictionary: (starts: [Int], ends: [Int]),
+                               starts: inout [Int], ends: inout [Int]) throws {
+        let first = starts.count
+        starts.append(contentsOf: repeatElement(0, count: indices.count)); ends.append(contentsOf: repeatElement(0, count: indices.count))
+        try starts.withUnsafeMutableBufferPointer { s in
+            try ends.withUnsafeMutableBufferPointer { e in
+                try indices.withUnsafeBufferPointer { idx in
+                    try dictionary.starts.withUnsafeBufferPointer { ds in
+                        try dictionary.ends.withUnsafeBufferPointer { de in
+                            for k in 0..<idx.count {
+                                let i = Int(idx[k])
+                                guard i < ds.count else { throw ParquetError("dictionary index \(i) out of range (dictionary has \(ds.count) values)") }
+                                s[first + k] = ds[i]; e[first + k] = de[i]
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// PLAIN BYTE_ARRAY values: a 4-byte little-endian length, then the bytes, `count` times;

@@ -249,9 +249,10 @@ package final class ParquetFileReader {
 
     /// Reads exactly `count` bytes at `offset`.
     static func pread(_ fd: Int32, path: String, offset: Int64, count: Int) throws -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: count)
+        // Not zeroed first: every byte is read, or the read throws (the count then is what was read).
         var done = 0
-        try out.withUnsafeMutableBytes { buf in
+        return try [UInt8](unsafeUninitializedCapacity: count) { buf, initialized in
+            defer { initialized = done }
             while done < count {
                 let n = Glibc.pread(fd, buf.baseAddress! + done, count - done, off_t(offset) + off_t(done))
                 if n < 0 {
@@ -264,7 +265,6 @@ package final class ParquetFileReader {
                 done += n
             }
         }
-        return out
     }
 }
 

@@ -32,37 +32,56 @@ extension ColumnChunkDecoder {
             dictionary = d
         }, dataPage: { data, start, n, defs, encoding in
             let present = try presentCount(defs, of: n)
+            // A page without nulls (the usual one) is decoded straight into the column's values.
+            let direct = present == n
             page.removeAll(keepingCapacity: true)
+            let first = direct ? out.values.count : 0
             if present > 0 {
                 switch encoding {
                 case ParquetEncoding.plain.rawValue:
-                    try Self.plainInt64s(data, from: start, count: present, into: &page)
+                    if direct { try Self.plainInt64s(data, from: start, count: present, into: &out.values) } else {
+                        try Self.plainInt64s(data, from: start, count: present, into: &page)
+                    }
                 case ParquetEncoding.plainDictionary.rawValue, ParquetEncoding.rleDictionary.rawValue:
                     guard let dictionary else { throw ParquetError("dictionary-encoded page but the chunk has no dictionary page") }
                     guard start < data.count else { throw ParquetError("dictionary-encoded page has no index data") }
                     let indices = try ValueDecoding.decodeHybrid(data, from: start + 1, to: data.count, bitWidth: Int(data[start]), count: present)
-                    for i in indices {
-                        guard Int(i) < dictionary.count else {
-                            throw ParquetError("dictionary index \(i) out of range (dictionary has \(dictionary.count) values)")
-                        }
-                        page.append(dictionary[Int(i)])
+                    if direct { try Self.lookUp(indices, in: dictionary, into: &out.values) } else {
+                        try Self.lookUp(indices, in: dictionary, into: &page)
                     }
                 default:
                     throw ParquetError("encoding \(ParquetEncoding.name(encoding)) is not read as integers")
                 }
             }
-            guard page.count == present else { throw ParquetError("decoded \(page.count) values, expected \(present)") }
-            if let defs, present < defs.count {
+            let decoded = direct ? out.values.count - first : page.count
+            guard decoded == present else { throw ParquetError("decoded \(decoded) values, expected \(present)") }
+            if direct {
+                out.present.append(contentsOf: repeatElement(true, count: present))
+            } else if let defs {
                 var k = 0
                 for d in defs {
                     if d == maxLevel { out.values.append(page[k]); out.present.append(true); k += 1 } else { out.values.append(0); out.present.append(false) }
                 }
-            } else {   // no nulls in the page
-                out.values += page
-                out.present.append(contentsOf: repeatElement(true, count: present))
             }
         })
         return out
+    }
+
+    /// The dictionary's values at `indices`, appended to `out`; an index past the dictionary throws.
+    private static func lookUp(_ indices: [UInt32], in dictionary: [Int64], into out: inout [Int64]) throws {
+        let first = out.count
+        out.append(contentsOf: repeatElement(0, count: indices.count))
+        try out.withUnsafeMutableBufferPointer { o in
+            try indices.withUnsafeBufferPointer { idx in
+                try dictionary.withUnsafeBufferPointer { d in
+                    for k in 0..<idx.count {
+                        let i = Int(idx[k])
+                        guard i < d.count else { throw ParquetError("dictionary index \(i) out of range (dictionary has \(d.count) values)") }
+                        o[first + k] = d[i]
+                    }
+                }
+            }
+        }
     }
 
     /// `count` PLAIN INT64 values of `data` from `start`, appended to `out`.
@@ -70,8 +89,12 @@ extension ColumnChunkDecoder {
         guard count >= 0, count <= (data.count - start) / 8 else {
             throw ParquetError("PLAIN INT64 data of \(data.count - start) bytes cannot hold \(count) values")
         }
+        let first = out.count
+        out.append(contentsOf: repeatElement(0, count: count))
         data.withUnsafeBytes { b in
-            for i in 0..<count { out.append(Int64(littleEndian: b.loadUnaligned(fromByteOffset: start + 8 * i, as: Int64.self))) }
+            out.withUnsafeMutableBufferPointer { o in
+                for i in 0..<count { o[first + i] = Int64(littleEndian: b.loadUnaligned(fromByteOffset: start + 8 * i, as: Int64.self)) }
+            }
         }
     }
 }

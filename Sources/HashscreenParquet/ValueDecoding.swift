@@ -108,58 +108,108 @@ func unpackLSB(_ b: [UInt8], start: Int, width: Int, count: Int, into out: inout
     }
 }
 
+/// `unpackLSB` for widths of at most 32 bits, into `count` values at `dst` (a hybrid run's
+/// dictionary indices or levels written where they go: no array per run, no append per value).
+func unpackLSB(_ b: [UInt8], start: Int, width: Int, count: Int, to dst: UnsafeMutablePointer<UInt32>) {
+    precondition(width >= 0 && width <= 32)
+    if width == 0 {
+        dst.initialize(repeating: 0, count: count)
+        return
+    }
+    var bit = start * 8
+    let mask: UInt64 = (1 << UInt64(width)) - 1
+    var done = 0
+    b.withUnsafeBytes { raw in
+        while done < count, bit >> 3 + 8 <= raw.count {
+            let word = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: bit >> 3, as: UInt64.self))
+            (dst + done).initialize(to: UInt32(truncatingIfNeeded: (word >> UInt64(bit & 7)) & mask))
+            bit += width
+            done += 1
+        }
+    }
+    for k in done..<count {
+        var v: UInt64 = 0
+        var got = 0
+        var byte = bit >> 3
+        var off = bit & 7
+        while got < width {
+            v |= UInt64(b[byte] >> UInt8(off)) << UInt64(got)
+            got += 8 - off
+            off = 0
+            byte += 1
+        }
+        (dst + k).initialize(to: UInt32(truncatingIfNeeded: v & mask))
+        bit += width
+    }
+}
+
 /// Decoders for levels and values; all throw a `ParquetError` without a path, with a message the reader puts in context.
 enum ValueDecoding {
     /// Widest dictionary index or level accepted (Encodings.md: indices are at most 32 bits).
     static let maxHybridBitWidth = 32
+
+    /// Whether the hybrid data at `start..<end` opens with one RLE run of `value` holding at
+    /// least `count` (> 0) values, so that `decodeHybrid` would return `count` copies of
+    /// `value`: a page's definition levels when none of its values is null (the usual page), read
+    /// without making an array of them.
+    static func opensWithRun(_ bytes: [UInt8], from start: Int, to end: Int, bitWidth: Int, count: Int, of value: UInt32) -> Bool {
+        guard count > 0, bitWidth > 0, bitWidth <= maxHybridBitWidth, bitWidth == 32 || value >> UInt32(bitWidth) == 0 else { return false }
+        var c = ByteCursor(bytes, from: start, to: end)
+        guard let header = try? c.varint("RLE run header"), header & 1 == 0, header >> 1 >= UInt64(count),
+              let r = try? c.take((bitWidth + 7) / 8, "RLE run value") else { return false }
+        var v: UInt32 = 0
+        for (k, i) in r.enumerated() { v |= UInt32(bytes[i]) << UInt32(8 * k) }
+        return v == value
+    }
 
     /// Decodes `count` values of the RLE/bit-packed hybrid from `cursor` up to `end`.
     static func decodeHybrid(_ bytes: [UInt8], from start: Int, to end: Int, bitWidth: Int, count: Int) throws -> [UInt32] {
         guard bitWidth >= 0, bitWidth <= maxHybridBitWidth else {
             throw ParquetError("RLE bit width \(bitWidth) is out of range 0...\(maxHybridBitWidth)")
         }
-        var out: [UInt32] = []
-        out.reserveCapacity(count)
+        guard count > 0 else { return [] }
         var c = ByteCursor(bytes, from: start, to: end)
         let valueBytes = (bitWidth + 7) / 8
-        var scratch: [UInt64] = []
-        while out.count < count {
-            guard c.remaining > 0 else {
-                throw ParquetError("RLE data ends after \(out.count) of \(count) values")
-            }
-            let header = try c.varint("RLE run header")
-            let n = header >> 1
-            if header & 1 == 0 {
-                guard n > 0 else { throw ParquetError("RLE run of length zero") }
-                let r = try c.take(valueBytes, "RLE run value")
-                var v: UInt32 = 0
-                for (k, i) in r.enumerated() { v |= UInt32(bytes[i]) << UInt32(8 * k) }
-                if bitWidth < 32, v >> UInt32(bitWidth) != 0 {
-                    throw ParquetError("RLE run value \(v) exceeds bit width \(bitWidth)")
+        // The values written in place, `done` of them so far (what the array holds if a run throws).
+        return try [UInt32](unsafeUninitializedCapacity: count) { out, initialized in
+            var done = 0
+            defer { initialized = done }
+            let dst = out.baseAddress!
+            while done < count {
+                guard c.remaining > 0 else {
+                    throw ParquetError("RLE data ends after \(done) of \(count) values")
                 }
-                let take = Int(min(n, UInt64(count - out.count)))
-                // An array, not `repeatElement`: appending a lazy `Repeated` walks a generic
-                // iterator per value in unoptimised builds (40% of a debug read of nulls).
-                out.append(contentsOf: [UInt32](repeating: v, count: take))
-            } else {
-                guard n > 0 else { throw ParquetError("bit-packed run of zero groups") }
-                // Writers may end the last run early, after the bytes of the values they hold
-                // (parquet-mr does); accept a short final run and count what it really holds.
-                let stated = n.multipliedReportingOverflow(by: UInt64(bitWidth))
-                let byteCount = stated.overflow ? c.remaining : Int(min(stated.partialValue, UInt64(c.remaining)))
-                let r = try c.take(byteCount, "bit-packed run")
-                let statedValues = n > UInt64.max / 8 ? UInt64.max : n * 8   // a header can claim 2^63 groups
-                let values = bitWidth == 0 ? Int(min(statedValues, UInt64(count))) : Int(min(statedValues, UInt64(byteCount * 8 / bitWidth)))
-                let take = min(values, count - out.count)
-                guard take > 0 else {
-                    throw ParquetError("bit-packed run ends after \(out.count) of \(count) values")
+                let header = try c.varint("RLE run header")
+                let n = header >> 1
+                if header & 1 == 0 {
+                    guard n > 0 else { throw ParquetError("RLE run of length zero") }
+                    let r = try c.take(valueBytes, "RLE run value")
+                    var v: UInt32 = 0
+                    for (k, i) in r.enumerated() { v |= UInt32(bytes[i]) << UInt32(8 * k) }
+                    if bitWidth < 32, v >> UInt32(bitWidth) != 0 {
+                        throw ParquetError("RLE run value \(v) exceeds bit width \(bitWidth)")
+                    }
+                    let take = Int(min(n, UInt64(count - done)))
+                    (dst + done).initialize(repeating: v, count: take)
+                    done += take
+                } else {
+                    guard n > 0 else { throw ParquetError("bit-packed run of zero groups") }
+                    // Writers may end the last run early, after the bytes of the values they hold
+                    // (parquet-mr does); accept a short final run and count what it really holds.
+                    let stated = n.multipliedReportingOverflow(by: UInt64(bitWidth))
+                    let byteCount = stated.overflow ? c.remaining : Int(min(stated.partialValue, UInt64(c.remaining)))
+                    let r = try c.take(byteCount, "bit-packed run")
+                    let statedValues = n > UInt64.max / 8 ? UInt64.max : n * 8   // a header can claim 2^63 groups
+                    let values = bitWidth == 0 ? Int(min(statedValues, UInt64(count))) : Int(min(statedValues, UInt64(byteCount * 8 / bitWidth)))
+                    let take = min(values, count - done)
+                    guard take > 0 else {
+                        throw ParquetError("bit-packed run ends after \(done) of \(count) values")
+                    }
+                    unpackLSB(bytes, start: r.lowerBound, width: bitWidth, count: take, to: dst + done)
+                    done += take
                 }
-                scratch.removeAll(keepingCapacity: true)
-                unpackLSB(bytes, start: r.lowerBound, width: bitWidth, count: take, into: &scratch)
-                for v in scratch { out.append(UInt32(truncatingIfNeeded: v)) }
             }
         }
-        return out
     }
 
     /// Decodes deprecated BIT_PACKED levels (MSB first); returns the levels and bytes used.

@@ -159,6 +159,32 @@ final class ParquetFileReaderTests: XCTestCase {
         XCTAssertThrowsError(try ValueDecoding.decodeHybrid([0x00, 0x01], from: 0, to: 2, bitWidth: 1, count: 1))
     }
 
+    /// `opensWithRun` (a page's levels read without an array when none is null) holds exactly
+    /// where `decodeHybrid` gives `count` copies of the value, on every short stream of these
+    /// bytes, and says nothing of a stream that does not decode.
+    func testOpensWithRunIsDecodeHybridGivingOneValue() throws {
+        XCTAssertTrue(ValueDecoding.opensWithRun([0x0A, 0x01], from: 0, to: 2, bitWidth: 1, count: 5, of: 1))   // RLE run of five 1s
+        XCTAssertFalse(ValueDecoding.opensWithRun([0x0A, 0x01], from: 0, to: 2, bitWidth: 1, count: 6, of: 1))  // the run is shorter
+        XCTAssertFalse(ValueDecoding.opensWithRun([0x0A, 0x00], from: 0, to: 2, bitWidth: 1, count: 5, of: 1))  // five nulls
+        XCTAssertFalse(ValueDecoding.opensWithRun([0x03, 0xFF], from: 0, to: 2, bitWidth: 1, count: 8, of: 1))  // bit-packed, all 1s
+        XCTAssertFalse(ValueDecoding.opensWithRun([0x0A], from: 0, to: 1, bitWidth: 1, count: 5, of: 1))        // value missing
+        XCTAssertFalse(ValueDecoding.opensWithRun([0x0A, 0x01], from: 0, to: 2, bitWidth: 1, count: 0, of: 1))
+        let alphabet: [UInt8] = [0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x0A, 0x14, 0x80, 0xFF]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<20_000 {
+            let bytes = (0..<Int.random(in: 0...4, using: &generator)).map { _ in alphabet.randomElement(using: &generator)! }
+            let width = Int.random(in: 1...3, using: &generator), count = Int.random(in: 1...12, using: &generator)
+            let value = UInt32.random(in: 0...3, using: &generator)
+            let decoded = try? ValueDecoding.decodeHybrid(bytes, from: 0, to: bytes.count, bitWidth: width, count: count)
+            let fast = ValueDecoding.opensWithRun(bytes, from: 0, to: bytes.count, bitWidth: width, count: count, of: value)
+            if fast { XCTAssertEqual(decoded, [UInt32](repeating: value, count: count), "\(bytes) width \(width) count \(count) value \(value)") }
+            // The other way holds where the first run alone gives the values.
+            if let decoded, decoded == [UInt32](repeating: value, count: count), let h = bytes.first, h & 0x81 == 0, Int(h >> 1) >= count {
+                XCTAssertTrue(fast, "\(bytes) width \(width) count \(count) value \(value)")
+            }
+        }
+    }
+
     func testThriftSkipsUnknownFieldsOfEveryType() throws {
         // A SchemaElement with unknown fields of each wire type (ids 20...), then field 4 (name),
         // whose id is lower, so it takes the long-form header.

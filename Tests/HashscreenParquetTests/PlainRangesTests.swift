@@ -92,6 +92,12 @@ final class PlainRangesTests: XCTestCase {
                         want.append(v)
                     }
                     XCTAssertEqual(got, want, "width \(width), count \(count), start \(start)")
+                    if width <= 32 {   // the in-place form of the hybrid decoder
+                        let narrow = [UInt32](unsafeUninitializedCapacity: count) { dst, n in
+                            unpackLSB(bytes, start: start, width: width, count: count, to: dst.baseAddress!); n = count
+                        }
+                        XCTAssertEqual(narrow, want.map { UInt32($0) }, "32-bit, width \(width), count \(count), start \(start)")
+                    }
                 }
             }
         }
