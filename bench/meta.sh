@@ -13,8 +13,9 @@
 #        BENCH_META_MD5_LIST (1000000)   entries of the md5 list (the recorded-md5 variant)
 #        BENCH_META_PLANTED (1000)       rows planted in each list (by URL, by md5: disjoint)
 #        BENCH_SEED (1)                  generator seed
-#        BENCH_META_RUNS (3)             runs of each hashscreen step (median reported)
-#        BENCH_META_PEER_RUNS (3)        runs of each DuckDB step
+#        BENCH_META_RUNS (5)             rounds of each screen (DuckDB and hashscreen alternating)
+#                                        and runs of each hashscreen import (medians reported)
+#        BENCH_META_PEER_RUNS (3)        runs of each other DuckDB step (ingest, key-only query, floors)
 #        BENCH_META_OUT (BENCH_WORK/hs/meta)  outputs and results.jsonl
 #        BENCH_VENV, BENCH_RELEASE_FLAGS, BENCH_DOC, SWIFT: as in bench.sh
 # The generated files are kept in BENCH_WORK/meta-data/<rows, lists, planted, seed, generator
@@ -28,7 +29,7 @@ LIST=${BENCH_META_LIST:-16000000}
 MD5_LIST=${BENCH_META_MD5_LIST:-1000000}
 PLANTED=${BENCH_META_PLANTED:-1000}
 SEED=${BENCH_SEED:-1}
-RUNS=${BENCH_META_RUNS:-3}
+RUNS=${BENCH_META_RUNS:-5}
 PEER_RUNS=${BENCH_META_PEER_RUNS:-3}
 M=${BENCH_META_OUT:-$WORK/hs/meta}
 VENV=${BENCH_VENV:-$WORK/venv}
@@ -99,12 +100,14 @@ VARIANTS="parquet:laion.parquet:url_md5:urls.db csv:laion.csv:url_md5:urls.db js
 for v in $VARIANTS; do
   IFS=: read -r name file sig db <<< "$v"
   cat "$D/$file" > /dev/null
-  step "screen $name ($file, $sig): DuckDB ($PEER_RUNS + 1 warm-up), hashscreen ($RUNS + 1 warm-up)"
-  T "meta:duckdb:screen:$name" "$ROWS" "$PEER_RUNS" 1 "${DUCK[@]}" screen "$DDB" "$D/$file" "$sig" "$M/duckdb-$name.csv" removal
+  step "screen $name ($file, $sig): DuckDB and hashscreen alternating, $RUNS rounds after a warm-up round"
+  # Alternating runs (timecmd.py --label2): a drift of the machine's speed moves both tools alike.
+  "$PY" "$KIT/timecmd.py" -n "$RUNS" --warmup 1 --label "meta:duckdb:screen:$name" --label2 "meta:hs:scan:$name" \
+    --items "$ROWS" --json "$J" -- "${DUCK[@]}" screen "$DDB" "$D/$file" "$sig" "$M/duckdb-$name.csv" removal \
+    --then sh -c 'rm -rf "$4"; exec "$1" scan "$2" --list "$3" --signals "$5" --jobs 2 -q --out "$4"' \
+    sh "$HS" "$D/$file" "$M/$db" "$M/hs-$name" "$sig"
   # The recorded column also by a query that never reads the URLs (the SAMPLE_IDs only).
   [ "$name" != md5 ] || T "meta:duckdb:screen-key:$name" "$ROWS" "$PEER_RUNS" 1 "${DUCK[@]}" screen "$DDB" "$D/$file" "$sig" "$M/duckdb-$name-key.csv" key
-  T "meta:hs:scan:$name" "$ROWS" "$RUNS" 1 sh -c 'rm -rf "$4"; exec "$1" scan "$2" --list "$3" --signals "$5" --jobs 2 -q --out "$4"' \
-    sh "$HS" "$D/$file" "$M/$db" "$M/hs-$name" "$sig"
 done
 step "DuckDB floors on laion.parquet: read the URLs; read and md5 them"
 T "meta:duckdb:floor:decode" "$ROWS" "$PEER_RUNS" 1 "${DUCK[@]}" floor "$D/laion.parquet" decode

@@ -410,8 +410,9 @@ def meta_section(mdir):
          "hashscreen's `removals.csv`. For the recorded column also `SELECT SAMPLE_ID` alone, a query that never "
          "reads the URL column (`key only` below; docs/decisions.md, \"The metadata peer writes the removal columns\"). hashscreen: `list import --type url_md5 --url-convention raw` "
          "(`--type md5`) into a new database, then `scan FILE --list DB --signals url_md5` (`--signals md5`) "
-         "`--jobs 2 -q --out DIR`, whole process, set-up included. Page cache warm for both; each screen "
-         "(both tools) after one warm-up run; wall and CPU (user + system) are medians over the runs column's runs, "
+         "`--jobs 2 -q --out DIR`, whole process, set-up included. Page cache warm for both; each screen's runs "
+         "alternate between the tools (DuckDB, hashscreen, DuckDB, ...) after a warm-up round, so that a drift of "
+         "the machine's speed moves both alike; wall and CPU (user + system) are medians over the runs column's runs, "
          "RSS the largest. Other load on the machine stretches wall times (DuckDB's most, since it uses both "
          "cores in short bursts); the CPU-seconds ratio moves less.\n",
          f"| step | {duck}: wall s (CPU s) | rows/s | hashscreen: wall s (CPU s) | rows/s | hashscreen set-up s | "
@@ -537,7 +538,7 @@ def meta_section(mdir):
     L.append("Re-run alone (rewrites this section only): `bench/meta.sh`; quick look: "
              "`BENCH_META_ROWS=500000 BENCH_META_LIST=1600000 bench/meta.sh`. Variables: `BENCH_META_ROWS` "
              "(5000000; 0 skips), `BENCH_META_LIST` (16000000), `BENCH_META_MD5_LIST` (1000000), "
-             "`BENCH_META_PLANTED` (1000), `BENCH_META_RUNS` (3), `BENCH_META_PEER_RUNS` (3), `BENCH_HASHSCREEN`.\n")
+             "`BENCH_META_PLANTED` (1000), `BENCH_META_RUNS` (5), `BENCH_META_PEER_RUNS` (3), `BENCH_HASHSCREEN`.\n")
     L.append(META_END + "\n")
     return L
 

@@ -37,6 +37,31 @@ enum PageCompression {
         }
     }
 
+    /// Decompresses a SNAPPY or UNCOMPRESSED `input` into exactly `size` bytes at `dst`; false
+    /// (nothing said why) where `decompress` would throw, or for another codec.
+    static func decompress(codec: Int32, _ input: ArraySlice<UInt8>, size: Int, into dst: UnsafeMutablePointer<UInt8>) -> Bool {
+        if size == 0 { return true }
+        return input.withUnsafeBufferPointer { src in
+            switch codec {
+            case ParquetCodec.uncompressed.rawValue:
+                guard src.count == size else { return false }
+                dst.update(from: src.baseAddress!, count: size)
+                return true
+            case ParquetCodec.snappy.rawValue:
+                return src.withMemoryRebound(to: CChar.self) { csrc in
+                    var declared = 0
+                    guard snappy_uncompressed_length(csrc.baseAddress, csrc.count, &declared) == SNAPPY_OK, declared == size else { return false }
+                    var outLen = size
+                    return dst.withMemoryRebound(to: CChar.self, capacity: size) { cdst in
+                        snappy_uncompress(csrc.baseAddress, csrc.count, cdst, &outLen) == SNAPPY_OK
+                    } && outLen == size
+                }
+            default:
+                return false
+            }
+        }
+    }
+
     private static func snappy(_ input: ArraySlice<UInt8>, size: Int) throws -> [UInt8] {
         // Check the length snappy itself declares before allocating for the header's claim.
         var declared = 0

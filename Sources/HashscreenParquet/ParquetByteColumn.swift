@@ -58,6 +58,177 @@ extension ColumnChunkDecoder {
     /// `capacity`: the decompressed pages' expected size (one allocation instead of regrowing).
     /// `classifying`: find `allASCII` and `allPrintable`.
     func decodeBytes(_ buf: [UInt8], capacity: Int = 0, classifying: Bool = false) throws -> ParquetByteColumn {
+        if let column = decodeBytesInPlace(buf, capacity: capacity, classifying: classifying) { return column }
+        return try decodeBytesCopying(buf, capacity: capacity, classifying: classifying)
+    }
+
+    /// `decodeBytes` for the usual chunk (SNAPPY or UNCOMPRESSED, data pages v1 with RLE levels,
+    /// PLAIN or dictionary-encoded): each page the column keeps (the dictionary page, PLAIN data
+    /// pages) is decompressed where it goes in the column's bytes, not into an array of its own
+    /// and then copied. Nil for any other chunk, any page that breaks a rule
+    /// `decodeBytesCopying` checks, and bytes beyond `capacity` (a footer's claim): that one then
+    /// decodes it, or says what is wrong. Where both decode, the columns are the same
+    /// (`ParquetByteColumnTests`, and the parquet-file fuzz target against `readRowGroup`).
+    private func decodeBytesInPlace(_ buf: [UInt8], capacity: Int, classifying: Bool) -> ParquetByteColumn? {
+        guard codec == ParquetCodec.snappy.rawValue || codec == ParquetCodec.uncompressed.rawValue, capacity > 0, numRows > 0 else { return nil }
+        // The column's ranges and presence in variables of their own (two of them borrowed at
+        // once below: fields of one captured struct would be an access conflict).
+        // Made at their full size (a row a value: `filled` of them so far), written in place.
+        var rowStarts = [Int](repeating: 0, count: numRows), rowEnds = [Int](repeating: 0, count: numRows)
+        var rowPresent = [Bool](repeating: true, count: numRows)
+        var filled = 0
+        let looked = classifying ? HS_VALUES_ASCII | HS_VALUES_PRINTABLE : 0
+        var classes = looked, dictionaryClasses = looked
+        var dictionary: (starts: [Int], ends: [Int])?
+        let maxLevel = UInt32(column.maxDefinitionLevel)
+        var starts: [Int] = [], ends: [Int] = []   // a page with nulls: its values' ranges
+        var scratch = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 0)   // a dictionary-encoded page (not kept)
+        defer { scratch.deallocate() }
+        var decoded = false
+        let bytes = [UInt8](unsafeUninitializedCapacity: capacity) { dst, initialized in
+            var used = 0
+            defer { initialized = used }
+            let base = dst.baseAddress!
+            var pos = 0, rows = 0, sawDictionary = false
+            while rows < numRows {
+                guard pos < buf.count else { return }
+                var r = ThriftCompactReader(buf, from: pos)
+                guard let h = try? r.decodePageHeader() else { return }
+                let bodyStart = r.position, csize = Int(h.compressedPageSize), usize = Int(h.uncompressedPageSize)
+                guard csize >= 0, usize >= 0, csize <= buf.count - bodyStart, usize <= Self.maxPageBytes else { return }
+                let body = buf[bodyStart..<bodyStart + csize]
+                pos = bodyStart + csize
+                switch h.type {
+                case ParquetPageType.dictionaryPage.rawValue:
+                    guard let dh = h.dictionaryPage, !sawDictionary, rows == 0, dh.numValues >= 0,
+                          dh.encoding == ParquetEncoding.plain.rawValue || dh.encoding == ParquetEncoding.plainDictionary.rawValue,
+                          usize <= capacity - used, PageCompression.decompress(codec: codec, body, size: usize, into: base + used) else { return }
+                    sawDictionary = true
+                    var d: (starts: [Int], ends: [Int]) = ([], [])
+                    guard Self.plainRanges(UnsafeBufferPointer(start: base + used, count: usize), from: 0, count: Int(dh.numValues), base: used,
+                                           starts: &d.starts, ends: &d.ends, classes: &dictionaryClasses) else { return }
+                    dictionary = d
+                    used += usize
+                case ParquetPageType.dataPage.rawValue:
+                    guard let dp = h.dataPage, dp.numValues >= 0, Int(dp.numValues) <= numRows - rows else { return }
+                    let n = Int(dp.numValues)
+                    let plain = dp.encoding == ParquetEncoding.plain.rawValue
+                    guard plain || dp.encoding == ParquetEncoding.plainDictionary.rawValue || dp.encoding == ParquetEncoding.rleDictionary.rawValue else { return }
+                    // A PLAIN page is decompressed where the column keeps it, a dictionary-encoded one into `scratch`.
+                    let page: UnsafeBufferPointer<UInt8>
+                    if plain {
+                        guard usize <= capacity - used, PageCompression.decompress(codec: codec, body, size: usize, into: base + used) else { return }
+                        page = UnsafeBufferPointer(start: base + used, count: usize)
+                    } else {
+                        if usize > scratch.count {
+                            scratch.deallocate()
+                            scratch = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: usize)
+                        }
+                        guard PageCompression.decompress(codec: codec, body, size: usize, into: scratch.baseAddress!) else { return }
+                        page = UnsafeBufferPointer(start: scratch.baseAddress!, count: usize)
+                    }
+                    // Definition levels (RLE, a 4-byte length first): none null when they are one run of the maximum.
+                    var start = 0
+                    var defs: [UInt32]?
+                    if maxLevel > 0 {
+                        guard dp.definitionLevelEncoding == ParquetEncoding.rle.rawValue, usize >= 4 else { return }
+                        let len = Int(page[0]) | Int(page[1]) << 8 | Int(page[2]) << 16 | Int(page[3]) << 24
+                        guard len <= usize - 4 else { return }
+                        let levels = Self.copy(page, 4..<4 + len), width = ValueDecoding.bitWidth(column.maxDefinitionLevel)
+                        if !ValueDecoding.opensWithRun(levels, from: 0, to: len, bitWidth: width, count: n, of: maxLevel) {
+                            guard let d = try? ValueDecoding.decodeHybrid(levels, from: 0, to: len, bitWidth: width, count: n) else { return }
+                            defs = d
+                        }
+                        start = 4 + len
+                    }
+                    guard let present = try? presentCount(defs, of: n) else { return }
+                    starts.removeAll(keepingCapacity: true); ends.removeAll(keepingCapacity: true)
+                    let direct = present == n   // no nulls: straight to the column's ranges
+                    if present > 0 {
+                        if plain {
+                            let ok = direct ? rowStarts.withUnsafeMutableBufferPointer { s in rowEnds.withUnsafeMutableBufferPointer { e in
+                                                  Self.plainRanges(page, from: start, count: n, base: used, startsAt: s.baseAddress! + filled, endsAt: e.baseAddress! + filled, classes: &classes)
+                                              } }
+                                            : Self.plainRanges(page, from: start, count: present, base: used, starts: &starts, ends: &ends, classes: &classes)
+                            guard ok else { return }
+                            used += usize
+                        } else {
+                            guard let dictionary, start < usize,
+                                  let indices = try? ValueDecoding.decodeHybrid(Self.copy(page, start + 1..<usize), from: 0, to: usize - start - 1,
+                                                                                 bitWidth: Int(page[start]), count: present)
+                            else { return }
+                            classes &= dictionaryClasses
+                            do {
+                                if direct {
+                                    try rowStarts.withUnsafeMutableBufferPointer { s in try rowEnds.withUnsafeMutableBufferPointer { e in
+                                        try Self.lookUp(indices, in: dictionary, startsAt: s.baseAddress! + filled, endsAt: e.baseAddress! + filled)
+                                    } }
+                                } else {
+                                    try Self.lookUp(indices, in: dictionary, starts: &starts, ends: &ends)
+                                }
+                            } catch { return }
+                        }
+                    }
+                    if !direct, let defs {   // present rows take the page's ranges in order; nulls stay empty
+                        var k = 0
+                        for j in 0..<n {   // (not `enumerated()`: its metadata crashes debug builds inside this closure)
+                            let d = defs[j]
+                            if d == maxLevel { rowStarts[filled + j] = starts[k]; rowEnds[filled + j] = ends[k]; k += 1 } else { rowPresent[filled + j] = false }
+                        }
+                    }
+                    filled += n
+                    rows += n
+                case ParquetPageType.dataPageV2.rawValue:
+                    return   // decodeBytesCopying reads these
+                default:
+                    continue   // index pages and unknown page types, skipped by their size
+                }
+            }
+            decoded = filled == numRows
+        }
+        guard decoded else { return nil }
+        var out = ParquetByteColumn(rows: 0)
+        out.bytes = bytes; out.starts = rowStarts; out.ends = rowEnds; out.present = rowPresent
+        out.allASCII = looked != 0 && classes & HS_VALUES_ASCII != 0
+        out.allPrintable = looked != 0 && classes & HS_VALUES_PRINTABLE != 0
+        return out
+    }
+
+    /// The bytes of `page` at `range` (checked by the caller), as an array.
+    private static func copy(_ page: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: range.count) { dst, n in
+            if range.count > 0 { dst.baseAddress!.update(from: page.baseAddress! + range.lowerBound, count: range.count) }
+            n = range.count
+        }
+    }
+
+    /// `plain` over a page in memory, the ranges appended: false where `plain` throws.
+    private static func plainRanges(_ data: UnsafeBufferPointer<UInt8>, from start: Int, count: Int, base: Int,
+                                    starts: inout [Int], ends: inout [Int], classes: inout Int32) -> Bool {
+        guard count >= 0, count <= (data.count - start) / 4 else { return false }
+        let first = starts.count
+        starts.append(contentsOf: repeatElement(0, count: count)); ends.append(contentsOf: repeatElement(0, count: count))
+        return starts.withUnsafeMutableBufferPointer { s in
+            ends.withUnsafeMutableBufferPointer { e in
+                plainRanges(data, from: start, count: count, base: base, startsAt: s.baseAddress! + first, endsAt: e.baseAddress! + first, classes: &classes)
+            }
+        }
+    }
+
+    /// `plain` over a page in memory, the `count` ranges written at `starts` and `ends`.
+    private static func plainRanges(_ data: UnsafeBufferPointer<UInt8>, from start: Int, count: Int, base: Int,
+                                    startsAt starts: UnsafeMutablePointer<Int>, endsAt ends: UnsafeMutablePointer<Int>, classes: inout Int32) -> Bool {
+        guard count >= 0, count <= (data.count - start) / 4 else { return false }
+        var at: Int64 = 0
+        let walked = starts.withMemoryRebound(to: Int64.self, capacity: count) { s in
+            ends.withMemoryRebound(to: Int64.self, capacity: count) { e in
+                hs_plain_ranges(data.baseAddress, Int64(data.count), Int64(start), Int64(count), Int64(base), s, e, &classes, &at)
+            }
+        }
+        return walked == count
+    }
+
+    private func decodeBytesCopying(_ buf: [UInt8], capacity: Int, classifying: Bool) throws -> ParquetByteColumn {
         var out = ParquetByteColumn(rows: numRows)
         out.bytes.reserveCapacity(capacity)
         /// The dictionary's values: ranges in `out.bytes`.
@@ -122,22 +293,27 @@ extension ColumnChunkDecoder {
     /// The dictionary's ranges at `indices`, appended to `starts` and `ends`; an index past the
     /// dictionary throws.
     private static func lookUp(_ indices: [UInt32], in dictionary: (starts: [Int], ends: [Int]),
+                               startsAt starts: UnsafeMutablePointer<Int>, endsAt ends: UnsafeMutablePointer<Int>) throws {
+        try indices.withUnsafeBufferPointer { idx in
+            try dictionary.starts.withUnsafeBufferPointer { ds in
+                try dictionary.ends.withUnsafeBufferPointer { de in
+                    for k in 0..<idx.count {
+                        let i = Int(idx[k])
+                        guard i < ds.count else { throw ParquetError("dictionary index \(i) out of range (dictionary has \(ds.count) values)") }
+                        starts[k] = ds[i]; ends[k] = de[i]
+                    }
+                }
+            }
+        }
+    }
+
+    private static func lookUp(_ indices: [UInt32], in dictionary: (starts: [Int], ends: [Int]),
                                starts: inout [Int], ends: inout [Int]) throws {
         let first = starts.count
         starts.append(contentsOf: repeatElement(0, count: indices.count)); ends.append(contentsOf: repeatElement(0, count: indices.count))
         try starts.withUnsafeMutableBufferPointer { s in
             try ends.withUnsafeMutableBufferPointer { e in
-                try indices.withUnsafeBufferPointer { idx in
-                    try dictionary.starts.withUnsafeBufferPointer { ds in
-                        try dictionary.ends.withUnsafeBufferPointer { de in
-                            for k in 0..<idx.count {
-                                let i = Int(idx[k])
-                                guard i < ds.count else { throw ParquetError("dictionary index \(i) out of range (dictionary has \(ds.count) values)") }
-                                s[first + k] = ds[i]; e[first + k] = de[i]
-                            }
-                        }
-                    }
-                }
+                try lookUp(indices, in: dictionary, startsAt: s.baseAddress! + first, endsAt: e.baseAddress! + first)
             }
         }
     }

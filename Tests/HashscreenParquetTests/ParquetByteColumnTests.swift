@@ -1,6 +1,7 @@
 // BYTE_ARRAY columns read as bytes and ranges (`readByteColumns`) against the same row groups
 // read as values (`readRowGroup`), on files pyarrow writes: dictionary pages with a PLAIN
-// fallback, PLAIN v1 and v2 pages, nulls, empty values, binary and string columns, codecs.
+// fallback, PLAIN v1 and v2 pages, nulls, empty values, binary and string columns, codecs (SNAPPY
+// and UNCOMPRESSED v1 chunks are decompressed in place, the others page by page and copied).
 import Foundation
 @testable import HashscreenParquet
 import HashscreenTestSupport
@@ -23,11 +24,13 @@ final class ParquetByteColumnTests: XCTestCase {
                           "req": pa.array(["r%d" % i for i in range(n)], pa.string())},
                          schema=pa.schema([("s", pa.string()), ("b", pa.binary()), pa.field("req", pa.string(), nullable=False)]))
             pq.write_table(t, out + "/dict.parquet", row_group_size=1800, dictionary_pagesize_limit=4096, data_page_size=2048)
+            pq.write_table(t, out + "/none.parquet", row_group_size=1800, dictionary_pagesize_limit=4096, data_page_size=2048, compression="none")
             pq.write_table(t, out + "/plain.parquet", row_group_size=1000, use_dictionary=False, compression="gzip")
             pq.write_table(t, out + "/v2.parquet", row_group_size=3000, data_page_version="2.0", compression="zstd", data_page_size=1024)
             pq.write_table(t, out + "/delta.parquet", use_dictionary=False, column_encoding={"s": "DELTA_BYTE_ARRAY"})
             """#, [tmp.url.path])
-        for name in ["dict", "plain", "v2"] {
+        // dict (snappy) and none: pages decompressed in place; plain (gzip) and v2: copied.
+        for name in ["dict", "none", "plain", "v2"] {
             let reader = try ParquetFileReader(path: tmp.file("\(name).parquet"))
             XCTAssertGreaterThan(reader.rowGroupCount, 1, name)
             for g in 0..<reader.rowGroupCount {
