@@ -105,8 +105,8 @@ extension ColumnChunkDecoder {
                           usize <= capacity - used, PageCompression.decompress(codec: codec, body, size: usize, into: base + used) else { return }
                     sawDictionary = true
                     var d: (starts: [Int], ends: [Int]) = ([], [])
-                    guard Self.plainRanges(UnsafeBufferPointer(start: base + used, count: usize), from: 0, count: Int(dh.numValues), base: used,
-                                           starts: &d.starts, ends: &d.ends, classes: &dictionaryClasses) else { return }
+                    guard (try? Self.plain(in: UnsafeBufferPointer(start: base + used, count: usize), from: 0, count: Int(dh.numValues), base: used,
+                                           starts: &d.starts, ends: &d.ends, classes: &dictionaryClasses)) != nil else { return }
                     dictionary = d
                     used += usize
                 case ParquetPageType.dataPage.rawValue:
@@ -146,11 +146,15 @@ extension ColumnChunkDecoder {
                     let direct = present == n   // no nulls: straight to the column's ranges
                     if present > 0 {
                         if plain {
-                            let ok = direct ? rowStarts.withUnsafeMutableBufferPointer { s in rowEnds.withUnsafeMutableBufferPointer { e in
-                                                  Self.plainRanges(page, from: start, count: n, base: used, startsAt: s.baseAddress! + filled, endsAt: e.baseAddress! + filled, classes: &classes)
-                                              } }
-                                            : Self.plainRanges(page, from: start, count: present, base: used, starts: &starts, ends: &ends, classes: &classes)
-                            guard ok else { return }
+                            do {
+                                if direct {
+                                    try rowStarts.withUnsafeMutableBufferPointer { s in try rowEnds.withUnsafeMutableBufferPointer { e in
+                                        try Self.plain(in: page, from: start, count: n, base: used, startsAt: s.baseAddress! + filled, endsAt: e.baseAddress! + filled, classes: &classes)
+                                    } }
+                                } else {
+                                    try Self.plain(in: page, from: start, count: present, base: used, starts: &starts, ends: &ends, classes: &classes)
+                                }
+                            } catch { return }
                             used += usize
                         } else {
                             guard let dictionary, start < usize,
@@ -200,32 +204,6 @@ extension ColumnChunkDecoder {
             if range.count > 0 { dst.baseAddress!.update(from: page.baseAddress! + range.lowerBound, count: range.count) }
             n = range.count
         }
-    }
-
-    /// `plain` over a page in memory, the ranges appended: false where `plain` throws.
-    private static func plainRanges(_ data: UnsafeBufferPointer<UInt8>, from start: Int, count: Int, base: Int,
-                                    starts: inout [Int], ends: inout [Int], classes: inout Int32) -> Bool {
-        guard count >= 0, count <= (data.count - start) / 4 else { return false }
-        let first = starts.count
-        starts.append(contentsOf: repeatElement(0, count: count)); ends.append(contentsOf: repeatElement(0, count: count))
-        return starts.withUnsafeMutableBufferPointer { s in
-            ends.withUnsafeMutableBufferPointer { e in
-                plainRanges(data, from: start, count: count, base: base, startsAt: s.baseAddress! + first, endsAt: e.baseAddress! + first, classes: &classes)
-            }
-        }
-    }
-
-    /// `plain` over a page in memory, the `count` ranges written at `starts` and `ends`.
-    private static func plainRanges(_ data: UnsafeBufferPointer<UInt8>, from start: Int, count: Int, base: Int,
-                                    startsAt starts: UnsafeMutablePointer<Int>, endsAt ends: UnsafeMutablePointer<Int>, classes: inout Int32) -> Bool {
-        guard count >= 0, count <= (data.count - start) / 4 else { return false }
-        var at: Int64 = 0
-        let walked = starts.withMemoryRebound(to: Int64.self, capacity: count) { s in
-            ends.withMemoryRebound(to: Int64.self, capacity: count) { e in
-                hs_plain_ranges(data.baseAddress, Int64(data.count), Int64(start), Int64(count), Int64(base), s, e, &classes, &at)
-            }
-        }
-        return walked == count
     }
 
     private func decodeBytesCopying(_ buf: [UInt8], capacity: Int, classifying: Bool) throws -> ParquetByteColumn {
@@ -324,22 +302,30 @@ extension ColumnChunkDecoder {
     /// (`hs_plain_ranges`: one C call a page).
     private static func plain(_ data: [UInt8], from start: Int, count: Int, base: Int,
                               starts: inout [Int], ends: inout [Int], classes: inout Int32) throws {
-        guard count >= 0, count <= (data.count - start) / 4 else {
-            throw ParquetError("PLAIN BYTE_ARRAY data of \(data.count - start) bytes cannot hold \(count) values")
-        }
+        try data.withUnsafeBufferPointer { d in try plain(in: d, from: start, count: count, base: base, starts: &starts, ends: &ends, classes: &classes) }
+    }
+
+    /// `plain` over a page in memory.
+    private static func plain(in data: UnsafeBufferPointer<UInt8>, from start: Int, count: Int, base: Int,
+                              starts: inout [Int], ends: inout [Int], classes: inout Int32) throws {
+        try checkPlainCount(data, from: start, count: count)
         let first = starts.count
         starts.append(contentsOf: repeatElement(0, count: count)); ends.append(contentsOf: repeatElement(0, count: count))
+        try starts.withUnsafeMutableBufferPointer { s in
+            try ends.withUnsafeMutableBufferPointer { e in
+                try plain(in: data, from: start, count: count, base: base, startsAt: s.baseAddress! + first, endsAt: e.baseAddress! + first, classes: &classes)
+            }
+        }
+    }
+
+    /// `plain` with the `count` ranges written at `starts` and `ends` (room for them made by the caller).
+    private static func plain(in data: UnsafeBufferPointer<UInt8>, from start: Int, count: Int, base: Int,
+                              startsAt starts: UnsafeMutablePointer<Int>, endsAt ends: UnsafeMutablePointer<Int>, classes: inout Int32) throws {
+        try checkPlainCount(data, from: start, count: count)
         var at: Int64 = 0
-        let walked = data.withUnsafeBufferPointer { d in
-            starts.withUnsafeMutableBufferPointer { s in
-                ends.withUnsafeMutableBufferPointer { e in
-                    s.withMemoryRebound(to: Int64.self) { s in
-                        e.withMemoryRebound(to: Int64.self) { e in
-                            hs_plain_ranges(d.baseAddress, Int64(d.count), Int64(start), Int64(count), Int64(base),
-                                            s.baseAddress! + first, e.baseAddress! + first, &classes, &at)
-                        }
-                    }
-                }
+        let walked = starts.withMemoryRebound(to: Int64.self, capacity: count) { s in
+            ends.withMemoryRebound(to: Int64.self, capacity: count) { e in
+                hs_plain_ranges(data.baseAddress, Int64(data.count), Int64(start), Int64(count), Int64(base), s, e, &classes, &at)
             }
         }
         guard walked == count else {
@@ -347,6 +333,12 @@ extension ColumnChunkDecoder {
             guard data.count - p >= 4 else { throw ParquetError("length of BYTE_ARRAY value \(i): data ends") }
             let n = Int(data[p]) | Int(data[p + 1]) << 8 | Int(data[p + 2]) << 16 | Int(data[p + 3]) << 24
             throw ParquetError("BYTE_ARRAY value \(i): \(n) bytes but \(data.count - p - 4) remain")
+        }
+    }
+
+    private static func checkPlainCount(_ data: UnsafeBufferPointer<UInt8>, from start: Int, count: Int) throws {
+        guard count >= 0, count <= (data.count - start) / 4 else {
+            throw ParquetError("PLAIN BYTE_ARRAY data of \(data.count - start) bytes cannot hold \(count) values")
         }
     }
 }

@@ -69,10 +69,20 @@ struct ByteCursor {
     UInt64(loadLE32(b, i)) | UInt64(loadLE32(b, i + 4)) << 32
 }
 
-/// Unpacks `count` values of `width` bits (≤ 64), LSB first, starting at byte `start`.
+/// Unpacks `count` values of `width` bits (≤ 64), LSB first, starting at byte `start`, appended to `out`.
 func unpackLSB(_ b: [UInt8], start: Int, width: Int, count: Int, into out: inout [UInt64]) {
+    let first = out.count
+    out.append(contentsOf: repeatElement(0, count: count))
+    out.withUnsafeMutableBufferPointer { o in unpackLSB(b, start: start, width: width, count: count, to: o.baseAddress! + first) }
+}
+
+/// Unpacks `count` values of `width` bits (≤ the bits of `T`), LSB first, starting at byte
+/// `start`, into `count` values at `dst` (a hybrid run's dictionary indices or levels written
+/// where they go: no array per run, no append per value).
+func unpackLSB<T: FixedWidthInteger & UnsignedInteger>(_ b: [UInt8], start: Int, width: Int, count: Int, to dst: UnsafeMutablePointer<T>) {
+    precondition(width >= 0 && width <= T.bitWidth)
     if width == 0 {
-        out.append(contentsOf: repeatElement(0, count: count))
+        dst.update(repeating: 0, count: count)
         return
     }
     var bit = start * 8
@@ -81,50 +91,13 @@ func unpackLSB(_ b: [UInt8], start: Int, width: Int, count: Int, into out: inout
     // Up to 56 bits, a value lies within the 8 bytes from its first: one load and a shift each,
     // while those 8 bytes are in `b` (the loop below takes the last few).
     if width <= 56 {
-        out.reserveCapacity(out.count + count)
         b.withUnsafeBytes { raw in
             while done < count, bit >> 3 + 8 <= raw.count {
                 let word = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: bit >> 3, as: UInt64.self))
-                out.append((word >> UInt64(bit & 7)) & mask)
+                dst[done] = T(truncatingIfNeeded: (word >> UInt64(bit & 7)) & mask)
                 bit += width
                 done += 1
             }
-        }
-    }
-    for _ in done..<count {
-        var v: UInt64 = 0
-        var got = 0
-        var byte = bit >> 3
-        var off = bit & 7
-        while got < width {
-            let chunk = UInt64(b[byte] >> UInt8(off))
-            v |= chunk << UInt64(got)
-            got += 8 - off
-            off = 0
-            byte += 1
-        }
-        out.append(v & mask)
-        bit += width
-    }
-}
-
-/// `unpackLSB` for widths of at most 32 bits, into `count` values at `dst` (a hybrid run's
-/// dictionary indices or levels written where they go: no array per run, no append per value).
-func unpackLSB(_ b: [UInt8], start: Int, width: Int, count: Int, to dst: UnsafeMutablePointer<UInt32>) {
-    precondition(width >= 0 && width <= 32)
-    if width == 0 {
-        dst.initialize(repeating: 0, count: count)
-        return
-    }
-    var bit = start * 8
-    let mask: UInt64 = (1 << UInt64(width)) - 1
-    var done = 0
-    b.withUnsafeBytes { raw in
-        while done < count, bit >> 3 + 8 <= raw.count {
-            let word = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: bit >> 3, as: UInt64.self))
-            (dst + done).initialize(to: UInt32(truncatingIfNeeded: (word >> UInt64(bit & 7)) & mask))
-            bit += width
-            done += 1
         }
     }
     for k in done..<count {
@@ -138,7 +111,7 @@ func unpackLSB(_ b: [UInt8], start: Int, width: Int, count: Int, to dst: UnsafeM
             off = 0
             byte += 1
         }
-        (dst + k).initialize(to: UInt32(truncatingIfNeeded: v & mask))
+        dst[k] = T(truncatingIfNeeded: v & mask)
         bit += width
     }
 }
